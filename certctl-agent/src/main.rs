@@ -1,0 +1,3 @@
+//! certctl-agent binary.
+
+fn main() {}

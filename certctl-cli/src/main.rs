@@ -1,0 +1,3 @@
+//! certctl-cli binary.
+
+fn main() {}

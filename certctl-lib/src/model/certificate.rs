@@ -1,0 +1,135 @@
+//! Managed certificates, their versions, renewal policies and deployment targets.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{
+    string_enum, AgentId, CertificateId, IssuerId, OwnerId, RenewalPolicyId, TargetId, TeamId,
+    Timestamp, VersionId, ChannelId,
+};
+
+string_enum! {
+    /// Lifecycle status of a managed certificate.
+    CertificateStatus {
+        /// Created, never issued.
+        Pending = "Pending",
+        /// Issued and valid.
+        Active = "Active",
+        /// Inside its renewal window or an alert threshold.
+        Expiring = "Expiring",
+        /// Past `expires_at`.
+        Expired = "Expired",
+        /// An issuance or renewal job is open.
+        RenewalInProgress = "RenewalInProgress",
+        /// The last issuance or renewal failed.
+        Failed = "Failed",
+        /// The current version was revoked.
+        Revoked = "Revoked",
+        /// Soft-deleted; kept for history.
+        Archived = "Archived",
+    }
+}
+
+/// A certificate the control plane manages (`mc-` id).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "store", derive(sqlx::FromRow))]
+pub struct Certificate {
+    pub id: CertificateId,
+    pub name: String,
+    pub common_name: String,
+    #[cfg_attr(feature = "store", sqlx(json))]
+    pub sans: Vec<String>,
+    pub environment: Option<String>,
+    pub owner_id: Option<OwnerId>,
+    pub team_id: Option<TeamId>,
+    pub issuer_id: IssuerId,
+    pub renewal_policy_id: RenewalPolicyId,
+    pub status: CertificateStatus,
+    pub expires_at: Option<Timestamp>,
+    #[cfg_attr(feature = "store", sqlx(json))]
+    pub tags: BTreeMap<String, String>,
+    /// Targets this certificate is deployed to (from the mapping table).
+    #[cfg_attr(feature = "store", sqlx(skip))]
+    #[serde(default)]
+    pub target_ids: Vec<TargetId>,
+    pub last_renewal_at: Option<Timestamp>,
+    pub last_deployment_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// One issued certificate of a managed certificate (`cv-` id): public material only.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "store", derive(sqlx::FromRow))]
+pub struct CertificateVersion {
+    pub id: VersionId,
+    pub certificate_id: CertificateId,
+    /// Hex, lowercase, no separators.
+    pub serial_number: String,
+    pub not_before: Timestamp,
+    pub not_after: Timestamp,
+    /// SHA-256 of the leaf's DER, lowercase hex.
+    pub fingerprint_sha256: String,
+    /// Leaf first, then intermediates.
+    pub pem_chain: String,
+    pub csr_pem: Option<String>,
+    pub key_algorithm: String,
+    pub key_size: i64,
+    pub revoked_at: Option<Timestamp>,
+    pub revocation_reason: Option<String>,
+    pub created_at: Timestamp,
+}
+
+/// When and how a certificate is renewed and alerted on (`rp-` id).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "store", derive(sqlx::FromRow))]
+pub struct RenewalPolicy {
+    pub id: RenewalPolicyId,
+    pub name: String,
+    pub renewal_window_days: i64,
+    pub auto_renew: bool,
+    pub max_retries: i64,
+    pub retry_interval_seconds: i64,
+    #[cfg_attr(feature = "store", sqlx(json))]
+    pub alert_thresholds_days: Vec<i64>,
+    #[cfg_attr(feature = "store", sqlx(json))]
+    pub notification_channel_ids: Vec<ChannelId>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+impl RenewalPolicy {
+    /// The default alert thresholds in days before expiry.
+    pub const DEFAULT_THRESHOLDS: [i64; 4] = [30, 14, 7, 0];
+}
+
+/// Where a certificate is deployed (`t-` id): a connector type, its config and the agent that runs it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "store", derive(sqlx::FromRow))]
+pub struct Target {
+    pub id: TargetId,
+    pub name: String,
+    #[serde(rename = "type")]
+    #[cfg_attr(feature = "store", sqlx(rename = "type"))]
+    pub target_type: String,
+    pub agent_id: Option<AgentId>,
+    #[cfg_attr(feature = "store", sqlx(json))]
+    pub config: serde_json::Value,
+    pub enabled: bool,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// A certificate bound to a target, with the state of its last deployment there.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "store", derive(sqlx::FromRow))]
+pub struct CertificateTarget {
+    pub certificate_id: CertificateId,
+    pub target_id: TargetId,
+    /// `Pending`, `Deployed` or `Failed`; `None` before the first deployment.
+    pub deployment_status: Option<String>,
+    pub deployed_version_id: Option<VersionId>,
+    pub last_deployed_at: Option<Timestamp>,
+    pub last_error: Option<String>,
+}

@@ -1,0 +1,116 @@
+//! Teams, owners, issuers, notifications and API keys.
+
+use serde::{Deserialize, Serialize};
+
+use super::{string_enum, AgentId, ApiKeyId, CertificateId, IssuerId, NotificationId, OwnerId, TeamId, Timestamp};
+
+/// A team (`team-` id).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "store", derive(sqlx::FromRow))]
+pub struct Team {
+    pub id: TeamId,
+    pub name: String,
+    pub description: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// A person responsible for certificates (`o-` id).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "store", derive(sqlx::FromRow))]
+pub struct Owner {
+    pub id: OwnerId,
+    pub name: String,
+    pub email: String,
+    pub team_id: Option<TeamId>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// A certificate authority connection (`iss-` id): a connector type and its config.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "store", derive(sqlx::FromRow))]
+pub struct Issuer {
+    pub id: IssuerId,
+    pub name: String,
+    #[serde(rename = "type")]
+    #[cfg_attr(feature = "store", sqlx(rename = "type"))]
+    pub issuer_type: String,
+    #[cfg_attr(feature = "store", sqlx(json))]
+    pub config: serde_json::Value,
+    pub enabled: bool,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+string_enum! {
+    /// Delivery state of a notification.
+    NotificationStatus {
+        Pending = "Pending",
+        Sent = "Sent",
+        Failed = "Failed",
+        Dead = "Dead",
+    }
+}
+
+/// A notification event (`n-` id).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "store", derive(sqlx::FromRow))]
+pub struct Notification {
+    pub id: NotificationId,
+    /// What happened: `expiry_threshold`, `renewal_failed`, ...
+    #[serde(rename = "type")]
+    #[cfg_attr(feature = "store", sqlx(rename = "type"))]
+    pub kind: String,
+    pub certificate_id: Option<CertificateId>,
+    pub channel: String,
+    pub recipient: String,
+    pub message: String,
+    pub status: NotificationStatus,
+    pub created_at: Timestamp,
+    pub sent_at: Option<Timestamp>,
+    pub read_at: Option<Timestamp>,
+}
+
+string_enum! {
+    /// What an API key may do.
+    Role {
+        /// Everything.
+        Admin = "admin",
+        /// Everything but key and role management.
+        Operator = "operator",
+        /// Read only.
+        Viewer = "viewer",
+        /// Only the agent endpoints of its own agent.
+        Agent = "agent",
+    }
+}
+
+/// An API key (`key-` id). The secret is never stored, only its SHA-256.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "store", derive(sqlx::FromRow))]
+pub struct ApiKey {
+    pub id: ApiKeyId,
+    pub name: String,
+    pub role: Role,
+    /// SHA-256 of the secret, hex; never serialised.
+    #[serde(skip)]
+    pub key_hash: String,
+    pub agent_id: Option<AgentId>,
+    pub created_at: Timestamp,
+    pub last_used_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+}
+
+impl std::fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiKey")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("role", &self.role)
+            .field("key_hash", &"<redacted>")
+            .field("agent_id", &self.agent_id)
+            .field("revoked_at", &self.revoked_at)
+            .finish()
+    }
+}

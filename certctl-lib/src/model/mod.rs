@@ -1,0 +1,96 @@
+//! Plain data: every entity of the control plane, serialised with the API's JSON names.
+
+mod agent;
+mod audit;
+mod certificate;
+mod ids;
+mod job;
+mod misc;
+mod page;
+mod policy;
+mod time;
+
+pub use agent::{Agent, AgentGroup, AgentMetadata, AgentStatus, GroupCriteria};
+pub use audit::{ActorType, AuditDraft, AuditEvent, GENESIS_HASH};
+pub use certificate::{
+    Certificate, CertificateStatus, CertificateTarget, CertificateVersion, RenewalPolicy, Target,
+};
+pub use ids::*;
+pub use job::{Job, JobStatus, JobType};
+pub use misc::{ApiKey, Issuer, Notification, NotificationStatus, Owner, Role, Team};
+pub use page::{
+    AgentFilter, AuditFilter, CertificateFilter, JobFilter, NotificationFilter, Page, PageRequest,
+    ViolationFilter, DEFAULT_PER_PAGE, MAX_PER_PAGE,
+};
+pub use policy::{PolicyMode, PolicyRule, PolicyScope, PolicyType, PolicyViolation, Severity};
+pub use self::time::Timestamp;
+
+/// Declares a string-valued enum with `as_str`, `FromStr`, `Display` and serde as those strings.
+macro_rules! string_enum {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $s:literal),* $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        pub enum $name {
+            $($(#[$vdoc])* #[serde(rename = $s)] $variant,)*
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),*];
+
+            /// The wire / database spelling.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $s,)* }
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                match s {
+                    $($s => Ok($name::$variant),)*
+                    _ => Err(format!(
+                        "{s:?} is not one of {}",
+                        [$($s),*].join(", ")
+                    )),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        #[cfg(feature = "store")]
+        impl<DB: sqlx::Database> sqlx::Type<DB> for $name where String: sqlx::Type<DB> {
+            fn type_info() -> DB::TypeInfo {
+                <String as sqlx::Type<DB>>::type_info()
+            }
+            fn compatible(ty: &DB::TypeInfo) -> bool {
+                <String as sqlx::Type<DB>>::compatible(ty)
+            }
+        }
+
+        #[cfg(feature = "store")]
+        impl<'q, DB: sqlx::Database> sqlx::Encode<'q, DB> for $name where String: sqlx::Encode<'q, DB> {
+            fn encode_by_ref(
+                &self,
+                buf: &mut <DB as sqlx::Database>::ArgumentBuffer<'q>,
+            ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+                <String as sqlx::Encode<'q, DB>>::encode(self.as_str().to_owned(), buf)
+            }
+        }
+
+        #[cfg(feature = "store")]
+        impl<'r, DB: sqlx::Database> sqlx::Decode<'r, DB> for $name where String: sqlx::Decode<'r, DB> {
+            fn decode(v: <DB as sqlx::Database>::ValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+                let s = <String as sqlx::Decode<'r, DB>>::decode(v)?;
+                Ok(s.parse()?)
+            }
+        }
+    };
+}
+pub(crate) use string_enum;
+

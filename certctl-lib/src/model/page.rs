@@ -1,0 +1,141 @@
+//! Pagination and the list filters of each resource.
+
+use serde::{Deserialize, Serialize};
+
+use super::{
+    AgentId, AgentStatus, CertificateId, CertificateStatus, IssuerId, JobStatus, JobType,
+    NotificationStatus, OwnerId, PolicyId, TeamId, Timestamp,
+};
+
+/// Page size when none is asked for.
+pub const DEFAULT_PER_PAGE: u32 = 50;
+/// Largest page served.
+pub const MAX_PER_PAGE: u32 = 500;
+
+/// Which page of a list (1-based); `per_page` is clamped to [`MAX_PER_PAGE`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PageRequest {
+    pub page: u32,
+    pub per_page: u32,
+}
+
+impl Default for PageRequest {
+    fn default() -> Self {
+        Self { page: 1, per_page: DEFAULT_PER_PAGE }
+    }
+}
+
+impl PageRequest {
+    /// Page `page` of `per_page`, normalised.
+    pub fn new(page: u32, per_page: u32) -> Self {
+        Self { page, per_page }.normalized()
+    }
+
+    /// Clamps to page ≥ 1 and 1 ≤ per_page ≤ [`MAX_PER_PAGE`].
+    pub fn normalized(self) -> Self {
+        Self { page: self.page.max(1), per_page: self.per_page.clamp(1, MAX_PER_PAGE) }
+    }
+
+    /// Rows to skip.
+    pub fn offset(self) -> i64 {
+        let p = self.normalized();
+        i64::from(p.page - 1) * i64::from(p.per_page)
+    }
+
+    /// Rows to take.
+    pub fn limit(self) -> i64 {
+        i64::from(self.normalized().per_page)
+    }
+}
+
+/// One page of a list, as the API returns it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub data: Vec<T>,
+    pub total: i64,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+impl<T> Page<T> {
+    /// Wraps rows of page `req` out of `total`.
+    pub fn new(data: Vec<T>, total: i64, req: PageRequest) -> Self {
+        let req = req.normalized();
+        Self { data, total, page: req.page, per_page: req.per_page }
+    }
+}
+
+/// Filters of `GET /certificates`. All set fields must match.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CertificateFilter {
+    pub status: Option<CertificateStatus>,
+    pub environment: Option<String>,
+    pub owner_id: Option<OwnerId>,
+    pub team_id: Option<TeamId>,
+    pub issuer_id: Option<IssuerId>,
+    pub expires_before: Option<Timestamp>,
+    pub expires_after: Option<Timestamp>,
+    /// Case-insensitive substring of name, common name or a SAN.
+    pub q: Option<String>,
+    /// `(key, value)` pairs; all must be present.
+    pub tags: Vec<(String, String)>,
+    /// Leave out archived certificates unless `status` asks for them.
+    pub exclude_archived: bool,
+}
+
+/// Filters of `GET /agents`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentFilter {
+    pub status: Option<AgentStatus>,
+    /// Case-insensitive.
+    pub os: Option<String>,
+    /// Case-insensitive.
+    pub arch: Option<String>,
+    /// Restrict to these agents (a group's members).
+    pub ids: Option<Vec<AgentId>>,
+}
+
+/// Filters of `GET /jobs`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct JobFilter {
+    pub status: Option<JobStatus>,
+    #[serde(rename = "type")]
+    pub job_type: Option<JobType>,
+    pub certificate_id: Option<CertificateId>,
+    pub agent_id: Option<AgentId>,
+}
+
+/// Filters of `GET /audit`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AuditFilter {
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub resource_type: Option<String>,
+    pub resource_id: Option<String>,
+    pub since: Option<Timestamp>,
+    pub until: Option<Timestamp>,
+}
+
+/// Filters of `GET /notifications`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NotificationFilter {
+    pub status: Option<NotificationStatus>,
+    pub certificate_id: Option<CertificateId>,
+    pub unread: bool,
+}
+
+/// Filters of policy violations.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ViolationFilter {
+    pub policy_id: Option<PolicyId>,
+    pub certificate_id: Option<CertificateId>,
+    /// Only violations without `resolved_at`.
+    pub open_only: bool,
+}

@@ -1,0 +1,172 @@
+//! [`Timestamp`]: a UTC instant with millisecond precision, RFC 3339 on the wire.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use time::{format_description::well_known::Rfc3339, Duration, OffsetDateTime, UtcOffset};
+
+/// A UTC instant truncated to whole milliseconds, so that every backend stores it exactly.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(OffsetDateTime);
+
+impl Timestamp {
+    /// The current time.
+    pub fn now() -> Self {
+        Self::from_datetime(OffsetDateTime::now_utc())
+    }
+
+    /// Converts (and truncates to milliseconds, in UTC).
+    pub fn from_datetime(dt: OffsetDateTime) -> Self {
+        let dt = dt.to_offset(UtcOffset::UTC);
+        let ms = dt.millisecond();
+        Self(dt.replace_millisecond(ms).unwrap_or(dt))
+    }
+
+    /// From milliseconds since the Unix epoch; `None` when out of range.
+    pub fn from_unix_millis(ms: i64) -> Option<Self> {
+        OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok().map(Self)
+    }
+
+    /// Milliseconds since the Unix epoch.
+    pub fn unix_millis(self) -> i64 {
+        i64::try_from(self.0.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+    }
+
+    /// The underlying `time` value.
+    pub fn datetime(self) -> OffsetDateTime {
+        self.0
+    }
+
+    /// Parses RFC 3339 (`2026-01-02T03:04:05Z`).
+    pub fn parse(s: &str) -> Result<Self, String> {
+        OffsetDateTime::parse(s, &Rfc3339)
+            .map(Self::from_datetime)
+            .map_err(|e| format!("{s:?} is not an RFC 3339 timestamp: {e}"))
+    }
+
+    /// RFC 3339 text in UTC.
+    pub fn to_rfc3339(self) -> String {
+        self.0.format(&Rfc3339).unwrap_or_default()
+    }
+
+    /// `self + d`, saturating.
+    pub fn add(self, d: Duration) -> Self {
+        Self(self.0.checked_add(d).unwrap_or(self.0))
+    }
+
+    /// Whole days from `now` until `self` (negative when in the past), rounded down.
+    pub fn days_from(self, now: Timestamp) -> i64 {
+        (self.0 - now.0).whole_seconds().div_euclid(86_400)
+    }
+}
+
+impl From<OffsetDateTime> for Timestamp {
+    fn from(dt: OffsetDateTime) -> Self {
+        Self::from_datetime(dt)
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_rfc3339())
+    }
+}
+
+impl fmt::Debug for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_rfc3339())
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_rfc3339())
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = std::borrow::Cow::<str>::deserialize(d)?;
+        Timestamp::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roundtrips_and_truncates() {
+        let t = Timestamp::parse("2026-03-14T10:30:00.123456+02:00").unwrap();
+        assert_eq!(t.to_rfc3339(), "2026-03-14T08:30:00.123Z");
+        assert_eq!(Timestamp::from_unix_millis(t.unix_millis()), Some(t));
+        assert!(Timestamp::parse("yesterday").is_err());
+    }
+
+    #[test]
+    fn days_round_down() {
+        let now = Timestamp::parse("2026-01-01T00:00:00Z").unwrap();
+        assert_eq!(now.add(Duration::hours(36)).days_from(now), 1);
+        assert_eq!(now.add(Duration::hours(-1)).days_from(now), -1);
+    }
+}
+
+/// SQLite stores timestamps as INTEGER milliseconds since the epoch: exact, compact, ordered.
+#[cfg(feature = "sqlite")]
+mod sqlite_codec {
+    use sqlx::{encode::IsNull, error::BoxDynError, sqlite::{Sqlite, SqliteArgumentValue, SqliteTypeInfo, SqliteValueRef}, Decode, Encode, Type};
+
+    use super::Timestamp;
+
+    impl Type<Sqlite> for Timestamp {
+        fn type_info() -> SqliteTypeInfo {
+            <i64 as Type<Sqlite>>::type_info()
+        }
+        fn compatible(ty: &SqliteTypeInfo) -> bool {
+            <i64 as Type<Sqlite>>::compatible(ty)
+        }
+    }
+
+    impl<'q> Encode<'q, Sqlite> for Timestamp {
+        fn encode_by_ref(&self, buf: &mut Vec<SqliteArgumentValue<'q>>) -> Result<IsNull, BoxDynError> {
+            <i64 as Encode<'q, Sqlite>>::encode(self.unix_millis(), buf)
+        }
+    }
+
+    impl<'r> Decode<'r, Sqlite> for Timestamp {
+        fn decode(v: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
+            let ms = <i64 as Decode<'r, Sqlite>>::decode(v)?;
+            Timestamp::from_unix_millis(ms).ok_or_else(|| format!("timestamp {ms} out of range").into())
+        }
+    }
+}
+
+/// PostgreSQL stores timestamps as TIMESTAMPTZ.
+#[cfg(feature = "postgres")]
+mod postgres_codec {
+    use sqlx::{encode::IsNull, error::BoxDynError, postgres::{PgArgumentBuffer, PgTypeInfo, PgValueRef, Postgres}, Decode, Encode, Type};
+    use time::OffsetDateTime;
+
+    use super::Timestamp;
+
+    impl Type<Postgres> for Timestamp {
+        fn type_info() -> PgTypeInfo {
+            <OffsetDateTime as Type<Postgres>>::type_info()
+        }
+        fn compatible(ty: &PgTypeInfo) -> bool {
+            <OffsetDateTime as Type<Postgres>>::compatible(ty)
+        }
+    }
+
+    impl Encode<'_, Postgres> for Timestamp {
+        fn encode_by_ref(&self, buf: &mut PgArgumentBuffer) -> Result<IsNull, BoxDynError> {
+            <OffsetDateTime as Encode<'_, Postgres>>::encode_by_ref(&self.0, buf)
+        }
+    }
+
+    impl<'r> Decode<'r, Postgres> for Timestamp {
+        fn decode(v: PgValueRef<'r>) -> Result<Self, BoxDynError> {
+            Ok(Timestamp::from_datetime(<OffsetDateTime as Decode<'r, Postgres>>::decode(v)?))
+        }
+    }
+}

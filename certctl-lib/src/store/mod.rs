@@ -1,0 +1,273 @@
+//! Persistence: one small trait per aggregate under the [`Store`] supertrait, implemented for
+//! SQLite ([`SqliteStore`], the embedded default) and PostgreSQL ([`PgStore`]).
+//!
+//! Every mutating method takes the [`AuditDraft`] that describes it and appends that event to the
+//! hash chain in the same transaction as the change: either both are written or neither.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::error::{Error, Result};
+use crate::model::*;
+
+#[macro_use]
+mod sql;
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+
+#[cfg(feature = "postgres")]
+pub use postgres::PgStore;
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteStore;
+
+/// Teams.
+#[async_trait]
+pub trait TeamStore {
+    async fn create_team(&self, team: &Team, audit: &AuditDraft) -> Result<Team>;
+    async fn get_team(&self, id: &TeamId) -> Result<Team>;
+    async fn list_teams(&self, page: PageRequest) -> Result<Page<Team>>;
+    async fn update_team(&self, team: &Team, audit: &AuditDraft) -> Result<Team>;
+    async fn delete_team(&self, id: &TeamId, audit: &AuditDraft) -> Result<()>;
+}
+
+/// Owners.
+#[async_trait]
+pub trait OwnerStore {
+    async fn create_owner(&self, owner: &Owner, audit: &AuditDraft) -> Result<Owner>;
+    async fn get_owner(&self, id: &OwnerId) -> Result<Owner>;
+    async fn list_owners(&self, team_id: Option<&TeamId>, page: PageRequest) -> Result<Page<Owner>>;
+    async fn update_owner(&self, owner: &Owner, audit: &AuditDraft) -> Result<Owner>;
+    async fn delete_owner(&self, id: &OwnerId, audit: &AuditDraft) -> Result<()>;
+}
+
+/// Renewal policies.
+#[async_trait]
+pub trait RenewalPolicyStore {
+    async fn create_renewal_policy(&self, p: &RenewalPolicy, audit: &AuditDraft) -> Result<RenewalPolicy>;
+    async fn get_renewal_policy(&self, id: &RenewalPolicyId) -> Result<RenewalPolicy>;
+    async fn list_renewal_policies(&self, page: PageRequest) -> Result<Page<RenewalPolicy>>;
+    async fn update_renewal_policy(&self, p: &RenewalPolicy, audit: &AuditDraft) -> Result<RenewalPolicy>;
+    async fn delete_renewal_policy(&self, id: &RenewalPolicyId, audit: &AuditDraft) -> Result<()>;
+}
+
+/// Issuers.
+#[async_trait]
+pub trait IssuerStore {
+    async fn create_issuer(&self, issuer: &Issuer, audit: &AuditDraft) -> Result<Issuer>;
+    async fn get_issuer(&self, id: &IssuerId) -> Result<Issuer>;
+    async fn list_issuers(&self, page: PageRequest) -> Result<Page<Issuer>>;
+    async fn update_issuer(&self, issuer: &Issuer, audit: &AuditDraft) -> Result<Issuer>;
+    async fn delete_issuer(&self, id: &IssuerId, audit: &AuditDraft) -> Result<()>;
+}
+
+/// Deployment targets and their bindings to certificates.
+#[async_trait]
+pub trait TargetStore {
+    async fn create_target(&self, target: &Target, audit: &AuditDraft) -> Result<Target>;
+    async fn get_target(&self, id: &TargetId) -> Result<Target>;
+    async fn list_targets(&self, agent_id: Option<&AgentId>, page: PageRequest) -> Result<Page<Target>>;
+    async fn update_target(&self, target: &Target, audit: &AuditDraft) -> Result<Target>;
+    async fn delete_target(&self, id: &TargetId, audit: &AuditDraft) -> Result<()>;
+    /// Deployment state of a certificate on each of its targets.
+    async fn list_certificate_targets(&self, certificate_id: &CertificateId) -> Result<Vec<CertificateTarget>>;
+    /// Records the outcome of a deployment on one binding.
+    async fn update_certificate_target(&self, binding: &CertificateTarget) -> Result<()>;
+}
+
+/// Managed certificates and their versions.
+#[async_trait]
+pub trait CertificateStore {
+    /// Inserts the certificate and its target bindings (`target_ids`).
+    async fn create_certificate(&self, cert: &Certificate, audit: &AuditDraft) -> Result<Certificate>;
+    async fn get_certificate(&self, id: &CertificateId) -> Result<Certificate>;
+    async fn list_certificates(&self, filter: &CertificateFilter, page: PageRequest) -> Result<Page<Certificate>>;
+    /// Replaces every field but `id` and `created_at`; target bindings follow `target_ids`.
+    async fn update_certificate(&self, cert: &Certificate, audit: &AuditDraft) -> Result<Certificate>;
+    /// Exact number of certificates per status (from maintained counters, not a scan).
+    async fn count_certificates_by_status(&self) -> Result<Vec<(CertificateStatus, i64)>>;
+    /// Active or Expiring certificates whose `expires_at` lies within their renewal policy's
+    /// window of `now`, soonest first, at most `limit`.
+    async fn certificates_due_for_renewal(&self, now: Timestamp, limit: i64) -> Result<Vec<Certificate>>;
+    async fn add_version(&self, version: &CertificateVersion, audit: &AuditDraft) -> Result<CertificateVersion>;
+    async fn get_version(&self, id: &VersionId) -> Result<CertificateVersion>;
+    /// Newest first.
+    async fn list_versions(&self, certificate_id: &CertificateId) -> Result<Vec<CertificateVersion>>;
+    async fn revoke_version(&self, id: &VersionId, reason: &str, at: Timestamp, audit: &AuditDraft) -> Result<CertificateVersion>;
+}
+
+/// Agents.
+#[async_trait]
+pub trait AgentStore {
+    async fn create_agent(&self, agent: &Agent, audit: &AuditDraft) -> Result<Agent>;
+    async fn get_agent(&self, id: &AgentId) -> Result<Agent>;
+    async fn list_agents(&self, filter: &AgentFilter, page: PageRequest) -> Result<Page<Agent>>;
+    /// Every agent (for group membership computations).
+    async fn all_agents(&self) -> Result<Vec<Agent>>;
+    /// Renames or changes status.
+    async fn update_agent(&self, agent: &Agent, audit: &AuditDraft) -> Result<Agent>;
+    /// Stores reported metadata and `last_heartbeat_at`; an Offline agent comes back Online.
+    /// Not audited: heartbeats are not changes an operator made.
+    async fn record_heartbeat(&self, id: &AgentId, meta: &AgentMetadata, at: Timestamp) -> Result<Agent>;
+    /// Marks Online/Degraded agents whose last heartbeat is older than `cutoff` as Offline and
+    /// returns their ids.
+    async fn mark_stale_agents_offline(&self, cutoff: Timestamp) -> Result<Vec<AgentId>>;
+}
+
+/// Agent groups.
+#[async_trait]
+pub trait GroupStore {
+    async fn create_group(&self, group: &AgentGroup, audit: &AuditDraft) -> Result<AgentGroup>;
+    async fn get_group(&self, id: &GroupId) -> Result<AgentGroup>;
+    async fn list_groups(&self, page: PageRequest) -> Result<Page<AgentGroup>>;
+    async fn update_group(&self, group: &AgentGroup, audit: &AuditDraft) -> Result<AgentGroup>;
+    async fn delete_group(&self, id: &GroupId, audit: &AuditDraft) -> Result<()>;
+}
+
+/// Jobs.
+#[async_trait]
+pub trait JobStore {
+    async fn create_job(&self, job: &Job, audit: &AuditDraft) -> Result<Job>;
+    async fn get_job(&self, id: &JobId) -> Result<Job>;
+    async fn list_jobs(&self, filter: &JobFilter, page: PageRequest) -> Result<Page<Job>>;
+    /// Writes `job` if its stored status is still `expected` (optimistic concurrency) and the
+    /// move is legal; otherwise [`Error::Conflict`].
+    async fn update_job(&self, job: &Job, expected: JobStatus, audit: Option<&AuditDraft>) -> Result<Job>;
+    /// Atomically takes the oldest Pending job of one of `types` that is due at `now`, moving it
+    /// to Running and counting the attempt. Two claimers never get the same job.
+    async fn claim_job(&self, types: &[JobType], now: Timestamp) -> Result<Option<Job>>;
+}
+
+/// Policy rules and violations.
+#[async_trait]
+pub trait PolicyStore {
+    async fn create_policy(&self, rule: &PolicyRule, audit: &AuditDraft) -> Result<PolicyRule>;
+    async fn get_policy(&self, id: &PolicyId) -> Result<PolicyRule>;
+    async fn list_policies(&self, page: PageRequest) -> Result<Page<PolicyRule>>;
+    async fn update_policy(&self, rule: &PolicyRule, audit: &AuditDraft) -> Result<PolicyRule>;
+    async fn delete_policy(&self, id: &PolicyId, audit: &AuditDraft) -> Result<()>;
+    async fn create_violation(&self, v: &PolicyViolation, audit: &AuditDraft) -> Result<PolicyViolation>;
+    async fn list_violations(&self, filter: &ViolationFilter, page: PageRequest) -> Result<Page<PolicyViolation>>;
+    async fn resolve_violation(&self, id: &ViolationId, at: Timestamp, audit: &AuditDraft) -> Result<PolicyViolation>;
+}
+
+/// The audit chain: append and read, never change.
+#[async_trait]
+pub trait AuditStore {
+    /// Appends one event on its own (mutating methods append theirs themselves).
+    async fn append_audit(&self, draft: &AuditDraft) -> Result<AuditEvent>;
+    async fn get_audit_event(&self, id: &EventId) -> Result<AuditEvent>;
+    /// Newest first.
+    async fn list_audit(&self, filter: &AuditFilter, page: PageRequest) -> Result<Page<AuditEvent>>;
+    /// Events with `seq > after_seq` in chain order, at most `limit` (for verification walks).
+    async fn audit_chain(&self, after_seq: i64, limit: i64) -> Result<Vec<AuditEvent>>;
+}
+
+/// Notification events.
+#[async_trait]
+pub trait NotificationStore {
+    async fn create_notification(&self, n: &Notification) -> Result<Notification>;
+    async fn get_notification(&self, id: &NotificationId) -> Result<Notification>;
+    async fn list_notifications(&self, filter: &NotificationFilter, page: PageRequest) -> Result<Page<Notification>>;
+    async fn mark_notification_read(&self, id: &NotificationId, at: Timestamp, audit: &AuditDraft) -> Result<Notification>;
+}
+
+/// API keys (hashes only).
+#[async_trait]
+pub trait ApiKeyStore {
+    async fn create_api_key(&self, key: &ApiKey, audit: &AuditDraft) -> Result<ApiKey>;
+    async fn get_api_key(&self, id: &ApiKeyId) -> Result<ApiKey>;
+    /// The unrevoked key with this SHA-256 hash.
+    async fn find_api_key_by_hash(&self, hash: &str) -> Result<Option<ApiKey>>;
+    async fn list_api_keys(&self, page: PageRequest) -> Result<Page<ApiKey>>;
+    async fn revoke_api_key(&self, id: &ApiKeyId, at: Timestamp, audit: &AuditDraft) -> Result<ApiKey>;
+}
+
+/// Everything the control plane persists.
+#[async_trait]
+pub trait Store:
+    TeamStore
+    + OwnerStore
+    + RenewalPolicyStore
+    + IssuerStore
+    + TargetStore
+    + CertificateStore
+    + AgentStore
+    + GroupStore
+    + JobStore
+    + PolicyStore
+    + AuditStore
+    + NotificationStore
+    + ApiKeyStore
+    + Send
+    + Sync
+    + std::fmt::Debug
+    + std::any::Any
+{
+    /// `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+    /// The database answers and the migrations are applied.
+    async fn ready(&self) -> Result<()>;
+}
+
+/// Opens the store named by `url` (`sqlite://path/to/file.db` or `postgres://...`), applying
+/// migrations. A SQLite file is created when missing.
+pub async fn connect(url: &str) -> Result<Arc<dyn Store>> {
+    #[cfg(feature = "sqlite")]
+    if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        return Ok(Arc::new(SqliteStore::open(std::path::Path::new(path)).await?));
+    }
+    #[cfg(feature = "postgres")]
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(Arc::new(PgStore::connect(url).await?));
+    }
+    Err(Error::invalid(
+        "database_url",
+        format!("unsupported database URL {:?}: expected sqlite://PATH or postgres://...", redact_url(url)),
+    ))
+}
+
+/// The URL with any password replaced by `***`, for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.find(':') {
+                Some(c) => format!("{}{}:***{}", &url[..s + 3], &creds[..c], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(super::redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(super::redact_url("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(super::redact_url("sqlite://x.db"), "sqlite://x.db");
+    }
+}
+
+/// Ready when the database answers and every migration of `migrator` is applied.
+async fn check_migrations<'a, E>(exec: E, migrator: &sqlx::migrate::Migrator) -> Result<()>
+where
+    E: sqlx::Executor<'a>,
+    i64: sqlx::Type<E::Database> + for<'r> sqlx::Decode<'r, E::Database>,
+    for<'q> <E::Database as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, E::Database>,
+    (i64,): for<'r> sqlx::FromRow<'r, <E::Database as sqlx::Database>::Row>,
+{
+    let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success")
+        .fetch_one(exec)
+        .await
+        .map_err(|e| Error::Storage(format!("database not ready: {e}")))?;
+    let wanted = migrator.iter().count() as i64;
+    if applied < wanted {
+        return Err(Error::Storage(format!("{applied} of {wanted} migrations applied")));
+    }
+    Ok(())
+}

@@ -1,0 +1,302 @@
+//! Certificates, their versions, deployment targets and certificate-target bindings.
+
+macro_rules! sql_certs {
+    ($S:ident, $DB:ty) => {
+        impl $S {
+            /// Replaces the target bindings of `cert` inside `tx` (keeps state of bindings that stay).
+            async fn write_bindings(tx: &mut sqlx::Transaction<'_, $DB>, cert: &Certificate) -> Result<()> {
+                let mut qb = sqlx::QueryBuilder::<$DB>::new("DELETE FROM certificate_target_mappings WHERE certificate_id = ");
+                qb.push_bind(cert.id.clone());
+                if !cert.target_ids.is_empty() {
+                    qb.push(" AND target_id NOT IN (");
+                    let mut sep = qb.separated(", ");
+                    for t in &cert.target_ids {
+                        sep.push_bind(t.clone());
+                    }
+                    qb.push(")");
+                }
+                qb.build().execute(&mut **tx).await.map_err(db_err)?;
+                for t in &cert.target_ids {
+                    sqlx::query(
+                        "INSERT INTO certificate_target_mappings (certificate_id, target_id) VALUES ($1, $2) \
+                         ON CONFLICT (certificate_id, target_id) DO NOTHING",
+                    )
+                    .bind(&cert.id)
+                    .bind(t)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(|e| write_err(e, "certificate", cert.id.as_str()))?;
+                }
+                Ok(())
+            }
+
+            /// Fills `target_ids` of each certificate from the binding table.
+            async fn fill_targets(&self, certs: &mut [Certificate]) -> Result<()> {
+                if certs.is_empty() {
+                    return Ok(());
+                }
+                let mut qb = sqlx::QueryBuilder::<$DB>::new(
+                    "SELECT certificate_id, target_id FROM certificate_target_mappings WHERE certificate_id IN (",
+                );
+                let mut sep = qb.separated(", ");
+                for c in certs.iter() {
+                    sep.push_bind(c.id.clone());
+                }
+                qb.push(") ORDER BY target_id");
+                let rows: Vec<(CertificateId, TargetId)> = qb.build_query_as().fetch_all(self.r()).await.map_err(db_err)?;
+                for (cid, tid) in rows {
+                    if let Some(c) = certs.iter_mut().find(|c| c.id == cid) {
+                        c.target_ids.push(tid);
+                    }
+                }
+                Ok(())
+            }
+
+            fn cert_where(qb: &mut sqlx::QueryBuilder<'_, $DB>, f: &CertificateFilter) {
+                let mut w = Conds(false);
+                if let Some(s) = f.status {
+                    w.next(qb);
+                    qb.push("status = ").push_bind(s);
+                } else if f.exclude_archived {
+                    w.next(qb);
+                    qb.push("status <> 'Archived'");
+                }
+                if let Some(v) = &f.environment {
+                    w.next(qb);
+                    qb.push("environment = ").push_bind(v.clone());
+                }
+                if let Some(v) = &f.owner_id {
+                    w.next(qb);
+                    qb.push("owner_id = ").push_bind(v.clone());
+                }
+                if let Some(v) = &f.team_id {
+                    w.next(qb);
+                    qb.push("team_id = ").push_bind(v.clone());
+                }
+                if let Some(v) = &f.issuer_id {
+                    w.next(qb);
+                    qb.push("issuer_id = ").push_bind(v.clone());
+                }
+                if let Some(v) = f.expires_before {
+                    w.next(qb);
+                    qb.push("expires_at < ").push_bind(v);
+                }
+                if let Some(v) = f.expires_after {
+                    w.next(qb);
+                    qb.push("expires_at > ").push_bind(v);
+                }
+                if let Some(q) = &f.q {
+                    let pat = like_pattern(q);
+                    let op = Self::D.ilike;
+                    w.next(qb);
+                    qb.push(format!("(name {op} ")).push_bind(pat.clone());
+                    qb.push(format!(" ESCAPE '\\' OR common_name {op} ")).push_bind(pat.clone());
+                    qb.push(format!(" ESCAPE '\\' OR {} {op} ", Self::D.sans_text)).push_bind(pat);
+                    qb.push(" ESCAPE '\\')");
+                }
+                for (k, v) in &f.tags {
+                    w.next(qb);
+                    qb.push(Self::D.tag_prefix).push_bind(k.clone());
+                    qb.push(Self::D.tag_middle).push_bind(v.clone());
+                    qb.push(Self::D.tag_suffix);
+                }
+            }
+
+            /// The exact total from the maintained counters when the filter is by status only.
+            async fn counted_total(&self, f: &CertificateFilter) -> Result<Option<i64>> {
+                let only_status = CertificateFilter { status: f.status, exclude_archived: f.exclude_archived, ..Default::default() };
+                if *f != only_status {
+                    return Ok(None);
+                }
+                let counts = $crate::store::CertificateStore::count_certificates_by_status(self).await?;
+                let total = counts
+                    .iter()
+                    .filter(|(s, _)| match f.status {
+                        Some(want) => *s == want,
+                        None => !(f.exclude_archived && *s == CertificateStatus::Archived),
+                    })
+                    .map(|(_, n)| n)
+                    .sum();
+                Ok(Some(total))
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::store::CertificateStore for $S {
+            async fn create_certificate(&self, c: &Certificate, audit: &AuditDraft) -> Result<Certificate> {
+                let mut tx = self.tx().await?;
+                sqlx::query(
+                    "INSERT INTO managed_certificates (id, name, common_name, sans, environment, owner_id, team_id, issuer_id, \
+                     renewal_policy_id, status, expires_at, tags, last_renewal_at, last_deployment_at, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+                )
+                .bind(&c.id).bind(&c.name).bind(&c.common_name).bind(Json(&c.sans)).bind(&c.environment)
+                .bind(&c.owner_id).bind(&c.team_id).bind(&c.issuer_id).bind(&c.renewal_policy_id).bind(c.status)
+                .bind(c.expires_at).bind(Json(&c.tags)).bind(c.last_renewal_at).bind(c.last_deployment_at)
+                .bind(c.created_at).bind(c.updated_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| write_err(e, "certificate", c.id.as_str()))?;
+                Self::write_bindings(&mut tx, c).await?;
+                Self::append_audit_in(&mut tx, audit).await?;
+                tx.commit().await.map_err(db_err)?;
+                Ok(c.clone())
+            }
+
+            async fn get_certificate(&self, id: &CertificateId) -> Result<Certificate> {
+                let mut c: Certificate = self.get_row("managed_certificates", "certificate", id.as_str()).await?;
+                self.fill_targets(std::slice::from_mut(&mut c)).await?;
+                Ok(c)
+            }
+
+            async fn list_certificates(&self, f: &CertificateFilter, page: PageRequest) -> Result<Page<Certificate>> {
+                let total = self.counted_total(f).await?;
+                let order = if f.expires_before.is_some() || f.expires_after.is_some() { "expires_at, id" } else { "id" };
+                let mut p: Page<Certificate> =
+                    self.filtered_page("managed_certificates", order, page, |qb| Self::cert_where(qb, f), total).await?;
+                self.fill_targets(&mut p.data).await?;
+                Ok(p)
+            }
+
+            async fn update_certificate(&self, c: &Certificate, audit: &AuditDraft) -> Result<Certificate> {
+                let mut tx = self.tx().await?;
+                let n = sqlx::query(
+                    "UPDATE managed_certificates SET name = $2, common_name = $3, sans = $4, environment = $5, owner_id = $6, \
+                     team_id = $7, issuer_id = $8, renewal_policy_id = $9, status = $10, expires_at = $11, tags = $12, \
+                     last_renewal_at = $13, last_deployment_at = $14, updated_at = $15 WHERE id = $1",
+                )
+                .bind(&c.id).bind(&c.name).bind(&c.common_name).bind(Json(&c.sans)).bind(&c.environment)
+                .bind(&c.owner_id).bind(&c.team_id).bind(&c.issuer_id).bind(&c.renewal_policy_id).bind(c.status)
+                .bind(c.expires_at).bind(Json(&c.tags)).bind(c.last_renewal_at).bind(c.last_deployment_at)
+                .bind(c.updated_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| write_err(e, "certificate", c.id.as_str()))?
+                .rows_affected();
+                if n == 0 {
+                    return Err(Error::not_found("certificate", c.id.as_str()));
+                }
+                Self::write_bindings(&mut tx, c).await?;
+                Self::append_audit_in(&mut tx, audit).await?;
+                tx.commit().await.map_err(db_err)?;
+                self.get_certificate(&c.id).await
+            }
+
+            async fn count_certificates_by_status(&self) -> Result<Vec<(CertificateStatus, i64)>> {
+                sqlx::query_as("SELECT status, n FROM certificate_status_counts WHERE n <> 0 ORDER BY status")
+                    .fetch_all(self.r())
+                    .await
+                    .map_err(db_err)
+            }
+
+            async fn certificates_due_for_renewal(&self, now: Timestamp, limit: i64) -> Result<Vec<Certificate>> {
+                let day = Self::D.day;
+                let sql = format!(
+                    "SELECT c.* FROM managed_certificates c JOIN renewal_policies rp ON rp.id = c.renewal_policy_id \
+                     WHERE c.status IN ('Active', 'Expiring') \
+                     AND c.expires_at <= $1 + (SELECT MAX(renewal_window_days) FROM renewal_policies){day} \
+                     AND c.expires_at <= $1 + rp.renewal_window_days{day} AND rp.auto_renew \
+                     ORDER BY c.expires_at, c.id LIMIT $2"
+                );
+                let mut rows: Vec<Certificate> =
+                    sqlx::query_as(&sql).bind(now).bind(limit).fetch_all(self.r()).await.map_err(db_err)?;
+                self.fill_targets(&mut rows).await?;
+                Ok(rows)
+            }
+
+            async fn add_version(&self, v: &CertificateVersion, audit: &AuditDraft) -> Result<CertificateVersion> {
+                let q = sqlx::query(
+                    "INSERT INTO certificate_versions (id, certificate_id, serial_number, not_before, not_after, fingerprint_sha256, \
+                     pem_chain, csr_pem, key_algorithm, key_size, revoked_at, revocation_reason, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                )
+                .bind(&v.id).bind(&v.certificate_id).bind(&v.serial_number).bind(v.not_before).bind(v.not_after)
+                .bind(&v.fingerprint_sha256).bind(&v.pem_chain).bind(&v.csr_pem).bind(&v.key_algorithm).bind(v.key_size)
+                .bind(v.revoked_at).bind(&v.revocation_reason).bind(v.created_at);
+                self.write_audited(q, Some(audit), |e| write_err(e, "certificate version", v.id.as_str())).await?;
+                Ok(v.clone())
+            }
+
+            async fn get_version(&self, id: &VersionId) -> Result<CertificateVersion> {
+                self.get_row("certificate_versions", "certificate version", id.as_str()).await
+            }
+
+            async fn list_versions(&self, certificate_id: &CertificateId) -> Result<Vec<CertificateVersion>> {
+                sqlx::query_as("SELECT * FROM certificate_versions WHERE certificate_id = $1 ORDER BY created_at DESC, id DESC")
+                    .bind(certificate_id)
+                    .fetch_all(self.r())
+                    .await
+                    .map_err(db_err)
+            }
+
+            async fn revoke_version(&self, id: &VersionId, reason: &str, at: Timestamp, audit: &AuditDraft) -> Result<CertificateVersion> {
+                let q = sqlx::query(
+                    "UPDATE certificate_versions SET revoked_at = $2, revocation_reason = $3 WHERE id = $1 AND revoked_at IS NULL",
+                )
+                .bind(id).bind(at).bind(reason.to_owned());
+                if self.write_audited(q, Some(audit), db_err).await? == 0 {
+                    self.get_version(id).await?;
+                    return Err(Error::Conflict(format!("certificate version {id} is already revoked")));
+                }
+                self.get_version(id).await
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::store::TargetStore for $S {
+            async fn create_target(&self, t: &Target, audit: &AuditDraft) -> Result<Target> {
+                let q = sqlx::query(
+                    "INSERT INTO deployment_targets (id, name, type, agent_id, config, enabled, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(&t.id).bind(&t.name).bind(&t.target_type).bind(&t.agent_id).bind(Json(&t.config)).bind(t.enabled)
+                .bind(t.created_at).bind(t.updated_at);
+                self.write_audited(q, Some(audit), |e| write_err(e, "target", t.id.as_str())).await?;
+                Ok(t.clone())
+            }
+            async fn get_target(&self, id: &TargetId) -> Result<Target> {
+                self.get_row("deployment_targets", "target", id.as_str()).await
+            }
+            async fn list_targets(&self, agent_id: Option<&AgentId>, page: PageRequest) -> Result<Page<Target>> {
+                let agent = agent_id.cloned();
+                self.filtered_page("deployment_targets", "id", page, |qb| {
+                    if let Some(a) = &agent {
+                        qb.push(" WHERE agent_id = ").push_bind(a.clone());
+                    }
+                }, None).await
+            }
+            async fn update_target(&self, t: &Target, audit: &AuditDraft) -> Result<Target> {
+                let q = sqlx::query(
+                    "UPDATE deployment_targets SET name = $2, type = $3, agent_id = $4, config = $5, enabled = $6, updated_at = $7 WHERE id = $1",
+                )
+                .bind(&t.id).bind(&t.name).bind(&t.target_type).bind(&t.agent_id).bind(Json(&t.config)).bind(t.enabled).bind(t.updated_at);
+                if self.write_audited(q, Some(audit), |e| write_err(e, "target", t.id.as_str())).await? == 0 {
+                    return Err(Error::not_found("target", t.id.as_str()));
+                }
+                self.get_target(&t.id).await
+            }
+            async fn delete_target(&self, id: &TargetId, audit: &AuditDraft) -> Result<()> {
+                self.delete_row("deployment_targets", "target", id.as_str(), audit).await
+            }
+            async fn list_certificate_targets(&self, certificate_id: &CertificateId) -> Result<Vec<CertificateTarget>> {
+                sqlx::query_as("SELECT * FROM certificate_target_mappings WHERE certificate_id = $1 ORDER BY target_id")
+                    .bind(certificate_id)
+                    .fetch_all(self.r())
+                    .await
+                    .map_err(db_err)
+            }
+            async fn update_certificate_target(&self, b: &CertificateTarget) -> Result<()> {
+                let q = sqlx::query(
+                    "UPDATE certificate_target_mappings SET deployment_status = $3, deployed_version_id = $4, last_deployed_at = $5, \
+                     last_error = $6 WHERE certificate_id = $1 AND target_id = $2",
+                )
+                .bind(&b.certificate_id).bind(&b.target_id).bind(&b.deployment_status).bind(&b.deployed_version_id)
+                .bind(b.last_deployed_at).bind(&b.last_error);
+                if self.write_audited(q, None, db_err).await? == 0 {
+                    return Err(Error::not_found("target binding", format!("{}/{}", b.certificate_id, b.target_id)));
+                }
+                Ok(())
+            }
+        }
+    };
+}

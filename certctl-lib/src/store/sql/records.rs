@@ -1,0 +1,124 @@
+//! The audit chain, notification events and API keys.
+
+macro_rules! sql_records {
+    ($S:ident, $DB:ty) => {
+        #[async_trait::async_trait]
+        impl $crate::store::AuditStore for $S {
+            async fn append_audit(&self, draft: &AuditDraft) -> Result<AuditEvent> {
+                let mut tx = self.tx().await?;
+                let ev = Self::append_audit_in(&mut tx, draft).await?;
+                tx.commit().await.map_err(db_err)?;
+                Ok(ev)
+            }
+            async fn get_audit_event(&self, id: &EventId) -> Result<AuditEvent> {
+                self.get_row("audit_events", "audit event", id.as_str()).await
+            }
+            async fn list_audit(&self, f: &AuditFilter, page: PageRequest) -> Result<Page<AuditEvent>> {
+                self.filtered_page("audit_events", "seq DESC", page, |qb| {
+                    let mut w = Conds(false);
+                    for (col, val) in [
+                        ("actor", &f.actor),
+                        ("action", &f.action),
+                        ("resource_type", &f.resource_type),
+                        ("resource_id", &f.resource_id),
+                    ] {
+                        if let Some(v) = val {
+                            w.next(qb);
+                            qb.push(col).push(" = ").push_bind(v.clone());
+                        }
+                    }
+                    if let Some(t) = f.since {
+                        w.next(qb);
+                        qb.push("timestamp >= ").push_bind(t);
+                    }
+                    if let Some(t) = f.until {
+                        w.next(qb);
+                        qb.push("timestamp <= ").push_bind(t);
+                    }
+                }, None).await
+            }
+            async fn audit_chain(&self, after_seq: i64, limit: i64) -> Result<Vec<AuditEvent>> {
+                sqlx::query_as("SELECT * FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2")
+                    .bind(after_seq)
+                    .bind(limit)
+                    .fetch_all(self.r())
+                    .await
+                    .map_err(db_err)
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::store::NotificationStore for $S {
+            async fn create_notification(&self, n: &Notification) -> Result<Notification> {
+                let q = sqlx::query(
+                    "INSERT INTO notification_events (id, type, certificate_id, channel, recipient, message, status, created_at, \
+                     sent_at, read_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind(&n.id).bind(&n.kind).bind(&n.certificate_id).bind(&n.channel).bind(&n.recipient).bind(&n.message)
+                .bind(n.status).bind(n.created_at).bind(n.sent_at).bind(n.read_at);
+                self.write_audited(q, None, |e| write_err(e, "notification", n.id.as_str())).await?;
+                Ok(n.clone())
+            }
+            async fn get_notification(&self, id: &NotificationId) -> Result<Notification> {
+                self.get_row("notification_events", "notification", id.as_str()).await
+            }
+            async fn list_notifications(&self, f: &NotificationFilter, page: PageRequest) -> Result<Page<Notification>> {
+                self.filtered_page("notification_events", "created_at DESC, id DESC", page, |qb| {
+                    let mut w = Conds(false);
+                    if let Some(s) = f.status {
+                        w.next(qb);
+                        qb.push("status = ").push_bind(s);
+                    }
+                    if let Some(c) = &f.certificate_id {
+                        w.next(qb);
+                        qb.push("certificate_id = ").push_bind(c.clone());
+                    }
+                    if f.unread {
+                        w.next(qb);
+                        qb.push("read_at IS NULL");
+                    }
+                }, None).await
+            }
+            async fn mark_notification_read(&self, id: &NotificationId, at: Timestamp, audit: &AuditDraft) -> Result<Notification> {
+                let q = sqlx::query("UPDATE notification_events SET read_at = $2 WHERE id = $1 AND read_at IS NULL").bind(id).bind(at);
+                self.write_audited(q, Some(audit), db_err).await?;
+                self.get_notification(id).await
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::store::ApiKeyStore for $S {
+            async fn create_api_key(&self, k: &ApiKey, audit: &AuditDraft) -> Result<ApiKey> {
+                let q = sqlx::query(
+                    "INSERT INTO api_keys (id, name, role, key_hash, agent_id, created_at, last_used_at, revoked_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(&k.id).bind(&k.name).bind(k.role).bind(&k.key_hash).bind(&k.agent_id).bind(k.created_at)
+                .bind(k.last_used_at).bind(k.revoked_at);
+                self.write_audited(q, Some(audit), |e| write_err(e, "api key", k.id.as_str())).await?;
+                Ok(k.clone())
+            }
+            async fn get_api_key(&self, id: &ApiKeyId) -> Result<ApiKey> {
+                self.get_row("api_keys", "api key", id.as_str()).await
+            }
+            async fn find_api_key_by_hash(&self, hash: &str) -> Result<Option<ApiKey>> {
+                sqlx::query_as("SELECT * FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL")
+                    .bind(hash.to_owned())
+                    .fetch_optional(self.r())
+                    .await
+                    .map_err(db_err)
+            }
+            async fn list_api_keys(&self, page: PageRequest) -> Result<Page<ApiKey>> {
+                self.simple_page("api_keys", "id", page).await
+            }
+            async fn revoke_api_key(&self, id: &ApiKeyId, at: Timestamp, audit: &AuditDraft) -> Result<ApiKey> {
+                let q = sqlx::query("UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL").bind(id).bind(at);
+                if self.write_audited(q, Some(audit), db_err).await? == 0 {
+                    let k = self.get_api_key(id).await?;
+                    return Err(Error::Conflict(format!("api key {} is already revoked", k.id)));
+                }
+                self.get_api_key(id).await
+            }
+        }
+    };
+}

@@ -1,0 +1,95 @@
+//! [`SqliteStore`]: the embedded default. WAL mode, one writer connection (SQLite has one
+//! writer anyway; queuing in-process avoids busy errors), several reader connections.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::types::Json;
+
+use super::sql::{db_err, like_pattern, write_err, Dialect};
+use crate::error::{Error, Result};
+use crate::model::*;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+
+/// SQLite-backed [`Store`](super::Store).
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    read: SqlitePool,
+    write: SqlitePool,
+    path: PathBuf,
+}
+
+impl SqliteStore {
+    const D: Dialect = Dialect {
+        audit_lock: None,
+        skip_locked: "",
+        ilike: "LIKE",
+        sans_text: "sans",
+        tag_prefix: "json_extract(tags, '$.' || json_quote(",
+        tag_middle: ")) = ",
+        tag_suffix: "",
+        day: " * 86400000",
+    };
+
+    /// Opens (creating when missing) the database file at `path` and applies migrations.
+    pub async fn open(path: &Path) -> Result<Self> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+        }
+        let opts = SqliteConnectOptions::from_str("sqlite://")
+            .map_err(db_err)?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10))
+            .pragma("cache_size", "-32000");
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(opts.clone())
+            .await
+            .map_err(|e| Error::Storage(format!("opening {}: {e}", path.display())))?;
+        MIGRATOR.run(&write).await.map_err(|e| Error::Storage(format!("migrating {}: {e}", path.display())))?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(opts.read_only(true))
+            .await
+            .map_err(|e| Error::Storage(format!("opening {}: {e}", path.display())))?;
+        Ok(Self { read, write, path: path.to_owned() })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn r(&self) -> &SqlitePool {
+        &self.read
+    }
+
+    async fn tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        self.write.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)
+    }
+
+    /// Runs raw SQL on the writer (tests use it to tamper with rows as an attacker would).
+    #[doc(hidden)]
+    pub async fn execute_raw(&self, sql: &str) -> Result<u64> {
+        Ok(sqlx::raw_sql(sql).execute(&self.write).await.map_err(db_err)?.rows_affected())
+    }
+}
+
+#[async_trait::async_trait]
+impl super::Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+    async fn ready(&self) -> Result<()> {
+        super::check_migrations(self.r(), &MIGRATOR).await
+    }
+}
+
+sql_store!(SqliteStore, sqlx::Sqlite);

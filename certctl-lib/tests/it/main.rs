@@ -1,0 +1,9 @@
+//! Integration tests of certctl-lib: the store conformance suite, run on SQLite and PostgreSQL.
+
+mod support;
+
+mod store_audit;
+mod store_certs;
+mod store_fleet;
+mod store_jobs;
+mod store_org;

@@ -1,0 +1,123 @@
+//! Jobs: filters, the state machine with optimistic concurrency, and atomic claiming.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use certctl::model::*;
+use certctl::store::Store;
+use certctl::Error;
+
+use crate::support::*;
+use crate::{assert_err, both_backends};
+
+both_backends! {
+    job_lifecycle => job_lifecycle;
+    concurrent_claims => concurrent_claims;
+}
+
+async fn job_lifecycle(s: Arc<dyn Store>) {
+    cert_prereqs(&*s).await;
+    s.create_certificate(&cert("mc-a", "a.example.com"), &audit("certificate_created", "mc-a")).await.unwrap();
+    s.create_certificate(&cert("mc-b", "b.example.com"), &audit("certificate_created", "mc-b")).await.unwrap();
+    s.create_agent(&agent("ag-1"), &audit("agent_registered", "ag-1")).await.unwrap();
+    let mut j1 = job("job-1", "mc-a", JobType::Issuance);
+    j1.agent_id = Some("ag-1".into());
+    let j2 = job("job-2", "mc-a", JobType::Deployment);
+    let j3 = job("job-3", "mc-b", JobType::Renewal);
+    for j in [&j1, &j2, &j3] {
+        s.create_job(j, &audit("job_created", j.id.as_str())).await.unwrap();
+    }
+    assert_eq!(s.get_job(&j1.id).await.unwrap(), j1);
+    assert_err!(s.create_job(&job("job-4", "mc-none", JobType::Renewal), &audit("job_created", "job-4")).await, Error::NotFound { .. });
+
+    let ids = |f: JobFilter| {
+        let s = s.clone();
+        async move {
+            let mut v: Vec<String> = s.list_jobs(&f, PageRequest::default()).await.unwrap().data.into_iter().map(|j| j.id.to_string()).collect();
+            v.sort();
+            v
+        }
+    };
+    assert_eq!(ids(JobFilter { certificate_id: Some("mc-a".into()), ..Default::default() }).await, ["job-1", "job-2"]);
+    assert_eq!(ids(JobFilter { job_type: Some(JobType::Renewal), ..Default::default() }).await, ["job-3"]);
+    assert_eq!(ids(JobFilter { agent_id: Some("ag-1".into()), ..Default::default() }).await, ["job-1"]);
+
+    // legal move with the right expectation
+    let mut w = j1.clone();
+    w.status = JobStatus::AwaitingCsr;
+    s.update_job(&w, JobStatus::Pending, Some(&audit("job_awaiting_csr", "job-1"))).await.unwrap();
+    assert_eq!(ids(JobFilter { status: Some(JobStatus::AwaitingCsr), ..Default::default() }).await, ["job-1"]);
+    // stale expectation: someone else moved it already
+    let mut again = j1.clone();
+    again.status = JobStatus::Cancelled;
+    assert_err!(s.update_job(&again, JobStatus::Pending, None).await, Error::Conflict(_));
+    // illegal move
+    let mut done = w.clone();
+    done.status = JobStatus::Completed;
+    done.completed_at = Some(Timestamp::now());
+    assert_err!(s.update_job(&done, JobStatus::AwaitingCsr, None).await, Error::Conflict(_));
+    let mut run = w.clone();
+    run.status = JobStatus::Running;
+    s.update_job(&run, JobStatus::AwaitingCsr, None).await.unwrap();
+    s.update_job(&done, JobStatus::Running, None).await.unwrap();
+    let mut reopen = done.clone();
+    reopen.status = JobStatus::Pending;
+    assert_err!(s.update_job(&reopen, JobStatus::Completed, None).await, Error::Conflict(_));
+    assert_eq!(s.get_job(&j1.id).await.unwrap().status, JobStatus::Completed);
+
+    // claiming honours type and next_attempt_at
+    let now = Timestamp::now();
+    let mut later = job("job-later", "mc-b", JobType::Renewal);
+    later.next_attempt_at = Some(now.add(time::Duration::hours(1)));
+    s.create_job(&later, &audit("job_created", "job-later")).await.unwrap();
+    assert!(s.claim_job(&[JobType::Validation], now).await.unwrap().is_none());
+    let c = s.claim_job(&[JobType::Renewal], now).await.unwrap().unwrap();
+    assert_eq!((c.id.as_str(), c.status, c.attempts), ("job-3", JobStatus::Running, 1));
+    assert!(s.claim_job(&[JobType::Renewal], now).await.unwrap().is_none(), "job-later is not due");
+    let c = s.claim_job(&[JobType::Renewal], now.add(time::Duration::hours(2))).await.unwrap().unwrap();
+    assert_eq!(c.id.as_str(), "job-later");
+    // transient failure: back to Pending with a backoff, then claimed again
+    let mut retry = c.clone();
+    retry.status = JobStatus::Pending;
+    retry.last_error = Some("CA unreachable".into());
+    retry.next_attempt_at = Some(now.add(time::Duration::hours(3)));
+    s.update_job(&retry, JobStatus::Running, None).await.unwrap();
+    let c = s.claim_job(&[JobType::Renewal], now.add(time::Duration::hours(4))).await.unwrap().unwrap();
+    assert_eq!((c.attempts, c.last_error.as_deref()), (2, Some("CA unreachable")));
+}
+
+async fn concurrent_claims(s: Arc<dyn Store>) {
+    cert_prereqs(&*s).await;
+    s.create_certificate(&cert("mc-a", "a.example.com"), &audit("certificate_created", "mc-a")).await.unwrap();
+    const N: usize = 60;
+    for i in 0..N {
+        let id = format!("job-{i:03}");
+        s.create_job(&job(&id, "mc-a", JobType::Renewal), &audit("job_created", &id)).await.unwrap();
+    }
+    let now = Timestamp::now();
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut got = Vec::new();
+            while let Some(j) = s.claim_job(&[JobType::Renewal], now).await.unwrap() {
+                got.push(j.id.to_string());
+            }
+            got
+        }));
+    }
+    let mut all = Vec::new();
+    let mut claimers_with_work = 0;
+    for t in tasks {
+        let got = t.await.unwrap();
+        claimers_with_work += usize::from(!got.is_empty());
+        all.extend(got);
+    }
+    let unique: HashSet<_> = all.iter().collect();
+    assert_eq!(all.len(), N, "every job claimed once");
+    assert_eq!(unique.len(), N, "no job claimed twice");
+    assert!(claimers_with_work > 1, "claims really ran concurrently");
+    let running = s.list_jobs(&JobFilter { status: Some(JobStatus::Running), ..Default::default() }, PageRequest::new(1, 500)).await.unwrap();
+    assert_eq!(running.total as usize, N);
+    assert!(running.data.iter().all(|j| j.attempts == 1));
+}

@@ -1,0 +1,188 @@
+//! Fixtures: stores on both backends and model builders.
+
+use std::sync::Arc;
+
+use certctl::model::*;
+use certctl::store::{PgStore, SqliteStore, Store};
+
+/// A fresh SQLite store in a temp dir (kept alive by the returned guard).
+pub async fn sqlite() -> (Option<tempfile::TempDir>, Arc<dyn Store>) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = SqliteStore::open(&dir.path().join("certctl.db")).await.expect("open sqlite");
+    (Some(dir), Arc::new(store))
+}
+
+/// A fresh database on the PostgreSQL server of `CERTCTL_TEST_POSTGRES_URL`; `None` (with one
+/// line saying so) when it is not set, unless `CERTCTL_TEST_REQUIRE_SERVICES` demands it.
+pub async fn postgres() -> Option<(Option<tempfile::TempDir>, Arc<dyn Store>)> {
+    let Ok(url) = std::env::var("CERTCTL_TEST_POSTGRES_URL") else {
+        if std::env::var_os("CERTCTL_TEST_REQUIRE_SERVICES").is_some() {
+            panic!("CERTCTL_TEST_POSTGRES_URL is not set but CERTCTL_TEST_REQUIRE_SERVICES is");
+        }
+        eprintln!("skipped: PostgreSQL half (CERTCTL_TEST_POSTGRES_URL not set; scripts/test provides it)");
+        return None;
+    };
+    let admin = sqlx::PgPool::connect(&url).await.expect("connect to test PostgreSQL");
+    let db = format!("certctl_t_{}", rand_suffix());
+    sqlx::query(&format!("CREATE DATABASE {db}")).execute(&admin).await.expect("create database");
+    admin.close().await;
+    let base = url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&url);
+    let store = PgStore::connect(&format!("{base}/{db}")).await.expect("open postgres");
+    Some((None, Arc::new(store)))
+}
+
+fn rand_suffix() -> String {
+    CertificateId::generate().as_str()[3..].to_owned()
+}
+
+/// Runs `$body(store)` as two tests, `sqlite` and `postgres`.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident => $body:ident;)*) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() {
+                let (_g, s) = $crate::support::sqlite().await;
+                super::$body(s).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() {
+                if let Some((_g, s)) = $crate::support::postgres().await {
+                    super::$body(s).await;
+                }
+            }
+        }
+    )*};
+}
+
+pub fn audit(action: &str, resource_id: &str) -> AuditDraft {
+    AuditDraft::new("tester", ActorType::User, action, "test", resource_id)
+}
+
+pub fn ts(s: &str) -> Timestamp {
+    Timestamp::parse(s).expect("timestamp")
+}
+
+pub fn team(id: &str) -> Team {
+    let now = Timestamp::now();
+    Team { id: id.into(), name: format!("Team {id}"), description: String::new(), created_at: now, updated_at: now }
+}
+
+pub fn owner(id: &str, team: Option<&str>) -> Owner {
+    let now = Timestamp::now();
+    Owner { id: id.into(), name: format!("Owner {id}"), email: format!("{id}@example.com"), team_id: team.map(Into::into), created_at: now, updated_at: now }
+}
+
+pub fn renewal_policy(id: &str, window: i64) -> RenewalPolicy {
+    let now = Timestamp::now();
+    RenewalPolicy {
+        id: id.into(),
+        name: id.into(),
+        renewal_window_days: window,
+        auto_renew: true,
+        max_retries: 3,
+        retry_interval_seconds: 60,
+        alert_thresholds_days: RenewalPolicy::DEFAULT_THRESHOLDS.to_vec(),
+        notification_channel_ids: vec![],
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+pub fn issuer(id: &str) -> Issuer {
+    let now = Timestamp::now();
+    Issuer { id: id.into(), name: id.into(), issuer_type: "local".into(), config: serde_json::json!({"validity_days": 90}), enabled: true, created_at: now, updated_at: now }
+}
+
+pub fn agent(id: &str) -> Agent {
+    let now = Timestamp::now();
+    Agent {
+        id: id.into(),
+        name: id.into(),
+        status: AgentStatus::Offline,
+        hostname: String::new(),
+        os: String::new(),
+        os_version: String::new(),
+        arch: String::new(),
+        ip_addresses: vec![],
+        agent_version: String::new(),
+        labels: Default::default(),
+        last_heartbeat_at: None,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+pub fn target(id: &str, agent: Option<&str>) -> Target {
+    let now = Timestamp::now();
+    Target {
+        id: id.into(),
+        name: id.into(),
+        target_type: "nginx".into(),
+        agent_id: agent.map(Into::into),
+        config: serde_json::json!({"cert_path": "/etc/nginx/cert.pem", "reload_command": ["nginx", "-s", "reload"]}),
+        enabled: true,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+pub fn cert(id: &str, cn: &str) -> Certificate {
+    let now = Timestamp::now();
+    Certificate {
+        id: id.into(),
+        name: format!("cert {id}"),
+        common_name: cn.into(),
+        sans: vec![cn.into()],
+        environment: Some("production".into()),
+        owner_id: None,
+        team_id: None,
+        issuer_id: "iss-t".into(),
+        renewal_policy_id: "rp-t".into(),
+        status: CertificateStatus::Pending,
+        expires_at: None,
+        tags: Default::default(),
+        target_ids: vec![],
+        last_renewal_at: None,
+        last_deployment_at: None,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+pub fn job(id: &str, cert: &str, job_type: JobType) -> Job {
+    let now = Timestamp::now();
+    Job {
+        id: id.into(),
+        job_type,
+        status: JobStatus::Pending,
+        certificate_id: cert.into(),
+        target_id: None,
+        agent_id: None,
+        version_id: None,
+        attempts: 0,
+        max_attempts: 4,
+        next_attempt_at: None,
+        last_error: None,
+        created_at: now,
+        updated_at: now,
+        completed_at: None,
+    }
+}
+
+/// Issuer `iss-t` and renewal policy `rp-t` that [`cert`] refers to.
+pub async fn cert_prereqs(s: &dyn Store) {
+    s.create_issuer(&issuer("iss-t"), &audit("issuer_created", "iss-t")).await.expect("issuer");
+    s.create_renewal_policy(&renewal_policy("rp-t", 30), &audit("renewal_policy_created", "rp-t")).await.expect("rp");
+}
+
+/// Asserts `r` is `Err(Error::$variant {..})`.
+#[macro_export]
+macro_rules! assert_err {
+    ($r:expr, $pat:pat) => {
+        match $r {
+            Err(e @ $pat) => e,
+            other => panic!("expected {}, got {:?}", stringify!($pat), other),
+        }
+    };
+}

@@ -1,0 +1,3 @@
+//! certctl-server binary.
+
+fn main() {}

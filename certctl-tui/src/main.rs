@@ -1,0 +1,3 @@
+//! certctl-tui binary.
+
+fn main() {}
