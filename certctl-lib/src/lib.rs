@@ -1,6 +1,89 @@
-//! certctl core library.
+//! # certctl
+//!
+//! The core of certctl, a self-hosted certificate lifecycle platform: the domain model, storage on
+//! SQLite or PostgreSQL, PKI primitives and issuers. The server, the agent, the CLI and the TUI are
+//! thin layers over this crate, and it can be embedded in your own Rust programs.
+//!
+//! | module | role |
+//! |---|---|
+//! | [`model`] | plain data: certificates, versions, agents, groups, jobs, policies, audit events, ids |
+//! | [`store`] | persistence: one trait per aggregate under [`store::Store`]; SQLite and PostgreSQL |
+//! | [`pki`] | P-256 keys, CSR building and verification, certificate and chain parsing |
+//! | `issuer` | connectors that sign CSRs: the Local CA (feature `server`) |
+//! | [`audit`] | verification of the audit hash chain |
+//! | [`error`] | the typed [`Error`] every function returns |
+//!
+//! Cargo features: `sqlite` and `postgres` (storage backends, both on by default), `server`
+//! (server-side connectors such as the Local CA, on by default). Clients that only need the model
+//! and PKI build with `default-features = false` and link neither sqlx nor the connectors.
+//!
+//! ## Example: a certificate issued by the Local CA
+//!
+//! Open an embedded store, record a certificate, generate a key and CSR (an agent does this on its
+//! host), sign it with the Local CA and store the new version:
+//!
+//! ```
+//! # #[cfg(all(feature = "sqlite", feature = "server"))]
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! use certctl::issuer::{LocalCa, SignRequest};
+//! use certctl::model::*;
+//! use certctl::pki::{build_csr, version_from_chain, PrivateKey};
+//! use certctl::store::{prelude::*, SqliteStore};
+//!
+//! let dir = tempfile::tempdir()?;
+//! let store = SqliteStore::open(&dir.path().join("certctl.db")).await?;
+//! let now = Timestamp::now();
+//! let audit = |action: &str, id: &str| AuditDraft::new("example", ActorType::User, action, "certificate", id);
+//!
+//! store.create_issuer(&Issuer {
+//!     id: "iss-local".into(), name: "Local CA".into(), issuer_type: "local".into(),
+//!     config: serde_json::json!({"validity_days": 30}), enabled: true, created_at: now, updated_at: now,
+//! }, &audit("issuer_created", "iss-local")).await?;
+//! store.create_renewal_policy(&RenewalPolicy {
+//!     id: "rp-default".into(), name: "default".into(), renewal_window_days: 30, auto_renew: true,
+//!     max_retries: 3, retry_interval_seconds: 60,
+//!     alert_thresholds_days: RenewalPolicy::DEFAULT_THRESHOLDS.to_vec(),
+//!     notification_channel_ids: vec![], created_at: now, updated_at: now,
+//! }, &audit("renewal_policy_created", "rp-default")).await?;
+//!
+//! let mut cert = Certificate {
+//!     id: CertificateId::parse("mc-api-prod")?, name: "API".into(),
+//!     common_name: "api.example.com".into(), sans: vec!["api.example.com".into(), "10.0.0.7".into()],
+//!     environment: Some("production".into()), owner_id: None, team_id: None,
+//!     issuer_id: "iss-local".into(), renewal_policy_id: "rp-default".into(),
+//!     status: CertificateStatus::Pending, expires_at: None, tags: Default::default(),
+//!     target_ids: vec![], last_renewal_at: None, last_deployment_at: None,
+//!     created_at: now, updated_at: now,
+//! };
+//! store.create_certificate(&cert, &audit("certificate_created", "mc-api-prod")).await?;
+//!
+//! // On the agent: the key never leaves the host, only the CSR does.
+//! let key = PrivateKey::generate_p256()?;
+//! let csr = build_csr(&key, &cert.common_name, &cert.sans)?;
+//!
+//! // On the control plane: sign and record the version (chain and CSR, never a key).
+//! let ca = LocalCa::load_or_create(dir.path())?;
+//! let issued = ca.sign(&csr, &SignRequest {
+//!     common_name: cert.common_name.clone(), sans: cert.sans.clone(), validity_days: Some(30),
+//! })?;
+//! let version = version_from_chain(&cert.id, &issued.pem_chain, Some(&csr))?;
+//! store.add_version(&version, &audit("certificate_issued", "mc-api-prod")).await?;
+//! cert.status = CertificateStatus::Active;
+//! cert.expires_at = Some(version.not_after);
+//! store.update_certificate(&cert, &audit("certificate_updated", "mc-api-prod")).await?;
+//!
+//! let stored = store.get_certificate(&cert.id).await?;
+//! assert_eq!(stored.status, CertificateStatus::Active);
+//! assert_eq!(store.list_versions(&cert.id).await?[0].serial_number, issued.leaf.serial_number);
+//! assert!(certctl::audit::verify_chain(&store).await?.valid);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap();
+//! ```
 #![forbid(unsafe_code)]
+#![cfg_attr(test, allow(clippy::unwrap_used))]
 
+#[cfg(feature = "store")]
+pub mod audit;
 pub mod error;
 #[cfg(feature = "server")]
 pub mod issuer;
@@ -8,7 +91,5 @@ pub mod model;
 pub mod pki;
 #[cfg(feature = "store")]
 pub mod store;
-#[cfg(feature = "store")]
-pub mod audit;
 
 pub use error::{Error, Result};

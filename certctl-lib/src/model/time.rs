@@ -50,7 +50,7 @@ impl Timestamp {
     }
 
     /// `self + d`, saturating.
-    pub fn add(self, d: Duration) -> Self {
+    pub fn plus(self, d: Duration) -> Self {
         Self(self.0.checked_add(d).unwrap_or(self.0))
     }
 
@@ -106,8 +106,8 @@ mod tests {
     #[test]
     fn days_round_down() {
         let now = Timestamp::parse("2026-01-01T00:00:00Z").unwrap();
-        assert_eq!(now.add(Duration::hours(36)).days_from(now), 1);
-        assert_eq!(now.add(Duration::hours(-1)).days_from(now), -1);
+        assert_eq!(now.plus(Duration::hours(36)).days_from(now), 1);
+        assert_eq!(now.plus(Duration::hours(-1)).days_from(now), -1);
     }
 }
 

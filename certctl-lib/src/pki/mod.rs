@@ -34,6 +34,33 @@ pub fn fingerprint_sha256(der: &[u8]) -> String {
     hex::encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, der).as_ref())
 }
 
+/// The [`CertificateVersion`](crate::model::CertificateVersion) of `certificate_id` for an issued
+/// chain (leaf first) and the CSR it answered: serial, validity, fingerprint and key facts are
+/// read from the leaf itself, so what is stored is what was issued.
+pub fn version_from_chain(
+    certificate_id: &crate::model::CertificateId,
+    pem_chain: &str,
+    csr_pem: Option<&str>,
+) -> crate::Result<crate::model::CertificateVersion> {
+    let chain = parse_chain(pem_chain)?;
+    let leaf = &chain[0];
+    Ok(crate::model::CertificateVersion {
+        id: crate::model::VersionId::generate(),
+        certificate_id: certificate_id.clone(),
+        serial_number: leaf.serial_number.clone(),
+        not_before: leaf.not_before,
+        not_after: leaf.not_after,
+        fingerprint_sha256: leaf.fingerprint_sha256.clone(),
+        pem_chain: pem_chain.to_owned(),
+        csr_pem: csr_pem.map(str::to_owned),
+        key_algorithm: leaf.key_algorithm.clone(),
+        key_size: i64::from(leaf.key_size),
+        revoked_at: None,
+        revocation_reason: None,
+        created_at: crate::model::Timestamp::now(),
+    })
+}
+
 #[cfg(test)]
 pub(crate) use cert::der_to_pem;
 #[cfg(test)]

@@ -23,6 +23,14 @@ pub use postgres::PgStore;
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
 
+/// Every store trait, for `use certctl::store::prelude::*;` to bring their methods into scope.
+pub mod prelude {
+    pub use super::{
+        AgentStore, ApiKeyStore, AuditStore, CertificateStore, GroupStore, IssuerStore, JobStore,
+        NotificationStore, OwnerStore, PolicyStore, RenewalPolicyStore, Store, TargetStore, TeamStore,
+    };
+}
+
 /// Teams.
 #[async_trait]
 pub trait TeamStore {
@@ -82,6 +90,9 @@ pub trait TargetStore {
 pub trait CertificateStore {
     /// Inserts the certificate and its target bindings (`target_ids`).
     async fn create_certificate(&self, cert: &Certificate, audit: &AuditDraft) -> Result<Certificate>;
+    /// Inserts many certificates in one transaction (inventory imports), each with its own
+    /// audit event: `audit` with `resource_id` set to the certificate's id.
+    async fn import_certificates(&self, certs: &[Certificate], audit: &AuditDraft) -> Result<()>;
     async fn get_certificate(&self, id: &CertificateId) -> Result<Certificate>;
     async fn list_certificates(&self, filter: &CertificateFilter, page: PageRequest) -> Result<Page<Certificate>>;
     /// Replaces every field but `id` and `created_at`; target bindings follow `target_ids`.
@@ -270,4 +281,26 @@ where
         return Err(Error::Storage(format!("{applied} of {wanted} migrations applied")));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod migration_tests {
+    use std::collections::BTreeSet;
+
+    fn versions(dir: &str) -> BTreeSet<String> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations").join(dir);
+        std::fs::read_dir(&path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+            .map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()).unwrap_or_default())
+            .filter(|n| n.ends_with(".sql"))
+            .collect()
+    }
+
+    #[test]
+    fn sqlite_and_postgres_migrations_pair_up() {
+        let sqlite = versions("sqlite");
+        let postgres = versions("postgres");
+        assert!(!sqlite.is_empty());
+        assert_eq!(sqlite, postgres, "every migration exists for both backends, with the same version and name");
+    }
 }

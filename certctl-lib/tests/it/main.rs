@@ -1,4 +1,5 @@
 //! Integration tests of certctl-lib: the store conformance suite, run on SQLite and PostgreSQL.
+#![allow(clippy::unwrap_used)]
 
 mod support;
 

@@ -58,8 +58,8 @@ async fn audit_chain(s: Arc<dyn Store>) {
     assert_eq!(by(AuditFilter { resource_type: Some("team".into()), ..Default::default() }).await, 21);
     assert_eq!(by(AuditFilter { resource_id: Some("team-c3".into()), ..Default::default() }).await, 1);
     assert_eq!(by(AuditFilter { since: Some(ev.timestamp), ..Default::default() }).await, 22);
-    assert_eq!(by(AuditFilter { until: Some(ev.timestamp.add(time::Duration::milliseconds(-1))), ..Default::default() }).await, 0);
-    assert_eq!(by(AuditFilter { since: Some(Timestamp::now().add(time::Duration::hours(1))), ..Default::default() }).await, 0);
+    assert_eq!(by(AuditFilter { until: Some(ev.timestamp.plus(time::Duration::milliseconds(-1))), ..Default::default() }).await, 0);
+    assert_eq!(by(AuditFilter { since: Some(Timestamp::now().plus(time::Duration::hours(1))), ..Default::default() }).await, 0);
     let newest = s.list_audit(&all, PageRequest::new(1, 1)).await.unwrap();
     assert_eq!(newest.data[0].seq, 22, "newest first");
 

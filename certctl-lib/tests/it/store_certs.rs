@@ -40,12 +40,12 @@ async fn certificate_filters(s: Arc<dyn Store>) {
     a.tags.insert("tier".into(), "1".into());
     let mut b = cert("mc-b", "www.example.org");
     b.status = CertificateStatus::Active;
-    b.expires_at = Some(base.add(time::Duration::days(10)));
+    b.expires_at = Some(base.plus(time::Duration::days(10)));
     b.environment = Some("staging".into());
     b.tags.insert("app".into(), "web".into());
     let mut c = cert("mc-c", "db_1.internal");
     c.status = CertificateStatus::Expiring;
-    c.expires_at = Some(base.add(time::Duration::days(-5)));
+    c.expires_at = Some(base.plus(time::Duration::days(-5)));
     c.issuer_id = "iss-other".into();
     c.name = "100% legacy".into();
     let d = cert("mc-d", "pending.example.com");
@@ -69,10 +69,10 @@ async fn certificate_filters(s: Arc<dyn Store>) {
     assert_eq!(ids(&*s, CertificateFilter { owner_id: Some("o-alice".into()), ..f() }).await, ["mc-a"]);
     assert_eq!(ids(&*s, CertificateFilter { team_id: Some("team-web".into()), ..f() }).await, ["mc-a"]);
     assert_eq!(ids(&*s, CertificateFilter { issuer_id: Some("iss-other".into()), ..f() }).await, ["mc-c"]);
-    assert_eq!(ids(&*s, CertificateFilter { expires_before: Some(base.add(time::Duration::days(1))), ..f() }).await, ["mc-a", "mc-c"]);
+    assert_eq!(ids(&*s, CertificateFilter { expires_before: Some(base.plus(time::Duration::days(1))), ..f() }).await, ["mc-a", "mc-c"]);
     assert_eq!(ids(&*s, CertificateFilter { expires_after: Some(base), ..f() }).await, ["mc-b"]);
     assert_eq!(
-        ids(&*s, CertificateFilter { expires_after: Some(base.add(time::Duration::days(-6))), expires_before: Some(base.add(time::Duration::days(5))), ..f() }).await,
+        ids(&*s, CertificateFilter { expires_after: Some(base.plus(time::Duration::days(-6))), expires_before: Some(base.plus(time::Duration::days(5))), ..f() }).await,
         ["mc-a", "mc-c"]
     );
     // q: case-insensitive substring of name, CN or a SAN; LIKE wildcards are literal
@@ -96,13 +96,13 @@ async fn certificate_filters(s: Arc<dyn Store>) {
 
     // pagination with a filter: ordered by expiry when filtering by it
     let p = s
-        .list_certificates(&CertificateFilter { expires_before: Some(base.add(time::Duration::days(30))), ..f() }, PageRequest::new(1, 2))
+        .list_certificates(&CertificateFilter { expires_before: Some(base.plus(time::Duration::days(30))), ..f() }, PageRequest::new(1, 2))
         .await
         .unwrap();
     assert_eq!(p.total, 3);
     assert_eq!(p.data.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["mc-c", "mc-a"]);
     let p2 = s
-        .list_certificates(&CertificateFilter { expires_before: Some(base.add(time::Duration::days(30))), ..f() }, PageRequest::new(2, 2))
+        .list_certificates(&CertificateFilter { expires_before: Some(base.plus(time::Duration::days(30))), ..f() }, PageRequest::new(2, 2))
         .await
         .unwrap();
     assert_eq!(p2.data.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["mc-b"]);
@@ -117,7 +117,7 @@ async fn certificate_updates_and_counts(s: Arc<dyn Store>) {
     manual.auto_renew = false;
     s.create_renewal_policy(&manual, &audit("renewal_policy_created", "rp-manual")).await.unwrap();
     let now = ts("2027-06-01T00:00:00Z");
-    let days = |d: i64| Some(now.add(time::Duration::days(d)));
+    let days = |d: i64| Some(now.plus(time::Duration::days(d)));
     let mk = |id: &str, status: CertificateStatus, exp: Option<Timestamp>, rp: &str| {
         let mut c = cert(id, &format!("{id}.example.com"));
         c.status = status;
@@ -162,6 +162,15 @@ async fn certificate_updates_and_counts(s: Arc<dyn Store>) {
     assert_err!(s.update_certificate(&broken, &audit("certificate_updated", "mc-far")).await, Error::NotFound { .. });
     assert_eq!(s.get_certificate(&"mc-far".into()).await.unwrap().status, CertificateStatus::Active);
     assert!(!s.count_certificates_by_status().await.unwrap().iter().any(|(st, _)| *st == CertificateStatus::Revoked));
+    // imports: all or nothing, one audit event per certificate
+    let batch: Vec<_> = (0..5).map(|i| mk(&format!("mc-imp-{i}"), CertificateStatus::Active, days(100), "rp-t")).collect();
+    s.import_certificates(&batch, &audit("certificate_imported", "-")).await.unwrap();
+    let imported = s.list_audit(&AuditFilter { action: Some("certificate_imported".into()), ..Default::default() }, PageRequest::default()).await.unwrap();
+    assert_eq!(imported.total, 5);
+    assert!(imported.data.iter().any(|e| e.resource_id == "mc-imp-3"));
+    let dup_inside = vec![mk("mc-imp-new", CertificateStatus::Active, days(100), "rp-t"), batch[0].clone()];
+    assert_err!(s.import_certificates(&dup_inside, &audit("certificate_imported", "-")).await, Error::Conflict(_));
+    assert_err!(s.get_certificate(&"mc-imp-new".into()).await, Error::NotFound { .. });
     let mut ghost = cert("mc-ghost", "ghost.example.com");
     ghost.updated_at = Timestamp::now();
     assert_err!(s.update_certificate(&ghost, &audit("certificate_updated", "mc-ghost")).await, Error::NotFound { .. });

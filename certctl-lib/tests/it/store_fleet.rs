@@ -35,8 +35,8 @@ async fn agents(s: Arc<dyn Store>) {
     assert_eq!((a.status, a.hostname.as_str(), a.last_heartbeat_at), (AgentStatus::Online, "web-1", Some(t0)));
     assert_eq!(a.metadata(), meta("web-1", "linux", "x86_64", &["10.1.0.5", "fd00::5"]));
     assert_eq!(s.get_agent(&"ag-a".into()).await.unwrap(), a);
-    s.record_heartbeat(&"ag-b".into(), &meta("web-2", "Linux", "aarch64", &["10.1.0.6"]), t0.add(time::Duration::seconds(100))).await.unwrap();
-    s.record_heartbeat(&"ag-c".into(), &meta("win-1", "windows", "x86_64", &["10.2.0.1"]), t0.add(time::Duration::seconds(100))).await.unwrap();
+    s.record_heartbeat(&"ag-b".into(), &meta("web-2", "Linux", "aarch64", &["10.1.0.6"]), t0.plus(time::Duration::seconds(100))).await.unwrap();
+    s.record_heartbeat(&"ag-c".into(), &meta("win-1", "windows", "x86_64", &["10.2.0.1"]), t0.plus(time::Duration::seconds(100))).await.unwrap();
     assert_err!(s.record_heartbeat(&"ag-zz".into(), &meta("x", "linux", "x86_64", &[]), t0).await, Error::NotFound { .. });
 
     let list = |f: AgentFilter| {
@@ -62,13 +62,13 @@ async fn agents(s: Arc<dyn Store>) {
     let mut degraded = s.get_agent(&"ag-c".into()).await.unwrap();
     degraded.status = AgentStatus::Degraded;
     s.update_agent(&degraded, &audit("agent_degraded", "ag-c")).await.unwrap();
-    let stale = s.mark_stale_agents_offline(t0.add(time::Duration::seconds(50))).await.unwrap();
+    let stale = s.mark_stale_agents_offline(t0.plus(time::Duration::seconds(50))).await.unwrap();
     assert_eq!(stale, vec![AgentId::from("ag-a")]);
-    let stale = s.mark_stale_agents_offline(t0.add(time::Duration::seconds(500))).await.unwrap();
+    let stale = s.mark_stale_agents_offline(t0.plus(time::Duration::seconds(500))).await.unwrap();
     let mut stale: Vec<_> = stale.into_iter().map(|a| a.to_string()).collect();
     stale.sort();
     assert_eq!(stale, ["ag-b", "ag-c"], "Degraded agents go Offline too; ag-d already is");
-    let back = s.record_heartbeat(&"ag-a".into(), &meta("web-1", "linux", "x86_64", &["10.9.0.5"]), t0.add(time::Duration::seconds(600))).await.unwrap();
+    let back = s.record_heartbeat(&"ag-a".into(), &meta("web-1", "linux", "x86_64", &["10.9.0.5"]), t0.plus(time::Duration::seconds(600))).await.unwrap();
     assert_eq!((back.status, back.ip_addresses.clone()), (AgentStatus::Online, vec!["10.9.0.5".to_owned()]));
 
     // retired agents refuse heartbeats

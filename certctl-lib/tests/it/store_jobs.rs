@@ -68,21 +68,21 @@ async fn job_lifecycle(s: Arc<dyn Store>) {
     // claiming honours type and next_attempt_at
     let now = Timestamp::now();
     let mut later = job("job-later", "mc-b", JobType::Renewal);
-    later.next_attempt_at = Some(now.add(time::Duration::hours(1)));
+    later.next_attempt_at = Some(now.plus(time::Duration::hours(1)));
     s.create_job(&later, &audit("job_created", "job-later")).await.unwrap();
     assert!(s.claim_job(&[JobType::Validation], now).await.unwrap().is_none());
     let c = s.claim_job(&[JobType::Renewal], now).await.unwrap().unwrap();
     assert_eq!((c.id.as_str(), c.status, c.attempts), ("job-3", JobStatus::Running, 1));
     assert!(s.claim_job(&[JobType::Renewal], now).await.unwrap().is_none(), "job-later is not due");
-    let c = s.claim_job(&[JobType::Renewal], now.add(time::Duration::hours(2))).await.unwrap().unwrap();
+    let c = s.claim_job(&[JobType::Renewal], now.plus(time::Duration::hours(2))).await.unwrap().unwrap();
     assert_eq!(c.id.as_str(), "job-later");
     // transient failure: back to Pending with a backoff, then claimed again
     let mut retry = c.clone();
     retry.status = JobStatus::Pending;
     retry.last_error = Some("CA unreachable".into());
-    retry.next_attempt_at = Some(now.add(time::Duration::hours(3)));
+    retry.next_attempt_at = Some(now.plus(time::Duration::hours(3)));
     s.update_job(&retry, JobStatus::Running, None).await.unwrap();
-    let c = s.claim_job(&[JobType::Renewal], now.add(time::Duration::hours(4))).await.unwrap().unwrap();
+    let c = s.claim_job(&[JobType::Renewal], now.plus(time::Duration::hours(4))).await.unwrap().unwrap();
     assert_eq!((c.attempts, c.last_error.as_deref()), (2, Some("CA unreachable")));
 }
 

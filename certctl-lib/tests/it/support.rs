@@ -19,7 +19,10 @@ pub async fn postgres() -> Option<(Option<tempfile::TempDir>, Arc<dyn Store>)> {
         if std::env::var_os("CERTCTL_TEST_REQUIRE_SERVICES").is_some() {
             panic!("CERTCTL_TEST_POSTGRES_URL is not set but CERTCTL_TEST_REQUIRE_SERVICES is");
         }
-        eprintln!("skipped: PostgreSQL half (CERTCTL_TEST_POSTGRES_URL not set; scripts/test provides it)");
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| {
+            eprintln!("skipped: the PostgreSQL half of the store tests (CERTCTL_TEST_POSTGRES_URL is not set; scripts/test starts a server and sets it)");
+        });
         return None;
     };
     let admin = sqlx::PgPool::connect(&url).await.expect("connect to test PostgreSQL");

@@ -16,6 +16,11 @@ macro_rules! sql_certs {
                     qb.push(")");
                 }
                 qb.build().execute(&mut **tx).await.map_err(db_err)?;
+                Self::insert_bindings(tx, cert).await
+            }
+
+            /// Adds the bindings of `cert.target_ids` that do not exist yet.
+            async fn insert_bindings(tx: &mut sqlx::Transaction<'_, $DB>, cert: &Certificate) -> Result<()> {
                 for t in &cert.target_ids {
                     sqlx::query(
                         "INSERT INTO certificate_target_mappings (certificate_id, target_id) VALUES ($1, $2) \
@@ -28,6 +33,23 @@ macro_rules! sql_certs {
                     .map_err(|e| write_err(e, "certificate", cert.id.as_str()))?;
                 }
                 Ok(())
+            }
+
+            /// Inserts one certificate row and its target bindings inside `tx`.
+            async fn insert_certificate(tx: &mut sqlx::Transaction<'_, $DB>, c: &Certificate) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO managed_certificates (id, name, common_name, sans, environment, owner_id, team_id, issuer_id, \
+                     renewal_policy_id, status, expires_at, tags, last_renewal_at, last_deployment_at, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+                )
+                .bind(&c.id).bind(&c.name).bind(&c.common_name).bind(Json(&c.sans)).bind(&c.environment)
+                .bind(&c.owner_id).bind(&c.team_id).bind(&c.issuer_id).bind(&c.renewal_policy_id).bind(c.status)
+                .bind(c.expires_at).bind(Json(&c.tags)).bind(c.last_renewal_at).bind(c.last_deployment_at)
+                .bind(c.created_at).bind(c.updated_at)
+                .execute(&mut **tx)
+                .await
+                .map_err(|e| write_err(e, "certificate", c.id.as_str()))?;
+                Self::insert_bindings(tx, c).await
             }
 
             /// Fills `target_ids` of each certificate from the binding table.
@@ -44,9 +66,11 @@ macro_rules! sql_certs {
                 }
                 qb.push(") ORDER BY target_id");
                 let rows: Vec<(CertificateId, TargetId)> = qb.build_query_as().fetch_all(self.r()).await.map_err(db_err)?;
+                let index: std::collections::HashMap<CertificateId, usize> =
+                    certs.iter().enumerate().map(|(i, c)| (c.id.clone(), i)).collect();
                 for (cid, tid) in rows {
-                    if let Some(c) = certs.iter_mut().find(|c| c.id == cid) {
-                        c.target_ids.push(tid);
+                    if let Some(&i) = index.get(&cid) {
+                        certs[i].target_ids.push(tid);
                     }
                 }
                 Ok(())
@@ -125,22 +149,21 @@ macro_rules! sql_certs {
         impl $crate::store::CertificateStore for $S {
             async fn create_certificate(&self, c: &Certificate, audit: &AuditDraft) -> Result<Certificate> {
                 let mut tx = self.tx().await?;
-                sqlx::query(
-                    "INSERT INTO managed_certificates (id, name, common_name, sans, environment, owner_id, team_id, issuer_id, \
-                     renewal_policy_id, status, expires_at, tags, last_renewal_at, last_deployment_at, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
-                )
-                .bind(&c.id).bind(&c.name).bind(&c.common_name).bind(Json(&c.sans)).bind(&c.environment)
-                .bind(&c.owner_id).bind(&c.team_id).bind(&c.issuer_id).bind(&c.renewal_policy_id).bind(c.status)
-                .bind(c.expires_at).bind(Json(&c.tags)).bind(c.last_renewal_at).bind(c.last_deployment_at)
-                .bind(c.created_at).bind(c.updated_at)
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| write_err(e, "certificate", c.id.as_str()))?;
-                Self::write_bindings(&mut tx, c).await?;
+                Self::insert_certificate(&mut tx, c).await?;
                 Self::append_audit_in(&mut tx, audit).await?;
                 tx.commit().await.map_err(db_err)?;
                 Ok(c.clone())
+            }
+
+            async fn import_certificates(&self, certs: &[Certificate], audit: &AuditDraft) -> Result<()> {
+                let mut tx = self.tx().await?;
+                for c in certs {
+                    Self::insert_certificate(&mut tx, c).await?;
+                    let mut a = audit.clone();
+                    a.resource_id = c.id.to_string();
+                    Self::append_audit_in(&mut tx, &a).await?;
+                }
+                tx.commit().await.map_err(db_err)
             }
 
             async fn get_certificate(&self, id: &CertificateId) -> Result<Certificate> {

@@ -58,10 +58,10 @@ pub(crate) fn write_err(e: sqlx::Error, resource: &'static str, id: &str) -> Err
 
 /// Maps errors of a delete: a foreign key means something still refers to the row.
 pub(crate) fn delete_err(e: sqlx::Error, resource: &'static str, id: &str) -> Error {
-    if let sqlx::Error::Database(d) = &e {
-        if d.is_foreign_key_violation() {
-            return Error::Conflict(format!("{resource} {id} is still referenced by other resources"));
-        }
+    if let sqlx::Error::Database(d) = &e
+        && d.is_foreign_key_violation()
+    {
+        return Error::Conflict(format!("{resource} {id} is still referenced by other resources"));
     }
     db_err(e)
 }
