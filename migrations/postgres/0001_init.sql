@@ -79,6 +79,7 @@ CREATE TABLE IF NOT EXISTS managed_certificates (
     updated_at         TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX IF NOT EXISTS certs_status_expiry ON managed_certificates(status, expires_at, id);
+CREATE INDEX IF NOT EXISTS certs_status_id ON managed_certificates(status, id);
 CREATE INDEX IF NOT EXISTS certs_expiry ON managed_certificates(expires_at, id);
 CREATE INDEX IF NOT EXISTS certs_environment ON managed_certificates(environment, id);
 CREATE INDEX IF NOT EXISTS certs_owner ON managed_certificates(owner_id);

@@ -157,12 +157,30 @@ macro_rules! sql_certs {
 
             async fn import_certificates(&self, certs: &[Certificate], audit: &AuditDraft) -> Result<()> {
                 let mut tx = self.tx().await?;
-                for c in certs {
-                    Self::insert_certificate(&mut tx, c).await?;
-                    let mut a = audit.clone();
-                    a.resource_id = c.id.to_string();
-                    Self::append_audit_in(&mut tx, &a).await?;
+                for chunk in certs.chunks(500) {
+                    let mut qb = sqlx::QueryBuilder::<$DB>::new(
+                        "INSERT INTO managed_certificates (id, name, common_name, sans, environment, owner_id, team_id, issuer_id, \
+                         renewal_policy_id, status, expires_at, tags, last_renewal_at, last_deployment_at, created_at, updated_at) ",
+                    );
+                    qb.push_values(chunk, |mut b, c| {
+                        b.push_bind(c.id.clone()).push_bind(c.name.clone()).push_bind(c.common_name.clone())
+                            .push_bind(Json(c.sans.clone())).push_bind(c.environment.clone()).push_bind(c.owner_id.clone())
+                            .push_bind(c.team_id.clone()).push_bind(c.issuer_id.clone()).push_bind(c.renewal_policy_id.clone())
+                            .push_bind(c.status).push_bind(c.expires_at).push_bind(Json(c.tags.clone()))
+                            .push_bind(c.last_renewal_at).push_bind(c.last_deployment_at).push_bind(c.created_at)
+                            .push_bind(c.updated_at);
+                    });
+                    let first = chunk.first().map(|c| c.id.to_string()).unwrap_or_default();
+                    qb.build().execute(&mut *tx).await.map_err(|e| write_err(e, "certificate", &format!("in the batch starting at {first}")))?;
+                    for c in chunk.iter().filter(|c| !c.target_ids.is_empty()) {
+                        Self::insert_bindings(&mut tx, c).await?;
+                    }
                 }
+                let drafts: Vec<AuditDraft> = certs
+                    .iter()
+                    .map(|c| AuditDraft { resource_id: c.id.to_string(), ..audit.clone() })
+                    .collect();
+                Self::append_audits_in(&mut tx, &drafts).await?;
                 tx.commit().await.map_err(db_err)
             }
 

@@ -8,6 +8,16 @@ macro_rules! sql_common {
                 tx: &mut sqlx::Transaction<'_, $DB>,
                 draft: &$crate::model::AuditDraft,
             ) -> $crate::error::Result<$crate::model::AuditEvent> {
+                let mut evs = Self::append_audits_in(tx, std::slice::from_ref(draft)).await?;
+                evs.pop().ok_or_else(|| $crate::error::Error::Storage("audit append produced no event".into()))
+            }
+
+            /// Appends `drafts`, in order, to the audit chain inside `tx`: reads the chain's end
+            /// once, links the events in memory and inserts them in multi-row statements.
+            async fn append_audits_in(
+                tx: &mut sqlx::Transaction<'_, $DB>,
+                drafts: &[$crate::model::AuditDraft],
+            ) -> $crate::error::Result<Vec<$crate::model::AuditEvent>> {
                 use $crate::store::sql::db_err;
                 if let Some(lock) = Self::D.audit_lock {
                     sqlx::query(lock).execute(&mut **tx).await.map_err(db_err)?;
@@ -17,30 +27,39 @@ macro_rules! sql_common {
                         .fetch_optional(&mut **tx)
                         .await
                         .map_err(db_err)?;
-                let (seq, prev) = match last {
-                    Some((s, h)) => (s + 1, h),
-                    None => (1, $crate::model::GENESIS_HASH.to_owned()),
+                let (mut seq, mut prev) = match last {
+                    Some((s, h)) => (s, h),
+                    None => (0, $crate::model::GENESIS_HASH.to_owned()),
                 };
-                let ev = $crate::model::AuditEvent::chain(draft.clone(), seq, prev, $crate::model::Timestamp::now());
-                sqlx::query(
-                    "INSERT INTO audit_events (id, seq, timestamp, actor, actor_type, action, resource_type, \
-                     resource_id, details, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-                )
-                .bind(&ev.id)
-                .bind(ev.seq)
-                .bind(ev.timestamp)
-                .bind(&ev.actor)
-                .bind(ev.actor_type)
-                .bind(&ev.action)
-                .bind(&ev.resource_type)
-                .bind(&ev.resource_id)
-                .bind(sqlx::types::Json(&ev.details))
-                .bind(&ev.prev_hash)
-                .bind(&ev.hash)
-                .execute(&mut **tx)
-                .await
-                .map_err(db_err)?;
-                Ok(ev)
+                let now = $crate::model::Timestamp::now();
+                let mut evs = Vec::with_capacity(drafts.len());
+                for d in drafts {
+                    seq += 1;
+                    let ev = $crate::model::AuditEvent::chain(d.clone(), seq, std::mem::take(&mut prev), now);
+                    prev = ev.hash.clone();
+                    evs.push(ev);
+                }
+                for chunk in evs.chunks(500) {
+                    let mut qb = sqlx::QueryBuilder::<$DB>::new(
+                        "INSERT INTO audit_events (id, seq, timestamp, actor, actor_type, action, resource_type, \
+                         resource_id, details, prev_hash, hash) ",
+                    );
+                    qb.push_values(chunk, |mut b, ev| {
+                        b.push_bind(ev.id.clone())
+                            .push_bind(ev.seq)
+                            .push_bind(ev.timestamp)
+                            .push_bind(ev.actor.clone())
+                            .push_bind(ev.actor_type)
+                            .push_bind(ev.action.clone())
+                            .push_bind(ev.resource_type.clone())
+                            .push_bind(ev.resource_id.clone())
+                            .push_bind(sqlx::types::Json(ev.details.clone()))
+                            .push_bind(ev.prev_hash.clone())
+                            .push_bind(ev.hash.clone());
+                    });
+                    qb.build().execute(&mut **tx).await.map_err(db_err)?;
+                }
+                Ok(evs)
             }
 
             /// Runs one write statement (built by `stmt`) and the audit append in one transaction.
