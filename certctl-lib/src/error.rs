@@ -28,6 +28,20 @@ pub enum Error {
         /// What is wrong with it.
         message: String,
     },
+    /// No valid credentials were presented.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// The credentials are valid but do not allow this action.
+    #[error("{0}")]
+    Forbidden(String),
+    /// A connector (CA, target, notifier) failed; `transient` failures are worth retrying.
+    #[error("{message}")]
+    Connector {
+        /// What went wrong, with the remote side's own words when there are any.
+        message: String,
+        /// Retrying later may succeed (timeouts, rate limits, unreachable).
+        transient: bool,
+    },
     /// PEM, DER, CSR or certificate material could not be parsed or verified.
     #[error("{0}")]
     Pki(String),

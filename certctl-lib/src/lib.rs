@@ -64,7 +64,7 @@
 //! // On the control plane: sign and record the version (chain and CSR, never a key).
 //! let ca = LocalCa::load_or_create(dir.path())?;
 //! let issued = ca.sign(&csr, &SignRequest {
-//!     common_name: cert.common_name.clone(), sans: cert.sans.clone(), validity_days: Some(30),
+//!     common_name: cert.common_name.clone(), sans: cert.sans.clone(), validity_days: Some(30), not_before: None,
 //! })?;
 //! let version = version_from_chain(&cert.id, &issued.pem_chain, Some(&csr))?;
 //! store.add_version(&version, &audit("certificate_issued", "mc-api-prod")).await?;
@@ -84,11 +84,15 @@
 
 #[cfg(feature = "store")]
 pub mod audit;
+pub mod api;
 pub mod error;
+pub mod fsutil;
 #[cfg(feature = "server")]
 pub mod issuer;
 pub mod model;
 pub mod pki;
+#[cfg(all(feature = "server", feature = "store"))]
+pub mod service;
 #[cfg(feature = "store")]
 pub mod store;
 

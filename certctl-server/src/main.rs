@@ -1,3 +1,44 @@
-//! certctl-server binary.
+//! `certctl-server`: the control plane binary.
 
-fn main() {}
+use std::process::ExitCode;
+
+use certctl_server::config::{AuditAction, Cli, Command, LogFormat};
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match cli.opts.resolve() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("certctl-server: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CERTCTL_LOG").unwrap_or_else(|_| "info,sqlx=warn".into());
+    let fmt = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match settings.log_format {
+        LogFormat::Json => fmt.json().init(),
+        LogFormat::Text => fmt.init(),
+    }
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("certctl-server: starting the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = rt.block_on(async move {
+        match cli.command {
+            None | Some(Command::Serve) => certctl_server::serve::run(settings).await.map(|()| true),
+            Some(Command::Audit { action: AuditAction::Verify }) => certctl_server::serve::audit_verify(settings).await,
+        }
+    });
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("certctl-server: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -15,11 +15,10 @@ use time::{Duration, OffsetDateTime};
 use x509_parser::certificate::X509Certificate;
 use x509_parser::prelude::FromDer;
 
-use self::files::write_new_file;
+use crate::fsutil::write_new_file;
 use crate::error::{Error, Result};
 use crate::pki::{CertInfo, CsrInfo, PrivateKey, parse_chain, parse_csr};
 
-mod files;
 
 /// File name of the Local CA certificate inside the data dir.
 pub const CA_CERT_FILE: &str = "local-ca.pem";
@@ -64,6 +63,10 @@ pub struct SignRequest {
     /// Leaf validity in days (1..=397); the issuer's default when absent.
     #[serde(default)]
     pub validity_days: Option<u32>,
+    /// Start of validity; 5 minutes ago when absent. An earlier start back-dates the whole
+    /// validity period (demo data, expiry tests); it never outlives the CA.
+    #[serde(default)]
+    pub not_before: Option<crate::model::Timestamp>,
 }
 
 /// A signed certificate.
@@ -256,8 +259,9 @@ impl LocalCa {
         params.distinguished_name = dn;
         params.subject_alt_names = crate::pki::san_entries("sans", &names)?;
         params.serial_number = Some(random_serial()?);
-        params.not_before = now - BACKDATE;
-        params.not_after = (now + Duration::days(i64::from(days))).min(ca_end);
+        let start = req.not_before.map_or(now - BACKDATE, |t| t.datetime());
+        params.not_before = start;
+        params.not_after = (start + Duration::days(i64::from(days))).min(ca_end);
         params.is_ca = IsCa::ExplicitNoCa;
         params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
         if csr.key_algorithm == "RSA" {

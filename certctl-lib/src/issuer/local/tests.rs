@@ -13,6 +13,7 @@ fn request(cn: &str, sans: &[&str], days: Option<u32>) -> SignRequest {
         common_name: cn.into(),
         sans: sans.iter().map(|s| s.to_string()).collect(),
         validity_days: days,
+        not_before: None,
     }
 }
 

@@ -1,4 +1,5 @@
-//! Crash-safe creation of the Local CA files (no partial file, restrictive mode from the start).
+//! Crash-safe file creation for secrets and certificates: no partial file, restrictive mode from
+//! the first byte.
 
 use std::fs::{self, OpenOptions};
 use std::io::{ErrorKind, Write};
@@ -9,14 +10,14 @@ use crate::error::{Error, Result};
 
 /// Writes a new file atomically: a temp file created with `mode` before any byte is written,
 /// synced, then linked to `path` (never replacing an existing file) and the temp name removed.
-pub(super) fn write_new_file(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
+pub fn write_new_file(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let mut nonce = [0u8; 8];
-    aws_lc_rs::rand::fill(&mut nonce).map_err(|_| Error::Pki("random generator failed".into()))?;
+    aws_lc_rs::rand::fill(&mut nonce).map_err(|_| Error::Storage("random generator failed".into()))?;
     let tmp = dir.join(format!(".{name}.tmp-{}", hex::encode(nonce)));
     let ctx = |what: &str, p: &Path| format!("cannot {what} {}", p.display());
 

@@ -1,0 +1,97 @@
+//! Wire types of the REST API that are not plain model values: request bodies, the error
+//! envelope and action results. Shared by the server, the typed client and the tests.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::model::{Agent, ApiKey, Role, Timestamp};
+
+mod inputs;
+pub use inputs::*;
+
+/// `{"error": {"code": "...", "message": "..."}}` — every non-2xx response.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// The inside of [`ErrorBody`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    /// Stable machine-readable code: `not_found`, `conflict`, `validation_failed`, ...
+    pub code: String,
+    /// Human-readable; names the offending field for validation errors.
+    pub message: String,
+}
+
+/// `POST /agents` response: the agent and, once, its API key.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AgentRegistered {
+    #[serde(flatten)]
+    pub agent: Agent,
+    /// Shown once; only its hash is stored.
+    pub api_key: String,
+}
+
+/// `POST /api-keys` response: the key record and, once, the secret.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ApiKeyCreated {
+    #[serde(flatten)]
+    pub api_key: ApiKey,
+    /// Shown once; only its hash is stored.
+    pub key: String,
+}
+
+/// Body of `POST /api-keys`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ApiKeyInput {
+    pub name: String,
+    pub role: Role,
+}
+
+/// Result of `POST /issuers/{id}/test` and similar checks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestResult {
+    pub ok: bool,
+    pub message: String,
+}
+
+/// `GET /ready` body.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Readiness {
+    pub ready: bool,
+    pub database: String,
+    /// Warnings an operator should see (e.g. server keygen mode).
+    #[serde(default)]
+    pub warnings: Vec<String>,
+}
+
+/// Body of `POST /certificates/{id}/revoke`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct RevokeInput {
+    /// RFC 5280 reason in camelCase (`keyCompromise`, `superseded`, ...); default `unspecified`.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// One-screen summary (`GET /api/v1/summary`) for `certctl status` and dashboards.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub certificates_by_status: BTreeMap<String, i64>,
+    pub expiring_within_7_days: i64,
+    pub expiring_within_30_days: i64,
+    pub agents_by_status: BTreeMap<String, i64>,
+    pub failed_jobs: i64,
+    pub generated_at: Option<Timestamp>,
+}
+
+/// Deserialises a present field (even `null`) as `Some(..)`, so that PUT bodies can tell
+/// "absent: keep" from "null: clear".
+pub fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
+}

@@ -1,0 +1,206 @@
+//! Issuers and deployment targets: connector type + JSON config, validated per type.
+
+use super::org::exists;
+use super::validate::{new_id, required, text};
+use super::{Actor, Service, LOCAL_ISSUER_ID};
+use crate::api::{ConnectorInput, TestResult};
+use crate::error::{Error, Result};
+use crate::issuer::{LocalCaConfig, SignRequest};
+use crate::model::*;
+use crate::pki;
+
+/// Issuer connector types this build knows.
+pub const ISSUER_TYPES: &[&str] = &["local"];
+/// Target connector types this build knows.
+pub const TARGET_TYPES: &[&str] = &["nginx", "file"];
+
+/// Checks an issuer's type and config.
+pub fn validate_issuer(issuer_type: &str, config: &serde_json::Value) -> Result<()> {
+    match issuer_type {
+        "local" => {
+            let c: LocalCaConfig = serde_json::from_value(config.clone()).map_err(|e| Error::invalid("config", e))?;
+            c.validate()
+        }
+        other => Err(Error::invalid("type", format!("unknown issuer type {other:?}; available: {}", ISSUER_TYPES.join(", ")))),
+    }
+}
+
+/// Checks a target's type and config. Commands (`*_command` keys) must be argv arrays of plain
+/// strings: they are run without a shell, and shell metacharacters are refused outright.
+pub fn validate_target(target_type: &str, config: &serde_json::Value) -> Result<()> {
+    if !TARGET_TYPES.contains(&target_type) {
+        return Err(Error::invalid("type", format!("unknown target type {target_type:?}; available: {}", TARGET_TYPES.join(", "))));
+    }
+    let obj = config.as_object().ok_or_else(|| Error::invalid("config", "must be a JSON object"))?;
+    for (k, v) in obj {
+        if k.ends_with("_command") {
+            argv(&format!("config.{k}"), v)?;
+        } else if k.ends_with("_path") || k == "webroot" {
+            let p = v.as_str().ok_or_else(|| Error::invalid(format!("config.{k}"), "must be a string"))?;
+            if !p.starts_with('/') || p.contains('\0') {
+                return Err(Error::invalid(format!("config.{k}"), format!("{p:?} must be an absolute path")));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A command as an argv array: non-empty, strings only, no shell metacharacters.
+pub fn argv(field: &str, v: &serde_json::Value) -> Result<Vec<String>> {
+    let items = v.as_array().ok_or_else(|| Error::invalid(field, "must be an array of strings (argv), e.g. [\"nginx\", \"-s\", \"reload\"]; commands never run through a shell"))?;
+    if items.is_empty() {
+        return Err(Error::invalid(field, "must not be empty"));
+    }
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let s = a.as_str().ok_or_else(|| Error::invalid(format!("{field}[{i}]"), "must be a string"))?;
+            if let Some(c) = s.chars().find(|c| matches!(c, ';' | '&' | '|' | '`' | '$' | '<' | '>' | '\n' | '\r' | '\0')) {
+                return Err(Error::invalid(format!("{field}[{i}]"), format!("{s:?} contains the shell metacharacter {c:?}; commands run without a shell")));
+            }
+            Ok(s.to_owned())
+        })
+        .collect()
+}
+
+impl Service {
+    pub async fn create_issuer(&self, actor: &Actor, input: &ConnectorInput) -> Result<Issuer> {
+        let now = Timestamp::now();
+        let issuer_type = required("type", input.connector_type.as_deref())?;
+        let config = input.config.clone().unwrap_or_else(|| serde_json::json!({}));
+        validate_issuer(&issuer_type, &config)?;
+        let issuer = Issuer {
+            id: new_id(input.id.as_deref(), IssuerId::parse, IssuerId::generate)?,
+            name: text("name", &required("name", input.name.as_deref())?, 200)?,
+            issuer_type,
+            config,
+            enabled: input.enabled.unwrap_or(true),
+            created_at: now,
+            updated_at: now,
+        };
+        self.store().create_issuer(&issuer, &actor.audit("issuer_created", "issuer", issuer.id.as_str()).with_details(serde_json::json!({"type": issuer.issuer_type}))).await
+    }
+
+    pub async fn update_issuer(&self, actor: &Actor, id: &IssuerId, input: &ConnectorInput) -> Result<Issuer> {
+        let mut issuer = self.store().get_issuer(id).await?;
+        if let Some(n) = &input.name {
+            issuer.name = text("name", n, 200)?;
+        }
+        if let Some(t) = &input.connector_type {
+            issuer.issuer_type = t.clone();
+        }
+        if let Some(c) = &input.config {
+            issuer.config = c.clone();
+        }
+        if let Some(e) = input.enabled {
+            issuer.enabled = e;
+        }
+        validate_issuer(&issuer.issuer_type, &issuer.config)?;
+        issuer.updated_at = Timestamp::now();
+        self.store().update_issuer(&issuer, &actor.audit("issuer_updated", "issuer", id.as_str())).await
+    }
+
+    pub async fn delete_issuer(&self, actor: &Actor, id: &IssuerId) -> Result<()> {
+        if id.as_str() == LOCAL_ISSUER_ID {
+            return Err(Error::Conflict(format!("{id} is the built-in Local CA and cannot be deleted")));
+        }
+        self.store().delete_issuer(id, &actor.audit("issuer_deleted", "issuer", id.as_str())).await
+    }
+
+    /// Checks that the issuer can issue: for the Local CA, a throwaway CSR is signed.
+    pub async fn test_issuer(&self, id: &IssuerId) -> Result<TestResult> {
+        let issuer = self.store().get_issuer(id).await?;
+        match issuer.issuer_type.as_str() {
+            "local" => {
+                let key = pki::PrivateKey::generate_p256()?;
+                let csr = pki::build_csr(&key, "certctl-issuer-test.invalid", &[])?;
+                let req = SignRequest { common_name: "certctl-issuer-test.invalid".into(), sans: vec![], validity_days: Some(1), not_before: None };
+                Ok(match self.local_ca().sign(&csr, &req) {
+                    Ok(_) => TestResult { ok: true, message: format!("Local CA {:?} signed a test certificate", self.local_ca().ca_info().subject) },
+                    Err(e) => TestResult { ok: false, message: e.to_string() },
+                })
+            }
+            other => Ok(TestResult { ok: false, message: format!("no connector for issuer type {other:?}") }),
+        }
+    }
+
+    /// The issuer's CA certificate(s) as PEM, to build trust stores.
+    pub async fn issuer_ca_pem(&self, id: &IssuerId) -> Result<String> {
+        let issuer = self.store().get_issuer(id).await?;
+        match issuer.issuer_type.as_str() {
+            "local" => Ok(self.local_ca().root_pem()),
+            other => Err(Error::Conflict(format!("issuer type {other:?} does not publish a CA certificate here"))),
+        }
+    }
+
+    pub async fn create_target(&self, actor: &Actor, input: &ConnectorInput) -> Result<Target> {
+        let now = Timestamp::now();
+        let target_type = required("type", input.connector_type.as_deref())?;
+        let config = input.config.clone().unwrap_or_else(|| serde_json::json!({}));
+        validate_target(&target_type, &config)?;
+        let target = Target {
+            id: new_id(input.id.as_deref(), TargetId::parse, TargetId::generate)?,
+            name: text("name", &required("name", input.name.as_deref())?, 200)?,
+            target_type,
+            agent_id: self.agent_ref(input.agent_id.clone().flatten()).await?,
+            config,
+            enabled: input.enabled.unwrap_or(true),
+            created_at: now,
+            updated_at: now,
+        };
+        self.store().create_target(&target, &actor.audit("target_created", "target", target.id.as_str())).await
+    }
+
+    pub async fn update_target(&self, actor: &Actor, id: &TargetId, input: &ConnectorInput) -> Result<Target> {
+        let mut t = self.store().get_target(id).await?;
+        if let Some(n) = &input.name {
+            t.name = text("name", n, 200)?;
+        }
+        if let Some(ty) = &input.connector_type {
+            t.target_type = ty.clone();
+        }
+        if let Some(c) = &input.config {
+            t.config = c.clone();
+        }
+        if let Some(e) = input.enabled {
+            t.enabled = e;
+        }
+        if let Some(a) = &input.agent_id {
+            t.agent_id = self.agent_ref(a.clone()).await?;
+        }
+        validate_target(&t.target_type, &t.config)?;
+        t.updated_at = Timestamp::now();
+        self.store().update_target(&t, &actor.audit("target_updated", "target", id.as_str())).await
+    }
+
+    pub async fn delete_target(&self, actor: &Actor, id: &TargetId) -> Result<()> {
+        self.store().delete_target(id, &actor.audit("target_deleted", "target", id.as_str())).await
+    }
+
+    pub(super) async fn agent_ref(&self, id: Option<String>) -> Result<Option<AgentId>> {
+        let Some(id) = id.filter(|s| !s.is_empty()) else { return Ok(None) };
+        let id = AgentId::from_trusted(id);
+        exists(self.store().get_agent(&id).await, "agent_id", &id)?;
+        Ok(Some(id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn target_configs() {
+        assert!(validate_target("nginx", &json!({"cert_path": "/etc/nginx/c.pem", "reload_command": ["nginx", "-s", "reload"]})).is_ok());
+        let e = validate_target("nginx", &json!({"reload_command": "nginx -s reload"})).unwrap_err();
+        assert!(e.to_string().starts_with("config.reload_command:"), "{e}");
+        let e = validate_target("nginx", &json!({"reload_command": ["sh", "-c", "rm -rf / ; echo"]})).unwrap_err();
+        assert!(e.to_string().starts_with("config.reload_command[2]:"), "{e}");
+        assert!(validate_target("nginx", &json!({"cert_path": "relative.pem"})).is_err());
+        assert!(validate_target("iis", &json!({})).unwrap_err().to_string().starts_with("type:"));
+        assert!(validate_issuer("local", &json!({"validity_days": 398})).is_err());
+        assert!(validate_issuer("local", &json!({"validity_days": 30})).is_ok());
+    }
+}

@@ -1,0 +1,165 @@
+//! Agents (registration, retirement, heartbeats), agent groups and API keys.
+
+use super::validate::{new_id, required, tags, text};
+use super::{auth, Actor, Service};
+use crate::api::{AgentInput, AgentRegistered, ApiKeyCreated, ApiKeyInput, GroupInput};
+use crate::error::{Error, Result};
+use crate::model::*;
+
+impl Service {
+    /// Registers an agent and creates its API key (returned once).
+    pub async fn register_agent(&self, actor: &Actor, input: &AgentInput) -> Result<AgentRegistered> {
+        let now = Timestamp::now();
+        tags("labels", &input.labels)?;
+        let agent = Agent {
+            id: new_id(input.id.as_deref(), AgentId::parse, AgentId::generate)?,
+            name: text("name", &required("name", Some(&input.name))?, 200)?,
+            status: AgentStatus::Offline,
+            hostname: String::new(),
+            os: String::new(),
+            os_version: String::new(),
+            arch: String::new(),
+            ip_addresses: vec![],
+            agent_version: String::new(),
+            labels: input.labels.clone(),
+            last_heartbeat_at: None,
+            created_at: now,
+            updated_at: now,
+        };
+        let how = if actor.bootstrap { "bootstrap token" } else { "api key" };
+        let audit = actor.audit("agent_registered", "agent", agent.id.as_str()).with_details(serde_json::json!({"name": agent.name, "via": how}));
+        let agent = self.store().create_agent(&agent, &audit).await?;
+        let secret = auth::generate_secret()?;
+        let key = ApiKey {
+            id: ApiKeyId::generate(),
+            name: format!("agent {}", agent.id),
+            role: Role::Agent,
+            key_hash: auth::hash_secret(&secret),
+            agent_id: Some(agent.id.clone()),
+            created_at: now,
+            last_used_at: None,
+            revoked_at: None,
+        };
+        self.store().create_api_key(&key, &actor.audit("api_key_created", "api_key", key.id.as_str()).with_details(serde_json::json!({"agent_id": agent.id, "role": "agent"}))).await?;
+        Ok(AgentRegistered { agent, api_key: secret })
+    }
+
+    /// Retires an agent: its keys stop working and it no longer receives work.
+    pub async fn retire_agent(&self, actor: &Actor, id: &AgentId) -> Result<Agent> {
+        let mut agent = self.store().get_agent(id).await?;
+        if agent.status == AgentStatus::Retired {
+            return Err(Error::Conflict(format!("agent {id} is already retired")));
+        }
+        let now = Timestamp::now();
+        let mut page = 1;
+        loop {
+            let keys = self.store().list_api_keys(PageRequest::new(page, MAX_PER_PAGE)).await?;
+            for k in keys.data.iter().filter(|k| k.agent_id.as_ref() == Some(id) && k.revoked_at.is_none()) {
+                self.store().revoke_api_key(&k.id, now, &actor.audit("api_key_revoked", "api_key", k.id.as_str()).with_details(serde_json::json!({"agent_id": id}))).await?;
+            }
+            if keys.data.len() < MAX_PER_PAGE as usize {
+                break;
+            }
+            page += 1;
+        }
+        agent.status = AgentStatus::Retired;
+        agent.updated_at = now;
+        self.store().update_agent(&agent, &actor.audit("agent_retired", "agent", id.as_str())).await
+    }
+
+    /// Stores what an agent reports about its host.
+    pub async fn heartbeat(&self, id: &AgentId, meta: &AgentMetadata) -> Result<Agent> {
+        if meta.ip_addresses.len() > 256 {
+            return Err(Error::invalid("ip_addresses", "at most 256 addresses"));
+        }
+        for (i, ip) in meta.ip_addresses.iter().enumerate() {
+            if ip.parse::<std::net::IpAddr>().is_err() {
+                return Err(Error::invalid(format!("ip_addresses[{i}]"), format!("{ip:?} is not an IP address")));
+            }
+        }
+        tags("labels", &meta.labels)?;
+        for (field, v) in [("hostname", &meta.hostname), ("os", &meta.os), ("os_version", &meta.os_version), ("arch", &meta.arch), ("agent_version", &meta.agent_version)] {
+            if v.len() > 255 {
+                return Err(Error::invalid(field, "at most 255 characters"));
+            }
+        }
+        self.store().record_heartbeat(id, meta, Timestamp::now()).await
+    }
+
+    pub async fn create_group(&self, actor: &Actor, input: &GroupInput) -> Result<AgentGroup> {
+        let now = Timestamp::now();
+        let group = AgentGroup {
+            id: new_id(input.id.as_deref(), GroupId::parse, GroupId::generate)?,
+            name: text("name", &required("name", input.name.as_deref())?, 200)?,
+            description: input.description.clone().unwrap_or_default(),
+            criteria: input.criteria.clone().unwrap_or_default(),
+            created_at: now,
+            updated_at: now,
+        };
+        validate_criteria(&group.criteria)?;
+        self.store().create_group(&group, &actor.audit("agent_group_created", "agent_group", group.id.as_str())).await
+    }
+
+    pub async fn update_group(&self, actor: &Actor, id: &GroupId, input: &GroupInput) -> Result<AgentGroup> {
+        let mut g = self.store().get_group(id).await?;
+        if let Some(n) = &input.name {
+            g.name = text("name", n, 200)?;
+        }
+        if let Some(d) = &input.description {
+            g.description = d.clone();
+        }
+        if let Some(c) = &input.criteria {
+            g.criteria = c.clone();
+        }
+        validate_criteria(&g.criteria)?;
+        g.updated_at = Timestamp::now();
+        self.store().update_group(&g, &actor.audit("agent_group_updated", "agent_group", id.as_str())).await
+    }
+
+    pub async fn delete_group(&self, actor: &Actor, id: &GroupId) -> Result<()> {
+        self.store().delete_group(id, &actor.audit("agent_group_deleted", "agent_group", id.as_str())).await
+    }
+
+    /// Creates an API key for a person or script (not for agents: they get theirs at registration).
+    pub async fn create_api_key(&self, actor: &Actor, input: &ApiKeyInput) -> Result<ApiKeyCreated> {
+        if input.role == Role::Agent {
+            return Err(Error::invalid("role", "agent keys are created by registering an agent (POST /api/v1/agents)"));
+        }
+        let secret = auth::generate_secret()?;
+        let key = ApiKey {
+            id: ApiKeyId::generate(),
+            name: text("name", &input.name, 200)?,
+            role: input.role,
+            key_hash: auth::hash_secret(&secret),
+            agent_id: None,
+            created_at: Timestamp::now(),
+            last_used_at: None,
+            revoked_at: None,
+        };
+        let audit = actor.audit("api_key_created", "api_key", key.id.as_str()).with_details(serde_json::json!({"name": key.name, "role": key.role}));
+        let api_key = self.store().create_api_key(&key, &audit).await?;
+        Ok(ApiKeyCreated { api_key, key: secret })
+    }
+
+    pub async fn revoke_api_key(&self, actor: &Actor, id: &ApiKeyId) -> Result<ApiKey> {
+        self.store().revoke_api_key(id, Timestamp::now(), &actor.audit("api_key_revoked", "api_key", id.as_str())).await
+    }
+}
+
+/// Structural checks of group criteria (networks, versions, ids).
+fn validate_criteria(c: &GroupCriteria) -> Result<()> {
+    for (i, n) in c.cidr.iter().enumerate() {
+        let (addr, len) = n.split_once('/').unwrap_or((n, ""));
+        let ip: std::net::IpAddr = addr.parse().map_err(|_| Error::invalid(format!("criteria.cidr[{i}]"), format!("{n:?} is not an IPv4 or IPv6 network")))?;
+        let max = if ip.is_ipv4() { 32 } else { 128 };
+        if !len.is_empty() && len.parse::<u8>().map_or(true, |l| l > max) {
+            return Err(Error::invalid(format!("criteria.cidr[{i}]"), format!("{n:?} has an invalid prefix length")));
+        }
+    }
+    for (field, ids) in [("include", &c.include), ("exclude", &c.exclude)] {
+        for (i, id) in ids.iter().enumerate() {
+            AgentId::parse(id.as_str()).map_err(|_| Error::invalid(format!("criteria.{field}[{i}]"), format!("{id} is not an agent id (ag-...)")))?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,63 @@
+//! `/agents` (registration, heartbeat, retirement), `/agent-groups` and `/api-keys`.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use certctl::api::{AgentInput, ApiKeyInput, GroupInput};
+use certctl::model::*;
+use certctl::service::Access;
+
+use super::created;
+use crate::error::ApiResult;
+use crate::extract::{Admin, Caller, Json, OptionalJson, Params, Reader, Registrar, Writer};
+use crate::AppState;
+
+pub async fn list_agents(State(s): State<AppState>, _: Reader, q: Params) -> ApiResult<impl IntoResponse> {
+    let filter = AgentFilter { status: q.parse("status")?, os: q.str("os"), arch: q.str("arch"), ids: None };
+    Ok(axum::Json(s.svc.store().list_agents(&filter, q.page()?).await?))
+}
+pub async fn get_agent(State(s): State<AppState>, _: Reader, Path(id): Path<String>) -> ApiResult<impl IntoResponse> {
+    Ok(axum::Json(s.svc.store().get_agent(&id.as_str().into()).await?))
+}
+pub async fn register_agent(State(s): State<AppState>, Registrar(a): Registrar, Json(i): Json<AgentInput>) -> ApiResult<impl IntoResponse> {
+    Ok(created(s.svc.register_agent(&a, &i).await?))
+}
+pub async fn retire_agent(State(s): State<AppState>, Writer(a): Writer, Path(id): Path<String>, _: OptionalJson<serde_json::Value>) -> ApiResult<impl IntoResponse> {
+    Ok(axum::Json(s.svc.retire_agent(&a, &id.as_str().into()).await?))
+}
+pub async fn heartbeat(State(s): State<AppState>, Caller(a): Caller, Path(id): Path<String>, Json(meta): Json<AgentMetadata>) -> ApiResult<impl IntoResponse> {
+    let id = AgentId::from(id.as_str());
+    a.require(&Access::Agent(id.clone()))?;
+    Ok(axum::Json(s.svc.heartbeat(&id, &meta).await?))
+}
+
+pub async fn list_groups(State(s): State<AppState>, _: Reader, q: Params) -> ApiResult<impl IntoResponse> {
+    Ok(axum::Json(s.svc.store().list_groups(q.page()?).await?))
+}
+pub async fn get_group(State(s): State<AppState>, _: Reader, Path(id): Path<String>) -> ApiResult<impl IntoResponse> {
+    Ok(axum::Json(s.svc.store().get_group(&id.as_str().into()).await?))
+}
+pub async fn create_group(State(s): State<AppState>, Writer(a): Writer, Json(i): Json<GroupInput>) -> ApiResult<impl IntoResponse> {
+    Ok(created(s.svc.create_group(&a, &i).await?))
+}
+pub async fn update_group(State(s): State<AppState>, Writer(a): Writer, Path(id): Path<String>, Json(i): Json<GroupInput>) -> ApiResult<impl IntoResponse> {
+    Ok(axum::Json(s.svc.update_group(&a, &id.as_str().into(), &i).await?))
+}
+pub async fn delete_group(State(s): State<AppState>, Writer(a): Writer, Path(id): Path<String>) -> ApiResult<impl IntoResponse> {
+    s.svc.delete_group(&a, &id.as_str().into()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn list_api_keys(State(s): State<AppState>, _: Admin, q: Params) -> ApiResult<impl IntoResponse> {
+    Ok(axum::Json(s.svc.store().list_api_keys(q.page()?).await?))
+}
+pub async fn get_api_key(State(s): State<AppState>, _: Admin, Path(id): Path<String>) -> ApiResult<impl IntoResponse> {
+    Ok(axum::Json(s.svc.store().get_api_key(&id.as_str().into()).await?))
+}
+pub async fn create_api_key(State(s): State<AppState>, Admin(a): Admin, Json(i): Json<ApiKeyInput>) -> ApiResult<impl IntoResponse> {
+    Ok(created(s.svc.create_api_key(&a, &i).await?))
+}
+pub async fn revoke_api_key(State(s): State<AppState>, Admin(a): Admin, Path(id): Path<String>) -> ApiResult<impl IntoResponse> {
+    s.svc.revoke_api_key(&a, &id.as_str().into()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,41 @@
+//! `/health`, `/ready` and the one-screen summary.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use certctl::api::Readiness;
+use certctl::service::KeygenMode;
+
+use crate::error::ApiResult;
+use crate::extract::Reader;
+use crate::AppState;
+
+/// The process is up.
+pub async fn health() -> impl IntoResponse {
+    axum::Json(serde_json::json!({"status": "ok"}))
+}
+
+/// The database answers and every migration is applied.
+pub async fn ready(State(s): State<AppState>) -> impl IntoResponse {
+    let mut warnings = Vec::new();
+    if s.svc.config().keygen_mode == KeygenMode::Server {
+        warnings.push("server keygen mode: private keys are generated on the control plane (demo only)".to_owned());
+    }
+    if s.auth_disabled {
+        warnings.push("authentication is disabled (--auth none)".to_owned());
+    }
+    let backend = s.svc.store().backend().to_owned();
+    match s.svc.store().ready().await {
+        Ok(()) => (StatusCode::OK, axum::Json(Readiness { ready: true, database: backend, warnings })),
+        Err(e) => {
+            warnings.push(e.to_string());
+            (StatusCode::SERVICE_UNAVAILABLE, axum::Json(Readiness { ready: false, database: backend, warnings }))
+        }
+    }
+}
+
+/// Certificates by status, expiring soon, agents by status, failed jobs.
+pub async fn summary(State(s): State<AppState>, _: Reader) -> ApiResult<impl IntoResponse> {
+    Ok(axum::Json(s.svc.summary().await?))
+}
+

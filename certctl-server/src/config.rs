@@ -1,0 +1,229 @@
+//! Settings from flags, `CERTCTL_*` environment variables and an optional TOML file (in that
+//! order of precedence), resolved into [`Settings`].
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use serde::Deserialize;
+
+/// certctl control plane: REST API, scheduler and dashboard.
+#[derive(Debug, Parser)]
+#[command(name = "certctl-server", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub opts: Opts,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands (the default is to serve).
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the control plane (the default).
+    Serve,
+    /// Audit trail maintenance.
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
+    },
+}
+
+/// `audit` actions.
+#[derive(Debug, Subcommand)]
+pub enum AuditAction {
+    /// Walk the hash chain and report the first broken link (exit 1 when broken).
+    Verify,
+}
+
+/// Authentication mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AuthMode {
+    /// Bearer API keys (default).
+    ApiKey,
+    /// No authentication: loopback demo only.
+    None,
+}
+
+/// Where private keys are generated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Keygen {
+    /// On the agents (default): keys never reach the server.
+    Agent,
+    /// On the server: demo only.
+    Server,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Every setting; each may also come from the environment or the TOML file.
+#[derive(Debug, Args, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Opts {
+    /// TOML file with any of these settings (flags and environment win over it).
+    #[arg(long, env = "CERTCTL_CONFIG", global = true)]
+    #[serde(skip)]
+    pub config: Option<PathBuf>,
+    /// Directory for the SQLite database, the Local CA and admin.key [default: ./certctl-data]
+    #[arg(long, env = "CERTCTL_DATA_DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// Database URL: sqlite://PATH or postgres://... [default: sqlite://DATA_DIR/certctl.db]
+    #[arg(long, env = "CERTCTL_DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Address to listen on [default: 127.0.0.1:8443]
+    #[arg(long, env = "CERTCTL_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// TLS certificate chain (PEM) to serve.
+    #[arg(long, env = "CERTCTL_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM) to serve.
+    #[arg(long, env = "CERTCTL_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Serve TLS with a certificate from the server's own Local CA (its fingerprint is printed).
+    #[arg(long, env = "CERTCTL_TLS_SELF_SIGNED", conflicts_with = "tls_cert", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    #[serde(default)]
+    pub tls_self_signed: Option<bool>,
+    /// Allow plain HTTP on a non-loopback address.
+    #[arg(long, env = "CERTCTL_INSECURE_HTTP", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub insecure_http: Option<bool>,
+    /// Authentication mode [default: api-key]
+    #[arg(long, env = "CERTCTL_AUTH", value_enum)]
+    pub auth: Option<AuthMode>,
+    /// Token with which agents may register themselves.
+    #[arg(long, env = "CERTCTL_AGENT_BOOTSTRAP_TOKEN", hide_env_values = true)]
+    pub bootstrap_token: Option<String>,
+    /// Where private keys are generated [default: agent]
+    #[arg(long, env = "CERTCTL_KEYGEN_MODE", value_enum)]
+    pub keygen_mode: Option<Keygen>,
+    /// Seed realistic demo data on first start and print what to try next.
+    #[arg(long, env = "CERTCTL_DEMO", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub demo: Option<bool>,
+    /// Log format [default: text]
+    #[arg(long, env = "CERTCTL_LOG_FORMAT", value_enum, global = true)]
+    pub log_format: Option<LogFormat>,
+    /// Request body limit in bytes [default: 1048576]
+    #[arg(long, env = "CERTCTL_BODY_LIMIT")]
+    pub body_limit: Option<usize>,
+}
+
+/// The resolved settings.
+#[derive(Debug)]
+pub struct Settings {
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub listen: SocketAddr,
+    pub tls: Tls,
+    pub insecure_http: bool,
+    pub auth: AuthMode,
+    pub bootstrap_token: Option<String>,
+    pub keygen_mode: Keygen,
+    pub demo: bool,
+    pub log_format: LogFormat,
+    pub body_limit: usize,
+}
+
+/// How the listener is secured.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tls {
+    None,
+    Files { cert: PathBuf, key: PathBuf },
+    SelfSigned,
+}
+
+impl Opts {
+    /// Flags/env first, then the file, then defaults; checks combinations.
+    pub fn resolve(self) -> anyhow::Result<Settings> {
+        let file = match &self.config {
+            Some(p) => load_file(p)?,
+            None => Opts::default(),
+        };
+        let data_dir = self.data_dir.or(file.data_dir).unwrap_or_else(|| PathBuf::from("certctl-data"));
+        let database_url = self
+            .database_url
+            .or(file.database_url)
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("certctl.db").display()));
+        let tls = match (self.tls_cert.or(file.tls_cert), self.tls_key.or(file.tls_key), self.tls_self_signed.or(file.tls_self_signed).unwrap_or(false)) {
+            (Some(cert), Some(key), false) => Tls::Files { cert, key },
+            (Some(_), Some(_), true) => bail!("--tls-cert/--tls-key and --tls-self-signed exclude each other"),
+            (Some(_), None, _) | (None, Some(_), _) => bail!("--tls-cert and --tls-key go together"),
+            (None, None, true) => Tls::SelfSigned,
+            (None, None, false) => Tls::None,
+        };
+        let s = Settings {
+            listen: self.listen.or(file.listen).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8443))),
+            insecure_http: self.insecure_http.or(file.insecure_http).unwrap_or(false),
+            auth: self.auth.or(file.auth).unwrap_or(AuthMode::ApiKey),
+            bootstrap_token: self.bootstrap_token.or(file.bootstrap_token).filter(|t| !t.is_empty()),
+            keygen_mode: self.keygen_mode.or(file.keygen_mode).unwrap_or(Keygen::Agent),
+            demo: self.demo.or(file.demo).unwrap_or(false),
+            log_format: self.log_format.or(file.log_format).unwrap_or(LogFormat::Text),
+            body_limit: self.body_limit.or(file.body_limit).unwrap_or(crate::DEFAULT_BODY_LIMIT),
+            data_dir,
+            database_url,
+            tls,
+        };
+        if !s.listen.ip().is_loopback() && s.tls == Tls::None && !s.insecure_http {
+            bail!(
+                "refusing to serve plain HTTP on the non-loopback address {}: give --tls-cert and --tls-key, or --tls-self-signed, or accept the risk with --insecure-http",
+                s.listen
+            );
+        }
+        if s.auth == AuthMode::None && !s.listen.ip().is_loopback() {
+            bail!("--auth none is only allowed on a loopback address (it gives every caller admin rights)");
+        }
+        if let Some(t) = &s.bootstrap_token
+            && t.len() < 16
+        {
+            bail!("the agent bootstrap token must be at least 16 characters");
+        }
+        Ok(s)
+    }
+}
+
+fn load_file(p: &Path) -> anyhow::Result<Opts> {
+    let text = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+    toml::from_str(&text).with_context(|| format!("parsing {}", p.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(args: &[&str]) -> Opts {
+        Cli::parse_from(std::iter::once("certctl-server").chain(args.iter().copied())).opts
+    }
+
+    #[test]
+    fn defaults_and_precedence() {
+        let s = opts(&[]).resolve().unwrap();
+        assert_eq!(s.listen.to_string(), "127.0.0.1:8443");
+        assert_eq!(s.database_url, "sqlite://certctl-data/certctl.db");
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, "listen = \"127.0.0.1:9000\"\ndata_dir = \"/srv/certctl\"\nkeygen_mode = \"server\"\n").unwrap();
+        let s = opts(&["--config", file.to_str().unwrap(), "--listen", "127.0.0.1:9100"]).resolve().unwrap();
+        assert_eq!(s.listen.to_string(), "127.0.0.1:9100", "flags win over the file");
+        assert_eq!(s.data_dir, PathBuf::from("/srv/certctl"));
+        assert_eq!(s.keygen_mode, Keygen::Server);
+        std::fs::write(&file, "lisen = 1\n").unwrap();
+        assert!(format!("{:#}", opts(&["--config", file.to_str().unwrap()]).resolve().unwrap_err()).contains("lisen"));
+    }
+
+    #[test]
+    fn refuses_plain_http_off_loopback() {
+        let e = opts(&["--listen", "0.0.0.0:8443"]).resolve().unwrap_err().to_string();
+        assert!(e.contains("--tls-self-signed"), "{e}");
+        assert!(opts(&["--listen", "0.0.0.0:8443", "--insecure-http"]).resolve().is_ok());
+        assert!(opts(&["--listen", "0.0.0.0:8443", "--tls-self-signed"]).resolve().is_ok());
+        assert!(opts(&["--listen", "0.0.0.0:8443", "--auth", "none", "--insecure-http"]).resolve().is_err());
+    }
+}

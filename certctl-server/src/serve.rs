@@ -1,0 +1,139 @@
+//! Running the control plane: open the store, bootstrap, seed the demo, listen (TLS or not),
+//! and shut down gracefully on SIGINT/SIGTERM.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use certctl::fsutil::write_new_file;
+use certctl::service::{KeygenMode, Service, ServiceConfig};
+
+use crate::config::{AuthMode, Keygen, Settings, Tls};
+use crate::{app, AppState, SHUTDOWN_GRACE};
+
+/// Opens the store named by the settings and builds the service (Local CA in the data dir).
+pub async fn open_service(s: &Settings) -> anyhow::Result<Service> {
+    std::fs::create_dir_all(&s.data_dir).with_context(|| format!("creating {}", s.data_dir.display()))?;
+    let store = certctl::store::connect(&s.database_url).await.context("opening the database")?;
+    let config = ServiceConfig {
+        bootstrap_token: s.bootstrap_token.clone(),
+        keygen_mode: match s.keygen_mode {
+            Keygen::Agent => KeygenMode::Agent,
+            Keygen::Server => KeygenMode::Server,
+        },
+    };
+    Ok(Service::open(store, &s.data_dir, config)?)
+}
+
+/// Serves until SIGINT/SIGTERM.
+pub async fn run(s: Settings) -> anyhow::Result<()> {
+    let svc = open_service(&s).await?;
+    let boot = svc.bootstrap().await.context("bootstrapping")?;
+    let key_file = s.data_dir.join("admin.key");
+    if let Some(key) = &boot.admin_key {
+        write_new_file(&key_file, format!("{key}\n").as_bytes(), 0o600)
+            .or_else(|e| match e {
+                certctl::Error::Conflict(_) => {
+                    std::fs::remove_file(&key_file)?;
+                    write_new_file(&key_file, format!("{key}\n").as_bytes(), 0o600).map_err(anyhow::Error::from)
+                }
+                e => Err(e.into()),
+            })
+            .with_context(|| format!("writing {}", key_file.display()))?;
+        println!("Created the first admin API key (shown once; also written to {}, mode 0600):\n\n    {key}\n", key_file.display());
+    }
+    if s.keygen_mode == Keygen::Server {
+        tracing::warn!("CERTCTL_KEYGEN_MODE=server: private keys are generated on the control plane. Use this for demos only.");
+    }
+    if s.auth == AuthMode::None {
+        tracing::warn!("--auth none: every request acts as an anonymous admin. Loopback demo only.");
+        eprintln!("WARNING: authentication is disabled (--auth none); anyone who can reach {} is an admin.", s.listen);
+    }
+    if s.demo {
+        let seeded = certctl::service::demo::seed(&svc).await.context("seeding demo data")?;
+        if seeded > 0 {
+            println!("Seeded demo data: teams, owners, policies, 3 agents and 30 certificates, {seeded} of them issued by the Local CA.");
+        }
+    }
+    let state = AppState { svc, auth_disabled: s.auth == AuthMode::None, body_limit: s.body_limit };
+    let router = app(state);
+    let handle = axum_server::Handle::new();
+    tokio::spawn(shutdown_on_signal(handle.clone()));
+    let scheme = if s.tls == Tls::None { "http" } else { "https" };
+    let base = format!("{scheme}://{}", s.listen);
+    match &s.tls {
+        Tls::None => {
+            print_ready(&base, &s, &key_file);
+            axum_server::bind(s.listen).handle(handle).serve(router.into_make_service()).await?;
+        }
+        tls => {
+            let (config, fingerprint) = tls_config(tls, &s).await?;
+            if let Some(fp) = fingerprint {
+                println!("TLS certificate from the Local CA, SHA-256 fingerprint {fp}");
+            }
+            print_ready(&base, &s, &key_file);
+            axum_server::bind_rustls(s.listen, config).handle(handle).serve(router.into_make_service()).await?;
+        }
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn print_ready(base: &str, s: &Settings, key_file: &std::path::Path) {
+    tracing::info!(listen = %s.listen, database = %certctl::store::redact_url(&s.database_url), "certctl-server ready");
+    if s.demo {
+        println!(
+            "certctl control plane at {base}\n\nTry:\n    export CERTCTL_SERVER_URL={base}\n    export CERTCTL_API_KEY=$(cat {})\n    curl -s -H \"Authorization: Bearer $CERTCTL_API_KEY\" $CERTCTL_SERVER_URL/api/v1/summary\n    curl -s -H \"Authorization: Bearer $CERTCTL_API_KEY\" \"$CERTCTL_SERVER_URL/api/v1/certificates?status=Expiring\"\n",
+            key_file.display()
+        );
+    }
+}
+
+/// rustls config from files, or a fresh certificate from the Local CA.
+async fn tls_config(tls: &Tls, s: &Settings) -> anyhow::Result<(axum_server::tls_rustls::RustlsConfig, Option<String>)> {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    match tls {
+        Tls::Files { cert, key } => {
+            let c = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
+                .await
+                .with_context(|| format!("loading TLS certificate {} and key {}", cert.display(), key.display()))?;
+            Ok((c, None))
+        }
+        _ => {
+            let ca = certctl::issuer::LocalCa::load_or_create(&s.data_dir)?;
+            let key = certctl::pki::PrivateKey::generate_p256()?;
+            let mut names = vec!["localhost".to_owned(), "127.0.0.1".to_owned(), "::1".to_owned()];
+            let ip = s.listen.ip();
+            if !ip.is_unspecified() && !names.contains(&ip.to_string()) {
+                names.push(ip.to_string());
+            }
+            let csr = certctl::pki::build_csr(&key, "localhost", &names)?;
+            let issued = ca.sign(&csr, &certctl::issuer::SignRequest { common_name: "localhost".into(), sans: names, validity_days: Some(90), not_before: None })?;
+            let c = axum_server::tls_rustls::RustlsConfig::from_pem(issued.pem_chain.into_bytes(), key.pem().into_bytes()).await?;
+            Ok((c, Some(issued.leaf.fingerprint_sha256)))
+        }
+    }
+}
+
+async fn shutdown_on_signal(handle: axum_server::Handle<std::net::SocketAddr>) {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+    handle.graceful_shutdown(Some(SHUTDOWN_GRACE));
+}
+
+/// `audit verify`: prints the report as JSON; exit code 1 when the chain is broken.
+pub async fn audit_verify(s: Settings) -> anyhow::Result<bool> {
+    let store: Arc<dyn certctl::store::Store> = certctl::store::connect(&s.database_url).await.context("opening the database")?;
+    let report = certctl::audit::verify_chain(&*store).await?;
+    println!("{}", serde_json::to_string_pretty(&report)?);
+    Ok(report.valid)
+}
