@@ -95,5 +95,8 @@ pub mod pki;
 pub mod service;
 #[cfg(feature = "store")]
 pub mod store;
+#[cfg(feature = "testing")]
+#[doc(hidden)]
+pub mod testing;
 
 pub use error::{Error, Result};

@@ -1,42 +1,8 @@
 //! Fixtures: stores on both backends and model builders.
 
-use std::sync::Arc;
 
 use certctl::model::*;
-use certctl::store::{PgStore, SqliteStore, Store};
-
-/// A fresh SQLite store in a temp dir (kept alive by the returned guard).
-pub async fn sqlite() -> (Option<tempfile::TempDir>, Arc<dyn Store>) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = SqliteStore::open(&dir.path().join("certctl.db")).await.expect("open sqlite");
-    (Some(dir), Arc::new(store))
-}
-
-/// A fresh database on the PostgreSQL server of `CERTCTL_TEST_POSTGRES_URL`; `None` (with one
-/// line saying so) when it is not set, unless `CERTCTL_TEST_REQUIRE_SERVICES` demands it.
-pub async fn postgres() -> Option<(Option<tempfile::TempDir>, Arc<dyn Store>)> {
-    let Ok(url) = std::env::var("CERTCTL_TEST_POSTGRES_URL") else {
-        if std::env::var_os("CERTCTL_TEST_REQUIRE_SERVICES").is_some() {
-            panic!("CERTCTL_TEST_POSTGRES_URL is not set but CERTCTL_TEST_REQUIRE_SERVICES is");
-        }
-        static ONCE: std::sync::Once = std::sync::Once::new();
-        ONCE.call_once(|| {
-            eprintln!("skipped: the PostgreSQL half of the store tests (CERTCTL_TEST_POSTGRES_URL is not set; scripts/test starts a server and sets it)");
-        });
-        return None;
-    };
-    let admin = sqlx::PgPool::connect(&url).await.expect("connect to test PostgreSQL");
-    let db = format!("certctl_t_{}", rand_suffix());
-    sqlx::query(&format!("CREATE DATABASE {db}")).execute(&admin).await.expect("create database");
-    admin.close().await;
-    let base = url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&url);
-    let store = PgStore::connect(&format!("{base}/{db}")).await.expect("open postgres");
-    Some((None, Arc::new(store)))
-}
-
-fn rand_suffix() -> String {
-    CertificateId::generate().as_str()[3..].to_owned()
-}
+use certctl::store::Store;
 
 /// Runs `$body(store)` as two tests, `sqlite` and `postgres`.
 #[macro_export]
@@ -45,19 +11,18 @@ macro_rules! both_backends {
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn sqlite() {
-                let (_g, s) = $crate::support::sqlite().await;
+                let (_g, s) = certctl::testing::sqlite().await;
                 super::$body(s).await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn postgres() {
-                if let Some((_g, s)) = $crate::support::postgres().await {
+                if let Some((_url, s)) = certctl::testing::postgres().await {
                     super::$body(s).await;
                 }
             }
         }
     )*};
 }
-
 pub fn audit(action: &str, resource_id: &str) -> AuditDraft {
     AuditDraft::new("tester", ActorType::User, action, "test", resource_id)
 }

@@ -1,0 +1,11 @@
+//! Integration tests of certctl-server: every route through the router (`oneshot`) on SQLite
+//! and PostgreSQL, per role, with the error cases; the audit tamper test.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+mod auth;
+mod certificates;
+mod errors;
+mod resources;
+mod tamper;
