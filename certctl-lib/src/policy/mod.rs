@@ -148,10 +148,13 @@ fn scope_matches(scope: &PolicyScope, subject: &Subject<'_>) -> bool {
 /// Evaluates every in-scope rule against the subject (one-shot: parses the configs each call;
 /// use [`CompiledPolicies`] to evaluate many subjects against the same rules).
 pub fn evaluate(rules: &[PolicyRule], subject: &Subject<'_>) -> Evaluation {
-    let in_scope_rules: Vec<&PolicyRule> = rules.iter().filter(|r| in_scope(r, subject)).collect();
     let facts = Facts::new(subject);
-    let results: Vec<RuleResult> = in_scope_rules.into_iter().map(|r| CompiledRule::new(r).result(&facts)).collect();
-    verdict(results)
+    let results = rules.iter().filter(|r| in_scope(r, subject)).map(|r| {
+        // Borrow the rule's fields: only the config is parsed, nothing else is cloned up front.
+        let config = config::parse(r.rule_type, &r.config).map_err(|e| e.to_string());
+        result(Meta { id: &r.id, name: &r.name, rule_type: r.rule_type, severity: r.severity, mode: r.mode }, &config, &facts)
+    });
+    verdict(results.collect())
 }
 
 fn verdict(results: Vec<RuleResult>) -> Evaluation {
@@ -209,22 +212,37 @@ impl CompiledRule {
     }
 
     fn result(&self, facts: &Facts<'_, '_>) -> RuleResult {
-        let (passed, reason) = match &self.config {
-            Ok(config) => {
-                let outcome = rules::check(config, facts);
-                (outcome.passed, outcome.reason)
-            }
-            Err(e) => (false, format!("the rule's config is invalid ({e}); fix or disable the rule")),
-        };
-        RuleResult {
-            policy_id: self.id.clone(),
-            name: self.name.clone(),
-            rule_type: self.rule_type,
-            passed,
-            reason,
-            severity: self.severity,
-            mode: self.mode,
+        let meta = Meta { id: &self.id, name: &self.name, rule_type: self.rule_type, severity: self.severity, mode: self.mode };
+        result(meta, &self.config, facts)
+    }
+}
+
+/// The parts of a rule that a [`RuleResult`] repeats.
+struct Meta<'r> {
+    id: &'r PolicyId,
+    name: &'r str,
+    rule_type: PolicyType,
+    severity: Severity,
+    mode: PolicyMode,
+}
+
+/// Runs a parsed (or invalid) config against the facts: the one place a [`RuleResult`] is made.
+fn result(meta: Meta<'_>, config: &std::result::Result<RuleConfig, String>, facts: &Facts<'_, '_>) -> RuleResult {
+    let (passed, reason) = match config {
+        Ok(config) => {
+            let outcome = rules::check(config, facts);
+            (outcome.passed, outcome.reason)
         }
+        Err(e) => (false, format!("the rule's config is invalid ({e}); fix or disable the rule")),
+    };
+    RuleResult {
+        policy_id: meta.id.clone(),
+        name: meta.name.to_owned(),
+        rule_type: meta.rule_type,
+        passed,
+        reason,
+        severity: meta.severity,
+        mode: meta.mode,
     }
 }
 
