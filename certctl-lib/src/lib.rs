@@ -8,6 +8,7 @@
 //! |---|---|
 //! | [`model`] | plain data: certificates, versions, agents, groups, jobs, policies, audit events, ids |
 //! | [`store`] | persistence: one trait per aggregate under [`store::Store`]; SQLite and PostgreSQL |
+//! | [`policy`] | the policy engine: rule configs, scope, explainable evaluation and verdicts |
 //! | [`pki`] | P-256 keys, CSR building and verification, certificate and chain parsing |
 //! | `issuer` | connectors that sign CSRs: the Local CA (feature `server`) |
 //! | [`audit`] | verification of the audit hash chain |
@@ -91,6 +92,7 @@ pub mod fsutil;
 pub mod issuer;
 pub mod model;
 pub mod pki;
+pub mod policy;
 #[cfg(all(feature = "server", feature = "store"))]
 pub mod service;
 #[cfg(feature = "store")]
