@@ -8,6 +8,7 @@ use crate::store::Store;
 
 /// Outcome of walking the chain (the body of `GET /api/v1/audit/verify`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ChainReport {
     /// Every event's hash matches its content and its predecessor.
     pub valid: bool,

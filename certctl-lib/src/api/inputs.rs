@@ -10,6 +10,7 @@ use crate::model::{GroupCriteria, PolicyMode, PolicyScope, Severity};
 
 /// `POST /certificates`.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct CertificateInput {
     pub id: Option<String>,
@@ -30,6 +31,7 @@ pub struct CertificateInput {
 
 /// `PUT /certificates/{id}`: absent fields keep their value, `null` clears optional ones.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct CertificatePatch {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -56,6 +58,7 @@ pub struct CertificatePatch {
 
 /// `POST /teams`, and `PUT` (absent fields keep their value).
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct TeamInput {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -68,6 +71,7 @@ pub struct TeamInput {
 
 /// `POST /owners`, and `PUT`.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct OwnerInput {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -82,6 +86,7 @@ pub struct OwnerInput {
 
 /// `POST /renewal-policies`, and `PUT`.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct RenewalPolicyInput {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -104,6 +109,7 @@ pub struct RenewalPolicyInput {
 
 /// `POST /issuers` and `POST /targets` (connector type + JSON config), and `PUT`.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct ConnectorInput {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -123,6 +129,7 @@ pub struct ConnectorInput {
 
 /// `POST /agents` (admin registration or self-registration with a bootstrap token).
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct AgentInput {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -134,6 +141,7 @@ pub struct AgentInput {
 
 /// `POST /agent-groups`, and `PUT`.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct GroupInput {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -148,6 +156,7 @@ pub struct GroupInput {
 
 /// `POST /policies`, and `PUT`.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct PolicyInput {
     #[serde(skip_serializing_if = "Option::is_none")]

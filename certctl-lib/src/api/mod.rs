@@ -12,12 +12,14 @@ pub use inputs::*;
 
 /// `{"error": {"code": "...", "message": "..."}}` — every non-2xx response.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
 /// The inside of [`ErrorBody`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ErrorDetail {
     /// Stable machine-readable code: `not_found`, `conflict`, `validation_failed`, ...
     pub code: String,
@@ -27,6 +29,7 @@ pub struct ErrorDetail {
 
 /// `POST /agents` response: the agent and, once, its API key.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct AgentRegistered {
     #[serde(flatten)]
     pub agent: Agent,
@@ -36,6 +39,7 @@ pub struct AgentRegistered {
 
 /// `POST /api-keys` response: the key record and, once, the secret.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ApiKeyCreated {
     #[serde(flatten)]
     pub api_key: ApiKey,
@@ -45,6 +49,7 @@ pub struct ApiKeyCreated {
 
 /// Body of `POST /api-keys`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ApiKeyInput {
     pub name: String,
     pub role: Role,
@@ -52,6 +57,7 @@ pub struct ApiKeyInput {
 
 /// Result of `POST /issuers/{id}/test` and similar checks.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct TestResult {
     pub ok: bool,
     pub message: String,
@@ -59,6 +65,7 @@ pub struct TestResult {
 
 /// `GET /ready` body.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Readiness {
     pub ready: bool,
     pub database: String,
@@ -69,6 +76,7 @@ pub struct Readiness {
 
 /// Body of `POST /certificates/{id}/revoke`.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct RevokeInput {
     /// RFC 5280 reason in camelCase (`keyCompromise`, `superseded`, ...); default `unspecified`.
     #[serde(default)]
@@ -77,6 +85,7 @@ pub struct RevokeInput {
 
 /// One-screen summary (`GET /api/v1/summary`) for `certctl status` and dashboards.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Summary {
     pub certificates_by_status: BTreeMap<String, i64>,
     pub expiring_within_7_days: i64,

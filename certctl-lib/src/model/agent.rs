@@ -22,6 +22,7 @@ string_enum! {
 
 /// What an agent reports about its host in each heartbeat.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct AgentMetadata {
     #[serde(default)]
     pub hostname: String,
@@ -41,6 +42,7 @@ pub struct AgentMetadata {
 
 /// A registered agent (`ag-` id) with its latest metadata, flat as in the API.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "store", derive(sqlx::FromRow))]
 pub struct Agent {
     pub id: AgentId,
@@ -77,6 +79,7 @@ impl Agent {
 
 /// Selection criteria of a dynamic agent group. Fields combine with AND; lists are any-of.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct GroupCriteria {
     pub os: Vec<String>,
@@ -96,6 +99,7 @@ pub struct GroupCriteria {
 
 /// A dynamic agent group (`grp-` id): criteria, not a member list.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "store", derive(sqlx::FromRow))]
 pub struct AgentGroup {
     pub id: GroupId,

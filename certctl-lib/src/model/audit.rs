@@ -60,6 +60,7 @@ impl AuditDraft {
 
 /// One stored audit event (`ev-` id).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "store", derive(sqlx::FromRow))]
 pub struct AuditEvent {
     pub id: EventId,

@@ -33,6 +33,7 @@ string_enum! {
 
 /// A certificate the control plane manages (`mc-` id).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "store", derive(sqlx::FromRow))]
 pub struct Certificate {
     pub id: CertificateId,
@@ -61,6 +62,7 @@ pub struct Certificate {
 
 /// One issued certificate of a managed certificate (`cv-` id): public material only.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "store", derive(sqlx::FromRow))]
 pub struct CertificateVersion {
     pub id: VersionId,
@@ -83,6 +85,7 @@ pub struct CertificateVersion {
 
 /// When and how a certificate is renewed and alerted on (`rp-` id).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "store", derive(sqlx::FromRow))]
 pub struct RenewalPolicy {
     pub id: RenewalPolicyId,
@@ -106,6 +109,7 @@ impl RenewalPolicy {
 
 /// Where a certificate is deployed (`t-` id): a connector type, its config and the agent that runs it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "store", derive(sqlx::FromRow))]
 pub struct Target {
     pub id: TargetId,
@@ -123,6 +127,7 @@ pub struct Target {
 
 /// A certificate bound to a target, with the state of its last deployment there.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "store", derive(sqlx::FromRow))]
 pub struct CertificateTarget {
     pub certificate_id: CertificateId,

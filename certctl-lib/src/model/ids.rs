@@ -44,6 +44,7 @@ macro_rules! define_ids {
     ($($(#[$doc:meta])* $name:ident => $prefix:literal, $resource:literal;)*) => {$(
         $(#[$doc])*
         #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
         #[serde(transparent)]
         pub struct $name(String);
 

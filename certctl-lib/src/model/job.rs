@@ -48,6 +48,7 @@ impl JobStatus {
 
 /// A job (`job-` id).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "store", derive(sqlx::FromRow))]
 pub struct Job {
     pub id: JobId,

@@ -6,6 +6,7 @@ use super::{string_enum, AgentId, ApiKeyId, CertificateId, IssuerId, Notificatio
 
 /// A team (`team-` id).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "store", derive(sqlx::FromRow))]
 pub struct Team {
     pub id: TeamId,
@@ -17,6 +18,7 @@ pub struct Team {
 
 /// A person responsible for certificates (`o-` id).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "store", derive(sqlx::FromRow))]
 pub struct Owner {
     pub id: OwnerId,
@@ -29,6 +31,7 @@ pub struct Owner {
 
 /// A certificate authority connection (`iss-` id): a connector type and its config.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "store", derive(sqlx::FromRow))]
 pub struct Issuer {
     pub id: IssuerId,
@@ -55,6 +58,7 @@ string_enum! {
 
 /// A notification event (`n-` id).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "store", derive(sqlx::FromRow))]
 pub struct Notification {
     pub id: NotificationId,
@@ -88,6 +92,7 @@ string_enum! {
 
 /// An API key (`key-` id). The secret is never stored, only its SHA-256.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "store", derive(sqlx::FromRow))]
 pub struct ApiKey {
     pub id: ApiKeyId,

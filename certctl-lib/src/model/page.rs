@@ -14,6 +14,7 @@ pub const MAX_PER_PAGE: u32 = 500;
 
 /// Which page of a list (1-based); `per_page` is clamped to [`MAX_PER_PAGE`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct PageRequest {
     pub page: u32,
@@ -51,6 +52,7 @@ impl PageRequest {
 
 /// One page of a list, as the API returns it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Page<T> {
     pub data: Vec<T>,
     pub total: i64,
@@ -68,6 +70,7 @@ impl<T> Page<T> {
 
 /// Filters of `GET /certificates`. All set fields must match.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct CertificateFilter {
     pub status: Option<CertificateStatus>,
@@ -87,6 +90,7 @@ pub struct CertificateFilter {
 
 /// Filters of `GET /agents`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct AgentFilter {
     pub status: Option<AgentStatus>,
@@ -100,6 +104,7 @@ pub struct AgentFilter {
 
 /// Filters of `GET /jobs`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct JobFilter {
     pub status: Option<JobStatus>,
@@ -111,6 +116,7 @@ pub struct JobFilter {
 
 /// Filters of `GET /audit`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct AuditFilter {
     pub actor: Option<String>,
@@ -123,6 +129,7 @@ pub struct AuditFilter {
 
 /// Filters of `GET /notifications`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct NotificationFilter {
     pub status: Option<NotificationStatus>,
@@ -132,6 +139,7 @@ pub struct NotificationFilter {
 
 /// Filters of policy violations.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct ViolationFilter {
     pub policy_id: Option<PolicyId>,

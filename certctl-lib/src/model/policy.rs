@@ -37,6 +37,7 @@ string_enum! {
 
 /// Where a rule applies; empty lists mean everywhere.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct PolicyScope {
     pub agent_group_ids: Vec<GroupId>,
@@ -45,6 +46,7 @@ pub struct PolicyScope {
 
 /// A policy rule (`pol-` id).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "store", derive(sqlx::FromRow))]
 pub struct PolicyRule {
     pub id: PolicyId,
@@ -65,6 +67,7 @@ pub struct PolicyRule {
 
 /// A rule that a certificate broke (`viol-` id); resolved violations keep `resolved_at`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "store", derive(sqlx::FromRow))]
 pub struct PolicyViolation {
     pub id: ViolationId,

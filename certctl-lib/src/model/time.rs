@@ -111,6 +111,19 @@ mod tests {
     }
 }
 
+#[cfg(feature = "openapi")]
+impl schemars::JsonSchema for Timestamp {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Timestamp".into()
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({"type": "string", "format": "date-time", "description": "RFC 3339, UTC"})
+    }
+}
+
 /// SQLite stores timestamps as INTEGER milliseconds since the epoch: exact, compact, ordered.
 #[cfg(feature = "sqlite")]
 mod sqlite_codec {

@@ -26,9 +26,7 @@ impl Service {
             created_at: now,
             updated_at: now,
         };
-        if !rule.config.is_object() {
-            return Err(Error::invalid("config", "must be a JSON object"));
-        }
+        crate::policy::validate_config(rule.rule_type, &rule.config)?;
         self.store().create_policy(&rule, &actor.audit("policy_created", "policy", rule.id.as_str()).with_details(serde_json::json!({"type": rule.rule_type, "mode": rule.mode}))).await
     }
 
@@ -41,9 +39,6 @@ impl Service {
             r.rule_type = t.parse().map_err(|e| Error::invalid("type", e))?;
         }
         if let Some(c) = &input.config {
-            if !c.is_object() {
-                return Err(Error::invalid("config", "must be a JSON object"));
-            }
             r.config = c.clone();
         }
         if let Some(e) = input.enabled {
@@ -58,6 +53,7 @@ impl Service {
         if let Some(s) = &input.scope {
             r.scope = s.clone();
         }
+        crate::policy::validate_config(r.rule_type, &r.config)?;
         r.updated_at = Timestamp::now();
         self.store().update_policy(&r, &actor.audit("policy_updated", "policy", id.as_str())).await
     }

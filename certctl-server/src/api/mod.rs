@@ -14,6 +14,7 @@ mod fleet;
 mod jobs;
 mod org;
 mod records;
+pub mod openapi;
 pub mod system;
 
 /// One documented route under `/api/v1`.
@@ -28,6 +29,8 @@ pub struct Endpoint {
     /// Schema name of the success response (`Page<T>` for lists, `text` for PEM).
     pub response: &'static str,
     pub status: u16,
+    /// The handler's path, as the OpenAPI operation id (`certs::list`).
+    pub handler: &'static str,
 }
 
 macro_rules! endpoints {
@@ -41,6 +44,7 @@ macro_rules! endpoints {
             body: $body,
             response: $resp,
             status: $status,
+            handler: stringify!($handler),
         },)*];
 
         fn v1_routes() -> Router<AppState> {
@@ -141,6 +145,7 @@ pub fn routes() -> Router<AppState> {
         .nest("/api/v1", v1_routes().fallback(no_route))
         .route("/health", axum::routing::get(system::health))
         .route("/ready", axum::routing::get(system::ready))
+        .route("/api/v1/openapi.json", axum::routing::get(system::openapi))
         .fallback(no_route)
         .method_not_allowed_fallback(|| async { crate::error::ApiError::MethodNotAllowed })
 }

@@ -39,3 +39,8 @@ pub async fn summary(State(s): State<AppState>, _: Reader) -> ApiResult<impl Int
     Ok(axum::Json(s.svc.summary().await?))
 }
 
+
+/// The OpenAPI 3.1 document of this API (public: it describes, it does not reveal).
+pub async fn openapi() -> impl IntoResponse {
+    axum::Json(super::openapi::document())
+}

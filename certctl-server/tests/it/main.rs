@@ -7,5 +7,6 @@ mod support;
 mod auth;
 mod certificates;
 mod errors;
+mod openapi;
 mod resources;
 mod tamper;
