@@ -10,6 +10,7 @@
 //! | [`store`] | persistence: one trait per aggregate under [`store::Store`]; SQLite and PostgreSQL |
 //! | [`pki`] | P-256 keys, CSR building and verification, certificate and chain parsing |
 //! | `issuer` | connectors that sign CSRs: the Local CA (feature `server`) |
+//! | [`groups`] | dynamic agent groups: criteria validation, matching, membership diffs |
 //! | [`audit`] | verification of the audit hash chain |
 //! | [`error`] | the typed [`Error`] every function returns |
 //!
@@ -85,6 +86,7 @@
 #[cfg(feature = "store")]
 pub mod audit;
 pub mod error;
+pub mod groups;
 #[cfg(feature = "server")]
 pub mod issuer;
 pub mod model;
