@@ -224,7 +224,8 @@ fn fields_combine_with_and() {
         agent_version: "1.4.0".into(),
         labels: labels(&[("env", "prod")]),
     };
-    let bad: [(&str, fn(&mut AgentMetadata)); 6] = [
+    type Spoil = fn(&mut AgentMetadata);
+    let bad: [(&str, Spoil); 6] = [
         ("os", |m| m.os = "windows".into()),
         ("arch", |m| m.arch = "aarch64".into()),
         ("hostname", |m| m.hostname = "db-1".into()),
