@@ -11,6 +11,7 @@
 //! | [`policy`] | the policy engine: rule configs, scope, explainable evaluation and verdicts |
 //! | [`pki`] | P-256 keys, CSR building and verification, certificate and chain parsing |
 //! | `issuer` | connectors that sign CSRs: the Local CA (feature `server`) |
+//! | [`groups`] | dynamic agent groups: criteria validation, matching, membership diffs |
 //! | [`audit`] | verification of the audit hash chain |
 //! | [`error`] | the typed [`Error`] every function returns |
 //!
@@ -88,6 +89,7 @@ pub mod audit;
 pub mod api;
 pub mod error;
 pub mod fsutil;
+pub mod groups;
 #[cfg(feature = "server")]
 pub mod issuer;
 pub mod model;
