@@ -61,7 +61,8 @@ CREATE INDEX IF NOT EXISTS agents_status ON agents(status, id);
 CREATE INDEX IF NOT EXISTS agents_heartbeat ON agents(last_heartbeat_at);
 
 CREATE TABLE IF NOT EXISTS managed_certificates (
-    id                 TEXT PRIMARY KEY,
+    rid                INTEGER PRIMARY KEY, -- stable rowid, keys the full-text index
+    id                 TEXT NOT NULL UNIQUE,
     name               TEXT NOT NULL,
     common_name        TEXT NOT NULL,
     sans               TEXT NOT NULL,
@@ -106,6 +107,25 @@ WHEN OLD.status <> NEW.status BEGIN
     UPDATE certificate_status_counts SET n = n - 1 WHERE status = OLD.status;
     INSERT INTO certificate_status_counts(status, n) VALUES (NEW.status, 1)
         ON CONFLICT(status) DO UPDATE SET n = n + 1;
+END;
+
+-- Substring search (`q=`) over name, common name and SANs: a trigram full-text index kept in
+-- step by triggers (only when those columns really change).
+CREATE VIRTUAL TABLE IF NOT EXISTS certificates_fts USING fts5(
+    name, common_name, sans, content='managed_certificates', content_rowid='rid', tokenize='trigram'
+);
+CREATE TRIGGER IF NOT EXISTS certs_fts_insert AFTER INSERT ON managed_certificates BEGIN
+    INSERT INTO certificates_fts(rowid, name, common_name, sans) VALUES (NEW.rid, NEW.name, NEW.common_name, NEW.sans);
+END;
+CREATE TRIGGER IF NOT EXISTS certs_fts_delete AFTER DELETE ON managed_certificates BEGIN
+    INSERT INTO certificates_fts(certificates_fts, rowid, name, common_name, sans)
+        VALUES ('delete', OLD.rid, OLD.name, OLD.common_name, OLD.sans);
+END;
+CREATE TRIGGER IF NOT EXISTS certs_fts_update AFTER UPDATE OF name, common_name, sans ON managed_certificates
+WHEN OLD.name IS NOT NEW.name OR OLD.common_name IS NOT NEW.common_name OR OLD.sans IS NOT NEW.sans BEGIN
+    INSERT INTO certificates_fts(certificates_fts, rowid, name, common_name, sans)
+        VALUES ('delete', OLD.rid, OLD.name, OLD.common_name, OLD.sans);
+    INSERT INTO certificates_fts(rowid, name, common_name, sans) VALUES (NEW.rid, NEW.name, NEW.common_name, NEW.sans);
 END;
 
 CREATE TABLE IF NOT EXISTS certificate_versions (

@@ -96,7 +96,7 @@ impl Service {
             created_at: now,
             updated_at: now,
         };
-        validate_criteria(&group.criteria)?;
+        crate::groups::compile(&group.criteria)?;
         self.store().create_group(&group, &actor.audit("agent_group_created", "agent_group", group.id.as_str())).await
     }
 
@@ -111,7 +111,7 @@ impl Service {
         if let Some(c) = &input.criteria {
             g.criteria = c.clone();
         }
-        validate_criteria(&g.criteria)?;
+        crate::groups::compile(&g.criteria)?;
         g.updated_at = Timestamp::now();
         self.store().update_group(&g, &actor.audit("agent_group_updated", "agent_group", id.as_str())).await
     }
@@ -144,22 +144,4 @@ impl Service {
     pub async fn revoke_api_key(&self, actor: &Actor, id: &ApiKeyId) -> Result<ApiKey> {
         self.store().revoke_api_key(id, Timestamp::now(), &actor.audit("api_key_revoked", "api_key", id.as_str())).await
     }
-}
-
-/// Structural checks of group criteria (networks, versions, ids).
-fn validate_criteria(c: &GroupCriteria) -> Result<()> {
-    for (i, n) in c.cidr.iter().enumerate() {
-        let (addr, len) = n.split_once('/').unwrap_or((n, ""));
-        let ip: std::net::IpAddr = addr.parse().map_err(|_| Error::invalid(format!("criteria.cidr[{i}]"), format!("{n:?} is not an IPv4 or IPv6 network")))?;
-        let max = if ip.is_ipv4() { 32 } else { 128 };
-        if !len.is_empty() && len.parse::<u8>().map_or(true, |l| l > max) {
-            return Err(Error::invalid(format!("criteria.cidr[{i}]"), format!("{n:?} has an invalid prefix length")));
-        }
-    }
-    for (field, ids) in [("include", &c.include), ("exclude", &c.exclude)] {
-        for (i, id) in ids.iter().enumerate() {
-            AgentId::parse(id.as_str()).map_err(|_| Error::invalid(format!("criteria.{field}[{i}]"), format!("{id} is not an agent id (ag-...)")))?;
-        }
-    }
-    Ok(())
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::types::Json;
 
-use super::sql::{db_err, like_pattern, write_err, Dialect};
+use super::sql::{db_err, fts_phrase, like_pattern, write_err, Dialect};
 use crate::error::{Error, Result};
 use crate::model::*;
 
@@ -32,6 +32,7 @@ impl SqliteStore {
         tag_middle: ")) = ",
         tag_suffix: "",
         day: " * 86400000",
+        fts: true,
     };
 
     /// Opens (creating when missing) the database file at `path` and applies migrations.

@@ -94,6 +94,17 @@ async fn certificate_filters(s: Arc<dyn Store>) {
         ["mc-a"]
     );
 
+    // the search index follows renames (and only the new names match)
+    let mut renamed = s.get_certificate(&"mc-b".into()).await.unwrap();
+    renamed.common_name = "renamed.example.net".into();
+    renamed.sans = vec!["renamed.example.net".into()];
+    s.update_certificate(&renamed, &audit("certificate_updated", "mc-b")).await.unwrap();
+    assert_eq!(ids(&*s, CertificateFilter { q: Some("RENAMED.exa".into()), ..f() }).await, ["mc-b"]);
+    assert!(ids(&*s, CertificateFilter { q: Some("www.example.org".into()), ..f() }).await.is_empty());
+    renamed.common_name = "www.example.org".into();
+    renamed.sans = vec!["www.example.org".into()];
+    s.update_certificate(&renamed, &audit("certificate_updated", "mc-b")).await.unwrap();
+
     // pagination with a filter: ordered by expiry when filtering by it
     let p = s
         .list_certificates(&CertificateFilter { expires_before: Some(base.plus(time::Duration::days(30))), ..f() }, PageRequest::new(1, 2))

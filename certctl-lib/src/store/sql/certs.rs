@@ -109,7 +109,11 @@ macro_rules! sql_certs {
                     w.next(qb);
                     qb.push("expires_at > ").push_bind(v);
                 }
-                if let Some(q) = &f.q {
+                if let Some(q) = f.q.as_ref().filter(|q| Self::D.fts && q.chars().count() >= 3) {
+                    w.next(qb);
+                    qb.push("rid IN (SELECT rowid FROM certificates_fts WHERE certificates_fts MATCH ").push_bind(fts_phrase(q));
+                    qb.push(")");
+                } else if let Some(q) = &f.q {
                     let pat = like_pattern(q);
                     let op = Self::D.ilike;
                     w.next(qb);

@@ -34,6 +34,13 @@ pub(crate) struct Dialect {
     pub tag_suffix: &'static str,
     /// Multiplier turning a number of days into the timestamp column's unit.
     pub day: &'static str,
+    /// A trigram full-text index (`certificates_fts`) serves `q=` of 3 characters or more.
+    pub fts: bool,
+}
+
+/// An FTS5 phrase query matching `q` as a substring (with the trigram tokenizer).
+pub(crate) fn fts_phrase(q: &str) -> String {
+    format!("\"{}\"", q.replace('"', "\"\""))
 }
 
 /// Maps a driver error that is not caused by input to [`Error::Storage`].
