@@ -58,38 +58,7 @@ async fn main() {
         .await
         .expect("policy");
 
-    let envs = ["production", "staging", "development", "qa"];
-    let certs: Vec<Certificate> = (0..n)
-        .map(|i| {
-            // 70% Active, the rest spread over the other statuses; expiries over the next 400 days
-            let status = match i % 10 {
-                0..=6 => CertificateStatus::Active,
-                7 => CertificateStatus::Expiring,
-                8 => CertificateStatus::Pending,
-                _ => CertificateStatus::Archived,
-            };
-            let cn = format!("svc-{i}.{}.example.com", envs[i % 4]);
-            Certificate {
-                id: CertificateId::from_trusted(format!("mc-bench-{i:06}")),
-                name: format!("service {i}"),
-                common_name: cn.clone(),
-                sans: vec![cn, format!("alt-{i}.example.net")],
-                environment: Some(envs[i % 4].into()),
-                owner_id: None,
-                team_id: None,
-                issuer_id: "iss-local".into(),
-                renewal_policy_id: "rp-default".into(),
-                status,
-                expires_at: Some(now.plus(time::Duration::minutes(((i * 7919) % (400 * 24 * 60)) as i64))),
-                tags: [("app".to_owned(), format!("app-{}", i % 50))].into(),
-                target_ids: vec![],
-                last_renewal_at: None,
-                last_deployment_at: None,
-                created_at: now,
-                updated_at: now,
-            }
-        })
-        .collect();
+    let certs = certctl::testing::sample_certificates(n, now);
 
     println!("SQLite store benchmark, {n} certificates ({} cores)", std::thread::available_parallelism().map(|p| p.get()).unwrap_or(1));
     let t = Instant::now();

@@ -43,3 +43,41 @@ pub async fn postgres() -> Option<(String, Arc<dyn Store>)> {
     let store = PgStore::connect(&url).await.expect("open postgres");
     Some((url, Arc::new(store)))
 }
+
+/// `n` certificates for benchmarks: 70% Active, the rest Expiring, Pending and Archived; four
+/// environments; expiries spread over the next 400 days; ids `mc-bench-000000`...; CNs
+/// `svc-<i>.<env>.example.com`. They refer to `iss-local` and `rp-default`.
+pub fn sample_certificates(n: usize, now: crate::model::Timestamp) -> Vec<crate::model::Certificate> {
+    use crate::model::*;
+    let envs = ["production", "staging", "development", "qa"];
+    (0..n)
+        .map(|i| {
+            let status = match i % 10 {
+                0..=6 => CertificateStatus::Active,
+                7 => CertificateStatus::Expiring,
+                8 => CertificateStatus::Pending,
+                _ => CertificateStatus::Archived,
+            };
+            let cn = format!("svc-{i}.{}.example.com", envs[i % 4]);
+            Certificate {
+                id: CertificateId::from_trusted(format!("mc-bench-{i:06}")),
+                name: format!("service {i}"),
+                common_name: cn.clone(),
+                sans: vec![cn, format!("alt-{i}.example.net")],
+                environment: Some(envs[i % 4].into()),
+                owner_id: None,
+                team_id: None,
+                issuer_id: "iss-local".into(),
+                renewal_policy_id: "rp-default".into(),
+                status,
+                expires_at: Some(now.plus(time::Duration::minutes(((i * 7919) % (400 * 24 * 60)) as i64))),
+                tags: [("app".to_owned(), format!("app-{}", i % 50))].into(),
+                target_ids: vec![],
+                last_renewal_at: None,
+                last_deployment_at: None,
+                created_at: now,
+                updated_at: now,
+            }
+        })
+        .collect()
+}
