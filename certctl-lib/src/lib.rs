@@ -11,11 +11,13 @@
 //! | [`pki`] | P-256 keys, CSR building and verification, certificate and chain parsing |
 //! | `issuer` | connectors that sign CSRs: the Local CA (feature `server`) |
 //! | [`audit`] | verification of the audit hash chain |
+//! | `client` | the typed HTTP client of the REST API (feature `client`) |
 //! | [`error`] | the typed [`Error`] every function returns |
 //!
 //! Cargo features: `sqlite` and `postgres` (storage backends, both on by default), `server`
-//! (server-side connectors such as the Local CA, on by default). Clients that only need the model
-//! and PKI build with `default-features = false` and link neither sqlx nor the connectors.
+//! (server-side connectors such as the Local CA, on by default), `client` (the typed HTTP client,
+//! reqwest with rustls on aws-lc-rs; on by default). The CLI, TUI and agent build with
+//! `default-features = false, features = ["client"]` and link neither sqlx nor the connectors.
 //!
 //! ## Example: a certificate issued by the Local CA
 //!
@@ -85,6 +87,8 @@
 #[cfg(feature = "store")]
 pub mod audit;
 pub mod api;
+#[cfg(feature = "client")]
+pub mod client;
 pub mod error;
 pub mod fsutil;
 #[cfg(feature = "server")]
