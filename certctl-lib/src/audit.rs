@@ -1,22 +1,12 @@
 //! Verification of the audit hash chain.
 
-use serde::{Deserialize, Serialize};
-
 use crate::error::Result;
-use crate::model::{EventId, GENESIS_HASH};
+use crate::model::GENESIS_HASH;
 use crate::store::Store;
 
-/// Outcome of walking the chain (the body of `GET /api/v1/audit/verify`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
-pub struct ChainReport {
-    /// Every event's hash matches its content and its predecessor.
-    pub valid: bool,
-    /// Events examined (up to and including the first invalid one).
-    pub checked: i64,
-    /// The first event whose content or link does not match.
-    pub first_invalid_id: Option<EventId>,
-}
+/// Moved to [`crate::model::ChainReport`] (the client needs it without the store); kept here so
+/// existing paths still work.
+pub use crate::model::ChainReport;
 
 /// Walks the whole chain in order, in batches, and reports the first broken link.
 pub async fn verify_chain(store: &dyn Store) -> Result<ChainReport> {

@@ -13,11 +13,13 @@
 //! | `issuer` | connectors that sign CSRs: the Local CA (feature `server`) |
 //! | [`groups`] | dynamic agent groups: criteria validation, matching, membership diffs |
 //! | [`audit`] | verification of the audit hash chain |
+//! | `client` | the typed HTTP client of the REST API (feature `client`) |
 //! | [`error`] | the typed [`Error`] every function returns |
 //!
 //! Cargo features: `sqlite` and `postgres` (storage backends, both on by default), `server`
-//! (server-side connectors such as the Local CA, on by default). Clients that only need the model
-//! and PKI build with `default-features = false` and link neither sqlx nor the connectors.
+//! (server-side connectors such as the Local CA, on by default), `client` (the typed HTTP client,
+//! reqwest with rustls on aws-lc-rs; on by default). The CLI, TUI and agent build with
+//! `default-features = false, features = ["client"]` and link neither sqlx nor the connectors.
 //!
 //! ## Example: a certificate issued by the Local CA
 //!
@@ -87,6 +89,8 @@
 #[cfg(feature = "store")]
 pub mod audit;
 pub mod api;
+#[cfg(feature = "client")]
+pub mod client;
 pub mod error;
 pub mod fsutil;
 pub mod groups;

@@ -118,6 +118,18 @@ impl AuditEvent {
     }
 }
 
+/// Outcome of walking the chain (the body of `GET /api/v1/audit/verify`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct ChainReport {
+    /// Every event's hash matches its content and its predecessor.
+    pub valid: bool,
+    /// Events examined (up to and including the first invalid one).
+    pub checked: i64,
+    /// The first event whose content or link does not match.
+    pub first_invalid_id: Option<EventId>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,7 +11,7 @@ mod policy;
 mod time;
 
 pub use agent::{Agent, AgentGroup, AgentMetadata, AgentStatus, GroupCriteria};
-pub use audit::{ActorType, AuditDraft, AuditEvent, GENESIS_HASH};
+pub use audit::{ActorType, AuditDraft, AuditEvent, ChainReport, GENESIS_HASH};
 pub use certificate::{
     Certificate, CertificateStatus, CertificateTarget, CertificateVersion, RenewalPolicy, Target,
 };

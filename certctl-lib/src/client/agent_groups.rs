@@ -1,0 +1,32 @@
+//! `/agent-groups`: named sets of agents selected by criteria.
+
+use super::{query, Client, Result};
+use crate::api::GroupInput;
+use crate::model::{AgentGroup, Page, PageRequest};
+
+impl Client {
+    /// `GET /agent-groups`.
+    pub async fn list_agent_groups(&self, page: PageRequest) -> Result<Page<AgentGroup>> {
+        self.get_json(self.url(&["agent-groups"]), &query::paged(page)).await
+    }
+
+    /// `GET /agent-groups/{id}`.
+    pub async fn get_agent_group(&self, id: &str) -> Result<AgentGroup> {
+        self.get_json(self.url(&["agent-groups", id]), &Vec::new()).await
+    }
+
+    /// `POST /agent-groups`.
+    pub async fn create_agent_group(&self, input: &GroupInput) -> Result<AgentGroup> {
+        self.post(self.url(&["agent-groups"]), input).await
+    }
+
+    /// `PUT /agent-groups/{id}`: absent fields keep their value.
+    pub async fn update_agent_group(&self, id: &str, input: &GroupInput) -> Result<AgentGroup> {
+        self.put(self.url(&["agent-groups", id]), input).await
+    }
+
+    /// `DELETE /agent-groups/{id}`.
+    pub async fn delete_agent_group(&self, id: &str) -> Result<()> {
+        self.delete(self.url(&["agent-groups", id])).await
+    }
+}

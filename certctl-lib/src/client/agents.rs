@@ -1,0 +1,35 @@
+//! `/agents`: registration, heartbeat and retirement of the agents that hold the keys.
+
+use super::{query, Client, Result};
+use crate::api::{AgentInput, AgentRegistered};
+use crate::model::{Agent, AgentFilter, AgentMetadata, Page, PageRequest};
+
+impl Client {
+    /// `GET /agents`. `filter.ids` cannot be expressed in the API and is refused with
+    /// [`ClientError::Config`](super::ClientError::Config).
+    pub async fn list_agents(&self, filter: &AgentFilter, page: PageRequest) -> Result<Page<Agent>> {
+        let q = query::agents(filter, page)?;
+        self.get_json(self.url(&["agents"]), &q).await
+    }
+
+    /// `GET /agents/{id}`.
+    pub async fn get_agent(&self, id: &str) -> Result<Agent> {
+        self.get_json(self.url(&["agents", id]), &Vec::new()).await
+    }
+
+    /// `POST /agents`: registers an agent (operator key, or the bootstrap token as API key);
+    /// the answer holds the agent's own API key, shown once.
+    pub async fn register_agent(&self, input: &AgentInput) -> Result<AgentRegistered> {
+        self.post(self.url(&["agents"]), input).await
+    }
+
+    /// `POST /agents/{id}/retire`: retires the agent and revokes its keys.
+    pub async fn retire_agent(&self, id: &str) -> Result<Agent> {
+        self.action(self.url(&["agents", id, "retire"])).await
+    }
+
+    /// `POST /agents/{id}/heartbeat`: reports host metadata (with the agent's own key).
+    pub async fn heartbeat(&self, id: &str, metadata: &AgentMetadata) -> Result<Agent> {
+        self.post(self.url(&["agents", id, "heartbeat"]), metadata).await
+    }
+}

@@ -1,0 +1,21 @@
+//! `/notifications`: expiry warnings and job failures sent (or to be sent) to owners.
+
+use super::{query, Client, Result};
+use crate::model::{Notification, NotificationFilter, Page, PageRequest};
+
+impl Client {
+    /// `GET /notifications`.
+    pub async fn list_notifications(&self, filter: &NotificationFilter, page: PageRequest) -> Result<Page<Notification>> {
+        self.get_json(self.url(&["notifications"]), &query::notifications(filter, page)).await
+    }
+
+    /// `GET /notifications/{id}`.
+    pub async fn get_notification(&self, id: &str) -> Result<Notification> {
+        self.get_json(self.url(&["notifications", id]), &Vec::new()).await
+    }
+
+    /// `POST /notifications/{id}/read`: marks it read.
+    pub async fn mark_notification_read(&self, id: &str) -> Result<Notification> {
+        self.action(self.url(&["notifications", id, "read"])).await
+    }
+}

@@ -1,0 +1,37 @@
+//! `/policies`: policy rules and their violations.
+
+use super::{query, Client, Result};
+use crate::api::PolicyInput;
+use crate::model::{Page, PageRequest, PolicyRule, PolicyViolation};
+
+impl Client {
+    /// `GET /policies`.
+    pub async fn list_policies(&self, page: PageRequest) -> Result<Page<PolicyRule>> {
+        self.get_json(self.url(&["policies"]), &query::paged(page)).await
+    }
+
+    /// `GET /policies/{id}`.
+    pub async fn get_policy(&self, id: &str) -> Result<PolicyRule> {
+        self.get_json(self.url(&["policies", id]), &Vec::new()).await
+    }
+
+    /// `POST /policies`.
+    pub async fn create_policy(&self, input: &PolicyInput) -> Result<PolicyRule> {
+        self.post(self.url(&["policies"]), input).await
+    }
+
+    /// `PUT /policies/{id}`: absent fields keep their value.
+    pub async fn update_policy(&self, id: &str, input: &PolicyInput) -> Result<PolicyRule> {
+        self.put(self.url(&["policies", id]), input).await
+    }
+
+    /// `DELETE /policies/{id}`.
+    pub async fn delete_policy(&self, id: &str) -> Result<()> {
+        self.delete(self.url(&["policies", id])).await
+    }
+
+    /// `GET /policies/{id}/violations`; `open_only` leaves out resolved ones.
+    pub async fn policy_violations(&self, id: &str, open_only: bool, page: PageRequest) -> Result<Page<PolicyViolation>> {
+        self.get_json(self.url(&["policies", id, "violations"]), &query::violations(open_only, page)).await
+    }
+}
