@@ -108,6 +108,14 @@ async fn main() {
         let (rps, p50, p99, errors) = wrk(&format!("{base}{path}"), &key, connections, seconds);
         println!("{label:<58} {rps:>9.0} {p50:>9.2} {p99:>9.2} {errors:>7}");
     }
+    // the selective search while the list load runs: two load generators at once
+    let (list_url, q_url) = (format!("{base}/api/v1/certificates?status=Active&per_page=50"), format!("{base}/api/v1/certificates?q={one_cn}"));
+    let (k1, k2) = (key.clone(), key.clone());
+    let list = std::thread::spawn(move || wrk(&list_url, &k1, connections, seconds));
+    let search = std::thread::spawn(move || wrk(&q_url, &k2, 2, seconds));
+    let ((rps, p50, p99, e1), (qrps, qp50, qp99, e2)) = (list.join().unwrap(), search.join().unwrap());
+    println!("{:<58} {rps:>9.0} {p50:>9.2} {p99:>9.2} {e1:>7}", format!("  together: status=Active list (-c{connections})"));
+    println!("{:<58} {qrps:>9.0} {qp50:>9.2} {qp99:>9.2} {e2:>7}", "  together: q=<one CN> (-c2)");
     let (rss, peak) = memory(server.id());
     println!("server memory after the runs: RSS {rss:.1} MiB, peak RSS {peak:.1} MiB");
     let _ = server.kill();

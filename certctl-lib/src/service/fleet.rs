@@ -62,6 +62,7 @@ impl Service {
             }
             page += 1;
         }
+        self.clear_auth_cache();
         agent.status = AgentStatus::Retired;
         agent.updated_at = now;
         self.store().update_agent(&agent, &actor.audit("agent_retired", "agent", id.as_str())).await
@@ -142,6 +143,8 @@ impl Service {
     }
 
     pub async fn revoke_api_key(&self, actor: &Actor, id: &ApiKeyId) -> Result<ApiKey> {
-        self.store().revoke_api_key(id, Timestamp::now(), &actor.audit("api_key_revoked", "api_key", id.as_str())).await
+        let key = self.store().revoke_api_key(id, Timestamp::now(), &actor.audit("api_key_revoked", "api_key", id.as_str())).await;
+        self.clear_auth_cache();
+        key
     }
 }

@@ -55,18 +55,26 @@ impl std::fmt::Debug for ServiceConfig {
     }
 }
 
+/// How long a verified API key is remembered. Revoking a key clears this replica's cache at
+/// once; other replicas stop accepting it within this time.
+pub const AUTH_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Verified keys by hash: skips one database read per request.
+type AuthCache = std::sync::Mutex<std::collections::HashMap<String, (Actor, std::time::Instant)>>;
+
 /// The control plane's use cases over a [`Store`] and the Local CA.
 #[derive(Debug, Clone)]
 pub struct Service {
     store: Arc<dyn Store>,
     ca: Arc<LocalCa>,
     config: Arc<ServiceConfig>,
+    auth_cache: Arc<AuthCache>,
 }
 
 impl Service {
     /// A service over `store`, with the Local CA kept in `data_dir`.
     pub fn new(store: Arc<dyn Store>, ca: LocalCa, config: ServiceConfig) -> Self {
-        Self { store, ca: Arc::new(ca), config: Arc::new(config) }
+        Self { store, ca: Arc::new(ca), config: Arc::new(config), auth_cache: Arc::default() }
     }
 
     /// Opens the Local CA in `data_dir` (creating it on first start) and builds the service.
@@ -102,13 +110,33 @@ impl Service {
             return Ok(Actor { name: "bootstrap".into(), kind: ActorType::Agent, role: Role::Agent, agent_id: None, bootstrap: true });
         }
         let hash = auth::hash_secret(bearer);
+        if let Ok(cache) = self.auth_cache.lock()
+            && let Some((actor, at)) = cache.get(&hash)
+            && at.elapsed() < AUTH_CACHE_TTL
+        {
+            return Ok(actor.clone());
+        }
         let key = self.store.find_api_key_by_hash(&hash).await?;
-        match key {
-            Some(k) if auth::secrets_equal(&k.key_hash, &hash) => Ok(match k.agent_id {
+        let actor = match key {
+            Some(k) if auth::secrets_equal(&k.key_hash, &hash) => match k.agent_id {
                 Some(agent) => Actor { name: agent.to_string(), kind: ActorType::Agent, role: Role::Agent, agent_id: Some(agent), bootstrap: false },
                 None => Actor { name: k.name, kind: ActorType::User, role: k.role, agent_id: None, bootstrap: false },
-            }),
-            _ => Err(Error::Unauthenticated("invalid or revoked API key".into())),
+            },
+            _ => return Err(Error::Unauthenticated("invalid or revoked API key".into())),
+        };
+        if let Ok(mut cache) = self.auth_cache.lock() {
+            if cache.len() >= 10_000 {
+                cache.clear();
+            }
+            cache.insert(hash, (actor.clone(), std::time::Instant::now()));
+        }
+        Ok(actor)
+    }
+
+    /// Forgets every remembered key (after a revocation).
+    pub(crate) fn clear_auth_cache(&self) {
+        if let Ok(mut cache) = self.auth_cache.lock() {
+            cache.clear();
         }
     }
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::types::Json;
 
-use super::sql::{db_err, fts_phrase, like_pattern, write_err, Dialect};
+use super::sql::{db_err, fts_phrase, like_pattern, write_err, Candidates, Dialect};
 use crate::error::{Error, Result};
 use crate::model::*;
 
@@ -32,6 +32,7 @@ impl PgStore {
         tag_suffix: "",
         day: " * INTERVAL '1 day'",
         fts: false,
+        certificates_json: None,
     };
 
     /// Connects to `url` and applies migrations (safe to run from several replicas at once).

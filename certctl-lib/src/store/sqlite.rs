@@ -8,11 +8,25 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::types::Json;
 
-use super::sql::{db_err, fts_phrase, like_pattern, write_err, Dialect};
+use super::sql::{db_err, fts_phrase, like_pattern, write_err, Candidates, Dialect};
 use crate::error::{Error, Result};
 use crate::model::*;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+
+/// One page of certificates as a JSON array in the API's shape (timestamps RFC 3339 in UTC).
+const CERTIFICATES_JSON: &str = "SELECT json_group_array(json_object(\
+    'id', c.id, 'name', c.name, 'common_name', c.common_name, 'sans', json(c.sans), \
+    'environment', c.environment, 'owner_id', c.owner_id, 'team_id', c.team_id, 'issuer_id', c.issuer_id, \
+    'renewal_policy_id', c.renewal_policy_id, 'status', c.status, \
+    'expires_at', strftime('%Y-%m-%dT%H:%M:%fZ', c.expires_at / 1000.0, 'unixepoch'), \
+    'tags', json(c.tags), \
+    'target_ids', (SELECT json_group_array(target_id) FROM (SELECT target_id FROM certificate_target_mappings m \
+                   WHERE m.certificate_id = c.id ORDER BY target_id)), \
+    'last_renewal_at', strftime('%Y-%m-%dT%H:%M:%fZ', c.last_renewal_at / 1000.0, 'unixepoch'), \
+    'last_deployment_at', strftime('%Y-%m-%dT%H:%M:%fZ', c.last_deployment_at / 1000.0, 'unixepoch'), \
+    'created_at', strftime('%Y-%m-%dT%H:%M:%fZ', c.created_at / 1000.0, 'unixepoch'), \
+    'updated_at', strftime('%Y-%m-%dT%H:%M:%fZ', c.updated_at / 1000.0, 'unixepoch')))";
 
 /// SQLite-backed [`Store`](super::Store).
 #[derive(Debug, Clone)]
@@ -33,6 +47,7 @@ impl SqliteStore {
         tag_suffix: "",
         day: " * 86400000",
         fts: true,
+        certificates_json: Some(CERTIFICATES_JSON),
     };
 
     /// Opens (creating when missing) the database file at `path` and applies migrations.

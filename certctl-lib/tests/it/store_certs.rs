@@ -61,6 +61,10 @@ async fn certificate_filters(s: Arc<dyn Store>) {
     assert_err!(s.create_certificate(&bad, &audit("certificate_created", "mc-bad")).await, Error::NotFound { .. });
 
     let f = CertificateFilter::default;
+    // lists and single reads render every field identically
+    for listed in s.list_certificates(&f(), PageRequest::new(1, 500)).await.unwrap().data {
+        assert_eq!(listed, s.get_certificate(&listed.id).await.unwrap());
+    }
     assert_eq!(ids(&*s, f()).await, ["mc-a", "mc-b", "mc-c", "mc-d", "mc-e"]);
     assert_eq!(ids(&*s, CertificateFilter { exclude_archived: true, ..f() }).await, ["mc-a", "mc-b", "mc-c", "mc-d"]);
     assert_eq!(ids(&*s, CertificateFilter { status: Some(CertificateStatus::Active), ..f() }).await, ["mc-a", "mc-b"]);
@@ -78,6 +82,8 @@ async fn certificate_filters(s: Arc<dyn Store>) {
     // q: case-insensitive substring of name, CN or a SAN; LIKE wildcards are literal
     assert_eq!(ids(&*s, CertificateFilter { q: Some("api-V2".into()), ..f() }).await, ["mc-a"]);
     assert_eq!(ids(&*s, CertificateFilter { q: Some("EXAMPLE.ORG".into()), ..f() }).await, ["mc-b"]);
+    assert_eq!(ids(&*s, CertificateFilter { q: Some("api-v2.example.com".into()), ..f() }).await, ["mc-a"], "longer than the index window");
+    assert!(ids(&*s, CertificateFilter { q: Some("api-v2.example.comX".into()), ..f() }).await.is_empty(), "the whole of q must match");
     assert_eq!(ids(&*s, CertificateFilter { q: Some("100%".into()), ..f() }).await, ["mc-c"]);
     assert_eq!(ids(&*s, CertificateFilter { q: Some("db_1".into()), ..f() }).await, ["mc-c"]);
     assert!(ids(&*s, CertificateFilter { q: Some("www_example".into()), ..f() }).await.is_empty(), "_ is not a wildcard");

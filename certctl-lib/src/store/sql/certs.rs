@@ -76,7 +76,9 @@ macro_rules! sql_certs {
                 Ok(())
             }
 
-            fn cert_where(qb: &mut sqlx::QueryBuilder<'_, $DB>, f: &CertificateFilter) {
+            /// `fts`: a full-text MATCH expression that narrows `q` to candidates (SQLite); the
+            /// LIKE test that follows keeps the exact substring semantics.
+            fn cert_where(qb: &mut sqlx::QueryBuilder<'_, $DB>, f: &CertificateFilter, fts: Option<&str>) {
                 let mut w = Conds(false);
                 if let Some(s) = f.status {
                     w.next(qb);
@@ -109,11 +111,12 @@ macro_rules! sql_certs {
                     w.next(qb);
                     qb.push("expires_at > ").push_bind(v);
                 }
-                if let Some(q) = f.q.as_ref().filter(|q| Self::D.fts && q.chars().count() >= 3) {
+                if let Some(m) = fts {
                     w.next(qb);
-                    qb.push("rid IN (SELECT rowid FROM certificates_fts WHERE certificates_fts MATCH ").push_bind(fts_phrase(q));
+                    qb.push("rid IN (SELECT rowid FROM certificates_fts WHERE certificates_fts MATCH ").push_bind(m.to_owned());
                     qb.push(")");
-                } else if let Some(q) = &f.q {
+                }
+                if let Some(q) = &f.q {
                     let pat = like_pattern(q);
                     let op = Self::D.ilike;
                     w.next(qb);
@@ -128,6 +131,25 @@ macro_rules! sql_certs {
                     qb.push(Self::D.tag_middle).push_bind(v.clone());
                     qb.push(Self::D.tag_suffix);
                 }
+            }
+
+            /// How to narrow a `q=` search with the trigram index: a phrase of at most 12
+            /// characters of `q` (its substrings are necessary conditions), picked where `q` has
+            /// the most digits — in host names that is the rare part, while suffixes such as
+            /// `.example.com` are shared by most rows. The LIKE test then checks the whole of `q`.
+            fn fts_candidates(q: &str) -> Candidates {
+                const WINDOW: usize = 12;
+                let chars: Vec<char> = q.chars().collect();
+                if chars.len() < 3 {
+                    return Candidates::Scan;
+                }
+                let best = chars
+                    .windows(WINDOW.min(chars.len()))
+                    .enumerate()
+                    .max_by_key(|(i, w)| (w.iter().filter(|c| c.is_ascii_digit()).count(), std::cmp::Reverse(*i)))
+                    .map(|(_, w)| w.iter().collect::<String>())
+                    .unwrap_or_default();
+                Candidates::Match(fts_phrase(&best))
             }
 
             /// The exact total from the maintained counters when the filter is by status only.
@@ -196,9 +218,31 @@ macro_rules! sql_certs {
 
             async fn list_certificates(&self, f: &CertificateFilter, page: PageRequest) -> Result<Page<Certificate>> {
                 let total = self.counted_total(f).await?;
+                let fts = match f.q.as_deref().filter(|_| Self::D.fts).map(Self::fts_candidates) {
+                    Some(Candidates::Match(m)) => Some(m),
+                    Some(Candidates::Scan) | None => None,
+                };
                 let order = if f.expires_before.is_some() || f.expires_after.is_some() { "expires_at, id" } else { "id" };
+                if let Some(select) = Self::D.certificates_json {
+                    let total = match total {
+                        Some(t) => t,
+                        None => {
+                            let mut qb = sqlx::QueryBuilder::<$DB>::new("SELECT COUNT(*) FROM managed_certificates");
+                            Self::cert_where(&mut qb, f, fts.as_deref());
+                            qb.build_query_scalar::<i64>().fetch_one(self.r()).await.map_err(db_err)?
+                        }
+                    };
+                    let mut qb = sqlx::QueryBuilder::<$DB>::new(select);
+                    qb.push(" FROM (SELECT * FROM managed_certificates");
+                    Self::cert_where(&mut qb, f, fts.as_deref());
+                    qb.push(format!(" ORDER BY {order} LIMIT ")).push_bind(page.limit()).push(" OFFSET ").push_bind(page.offset());
+                    qb.push(format!(") c ORDER BY {order}"));
+                    let json: String = qb.build_query_scalar().fetch_one(self.r()).await.map_err(db_err)?;
+                    let data: Vec<Certificate> = serde_json::from_str(&json).map_err(|e| Error::Storage(format!("decoding a page of certificates: {e}")))?;
+                    return Ok(Page::new(data, total, page));
+                }
                 let mut p: Page<Certificate> =
-                    self.filtered_page("managed_certificates", order, page, |qb| Self::cert_where(qb, f), total).await?;
+                    self.filtered_page("managed_certificates", order, page, |qb| Self::cert_where(qb, f, fts.as_deref()), total).await?;
                 self.fill_targets(&mut p.data).await?;
                 Ok(p)
             }

@@ -36,6 +36,18 @@ pub(crate) struct Dialect {
     pub day: &'static str,
     /// A trigram full-text index (`certificates_fts`) serves `q=` of 3 characters or more.
     pub fts: bool,
+    /// A select list that renders one page of certificates (from a sub-select aliased `c`) as
+    /// a single JSON array: one row to move instead of fifty (sqlx-sqlite's cost is per row).
+    pub certificates_json: Option<&'static str>,
+}
+
+/// How a `q=` search uses the full-text index.
+#[derive(Debug)]
+pub(crate) enum Candidates {
+    /// Rows matching this MATCH expression are the candidates.
+    Match(String),
+    /// Too short for trigrams: scan.
+    Scan,
 }
 
 /// An FTS5 phrase query matching `q` as a substring (with the trigram tokenizer).
