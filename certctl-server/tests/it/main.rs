@@ -7,6 +7,7 @@ mod support;
 mod auth;
 mod certificates;
 mod errors;
+mod fullstack;
 mod openapi;
 mod resources;
 mod tamper;
