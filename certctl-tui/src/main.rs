@@ -1,3 +1,6 @@
-//! certctl-tui binary.
+//! certctl-tui: not built yet (see README.md, "Status of the other binaries").
 
-fn main() {}
+fn main() -> std::process::ExitCode {
+    eprintln!("certctl-tui is not available yet in this version; see README.md");
+    std::process::ExitCode::FAILURE
+}

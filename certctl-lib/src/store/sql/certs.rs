@@ -280,15 +280,19 @@ macro_rules! sql_certs {
 
             async fn certificates_due_for_renewal(&self, now: Timestamp, limit: i64) -> Result<Vec<Certificate>> {
                 let day = Self::D.day;
-                let sql = format!(
+                let due = format!(
                     "SELECT c.* FROM managed_certificates c JOIN renewal_policies rp ON rp.id = c.renewal_policy_id \
                      WHERE c.status IN ('Active', 'Expiring') \
                      AND c.expires_at <= $1 + (SELECT MAX(renewal_window_days) FROM renewal_policies){day} \
                      AND c.expires_at <= $1 + rp.renewal_window_days{day} AND rp.auto_renew \
                      ORDER BY c.expires_at, c.id LIMIT $2"
                 );
-                let mut rows: Vec<Certificate> =
-                    sqlx::query_as(&sql).bind(now).bind(limit).fetch_all(self.r()).await.map_err(db_err)?;
+                if let Some(select) = Self::D.certificates_json {
+                    let sql = format!("{select} FROM ({due}) c ORDER BY c.expires_at, c.id");
+                    let json: String = sqlx::query_scalar(&sql).bind(now).bind(limit).fetch_one(self.r()).await.map_err(db_err)?;
+                    return serde_json::from_str(&json).map_err(|e| Error::Storage(format!("decoding certificates: {e}")));
+                }
+                let mut rows: Vec<Certificate> = sqlx::query_as(&due).bind(now).bind(limit).fetch_all(self.r()).await.map_err(db_err)?;
                 self.fill_targets(&mut rows).await?;
                 Ok(rows)
             }
