@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -113,6 +114,58 @@ pub struct Opts {
     /// Request body limit in bytes [default: 1048576]
     #[arg(long, env = "CERTCTL_BODY_LIMIT")]
     pub body_limit: Option<usize>,
+    /// Key sealing server-held private keys (server keygen): 64 hex characters [default: DATA_DIR/secret.key]
+    #[arg(long, env = "CERTCTL_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<String>,
+    /// How often certificates are checked for expiry and renewal [default: 1h]
+    #[arg(long, env = "CERTCTL_RENEWAL_CHECK_INTERVAL", value_parser = parse_duration)]
+    #[serde(default, deserialize_with = "de_duration")]
+    pub renewal_check_interval: Option<Duration>,
+    /// How often due jobs are processed [default: 30s]
+    #[arg(long, env = "CERTCTL_JOB_PROCESSOR_INTERVAL", value_parser = parse_duration)]
+    #[serde(default, deserialize_with = "de_duration")]
+    pub job_processor_interval: Option<Duration>,
+    /// How often agent heartbeats are checked [default: 2m]
+    #[arg(long, env = "CERTCTL_AGENT_HEALTH_INTERVAL", value_parser = parse_duration)]
+    #[serde(default, deserialize_with = "de_duration")]
+    pub agent_health_interval: Option<Duration>,
+    /// How often pending notifications are delivered [default: 1m]
+    #[arg(long, env = "CERTCTL_NOTIFICATION_INTERVAL", value_parser = parse_duration)]
+    #[serde(default, deserialize_with = "de_duration")]
+    pub notification_interval: Option<Duration>,
+    /// An agent silent for longer than this is Offline [default: 180s]
+    #[arg(long, env = "CERTCTL_AGENT_OFFLINE_AFTER", value_parser = parse_duration)]
+    #[serde(default, deserialize_with = "de_duration")]
+    pub agent_offline_after: Option<Duration>,
+    /// A job waiting for an agent (CSR, deployment report) longer than this fails [default: 24h]
+    #[arg(long, env = "CERTCTL_AGENT_TIMEOUT", value_parser = parse_duration)]
+    #[serde(default, deserialize_with = "de_duration")]
+    pub agent_timeout: Option<Duration>,
+}
+
+/// `500ms`, `30s`, `2m`, `1h`, `1d` (a bare number is seconds).
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: u64 = num.parse().map_err(|_| format!("{s:?} is not a duration such as 500ms, 30s, 2m, 1h"))?;
+    let d = match unit {
+        "ms" => Duration::from_millis(n),
+        "" | "s" => Duration::from_secs(n),
+        "m" => Duration::from_secs(n * 60),
+        "h" => Duration::from_secs(n * 3600),
+        "d" => Duration::from_secs(n * 86_400),
+        _ => return Err(format!("{s:?}: unknown unit {unit:?} (use ms, s, m, h or d)")),
+    };
+    if d.is_zero() {
+        return Err(format!("{s:?} must be longer than zero"));
+    }
+    Ok(d)
+}
+
+fn de_duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    let s = String::deserialize(d)?;
+    parse_duration(&s).map(Some).map_err(serde::de::Error::custom)
 }
 
 /// The resolved settings.
@@ -129,6 +182,19 @@ pub struct Settings {
     pub demo: bool,
     pub log_format: LogFormat,
     pub body_limit: usize,
+    pub secret_key: Option<String>,
+    pub intervals: Intervals,
+    pub agent_offline_after: Duration,
+    pub agent_timeout: Duration,
+}
+
+/// How often each scheduler loop runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Intervals {
+    pub renewal_check: Duration,
+    pub job_processor: Duration,
+    pub agent_health: Duration,
+    pub notification: Duration,
 }
 
 /// How the listener is secured.
@@ -167,6 +233,15 @@ impl Opts {
             demo: self.demo.or(file.demo).unwrap_or(false),
             log_format: self.log_format.or(file.log_format).unwrap_or(LogFormat::Text),
             body_limit: self.body_limit.or(file.body_limit).unwrap_or(crate::DEFAULT_BODY_LIMIT),
+            secret_key: self.secret_key.or(file.secret_key).filter(|k| !k.is_empty()),
+            intervals: Intervals {
+                renewal_check: self.renewal_check_interval.or(file.renewal_check_interval).unwrap_or(Duration::from_secs(3600)),
+                job_processor: self.job_processor_interval.or(file.job_processor_interval).unwrap_or(Duration::from_secs(30)),
+                agent_health: self.agent_health_interval.or(file.agent_health_interval).unwrap_or(Duration::from_secs(120)),
+                notification: self.notification_interval.or(file.notification_interval).unwrap_or(Duration::from_secs(60)),
+            },
+            agent_offline_after: self.agent_offline_after.or(file.agent_offline_after).unwrap_or(Duration::from_secs(180)),
+            agent_timeout: self.agent_timeout.or(file.agent_timeout).unwrap_or(certctl::service::DEFAULT_AGENT_TIMEOUT),
             data_dir,
             database_url,
             tls,
@@ -207,6 +282,10 @@ mod tests {
         let s = opts(&[]).resolve().unwrap();
         assert_eq!(s.listen.to_string(), "127.0.0.1:8443");
         assert_eq!(s.database_url, "sqlite://certctl-data/certctl.db");
+        assert_eq!(s.intervals.job_processor, Duration::from_secs(30));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert!(parse_duration("0s").is_err() && parse_duration("5 weeks").is_err());
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("c.toml");
         std::fs::write(&file, "listen = \"127.0.0.1:9000\"\ndata_dir = \"/srv/certctl\"\nkeygen_mode = \"server\"\n").unwrap();

@@ -14,6 +14,7 @@ pub mod api;
 pub mod config;
 mod error;
 mod extract;
+pub mod scheduler;
 pub mod serve;
 
 pub use error::ApiError;

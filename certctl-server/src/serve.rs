@@ -20,6 +20,8 @@ pub async fn open_service(s: &Settings) -> anyhow::Result<Service> {
             Keygen::Agent => KeygenMode::Agent,
             Keygen::Server => KeygenMode::Server,
         },
+        agent_timeout: s.agent_timeout,
+        secret_key: s.secret_key.clone(),
     };
     Ok(Service::open(store, &s.data_dir, config)?)
 }
@@ -54,10 +56,12 @@ pub async fn run(s: Settings) -> anyhow::Result<()> {
             println!("Seeded demo data: teams, owners, policies, 3 agents and 30 certificates, {seeded} of them issued by the Local CA.");
         }
     }
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let loops = crate::scheduler::spawn(svc.clone(), s.intervals, s.agent_offline_after, stop_rx);
     let state = AppState { svc, auth_disabled: s.auth == AuthMode::None, body_limit: s.body_limit };
     let router = app(state);
     let handle = axum_server::Handle::new();
-    tokio::spawn(shutdown_on_signal(handle.clone()));
+    tokio::spawn(shutdown_on_signal(handle.clone(), stop_tx));
     let scheme = if s.tls == Tls::None { "http" } else { "https" };
     let base = format!("{scheme}://{}", s.listen);
     match &s.tls {
@@ -73,6 +77,9 @@ pub async fn run(s: Settings) -> anyhow::Result<()> {
             print_ready(&base, &s, &key_file);
             axum_server::bind_rustls(s.listen, config).handle(handle).serve(router.into_make_service()).await?;
         }
+    }
+    for l in loops {
+        let _ = l.await;
     }
     tracing::info!("stopped");
     Ok(())
@@ -114,7 +121,7 @@ async fn tls_config(tls: &Tls, s: &Settings) -> anyhow::Result<(axum_server::tls
     }
 }
 
-async fn shutdown_on_signal(handle: axum_server::Handle<std::net::SocketAddr>) {
+async fn shutdown_on_signal(handle: axum_server::Handle<std::net::SocketAddr>, stop: tokio::sync::watch::Sender<bool>) {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     let term = async {
@@ -127,6 +134,7 @@ async fn shutdown_on_signal(handle: axum_server::Handle<std::net::SocketAddr>) {
         _ = term => {}
     }
     tracing::info!("shutting down: finishing in-flight requests");
+    let _ = stop.send(true);
     handle.graceful_shutdown(Some(SHUTDOWN_GRACE));
 }
 

@@ -125,6 +125,7 @@ CREATE TABLE IF NOT EXISTS certificate_versions (
     key_size           BIGINT NOT NULL,
     revoked_at         TIMESTAMPTZ,
     revocation_reason  TEXT,
+    key_ciphertext     TEXT, -- server keygen (demo) only: AES-256-GCM, key outside the database
     created_at         TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX IF NOT EXISTS versions_cert ON certificate_versions(certificate_id, created_at);
@@ -174,6 +175,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     max_attempts    BIGINT NOT NULL,
     next_attempt_at TIMESTAMPTZ,
     last_error      TEXT,
+    csr_pem         TEXT, -- the agent's CSR, kept so a transient CA failure can be retried
     created_at      TIMESTAMPTZ NOT NULL,
     updated_at      TIMESTAMPTZ NOT NULL,
     completed_at    TIMESTAMPTZ
@@ -243,7 +245,8 @@ CREATE TABLE IF NOT EXISTS notification_events (
     status         TEXT NOT NULL,
     created_at     TIMESTAMPTZ NOT NULL,
     sent_at        TIMESTAMPTZ,
-    read_at        TIMESTAMPTZ
+    read_at        TIMESTAMPTZ,
+    dedup_key      TEXT UNIQUE -- e.g. expiry:<cert>:<expires_at>:<threshold>; one event per key
 );
 CREATE INDEX IF NOT EXISTS notifications_status ON notification_events(status, created_at);
 CREATE INDEX IF NOT EXISTS notifications_cert ON notification_events(certificate_id);

@@ -141,6 +141,7 @@ CREATE TABLE IF NOT EXISTS certificate_versions (
     key_size           INTEGER NOT NULL,
     revoked_at         INTEGER,
     revocation_reason  TEXT,
+    key_ciphertext     TEXT, -- server keygen (demo) only: AES-256-GCM, key outside the database
     created_at         INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS versions_cert ON certificate_versions(certificate_id, created_at);
@@ -190,6 +191,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     max_attempts    INTEGER NOT NULL,
     next_attempt_at INTEGER,
     last_error      TEXT,
+    csr_pem         TEXT, -- the agent's CSR, kept so a transient CA failure can be retried
     created_at      INTEGER NOT NULL,
     updated_at      INTEGER NOT NULL,
     completed_at    INTEGER
@@ -258,7 +260,8 @@ CREATE TABLE IF NOT EXISTS notification_events (
     status         TEXT NOT NULL,
     created_at     INTEGER NOT NULL,
     sent_at        INTEGER,
-    read_at        INTEGER
+    read_at        INTEGER,
+    dedup_key      TEXT UNIQUE -- e.g. expiry:<cert>:<expires_at>:<threshold>; one event per key
 );
 CREATE INDEX IF NOT EXISTS notifications_status ON notification_events(status, created_at);
 CREATE INDEX IF NOT EXISTS notifications_cert ON notification_events(certificate_id);

@@ -104,3 +104,43 @@ where
 {
     T::deserialize(d).map(Some)
 }
+
+/// One item of `GET /agents/{id}/work`: the job (same fields as `GET /jobs/{id}`) and what the
+/// agent needs to act on it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct WorkItem {
+    #[serde(flatten)]
+    pub job: crate::model::Job,
+    /// Names the CSR must carry (issuance and renewal) or the certificate has (deployment).
+    pub common_name: String,
+    pub sans: Vec<String>,
+    /// Deployment: the chain to deploy, leaf first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pem_chain: Option<String>,
+    /// Deployment: the target connector type (`nginx`, `file`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_type: Option<String>,
+    /// Deployment: the target's config.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_config: Option<serde_json::Value>,
+}
+
+/// Body of `POST /agents/{id}/csr`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct CsrSubmission {
+    pub job_id: String,
+    pub csr_pem: String,
+}
+
+/// Body of `POST /agents/{id}/jobs/{job_id}/status`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct JobReport {
+    /// `Completed` or `Failed`.
+    pub status: String,
+    /// What happened; for failures, which step failed and the command's output.
+    #[serde(default)]
+    pub message: Option<String>,
+}

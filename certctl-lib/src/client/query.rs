@@ -39,6 +39,7 @@ pub(crate) fn certificates(f: &CertificateFilter, p: PageRequest) -> Result<Quer
     opt(&mut q, "owner_id", f.owner_id.as_ref());
     opt(&mut q, "team_id", f.team_id.as_ref());
     opt(&mut q, "issuer_id", f.issuer_id.as_ref());
+    opt(&mut q, "renewal_policy_id", f.renewal_policy_id.as_ref());
     time(&mut q, "expires_before", f.expires_before);
     time(&mut q, "expires_after", f.expires_after);
     opt(&mut q, "q", f.q.as_ref());
@@ -153,6 +154,7 @@ mod tests {
             owner_id: Some("o-alice".into()),
             team_id: Some("team-web".into()),
             issuer_id: Some("iss-local".into()),
+            renewal_policy_id: Some("rp-default".into()),
             expires_before: Some(Timestamp::parse("2030-01-02T03:04:05Z").unwrap()),
             expires_after: Some(Timestamp::parse("2029-01-01T00:00:00+00:00").unwrap()),
             q: Some("api & co".into()),
@@ -170,6 +172,7 @@ mod tests {
                 ("owner_id", "o-alice".to_owned()),
                 ("team_id", "team-web".to_owned()),
                 ("issuer_id", "iss-local".to_owned()),
+                ("renewal_policy_id", "rp-default".to_owned()),
                 ("expires_before", expires_before),
                 ("expires_after", Timestamp::parse("2029-01-01T00:00:00Z").unwrap().to_rfc3339()),
                 ("q", "api & co".to_owned()),

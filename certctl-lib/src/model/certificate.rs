@@ -80,6 +80,10 @@ pub struct CertificateVersion {
     pub key_size: i64,
     pub revoked_at: Option<Timestamp>,
     pub revocation_reason: Option<String>,
+    /// Server keygen (demo) only: the private key, AES-256-GCM encrypted with a key that is not
+    /// in the database. Never serialised.
+    #[serde(skip)]
+    pub key_ciphertext: Option<String>,
     pub created_at: Timestamp,
 }
 

@@ -66,6 +66,9 @@ pub struct Job {
     pub max_attempts: i64,
     pub next_attempt_at: Option<Timestamp>,
     pub last_error: Option<String>,
+    /// The CSR submitted for this issuance (public material), kept for retries; not serialised.
+    #[serde(skip)]
+    pub csr_pem: Option<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub completed_at: Option<Timestamp>,

@@ -74,6 +74,9 @@ pub struct Notification {
     pub created_at: Timestamp,
     pub sent_at: Option<Timestamp>,
     pub read_at: Option<Timestamp>,
+    /// At most one event per key (`expiry:<certificate>:<expires_at>:<threshold>`); not serialised.
+    #[serde(skip)]
+    pub dedup_key: Option<String>,
 }
 
 string_enum! {

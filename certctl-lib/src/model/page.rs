@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{
-    AgentId, AgentStatus, CertificateId, CertificateStatus, IssuerId, JobStatus, JobType,
+    AgentId, AgentStatus, CertificateId, CertificateStatus, IssuerId, RenewalPolicyId, JobStatus, JobType,
     NotificationStatus, OwnerId, PolicyId, TeamId, Timestamp,
 };
 
@@ -78,6 +78,7 @@ pub struct CertificateFilter {
     pub owner_id: Option<OwnerId>,
     pub team_id: Option<TeamId>,
     pub issuer_id: Option<IssuerId>,
+    pub renewal_policy_id: Option<RenewalPolicyId>,
     pub expires_before: Option<Timestamp>,
     pub expires_after: Option<Timestamp>,
     /// Case-insensitive substring of name, common name or a SAN.

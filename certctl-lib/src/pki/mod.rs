@@ -57,6 +57,7 @@ pub fn version_from_chain(
         key_size: i64::from(leaf.key_size),
         revoked_at: None,
         revocation_reason: None,
+        key_ciphertext: None,
         created_at: crate::model::Timestamp::now(),
     })
 }

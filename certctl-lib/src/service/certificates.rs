@@ -154,6 +154,9 @@ impl Service {
             .into_iter()
             .find(|v| v.revoked_at.is_none())
             .ok_or_else(|| Error::Conflict(format!("certificate {id} has no unrevoked version")))?;
+        let issuer = self.store().get_issuer(&cert.issuer_id).await?;
+        let req = crate::issuer::RevokeRequest { pem_chain: &version.pem_chain, serial_number: &version.serial_number, reason, config: &issuer.config };
+        self.connector(&issuer.issuer_type)?.revoke(&req).await?;
         let now = Timestamp::now();
         let audit = actor
             .audit("certificate_revoked", "certificate", id.as_str())
@@ -162,6 +165,20 @@ impl Service {
         cert.status = CertificateStatus::Revoked;
         cert.updated_at = now;
         self.store().update_certificate(&cert, &actor.audit("certificate_status_changed", "certificate", id.as_str()).with_details(serde_json::json!({"status": "Revoked"}))).await
+    }
+
+    /// Server keygen (demo) only: the private key of the newest version, unsealed, for an admin,
+    /// with an audit event. Agent-held keys are never on the server and cannot be exported.
+    pub async fn export_server_key(&self, actor: &Actor, id: &CertificateId) -> Result<String> {
+        actor.require(&super::Access::Admin)?;
+        if self.config().keygen_mode != KeygenMode::Server {
+            return Err(Error::Conflict("keys are generated on the agents (agent keygen mode); the server holds none".into()));
+        }
+        let version = self.store().list_versions(id).await?.into_iter().next().ok_or_else(|| Error::Conflict(format!("certificate {id} has no version")))?;
+        let sealed = version.key_ciphertext.as_deref().ok_or_else(|| Error::Conflict(format!("version {} of {id} has no server-held key", version.id)))?;
+        let pem = String::from_utf8(self.keystore()?.open(sealed)?).map_err(|_| Error::Storage("server-held key is not UTF-8".into()))?;
+        self.store().append_audit(&actor.audit("private_key_exported", "certificate", id.as_str()).with_details(serde_json::json!({"version_id": version.id}))).await?;
+        Ok(pem)
     }
 
     async fn owner_ref(&self, id: Option<String>) -> Result<Option<OwnerId>> {

@@ -5,25 +5,12 @@ use super::validate::{new_id, required, text};
 use super::{Actor, Service, LOCAL_ISSUER_ID};
 use crate::api::{ConnectorInput, TestResult};
 use crate::error::{Error, Result};
-use crate::issuer::{LocalCaConfig, SignRequest};
+use crate::issuer::IssueRequest;
 use crate::model::*;
 use crate::pki;
 
-/// Issuer connector types this build knows.
-pub const ISSUER_TYPES: &[&str] = &["local"];
 /// Target connector types this build knows.
 pub const TARGET_TYPES: &[&str] = &["nginx", "file"];
-
-/// Checks an issuer's type and config.
-pub fn validate_issuer(issuer_type: &str, config: &serde_json::Value) -> Result<()> {
-    match issuer_type {
-        "local" => {
-            let c: LocalCaConfig = serde_json::from_value(config.clone()).map_err(|e| Error::invalid("config", e))?;
-            c.validate()
-        }
-        other => Err(Error::invalid("type", format!("unknown issuer type {other:?}; available: {}", ISSUER_TYPES.join(", ")))),
-    }
-}
 
 /// Checks a target's type and config. Commands (`*_command` keys) must be argv arrays of plain
 /// strings: they are run without a shell, and shell metacharacters are refused outright.
@@ -69,7 +56,7 @@ impl Service {
         let now = Timestamp::now();
         let issuer_type = required("type", input.connector_type.as_deref())?;
         let config = input.config.clone().unwrap_or_else(|| serde_json::json!({}));
-        validate_issuer(&issuer_type, &config)?;
+        self.connector(&issuer_type)?.validate_config(&config)?;
         let issuer = Issuer {
             id: new_id(input.id.as_deref(), IssuerId::parse, IssuerId::generate)?,
             name: text("name", &required("name", input.name.as_deref())?, 200)?,
@@ -96,7 +83,7 @@ impl Service {
         if let Some(e) = input.enabled {
             issuer.enabled = e;
         }
-        validate_issuer(&issuer.issuer_type, &issuer.config)?;
+        self.connector(&issuer.issuer_type)?.validate_config(&issuer.config)?;
         issuer.updated_at = Timestamp::now();
         self.store().update_issuer(&issuer, &actor.audit("issuer_updated", "issuer", id.as_str())).await
     }
@@ -108,30 +95,32 @@ impl Service {
         self.store().delete_issuer(id, &actor.audit("issuer_deleted", "issuer", id.as_str())).await
     }
 
-    /// Checks that the issuer can issue: for the Local CA, a throwaway CSR is signed.
+    /// Checks that the issuer can issue: a throwaway CSR is signed through its connector.
     pub async fn test_issuer(&self, id: &IssuerId) -> Result<TestResult> {
         let issuer = self.store().get_issuer(id).await?;
-        match issuer.issuer_type.as_str() {
-            "local" => {
-                let key = pki::PrivateKey::generate_p256()?;
-                let csr = pki::build_csr(&key, "certctl-issuer-test.invalid", &[])?;
-                let req = SignRequest { common_name: "certctl-issuer-test.invalid".into(), sans: vec![], validity_days: Some(1), not_before: None };
-                Ok(match self.local_ca().sign(&csr, &req) {
-                    Ok(_) => TestResult { ok: true, message: format!("Local CA {:?} signed a test certificate", self.local_ca().ca_info().subject) },
-                    Err(e) => TestResult { ok: false, message: e.to_string() },
-                })
+        let connector = match self.connector(&issuer.issuer_type) {
+            Ok(c) => c,
+            Err(e) => return Ok(TestResult { ok: false, message: e.to_string() }),
+        };
+        let key = pki::PrivateKey::generate_p256()?;
+        let name = "certctl-issuer-test.invalid";
+        let csr = pki::build_csr(&key, name, &[])?;
+        let req = IssueRequest { csr_pem: &csr, common_name: name, sans: &[], config: &issuer.config };
+        Ok(match connector.issue(&req).await {
+            Ok(chain) => {
+                let leaf = pki::parse_certificate(&chain)?;
+                TestResult { ok: true, message: format!("issued a test certificate signed by {:?}", leaf.issuer) }
             }
-            other => Ok(TestResult { ok: false, message: format!("no connector for issuer type {other:?}") }),
-        }
+            Err(e) => TestResult { ok: false, message: e.to_string() },
+        })
     }
 
     /// The issuer's CA certificate(s) as PEM, to build trust stores.
     pub async fn issuer_ca_pem(&self, id: &IssuerId) -> Result<String> {
         let issuer = self.store().get_issuer(id).await?;
-        match issuer.issuer_type.as_str() {
-            "local" => Ok(self.local_ca().root_pem()),
-            other => Err(Error::Conflict(format!("issuer type {other:?} does not publish a CA certificate here"))),
-        }
+        self.connector(&issuer.issuer_type)?
+            .ca_pem(&issuer.config)
+            .ok_or_else(|| Error::Conflict(format!("issuer {id} ({}) does not publish a CA certificate here", issuer.issuer_type)))
     }
 
     pub async fn create_target(&self, actor: &Actor, input: &ConnectorInput) -> Result<Target> {
@@ -200,7 +189,5 @@ mod tests {
         assert!(e.to_string().starts_with("config.reload_command[2]:"), "{e}");
         assert!(validate_target("nginx", &json!({"cert_path": "relative.pem"})).is_err());
         assert!(validate_target("iis", &json!({})).unwrap_err().to_string().starts_with("type:"));
-        assert!(validate_issuer("local", &json!({"validity_days": 398})).is_err());
-        assert!(validate_issuer("local", &json!({"validity_days": 30})).is_ok());
     }
 }

@@ -77,6 +77,7 @@ impl Service {
             max_attempts: policy.max_retries + 1,
             next_attempt_at: None,
             last_error: None,
+            csr_pem: None,
             created_at: now,
             updated_at: now,
             completed_at: None,
@@ -119,8 +120,11 @@ impl Service {
         let mut jobs = Vec::new();
         for t in &cert.target_ids {
             if let Some(j) = open.iter().find(|j| j.job_type == JobType::Deployment && j.target_id.as_ref() == Some(t)) {
-                jobs.push(j.clone());
-                continue;
+                if j.version_id.as_ref() == Some(&version.id) {
+                    jobs.push(j.clone());
+                    continue;
+                }
+                self.cancel_job_inner(actor, j.clone(), "superseded by a newer version").await?;
             }
             let target = self.store().get_target(t).await?;
             let now = Timestamp::now();
@@ -136,6 +140,7 @@ impl Service {
                 max_attempts: policy.max_retries + 1,
                 next_attempt_at: None,
                 last_error: None,
+                csr_pem: None,
                 created_at: now,
                 updated_at: now,
                 completed_at: None,

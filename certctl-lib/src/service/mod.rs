@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
-use crate::issuer::LocalCa;
+use crate::issuer::{IssuerConnector, IssuerRegistry, LocalCa, LocalIssuer};
 use crate::model::*;
 use crate::store::Store;
 
@@ -14,14 +14,20 @@ mod bootstrap;
 mod certificates;
 mod connectors;
 pub mod demo;
+mod engine;
 mod fleet;
 mod jobs;
+pub mod keystore;
 mod org;
+mod processor;
 mod records;
 pub mod validate;
 
 pub use auth::{Access, Actor};
 pub use bootstrap::Bootstrapped;
+pub use jobs::Started;
+pub use keystore::KeyStore;
+pub use processor::RenewalReport;
 
 /// Id of the Local CA issuer every installation has.
 pub const LOCAL_ISSUER_ID: &str = "iss-local";
@@ -38,12 +44,25 @@ pub enum KeygenMode {
     Server,
 }
 
+/// How long a job waits for an agent (CSR or deployment report) before it fails.
+pub const DEFAULT_AGENT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
 /// Settings of the service that do not live in the database.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct ServiceConfig {
     /// Token with which agents may register themselves (`CERTCTL_AGENT_BOOTSTRAP_TOKEN`).
     pub bootstrap_token: Option<String>,
     pub keygen_mode: KeygenMode,
+    /// How long a job waits for an agent before failing (default 24 h).
+    pub agent_timeout: std::time::Duration,
+    /// Key that seals server-held keys (`CERTCTL_SECRET_KEY`, 64 hex chars); else `secret.key`.
+    pub secret_key: Option<String>,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        Self { bootstrap_token: None, keygen_mode: KeygenMode::Agent, agent_timeout: DEFAULT_AGENT_TIMEOUT, secret_key: None }
+    }
 }
 
 impl std::fmt::Debug for ServiceConfig {
@@ -51,6 +70,8 @@ impl std::fmt::Debug for ServiceConfig {
         f.debug_struct("ServiceConfig")
             .field("bootstrap_token", &self.bootstrap_token.as_ref().map(|_| "<redacted>"))
             .field("keygen_mode", &self.keygen_mode)
+            .field("agent_timeout", &self.agent_timeout)
+            .field("secret_key", &self.secret_key.as_ref().map(|_| "<redacted>"))
             .finish()
     }
 }
@@ -69,17 +90,56 @@ pub struct Service {
     ca: Arc<LocalCa>,
     config: Arc<ServiceConfig>,
     auth_cache: Arc<AuthCache>,
+    issuers: Arc<IssuerRegistry>,
+    keystore: Option<Arc<KeyStore>>,
 }
 
 impl Service {
     /// A service over `store`, with the Local CA kept in `data_dir`.
     pub fn new(store: Arc<dyn Store>, ca: LocalCa, config: ServiceConfig) -> Self {
-        Self { store, ca: Arc::new(ca), config: Arc::new(config), auth_cache: Arc::default() }
+        let ca = Arc::new(ca);
+        let mut issuers = IssuerRegistry::default();
+        issuers.register(Arc::new(LocalIssuer::new(ca.clone())));
+        Self { store, ca, config: Arc::new(config), auth_cache: Arc::default(), issuers: Arc::new(issuers), keystore: None }
+    }
+
+    /// The same service sealing server-held keys with `keystore`.
+    pub fn with_keystore(mut self, keystore: KeyStore) -> Self {
+        self.keystore = Some(Arc::new(keystore));
+        self
+    }
+
+    /// The key store (server keygen only).
+    pub(crate) fn keystore(&self) -> Result<&KeyStore> {
+        self.keystore.as_deref().ok_or_else(|| Error::Conflict("no secret key is configured for server-held keys".into()))
+    }
+
+    /// The same service with one more issuer connector.
+    pub fn with_issuer(mut self, c: Arc<dyn IssuerConnector>) -> Self {
+        Arc::make_mut(&mut self.issuers).register(c);
+        self
+    }
+
+    /// The connector for an issuer record's type.
+    pub fn connector(&self, issuer_type: &str) -> Result<Arc<dyn IssuerConnector>> {
+        self.issuers.get(issuer_type).cloned().ok_or_else(|| {
+            Error::invalid("type", format!("unknown issuer type {issuer_type:?}; available: {}", self.issuers.types().join(", ")))
+        })
     }
 
     /// Opens the Local CA in `data_dir` (creating it on first start) and builds the service.
+    /// In server keygen mode the key store is `CERTCTL_SECRET_KEY` or `<data-dir>/secret.key`.
     pub fn open(store: Arc<dyn Store>, data_dir: &Path, config: ServiceConfig) -> Result<Self> {
-        Ok(Self::new(store, LocalCa::load_or_create(data_dir)?, config))
+        let keystore = match (&config.secret_key, config.keygen_mode) {
+            (Some(hex), _) => Some(KeyStore::from_hex(hex)?),
+            (None, KeygenMode::Server) => Some(KeyStore::load_or_create(data_dir)?),
+            (None, KeygenMode::Agent) => None,
+        };
+        let svc = Self::new(store, LocalCa::load_or_create(data_dir)?, config);
+        Ok(match keystore {
+            Some(k) => svc.with_keystore(k),
+            None => svc,
+        })
     }
 
     /// The store, for reads that need no rule.

@@ -179,10 +179,13 @@ pub trait AuditStore {
 /// Notification events.
 #[async_trait]
 pub trait NotificationStore {
-    async fn create_notification(&self, n: &Notification) -> Result<Notification>;
+    /// Creates the event, or nothing (`None`) when one with the same `dedup_key` exists.
+    async fn create_notification(&self, n: &Notification) -> Result<Option<Notification>>;
     async fn get_notification(&self, id: &NotificationId) -> Result<Notification>;
     async fn list_notifications(&self, filter: &NotificationFilter, page: PageRequest) -> Result<Page<Notification>>;
     async fn mark_notification_read(&self, id: &NotificationId, at: Timestamp, audit: &AuditDraft) -> Result<Notification>;
+    /// Records delivery: status Sent, `sent_at`.
+    async fn mark_notification_sent(&self, id: &NotificationId, at: Timestamp) -> Result<()>;
 }
 
 /// API keys (hashes only).

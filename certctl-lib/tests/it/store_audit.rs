@@ -126,6 +126,7 @@ async fn notifications_and_keys(s: Arc<dyn Store>) {
         created_at: now,
         sent_at: None,
         read_at: None,
+        dedup_key: None,
     };
     s.create_notification(&n("n-1", NotificationStatus::Pending)).await.unwrap();
     s.create_notification(&n("n-2", NotificationStatus::Sent)).await.unwrap();

@@ -245,6 +245,7 @@ async fn versions_and_targets(s: Arc<dyn Store>) {
         key_size: 256,
         revoked_at: None,
         revocation_reason: None,
+        key_ciphertext: None,
         created_at: ts(nb),
     };
     let v1 = mk("cv-1", "2026-01-01T00:00:00Z", "2026-04-01T00:00:00Z");

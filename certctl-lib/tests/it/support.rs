@@ -132,6 +132,7 @@ pub fn job(id: &str, cert: &str, job_type: JobType) -> Job {
         max_attempts: 4,
         next_attempt_at: None,
         last_error: None,
+        csr_pem: None,
         created_at: now,
         updated_at: now,
         completed_at: None,

@@ -8,7 +8,7 @@ use certctl::model::*;
 
 use super::{created, list_of};
 use crate::error::ApiResult;
-use crate::extract::{Json, OptionalJson, Params, Reader, Writer};
+use crate::extract::{Admin, Json, OptionalJson, Params, Reader, Writer};
 use crate::AppState;
 
 pub async fn list(State(s): State<AppState>, _: Reader, q: Params) -> ApiResult<impl IntoResponse> {
@@ -26,6 +26,7 @@ pub async fn list(State(s): State<AppState>, _: Reader, q: Params) -> ApiResult<
         owner_id: q.str("owner_id").map(OwnerId::from_trusted),
         team_id: q.str("team_id").map(TeamId::from_trusted),
         issuer_id: q.str("issuer_id").map(IssuerId::from_trusted),
+        renewal_policy_id: q.str("renewal_policy_id").map(RenewalPolicyId::from_trusted),
         expires_before: q.time("expires_before")?,
         expires_after: q.time("expires_after")?,
         q: q.str("q"),
@@ -71,6 +72,11 @@ pub async fn renew(State(s): State<AppState>, Writer(a): Writer, Path(id): Path<
 pub async fn deploy(State(s): State<AppState>, Writer(a): Writer, Path(id): Path<String>, _: OptionalJson<serde_json::Value>) -> ApiResult<impl IntoResponse> {
     let jobs = s.svc.deploy_certificate(&a, &id.as_str().into()).await?;
     Ok((StatusCode::ACCEPTED, axum::Json(list_of(jobs))))
+}
+
+pub async fn export_key(State(s): State<AppState>, Admin(a): Admin, Path(id): Path<String>, _: OptionalJson<serde_json::Value>) -> ApiResult<impl IntoResponse> {
+    let pem = s.svc.export_server_key(&a, &id.as_str().into()).await?;
+    Ok(([(header::CONTENT_TYPE, "application/x-pem-file")], pem))
 }
 
 pub async fn revoke(State(s): State<AppState>, Writer(a): Writer, Path(id): Path<String>, OptionalJson(r): OptionalJson<RevokeInput>) -> ApiResult<impl IntoResponse> {

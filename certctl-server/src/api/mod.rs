@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::AppState;
 
+mod agent;
 mod certs;
 mod connectors;
 mod fleet;
@@ -65,6 +66,7 @@ endpoints! {
     get "/certificates/{id}/export" => certs::export, "certificates", "The current PEM chain (leaf first)", 200, body: None, resp: "pem";
     post "/certificates/{id}/renew" => certs::renew, "certificates", "Start issuance or renewal (idempotent)", 202, body: None, resp: "Job";
     post "/certificates/{id}/deploy" => certs::deploy, "certificates", "Deploy the current version to every target", 202, body: None, resp: "Page<Job>";
+    post "/certificates/{id}/export-key" => certs::export_key, "certificates", "Export the server-held private key (server keygen demo mode, admin, audited)", 200, body: None, resp: "pem";
     post "/certificates/{id}/revoke" => certs::revoke, "certificates", "Revoke the current version", 200, body: Some("RevokeInput"), resp: "Certificate";
 
     get "/issuers" => connectors::list_issuers, "issuers", "List issuers", 200, body: None, resp: "Page<Issuer>";
@@ -86,6 +88,9 @@ endpoints! {
     get "/agents/{id}" => fleet::get_agent, "agents", "Get an agent", 200, body: None, resp: "Agent";
     post "/agents/{id}/retire" => fleet::retire_agent, "agents", "Retire an agent and revoke its keys", 200, body: None, resp: "Agent";
     post "/agents/{id}/heartbeat" => fleet::heartbeat, "agents", "Report host metadata (agent key)", 200, body: Some("AgentMetadata"), resp: "Agent";
+    get "/agents/{id}/work" => agent::work, "agents", "Jobs for this agent: CSRs to send, deployments to run (agent key)", 200, body: None, resp: "Page<WorkItem>";
+    post "/agents/{id}/csr" => agent::csr, "agents", "Submit a CSR for an AwaitingCSR job (agent key)", 200, body: Some("CsrSubmission"), resp: "Job";
+    post "/agents/{id}/jobs/{job_id}/status" => agent::report, "agents", "Report the outcome of a deployment (agent key)", 200, body: Some("JobReport"), resp: "Job";
 
     get "/agent-groups" => fleet::list_groups, "agent-groups", "List agent groups", 200, body: None, resp: "Page<AgentGroup>";
     post "/agent-groups" => fleet::create_group, "agent-groups", "Create an agent group", 201, body: Some("GroupInput"), resp: "AgentGroup";

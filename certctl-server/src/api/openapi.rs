@@ -11,7 +11,7 @@ use super::{Endpoint, ENDPOINTS};
 
 /// Query parameters of the list endpoints (the filters the handlers parse).
 const LIST_PARAMS: &[(&str, &[&str])] = &[
-    ("/certificates", &["status", "environment", "owner_id", "team_id", "issuer_id", "expires_before", "expires_after", "q", "tag", "include_archived"]),
+    ("/certificates", &["status", "environment", "owner_id", "team_id", "issuer_id", "renewal_policy_id", "expires_before", "expires_after", "q", "tag", "include_archived"]),
     ("/agents", &["status", "os", "arch"]),
     ("/jobs", &["status", "type", "certificate_id", "agent_id"]),
     ("/audit", &["actor", "action", "resource_type", "resource_id", "since", "until"]),
@@ -71,6 +71,9 @@ pub fn schema_for(g: &mut SchemaGenerator, name: &str) -> Option<Value> {
         "Summary" => g.subschema_for::<Summary>(),
         "Readiness" => g.subschema_for::<Readiness>(),
         "ErrorBody" => g.subschema_for::<ErrorBody>(),
+        "WorkItem" => g.subschema_for::<WorkItem>(),
+        "CsrSubmission" => g.subschema_for::<CsrSubmission>(),
+        "JobReport" => g.subschema_for::<JobReport>(),
         _ => return None,
     };
     Some(s.to_value())

@@ -8,6 +8,7 @@ mod auth;
 mod certificates;
 mod errors;
 mod fullstack;
+mod lifecycle;
 mod openapi;
 mod resources;
 mod tamper;

@@ -130,6 +130,7 @@ async fn groups_policies_notifications(s: Server) {
         created_at: certctl::model::Timestamp::now(),
         sent_at: None,
         read_at: None,
+        dedup_key: None,
     };
     s.svc.store().create_notification(&n).await.unwrap();
     assert_eq!(s.get("/api/v1/notifications?unread=true").await.ok(200)["total"], 1);

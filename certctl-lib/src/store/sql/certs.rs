@@ -103,6 +103,10 @@ macro_rules! sql_certs {
                     w.next(qb);
                     qb.push("issuer_id = ").push_bind(v.clone());
                 }
+                if let Some(v) = &f.renewal_policy_id {
+                    w.next(qb);
+                    qb.push("renewal_policy_id = ").push_bind(v.clone());
+                }
                 if let Some(v) = f.expires_before {
                     w.next(qb);
                     qb.push("expires_at < ").push_bind(v);
@@ -300,12 +304,12 @@ macro_rules! sql_certs {
             async fn add_version(&self, v: &CertificateVersion, audit: &AuditDraft) -> Result<CertificateVersion> {
                 let q = sqlx::query(
                     "INSERT INTO certificate_versions (id, certificate_id, serial_number, not_before, not_after, fingerprint_sha256, \
-                     pem_chain, csr_pem, key_algorithm, key_size, revoked_at, revocation_reason, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                     pem_chain, csr_pem, key_algorithm, key_size, revoked_at, revocation_reason, key_ciphertext, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
                 )
                 .bind(&v.id).bind(&v.certificate_id).bind(&v.serial_number).bind(v.not_before).bind(v.not_after)
                 .bind(&v.fingerprint_sha256).bind(&v.pem_chain).bind(&v.csr_pem).bind(&v.key_algorithm).bind(v.key_size)
-                .bind(v.revoked_at).bind(&v.revocation_reason).bind(v.created_at);
+                .bind(v.revoked_at).bind(&v.revocation_reason).bind(&v.key_ciphertext).bind(v.created_at);
                 self.write_audited(q, Some(audit), |e| write_err(e, "certificate version", v.id.as_str())).await?;
                 Ok(v.clone())
             }

@@ -7,12 +7,12 @@ macro_rules! sql_jobs {
             async fn create_job(&self, j: &Job, audit: &AuditDraft) -> Result<Job> {
                 let q = sqlx::query(
                     "INSERT INTO jobs (id, type, status, certificate_id, target_id, agent_id, version_id, attempts, max_attempts, \
-                     next_attempt_at, last_error, created_at, updated_at, completed_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+                     next_attempt_at, last_error, csr_pem, created_at, updated_at, completed_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
                 )
                 .bind(&j.id).bind(j.job_type).bind(j.status).bind(&j.certificate_id).bind(&j.target_id).bind(&j.agent_id)
                 .bind(&j.version_id).bind(j.attempts).bind(j.max_attempts).bind(j.next_attempt_at).bind(&j.last_error)
-                .bind(j.created_at).bind(j.updated_at).bind(j.completed_at);
+                .bind(&j.csr_pem).bind(j.created_at).bind(j.updated_at).bind(j.completed_at);
                 self.write_audited(q, Some(audit), |e| write_err(e, "job", j.id.as_str())).await?;
                 Ok(j.clone())
             }
@@ -46,11 +46,12 @@ macro_rules! sql_jobs {
                 }
                 let q = sqlx::query(
                     "UPDATE jobs SET status = $2, target_id = $3, agent_id = $4, version_id = $5, attempts = $6, max_attempts = $7, \
-                     next_attempt_at = $8, last_error = $9, updated_at = $10, completed_at = $11 WHERE id = $1 AND status = $12",
+                     next_attempt_at = $8, last_error = $9, updated_at = $10, completed_at = $11, csr_pem = $13 \
+                     WHERE id = $1 AND status = $12",
                 )
                 .bind(&j.id).bind(j.status).bind(&j.target_id).bind(&j.agent_id).bind(&j.version_id).bind(j.attempts)
                 .bind(j.max_attempts).bind(j.next_attempt_at).bind(&j.last_error).bind(j.updated_at).bind(j.completed_at)
-                .bind(expected);
+                .bind(expected).bind(&j.csr_pem);
                 if self.write_audited(q, audit, |e| write_err(e, "job", j.id.as_str())).await? == 0 {
                     let now = self.get_job(&j.id).await?;
                     return Err(Error::Conflict(format!("job {} is {}, not {}", j.id, now.status, expected)));

@@ -49,15 +49,16 @@ macro_rules! sql_records {
 
         #[async_trait::async_trait]
         impl $crate::store::NotificationStore for $S {
-            async fn create_notification(&self, n: &Notification) -> Result<Notification> {
+            async fn create_notification(&self, n: &Notification) -> Result<Option<Notification>> {
                 let q = sqlx::query(
                     "INSERT INTO notification_events (id, type, certificate_id, channel, recipient, message, status, created_at, \
-                     sent_at, read_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                     sent_at, read_at, dedup_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+                     ON CONFLICT (dedup_key) DO NOTHING",
                 )
                 .bind(&n.id).bind(&n.kind).bind(&n.certificate_id).bind(&n.channel).bind(&n.recipient).bind(&n.message)
-                .bind(n.status).bind(n.created_at).bind(n.sent_at).bind(n.read_at);
-                self.write_audited(q, None, |e| write_err(e, "notification", n.id.as_str())).await?;
-                Ok(n.clone())
+                .bind(n.status).bind(n.created_at).bind(n.sent_at).bind(n.read_at).bind(&n.dedup_key);
+                let created = self.write_audited(q, None, |e| write_err(e, "notification", n.id.as_str())).await?;
+                Ok((created > 0).then(|| n.clone()))
             }
             async fn get_notification(&self, id: &NotificationId) -> Result<Notification> {
                 self.get_row("notification_events", "notification", id.as_str()).await
@@ -78,6 +79,13 @@ macro_rules! sql_records {
                         qb.push("read_at IS NULL");
                     }
                 }, None).await
+            }
+            async fn mark_notification_sent(&self, id: &NotificationId, at: Timestamp) -> Result<()> {
+                let q = sqlx::query("UPDATE notification_events SET status = 'Sent', sent_at = $2 WHERE id = $1").bind(id).bind(at);
+                if self.write_audited(q, None, db_err).await? == 0 {
+                    return Err(Error::not_found("notification", id.as_str()));
+                }
+                Ok(())
             }
             async fn mark_notification_read(&self, id: &NotificationId, at: Timestamp, audit: &AuditDraft) -> Result<Notification> {
                 let q = sqlx::query("UPDATE notification_events SET read_at = $2 WHERE id = $1 AND read_at IS NULL").bind(id).bind(at);

@@ -1,0 +1,225 @@
+//! The agent side of the lifecycle: handing out work, taking CSRs (checked, then signed by the
+//! issuer), and taking deployment reports.
+
+use std::collections::BTreeSet;
+
+use super::{Access, Actor, Service};
+use crate::api::{CsrSubmission, JobReport, WorkItem};
+use crate::error::{Error, Result};
+use crate::issuer::IssueRequest;
+use crate::model::*;
+use crate::pki;
+
+/// Longest report message kept.
+const MAX_MESSAGE: usize = 4096;
+
+impl Service {
+    /// The agent's work: certificates awaiting its CSR, and deployments to its targets (handed
+    /// out as Running; handed out again until reported, so a restarted agent picks them up).
+    pub async fn agent_work(&self, actor: &Actor, agent_id: &AgentId) -> Result<Vec<WorkItem>> {
+        actor.require(&Access::Agent(agent_id.clone()))?;
+        let agent = self.store().get_agent(agent_id).await?;
+        if agent.status == AgentStatus::Retired {
+            return Err(Error::Conflict(format!("agent {agent_id} is retired")));
+        }
+        let mut items = Vec::new();
+        for status in [JobStatus::AwaitingCsr, JobStatus::Pending, JobStatus::Running] {
+            let filter = JobFilter { status: Some(status), agent_id: Some(agent_id.clone()), ..Default::default() };
+            for job in self.store().list_jobs(&filter, PageRequest::new(1, 100)).await?.data {
+                let job = match (status, job.job_type) {
+                    (JobStatus::AwaitingCsr, JobType::Issuance | JobType::Renewal) => job,
+                    (JobStatus::Running, JobType::Deployment) => job,
+                    (JobStatus::Pending, JobType::Deployment) => {
+                        let mut j = job.clone();
+                        j.status = JobStatus::Running;
+                        j.attempts += 1;
+                        j.updated_at = Timestamp::now();
+                        match self.store().update_job(&j, JobStatus::Pending, None).await {
+                            Ok(j) => j,
+                            Err(Error::Conflict(_)) => continue,
+                            Err(e) => return Err(e),
+                        }
+                    }
+                    _ => continue,
+                };
+                items.push(self.work_item(job).await?);
+            }
+        }
+        Ok(items)
+    }
+
+    async fn work_item(&self, job: Job) -> Result<WorkItem> {
+        let cert = self.store().get_certificate(&job.certificate_id).await?;
+        let (mut pem_chain, mut target_type, mut target_config) = (None, None, None);
+        if job.job_type == JobType::Deployment {
+            if let Some(v) = &job.version_id {
+                pem_chain = Some(self.store().get_version(v).await?.pem_chain);
+            }
+            if let Some(t) = &job.target_id {
+                let t = self.store().get_target(t).await?;
+                target_type = Some(t.target_type);
+                target_config = Some(t.config);
+            }
+        }
+        Ok(WorkItem { job, common_name: cert.common_name, sans: cert.sans, pem_chain, target_type, target_config })
+    }
+
+    /// Checks an agent's CSR and has it signed. A CSR that fails a check is refused (422) and
+    /// nothing is stored; the job stays AwaitingCSR.
+    pub async fn submit_csr(&self, actor: &Actor, agent_id: &AgentId, input: &CsrSubmission) -> Result<Job> {
+        actor.require(&Access::Agent(agent_id.clone()))?;
+        let job = self.store().get_job(&JobId::from_trusted(input.job_id.clone())).await.map_err(|e| match e {
+            Error::NotFound { .. } => Error::invalid("job_id", format!("job {} does not exist", input.job_id)),
+            e => e,
+        })?;
+        if job.agent_id.as_ref() != Some(agent_id) {
+            return Err(Error::Forbidden(format!("job {} belongs to another agent", job.id)));
+        }
+        if !matches!(job.job_type, JobType::Issuance | JobType::Renewal) || job.status != JobStatus::AwaitingCsr {
+            return Err(Error::Conflict(format!("job {} is a {} job in status {}, not awaiting a CSR", job.id, job.job_type, job.status)));
+        }
+        let cert = self.store().get_certificate(&job.certificate_id).await?;
+        let csr = pki::parse_csr(&input.csr_pem).map_err(|e| Error::invalid("csr_pem", e))?;
+        check_key(&csr)?;
+        check_names(&cert, &csr)?;
+        let now = Timestamp::now();
+        let mut running = job.clone();
+        running.status = JobStatus::Running;
+        running.attempts += 1;
+        running.csr_pem = Some(input.csr_pem.clone());
+        running.updated_at = now;
+        let audit = actor.audit("csr_submitted", "job", job.id.as_str()).with_details(serde_json::json!({
+            "certificate_id": cert.id, "key_algorithm": csr.key_algorithm, "key_size": csr.key_size,
+        }));
+        let running = self.store().update_job(&running, JobStatus::AwaitingCsr, Some(&audit)).await?;
+        self.issue_for_job(running, &cert, &input.csr_pem, None).await
+    }
+
+    /// Signs `csr` for the job's certificate through its issuer, stores the version, activates
+    /// the certificate and starts deployments. Failures go through [`Service::fail_job`].
+    pub(super) async fn issue_for_job(&self, job: Job, cert: &Certificate, csr: &str, key_ciphertext: Option<String>) -> Result<Job> {
+        let issuer = self.store().get_issuer(&cert.issuer_id).await?;
+        let issued = match self.connector(&issuer.issuer_type) {
+            Ok(c) if issuer.enabled => {
+                let req = IssueRequest { csr_pem: csr, common_name: &cert.common_name, sans: &cert.sans, config: &issuer.config };
+                if job.job_type == JobType::Renewal { c.renew(&req).await } else { c.issue(&req).await }
+            }
+            Ok(_) => Err(Error::Conflict(format!("issuer {} is disabled", issuer.id))),
+            Err(e) => Err(e),
+        };
+        let chain = match issued {
+            Ok(chain) => chain,
+            Err(e) => return self.fail_job(job, &e).await,
+        };
+        let mut version = pki::version_from_chain(&cert.id, &chain, Some(csr))?;
+        version.key_ciphertext = key_ciphertext;
+        let sys = Actor::system();
+        let audit = sys.audit("certificate_issued", "certificate", cert.id.as_str()).with_details(serde_json::json!({
+            "version_id": version.id, "serial_number": version.serial_number, "fingerprint_sha256": version.fingerprint_sha256,
+            "not_after": version.not_after, "job_id": job.id, "issuer_id": issuer.id,
+        }));
+        let version = self.store().add_version(&version, &audit).await?;
+        let now = Timestamp::now();
+        let mut c = self.store().get_certificate(&cert.id).await?;
+        c.status = CertificateStatus::Active;
+        c.expires_at = Some(version.not_after);
+        c.last_renewal_at = Some(now);
+        c.updated_at = now;
+        self.store().update_certificate(&c, &sys.audit("certificate_status_changed", "certificate", c.id.as_str()).with_details(serde_json::json!({"status": "Active"}))).await?;
+        let expected = job.status;
+        let mut done = job;
+        done.status = JobStatus::Completed;
+        done.last_error = None;
+        done.next_attempt_at = None;
+        done.completed_at = Some(now);
+        done.updated_at = now;
+        let done = self.store().update_job(&done, expected, Some(&sys.audit("job_completed", "job", done.id.as_str()))).await?;
+        if !c.target_ids.is_empty() {
+            self.create_deployments(&sys, &c, &version).await?;
+        }
+        Ok(done)
+    }
+
+    /// Takes an agent's report of a deployment job. A failed deployment (the agent has already
+    /// rolled back) fails the job at once and marks the agent Degraded; a success marks the
+    /// binding Deployed and the agent Online again.
+    pub async fn report_job(&self, actor: &Actor, agent_id: &AgentId, job_id: &JobId, report: &JobReport) -> Result<Job> {
+        actor.require(&Access::Agent(agent_id.clone()))?;
+        let job = self.store().get_job(job_id).await?;
+        if job.agent_id.as_ref() != Some(agent_id) {
+            return Err(Error::Forbidden(format!("job {job_id} belongs to another agent")));
+        }
+        let status = match report.status.as_str() {
+            "Completed" => JobStatus::Completed,
+            "Failed" => JobStatus::Failed,
+            other => return Err(Error::invalid("status", format!("{other:?} is not Completed or Failed"))),
+        };
+        if job.job_type != JobType::Deployment || !matches!(job.status, JobStatus::Running | JobStatus::Pending) {
+            return Err(Error::Conflict(format!("job {job_id} is a {} job in status {}; only running deployments take reports", job.job_type, job.status)));
+        }
+        let message: Option<String> = report.message.as_ref().map(|m| m.chars().take(MAX_MESSAGE).collect());
+        let now = Timestamp::now();
+        let mut j = job.clone();
+        if j.status == JobStatus::Pending {
+            j.status = JobStatus::Running;
+            j = self.store().update_job(&j, JobStatus::Pending, None).await?;
+        }
+        let expected = j.status;
+        j.status = status;
+        j.last_error = if status == JobStatus::Failed { message.clone().or(Some("deployment failed".into())) } else { None };
+        j.completed_at = Some(now);
+        j.updated_at = now;
+        let audit = actor.audit("deployment_reported", "job", job_id.as_str()).with_details(serde_json::json!({
+            "status": status, "certificate_id": j.certificate_id, "target_id": j.target_id, "version_id": j.version_id, "message": message,
+        }));
+        let j = self.store().update_job(&j, expected, Some(&audit)).await?;
+        if let Some(t) = &j.target_id
+            && let Some(mut b) = self.store().list_certificate_targets(&j.certificate_id).await?.into_iter().find(|b| &b.target_id == t)
+        {
+            b.deployment_status = Some(if status == JobStatus::Completed { "Deployed" } else { "Failed" }.into());
+            if status == JobStatus::Completed {
+                b.deployed_version_id = j.version_id.clone();
+                b.last_deployed_at = Some(now);
+                b.last_error = None;
+            } else {
+                b.last_error = j.last_error.clone();
+            }
+            self.store().update_certificate_target(&b).await?;
+        }
+        if status == JobStatus::Completed {
+            let mut c = self.store().get_certificate(&j.certificate_id).await?;
+            c.last_deployment_at = Some(now);
+            c.updated_at = now;
+            self.store().update_certificate(&c, &actor.audit("certificate_deployed", "certificate", c.id.as_str()).with_details(serde_json::json!({"target_id": j.target_id, "version_id": j.version_id}))).await?;
+        }
+        let mut agent = self.store().get_agent(agent_id).await?;
+        let want = if status == JobStatus::Failed { AgentStatus::Degraded } else { AgentStatus::Online };
+        if agent.status != want && agent.status != AgentStatus::Retired && (want == AgentStatus::Degraded || agent.status == AgentStatus::Degraded) {
+            agent.status = want;
+            agent.updated_at = now;
+            let action = if want == AgentStatus::Degraded { "agent_degraded" } else { "agent_recovered" };
+            self.store().update_agent(&agent, &Actor::system().audit(action, "agent", agent_id.as_str()).with_details(serde_json::json!({"job_id": j.id}))).await?;
+        }
+        Ok(j)
+    }
+}
+
+/// ECDSA P-256 or stronger, RSA 2048 or stronger.
+fn check_key(csr: &pki::CsrInfo) -> Result<()> {
+    match (csr.key_algorithm.as_str(), csr.key_size) {
+        ("ECDSA", n) if n >= 256 => Ok(()),
+        ("RSA", n) if n >= 2048 => Ok(()),
+        (alg, n) => Err(Error::invalid("csr_pem", format!("key {alg} {n} is not allowed: use ECDSA P-256 or stronger, or RSA 2048 or stronger"))),
+    }
+}
+
+/// The CSR must name exactly the certificate's common name and SANs (as a set).
+fn check_names(cert: &Certificate, csr: &pki::CsrInfo) -> Result<()> {
+    let want: BTreeSet<String> = std::iter::once(&cert.common_name).chain(&cert.sans).map(|n| n.to_ascii_lowercase()).collect();
+    let got: BTreeSet<String> = csr.common_name.iter().chain(&csr.dns_names).chain(&csr.ip_addresses).map(|n| n.to_ascii_lowercase()).collect();
+    if want != got {
+        let list = |s: &BTreeSet<String>| s.iter().cloned().collect::<Vec<_>>().join(", ");
+        return Err(Error::invalid("csr_pem", format!("the CSR names [{}] but certificate {} needs exactly [{}]", list(&got), cert.id, list(&want))));
+    }
+    Ok(())
+}

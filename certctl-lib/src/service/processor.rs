@@ -1,0 +1,251 @@
+//! The scheduler's work, one function per loop: the job processor, the renewal checker, the
+//! agent health check and the notification processor. Each takes `now`, so tests drive them
+//! with a clock of their own.
+
+use time::Duration;
+
+use super::{Actor, KeygenMode, Service};
+use crate::error::{Error, Result};
+use crate::model::*;
+use crate::pki;
+
+/// Longest backoff between two attempts.
+const MAX_BACKOFF_SECONDS: i64 = 86_400;
+/// Jobs handled per processor tick (the next tick continues).
+const JOBS_PER_TICK: usize = 200;
+
+/// What one renewal check did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct RenewalReport {
+    pub marked_expiring: usize,
+    pub marked_expired: usize,
+    pub jobs_started: usize,
+    /// Certificates due whose renewal could not start (e.g. no agent holds the key).
+    pub not_started: Vec<(CertificateId, String)>,
+    pub alerts: usize,
+}
+
+impl Service {
+    /// A failed attempt: transient errors go back to Pending with exponential backoff (from the
+    /// renewal policy's retry interval) until `max_attempts`, everything else fails the job now.
+    pub(super) async fn fail_job(&self, job: Job, err: &Error) -> Result<Job> {
+        let now = Timestamp::now();
+        let transient = matches!(err, Error::Connector { transient: true, .. });
+        let cert = self.store().get_certificate(&job.certificate_id).await?;
+        let policy = self.store().get_renewal_policy(&cert.renewal_policy_id).await?;
+        let expected = job.status;
+        let mut j = job;
+        j.last_error = Some(err.to_string());
+        j.updated_at = now;
+        let sys = Actor::system();
+        if transient && j.attempts < j.max_attempts {
+            let exp = u32::try_from(j.attempts.saturating_sub(1).clamp(0, 20)).unwrap_or(20);
+            let delay = policy.retry_interval_seconds.saturating_mul(1i64 << exp).min(MAX_BACKOFF_SECONDS);
+            j.status = JobStatus::Pending;
+            j.next_attempt_at = Some(now.plus(Duration::seconds(delay)));
+            let audit = sys.audit("job_retry_scheduled", "job", j.id.as_str()).with_details(serde_json::json!({
+                "error": j.last_error, "attempt": j.attempts, "max_attempts": j.max_attempts, "next_attempt_at": j.next_attempt_at,
+            }));
+            return self.store().update_job(&j, expected, Some(&audit)).await;
+        }
+        j.status = JobStatus::Failed;
+        j.completed_at = Some(now);
+        let audit = sys.audit("job_failed", "job", j.id.as_str()).with_details(serde_json::json!({
+            "error": j.last_error, "attempts": j.attempts, "certificate_id": j.certificate_id, "type": j.job_type,
+        }));
+        let j = self.store().update_job(&j, expected, Some(&audit)).await?;
+        if matches!(j.job_type, JobType::Issuance | JobType::Renewal) {
+            let mut c = cert;
+            if c.status != CertificateStatus::Archived {
+                c.status = CertificateStatus::Failed;
+                c.updated_at = now;
+                self.store().update_certificate(&c, &sys.audit("certificate_status_changed", "certificate", c.id.as_str()).with_details(serde_json::json!({"status": "Failed", "job_id": j.id}))).await?;
+            }
+        }
+        Ok(j)
+    }
+
+    /// One job-processor pass: runs due issuance/renewal jobs (a stored CSR is signed again, server
+    /// keygen issues directly, agent keygen hands the job to the agent), and fails jobs that
+    /// waited for an agent longer than the timeout. Returns how many jobs it moved.
+    pub async fn process_jobs(&self, now: Timestamp) -> Result<usize> {
+        let mut moved = self.expire_waits(now).await?;
+        for _ in 0..JOBS_PER_TICK {
+            let Some(job) = self.store().claim_job(&[JobType::Issuance, JobType::Renewal], now).await? else { break };
+            moved += 1;
+            let cert = self.store().get_certificate(&job.certificate_id).await?;
+            if cert.status == CertificateStatus::Archived {
+                self.cancel_job_inner(&Actor::system(), job, "certificate archived").await?;
+                continue;
+            }
+            if let Some(csr) = job.csr_pem.clone() {
+                self.issue_for_job(job, &cert, &csr, None).await?;
+            } else if self.config().keygen_mode == KeygenMode::Server {
+                self.issue_server_keygen(job, &cert).await?;
+            } else if job.agent_id.is_some() {
+                let mut j = job;
+                j.status = JobStatus::AwaitingCsr;
+                j.attempts -= 1;
+                j.updated_at = now;
+                self.store().update_job(&j, JobStatus::Running, None).await?;
+            } else {
+                let e = Error::Conflict(format!("no agent holds the key of {}: add a target on an agent", cert.id));
+                self.fail_job(job, &e).await?;
+            }
+        }
+        Ok(moved)
+    }
+
+    /// Fails jobs that waited for an agent (CSR or deployment report) longer than the timeout.
+    async fn expire_waits(&self, now: Timestamp) -> Result<usize> {
+        let cutoff = now.plus(Duration::seconds(-(self.config().agent_timeout.as_secs() as i64)));
+        let mut n = 0;
+        for (status, types) in [
+            (JobStatus::AwaitingCsr, &[JobType::Issuance, JobType::Renewal][..]),
+            (JobStatus::Pending, &[JobType::Deployment][..]),
+            (JobStatus::Running, &[JobType::Deployment][..]),
+        ] {
+            let filter = JobFilter { status: Some(status), ..Default::default() };
+            for job in self.store().list_jobs(&filter, PageRequest::new(1, MAX_PER_PAGE)).await?.data {
+                if !types.contains(&job.job_type) || job.updated_at >= cutoff {
+                    continue;
+                }
+                let who = job.agent_id.as_ref().map_or("no agent".to_owned(), |a| format!("agent {a}"));
+                let what = if status == JobStatus::AwaitingCsr { "a CSR" } else { "a deployment report" };
+                let e = Error::Connector { message: format!("timed out: {who} sent no {what} within {}s", self.config().agent_timeout.as_secs()), transient: false };
+                self.fail_job(job, &e).await?;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    /// Server keygen (demo only): the key is generated here, sealed, and never leaves sealed.
+    async fn issue_server_keygen(&self, job: Job, cert: &Certificate) -> Result<Job> {
+        let key = pki::PrivateKey::generate_p256()?;
+        let csr = pki::build_csr(&key, &cert.common_name, &cert.sans)?;
+        let sealed = self.keystore()?.seal(key.pem().as_bytes())?;
+        self.issue_for_job(job, cert, &csr, Some(sealed)).await
+    }
+
+    /// One renewal-checker pass: statuses follow expiry, certificates inside their renewal
+    /// window get a renewal job (never two), and threshold alerts are recorded once per
+    /// certificate, expiry and threshold.
+    pub async fn check_renewals(&self, now: Timestamp) -> Result<RenewalReport> {
+        let mut report = RenewalReport::default();
+        let sys = Actor::system();
+        let mut policies = Vec::new();
+        let mut page = 1;
+        loop {
+            let p = self.store().list_renewal_policies(PageRequest::new(page, MAX_PER_PAGE)).await?;
+            let n = p.data.len();
+            policies.extend(p.data);
+            if n < MAX_PER_PAGE as usize {
+                break;
+            }
+            page += 1;
+        }
+        for policy in &policies {
+            let horizon = policy.renewal_window_days.max(policy.alert_thresholds_days.iter().copied().max().unwrap_or(0));
+            let filter = CertificateFilter {
+                renewal_policy_id: Some(policy.id.clone()),
+                expires_before: Some(now.plus(Duration::days(horizon + 1))),
+                exclude_archived: true,
+                ..Default::default()
+            };
+            let mut page = 1;
+            loop {
+                let p = self.store().list_certificates(&filter, PageRequest::new(page, MAX_PER_PAGE)).await?;
+                let n = p.data.len();
+                for cert in p.data {
+                    self.check_certificate(&sys, policy, cert, now, &mut report).await?;
+                }
+                if n < MAX_PER_PAGE as usize {
+                    break;
+                }
+                page += 1;
+            }
+        }
+        Ok(report)
+    }
+
+    async fn check_certificate(&self, sys: &Actor, policy: &RenewalPolicy, mut cert: Certificate, now: Timestamp, report: &mut RenewalReport) -> Result<()> {
+        let Some(expires) = cert.expires_at else { return Ok(()) };
+        if cert.status == CertificateStatus::Revoked {
+            return Ok(());
+        }
+        let in_window = expires <= now.plus(Duration::days(policy.renewal_window_days));
+        let new_status = match cert.status {
+            CertificateStatus::Active | CertificateStatus::Expiring if expires <= now => Some(CertificateStatus::Expired),
+            CertificateStatus::Active if in_window => Some(CertificateStatus::Expiring),
+            _ => None,
+        };
+        if let Some(st) = new_status {
+            cert.status = st;
+            cert.updated_at = now;
+            cert = self.store().update_certificate(&cert, &sys.audit("certificate_status_changed", "certificate", cert.id.as_str()).with_details(serde_json::json!({"status": st}))).await?;
+            if st == CertificateStatus::Expired { report.marked_expired += 1 } else { report.marked_expiring += 1 }
+        }
+        // alerts: the most urgent threshold crossed, once per certificate, expiry and threshold
+        let days_left = expires.days_from(now);
+        if let Some(t) = policy.alert_thresholds_days.iter().copied().filter(|t| days_left <= *t).min() {
+            let recipient = match &cert.owner_id {
+                Some(o) => self.store().get_owner(o).await.map(|o| o.email).unwrap_or_default(),
+                None => String::new(),
+            };
+            let message = if days_left < 0 {
+                format!("{} ({}) expired {} days ago", cert.common_name, cert.id, -days_left)
+            } else {
+                format!("{} ({}) expires in {days_left} days, at {expires}", cert.common_name, cert.id)
+            };
+            let n = Notification {
+                id: NotificationId::generate(),
+                kind: "expiry_threshold".into(),
+                certificate_id: Some(cert.id.clone()),
+                channel: "inbox".into(),
+                recipient,
+                message,
+                status: NotificationStatus::Pending,
+                created_at: now,
+                sent_at: None,
+                read_at: None,
+                dedup_key: Some(format!("expiry:{}:{}:{t}", cert.id, expires.unix_millis())),
+            };
+            if self.store().create_notification(&n).await?.is_some() {
+                report.alerts += 1;
+            }
+        }
+        if in_window && policy.auto_renew && matches!(cert.status, CertificateStatus::Active | CertificateStatus::Expiring | CertificateStatus::Expired) {
+            match self.renew_certificate(sys, &cert.id).await {
+                Ok(s) if s.created => report.jobs_started += 1,
+                Ok(_) => {}
+                Err(Error::Conflict(why)) | Err(Error::Invalid { message: why, .. }) => report.not_started.push((cert.id.clone(), why)),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// One agent-health pass: agents silent for longer than `offline_after` go Offline.
+    pub async fn check_agents(&self, now: Timestamp, offline_after: std::time::Duration) -> Result<Vec<AgentId>> {
+        let cutoff = now.plus(Duration::seconds(-(offline_after.as_secs() as i64)));
+        let ids = self.store().mark_stale_agents_offline(cutoff).await?;
+        for id in &ids {
+            self.store().append_audit(&Actor::system().audit("agent_offline", "agent", id.as_str()).with_details(serde_json::json!({"silent_since_before": cutoff}))).await?;
+        }
+        Ok(ids)
+    }
+
+    /// One notification pass for the built-in `inbox` channel: pending events become Sent (they
+    /// are read through `GET /notifications`).
+    pub async fn deliver_notifications(&self, now: Timestamp) -> Result<usize> {
+        let filter = NotificationFilter { status: Some(NotificationStatus::Pending), ..Default::default() };
+        let pending = self.store().list_notifications(&filter, PageRequest::new(1, MAX_PER_PAGE)).await?;
+        let mut n = 0;
+        for ev in pending.data.into_iter().filter(|e| e.channel == "inbox") {
+            self.store().mark_notification_sent(&ev.id, now).await?;
+            n += 1;
+        }
+        Ok(n)
+    }
+}
