@@ -92,12 +92,12 @@ impl Service {
             "certificate_id": cert.id, "key_algorithm": csr.key_algorithm, "key_size": csr.key_size,
         }));
         let running = self.store().update_job(&running, JobStatus::AwaitingCsr, Some(&audit)).await?;
-        self.issue_for_job(running, &cert, &input.csr_pem, None).await
+        self.issue_for_job(running, &cert, &input.csr_pem, None, now).await
     }
 
     /// Signs `csr` for the job's certificate through its issuer, stores the version, activates
     /// the certificate and starts deployments. Failures go through [`Service::fail_job`].
-    pub(super) async fn issue_for_job(&self, job: Job, cert: &Certificate, csr: &str, key_ciphertext: Option<String>) -> Result<Job> {
+    pub(super) async fn issue_for_job(&self, job: Job, cert: &Certificate, csr: &str, key_ciphertext: Option<String>, now: Timestamp) -> Result<Job> {
         let issuer = self.store().get_issuer(&cert.issuer_id).await?;
         let issued = match self.connector(&issuer.issuer_type) {
             Ok(c) if issuer.enabled => {
@@ -109,7 +109,7 @@ impl Service {
         };
         let chain = match issued {
             Ok(chain) => chain,
-            Err(e) => return self.fail_job(job, &e).await,
+            Err(e) => return self.fail_job(job, &e, now).await,
         };
         let mut version = pki::version_from_chain(&cert.id, &chain, Some(csr))?;
         version.key_ciphertext = key_ciphertext;
@@ -119,7 +119,6 @@ impl Service {
             "not_after": version.not_after, "job_id": job.id, "issuer_id": issuer.id,
         }));
         let version = self.store().add_version(&version, &audit).await?;
-        let now = Timestamp::now();
         let mut c = self.store().get_certificate(&cert.id).await?;
         c.status = CertificateStatus::Active;
         c.expires_at = Some(version.not_after);

@@ -28,8 +28,7 @@ pub struct RenewalReport {
 impl Service {
     /// A failed attempt: transient errors go back to Pending with exponential backoff (from the
     /// renewal policy's retry interval) until `max_attempts`, everything else fails the job now.
-    pub(super) async fn fail_job(&self, job: Job, err: &Error) -> Result<Job> {
-        let now = Timestamp::now();
+    pub(super) async fn fail_job(&self, job: Job, err: &Error, now: Timestamp) -> Result<Job> {
         let transient = matches!(err, Error::Connector { transient: true, .. });
         let cert = self.store().get_certificate(&job.certificate_id).await?;
         let policy = self.store().get_renewal_policy(&cert.renewal_policy_id).await?;
@@ -79,9 +78,9 @@ impl Service {
                 continue;
             }
             if let Some(csr) = job.csr_pem.clone() {
-                self.issue_for_job(job, &cert, &csr, None).await?;
+                self.issue_for_job(job, &cert, &csr, None, now).await?;
             } else if self.config().keygen_mode == KeygenMode::Server {
-                self.issue_server_keygen(job, &cert).await?;
+                self.issue_server_keygen(job, &cert, now).await?;
             } else if job.agent_id.is_some() {
                 let mut j = job;
                 j.status = JobStatus::AwaitingCsr;
@@ -90,7 +89,7 @@ impl Service {
                 self.store().update_job(&j, JobStatus::Running, None).await?;
             } else {
                 let e = Error::Conflict(format!("no agent holds the key of {}: add a target on an agent", cert.id));
-                self.fail_job(job, &e).await?;
+                self.fail_job(job, &e, now).await?;
             }
         }
         Ok(moved)
@@ -113,7 +112,7 @@ impl Service {
                 let who = job.agent_id.as_ref().map_or("no agent".to_owned(), |a| format!("agent {a}"));
                 let what = if status == JobStatus::AwaitingCsr { "a CSR" } else { "a deployment report" };
                 let e = Error::Connector { message: format!("timed out: {who} sent no {what} within {}s", self.config().agent_timeout.as_secs()), transient: false };
-                self.fail_job(job, &e).await?;
+                self.fail_job(job, &e, now).await?;
                 n += 1;
             }
         }
@@ -121,11 +120,11 @@ impl Service {
     }
 
     /// Server keygen (demo only): the key is generated here, sealed, and never leaves sealed.
-    async fn issue_server_keygen(&self, job: Job, cert: &Certificate) -> Result<Job> {
+    async fn issue_server_keygen(&self, job: Job, cert: &Certificate, now: Timestamp) -> Result<Job> {
         let key = pki::PrivateKey::generate_p256()?;
         let csr = pki::build_csr(&key, &cert.common_name, &cert.sans)?;
         let sealed = self.keystore()?.seal(key.pem().as_bytes())?;
-        self.issue_for_job(job, cert, &csr, Some(sealed)).await
+        self.issue_for_job(job, cert, &csr, Some(sealed), now).await
     }
 
     /// One renewal-checker pass: statuses follow expiry, certificates inside their renewal

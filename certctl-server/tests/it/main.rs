@@ -6,6 +6,7 @@ mod support;
 
 mod auth;
 mod certificates;
+mod engine;
 mod errors;
 mod fullstack;
 mod lifecycle;

@@ -55,7 +55,12 @@ impl Resp {
 impl Server {
     pub async fn new(store: Arc<dyn Store>, dir: tempfile::TempDir, url: String) -> Self {
         let config = ServiceConfig { bootstrap_token: Some(BOOTSTRAP_TOKEN.into()), ..Default::default() };
-        let svc = Service::open(store, dir.path(), config).unwrap();
+        Self::with(store, dir, url, config, |s| s).await
+    }
+
+    /// A server with its own service configuration and extra connectors.
+    pub async fn with(store: Arc<dyn Store>, dir: tempfile::TempDir, url: String, config: ServiceConfig, extend: impl FnOnce(Service) -> Service) -> Self {
+        let svc = extend(Service::open(store, dir.path(), config).unwrap());
         let admin = svc.bootstrap().await.unwrap().admin_key.unwrap();
         let sys = Actor::system();
         let operator = svc.create_api_key(&sys, &ApiKeyInput { name: "ops".into(), role: Role::Operator }).await.unwrap().key;
@@ -125,6 +130,28 @@ macro_rules! both_backends {
                 if let Some((url, store)) = certctl::testing::postgres().await {
                     let dir = tempfile::tempdir().unwrap();
                     super::$body($crate::support::Server::new(store, dir, url).await).await;
+                }
+            }
+        }
+    )*};
+}
+
+/// Like [`both_backends!`] with a custom server constructor `$make(store, dir, url)`.
+#[macro_export]
+macro_rules! both_backends_with {
+    ($($name:ident => $body:ident, $make:ident;)*) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let (dir, store) = certctl::testing::sqlite().await;
+                let url = format!("sqlite://{}", dir.path().join("certctl.db").display());
+                super::$body(super::$make(store, dir, url).await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some((url, store)) = certctl::testing::postgres().await {
+                    let dir = tempfile::tempdir().unwrap();
+                    super::$body(super::$make(store, dir, url).await).await;
                 }
             }
         }
