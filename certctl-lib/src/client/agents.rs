@@ -1,8 +1,8 @@
 //! `/agents`: registration, heartbeat and retirement of the agents that hold the keys.
 
 use super::{query, Client, Result};
-use crate::api::{AgentInput, AgentRegistered};
-use crate::model::{Agent, AgentFilter, AgentMetadata, Page, PageRequest};
+use crate::api::{AgentInput, AgentRegistered, CsrSubmission, JobReport, WorkItem};
+use crate::model::{Agent, AgentFilter, AgentMetadata, Job, Page, PageRequest};
 
 impl Client {
     /// `GET /agents`. `filter.ids` cannot be expressed in the API and is refused with
@@ -31,5 +31,20 @@ impl Client {
     /// `POST /agents/{id}/heartbeat`: reports host metadata (with the agent's own key).
     pub async fn heartbeat(&self, id: &str, metadata: &AgentMetadata) -> Result<Agent> {
         self.post(self.url(&["agents", id, "heartbeat"]), metadata).await
+    }
+
+    /// `GET /agents/{id}/work`: CSRs to send and deployments to run (agent key).
+    pub async fn agent_work(&self, id: &str) -> Result<Page<WorkItem>> {
+        self.get_json(self.url(&["agents", id, "work"]), &Vec::new()).await
+    }
+
+    /// `POST /agents/{id}/csr`: submits the CSR for an AwaitingCSR job (agent key).
+    pub async fn submit_csr(&self, id: &str, job_id: &str, csr_pem: &str) -> Result<Job> {
+        self.post(self.url(&["agents", id, "csr"]), &CsrSubmission { job_id: job_id.into(), csr_pem: csr_pem.into() }).await
+    }
+
+    /// `POST /agents/{id}/jobs/{job_id}/status`: reports a deployment's outcome (agent key).
+    pub async fn report_job(&self, id: &str, job_id: &str, report: &JobReport) -> Result<Job> {
+        self.post(self.url(&["agents", id, "jobs", job_id, "status"]), report).await
     }
 }

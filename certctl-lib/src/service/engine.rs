@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::issuer::IssueRequest;
 use crate::model::*;
 use crate::pki;
+use crate::store::IssuanceRecord;
 
 /// Longest report message kept.
 const MAX_MESSAGE: usize = 4096;
@@ -83,21 +84,25 @@ impl Service {
         check_key(&csr)?;
         check_names(&cert, &csr)?;
         let now = Timestamp::now();
-        let mut running = job.clone();
-        running.status = JobStatus::Running;
-        running.attempts += 1;
-        running.csr_pem = Some(input.csr_pem.clone());
-        running.updated_at = now;
         let audit = actor.audit("csr_submitted", "job", job.id.as_str()).with_details(serde_json::json!({
             "certificate_id": cert.id, "key_algorithm": csr.key_algorithm, "key_size": csr.key_size,
         }));
-        let running = self.store().update_job(&running, JobStatus::AwaitingCsr, Some(&audit)).await?;
-        self.issue_for_job(running, &cert, &input.csr_pem, None, now).await
+        self.issue_for_job(job, &cert, &input.csr_pem, None, now, vec![audit]).await
     }
 
-    /// Signs `csr` for the job's certificate through its issuer, stores the version, activates
-    /// the certificate and starts deployments. Failures go through [`Service::fail_job`].
-    pub(super) async fn issue_for_job(&self, job: Job, cert: &Certificate, csr: &str, key_ciphertext: Option<String>, now: Timestamp) -> Result<Job> {
+    /// Signs `csr` for the job's certificate through its issuer and commits, in one
+    /// transaction, the version, the Active certificate, the completed job and the deployment
+    /// jobs. `job` is AwaitingCSR (an agent's CSR) or Running (claimed by the processor).
+    /// Issuer failures go through [`Service::fail_job`].
+    pub(super) async fn issue_for_job(
+        &self,
+        job: Job,
+        cert: &Certificate,
+        csr: &str,
+        key_ciphertext: Option<String>,
+        now: Timestamp,
+        mut audits: Vec<AuditDraft>,
+    ) -> Result<Job> {
         let issuer = self.store().get_issuer(&cert.issuer_id).await?;
         let issued = match self.connector(&issuer.issuer_type) {
             Ok(c) if issuer.enabled => {
@@ -107,35 +112,47 @@ impl Service {
             Ok(_) => Err(Error::Conflict(format!("issuer {} is disabled", issuer.id))),
             Err(e) => Err(e),
         };
+        let attempts = if job.status == JobStatus::AwaitingCsr { job.attempts + 1 } else { job.attempts };
         let chain = match issued {
             Ok(chain) => chain,
-            Err(e) => return self.fail_job(job, &e, now).await,
+            Err(e) => {
+                let mut running = job.clone();
+                if job.status == JobStatus::AwaitingCsr {
+                    running.status = JobStatus::Running;
+                    running.attempts = attempts;
+                    running.csr_pem = Some(csr.to_owned());
+                    running.updated_at = now;
+                    running = self.store().update_job(&running, JobStatus::AwaitingCsr, audits.first()).await?;
+                }
+                return self.fail_job(running, &e, now).await;
+            }
         };
         let mut version = pki::version_from_chain(&cert.id, &chain, Some(csr))?;
         version.key_ciphertext = key_ciphertext;
         let sys = Actor::system();
-        let audit = sys.audit("certificate_issued", "certificate", cert.id.as_str()).with_details(serde_json::json!({
+        audits.push(sys.audit("certificate_issued", "certificate", cert.id.as_str()).with_details(serde_json::json!({
             "version_id": version.id, "serial_number": version.serial_number, "fingerprint_sha256": version.fingerprint_sha256,
             "not_after": version.not_after, "job_id": job.id, "issuer_id": issuer.id,
-        }));
-        let version = self.store().add_version(&version, &audit).await?;
+        })));
         let mut c = self.store().get_certificate(&cert.id).await?;
         c.status = CertificateStatus::Active;
         c.expires_at = Some(version.not_after);
         c.last_renewal_at = Some(now);
         c.updated_at = now;
-        self.store().update_certificate(&c, &sys.audit("certificate_status_changed", "certificate", c.id.as_str()).with_details(serde_json::json!({"status": "Active"}))).await?;
-        let expected = job.status;
-        let mut done = job;
+        audits.push(sys.audit("certificate_status_changed", "certificate", c.id.as_str()).with_details(serde_json::json!({"status": "Active"})));
+        let mut done = job.clone();
         done.status = JobStatus::Completed;
+        done.attempts = attempts;
+        done.csr_pem = Some(csr.to_owned());
         done.last_error = None;
         done.next_attempt_at = None;
         done.completed_at = Some(now);
         done.updated_at = now;
-        let done = self.store().update_job(&done, expected, Some(&sys.audit("job_completed", "job", done.id.as_str()))).await?;
-        if !c.target_ids.is_empty() {
-            self.create_deployments(&sys, &c, &version).await?;
-        }
+        audits.push(sys.audit("job_completed", "job", done.id.as_str()));
+        let plan = self.plan_deployments(&sys, &c, &version, now).await?;
+        audits.extend(plan.audits);
+        let record = IssuanceRecord { job: done.clone(), expected: job.status, version, certificate: c, deployments: plan.new, superseded: plan.superseded, audits };
+        self.store().record_issuance(&record).await?;
         Ok(done)
     }
 

@@ -4,6 +4,15 @@ use super::{Actor, KeygenMode, Service};
 use crate::error::{Error, Result};
 use crate::model::*;
 
+/// Deployment jobs to create for a new version, and older ones they replace.
+#[derive(Debug, Default)]
+pub(super) struct DeploymentPlan {
+    pub new: Vec<Job>,
+    pub superseded: Vec<Job>,
+    pub kept: Vec<Job>,
+    pub audits: Vec<AuditDraft>,
+}
+
 /// What `renew` did: started a job, or found one already running (idempotent).
 #[derive(Debug, Clone)]
 pub struct Started {
@@ -113,21 +122,27 @@ impl Service {
         self.create_deployments(actor, &cert, &version).await
     }
 
-    /// One Pending deployment job per target (skipping targets with an open deployment job).
-    pub(super) async fn create_deployments(&self, actor: &Actor, cert: &Certificate, version: &CertificateVersion) -> Result<Vec<Job>> {
+    /// Plans one Pending deployment job of `version` per target of `cert`: targets whose open
+    /// deployment is for this version keep it (returned in `kept`), older ones are superseded.
+    pub(super) async fn plan_deployments(&self, actor: &Actor, cert: &Certificate, version: &CertificateVersion, now: Timestamp) -> Result<DeploymentPlan> {
         let open = self.open_jobs(&cert.id).await?;
         let policy = self.store().get_renewal_policy(&cert.renewal_policy_id).await?;
-        let mut jobs = Vec::new();
+        let mut plan = DeploymentPlan::default();
         for t in &cert.target_ids {
             if let Some(j) = open.iter().find(|j| j.job_type == JobType::Deployment && j.target_id.as_ref() == Some(t)) {
                 if j.version_id.as_ref() == Some(&version.id) {
-                    jobs.push(j.clone());
+                    plan.kept.push(j.clone());
                     continue;
                 }
-                self.cancel_job_inner(actor, j.clone(), "superseded by a newer version").await?;
+                let mut old = j.clone();
+                old.status = JobStatus::Cancelled;
+                old.last_error = Some(format!("superseded by version {}", version.id));
+                old.updated_at = now;
+                old.completed_at = Some(now);
+                plan.audits.push(actor.audit("job_cancelled", "job", old.id.as_str()).with_details(serde_json::json!({"reason": "superseded by a newer version", "certificate_id": cert.id})));
+                plan.superseded.push(old);
             }
             let target = self.store().get_target(t).await?;
-            let now = Timestamp::now();
             let job = Job {
                 id: JobId::generate(),
                 job_type: JobType::Deployment,
@@ -145,19 +160,31 @@ impl Service {
                 updated_at: now,
                 completed_at: None,
             };
-            let audit = actor.audit("job_created", "job", job.id.as_str()).with_details(serde_json::json!({
+            plan.audits.push(actor.audit("job_created", "job", job.id.as_str()).with_details(serde_json::json!({
                 "type": "Deployment", "certificate_id": cert.id, "target_id": t, "version_id": version.id,
-            }));
-            jobs.push(self.store().create_job(&job, &audit).await?);
-            let mut b = self
-                .store()
-                .list_certificate_targets(&cert.id)
-                .await?
-                .into_iter()
-                .find(|b| &b.target_id == t)
-                .ok_or_else(|| Error::not_found("target binding", t.to_string()))?;
-            b.deployment_status = Some("Pending".into());
-            self.store().update_certificate_target(&b).await?;
+            })));
+            plan.new.push(job);
+        }
+        Ok(plan)
+    }
+
+    /// Creates (and supersedes) deployment jobs as planned, each in its own write.
+    pub(super) async fn create_deployments(&self, actor: &Actor, cert: &Certificate, version: &CertificateVersion) -> Result<Vec<Job>> {
+        let plan = self.plan_deployments(actor, cert, version, Timestamp::now()).await?;
+        for old in &plan.superseded {
+            let current = self.store().get_job(&old.id).await?;
+            if !current.status.is_terminal() {
+                self.cancel_job_inner(actor, current, "superseded by a newer version").await?;
+            }
+        }
+        let mut jobs = plan.kept;
+        let creations = plan.audits.iter().filter(|a| a.action == "job_created");
+        for (job, audit) in plan.new.iter().zip(creations) {
+            jobs.push(self.store().create_job(job, audit).await?);
+            if let Some(mut b) = self.store().list_certificate_targets(&cert.id).await?.into_iter().find(|b| Some(&b.target_id) == job.target_id.as_ref()) {
+                b.deployment_status = Some("Pending".into());
+                self.store().update_certificate_target(&b).await?;
+            }
         }
         Ok(jobs)
     }

@@ -78,7 +78,7 @@ impl Service {
                 continue;
             }
             if let Some(csr) = job.csr_pem.clone() {
-                self.issue_for_job(job, &cert, &csr, None, now).await?;
+                self.issue_for_job(job, &cert, &csr, None, now, Vec::new()).await?;
             } else if self.config().keygen_mode == KeygenMode::Server {
                 self.issue_server_keygen(job, &cert, now).await?;
             } else if job.agent_id.is_some() {
@@ -124,7 +124,7 @@ impl Service {
         let key = pki::PrivateKey::generate_p256()?;
         let csr = pki::build_csr(&key, &cert.common_name, &cert.sans)?;
         let sealed = self.keystore()?.seal(key.pem().as_bytes())?;
-        self.issue_for_job(job, cert, &csr, Some(sealed), now).await
+        self.issue_for_job(job, cert, &csr, Some(sealed), now, Vec::new()).await
     }
 
     /// One renewal-checker pass: statuses follow expiry, certificates inside their renewal

@@ -107,6 +107,9 @@ pub trait CertificateStore {
     /// Newest first.
     async fn list_versions(&self, certificate_id: &CertificateId) -> Result<Vec<CertificateVersion>>;
     async fn revoke_version(&self, id: &VersionId, reason: &str, at: Timestamp, audit: &AuditDraft) -> Result<CertificateVersion>;
+    /// Commits an issuance in one transaction: the job's final state (Conflict if someone moved
+    /// it first), the version, the certificate, the deployment jobs and their audit events.
+    async fn record_issuance(&self, r: &IssuanceRecord) -> Result<()>;
 }
 
 /// Agents.
@@ -135,6 +138,23 @@ pub trait GroupStore {
     async fn list_groups(&self, page: PageRequest) -> Result<Page<AgentGroup>>;
     async fn update_group(&self, group: &AgentGroup, audit: &AuditDraft) -> Result<AgentGroup>;
     async fn delete_group(&self, id: &GroupId, audit: &AuditDraft) -> Result<()>;
+}
+
+/// Everything an issuance writes, committed in one transaction by
+/// [`CertificateStore::record_issuance`].
+#[derive(Debug, Clone)]
+pub struct IssuanceRecord {
+    /// The job in its final state; written only if its stored status is still `expected`.
+    pub job: Job,
+    pub expected: JobStatus,
+    pub version: CertificateVersion,
+    /// The certificate with its new status, expiry and renewal time.
+    pub certificate: Certificate,
+    /// New deployment jobs (their target bindings become `Pending`).
+    pub deployments: Vec<Job>,
+    /// Open deployment jobs of an older version to cancel (already in their Cancelled state).
+    pub superseded: Vec<Job>,
+    pub audits: Vec<AuditDraft>,
 }
 
 /// Jobs.

@@ -5,6 +5,7 @@
 mod support;
 
 mod auth;
+mod binary;
 mod certificates;
 mod engine;
 mod errors;
