@@ -134,7 +134,7 @@ impl Service {
             "version_id": version.id, "serial_number": version.serial_number, "fingerprint_sha256": version.fingerprint_sha256,
             "not_after": version.not_after, "job_id": job.id, "issuer_id": issuer.id,
         })));
-        let mut c = self.store().get_certificate(&cert.id).await?;
+        let mut c = cert.clone();
         c.status = CertificateStatus::Active;
         c.expires_at = Some(version.not_after);
         c.last_renewal_at = Some(now);
