@@ -5,7 +5,10 @@
 use std::future::Future;
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use certctl::model::Timestamp;
+use certctl::store::Store;
 use certctl::service::Service;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -19,7 +22,7 @@ pub fn spawn(svc: Service, every: Intervals, offline_after: Duration, stop: watc
     let s2 = svc.clone();
     let s3 = svc.clone();
     vec![
-        tokio::spawn(run("renewal checker", every.renewal_check, stop.clone(), move || {
+        tokio::spawn(run(svc.store_arc(), "renewal checker", every.renewal_check, stop.clone(), move || {
             let s = s1.clone();
             async move {
                 let r = s.check_renewals(Timestamp::now()).await?;
@@ -32,11 +35,11 @@ pub fn spawn(svc: Service, every: Intervals, offline_after: Duration, stop: watc
                 Ok(())
             }
         })),
-        tokio::spawn(run("job processor", every.job_processor, stop.clone(), move || {
+        tokio::spawn(run(svc.store_arc(), "job processor", every.job_processor, stop.clone(), move || {
             let s = s2.clone();
             async move { s.process_jobs(Timestamp::now()).await.map(|_| ()) }
         })),
-        tokio::spawn(run("agent health", every.agent_health, stop.clone(), move || {
+        tokio::spawn(run(svc.store_arc(), "agent health", every.agent_health, stop.clone(), move || {
             let s = s3.clone();
             async move {
                 for id in s.check_agents(Timestamp::now(), offline_after).await? {
@@ -45,14 +48,14 @@ pub fn spawn(svc: Service, every: Intervals, offline_after: Duration, stop: watc
                 Ok(())
             }
         })),
-        tokio::spawn(run("notification processor", every.notification, stop, move || {
+        tokio::spawn(run(svc.store_arc(), "notification processor", every.notification, stop, move || {
             let s = svc.clone();
             async move { s.deliver_notifications(Timestamp::now()).await.map(|_| ()) }
         })),
     ]
 }
 
-async fn run<F, Fut>(name: &'static str, every: Duration, mut stop: watch::Receiver<bool>, pass: F)
+async fn run<F, Fut>(store: Arc<dyn Store>, name: &'static str, every: Duration, mut stop: watch::Receiver<bool>, pass: F)
 where
     F: Fn() -> Fut,
     Fut: Future<Output = certctl::Result<()>>,
@@ -62,8 +65,16 @@ where
     loop {
         tokio::select! {
             _ = tick.tick() => {
-                if let Err(e) = pass().await {
-                    tracing::error!(loop_name = name, error = %e, "scheduler pass failed");
+                // one replica at a time runs each loop (PostgreSQL advisory lock)
+                match store.try_lock(name).await {
+                    Ok(Some(lock)) => {
+                        if let Err(e) = pass().await {
+                            tracing::error!(loop_name = name, error = %e, "scheduler pass failed");
+                        }
+                        drop(lock);
+                    }
+                    Ok(None) => tracing::debug!(loop_name = name, "another replica holds this loop"),
+                    Err(e) => tracing::error!(loop_name = name, error = %e, "cannot take the loop lock"),
                 }
             }
             _ = stop.changed() => break,

@@ -242,8 +242,39 @@ pub trait Store:
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
+    /// Takes the cluster-wide lock `name` for one scheduler pass, or `None` when another
+    /// replica holds it (PostgreSQL advisory lock; SQLite has one process and always grants it).
+    /// The lock is released when the returned guard is dropped.
+    async fn try_lock(&self, name: &str) -> Result<Option<LoopLock>>;
     /// The database answers and the migrations are applied.
     async fn ready(&self) -> Result<()>;
+}
+
+/// A held [`Store::try_lock`] lock; dropping it releases the lock.
+#[derive(Debug)]
+pub struct LoopLock {
+    /// PostgreSQL: the session holding the advisory lock, closed (not pooled) on drop so the
+    /// lock can never leak into another pass.
+    #[cfg(feature = "postgres")]
+    _session: Option<sqlx::pool::PoolConnection<sqlx::Postgres>>,
+}
+
+impl LoopLock {
+    /// A lock with nothing to release (single-process backends).
+    pub fn local() -> Self {
+        Self {
+            #[cfg(feature = "postgres")]
+            _session: None,
+        }
+    }
+}
+
+/// Advisory lock key of a named lock (stable across replicas and versions).
+pub fn lock_key(name: &str) -> i64 {
+    let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, format!("certctl-lock:{name}").as_bytes());
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&d.as_ref()[..8]);
+    i64::from_be_bytes(b)
 }
 
 /// Opens the store named by `url` (`sqlite://path/to/file.db` or `postgres://...`), applying

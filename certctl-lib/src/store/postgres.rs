@@ -72,6 +72,12 @@ impl super::Store for PgStore {
     fn backend(&self) -> &'static str {
         "postgres"
     }
+    async fn try_lock(&self, name: &str) -> Result<Option<super::LoopLock>> {
+        let mut conn = self.pool.acquire().await.map_err(db_err)?;
+        conn.close_on_drop();
+        let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)").bind(super::lock_key(name)).fetch_one(&mut *conn).await.map_err(db_err)?;
+        Ok(got.then(|| super::LoopLock { _session: Some(conn) }))
+    }
     async fn ready(&self) -> Result<()> {
         super::check_migrations(self.r(), &MIGRATOR).await
     }

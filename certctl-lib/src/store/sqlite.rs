@@ -103,6 +103,9 @@ impl super::Store for SqliteStore {
     fn backend(&self) -> &'static str {
         "sqlite"
     }
+    async fn try_lock(&self, _name: &str) -> Result<Option<super::LoopLock>> {
+        Ok(Some(super::LoopLock::local()))
+    }
     async fn ready(&self) -> Result<()> {
         super::check_migrations(self.r(), &MIGRATOR).await
     }

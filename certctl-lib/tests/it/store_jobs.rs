@@ -13,6 +13,35 @@ use crate::{assert_err, both_backends};
 both_backends! {
     job_lifecycle => job_lifecycle;
     concurrent_claims => concurrent_claims;
+    loop_locks => loop_locks;
+}
+
+async fn loop_locks(s: Arc<dyn Store>) {
+    let first = s.try_lock("renewal checker").await.unwrap().expect("free lock");
+    let other = s.try_lock("job processor").await.unwrap();
+    assert!(other.is_some(), "locks are per loop");
+    if s.backend() == "postgres" {
+        // a second replica (another pool on the same database) is refused while it is held
+        let pg = (s.as_ref() as &dyn std::any::Any).downcast_ref::<certctl::store::PgStore>().unwrap();
+        let db: String = sqlx::query_scalar("SELECT current_database()::text").fetch_one(pg.pool()).await.unwrap();
+        let base = std::env::var("CERTCTL_TEST_POSTGRES_URL").unwrap();
+        let url = format!("{}/{db}", base.rsplit_once('/').unwrap().0);
+        let replica = certctl::store::PgStore::connect(&url).await.unwrap();
+        assert!(replica.try_lock("renewal checker").await.unwrap().is_none());
+        drop(first);
+        let mut again = None;
+        for _ in 0..50 {
+            again = replica.try_lock("renewal checker").await.unwrap();
+            if again.is_some() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert!(again.is_some(), "released on drop");
+    } else {
+        drop(first);
+        assert!(s.try_lock("renewal checker").await.unwrap().is_some());
+    }
 }
 
 async fn job_lifecycle(s: Arc<dyn Store>) {
