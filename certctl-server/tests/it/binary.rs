@@ -70,3 +70,48 @@ async fn loops_run_and_sigterm_stops() {
     let out = std::io::read_to_string(child.stdout.take().unwrap()).unwrap();
     assert!(out.contains("admin API key") && out.contains(key.trim()), "the key is printed once at first start");
 }
+
+/// The README's quick start: `--demo` seeds a ready-to-explore control plane; with
+/// `--tls-self-signed` it serves TLS from its own Local CA, which clients trust by its root.
+#[tokio::test]
+async fn demo_over_self_signed_tls() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_certctl-server"))
+        .args(["--demo", "--tls-self-signed"])
+        .env("CERTCTL_DATA_DIR", dir.path())
+        .env("CERTCTL_LISTEN", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = format!("https://127.0.0.1:{port}");
+    let key_file = dir.path().join("admin.key");
+    let mut client = None;
+    for _ in 0..200 {
+        if key_file.exists() && dir.path().join("local-ca.pem").exists() {
+            let c = Client::builder(&url)
+                .api_key(std::fs::read_to_string(&key_file).unwrap().trim())
+                .ca_cert_file(dir.path().join("local-ca.pem"))
+                .build()
+                .unwrap();
+            if c.health().await.is_ok() {
+                client = Some(c);
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let client = client.expect("TLS server did not come up");
+    let summary = client.summary().await.unwrap();
+    let total: i64 = summary.certificates_by_status.values().sum();
+    assert_eq!(total, 30);
+    assert_eq!(summary.certificates_by_status.get("Expired"), Some(&1));
+    assert!(summary.expiring_within_7_days >= 1);
+    let untrusted = Client::builder(&url).api_key("x").build().unwrap();
+    assert!(matches!(untrusted.health().await, Err(certctl::client::ClientError::Unreachable(_))), "an unknown CA is refused");
+    let _ = child.kill();
+    let _ = child.wait();
+    let out = std::io::read_to_string(child.stdout.take().unwrap()).unwrap();
+    assert!(out.contains("SHA-256 fingerprint") && out.contains("Seeded demo data"), "{out}");
+}
