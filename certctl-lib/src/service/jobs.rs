@@ -23,18 +23,7 @@ pub struct Started {
 impl Service {
     /// Open (not ended) jobs of a certificate.
     pub(super) async fn open_jobs(&self, id: &CertificateId) -> Result<Vec<Job>> {
-        let filter = JobFilter { certificate_id: Some(id.clone()), ..Default::default() };
-        let mut out = Vec::new();
-        let mut page = 1;
-        loop {
-            let p = self.store().list_jobs(&filter, PageRequest::new(page, MAX_PER_PAGE)).await?;
-            let n = p.data.len();
-            out.extend(p.data.into_iter().filter(|j| !j.status.is_terminal()));
-            if n < MAX_PER_PAGE as usize {
-                return Ok(out);
-            }
-            page += 1;
-        }
+        self.store().open_jobs(id).await
     }
 
     /// The agent that holds (or will hold) the certificate's key: the agent of its targets.

@@ -163,6 +163,8 @@ pub trait JobStore {
     async fn create_job(&self, job: &Job, audit: &AuditDraft) -> Result<Job>;
     async fn get_job(&self, id: &JobId) -> Result<Job>;
     async fn list_jobs(&self, filter: &JobFilter, page: PageRequest) -> Result<Page<Job>>;
+    /// The jobs of a certificate that have not ended, oldest first.
+    async fn open_jobs(&self, certificate_id: &CertificateId) -> Result<Vec<Job>>;
     /// Writes `job` if its stored status is still `expected` (optimistic concurrency) and the
     /// move is legal; otherwise [`Error::Conflict`].
     async fn update_job(&self, job: &Job, expected: JobStatus, audit: Option<&AuditDraft>) -> Result<Job>;

@@ -40,6 +40,15 @@ macro_rules! sql_jobs {
                     }
                 }, None).await
             }
+            async fn open_jobs(&self, certificate_id: &CertificateId) -> Result<Vec<Job>> {
+                sqlx::query_as(
+                    "SELECT * FROM jobs WHERE certificate_id = $1 AND status IN ('Pending', 'AwaitingCSR', 'Running') ORDER BY created_at, id",
+                )
+                .bind(certificate_id)
+                .fetch_all(self.r())
+                .await
+                .map_err(db_err)
+            }
             async fn update_job(&self, j: &Job, expected: JobStatus, audit: Option<&AuditDraft>) -> Result<Job> {
                 if j.status != expected && !expected.can_move_to(j.status) {
                     return Err(Error::Conflict(format!("job {} cannot move from {} to {}", j.id, expected, j.status)));
