@@ -41,18 +41,7 @@ async fn main() {
         .expect("issuer");
     store
         .create_renewal_policy(
-            &RenewalPolicy {
-                id: "rp-default".into(),
-                name: "default".into(),
-                renewal_window_days: 30,
-                auto_renew: true,
-                max_retries: 3,
-                retry_interval_seconds: 60,
-                alert_thresholds_days: RenewalPolicy::DEFAULT_THRESHOLDS.to_vec(),
-                notification_channel_ids: vec![],
-                created_at: now,
-                updated_at: now,
-            },
+            &RenewalPolicy::with_defaults("rp-default".into(), "default", now),
             &audit,
         )
         .await

@@ -63,6 +63,25 @@ pub struct Agent {
 }
 
 impl Agent {
+    /// A newly registered agent: Offline until its first heartbeat, no metadata yet.
+    pub fn registered(id: AgentId, name: impl Into<String>, labels: BTreeMap<String, String>, now: Timestamp) -> Self {
+        Agent {
+            id,
+            name: name.into(),
+            status: AgentStatus::Offline,
+            hostname: String::new(),
+            os: String::new(),
+            os_version: String::new(),
+            arch: String::new(),
+            ip_addresses: vec![],
+            agent_version: String::new(),
+            labels,
+            last_heartbeat_at: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
     /// The metadata part of the agent.
     pub fn metadata(&self) -> AgentMetadata {
         AgentMetadata {

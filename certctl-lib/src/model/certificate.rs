@@ -109,6 +109,23 @@ pub struct RenewalPolicy {
 impl RenewalPolicy {
     /// The default alert thresholds in days before expiry.
     pub const DEFAULT_THRESHOLDS: [i64; 4] = [30, 14, 7, 0];
+
+    /// A policy with the defaults: 30-day window, auto-renew, 3 retries 60 s apart, alerts at
+    /// 30/14/7/0 days, no channels.
+    pub fn with_defaults(id: RenewalPolicyId, name: impl Into<String>, now: Timestamp) -> Self {
+        RenewalPolicy {
+            id,
+            name: name.into(),
+            renewal_window_days: 30,
+            auto_renew: true,
+            max_retries: 3,
+            retry_interval_seconds: 60,
+            alert_thresholds_days: Self::DEFAULT_THRESHOLDS.to_vec(),
+            notification_channel_ids: vec![],
+            created_at: now,
+            updated_at: now,
+        }
+    }
 }
 
 /// Where a certificate is deployed (`t-` id): a connector type, its config and the agent that runs it.

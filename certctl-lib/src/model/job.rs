@@ -74,6 +74,29 @@ pub struct Job {
     pub completed_at: Option<Timestamp>,
 }
 
+impl Job {
+    /// A new job of `certificate_id` with no attempt made yet.
+    pub fn new(job_type: JobType, status: JobStatus, certificate_id: CertificateId, max_attempts: i64, now: Timestamp) -> Self {
+        Job {
+            id: JobId::generate(),
+            job_type,
+            status,
+            certificate_id,
+            target_id: None,
+            agent_id: None,
+            version_id: None,
+            attempts: 0,
+            max_attempts,
+            next_attempt_at: None,
+            last_error: None,
+            csr_pem: None,
+            created_at: now,
+            updated_at: now,
+            completed_at: None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::JobStatus::*;

@@ -35,18 +35,7 @@ impl Service {
             out.created_local_issuer = true;
         }
         if let Err(Error::NotFound { .. }) = s.get_renewal_policy(&DEFAULT_RENEWAL_POLICY_ID.into()).await {
-            let rp = RenewalPolicy {
-                id: DEFAULT_RENEWAL_POLICY_ID.into(),
-                name: "Default".into(),
-                renewal_window_days: 30,
-                auto_renew: true,
-                max_retries: 3,
-                retry_interval_seconds: 60,
-                alert_thresholds_days: RenewalPolicy::DEFAULT_THRESHOLDS.to_vec(),
-                notification_channel_ids: vec![],
-                created_at: now,
-                updated_at: now,
-            };
+            let rp = RenewalPolicy::with_defaults(DEFAULT_RENEWAL_POLICY_ID.into(), "Default", now);
             ignore_conflict(s.create_renewal_policy(&rp, &sys.audit("renewal_policy_created", "renewal_policy", DEFAULT_RENEWAL_POLICY_ID)).await)?;
             out.created_default_policy = true;
         }

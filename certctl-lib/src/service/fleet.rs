@@ -11,21 +11,12 @@ impl Service {
     pub async fn register_agent(&self, actor: &Actor, input: &AgentInput) -> Result<AgentRegistered> {
         let now = Timestamp::now();
         tags("labels", &input.labels)?;
-        let agent = Agent {
-            id: new_id(input.id.as_deref(), AgentId::parse, AgentId::generate)?,
-            name: text("name", &required("name", Some(&input.name))?, 200)?,
-            status: AgentStatus::Offline,
-            hostname: String::new(),
-            os: String::new(),
-            os_version: String::new(),
-            arch: String::new(),
-            ip_addresses: vec![],
-            agent_version: String::new(),
-            labels: input.labels.clone(),
-            last_heartbeat_at: None,
-            created_at: now,
-            updated_at: now,
-        };
+        let agent = Agent::registered(
+            new_id(input.id.as_deref(), AgentId::parse, AgentId::generate)?,
+            text("name", &required("name", Some(&input.name))?, 200)?,
+            input.labels.clone(),
+            now,
+        );
         let how = if actor.bootstrap { "bootstrap token" } else { "api key" };
         let audit = actor.audit("agent_registered", "agent", agent.id.as_str()).with_details(serde_json::json!({"name": agent.name, "via": how}));
         let agent = self.store().create_agent(&agent, &audit).await?;

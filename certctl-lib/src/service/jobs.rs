@@ -63,23 +63,8 @@ impl Service {
         let has_version = !self.store().list_versions(id).await?.is_empty();
         let policy = self.store().get_renewal_policy(&cert.renewal_policy_id).await?;
         let now = Timestamp::now();
-        let job = Job {
-            id: JobId::generate(),
-            job_type: if has_version { JobType::Renewal } else { JobType::Issuance },
-            status,
-            certificate_id: id.clone(),
-            target_id: None,
-            agent_id: agent,
-            version_id: None,
-            attempts: 0,
-            max_attempts: policy.max_retries + 1,
-            next_attempt_at: None,
-            last_error: None,
-            csr_pem: None,
-            created_at: now,
-            updated_at: now,
-            completed_at: None,
-        };
+        let job_type = if has_version { JobType::Renewal } else { JobType::Issuance };
+        let job = Job { agent_id: agent, ..Job::new(job_type, status, id.clone(), policy.max_retries + 1, now) };
         let audit = actor
             .audit("job_created", "job", job.id.as_str())
             .with_details(serde_json::json!({"type": job.job_type, "certificate_id": id, "status": job.status, "agent_id": job.agent_id}));
@@ -133,21 +118,10 @@ impl Service {
             }
             let target = self.store().get_target(t).await?;
             let job = Job {
-                id: JobId::generate(),
-                job_type: JobType::Deployment,
-                status: JobStatus::Pending,
-                certificate_id: cert.id.clone(),
                 target_id: Some(t.clone()),
                 agent_id: target.agent_id.clone(),
                 version_id: Some(version.id.clone()),
-                attempts: 0,
-                max_attempts: policy.max_retries + 1,
-                next_attempt_at: None,
-                last_error: None,
-                csr_pem: None,
-                created_at: now,
-                updated_at: now,
-                completed_at: None,
+                ..Job::new(JobType::Deployment, JobStatus::Pending, cert.id.clone(), policy.max_retries + 1, now)
             };
             plan.audits.push(actor.audit("job_created", "job", job.id.as_str()).with_details(serde_json::json!({
                 "type": "Deployment", "certificate_id": cert.id, "target_id": t, "version_id": version.id,

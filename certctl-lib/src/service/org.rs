@@ -80,18 +80,11 @@ impl Service {
 
     pub async fn create_renewal_policy(&self, actor: &Actor, input: &RenewalPolicyInput) -> Result<RenewalPolicy> {
         let now = Timestamp::now();
-        let mut rp = RenewalPolicy {
-            id: new_id(input.id.as_deref(), RenewalPolicyId::parse, RenewalPolicyId::generate)?,
-            name: text("name", &required("name", input.name.as_deref())?, 200)?,
-            renewal_window_days: 30,
-            auto_renew: true,
-            max_retries: 3,
-            retry_interval_seconds: 60,
-            alert_thresholds_days: RenewalPolicy::DEFAULT_THRESHOLDS.to_vec(),
-            notification_channel_ids: vec![],
-            created_at: now,
-            updated_at: now,
-        };
+        let mut rp = RenewalPolicy::with_defaults(
+            new_id(input.id.as_deref(), RenewalPolicyId::parse, RenewalPolicyId::generate)?,
+            text("name", &required("name", input.name.as_deref())?, 200)?,
+            now,
+        );
         apply_renewal_policy(&mut rp, input)?;
         self.store().create_renewal_policy(&rp, &actor.audit("renewal_policy_created", "renewal_policy", rp.id.as_str())).await
     }

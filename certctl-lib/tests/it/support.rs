@@ -42,19 +42,7 @@ pub fn owner(id: &str, team: Option<&str>) -> Owner {
 }
 
 pub fn renewal_policy(id: &str, window: i64) -> RenewalPolicy {
-    let now = Timestamp::now();
-    RenewalPolicy {
-        id: id.into(),
-        name: id.into(),
-        renewal_window_days: window,
-        auto_renew: true,
-        max_retries: 3,
-        retry_interval_seconds: 60,
-        alert_thresholds_days: RenewalPolicy::DEFAULT_THRESHOLDS.to_vec(),
-        notification_channel_ids: vec![],
-        created_at: now,
-        updated_at: now,
-    }
+    RenewalPolicy { renewal_window_days: window, ..RenewalPolicy::with_defaults(id.into(), id, Timestamp::now()) }
 }
 
 pub fn issuer(id: &str) -> Issuer {
@@ -63,22 +51,7 @@ pub fn issuer(id: &str) -> Issuer {
 }
 
 pub fn agent(id: &str) -> Agent {
-    let now = Timestamp::now();
-    Agent {
-        id: id.into(),
-        name: id.into(),
-        status: AgentStatus::Offline,
-        hostname: String::new(),
-        os: String::new(),
-        os_version: String::new(),
-        arch: String::new(),
-        ip_addresses: vec![],
-        agent_version: String::new(),
-        labels: Default::default(),
-        last_heartbeat_at: None,
-        created_at: now,
-        updated_at: now,
-    }
+    Agent::registered(id.into(), id, Default::default(), Timestamp::now())
 }
 
 pub fn target(id: &str, agent: Option<&str>) -> Target {
@@ -119,24 +92,7 @@ pub fn cert(id: &str, cn: &str) -> Certificate {
 }
 
 pub fn job(id: &str, cert: &str, job_type: JobType) -> Job {
-    let now = Timestamp::now();
-    Job {
-        id: id.into(),
-        job_type,
-        status: JobStatus::Pending,
-        certificate_id: cert.into(),
-        target_id: None,
-        agent_id: None,
-        version_id: None,
-        attempts: 0,
-        max_attempts: 4,
-        next_attempt_at: None,
-        last_error: None,
-        csr_pem: None,
-        created_at: now,
-        updated_at: now,
-        completed_at: None,
-    }
+    Job { id: id.into(), ..Job::new(job_type, JobStatus::Pending, cert.into(), 4, Timestamp::now()) }
 }
 
 /// Issuer `iss-t` and renewal policy `rp-t` that [`cert`] refers to.
