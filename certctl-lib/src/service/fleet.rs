@@ -75,7 +75,8 @@ impl Service {
                 return Err(Error::invalid(field, "at most 255 characters"));
             }
         }
-        self.store().record_heartbeat(id, meta, Timestamp::now()).await
+        let batcher = self.heartbeats.get_or_init(|| super::heartbeats::Batcher::start(self.store_arc()));
+        batcher.submit(id.clone(), meta.clone()).await
     }
 
     pub async fn create_group(&self, actor: &Actor, input: &GroupInput) -> Result<AgentGroup> {

@@ -16,6 +16,7 @@ mod connectors;
 pub mod demo;
 mod engine;
 mod fleet;
+mod heartbeats;
 mod jobs;
 pub mod keystore;
 mod org;
@@ -92,6 +93,7 @@ pub struct Service {
     auth_cache: Arc<AuthCache>,
     issuers: Arc<IssuerRegistry>,
     keystore: Option<Arc<KeyStore>>,
+    heartbeats: Arc<std::sync::OnceLock<heartbeats::Batcher>>,
 }
 
 impl Service {
@@ -100,7 +102,7 @@ impl Service {
         let ca = Arc::new(ca);
         let mut issuers = IssuerRegistry::default();
         issuers.register(Arc::new(LocalIssuer::new(ca.clone())));
-        Self { store, ca, config: Arc::new(config), auth_cache: Arc::default(), issuers: Arc::new(issuers), keystore: None }
+        Self { store, ca, config: Arc::new(config), auth_cache: Arc::default(), issuers: Arc::new(issuers), keystore: None, heartbeats: Arc::default() }
     }
 
     /// The same service sealing server-held keys with `keystore`.

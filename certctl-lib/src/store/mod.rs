@@ -125,6 +125,9 @@ pub trait AgentStore {
     /// Stores reported metadata and `last_heartbeat_at`; an Offline agent comes back Online.
     /// Not audited: heartbeats are not changes an operator made.
     async fn record_heartbeat(&self, id: &AgentId, meta: &AgentMetadata, at: Timestamp) -> Result<Agent>;
+    /// Many heartbeats in one statement (the last one per agent wins); returns the agents it
+    /// updated — unknown and retired agents are left out.
+    async fn record_heartbeats(&self, beats: &[(AgentId, AgentMetadata)], at: Timestamp) -> Result<Vec<Agent>>;
     /// Marks Online/Degraded agents whose last heartbeat is older than `cutoff` as Offline and
     /// returns their ids.
     async fn mark_stale_agents_offline(&self, cutoff: Timestamp) -> Result<Vec<AgentId>>;

@@ -48,6 +48,11 @@ impl SqliteStore {
         day: " * 86400000",
         fts: true,
         certificates_json: Some(CERTIFICATES_JSON),
+        heartbeat_batch: "UPDATE agents SET hostname = j.value ->> 'hostname', os = j.value ->> 'os', \
+            os_version = j.value ->> 'os_version', arch = j.value ->> 'arch', ip_addresses = json(j.value -> 'ip_addresses'), \
+            agent_version = j.value ->> 'agent_version', labels = json(j.value -> 'labels'), last_heartbeat_at = $2, updated_at = $2, \
+            status = CASE WHEN agents.status = 'Offline' THEN 'Online' ELSE agents.status END \
+            FROM json_each($1) AS j WHERE agents.id = j.value ->> 'id' AND agents.status <> 'Retired' RETURNING *",
     };
 
     /// Opens (creating when missing) the database file at `path` and applies migrations.

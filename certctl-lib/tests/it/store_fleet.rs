@@ -71,6 +71,23 @@ async fn agents(s: Arc<dyn Store>) {
     let back = s.record_heartbeat(&"ag-a".into(), &meta("web-1", "linux", "x86_64", &["10.9.0.5"]), t0.plus(time::Duration::seconds(600))).await.unwrap();
     assert_eq!((back.status, back.ip_addresses.clone()), (AgentStatus::Online, vec!["10.9.0.5".to_owned()]));
 
+    // many heartbeats in one statement: the last per agent wins; unknown agents are left out
+    let t1 = t0.plus(time::Duration::seconds(700));
+    let beats = vec![
+        ("ag-b".into(), meta("web-2", "linux", "aarch64", &["10.1.0.7"])),
+        ("ag-zz".into(), meta("ghost", "linux", "x86_64", &[])),
+        ("ag-c".into(), meta("win-1", "windows", "x86_64", &["10.2.0.1"])),
+        ("ag-b".into(), meta("web-2b", "linux", "aarch64", &["10.1.0.8", "fd00::8"])),
+    ];
+    let mut updated = s.record_heartbeats(&beats, t1).await.unwrap();
+    updated.sort_by(|a, b| a.id.cmp(&b.id));
+    assert_eq!(updated.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(), ["ag-b", "ag-c"]);
+    let b = s.get_agent(&"ag-b".into()).await.unwrap();
+    assert_eq!((b.hostname.as_str(), b.ip_addresses.clone(), b.status, b.last_heartbeat_at), ("web-2b", vec!["10.1.0.8".to_owned(), "fd00::8".to_owned()], AgentStatus::Online, Some(t1)));
+    assert_eq!(b.labels.get("env").map(String::as_str), Some("prod"));
+    assert_eq!(updated[0], b, "the returned rows are the stored ones");
+    assert!(s.record_heartbeats(&[], t1).await.unwrap().is_empty());
+
     // retired agents refuse heartbeats
     let mut d = s.get_agent(&"ag-d".into()).await.unwrap();
     d.status = AgentStatus::Retired;
@@ -78,4 +95,5 @@ async fn agents(s: Arc<dyn Store>) {
     let d = s.update_agent(&d, &audit("agent_retired", "ag-d")).await.unwrap();
     assert_eq!((d.status, d.name.as_str()), (AgentStatus::Retired, "old box"));
     assert_err!(s.record_heartbeat(&"ag-d".into(), &meta("x", "linux", "x86_64", &[]), t0).await, Error::Conflict(_));
+    assert!(s.record_heartbeats(&[("ag-d".into(), meta("x", "linux", "x86_64", &[]))], t0).await.unwrap().is_empty());
 }

@@ -10,6 +10,7 @@ mod certificates;
 mod engine;
 mod errors;
 mod fullstack;
+mod heartbeats;
 mod lifecycle;
 mod openapi;
 mod resources;

@@ -80,6 +80,27 @@ macro_rules! sql_fleet {
                     }
                 }
             }
+            async fn record_heartbeats(&self, beats: &[(AgentId, AgentMetadata)], at: Timestamp) -> Result<Vec<Agent>> {
+                if beats.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut last: std::collections::HashMap<&AgentId, &AgentMetadata> = std::collections::HashMap::with_capacity(beats.len());
+                for (id, m) in beats {
+                    last.insert(id, m);
+                }
+                let rows: Vec<serde_json::Value> = last
+                    .into_iter()
+                    .map(|(id, m)| serde_json::json!({
+                        "id": id, "hostname": m.hostname, "os": m.os, "os_version": m.os_version, "arch": m.arch,
+                        "ip_addresses": m.ip_addresses, "agent_version": m.agent_version, "labels": m.labels,
+                    }))
+                    .collect();
+                let json = serde_json::Value::Array(rows).to_string();
+                let mut tx = self.tx().await?;
+                let agents: Vec<Agent> = sqlx::query_as(Self::D.heartbeat_batch).bind(json).bind(at).fetch_all(&mut *tx).await.map_err(db_err)?;
+                tx.commit().await.map_err(db_err)?;
+                Ok(agents)
+            }
             async fn mark_stale_agents_offline(&self, cutoff: Timestamp) -> Result<Vec<AgentId>> {
                 let mut tx = self.tx().await?;
                 let ids: Vec<AgentId> = sqlx::query_scalar(

@@ -36,6 +36,8 @@ pub(crate) struct Dialect {
     pub day: &'static str,
     /// A trigram full-text index (`certificates_fts`) serves `q=` of 3 characters or more.
     pub fts: bool,
+    /// One UPDATE of many agents from a JSON array `$1` of `{id, hostname, ...}` at time `$2`.
+    pub heartbeat_batch: &'static str,
     /// A select list that renders one page of certificates (from a sub-select aliased `c`) as
     /// a single JSON array: one row to move instead of fifty (sqlx-sqlite's cost is per row).
     pub certificates_json: Option<&'static str>,

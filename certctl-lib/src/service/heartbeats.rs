@@ -1,0 +1,82 @@
+//! Heartbeat coalescing: requests queue their heartbeat on a bounded channel; one writer task
+//! drains whatever has queued up and stores it with a single statement, then answers each
+//! request with its agent. Under load, batches grow by themselves; idle, a heartbeat is written
+//! at once. Each request is answered only after its write committed (durable on reply).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::error::{Error, Result};
+use crate::model::{Agent, AgentId, AgentMetadata, AgentStatus, Timestamp};
+use crate::store::Store;
+
+/// Heartbeats waiting at most; senders wait when it is full (back-pressure).
+const QUEUE: usize = 20_000;
+/// Heartbeats written by one statement at most.
+const BATCH: usize = 2_000;
+
+type Pending = (AgentId, AgentMetadata, oneshot::Sender<Result<Agent>>);
+
+/// The queue in front of the writer task.
+#[derive(Debug, Clone)]
+pub(super) struct Batcher {
+    tx: mpsc::Sender<Pending>,
+}
+
+impl Batcher {
+    /// Starts the writer task on the current runtime.
+    pub(super) fn start(store: Arc<dyn Store>) -> Self {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        tokio::spawn(write_loop(store, rx));
+        Self { tx }
+    }
+
+    /// Queues one heartbeat and waits until it is stored.
+    pub(super) async fn submit(&self, id: AgentId, meta: AgentMetadata) -> Result<Agent> {
+        let (reply, answer) = oneshot::channel();
+        self.tx.send((id, meta, reply)).await.map_err(|_| Error::Storage("the heartbeat writer has stopped".into()))?;
+        answer.await.map_err(|_| Error::Storage("the heartbeat writer has stopped".into()))?
+    }
+}
+
+async fn write_loop(store: Arc<dyn Store>, mut rx: mpsc::Receiver<Pending>) {
+    while let Some(first) = rx.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < BATCH {
+            match rx.try_recv() {
+                Ok(p) => batch.push(p),
+                Err(_) => break,
+            }
+        }
+        let beats: Vec<(AgentId, AgentMetadata)> = batch.iter().map(|(id, m, _)| (id.clone(), m.clone())).collect();
+        match store.record_heartbeats(&beats, Timestamp::now()).await {
+            Ok(agents) => {
+                let by_id: HashMap<AgentId, Agent> = agents.into_iter().map(|a| (a.id.clone(), a)).collect();
+                for (id, _, reply) in batch {
+                    let answer = match by_id.get(&id) {
+                        Some(a) => Ok(a.clone()),
+                        None => missing(&*store, &id).await,
+                    };
+                    let _ = reply.send(answer);
+                }
+            }
+            Err(e) => {
+                let msg = e.to_string();
+                for (_, _, reply) in batch {
+                    let _ = reply.send(Err(Error::Storage(msg.clone())));
+                }
+            }
+        }
+    }
+}
+
+/// Why an agent was not updated: unknown, or retired.
+async fn missing(store: &dyn Store, id: &AgentId) -> Result<Agent> {
+    let a = store.get_agent(id).await?;
+    match a.status {
+        AgentStatus::Retired => Err(Error::Conflict(format!("agent {id} is Retired"))),
+        _ => Err(Error::Storage(format!("heartbeat of agent {id} was not stored"))),
+    }
+}
