@@ -27,6 +27,16 @@ pub struct ErrorDetail {
     pub message: String,
 }
 
+/// `GET /agents/{id}`: the agent with the groups it belongs to now.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct AgentView {
+    #[serde(flatten)]
+    pub agent: Agent,
+    /// Groups whose criteria the agent matches, evaluated live.
+    pub groups: Vec<crate::model::GroupId>,
+}
+
 /// `POST /agents` response: the agent and, once, its API key.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]

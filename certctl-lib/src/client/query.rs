@@ -64,6 +64,7 @@ pub(crate) fn agents(f: &AgentFilter, p: PageRequest) -> Result<Query> {
     opt(&mut q, "status", f.status.map(|s| s.as_str()));
     opt(&mut q, "os", f.os.as_ref());
     opt(&mut q, "arch", f.arch.as_ref());
+    opt(&mut q, "group_id", f.group_id.as_ref());
     page(&mut q, p);
     Ok(q)
 }

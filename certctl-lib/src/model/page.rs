@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{
-    AgentId, AgentStatus, CertificateId, CertificateStatus, IssuerId, RenewalPolicyId, JobStatus, JobType,
+    AgentId, AgentStatus, CertificateId, GroupId, CertificateStatus, IssuerId, RenewalPolicyId, JobStatus, JobType,
     NotificationStatus, OwnerId, PolicyId, TeamId, Timestamp,
 };
 
@@ -99,7 +99,9 @@ pub struct AgentFilter {
     pub os: Option<String>,
     /// Case-insensitive.
     pub arch: Option<String>,
-    /// Restrict to these agents (a group's members).
+    /// Members of this agent group (resolved live from its criteria).
+    pub group_id: Option<GroupId>,
+    /// Restrict to these agents (store level: what `group_id` resolves to).
     pub ids: Option<Vec<AgentId>>,
 }
 

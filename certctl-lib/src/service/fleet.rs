@@ -2,7 +2,7 @@
 
 use super::validate::{new_id, required, tags, text};
 use super::{auth, Actor, Service};
-use crate::api::{AgentInput, AgentRegistered, ApiKeyCreated, ApiKeyInput, GroupInput};
+use crate::api::{AgentInput, AgentRegistered, AgentView, ApiKeyCreated, ApiKeyInput, GroupInput};
 use crate::error::{Error, Result};
 use crate::model::*;
 
@@ -77,6 +77,46 @@ impl Service {
         }
         let batcher = self.heartbeats.get_or_init(|| super::heartbeats::Batcher::start(self.store_arc()));
         batcher.submit(id.clone(), meta.clone()).await
+    }
+
+    /// Every group, compiled (a group whose stored criteria no longer compile matches nothing).
+    async fn membership(&self) -> Result<crate::groups::Membership> {
+        let mut compiled = Vec::new();
+        let mut page = 1;
+        loop {
+            let p = self.store().list_groups(PageRequest::new(page, MAX_PER_PAGE)).await?;
+            let n = p.data.len();
+            compiled.extend(p.data.into_iter().filter_map(|g| crate::groups::compile(&g.criteria).ok().map(|c| (g.id, c))));
+            if n < MAX_PER_PAGE as usize {
+                break;
+            }
+            page += 1;
+        }
+        Ok(crate::groups::Membership::new(compiled))
+    }
+
+    /// An agent with the groups it belongs to now.
+    pub async fn agent_view(&self, id: &AgentId) -> Result<AgentView> {
+        let agent = self.store().get_agent(id).await?;
+        let groups = self.membership().await?.groups_of_agent(&agent);
+        Ok(AgentView { agent, groups })
+    }
+
+    /// The current members of a group: its criteria evaluated against every agent.
+    pub async fn group_members(&self, id: &GroupId) -> Result<Vec<AgentId>> {
+        let group = self.store().get_group(id).await?;
+        let criteria = crate::groups::compile(&group.criteria)?;
+        let agents = self.store().all_agents().await?;
+        Ok(crate::groups::members(&criteria, agents.iter()))
+    }
+
+    /// `GET /agents`: `group_id` resolves to the group's current members.
+    pub async fn list_agents(&self, filter: &AgentFilter, page: PageRequest) -> Result<Page<Agent>> {
+        let mut f = filter.clone();
+        if let Some(g) = &filter.group_id {
+            f.ids = Some(self.group_members(g).await?);
+        }
+        self.store().list_agents(&f, page).await
     }
 
     pub async fn create_group(&self, actor: &Actor, input: &GroupInput) -> Result<AgentGroup> {

@@ -13,11 +13,11 @@ use crate::extract::{Admin, Caller, Json, OptionalJson, Params, Reader, Registra
 use crate::AppState;
 
 pub async fn list_agents(State(s): State<AppState>, _: Reader, q: Params) -> ApiResult<impl IntoResponse> {
-    let filter = AgentFilter { status: q.parse("status")?, os: q.str("os"), arch: q.str("arch"), ids: None };
-    Ok(axum::Json(s.svc.store().list_agents(&filter, q.page()?).await?))
+    let filter = AgentFilter { status: q.parse("status")?, os: q.str("os"), arch: q.str("arch"), group_id: q.str("group_id").map(GroupId::from_trusted), ids: None };
+    Ok(axum::Json(s.svc.list_agents(&filter, q.page()?).await?))
 }
 pub async fn get_agent(State(s): State<AppState>, _: Reader, Path(id): Path<String>) -> ApiResult<impl IntoResponse> {
-    Ok(axum::Json(s.svc.store().get_agent(&id.as_str().into()).await?))
+    Ok(axum::Json(s.svc.agent_view(&id.as_str().into()).await?))
 }
 pub async fn register_agent(State(s): State<AppState>, Registrar(a): Registrar, Json(i): Json<AgentInput>) -> ApiResult<impl IntoResponse> {
     Ok(created(s.svc.register_agent(&a, &i).await?))
@@ -36,6 +36,10 @@ pub async fn list_groups(State(s): State<AppState>, _: Reader, q: Params) -> Api
 }
 pub async fn get_group(State(s): State<AppState>, _: Reader, Path(id): Path<String>) -> ApiResult<impl IntoResponse> {
     Ok(axum::Json(s.svc.store().get_group(&id.as_str().into()).await?))
+}
+pub async fn group_members(State(s): State<AppState>, _: Reader, Path(id): Path<String>, q: Params) -> ApiResult<impl IntoResponse> {
+    let filter = AgentFilter { group_id: Some(id.as_str().into()), ..Default::default() };
+    Ok(axum::Json(s.svc.list_agents(&filter, q.page()?).await?))
 }
 pub async fn create_group(State(s): State<AppState>, Writer(a): Writer, Json(i): Json<GroupInput>) -> ApiResult<impl IntoResponse> {
     Ok(created(s.svc.create_group(&a, &i).await?))

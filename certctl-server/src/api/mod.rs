@@ -85,7 +85,7 @@ endpoints! {
 
     get "/agents" => fleet::list_agents, "agents", "List agents", 200, body: None, resp: "Page<Agent>";
     post "/agents" => fleet::register_agent, "agents", "Register an agent (returns its API key once)", 201, body: Some("AgentInput"), resp: "AgentRegistered";
-    get "/agents/{id}" => fleet::get_agent, "agents", "Get an agent", 200, body: None, resp: "Agent";
+    get "/agents/{id}" => fleet::get_agent, "agents", "Get an agent, with the groups it belongs to", 200, body: None, resp: "AgentView";
     post "/agents/{id}/retire" => fleet::retire_agent, "agents", "Retire an agent and revoke its keys", 200, body: None, resp: "Agent";
     post "/agents/{id}/heartbeat" => fleet::heartbeat, "agents", "Report host metadata (agent key)", 200, body: Some("AgentMetadata"), resp: "Agent";
     get "/agents/{id}/work" => agent::work, "agents", "Jobs for this agent: CSRs to send, deployments to run (agent key)", 200, body: None, resp: "Page<WorkItem>";
@@ -95,6 +95,7 @@ endpoints! {
     get "/agent-groups" => fleet::list_groups, "agent-groups", "List agent groups", 200, body: None, resp: "Page<AgentGroup>";
     post "/agent-groups" => fleet::create_group, "agent-groups", "Create an agent group", 201, body: Some("GroupInput"), resp: "AgentGroup";
     get "/agent-groups/{id}" => fleet::get_group, "agent-groups", "Get an agent group", 200, body: None, resp: "AgentGroup";
+    get "/agent-groups/{id}/members" => fleet::group_members, "agent-groups", "The group's members now (criteria evaluated live)", 200, body: None, resp: "Page<Agent>";
     put "/agent-groups/{id}" => fleet::update_group, "agent-groups", "Update an agent group", 200, body: Some("GroupInput"), resp: "AgentGroup";
     delete "/agent-groups/{id}" => fleet::delete_group, "agent-groups", "Delete an agent group", 204, body: None, resp: "empty";
 

@@ -12,7 +12,7 @@ use super::{Endpoint, ENDPOINTS};
 /// Query parameters of the list endpoints (the filters the handlers parse).
 const LIST_PARAMS: &[(&str, &[&str])] = &[
     ("/certificates", &["status", "environment", "owner_id", "team_id", "issuer_id", "renewal_policy_id", "expires_before", "expires_after", "q", "tag", "include_archived"]),
-    ("/agents", &["status", "os", "arch"]),
+    ("/agents", &["status", "os", "arch", "group_id"]),
     ("/jobs", &["status", "type", "certificate_id", "agent_id"]),
     ("/audit", &["actor", "action", "resource_type", "resource_id", "since", "until"]),
     ("/notifications", &["status", "certificate_id", "unread"]),
@@ -72,6 +72,7 @@ pub fn schema_for(g: &mut SchemaGenerator, name: &str) -> Option<Value> {
         "Readiness" => g.subschema_for::<Readiness>(),
         "ErrorBody" => g.subschema_for::<ErrorBody>(),
         "WorkItem" => g.subschema_for::<WorkItem>(),
+        "AgentView" => g.subschema_for::<AgentView>(),
         "CsrSubmission" => g.subschema_for::<CsrSubmission>(),
         "JobReport" => g.subschema_for::<JobReport>(),
         _ => return None,

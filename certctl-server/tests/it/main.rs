@@ -10,6 +10,7 @@ mod certificates;
 mod engine;
 mod errors;
 mod fullstack;
+mod groups;
 mod heartbeats;
 mod lifecycle;
 mod openapi;
