@@ -28,6 +28,9 @@ pub enum Error {
         /// What is wrong with it.
         message: String,
     },
+    /// Policy rules in `enforce` mode refuse the change; one reason per failing rule.
+    #[error("rejected by policy: {}", .0.join("; "))]
+    PolicyRejected(Vec<String>),
     /// No valid credentials were presented.
     #[error("{0}")]
     Unauthenticated(String),

@@ -38,6 +38,7 @@ impl ApiError {
                 Error::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found", e.to_string()),
                 Error::Conflict(_) => (StatusCode::CONFLICT, "conflict", e.to_string()),
                 Error::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", e.to_string()),
+                Error::PolicyRejected(_) => (StatusCode::UNPROCESSABLE_ENTITY, "policy_rejected", e.to_string()),
                 Error::Pki(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_certificate_material", e.to_string()),
                 Error::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "unauthenticated", e.to_string()),
                 Error::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", e.to_string()),

@@ -86,6 +86,7 @@ impl<'a> Subject<'a> {
 
 /// The outcome of one in-scope rule.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct RuleResult {
     pub policy_id: PolicyId,
     pub name: String,
@@ -100,6 +101,7 @@ pub struct RuleResult {
 
 /// The verdict and the per-rule explanation: `{"allowed": bool, "results": [...]}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Evaluation {
     /// False iff some failing rule is in `enforce` mode.
     pub allowed: bool,

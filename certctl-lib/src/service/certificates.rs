@@ -26,6 +26,22 @@ pub const REVOCATION_REASONS: &[&str] = &[
 impl Service {
     /// Creates a certificate (status Pending). With targets, its first issuance starts at once.
     pub async fn create_certificate(&self, actor: &Actor, input: &CertificateInput) -> Result<Certificate> {
+        let cert = self.draft_certificate(input).await?;
+        let evaluation = self.enforce_policies(&cert, None).await?;
+        let audit = actor
+            .audit("certificate_created", "certificate", cert.id.as_str())
+            .with_details(serde_json::json!({"common_name": cert.common_name, "environment": cert.environment}));
+        let cert = self.store().create_certificate(&cert, &audit).await?;
+        self.sync_violations(actor, &cert.id, &evaluation).await?;
+        if !cert.target_ids.is_empty() {
+            self.renew_certificate(actor, &cert.id).await?;
+            return self.store().get_certificate(&cert.id).await;
+        }
+        Ok(cert)
+    }
+
+    /// A certificate from a create body, validated and with its references checked, not stored.
+    pub async fn draft_certificate(&self, input: &CertificateInput) -> Result<Certificate> {
         let now = Timestamp::now();
         let common_name = certificate_name("common_name", &input.common_name)?;
         let mut cert = Certificate {
@@ -54,14 +70,6 @@ impl Service {
         cert.owner_id = self.owner_ref(input.owner_id.clone()).await?;
         cert.team_id = self.team_ref_of(input.team_id.clone()).await?;
         self.check_refs(&cert).await?;
-        let audit = actor
-            .audit("certificate_created", "certificate", cert.id.as_str())
-            .with_details(serde_json::json!({"common_name": cert.common_name, "environment": cert.environment}));
-        let cert = self.store().create_certificate(&cert, &audit).await?;
-        if !cert.target_ids.is_empty() {
-            self.renew_certificate(actor, &cert.id).await?;
-            return self.store().get_certificate(&cert.id).await;
-        }
         Ok(cert)
     }
 
@@ -108,8 +116,11 @@ impl Service {
             .ok()
             .and_then(|v| v.as_object().map(|o| o.keys().cloned().collect()))
             .unwrap_or_default();
+        let evaluation = self.enforce_policies(&cert, None).await?;
         let audit = actor.audit("certificate_updated", "certificate", id.as_str()).with_details(serde_json::json!({"fields": fields}));
-        self.store().update_certificate(&cert, &audit).await
+        let cert = self.store().update_certificate(&cert, &audit).await?;
+        self.sync_violations(actor, id, &evaluation).await?;
+        Ok(cert)
     }
 
     /// Archives (soft-deletes) a certificate and cancels its open jobs.

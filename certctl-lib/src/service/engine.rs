@@ -83,6 +83,8 @@ impl Service {
         let csr = pki::parse_csr(&input.csr_pem).map_err(|e| Error::invalid("csr_pem", e))?;
         check_key(&csr)?;
         check_names(&cert, &csr)?;
+        let evaluation = self.enforce_policies(&cert, Some((&csr.key_algorithm, csr.key_size))).await?;
+        self.sync_violations(actor, &cert.id, &evaluation).await?;
         let now = Timestamp::now();
         let audit = actor.audit("csr_submitted", "job", job.id.as_str()).with_details(serde_json::json!({
             "certificate_id": cert.id, "key_algorithm": csr.key_algorithm, "key_size": csr.key_size,

@@ -80,7 +80,7 @@ impl Service {
     }
 
     /// Every group, compiled (a group whose stored criteria no longer compile matches nothing).
-    async fn membership(&self) -> Result<crate::groups::Membership> {
+    pub(super) async fn membership(&self) -> Result<crate::groups::Membership> {
         let mut compiled = Vec::new();
         let mut page = 1;
         loop {

@@ -20,6 +20,7 @@ mod heartbeats;
 mod jobs;
 pub mod keystore;
 mod org;
+mod policies;
 mod processor;
 mod records;
 pub mod validate;
@@ -28,6 +29,7 @@ pub use auth::{Access, Actor};
 pub use bootstrap::Bootstrapped;
 pub use jobs::Started;
 pub use keystore::KeyStore;
+pub use policies::EvaluateInput;
 pub use processor::RenewalReport;
 
 /// Id of the Local CA issuer every installation has.

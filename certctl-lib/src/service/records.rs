@@ -12,6 +12,12 @@ impl Service {
     }
 
     pub async fn create_policy(&self, actor: &Actor, input: &PolicyInput) -> Result<PolicyRule> {
+        let rule = self.draft_policy(input)?;
+        self.store().create_policy(&rule, &actor.audit("policy_created", "policy", rule.id.as_str()).with_details(serde_json::json!({"type": rule.rule_type, "mode": rule.mode}))).await
+    }
+
+    /// A rule from a create body, validated, not stored.
+    pub fn draft_policy(&self, input: &PolicyInput) -> Result<PolicyRule> {
         let now = Timestamp::now();
         let rule_type: PolicyType = required("type", input.rule_type.as_deref())?.parse().map_err(|e| Error::invalid("type", e))?;
         let rule = PolicyRule {
@@ -27,7 +33,7 @@ impl Service {
             updated_at: now,
         };
         crate::policy::validate_config(rule.rule_type, &rule.config)?;
-        self.store().create_policy(&rule, &actor.audit("policy_created", "policy", rule.id.as_str()).with_details(serde_json::json!({"type": rule.rule_type, "mode": rule.mode}))).await
+        Ok(rule)
     }
 
     pub async fn update_policy(&self, actor: &Actor, id: &PolicyId, input: &PolicyInput) -> Result<PolicyRule> {

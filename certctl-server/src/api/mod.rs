@@ -106,6 +106,7 @@ endpoints! {
 
     get "/policies" => records::list_policies, "policies", "List policy rules", 200, body: None, resp: "Page<PolicyRule>";
     post "/policies" => records::create_policy, "policies", "Create a policy rule", 201, body: Some("PolicyInput"), resp: "PolicyRule";
+    post "/policies/evaluate" => records::evaluate_policies, "policies", "Explain: evaluate a certificate or a draft (and ?with= a draft rule) without changing anything", 200, body: Some("EvaluateInput"), resp: "Evaluation";
     get "/policies/{id}" => records::get_policy, "policies", "Get a policy rule", 200, body: None, resp: "PolicyRule";
     put "/policies/{id}" => records::update_policy, "policies", "Update a policy rule", 200, body: Some("PolicyInput"), resp: "PolicyRule";
     delete "/policies/{id}" => records::delete_policy, "policies", "Delete a policy rule", 204, body: None, resp: "empty";

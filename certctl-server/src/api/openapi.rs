@@ -73,6 +73,8 @@ pub fn schema_for(g: &mut SchemaGenerator, name: &str) -> Option<Value> {
         "ErrorBody" => g.subschema_for::<ErrorBody>(),
         "WorkItem" => g.subschema_for::<WorkItem>(),
         "AgentView" => g.subschema_for::<AgentView>(),
+        "EvaluateInput" => g.subschema_for::<certctl::service::EvaluateInput>(),
+        "Evaluation" => g.subschema_for::<certctl::policy::Evaluation>(),
         "CsrSubmission" => g.subschema_for::<CsrSubmission>(),
         "JobReport" => g.subschema_for::<JobReport>(),
         _ => return None,

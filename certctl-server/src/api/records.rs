@@ -47,6 +47,12 @@ pub async fn read_notification(State(s): State<AppState>, Writer(a): Writer, Pat
 pub async fn list_policies(State(s): State<AppState>, _: Reader, q: Params) -> ApiResult<impl IntoResponse> {
     Ok(axum::Json(s.svc.store().list_policies(q.page()?).await?))
 }
+pub async fn evaluate_policies(State(s): State<AppState>, _: Reader, q: Params, Json(mut input): Json<certctl::service::EvaluateInput>) -> ApiResult<impl IntoResponse> {
+    if let Some(with) = q.str("with") {
+        input.with = Some(serde_json::from_str(&with).map_err(|e| crate::error::ApiError::BadRequest(format!("query parameter with: not a policy rule: {e}")))?);
+    }
+    Ok(axum::Json(s.svc.evaluate_policies(&input).await?))
+}
 pub async fn get_policy(State(s): State<AppState>, _: Reader, Path(id): Path<String>) -> ApiResult<impl IntoResponse> {
     Ok(axum::Json(s.svc.store().get_policy(&id.as_str().into()).await?))
 }

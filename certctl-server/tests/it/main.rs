@@ -14,5 +14,6 @@ mod groups;
 mod heartbeats;
 mod lifecycle;
 mod openapi;
+mod policies;
 mod resources;
 mod tamper;
