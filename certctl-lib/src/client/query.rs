@@ -197,7 +197,7 @@ mod tests {
 
     #[test]
     fn agent_filter() {
-        let f = AgentFilter { status: Some(AgentStatus::ALL[0]), os: Some("linux".into()), arch: Some("".into()), ids: None };
+        let f = AgentFilter { status: Some(AgentStatus::ALL[0]), os: Some("linux".into()), arch: Some("".into()), group_id: None, ids: None };
         let q = agents(&f, PageRequest::new(0, 0)).unwrap();
         assert_eq!(
             q,
