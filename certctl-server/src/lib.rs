@@ -1,5 +1,6 @@
 //! certctl-server: the control plane's HTTP face. A thin axum layer over [`certctl::service`]:
 //! handlers parse, call the library, render.
+#![cfg_attr(test, allow(clippy::unwrap_used))]
 
 use std::time::Duration;
 

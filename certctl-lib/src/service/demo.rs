@@ -11,8 +11,10 @@ use crate::issuer::SignRequest;
 use crate::model::*;
 use crate::pki;
 
-/// (id suffix, common name, environment, team, owner, days until expiry; None = not issued)
-const CERTS: &[(&str, &str, &str, &str, &str, Option<i64>)] = &[
+/// id suffix, common name, environment, team, owner, days until expiry (None = not issued).
+type DemoCert = (&'static str, &'static str, &'static str, &'static str, &'static str, Option<i64>);
+
+const CERTS: &[DemoCert] = &[
     ("api-prod", "api.shop.example.com", "production", "team-platform", "o-alice", Some(61)),
     ("www-prod", "www.shop.example.com", "production", "team-web", "o-bob", Some(75)),
     ("checkout-prod", "checkout.shop.example.com", "production", "team-payments", "o-carol", Some(5)),

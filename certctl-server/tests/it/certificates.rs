@@ -129,7 +129,7 @@ async fn actions(s: Server) {
     assert_eq!(retried["status"], "AwaitingCSR");
     s.action(&format!("/api/v1/jobs/{id}/retry")).await.err(409, "conflict");
     s.action("/api/v1/jobs/job-none/retry").await.err(404, "not_found");
-    assert_eq!(s.get(&format!("/api/v1/jobs?status=AwaitingCSR&type=Issuance")).await.ok(200)["total"], 1);
+    assert_eq!(s.get("/api/v1/jobs?status=AwaitingCSR&type=Issuance").await.ok(200)["total"], 1);
     // archiving cancels open jobs
     s.delete("/api/v1/certificates/mc-web").await.ok(204);
     assert_eq!(s.get(&format!("/api/v1/jobs/{id}")).await.ok(200)["status"], "Cancelled");

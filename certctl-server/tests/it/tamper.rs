@@ -18,7 +18,8 @@ async fn tampered_row_is_named(s: Server) {
     let id = victim["id"].as_str().unwrap().to_owned();
     // the database refuses the change as long as the guard trigger is there...
     let edit = format!("UPDATE audit_events SET actor = 'mallory' WHERE id = '{id}'");
-    let (drop_guard, raw): (&str, Box<dyn Fn(String) -> Result<u64, certctl::Error>>) = if s.url.starts_with("sqlite") {
+    type Exec = Box<dyn Fn(String) -> Result<u64, certctl::Error>>;
+    let (drop_guard, raw): (&str, Exec) = if s.url.starts_with("sqlite") {
         let path = s.url.trim_start_matches("sqlite://").to_owned();
         ("DROP TRIGGER audit_no_update", Box::new(move |sql| sqlite_exec(&path, &sql)))
     } else {
