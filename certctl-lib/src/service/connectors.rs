@@ -66,7 +66,9 @@ impl Service {
             created_at: now,
             updated_at: now,
         };
-        self.store().create_issuer(&issuer, &actor.audit("issuer_created", "issuer", issuer.id.as_str()).with_details(serde_json::json!({"type": issuer.issuer_type}))).await
+        let out = self.store().create_issuer(&issuer, &actor.audit("issuer_created", "issuer", issuer.id.as_str()).with_details(serde_json::json!({"type": issuer.issuer_type}))).await;
+        self.invalidate_snapshot();
+        out
     }
 
     pub async fn update_issuer(&self, actor: &Actor, id: &IssuerId, input: &ConnectorInput) -> Result<Issuer> {
@@ -85,14 +87,18 @@ impl Service {
         }
         self.connector(&issuer.issuer_type)?.validate_config(&issuer.config)?;
         issuer.updated_at = Timestamp::now();
-        self.store().update_issuer(&issuer, &actor.audit("issuer_updated", "issuer", id.as_str())).await
+        let out = self.store().update_issuer(&issuer, &actor.audit("issuer_updated", "issuer", id.as_str())).await;
+        self.invalidate_snapshot();
+        out
     }
 
     pub async fn delete_issuer(&self, actor: &Actor, id: &IssuerId) -> Result<()> {
         if id.as_str() == LOCAL_ISSUER_ID {
             return Err(Error::Conflict(format!("{id} is the built-in Local CA and cannot be deleted")));
         }
-        self.store().delete_issuer(id, &actor.audit("issuer_deleted", "issuer", id.as_str())).await
+        let out = self.store().delete_issuer(id, &actor.audit("issuer_deleted", "issuer", id.as_str())).await;
+        self.invalidate_snapshot();
+        out
     }
 
     /// Checks that the issuer can issue: a throwaway CSR is signed through its connector.

@@ -105,7 +105,7 @@ impl Service {
         now: Timestamp,
         mut audits: Vec<AuditDraft>,
     ) -> Result<Job> {
-        let issuer = self.store().get_issuer(&cert.issuer_id).await?;
+        let issuer = self.issuer_of(&cert.issuer_id).await?;
         let issued = match self.connector(&issuer.issuer_type) {
             Ok(c) if issuer.enabled => {
                 let req = IssueRequest { csr_pem: csr, common_name: &cert.common_name, sans: &cert.sans, config: &issuer.config };

@@ -61,7 +61,7 @@ impl Service {
             (KeygenMode::Server, _) => JobStatus::Pending,
         };
         let has_version = !self.store().list_versions(id).await?.is_empty();
-        let policy = self.store().get_renewal_policy(&cert.renewal_policy_id).await?;
+        let policy = self.renewal_policy_of(&cert.renewal_policy_id).await?;
         let now = Timestamp::now();
         let job_type = if has_version { JobType::Renewal } else { JobType::Issuance };
         let job = Job { agent_id: agent, ..Job::new(job_type, status, id.clone(), policy.max_retries + 1, now) };
@@ -100,7 +100,7 @@ impl Service {
     /// deployment is for this version keep it (returned in `kept`), older ones are superseded.
     pub(super) async fn plan_deployments(&self, actor: &Actor, cert: &Certificate, version: &CertificateVersion, now: Timestamp) -> Result<DeploymentPlan> {
         let open = self.open_jobs(&cert.id).await?;
-        let policy = self.store().get_renewal_policy(&cert.renewal_policy_id).await?;
+        let policy = self.renewal_policy_of(&cert.renewal_policy_id).await?;
         let mut plan = DeploymentPlan::default();
         for t in &cert.target_ids {
             if let Some(j) = open.iter().find(|j| j.job_type == JobType::Deployment && j.target_id.as_ref() == Some(t)) {

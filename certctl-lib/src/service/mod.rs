@@ -23,6 +23,7 @@ mod org;
 mod policies;
 mod processor;
 mod records;
+mod snapshot;
 pub mod validate;
 
 pub use auth::{Access, Actor};
@@ -96,6 +97,7 @@ pub struct Service {
     issuers: Arc<IssuerRegistry>,
     keystore: Option<Arc<KeyStore>>,
     heartbeats: Arc<std::sync::OnceLock<heartbeats::Batcher>>,
+    snapshot: Arc<snapshot::SnapshotCell>,
 }
 
 impl Service {
@@ -104,7 +106,7 @@ impl Service {
         let ca = Arc::new(ca);
         let mut issuers = IssuerRegistry::default();
         issuers.register(Arc::new(LocalIssuer::new(ca.clone())));
-        Self { store, ca, config: Arc::new(config), auth_cache: Arc::default(), issuers: Arc::new(issuers), keystore: None, heartbeats: Arc::default() }
+        Self { store, ca, config: Arc::new(config), auth_cache: Arc::default(), issuers: Arc::new(issuers), keystore: None, heartbeats: Arc::default(), snapshot: Arc::default() }
     }
 
     /// The same service sealing server-held keys with `keystore`.

@@ -86,7 +86,9 @@ impl Service {
             now,
         );
         apply_renewal_policy(&mut rp, input)?;
-        self.store().create_renewal_policy(&rp, &actor.audit("renewal_policy_created", "renewal_policy", rp.id.as_str())).await
+        let out = self.store().create_renewal_policy(&rp, &actor.audit("renewal_policy_created", "renewal_policy", rp.id.as_str())).await;
+        self.invalidate_snapshot();
+        out
     }
 
     pub async fn update_renewal_policy(&self, actor: &Actor, id: &RenewalPolicyId, input: &RenewalPolicyInput) -> Result<RenewalPolicy> {
@@ -96,14 +98,18 @@ impl Service {
         }
         apply_renewal_policy(&mut rp, input)?;
         rp.updated_at = Timestamp::now();
-        self.store().update_renewal_policy(&rp, &actor.audit("renewal_policy_updated", "renewal_policy", id.as_str())).await
+        let out = self.store().update_renewal_policy(&rp, &actor.audit("renewal_policy_updated", "renewal_policy", id.as_str())).await;
+        self.invalidate_snapshot();
+        out
     }
 
     pub async fn delete_renewal_policy(&self, actor: &Actor, id: &RenewalPolicyId) -> Result<()> {
         if id.as_str() == DEFAULT_RENEWAL_POLICY_ID {
             return Err(Error::Conflict(format!("{id} is the default renewal policy and cannot be deleted")));
         }
-        self.store().delete_renewal_policy(id, &actor.audit("renewal_policy_deleted", "renewal_policy", id.as_str())).await
+        let out = self.store().delete_renewal_policy(id, &actor.audit("renewal_policy_deleted", "renewal_policy", id.as_str())).await;
+        self.invalidate_snapshot();
+        out
     }
 }
 

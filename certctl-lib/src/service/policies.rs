@@ -25,27 +25,13 @@ pub struct EvaluateInput {
 }
 
 impl Service {
-    async fn all_policies(&self) -> Result<Vec<PolicyRule>> {
-        let mut out = Vec::new();
-        let mut page = 1;
-        loop {
-            let p = self.store().list_policies(PageRequest::new(page, MAX_PER_PAGE)).await?;
-            let n = p.data.len();
-            out.extend(p.data);
-            if n < MAX_PER_PAGE as usize {
-                return Ok(out);
-            }
-            page += 1;
-        }
-    }
-
     /// Evaluates `cert` against every rule in scope (plus `extra`); `key` when a CSR is known.
     pub async fn evaluate_certificate(&self, cert: &Certificate, key: Option<(&str, u32)>, extra: Option<&PolicyRule>) -> Result<Evaluation> {
-        let rules = self.all_policies().await?;
-        if rules.is_empty() && extra.is_none() {
+        let snapshot = self.snapshot().await?;
+        if snapshot.rules.is_empty() && extra.is_none() {
             return Ok(Evaluation { allowed: true, results: Vec::new() });
         }
-        let mut compiled = CompiledPolicies::new(&rules);
+        let mut compiled = CompiledPolicies::new(&snapshot.rules);
         if let Some(r) = extra {
             compiled.push(r);
         }
@@ -57,8 +43,8 @@ impl Service {
             },
             None => Vec::new(),
         };
-        let window = self.store().get_renewal_policy(&cert.renewal_policy_id).await.ok().map(|p| p.renewal_window_days);
-        let lifetime = match self.store().get_issuer(&cert.issuer_id).await {
+        let window = self.renewal_policy_of(&cert.renewal_policy_id).await.ok().map(|p| p.renewal_window_days);
+        let lifetime = match self.issuer_of(&cert.issuer_id).await {
             Ok(i) => Some(i.config.get("validity_days").and_then(serde_json::Value::as_i64).unwrap_or(crate::issuer::local::DEFAULT_VALIDITY_DAYS.into())),
             Err(_) => None,
         };
@@ -78,6 +64,10 @@ impl Service {
     /// Opens a violation for each failing `warn` rule without an open one, and resolves open
     /// violations of the certificate that no longer hold.
     pub(super) async fn sync_violations(&self, actor: &Actor, cert: &CertificateId, evaluation: &Evaluation) -> Result<()> {
+        if evaluation.results.is_empty() && self.snapshot().await?.rules.is_empty() {
+            // no rule exists: no violation can (deleting a rule deletes its violations)
+            return Ok(());
+        }
         let filter = ViolationFilter { certificate_id: Some(cert.clone()), open_only: true, ..Default::default() };
         let open = self.store().list_violations(&filter, PageRequest::new(1, MAX_PER_PAGE)).await?.data;
         let now = Timestamp::now();

@@ -31,7 +31,7 @@ impl Service {
     pub(super) async fn fail_job(&self, job: Job, err: &Error, now: Timestamp) -> Result<Job> {
         let transient = matches!(err, Error::Connector { transient: true, .. });
         let cert = self.store().get_certificate(&job.certificate_id).await?;
-        let policy = self.store().get_renewal_policy(&cert.renewal_policy_id).await?;
+        let policy = self.renewal_policy_of(&cert.renewal_policy_id).await?;
         let expected = job.status;
         let mut j = job;
         j.last_error = Some(err.to_string());

@@ -13,7 +13,9 @@ impl Service {
 
     pub async fn create_policy(&self, actor: &Actor, input: &PolicyInput) -> Result<PolicyRule> {
         let rule = self.draft_policy(input)?;
-        self.store().create_policy(&rule, &actor.audit("policy_created", "policy", rule.id.as_str()).with_details(serde_json::json!({"type": rule.rule_type, "mode": rule.mode}))).await
+        let out = self.store().create_policy(&rule, &actor.audit("policy_created", "policy", rule.id.as_str()).with_details(serde_json::json!({"type": rule.rule_type, "mode": rule.mode}))).await;
+        self.invalidate_snapshot();
+        out
     }
 
     /// A rule from a create body, validated, not stored.
@@ -61,11 +63,15 @@ impl Service {
         }
         crate::policy::validate_config(r.rule_type, &r.config)?;
         r.updated_at = Timestamp::now();
-        self.store().update_policy(&r, &actor.audit("policy_updated", "policy", id.as_str())).await
+        let out = self.store().update_policy(&r, &actor.audit("policy_updated", "policy", id.as_str())).await;
+        self.invalidate_snapshot();
+        out
     }
 
     pub async fn delete_policy(&self, actor: &Actor, id: &PolicyId) -> Result<()> {
-        self.store().delete_policy(id, &actor.audit("policy_deleted", "policy", id.as_str())).await
+        let out = self.store().delete_policy(id, &actor.audit("policy_deleted", "policy", id.as_str())).await;
+        self.invalidate_snapshot();
+        out
     }
 }
 
