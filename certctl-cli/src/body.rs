@@ -115,6 +115,7 @@ pub fn parse_enum<T: FromStr<Err = String>>(field: &str, value: Option<&str>) ->
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -94,6 +94,7 @@ pub fn report(e: &anyhow::Error, json: bool) -> ExitCode {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

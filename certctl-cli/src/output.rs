@@ -52,7 +52,7 @@ impl Out {
         } else {
             t.force_no_tty();
         }
-        t.set_header(headers.iter().map(|h| Cell::new(h)));
+        t.set_header(headers.iter().map(Cell::new));
         t
     }
 
@@ -73,7 +73,7 @@ impl Out {
                 t.add_row(vec![Cell::new("value"), Cell::new(scalar(other))]);
             }
         }
-        print(&format!("{t}\n"))
+        print(&render(&t))
     }
 
     /// A line for people (table mode only): `archived mc-x`. JSON mode prints nothing, as the
@@ -102,7 +102,7 @@ impl Out {
             for row in &page.data {
                 t.add_row(row.cells(now, self.color));
             }
-            writeln!(w, "{t}")?;
+            w.write_all(render(&t).as_bytes())?;
             let shown = i64::from(page.page.saturating_sub(1)) * i64::from(page.per_page) + page.data.len() as i64;
             if shown < page.total {
                 writeln!(w, "({} of {}; --page {} or --all for more)", page.data.len(), page.total, page.page + 1)?;
@@ -146,7 +146,7 @@ impl Out {
             }
         }
         match table {
-            Some(t) => writeln!(w, "{t}")?,
+            Some(t) => w.write_all(render(&t).as_bytes())?,
             None => close(&mut w, any)?,
         }
         w.flush().context("writing to stdout")
@@ -167,6 +167,16 @@ fn json_items<T: Serialize>(w: &mut impl Write, items: &[T], any: &mut bool) -> 
 /// Ends the array of [`json_items`].
 fn close(w: &mut impl Write, any: bool) -> std::io::Result<()> {
     w.write_all(if any { b"\n]\n" } else { b"]\n" })
+}
+
+/// A table as text, each line without trailing blanks, ending with a newline.
+pub fn render(t: &Table) -> String {
+    let mut s = String::new();
+    for line in t.lines() {
+        s.push_str(line.trim_end());
+        s.push('\n');
+    }
+    s
 }
 
 /// A JSON value as table text: strings bare, `null` as `-`, objects and arrays compact.

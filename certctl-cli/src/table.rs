@@ -133,6 +133,7 @@ row!(ApiKey, ["ID", "NAME", "ROLE", "AGENT", "LAST USED", "REVOKED"], |k, now, c
 ]);
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

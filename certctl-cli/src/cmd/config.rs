@@ -68,7 +68,7 @@ pub fn run(cmd: Cmd, g: &Global, out: &Out) -> anyhow::Result<()> {
                     Cell::new(c.ca_cert.as_ref().map_or("-".into(), |p| p.display().to_string())),
                 ]);
             }
-            out.text(&format!("{t}\n"))
+            out.text(&crate::output::render(&t))
         }
         Cmd::SetContext { name } => {
             let (ctx_server, ctx_api_key_file, ctx_ca_cert) = (g.server.clone(), g.api_key_file.clone(), g.ca_cert.clone());

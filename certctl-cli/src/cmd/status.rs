@@ -24,7 +24,7 @@ pub async fn run(client: &Client, out: &Out) -> anyhow::Result<()> {
         t.add_row(vec![Cell::new(format!("  {status}")), Cell::new(n)]);
     }
     t.add_row(vec![Cell::new("Failed jobs"), Cell::new(s.failed_jobs)]);
-    out.text(&format!("{t}\n"))
+    out.text(&crate::output::render(&t))
 }
 
 /// A non-zero count of soon-expiring certificates, red (7 days) or yellow (30 days).

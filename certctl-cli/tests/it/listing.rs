@@ -4,7 +4,6 @@
 use certctl::api::TeamInput;
 use certctl::client::list_all;
 use certctl::model::{ActorType, AuditDraft, CertificateFilter, Timestamp};
-use certctl::store::prelude::*;
 use serde_json::Value;
 
 use crate::support::{json, Server};
