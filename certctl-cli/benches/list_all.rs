@@ -23,8 +23,8 @@ fn vm_hwm(pid: u32) -> f64 {
     status.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0) / 1024.0
 }
 
-/// Runs the CLI once: (seconds, peak MiB, bytes written, lines).
-fn run(url: &str, key: &str, out: &std::path::Path) -> (f64, f64, u64, usize) {
+/// Runs the CLI once: (seconds, peak MiB, CLI CPU seconds, bytes written, lines).
+fn run(url: &str, key: &str, out: &std::path::Path) -> (f64, f64, f64, u64, usize) {
     let cli = env!("CARGO_BIN_EXE_certctl");
     let args = ["certs", "list", "--all", "-o", "json"];
     let gnu_time = std::path::Path::new("/usr/bin/time").exists();
@@ -51,14 +51,17 @@ fn run(url: &str, key: &str, out: &std::path::Path) -> (f64, f64, u64, usize) {
     let secs = start.elapsed().as_secs_f64();
     let output = child.wait_with_output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let mut cpu = 0.0;
     if gnu_time {
         let stderr = String::from_utf8_lossy(&output.stderr);
-        if let Some(kb) = stderr.lines().find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes): ")) {
-            peak = kb.trim().parse::<f64>().unwrap_or(0.0) / 1024.0;
+        let field = |name: &str| stderr.lines().find_map(|l| l.trim().strip_prefix(name)).and_then(|v| v.trim().parse::<f64>().ok());
+        if let Some(kb) = field("Maximum resident set size (kbytes): ") {
+            peak = kb / 1024.0;
         }
+        cpu = field("User time (seconds): ").unwrap_or(0.0) + field("System time (seconds): ").unwrap_or(0.0);
     }
     let text = std::fs::read_to_string(out).unwrap();
-    (secs, peak, text.len() as u64, text.lines().count())
+    (secs, peak, cpu, text.len() as u64, text.lines().count())
 }
 
 fn main() {
@@ -85,7 +88,11 @@ fn main() {
     let out = dir.path().join("out.json");
     println!("certctl certs list --all -o json over {n} certificates ({runs} runs)");
     for i in 1..=runs {
-        let (secs, peak, bytes, lines) = run(&url, &key, &out);
-        println!("run {i}: {secs:.2} s, peak RSS {peak:.1} MiB, {:.1} MiB of JSON, {} rows", bytes as f64 / 1048576.0, lines.saturating_sub(2));
+        let (secs, peak, cpu, bytes, lines) = run(&url, &key, &out);
+        println!(
+            "run {i}: {secs:.2} s wall, peak RSS {peak:.1} MiB, CLI CPU {cpu:.2} s, {:.1} MiB of JSON, {} rows",
+            bytes as f64 / 1048576.0,
+            lines.saturating_sub(2)
+        );
     }
 }

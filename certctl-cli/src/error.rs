@@ -78,6 +78,10 @@ pub fn reasons(message: &str) -> Vec<String> {
 
 /// Prints the error on stderr and returns its exit code.
 pub fn report(e: &anyhow::Error, json: bool) -> ExitCode {
+    // A reader that stopped early (`certctl ... | head`) is not a failure worth a message.
+    if e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)) {
+        return ExitCode::SUCCESS;
+    }
     let (exit, code, message) = classify(e);
     if json {
         let mut detail = json!({"code": code, "message": message});

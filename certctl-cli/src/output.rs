@@ -5,10 +5,10 @@ use std::future::Future;
 use std::io::{IsTerminal, Write};
 
 use anyhow::Context;
-use certctl::client::{pages, ClientError};
+use certctl::client::ClientError;
 use certctl::model::{Page, PageRequest, Timestamp, MAX_PER_PAGE};
 use comfy_table::{Cell, ContentArrangement, Table};
-use futures_util::TryStreamExt;
+use futures_util::{StreamExt, TryStreamExt};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -111,8 +111,9 @@ impl Out {
         w.flush().context("writing to stdout")
     }
 
-    /// A list call: one page, or with `--all` every page — streamed to stdout as JSON, one page
-    /// in memory at a time; a table collects the rows to size its columns.
+    /// A list call: one page, or with `--all` every page up to the total of the first — streamed
+    /// to stdout as JSON, at most two pages in memory; a table collects the rows to size its
+    /// columns.
     pub async fn list<T, F, Fut>(&self, paging: Paging, mut fetch: F) -> anyhow::Result<()>
     where
         T: Serialize + Row,
@@ -123,7 +124,13 @@ impl Out {
             let page = fetch(PageRequest::new(paging.page, paging.per_page)).await?;
             return self.page(&page);
         }
-        let mut stream = std::pin::pin!(pages(MAX_PER_PAGE, fetch));
+        // Page 1 gives the total; the next pages are requested one ahead of the one being
+        // printed, so the server prepares page n+1 while page n is written.
+        let first = fetch(PageRequest::new(1, MAX_PER_PAGE)).await?;
+        let per_page = first.per_page.max(1);
+        let last = u32::try_from((first.total.max(0) as u64).div_ceil(u64::from(per_page))).unwrap_or(u32::MAX);
+        let rest = futures_util::stream::iter(2..=last).map(|n| fetch(PageRequest::new(n, per_page))).buffered(2);
+        let mut rest = std::pin::pin!(rest);
         let now = Timestamp::now();
         let mut table = (!self.is_json()).then(|| self.table(T::HEADERS));
         let stdout = std::io::stdout();
@@ -132,7 +139,11 @@ impl Out {
         if table.is_none() {
             w.write_all(b"[")?;
         }
-        while let Some(page) = stream.try_next().await? {
+        let mut next = Some(first);
+        while let Some(page) = next.take() {
+            if page.data.is_empty() {
+                break;
+            }
             match &mut table {
                 Some(t) => {
                     for row in &page.data {
@@ -144,6 +155,8 @@ impl Out {
                     w.flush().context("writing to stdout")?;
                 }
             }
+            drop(page);
+            next = rest.try_next().await?;
         }
         match table {
             Some(t) => w.write_all(render(&t).as_bytes())?,
