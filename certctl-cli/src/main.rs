@@ -1,6 +1,35 @@
-//! certctl-cli: not built yet (see README.md, "Status of the other binaries").
+//! `certctl`: the scriptable command-line client of the certctl control plane.
+//!
+//! Three steps per command — parse (clap, [`cli`]), call the typed client
+//! ([`certctl::client::Client`]), render ([`output`]: tables or the API's JSON). Modules:
+//! [`cli`] the grammar, [`cmd`] one file per resource, [`body`] request bodies from flags and
+//! `--from-file`, [`output`] and [`table`] rendering, [`settings`] connection settings and the
+//! context file, [`wait`] following jobs, [`generate`] man pages and completions, [`error`] exit
+//! codes.
 
-fn main() -> std::process::ExitCode {
-    eprintln!("certctl-cli is not available yet in this version; see README.md");
-    std::process::ExitCode::FAILURE
+mod body;
+mod cli;
+mod cmd;
+mod error;
+mod generate;
+mod output;
+mod settings;
+mod table;
+mod wait;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let json = cli.global.output == cli::Format::Json;
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => return error::report(&anyhow::Error::new(e).context("starting the runtime"), json),
+    };
+    match runtime.block_on(cmd::run(cli)) {
+        Ok(code) => code,
+        Err(e) => error::report(&e, json),
+    }
 }

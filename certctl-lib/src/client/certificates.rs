@@ -45,6 +45,14 @@ impl Client {
         self.get_text(self.url(&["certificates", id, "export"])).await
     }
 
+    /// `POST /certificates/{id}/export-key`: the server-held private key as PEM (server keygen
+    /// demo mode only; admin; audited).
+    pub async fn export_certificate_key(&self, id: &str) -> Result<String> {
+        let resp = self.send(self.inner.http.post(self.url(&["certificates", id, "export-key"]))).await?;
+        let body = resp.bytes().await.map_err(super::ClientError::from_transport)?;
+        String::from_utf8(body.to_vec()).map_err(|e| super::ClientError::Decode(e.to_string()))
+    }
+
     /// `POST /certificates/{id}/renew`: starts issuance or renewal (idempotent); the job.
     pub async fn renew_certificate(&self, id: &str) -> Result<Job> {
         self.action(self.url(&["certificates", id, "renew"])).await

@@ -1,0 +1,250 @@
+//! `certctl certs`: list, get, create, update, archive, renew, deploy, revoke, versions,
+//! export, export-key.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use certctl::api::{CertificateInput, CertificatePatch};
+use certctl::client::Client;
+use certctl::model::{CertificateFilter, CertificateStatus, Timestamp};
+use clap::{Args, Subcommand};
+
+use crate::body::{self, Body};
+use crate::cli::{FromFile, Id, Paging};
+use crate::output::Out;
+use crate::wait::{self, WaitArgs};
+
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// List certificates (archived ones only with --status Archived or --include-archived)
+    List(ListArgs),
+    /// Show one certificate
+    Get(Id),
+    /// Record a certificate (issue it with `certs renew`)
+    Create(CreateArgs),
+    /// Change a certificate; only the given fields change (lists and tags are replaced)
+    Update(UpdateArgs),
+    /// Archive a certificate (certificates are never deleted)
+    #[command(visible_alias = "delete")]
+    Archive(Id),
+    /// Start issuance or renewal (idempotent); --wait follows the job
+    Renew(Action),
+    /// Deploy the current version to every target; --wait follows the jobs
+    Deploy(Action),
+    /// Revoke the current version
+    Revoke {
+        id: String,
+        /// RFC 5280 reason in camelCase: keyCompromise, superseded, cessationOfOperation, ...
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// List the issued versions, newest first
+    Versions(Id),
+    /// Print the current PEM chain (leaf first)
+    Export(Export),
+    /// Print the server-held private key (server keygen demo mode only; admin; audited)
+    ExportKey(Export),
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Pending, Active, Expiring, Expired, RenewalInProgress, Failed, Revoked or Archived
+    #[arg(long)]
+    status: Option<String>,
+    #[arg(long, visible_alias = "env")]
+    environment: Option<String>,
+    #[arg(long, visible_alias = "owner-id")]
+    owner: Option<String>,
+    #[arg(long, visible_alias = "team-id")]
+    team: Option<String>,
+    #[arg(long, visible_alias = "issuer-id")]
+    issuer: Option<String>,
+    #[arg(long, visible_alias = "renewal-policy-id")]
+    renewal_policy: Option<String>,
+    /// Expiring within a duration from now: 7d, 30d, 12h, 2w
+    #[arg(long, value_name = "DURATION", value_parser = body::duration, conflicts_with = "expires_before")]
+    expiring_within: Option<Duration>,
+    /// Expiring before an RFC 3339 time
+    #[arg(long, value_name = "TIME", value_parser = body::timestamp)]
+    expires_before: Option<Timestamp>,
+    /// Expiring after an RFC 3339 time
+    #[arg(long, value_name = "TIME", value_parser = body::timestamp)]
+    expires_after: Option<Timestamp>,
+    /// Search names, common names and SANs
+    #[arg(long, visible_alias = "search")]
+    q: Option<String>,
+    /// Tag KEY=VALUE (repeatable; all must match)
+    #[arg(long, value_name = "KEY=VALUE", value_parser = body::key_value)]
+    tag: Vec<(String, String)>,
+    /// Include archived certificates
+    #[arg(long)]
+    include_archived: bool,
+    #[command(flatten)]
+    paging: Paging,
+}
+
+/// Fields of create and update.
+#[derive(Debug, Args)]
+pub struct Fields {
+    /// Display name (defaults to the common name)
+    #[arg(long)]
+    name: Option<String>,
+    /// Subject alternative name (repeatable)
+    #[arg(long, value_name = "NAME")]
+    san: Vec<String>,
+    #[arg(long, visible_alias = "env")]
+    environment: Option<String>,
+    #[arg(long, visible_alias = "owner-id")]
+    owner: Option<String>,
+    #[arg(long, visible_alias = "team-id")]
+    team: Option<String>,
+    /// Issuer (default iss-local)
+    #[arg(long, visible_alias = "issuer-id")]
+    issuer: Option<String>,
+    /// Renewal policy (default rp-default)
+    #[arg(long, visible_alias = "renewal-policy-id")]
+    renewal_policy: Option<String>,
+    /// Deployment target (repeatable)
+    #[arg(long, visible_alias = "target-id", value_name = "ID")]
+    target: Vec<String>,
+    /// Tag KEY=VALUE (repeatable)
+    #[arg(long, value_name = "KEY=VALUE", value_parser = body::key_value)]
+    tag: Vec<(String, String)>,
+    #[command(flatten)]
+    file: FromFile,
+}
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// Id to give it (`mc-...`; generated when absent)
+    #[arg(long)]
+    id: Option<String>,
+    /// Common name
+    #[arg(long, visible_alias = "common-name", required_unless_present = "from_file")]
+    cn: Option<String>,
+    #[command(flatten)]
+    fields: Fields,
+}
+
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    id: String,
+    /// Common name
+    #[arg(long, visible_alias = "common-name")]
+    cn: Option<String>,
+    #[command(flatten)]
+    fields: Fields,
+}
+
+#[derive(Debug, Args)]
+pub struct Action {
+    id: String,
+    #[command(flatten)]
+    wait: WaitArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct Export {
+    id: String,
+    /// Write to FILE instead of stdout
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+}
+
+impl Fields {
+    fn body(&self, cn: Option<&String>) -> anyhow::Result<Body> {
+        let mut b = Body::new(&self.file)?;
+        b.set("common_name", cn)
+            .set("name", self.name.as_ref())
+            .list("sans", &self.san)
+            .set("environment", self.environment.as_ref())
+            .set("owner_id", self.owner.as_ref())
+            .set("team_id", self.team.as_ref())
+            .set("issuer_id", self.issuer.as_ref())
+            .set("renewal_policy_id", self.renewal_policy.as_ref())
+            .list("target_ids", &self.target)
+            .pairs("tags", &self.tag);
+        Ok(b)
+    }
+}
+
+impl ListArgs {
+    fn filter(&self) -> anyhow::Result<CertificateFilter> {
+        let status = body::parse_enum::<CertificateStatus>("status", self.status.as_deref())?;
+        let expires_before = match self.expiring_within {
+            Some(d) => Some(Timestamp::now().plus(time::Duration::try_from(d).context("--expiring-within")?)),
+            None => self.expires_before,
+        };
+        Ok(CertificateFilter {
+            status,
+            environment: self.environment.clone(),
+            owner_id: self.owner.as_deref().map(Into::into),
+            team_id: self.team.as_deref().map(Into::into),
+            issuer_id: self.issuer.as_deref().map(Into::into),
+            renewal_policy_id: self.renewal_policy.as_deref().map(Into::into),
+            expires_before,
+            expires_after: self.expires_after,
+            q: self.q.clone(),
+            tags: self.tag.clone(),
+            exclude_archived: !self.include_archived,
+        })
+    }
+}
+
+pub async fn run(cmd: Cmd, client: &Client, out: &Out) -> anyhow::Result<ExitCode> {
+    match cmd {
+        Cmd::List(a) => {
+            let filter = a.filter()?;
+            out.list(a.paging, |p| client.list_certificates(&filter, p)).await?;
+        }
+        Cmd::Get(Id { id }) => out.one(&client.get_certificate(&id).await?)?,
+        Cmd::Create(a) => {
+            let input: CertificateInput = a.fields.body(a.cn.as_ref())?.set("id", a.id.as_ref()).typed()?;
+            out.one(&client.create_certificate(&input).await?)?;
+        }
+        Cmd::Update(a) => {
+            let patch: CertificatePatch = a.fields.body(a.cn.as_ref())?.typed()?;
+            out.one(&client.update_certificate(&a.id, &patch).await?)?;
+        }
+        Cmd::Archive(Id { id }) => {
+            client.archive_certificate(&id).await?;
+            out.done(&format!("archived {id}"))?;
+        }
+        Cmd::Renew(a) => {
+            let job = client.renew_certificate(&a.id).await?;
+            if a.wait.wait {
+                return wait::follow(client, out, vec![job], &a.wait).await;
+            }
+            out.one(&job)?;
+        }
+        Cmd::Deploy(a) => {
+            let jobs = client.deploy_certificate(&a.id).await?;
+            if a.wait.wait {
+                return wait::follow(client, out, jobs.data, &a.wait).await;
+            }
+            out.page(&jobs)?;
+        }
+        Cmd::Revoke { id, reason } => out.one(&client.revoke_certificate(&id, reason.as_deref()).await?)?,
+        Cmd::Versions(Id { id }) => out.page(&client.certificate_versions(&id).await?)?,
+        Cmd::Export(e) => write_pem(out, &e, client.export_certificate(&e.id).await?)?,
+        Cmd::ExportKey(e) => write_pem(out, &e, client.export_certificate_key(&e.id).await?)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_pem(out: &Out, e: &Export, pem: String) -> anyhow::Result<()> {
+    match &e.out {
+        None => out.text(&pem),
+        Some(path) => {
+            let mut opts = std::fs::OpenOptions::new();
+            opts.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+            let mut f = opts.open(path).with_context(|| format!("writing {}", path.display()))?;
+            std::io::Write::write_all(&mut f, pem.as_bytes()).with_context(|| format!("writing {}", path.display()))?;
+            out.done(&format!("wrote {}", path.display()))
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! `certctl policies`: list, get, create, update, delete, violations.
+
+use certctl::api::PolicyInput;
+use certctl::client::Client;
+use clap::{Args, Subcommand};
+
+use crate::body::Body;
+use crate::cli::{FromFile, Id, Paging};
+use crate::output::Out;
+
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// List policy rules
+    List {
+        #[command(flatten)]
+        paging: Paging,
+    },
+    /// Show one rule
+    Get(Id),
+    /// Create a rule
+    Create {
+        /// Id to give it (`pol-...`; generated when absent)
+        #[arg(long)]
+        id: Option<String>,
+        #[command(flatten)]
+        fields: Fields,
+    },
+    /// Change a rule; only the given fields change
+    Update {
+        id: String,
+        #[command(flatten)]
+        fields: Fields,
+    },
+    /// Delete a rule
+    Delete(Id),
+    /// Violations recorded by a rule
+    Violations {
+        id: String,
+        /// Unresolved ones only
+        #[arg(long)]
+        open: bool,
+        #[command(flatten)]
+        paging: Paging,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct Fields {
+    #[arg(long)]
+    name: Option<String>,
+    /// AllowedIssuers, AllowedDomains, RequiredMetadata, AllowedEnvironments, RenewalLeadTime,
+    /// CertificateLifetime, KeyAlgorithm or SanRules
+    #[arg(long = "type")]
+    rule_type: Option<String>,
+    /// The rule's configuration as JSON (`{"max_days": 397}`)
+    #[arg(long, value_name = "JSON")]
+    config: Option<String>,
+    /// true or false
+    #[arg(long, value_name = "BOOL")]
+    enabled: Option<bool>,
+    /// Warning, Error or Critical
+    #[arg(long)]
+    severity: Option<String>,
+    /// enforce (reject) or warn (record a violation)
+    #[arg(long)]
+    mode: Option<String>,
+    /// Apply only to keys on agents of this group (repeatable)
+    #[arg(long, value_name = "GROUP")]
+    scope_group: Vec<String>,
+    /// Apply only in this environment (repeatable)
+    #[arg(long, value_name = "ENV")]
+    scope_environment: Vec<String>,
+    #[command(flatten)]
+    file: FromFile,
+}
+
+impl Fields {
+    fn input(&self, id: Option<&String>) -> anyhow::Result<PolicyInput> {
+        let mut b = Body::new(&self.file)?;
+        b.set("id", id)
+            .set("name", self.name.as_ref())
+            .set("type", self.rule_type.as_ref())
+            .set("enabled", self.enabled)
+            .set("severity", self.severity.as_ref())
+            .set("mode", self.mode.as_ref())
+            .json("config", self.config.as_deref())?;
+        if !self.scope_group.is_empty() || !self.scope_environment.is_empty() {
+            let mut scope = Body::default();
+            scope.list("agent_group_ids", &self.scope_group).list("environments", &self.scope_environment);
+            b.set("scope", Some(scope.typed::<serde_json::Value>()?));
+        }
+        b.typed()
+    }
+}
+
+pub async fn run(cmd: Cmd, client: &Client, out: &Out) -> anyhow::Result<()> {
+    match cmd {
+        Cmd::List { paging } => out.list(paging, |p| client.list_policies(p)).await,
+        Cmd::Get(Id { id }) => out.one(&client.get_policy(&id).await?),
+        Cmd::Create { id, fields } => out.one(&client.create_policy(&fields.input(id.as_ref())?).await?),
+        Cmd::Update { id, fields } => out.one(&client.update_policy(&id, &fields.input(None)?).await?),
+        Cmd::Delete(Id { id }) => {
+            client.delete_policy(&id).await?;
+            out.done(&format!("deleted {id}"))
+        }
+        Cmd::Violations { id, open, paging } => out.list(paging, |p| client.policy_violations(&id, open, p)).await,
+    }
+}

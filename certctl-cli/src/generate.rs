@@ -1,0 +1,14 @@
+//! `certctl generate man --out-dir DIR` (hidden): one man page per visible command with
+//! clap_mangen — `certctl.1`, `certctl-certs.1`, `certctl-certs-list.1`, ...
+
+use std::path::Path;
+
+use anyhow::Context;
+use clap::CommandFactory;
+
+use crate::cli::Cli;
+
+pub fn man(dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    clap_mangen::generate_to(Cli::command(), dir).with_context(|| format!("writing man pages into {}", dir.display()))
+}

@@ -1,0 +1,142 @@
+//! Happy path of every resource: `-o json` output parsed and compared with what the typed client
+//! gets from the same server.
+
+use certctl::model::{AgentFilter, PageRequest};
+use serde_json::json;
+
+use crate::support::{json, Server};
+
+#[test]
+fn teams_owners_renewal_policies() {
+    let s = Server::start();
+    let team = s.json(&["teams", "create", "--id", "team-web", "--name", "Web", "--description", "web folk"]);
+    assert_eq!(team, json(&s.block_on(s.client.get_team("team-web")).unwrap()));
+    assert_eq!(team["name"], "Web");
+    let updated = s.json(&["teams", "update", "team-web", "--description", "the web team"]);
+    assert_eq!(updated["description"], "the web team");
+    assert_eq!(s.json(&["teams", "get", "team-web"]), updated);
+    let list = s.json(&["teams", "list"]);
+    assert_eq!(list, json(&s.block_on(s.client.list_teams(PageRequest::default())).unwrap().data));
+
+    let owner = s.json(&["owners", "create", "--id", "o-alice", "--name", "Alice", "--email", "alice@example.com", "--team-id", "team-web"]);
+    assert_eq!(owner["team_id"], "team-web");
+    assert_eq!(s.json(&["owners", "list", "--team", "team-web"]), json!([owner]));
+    assert_eq!(s.json(&["owners", "update", "o-alice", "--name", "Alice B"])["name"], "Alice B");
+    assert_eq!(s.json(&["owners", "get", "o-alice"]), json(&s.block_on(s.client.get_owner("o-alice")).unwrap()));
+
+    let rp = s.json(&["renewal-policies", "create", "--id", "rp-fast", "--name", "Fast", "--renewal-window-days", "10", "--alert-threshold", "10", "--alert-threshold", "1"]);
+    assert_eq!(rp["alert_thresholds_days"], json!([10, 1]));
+    assert_eq!(s.json(&["renewal-policies", "update", "rp-fast", "--auto-renew", "false"])["auto_renew"], false);
+    assert_eq!(s.json(&["renewal-policies", "get", "rp-fast"]), json(&s.block_on(s.client.get_renewal_policy("rp-fast")).unwrap()));
+    assert_eq!(s.json(&["renewal-policies", "list"]).as_array().unwrap().len(), 2, "rp-default and rp-fast");
+
+    // delete prints nothing under -o json (the API answers 204) and a line otherwise
+    assert_eq!(s.run(&["-o", "json", "owners", "delete", "o-alice"]), (0, String::new(), String::new()));
+    assert_eq!(s.table(&["teams", "delete", "team-web"]), "deleted team-web\n");
+    assert_eq!(s.run(&["renewal-policies", "delete", "rp-fast"]).0, 0);
+    assert!(s.block_on(s.client.get_team("team-web")).unwrap_err().is_not_found());
+}
+
+#[test]
+fn issuers_and_targets() {
+    let s = Server::start();
+    let issuers = s.json(&["issuers", "list"]);
+    assert!(issuers.as_array().unwrap().iter().any(|i| i["id"] == "iss-local"), "{issuers}");
+    assert_eq!(s.json(&["issuers", "get", "iss-local"]), json(&s.block_on(s.client.get_issuer("iss-local")).unwrap()));
+    assert_eq!(s.json(&["issuers", "test", "iss-local"])["ok"], true);
+    let pem = s.table(&["issuers", "ca", "iss-local"]);
+    assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"), "{pem}");
+    assert_eq!(pem, s.block_on(s.client.issuer_ca_pem("iss-local")).unwrap());
+    let created = s.json(&["issuers", "create", "--id", "iss-second", "--name", "Second", "--type", "local", "--config", "{}"]);
+    assert_eq!(created, json(&s.block_on(s.client.get_issuer("iss-second")).unwrap()));
+    assert_eq!(s.json(&["issuers", "update", "iss-second", "--enabled", "false"])["enabled"], false);
+    assert_eq!(s.run(&["issuers", "delete", "iss-second"]).0, 0);
+
+    s.json(&["agents", "register", "--id", "ag-web", "--name", "web"]);
+    let t = s.json(&["targets", "create", "--id", "t-web", "--name", "web files", "--type", "file", "--agent", "ag-web", "--config", r#"{"cert_path":"/tmp/c.pem"}"#]);
+    assert_eq!(t, json(&s.block_on(s.client.get_target("t-web")).unwrap()));
+    assert_eq!(t["config"]["cert_path"], "/tmp/c.pem");
+    assert_eq!(s.json(&["targets", "list", "--agent", "ag-web"]), json!([t]));
+    assert_eq!(s.json(&["targets", "update", "t-web", "--name", "web"])["name"], "web");
+    assert_eq!(s.json(&["targets", "get", "t-web"])["name"], "web");
+    assert_eq!(s.run(&["targets", "delete", "t-web"]).0, 0);
+}
+
+#[test]
+fn agents_groups_policies_api_keys() {
+    let s = Server::start();
+    let reg = s.json(&["agents", "register", "--id", "ag-edge", "--name", "edge", "--label", "site=par"]);
+    assert!(reg["api_key"].as_str().unwrap().len() > 10, "the key is shown once: {reg}");
+    let agent = s.json(&["agents", "get", "ag-edge"]);
+    assert_eq!(agent, json(&s.block_on(s.client.get_agent("ag-edge")).unwrap()));
+    assert_eq!(agent["labels"], json!({"site": "par"}));
+    let all = s.block_on(s.client.list_agents(&AgentFilter::default(), PageRequest::default())).unwrap();
+    assert_eq!(s.json(&["agents", "list"]), json(&all.data));
+    assert_eq!(s.json(&["agents", "retire", "ag-edge"])["status"], "Retired");
+    assert_eq!(s.json(&["agents", "list", "--status", "Retired"]).as_array().unwrap().len(), 1);
+
+    let g = s.json(&["groups", "create", "--id", "grp-linux", "--name", "Linux", "--os", "linux", "--label", "site=par"]);
+    assert_eq!(g["criteria"]["os"], json!(["linux"]));
+    assert_eq!(g["criteria"]["labels"], json!({"site": "par"}));
+    assert_eq!(s.json(&["agent-groups", "get", "grp-linux"]), json(&s.block_on(s.client.get_agent_group("grp-linux")).unwrap()));
+    assert_eq!(s.json(&["groups", "update", "grp-linux", "--description", "all linux"])["description"], "all linux");
+    assert_eq!(s.json(&["groups", "list"]).as_array().unwrap().len(), 1);
+    assert_eq!(s.run(&["groups", "delete", "grp-linux"]).0, 0);
+
+    let p = s.json(&["policies", "create", "--id", "pol-env", "--name", "Known environments", "--type", "AllowedEnvironments", "--config", r#"{"environments":["production","staging"]}"#, "--mode", "warn", "--severity", "Warning"]);
+    assert_eq!(p, json(&s.block_on(s.client.get_policy("pol-env")).unwrap()));
+    assert_eq!(s.json(&["policies", "update", "pol-env", "--enabled", "true"])["mode"], "warn");
+    s.json(&["certs", "create", "--id", "mc-dev", "--cn", "dev.example.com", "--environment", "dev"]);
+    let violations = s.json(&["policies", "violations", "pol-env", "--open"]);
+    let want = s.block_on(s.client.policy_violations("pol-env", true, PageRequest::default())).unwrap();
+    assert_eq!(violations, json(&want.data));
+    assert_eq!(s.json(&["policies", "list"]).as_array().unwrap().len(), 1);
+    assert_eq!(s.json(&["policies", "get", "pol-env"])["name"], "Known environments");
+    assert_eq!(s.run(&["policies", "delete", "pol-env"]).0, 0);
+
+    let key = s.json(&["api-keys", "create", "--name", "ci", "--role", "operator"]);
+    let id = key["id"].as_str().unwrap().to_owned();
+    assert!(key["key"].as_str().is_some());
+    let got = s.json(&["api-keys", "get", &id]);
+    assert_eq!(got, json(&s.block_on(s.client.get_api_key(&id)).unwrap()));
+    assert!(got.get("key").is_none(), "the secret is never shown again");
+    assert!(s.json(&["api-keys", "list"]).as_array().unwrap().len() >= 3);
+    assert_eq!(s.table(&["api-keys", "revoke", &id]), format!("revoked {id}\n"));
+    assert!(s.json(&["api-keys", "get", &id])["revoked_at"].is_string());
+}
+
+#[test]
+fn audit_notifications_status() {
+    use certctl::model::{ActorType, AuditDraft, CertificateStatus, Timestamp};
+
+    let s = Server::start();
+    let now = Timestamp::now();
+    let mut c = certctl::testing::sample_certificates(1, now).remove(0);
+    c.id = "mc-soon".into();
+    c.status = CertificateStatus::Active;
+    c.expires_at = Some(now.plus(time::Duration::days(5)));
+    let audit = AuditDraft::new("test", ActorType::System, "certificate_imported", "certificate", "-");
+    s.block_on(s.svc.store().import_certificates(&[c], &audit)).unwrap();
+    s.block_on(s.svc.check_renewals(now)).unwrap();
+
+    let notes = s.json(&["notifications", "list", "--certificate", "mc-soon"]);
+    assert_eq!(notes.as_array().unwrap().len(), 1, "{notes}");
+    let id = notes[0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(s.json(&["notifications", "get", &id]), json(&s.block_on(s.client.get_notification(&id)).unwrap()));
+    assert!(s.json(&["notifications", "read", &id])["read_at"].is_string());
+    assert_eq!(s.json(&["notifications", "list", "--unread"]), json!([]));
+
+    let events = s.json(&["audit", "list", "--per-page", "5"]);
+    assert_eq!(events.as_array().unwrap().len(), 5);
+    let first = events[0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(s.json(&["audit", "get", &first]), json(&s.block_on(s.client.get_audit_event(&first)).unwrap()));
+    assert_eq!(s.json(&["audit", "list", "--action", "notification_read"]).as_array().unwrap().len(), 1);
+    assert_eq!(s.json(&["audit", "verify"])["valid"], true);
+
+    let status = s.json(&["status"]);
+    let mut summary = json(&s.block_on(s.client.summary()).unwrap());
+    summary["generated_at"] = status["generated_at"].clone();
+    assert_eq!(status, summary);
+    assert_eq!(status["expiring_within_7_days"], 1);
+    assert!(s.table(&["status"]).contains("Expiring within 7 days"));
+}
