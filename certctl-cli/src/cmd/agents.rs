@@ -22,6 +22,9 @@ pub enum Cmd {
         /// Architecture (x86_64, aarch64, ...)
         #[arg(long)]
         arch: Option<String>,
+        /// Members of this agent group (`grp-...`)
+        #[arg(long, alias = "group-id")]
+        group: Option<String>,
         #[command(flatten)]
         paging: Paging,
     },
@@ -50,8 +53,14 @@ pub struct Register {
 
 pub async fn run(cmd: Cmd, client: &Client, out: &Out) -> anyhow::Result<()> {
     match cmd {
-        Cmd::List { status, os, arch, paging } => {
-            let filter = AgentFilter { status: body::parse_enum::<AgentStatus>("status", status.as_deref())?, os, arch, ids: None };
+        Cmd::List { status, os, arch, group, paging } => {
+            let filter = AgentFilter {
+                status: body::parse_enum::<AgentStatus>("status", status.as_deref())?,
+                os,
+                arch,
+                group_id: group.map(|g| g.as_str().into()),
+                ids: None,
+            };
             out.list(paging, |p| client.list_agents(&filter, p)).await
         }
         Cmd::Get(Id { id }) => out.one(&client.get_agent(&id).await?),

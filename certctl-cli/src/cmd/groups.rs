@@ -36,6 +36,12 @@ pub enum Cmd {
     },
     /// Delete a group
     Delete(Id),
+    /// The agents that match the group's criteria now
+    Members {
+        id: String,
+        #[command(flatten)]
+        paging: Paging,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -104,5 +110,6 @@ pub async fn run(cmd: Cmd, client: &Client, out: &Out) -> anyhow::Result<()> {
             client.delete_agent_group(&id).await?;
             out.done(&format!("deleted {id}"))
         }
+        Cmd::Members { id, paging } => out.list(paging, |p| client.agent_group_members(&id, p)).await,
     }
 }

@@ -33,6 +33,10 @@ pub enum Cmd {
     },
     /// Delete a rule
     Delete(Id),
+    /// Explain: evaluate an existing certificate (`--certificate`) or a draft (`--cn` ... or
+    /// `--from-file`) against the rules in scope, optionally with a draft rule (`--with FILE`);
+    /// exits 5 when an enforce rule would reject it. Nothing is stored.
+    Evaluate(Evaluate),
     /// Violations recorded by a rule
     Violations {
         id: String,
@@ -42,6 +46,36 @@ pub enum Cmd {
         #[command(flatten)]
         paging: Paging,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct Evaluate {
+    /// An existing certificate to evaluate
+    #[arg(long, alias = "certificate-id", conflicts_with_all = ["cn", "from_file"])]
+    certificate: Option<String>,
+    /// Draft: common name
+    #[arg(long)]
+    cn: Option<String>,
+    /// Draft: subject alternative name (repeatable)
+    #[arg(long)]
+    san: Vec<String>,
+    /// Draft: environment
+    #[arg(long)]
+    environment: Option<String>,
+    /// Draft: issuer id
+    #[arg(long, alias = "issuer-id")]
+    issuer: Option<String>,
+    /// Draft: owner id
+    #[arg(long, alias = "owner-id")]
+    owner: Option<String>,
+    /// Draft: target id (repeatable)
+    #[arg(long, alias = "target-id")]
+    target: Vec<String>,
+    /// A draft rule (JSON file, or - for stdin) evaluated as if it existed
+    #[arg(long, value_name = "FILE")]
+    with: Option<String>,
+    #[command(flatten)]
+    file: FromFile,
 }
 
 #[derive(Debug, Args)]
@@ -103,6 +137,47 @@ pub async fn run(cmd: Cmd, client: &Client, out: &Out) -> anyhow::Result<()> {
             client.delete_policy(&id).await?;
             out.done(&format!("deleted {id}"))
         }
+        Cmd::Evaluate(e) => evaluate(e, client, out).await,
         Cmd::Violations { id, open, paging } => out.list(paging, |p| client.policy_violations(&id, open, p)).await,
+    }
+}
+
+async fn evaluate(e: Evaluate, client: &Client, out: &Out) -> anyhow::Result<()> {
+    let mut b = Body::new(&e.file)?;
+    b.set("certificate_id", e.certificate.as_ref())
+        .set("common_name", e.cn.as_ref())
+        .list("sans", &e.san)
+        .set("environment", e.environment.as_ref())
+        .set("issuer_id", e.issuer.as_ref())
+        .set("owner_id", e.owner.as_ref())
+        .list("target_ids", &e.target);
+    let mut input: certctl::api::EvaluateInput = b.typed()?;
+    if let Some(path) = &e.with {
+        let text = if path == "-" { std::io::read_to_string(std::io::stdin())? } else { std::fs::read_to_string(path)? };
+        input.with = Some(serde_json::from_str(&text).map_err(|err| anyhow::anyhow!("--with {path}: not a policy rule: {err}"))?);
+    }
+    let evaluation = client.evaluate_policies(&input).await?;
+    if out.is_json() {
+        out.one(&evaluation)?;
+    } else {
+        let mut t = out.table(&["RESULT", "POLICY", "NAME", "TYPE", "MODE", "SEVERITY", "REASON"]);
+        for r in &evaluation.results {
+            t.add_row(vec![
+                if r.passed { "pass" } else { "FAIL" }.to_owned(),
+                r.policy_id.to_string(),
+                r.name.clone(),
+                r.rule_type.to_string(),
+                r.mode.to_string(),
+                r.severity.to_string(),
+                r.reason.clone(),
+            ]);
+        }
+        out.text(&format!("{t}\n{}\n", if evaluation.allowed { "allowed" } else { "rejected" }))?;
+    }
+    if evaluation.allowed {
+        Ok(())
+    } else {
+        let reasons: Vec<String> = evaluation.rejections().map(|r| format!("{}: {}", r.name, r.reason)).collect();
+        Err(crate::error::Failure { exit: crate::error::REJECTED, code: "policy_rejected", message: format!("rejected by policy: {}", reasons.join("; ")) }.into())
     }
 }

@@ -140,3 +140,30 @@ fn audit_notifications_status() {
     assert_eq!(status["expiring_within_7_days"], 1);
     assert!(s.table(&["status"]).contains("Expiring within 7 days"));
 }
+
+#[test]
+fn group_members_and_policy_evaluate() {
+    let s = Server::start();
+    let reg = s.json(&["agents", "register", "--id", "ag-lin", "--name", "lin"]);
+    let agent = certctl::client::Client::builder(&s.url).api_key(reg["api_key"].as_str().unwrap()).build().unwrap();
+    let meta = certctl::model::AgentMetadata { hostname: "lin-1".into(), os: "linux".into(), ip_addresses: vec!["10.1.2.3".into()], ..Default::default() };
+    s.block_on(agent.heartbeat("ag-lin", &meta)).unwrap();
+    s.json(&["agents", "register", "--id", "ag-other", "--name", "other"]);
+    s.json(&["groups", "create", "--id", "grp-net", "--name", "net", "--cidr", "10.1.0.0/16"]);
+    let members = s.json(&["groups", "members", "grp-net"]);
+    assert_eq!(members.as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap()).collect::<Vec<_>>(), ["ag-lin"]);
+    assert_eq!(s.json(&["agents", "list", "--group", "grp-net"]).as_array().unwrap().len(), 1);
+    assert_eq!(s.json(&["agents", "get", "ag-lin"])["groups"], json!(["grp-net"]));
+
+    s.json(&["policies", "create", "--id", "pol-dom", "--name", "Our domains", "--type", "AllowedDomains", "--config", r#"{"domains":["*.example.com"]}"#, "--mode", "enforce"]);
+    let ok = s.json(&["policies", "evaluate", "--cn", "api.example.com"]);
+    assert_eq!(ok["allowed"], true);
+    let (code, out, err) = s.run(&["policies", "evaluate", "--cn", "api.example.org"]);
+    assert_eq!(code, 5, "{out}{err}");
+    assert!(out.contains("FAIL") && out.contains("Our domains") && out.contains("rejected"), "{out}");
+    assert!(err.contains("api.example.org"), "{err}");
+    // create says the same
+    let (code, _, err) = s.run(&["certs", "create", "--cn", "api.example.org"]);
+    assert_eq!(code, 5);
+    assert!(err.contains("Our domains"), "{err}");
+}

@@ -136,6 +136,19 @@ pub struct WorkItem {
     pub target_config: Option<serde_json::Value>,
 }
 
+/// Body of `POST /policies/evaluate`: an existing certificate, or a draft with the fields of
+/// create; `with` adds a draft rule to see what it would do before it exists.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct EvaluateInput {
+    #[serde(default)]
+    pub certificate_id: Option<String>,
+    #[serde(flatten)]
+    pub draft: CertificateInput,
+    #[serde(default)]
+    pub with: Option<PolicyInput>,
+}
+
 /// Body of `POST /agents/{id}/csr`.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]

@@ -10,6 +10,11 @@ impl Client {
         self.get_json(self.url(&["agent-groups"]), &query::paged(page)).await
     }
 
+    /// `GET /agent-groups/{id}/members`: the agents matching the group's criteria now.
+    pub async fn agent_group_members(&self, id: &str, page: PageRequest) -> Result<Page<crate::model::Agent>> {
+        self.get_json(self.url(&["agent-groups", id, "members"]), &query::paged(page)).await
+    }
+
     /// `GET /agent-groups/{id}`.
     pub async fn get_agent_group(&self, id: &str) -> Result<AgentGroup> {
         self.get_json(self.url(&["agent-groups", id]), &Vec::new()).await

@@ -1,7 +1,7 @@
 //! `/agents`: registration, heartbeat and retirement of the agents that hold the keys.
 
 use super::{query, Client, Result};
-use crate::api::{AgentInput, AgentRegistered, CsrSubmission, JobReport, WorkItem};
+use crate::api::{AgentInput, AgentRegistered, AgentView, CsrSubmission, JobReport, WorkItem};
 use crate::model::{Agent, AgentFilter, AgentMetadata, Job, Page, PageRequest};
 
 impl Client {
@@ -12,8 +12,8 @@ impl Client {
         self.get_json(self.url(&["agents"]), &q).await
     }
 
-    /// `GET /agents/{id}`.
-    pub async fn get_agent(&self, id: &str) -> Result<Agent> {
+    /// `GET /agents/{id}`: the agent and the groups it belongs to now.
+    pub async fn get_agent(&self, id: &str) -> Result<AgentView> {
         self.get_json(self.url(&["agents", id]), &Vec::new()).await
     }
 

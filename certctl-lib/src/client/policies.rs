@@ -34,4 +34,10 @@ impl Client {
     pub async fn policy_violations(&self, id: &str, open_only: bool, page: PageRequest) -> Result<Page<PolicyViolation>> {
         self.get_json(self.url(&["policies", id, "violations"]), &query::violations(open_only, page)).await
     }
+
+    /// `POST /policies/evaluate`: the verdict and each in-scope rule's result for an existing
+    /// certificate or a draft (and `input.with`, a draft rule); nothing is stored.
+    pub async fn evaluate_policies(&self, input: &crate::api::EvaluateInput) -> Result<crate::policy::Evaluation> {
+        self.post(self.url(&["policies", "evaluate"]), input).await
+    }
 }

@@ -24,7 +24,8 @@ impl Service {
             return Err(Error::Conflict(format!("agent {agent_id} is retired")));
         }
         let mut items = Vec::new();
-        for status in [JobStatus::AwaitingCsr, JobStatus::Pending, JobStatus::Running] {
+        // Running before Pending: Pending deployments move to Running here and must not be listed twice
+        for status in [JobStatus::AwaitingCsr, JobStatus::Running, JobStatus::Pending] {
             let filter = JobFilter { status: Some(status), agent_id: Some(agent_id.clone()), ..Default::default() };
             for job in self.store().list_jobs(&filter, PageRequest::new(1, 100)).await?.data {
                 let job = match (status, job.job_type) {

@@ -30,7 +30,7 @@ pub use auth::{Access, Actor};
 pub use bootstrap::Bootstrapped;
 pub use jobs::Started;
 pub use keystore::KeyStore;
-pub use policies::EvaluateInput;
+pub use crate::api::EvaluateInput;
 pub use processor::RenewalReport;
 
 /// Id of the Local CA issuer every installation has.

@@ -3,26 +3,11 @@
 //! stored as violations (and resolved when they no longer hold). `evaluate` runs the same code
 //! path without changing anything.
 
-use serde::{Deserialize, Serialize};
-
 use super::{Actor, Service};
-use crate::api::{CertificateInput, PolicyInput};
+use crate::api::EvaluateInput;
 use crate::error::{Error, Result};
 use crate::model::*;
 use crate::policy::{CompiledPolicies, Evaluation, Subject};
-
-/// Body of `POST /policies/evaluate`: an existing certificate, or a draft with the fields of
-/// create; `with` adds a draft rule to see what it would do before it exists.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
-pub struct EvaluateInput {
-    #[serde(default)]
-    pub certificate_id: Option<String>,
-    #[serde(flatten)]
-    pub draft: CertificateInput,
-    #[serde(default)]
-    pub with: Option<PolicyInput>,
-}
 
 impl Service {
     /// Evaluates `cert` against every rule in scope (plus `extra`); `key` when a CSR is known.
