@@ -177,3 +177,6 @@ mod agent_side {
         }
     }
 }
+
+#[cfg(all(test, feature = "agent"))]
+mod tests;
