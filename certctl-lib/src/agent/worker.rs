@@ -70,12 +70,17 @@ impl Worker {
     /// when the server cannot be talked to; failed work is in the report.
     pub async fn poll(&self) -> Result<RoundReport, AgentError> {
         let mut report = RoundReport::default();
+        // A job is handled once per call, even if listed again (later round, or twice in one list).
+        let mut seen = std::collections::HashSet::new();
         for _ in 0..MAX_ROUNDS {
             let items = self.client.agent_work(&self.agent_id).await?.data;
             let csrs_before = report.csrs;
             for item in &items {
                 if self.stop.load(Ordering::SeqCst) {
                     return Ok(report);
+                }
+                if !seen.insert(item.job.id.clone()) {
+                    continue;
                 }
                 match (item.job.job_type, item.job.status) {
                     (JobType::Issuance | JobType::Renewal, JobStatus::AwaitingCsr) => self.answer_csr(item, &mut report).await?,
