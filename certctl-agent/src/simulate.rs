@@ -63,7 +63,7 @@ pub fn virtual_metadata(i: usize) -> AgentMetadata {
         arch: ARCHES[i % ARCHES.len()].into(),
         ip_addresses: vec![format!("10.{}.{}.{}", (i >> 16) & 255, (i >> 8) & 255, i & 255), format!("fd00:5e::{:x}", i + 1)],
         agent_version: env!("CARGO_PKG_VERSION").into(),
-        labels: [("env".to_owned(), ENVS[i % ENVS.len()].to_owned()), ("dc".to_owned(), dc.to_owned()), ("role".to_owned(), if i % 2 == 0 { "web" } else { "db" }.to_owned())].into(),
+        labels: [("env".to_owned(), ENVS[i % ENVS.len()].to_owned()), ("dc".to_owned(), dc.to_owned()), ("role".to_owned(), if i.is_multiple_of(2) { "web" } else { "db" }.to_owned())].into(),
     }
 }
 

@@ -68,10 +68,10 @@ impl KeyStore {
     /// The key (PEM) whose public half is `spki` (SubjectPublicKeyInfo DER), pending key first.
     pub fn find(&self, certificate_id: &str, spki: &[u8]) -> Result<Option<(String, KeySlot)>> {
         for slot in [KeySlot::Next, KeySlot::Current] {
-            if let Some(k) = self.read(&self.path(certificate_id, slot)?)? {
-                if k.public_key_der() == spki {
-                    return Ok(Some((k.pem(), slot)));
-                }
+            if let Some(k) = self.read(&self.path(certificate_id, slot)?)?
+                && k.public_key_der() == spki
+            {
+                return Ok(Some((k.pem(), slot)));
             }
         }
         Ok(None)

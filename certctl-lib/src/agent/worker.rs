@@ -164,10 +164,10 @@ impl Worker {
             .ok_or_else(|| format!("write: no key in {} matches the certificate's public key (was the CSR made by another host?)", self.keys.dir().display()))?;
         let material = Material::new(chain, key_pem).map_err(|e| format!("write: {e}"))?;
         let done = target.deploy(&material, &self.opts).await.map_err(|e| e.to_string())?;
-        if slot == KeySlot::Next {
-            if let Err(e) = self.keys.promote(cert_id) {
-                tracing::warn!(certificate = cert_id, "deployed, but the new key could not replace the previous one in the key store: {e}");
-            }
+        if slot == KeySlot::Next
+            && let Err(e) = self.keys.promote(cert_id)
+        {
+            tracing::warn!(certificate = cert_id, "deployed, but the new key could not replace the previous one in the key store: {e}");
         }
         let how = if done.changed { "deployed and verified" } else { "already in place" };
         Ok(format!("{how}: {} on {} target", done.fingerprint, target.kind()))

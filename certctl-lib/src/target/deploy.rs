@@ -85,11 +85,11 @@ pub async fn install<T: Target + ?Sized>(target: &T, material: &Material, opts: 
         }
     }
     let journal = Journal { entries, reload: reload.clone() };
-    if let Some(j) = &opts.journal {
-        if let Err(e) = write_replace(j, &serde_json::to_vec(&journal).unwrap_or_default(), 0o600) {
-            discard(&journal.entries);
-            return Err(DeployError::new(Step::Write, format!("cannot write the journal {}: {e}", j.display())));
-        }
+    if let Some(j) = &opts.journal
+        && let Err(e) = write_replace(j, &serde_json::to_vec(&journal).unwrap_or_default(), 0o600)
+    {
+        discard(&journal.entries);
+        return Err(DeployError::new(Step::Write, format!("cannot write the journal {}: {e}", j.display())));
     }
 
     let mut reloaded = false;
