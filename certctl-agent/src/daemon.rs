@@ -123,7 +123,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<bool> {
             match &result {
                 Ok(()) if last_state.is_some() => tracing::info!("server reachable again"),
                 Ok(()) => {}
-                Err(e) if e.is_unreachable() => tracing::warn!("server unreachable ({e}); retrying with back-off up to {BACKOFF_MAX:?}, current certificates keep being served"),
+                Err(e) if e.is_unreachable() => tracing::warn!("cannot talk to the server ({e}); retrying with back-off up to {BACKOFF_MAX:?}, current certificates keep being served"),
                 Err(e) => tracing::error!("{e}"),
             }
             last_state = Some(state);

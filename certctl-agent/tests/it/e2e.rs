@@ -93,7 +93,7 @@ async fn nginx_issue_renew_and_roll_back() {
     assert!(ok, "{log}");
     let v1 = new_fingerprint(&s, &mut seen).await;
     assert_ne!(v1, bootstrap_fp);
-    assert_eq!(nginx.served_fingerprint(CN), v1, "openssl sees the issued certificate");
+    assert_eq!(nginx.wait_for(CN, &v1), v1, "openssl sees the issued certificate");
     let deployments = jobs(&s, JobType::Deployment).await;
     assert_eq!(deployments.len(), 1);
     assert_eq!(deployments[0].status, JobStatus::Completed);
@@ -112,7 +112,7 @@ async fn nginx_issue_renew_and_roll_back() {
     assert!(ok, "{log}");
     let v2 = new_fingerprint(&s, &mut seen).await;
     assert_ne!(v2, v1);
-    assert_eq!(nginx.served_fingerprint(CN), v2);
+    assert_eq!(nginx.wait_for(CN, &v2), v2);
     let key2 = std::fs::read_to_string(&key_file).unwrap();
     assert_ne!(key2, key1, "renewal rotates the key");
     let cert2 = std::fs::read(nginx.cert_path()).unwrap();
@@ -142,7 +142,7 @@ async fn nginx_issue_renew_and_roll_back() {
     let (ok, log) = agent.once().await;
     assert!(ok, "{log}");
     let v3 = new_fingerprint(&s, &mut seen).await;
-    assert_eq!(nginx.served_fingerprint(CN), v3);
+    assert_eq!(nginx.wait_for(CN, &v3), v3);
     assert!(!agent.keys.join("mc-web.key.next").exists());
     let key3 = std::fs::read_to_string(&key_file).unwrap();
     assert_ne!(key3, key2);

@@ -72,6 +72,23 @@ impl Nginx {
 
     /// SHA-256 fingerprint (lowercase hex) of the leaf served for `server_name`, by openssl.
     pub fn served_fingerprint(&self, server_name: &str) -> String {
+        self.served_fingerprint_once(server_name)
+    }
+
+    /// Polls openssl until it sees `want` (a reload is asynchronous), at most 5 s; returns the
+    /// last fingerprint seen.
+    pub fn wait_for(&self, server_name: &str, want: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let fp = self.served_fingerprint_once(server_name);
+            if fp == want || Instant::now() > deadline {
+                return fp;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn served_fingerprint_once(&self, server_name: &str) -> String {
         let s = Command::new("openssl")
             .args(["s_client", "-connect", &format!("127.0.0.1:{}", self.port), "-servername", server_name])
             .stdin(std::process::Stdio::null())

@@ -7,6 +7,9 @@ use std::time::{Duration, Instant};
 use super::{opt_command, opt_path, run_command, served_fingerprint, DeployError, DeployOptions, FileSpec, Material, Step, Target};
 use crate::error::{Error, Result};
 
+/// Handshakes in a row that must show the deployed leaf.
+const CONSECUTIVE_MATCHES: u32 = 3;
+
 /// Config of an `nginx` target.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NginxTarget {
@@ -84,10 +87,19 @@ impl Target for NginxTarget {
     async fn verify(&self, fingerprint: &str) -> Result<(), DeployError> {
         let Some(addr) = &self.verify_address else { return Ok(()) };
         let deadline = Instant::now() + self.verify_timeout;
+        // During a reload the old worker may still answer a few connections: the new leaf must
+        // be seen on several handshakes in a row.
+        let mut in_a_row = 0;
         loop {
             let seen = served_fingerprint(addr, self.verify_server_name.as_deref()).await;
             match &seen {
-                Ok(fp) if fp == fingerprint => return Ok(()),
+                Ok(fp) if fp == fingerprint => {
+                    in_a_row += 1;
+                    if in_a_row >= CONSECUTIVE_MATCHES {
+                        return Ok(());
+                    }
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
                 _ if Instant::now() >= deadline => {
                     let what = match seen {
                         Ok(fp) => format!("{addr} still serves {fp}"),
@@ -95,7 +107,10 @@ impl Target for NginxTarget {
                     };
                     return Err(DeployError::new(Step::Verify, format!("{what}, not the deployed {fingerprint}, after {} s", self.verify_timeout.as_secs())));
                 }
-                _ => tokio::time::sleep(Duration::from_millis(200)).await,
+                _ => {
+                    in_a_row = 0;
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
             }
         }
     }
