@@ -14,11 +14,14 @@
 //! | [`groups`] | dynamic agent groups: criteria validation, matching, membership diffs |
 //! | [`audit`] | verification of the audit hash chain |
 //! | `client` | the typed HTTP client of the REST API (feature `client`) |
+//! | [`target`] | deployment targets (`file`, `nginx`) and the transactional deploy primitive (I/O parts: feature `agent`) |
+//! | `agent` | the agent's logic: host metadata, identity, local key store, the work loop (feature `agent`) |
 //! | [`error`] | the typed [`Error`] every function returns |
 //!
 //! Cargo features: `sqlite` and `postgres` (storage backends, both on by default), `server`
 //! (server-side connectors such as the Local CA, on by default), `client` (the typed HTTP client,
-//! reqwest with rustls on aws-lc-rs; on by default). The CLI, TUI and agent build with
+//! reqwest with rustls on aws-lc-rs; on by default), `agent` (the agent side: target connectors,
+//! metadata, key store; implies `client`). The CLI, TUI and agent build with
 //! `default-features = false, features = ["client"]` and link neither sqlx nor the connectors.
 //!
 //! ## Example: a certificate issued by the Local CA
@@ -86,6 +89,8 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+#[cfg(feature = "agent")]
+pub mod agent;
 #[cfg(feature = "store")]
 pub mod audit;
 pub mod api;
@@ -103,6 +108,7 @@ pub mod policy;
 pub mod service;
 #[cfg(feature = "store")]
 pub mod store;
+pub mod target;
 #[cfg(feature = "testing")]
 #[doc(hidden)]
 pub mod testing;

@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::issuer::IssueRequest;
 use crate::model::*;
 use crate::pki;
+pub use crate::target::argv;
 
 /// Target connector types this build knows.
 pub const TARGET_TYPES: &[&str] = &["nginx", "file"];
@@ -30,25 +31,6 @@ pub fn validate_target(target_type: &str, config: &serde_json::Value) -> Result<
         }
     }
     Ok(())
-}
-
-/// A command as an argv array: non-empty, strings only, no shell metacharacters.
-pub fn argv(field: &str, v: &serde_json::Value) -> Result<Vec<String>> {
-    let items = v.as_array().ok_or_else(|| Error::invalid(field, "must be an array of strings (argv), e.g. [\"nginx\", \"-s\", \"reload\"]; commands never run through a shell"))?;
-    if items.is_empty() {
-        return Err(Error::invalid(field, "must not be empty"));
-    }
-    items
-        .iter()
-        .enumerate()
-        .map(|(i, a)| {
-            let s = a.as_str().ok_or_else(|| Error::invalid(format!("{field}[{i}]"), "must be a string"))?;
-            if let Some(c) = s.chars().find(|c| matches!(c, ';' | '&' | '|' | '`' | '$' | '<' | '>' | '\n' | '\r' | '\0')) {
-                return Err(Error::invalid(format!("{field}[{i}]"), format!("{s:?} contains the shell metacharacter {c:?}; commands run without a shell")));
-            }
-            Ok(s.to_owned())
-        })
-        .collect()
 }
 
 impl Service {

@@ -1,0 +1,177 @@
+//! The agent daemon: identity, then heartbeats and work polls on jittered intervals, capped
+//! exponential back-off while the server is unreachable, and a clean stop on SIGTERM/SIGINT.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use certctl::agent::{metadata, AgentError, Identity, KeyStore, Worker};
+use certctl::client::Client;
+use certctl::target::DeployOptions;
+use rand::Rng;
+use tokio::time::Instant;
+
+use crate::RunArgs;
+
+/// Back-off bounds while the server is unreachable.
+const BACKOFF_MIN: Duration = Duration::from_secs(1);
+const BACKOFF_MAX: Duration = Duration::from_secs(300);
+
+/// `d` ± 10%.
+pub fn jitter(d: Duration) -> Duration {
+    d.mul_f64(rand::rng().random_range(0.9..1.1))
+}
+
+fn client(args: &RunArgs, server: &str, key: &str) -> anyhow::Result<Client> {
+    let mut b = Client::builder(server).api_key(key);
+    if let Some(ca) = &args.ca_cert {
+        b = b.ca_cert_file(ca);
+    }
+    Ok(b.build()?)
+}
+
+/// The identity: given, saved, or obtained by registering with the bootstrap token (retried
+/// with back-off while the server is unreachable, except with `--once`).
+async fn identity(args: &RunArgs, server: &str, labels: &std::collections::BTreeMap<String, String>) -> anyhow::Result<Identity> {
+    if let (Some(agent_id), Some(api_key)) = (&args.agent_id, &args.api_key) {
+        return Ok(Identity { agent_id: agent_id.clone(), api_key: api_key.clone() });
+    }
+    if let Some(saved) = Identity::load(&args.state_dir)? {
+        return Ok(saved);
+    }
+    let Some(token) = &args.bootstrap_token else {
+        bail!("no identity: set CERTCTL_AGENT_ID and CERTCTL_API_KEY, or CERTCTL_AGENT_BOOTSTRAP_TOKEN to register (none saved in {})", args.state_dir.display());
+    };
+    let name = args.name.clone().unwrap_or_else(metadata::hostname);
+    let c = client(args, server, token)?;
+    let mut delay = BACKOFF_MIN;
+    loop {
+        match Identity::register(&c, &name, labels, &args.state_dir).await {
+            Ok(id) => {
+                tracing::info!(agent = %id.agent_id, "registered; identity saved in {}", args.state_dir.display());
+                return Ok(id);
+            }
+            Err(e) if e.is_unreachable() && !args.once => {
+                tracing::warn!("cannot register yet: {e}; retrying in {delay:?}");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(BACKOFF_MAX);
+            }
+            Err(e) => return Err(e).context("registering with the bootstrap token"),
+        }
+    }
+}
+
+/// Runs the agent; `Ok(false)` when `--once` saw a failure.
+pub async fn run(args: RunArgs) -> anyhow::Result<bool> {
+    let server = args.server.clone().context("the server URL is required (--server or CERTCTL_SERVER_URL)")?;
+    let labels = metadata::parse_labels(&args.labels)?;
+    let id = identity(&args, &server, &labels).await?;
+    let key_dir = args.key_dir.clone().unwrap_or_else(|| args.state_dir.join("keys"));
+    let keys = KeyStore::open(&key_dir)?;
+    let opts = DeployOptions { journal: Some(args.state_dir.join("deploy.journal")), ..Default::default() };
+    std::fs::create_dir_all(&args.state_dir).with_context(|| format!("creating {}", args.state_dir.display()))?;
+    let worker = Worker::new(client(&args, &server, &id.api_key)?, id.agent_id.clone(), keys, opts);
+    match worker.recover().await {
+        Ok(true) => tracing::warn!("an interrupted deployment was rolled back to the previous files"),
+        Ok(false) => {}
+        Err(e) => tracing::error!("an interrupted deployment could not be rolled back: {e}"),
+    }
+    if args.once {
+        return Ok(once(&worker, &labels).await);
+    }
+
+    let stop = worker.stop_flag();
+    let wake = Arc::new(tokio::sync::Notify::new());
+    {
+        let (stop, wake) = (stop.clone(), wake.clone());
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            tracing::info!("stopping after the work in progress");
+            stop.store(true, Ordering::SeqCst);
+            wake.notify_one();
+        });
+    }
+    tracing::info!(agent = %id.agent_id, server, "agent started");
+    let (mut next_hb, mut next_poll) = (Instant::now(), Instant::now());
+    let mut backoff = BACKOFF_MIN;
+    let mut last_state: Option<String> = None;
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep_until(next_hb.min(next_poll)) => {}
+            _ = wake.notified() => {}
+        }
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        let now = Instant::now();
+        let mut result: Result<(), AgentError> = Ok(());
+        if now >= next_hb {
+            result = worker.heartbeat(&metadata::collect(&labels)).await.map(drop);
+            next_hb = now + jitter(args.heartbeat_interval);
+        }
+        if result.is_ok() && now >= next_poll {
+            result = worker.poll().await.map(drop);
+            next_poll = now + jitter(args.poll_interval);
+        }
+        let state = match &result {
+            Ok(()) => "connected".to_owned(),
+            Err(e) if e.is_unreachable() => "unreachable".to_owned(),
+            Err(e) => format!("error: {e}"),
+        };
+        if last_state.as_deref() != Some(&state) {
+            match &result {
+                Ok(()) if last_state.is_some() => tracing::info!("server reachable again"),
+                Ok(()) => {}
+                Err(e) if e.is_unreachable() => tracing::warn!("cannot talk to the server ({e}); retrying with back-off up to {BACKOFF_MAX:?}, current certificates keep being served"),
+                Err(e) => tracing::error!("{e}"),
+            }
+            last_state = Some(state);
+        }
+        match result {
+            Err(e) if e.is_unreachable() => {
+                let d = jitter(backoff);
+                next_hb = now + d;
+                next_poll = now + d;
+                backoff = (backoff * 2).min(BACKOFF_MAX);
+            }
+            _ => backoff = BACKOFF_MIN,
+        }
+    }
+    tracing::info!("agent stopped");
+    Ok(true)
+}
+
+/// One heartbeat, one poll and its work; whether everything succeeded.
+async fn once(worker: &Worker, labels: &std::collections::BTreeMap<String, String>) -> bool {
+    if let Err(e) = worker.heartbeat(&metadata::collect(labels)).await {
+        tracing::error!("heartbeat: {e}");
+        return false;
+    }
+    match worker.poll().await {
+        Ok(r) => {
+            tracing::info!(csrs = r.csrs, deployed = r.deployed, failed = r.failures.len(), "poll done");
+            for f in &r.failures {
+                tracing::error!("{f}");
+            }
+            r.failures.is_empty()
+        }
+        Err(e) => {
+            tracing::error!("poll: {e}");
+            false
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
+        (Ok(mut term), Ok(mut int)) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+        }
+        _ => std::future::pending().await,
+    }
+}

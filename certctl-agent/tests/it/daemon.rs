@@ -1,0 +1,57 @@
+//! The daemon: back-off while the server is unreachable (logged once), heartbeats on its
+//! interval once it is there, and a clean exit on SIGTERM.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use crate::support::{Server, TOKEN};
+
+fn daemon(server: &str, state: &std::path::Path, extra: &[(&str, &str)]) -> tokio::process::Child {
+    let mut c = tokio::process::Command::new(env!("CARGO_BIN_EXE_certctl-agent"));
+    c.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("CERTCTL_SERVER_URL", server)
+        .env("CERTCTL_STATE_DIR", state)
+        .env("CERTCTL_HEARTBEAT_INTERVAL", "200ms")
+        .env("CERTCTL_POLL_INTERVAL", "200ms")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    for (k, v) in extra {
+        c.env(k, v);
+    }
+    c.spawn().unwrap()
+}
+
+async fn terminate(child: tokio::process::Child) -> (bool, String) {
+    let pid = child.id().unwrap().to_string();
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let out = tokio::time::timeout(Duration::from_secs(10), child.wait_with_output()).await.expect("the agent stops on SIGTERM").unwrap();
+    (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreachable_then_sigterm() {
+    let tmp = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = daemon(&format!("http://127.0.0.1:{port}"), tmp.path(), &[("CERTCTL_AGENT_ID", "ag-x"), ("CERTCTL_API_KEY", "k")]);
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let (ok, log) = terminate(child).await;
+    assert!(ok, "{log}");
+    assert_eq!(log.matches("cannot talk to the server").count(), 1, "logged once per change of state: {log}");
+    assert!(log.contains("agent stopped"), "{log}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn heartbeats_on_interval_then_sigterm() {
+    let s = Server::start().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let child = daemon(&s.url, tmp.path(), &[("CERTCTL_AGENT_BOOTSTRAP_TOKEN", TOKEN), ("CERTCTL_AGENT_NAME", "daemon-1")]);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let beats = s.received.lock().unwrap().iter().filter(|(l, _)| l.ends_with("/heartbeat")).count();
+    assert!((3..=12).contains(&beats), "{beats} heartbeats in 1.5 s at 200 ms");
+    let (ok, log) = terminate(child).await;
+    assert!(ok, "{log}");
+    assert!(log.contains("registered") && log.contains("agent stopped"), "{log}");
+    assert!(tmp.path().join("agent.json").exists());
+}

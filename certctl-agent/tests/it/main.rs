@@ -1,0 +1,8 @@
+//! Integration tests of the agent: the real server in-process, the real `certctl-agent` binary,
+//! and a real NGINX started in its own prefix on a loopback port.
+#![allow(clippy::unwrap_used)]
+
+mod daemon;
+mod e2e;
+mod nginx;
+mod support;

@@ -1,0 +1,175 @@
+//! The agent's work: heartbeats, and one poll round that answers CSR requests with keys made
+//! here and runs deployments through the target connectors, reporting each outcome.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use super::{AgentError, KeySlot, KeyStore};
+use crate::api::{JobReport, WorkItem};
+use crate::client::Client;
+use crate::model::{Agent, AgentMetadata, JobStatus, JobType};
+use crate::pki::{build_csr, parse_chain};
+use crate::target::{from_config, leaf_spki, DeployOptions, Material};
+
+/// Poll rounds in a row when a round submitted CSRs (their deployments follow at once).
+const MAX_ROUNDS: usize = 3;
+
+/// What one [`Worker::poll`] did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RoundReport {
+    /// CSRs sent.
+    pub csrs: usize,
+    /// Deployments reported Completed.
+    pub deployed: usize,
+    /// What failed, one line each (also reported on the jobs where there is a job to report on).
+    pub failures: Vec<String>,
+}
+
+/// One agent: its client (with its own API key), its key store and deployment options.
+#[derive(Debug)]
+pub struct Worker {
+    client: Client,
+    agent_id: String,
+    keys: KeyStore,
+    opts: DeployOptions,
+    stop: Arc<AtomicBool>,
+}
+
+impl Worker {
+    /// A worker for agent `agent_id`; `client` must carry that agent's API key.
+    pub fn new(client: Client, agent_id: impl Into<String>, keys: KeyStore, opts: DeployOptions) -> Self {
+        Self { client, agent_id: agent_id.into(), keys, opts, stop: Arc::default() }
+    }
+
+    /// The agent's id.
+    pub fn agent_id(&self) -> &str {
+        &self.agent_id
+    }
+
+    /// Set it to stop after the work item in progress (a deployment in flight always finishes
+    /// or rolls back).
+    pub fn stop_flag(&self) -> Arc<AtomicBool> {
+        self.stop.clone()
+    }
+
+    /// Undoes a deployment interrupted by a crash or kill (see [`crate::target::recover`]).
+    pub async fn recover(&self) -> Result<bool, String> {
+        match &self.opts.journal {
+            Some(j) => crate::target::recover(j, self.opts.command_timeout).await,
+            None => Ok(false),
+        }
+    }
+
+    /// Sends a heartbeat.
+    pub async fn heartbeat(&self, meta: &AgentMetadata) -> Result<Agent, AgentError> {
+        Ok(self.client.heartbeat(&self.agent_id, meta).await?)
+    }
+
+    /// Fetches the work and does it. A round that sent CSRs is followed at once by another (up
+    /// to three), so that the deployments of the certificates just issued run now. Fails only
+    /// when the server cannot be talked to; failed work is in the report.
+    pub async fn poll(&self) -> Result<RoundReport, AgentError> {
+        let mut report = RoundReport::default();
+        // A job is handled once per call, even if listed again (later round, or twice in one list).
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..MAX_ROUNDS {
+            let items = self.client.agent_work(&self.agent_id).await?.data;
+            let csrs_before = report.csrs;
+            for item in &items {
+                if self.stop.load(Ordering::SeqCst) {
+                    return Ok(report);
+                }
+                if !seen.insert(item.job.id.clone()) {
+                    continue;
+                }
+                match (item.job.job_type, item.job.status) {
+                    (JobType::Issuance | JobType::Renewal, JobStatus::AwaitingCsr) => self.answer_csr(item, &mut report).await?,
+                    (JobType::Deployment, JobStatus::Running | JobStatus::Pending) => self.deploy(item, &mut report).await?,
+                    _ => {}
+                }
+            }
+            if report.csrs == csrs_before {
+                break;
+            }
+        }
+        Ok(report)
+    }
+
+    /// Generates (or reuses) the pending key and sends the CSR.
+    async fn answer_csr(&self, item: &WorkItem, report: &mut RoundReport) -> Result<(), AgentError> {
+        let cert_id = item.job.certificate_id.as_str();
+        let job_id = item.job.id.as_str();
+        let csr = match self.keys.next_key(cert_id).and_then(|k| build_csr(&k, &item.common_name, &item.sans)) {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::error!(job = job_id, certificate = cert_id, "cannot prepare the CSR: {e}");
+                report.failures.push(format!("{job_id}: csr: {e}"));
+                return Ok(());
+            }
+        };
+        match self.client.submit_csr(&self.agent_id, job_id, &csr).await {
+            Ok(job) => {
+                tracing::info!(job = job_id, certificate = cert_id, status = %job.status, "CSR submitted");
+                report.csrs += 1;
+                Ok(())
+            }
+            Err(e) if e.is_unreachable() => Err(e.into()),
+            Err(e) => {
+                tracing::error!(job = job_id, certificate = cert_id, "CSR refused: {e}");
+                report.failures.push(format!("{job_id}: csr: {e}"));
+                Ok(())
+            }
+        }
+    }
+
+    /// Deploys and reports the outcome on the job.
+    async fn deploy(&self, item: &WorkItem, report: &mut RoundReport) -> Result<(), AgentError> {
+        let job_id = item.job.id.as_str();
+        let outcome = self.try_deploy(item).await;
+        let body = match &outcome {
+            Ok(msg) => {
+                tracing::info!(job = job_id, "{msg}");
+                JobReport { status: "Completed".into(), message: Some(msg.clone()) }
+            }
+            Err(msg) => {
+                tracing::error!(job = job_id, "deployment failed: {msg}");
+                JobReport { status: "Failed".into(), message: Some(msg.clone()) }
+            }
+        };
+        match self.client.report_job(&self.agent_id, job_id, &body).await {
+            Ok(_) => {}
+            Err(e) if e.is_unreachable() => return Err(e.into()),
+            Err(e) => report.failures.push(format!("{job_id}: report: {e}")),
+        }
+        match outcome {
+            Ok(_) => report.deployed += 1,
+            Err(m) => report.failures.push(format!("{job_id}: {m}")),
+        }
+        Ok(())
+    }
+
+    /// The deployment itself; the error is the report message (`<step>: ...`).
+    async fn try_deploy(&self, item: &WorkItem) -> Result<String, String> {
+        let cert_id = item.job.certificate_id.as_str();
+        let chain = item.pem_chain.as_deref().ok_or("write: the job carries no certificate chain")?;
+        let target_type = item.target_type.as_deref().ok_or("write: the job names no target type")?;
+        let config = item.target_config.clone().unwrap_or_else(|| serde_json::json!({}));
+        let target = from_config(target_type, &config).map_err(|e| format!("write: target config: {e}"))?;
+        let leaf = parse_chain(chain).map_err(|e| format!("write: certificate chain: {e}"))?;
+        let spki = leaf.first().ok_or("write: empty chain").and_then(|l| leaf_spki(&l.der).map_err(|_| "write: malformed leaf"))?;
+        let (key_pem, slot) = self
+            .keys
+            .find(cert_id, &spki)
+            .map_err(|e| format!("write: key store: {e}"))?
+            .ok_or_else(|| format!("write: no key in {} matches the certificate's public key (was the CSR made by another host?)", self.keys.dir().display()))?;
+        let material = Material::new(chain, key_pem).map_err(|e| format!("write: {e}"))?;
+        let done = target.deploy(&material, &self.opts).await.map_err(|e| e.to_string())?;
+        if slot == KeySlot::Next
+            && let Err(e) = self.keys.promote(cert_id)
+        {
+            tracing::warn!(certificate = cert_id, "deployed, but the new key could not replace the previous one in the key store: {e}");
+        }
+        let how = if done.changed { "deployed and verified" } else { "already in place" };
+        Ok(format!("{how}: {} on {} target", done.fingerprint, target.kind()))
+    }
+}
