@@ -37,6 +37,13 @@ pub struct AgentView {
     pub groups: Vec<crate::model::GroupId>,
 }
 
+impl std::ops::Deref for AgentView {
+    type Target = Agent;
+    fn deref(&self) -> &Agent {
+        &self.agent
+    }
+}
+
 /// `POST /agents` response: the agent and, once, its API key.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
