@@ -69,25 +69,7 @@ pub struct RunArgs {
     pub once: bool,
 }
 
-/// `500ms`, `30s`, `2m`, `1h`, `1d` (a bare number is seconds).
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let n: u64 = num.parse().map_err(|_| format!("{s:?} is not a duration such as 500ms, 30s, 2m, 1h"))?;
-    let d = match unit {
-        "ms" => Duration::from_millis(n),
-        "" | "s" => Duration::from_secs(n),
-        "m" => Duration::from_secs(n * 60),
-        "h" => Duration::from_secs(n * 3600),
-        "d" => Duration::from_secs(n * 86_400),
-        _ => return Err(format!("{s:?}: unknown unit {unit:?} (use ms, s, m, h or d)")),
-    };
-    if d.is_zero() {
-        return Err(format!("{s:?} must be longer than zero"));
-    }
-    Ok(d)
-}
+pub use certctl::config::parse_interval as parse_duration;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -129,6 +111,6 @@ mod tests {
         Cli::command().debug_assert();
         assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
-        assert!(parse_duration("0s").is_err() && parse_duration("1w").is_err());
+        assert!(parse_duration("0s").is_err() && parse_duration("1y").is_err());
     }
 }

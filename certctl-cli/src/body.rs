@@ -6,7 +6,6 @@
 
 use std::io::Read;
 use std::str::FromStr;
-use std::time::Duration;
 
 use anyhow::Context;
 use serde::de::DeserializeOwned;
@@ -86,23 +85,7 @@ pub fn key_value(s: &str) -> Result<(String, String), String> {
     }
 }
 
-/// `500ms`, `30s`, `15m`, `12h`, `30d`, `2w`.
-pub fn duration(s: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let n: u64 = num.parse().map_err(|_| format!("{s:?} is not a duration such as 30s, 15m, 12h, 30d"))?;
-    let secs = match unit {
-        "ms" => return Ok(Duration::from_millis(n)),
-        "" | "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        "w" => 7 * 86_400,
-        _ => return Err(format!("{s:?}: unknown unit {unit:?} (ms, s, m, h, d, w)")),
-    };
-    Ok(Duration::from_secs(n.saturating_mul(secs)))
-}
+pub use certctl::config::parse_duration as duration;
 
 /// An RFC 3339 timestamp flag.
 pub fn timestamp(s: &str) -> Result<certctl::model::Timestamp, String> {
@@ -123,10 +106,6 @@ mod tests {
     fn parsers() {
         assert_eq!(key_value("app=web=1"), Ok(("app".into(), "web=1".into())));
         assert!(key_value("=x").is_err() && key_value("x").is_err());
-        assert_eq!(duration("30d"), Ok(Duration::from_secs(30 * 86_400)));
-        assert_eq!(duration("500ms"), Ok(Duration::from_millis(500)));
-        assert_eq!(duration("2"), Ok(Duration::from_secs(2)));
-        assert!(duration("3y").is_err() && duration("d").is_err());
     }
 
     #[test]

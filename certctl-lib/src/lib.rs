@@ -94,6 +94,7 @@ pub mod agent;
 #[cfg(feature = "store")]
 pub mod audit;
 pub mod api;
+pub mod config;
 #[cfg(feature = "client")]
 pub mod client;
 pub mod error;
