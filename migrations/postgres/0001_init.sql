@@ -163,6 +163,15 @@ CREATE TABLE IF NOT EXISTS agent_groups (
     updated_at  TIMESTAMPTZ NOT NULL
 );
 
+-- Group membership as last computed (criteria are the truth; this records what changed when).
+CREATE TABLE IF NOT EXISTS agent_group_members (
+    group_id  TEXT NOT NULL REFERENCES agent_groups(id) ON DELETE CASCADE,
+    agent_id  TEXT NOT NULL REFERENCES agents(id),
+    joined_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (group_id, agent_id)
+);
+CREATE INDEX IF NOT EXISTS group_members_agent ON agent_group_members(agent_id);
+
 CREATE TABLE IF NOT EXISTS jobs (
     id              TEXT PRIMARY KEY,
     type            TEXT NOT NULL,

@@ -56,7 +56,9 @@ impl Service {
         self.clear_auth_cache();
         agent.status = AgentStatus::Retired;
         agent.updated_at = now;
-        self.store().update_agent(&agent, &actor.audit("agent_retired", "agent", id.as_str())).await
+        let agent = self.store().update_agent(&agent, &actor.audit("agent_retired", "agent", id.as_str())).await?;
+        self.reconcile_agents(std::slice::from_ref(&agent)).await?;
+        Ok(agent)
     }
 
     /// Stores what an agent reports about its host.
@@ -75,7 +77,7 @@ impl Service {
                 return Err(Error::invalid(field, "at most 255 characters"));
             }
         }
-        let batcher = self.heartbeats.get_or_init(|| super::heartbeats::Batcher::start(self.store_arc()));
+        let batcher = self.heartbeats.get_or_init(|| super::heartbeats::Batcher::start(self.clone()));
         batcher.submit(id.clone(), meta.clone()).await
     }
 
@@ -93,6 +95,55 @@ impl Service {
             page += 1;
         }
         Ok(crate::groups::Membership::new(compiled))
+    }
+
+    /// Brings the stored memberships of `agents` in line with the groups' criteria (retired
+    /// agents belong to none) and records `agent_joined_group` / `agent_left_group` events.
+    pub(super) async fn reconcile_agents(&self, agents: &[Agent]) -> Result<()> {
+        if agents.is_empty() {
+            return Ok(());
+        }
+        let membership = self.membership().await?;
+        let ids: Vec<AgentId> = agents.iter().map(|a| a.id.clone()).collect();
+        let stored = self.store().memberships_of(&ids).await?;
+        let (mut joins, mut leaves) = (Vec::new(), Vec::new());
+        for a in agents {
+            let want = if a.status == AgentStatus::Retired { Vec::new() } else { membership.groups_of_agent(a) };
+            let mut had: Vec<GroupId> = stored.iter().filter(|(_, x)| *x == a.id).map(|(g, _)| g.clone()).collect();
+            had.sort();
+            let (joined, left) = crate::groups::diff(&had, &want);
+            joins.extend(joined.into_iter().map(|g| (g, a.id.clone())));
+            leaves.extend(left.into_iter().map(|g| (g, a.id.clone())));
+        }
+        self.apply_membership(joins, leaves).await
+    }
+
+    /// Brings the stored members of `group` in line with its criteria (after it changed).
+    pub(super) async fn reconcile_group(&self, group: &GroupId) -> Result<()> {
+        let want = match self.store().get_group(group).await {
+            Ok(_) => {
+                let agents = self.store().all_agents().await?;
+                let live: Vec<Agent> = agents.into_iter().filter(|a| a.status != AgentStatus::Retired).collect();
+                let g = self.store().get_group(group).await?;
+                crate::groups::members(&crate::groups::compile(&g.criteria)?, live.iter())
+            }
+            Err(Error::NotFound { .. }) => Vec::new(),
+            Err(e) => return Err(e),
+        };
+        let had = self.store().stored_members(group).await?;
+        let (joined, left) = crate::groups::diff(&had, &want);
+        self.apply_membership(joined.into_iter().map(|a| (group.clone(), a)).collect(), left.into_iter().map(|a| (group.clone(), a)).collect()).await
+    }
+
+    async fn apply_membership(&self, joins: Vec<(GroupId, AgentId)>, leaves: Vec<(GroupId, AgentId)>) -> Result<()> {
+        let sys = Actor::system();
+        let audits: Vec<_> = joins
+            .iter()
+            .map(|(g, a)| (g, a, "agent_joined_group"))
+            .chain(leaves.iter().map(|(g, a)| (g, a, "agent_left_group")))
+            .map(|(g, a, action)| sys.audit(action, "agent", a.as_str()).with_details(serde_json::json!({"group_id": g})))
+            .collect();
+        self.store().apply_membership(&joins, &leaves, Timestamp::now(), &audits).await
     }
 
     /// An agent with the groups it belongs to now.
@@ -130,7 +181,9 @@ impl Service {
             updated_at: now,
         };
         crate::groups::compile(&group.criteria)?;
-        self.store().create_group(&group, &actor.audit("agent_group_created", "agent_group", group.id.as_str())).await
+        let group = self.store().create_group(&group, &actor.audit("agent_group_created", "agent_group", group.id.as_str())).await?;
+        self.reconcile_group(&group.id).await?;
+        Ok(group)
     }
 
     pub async fn update_group(&self, actor: &Actor, id: &GroupId, input: &GroupInput) -> Result<AgentGroup> {
@@ -146,11 +199,18 @@ impl Service {
         }
         crate::groups::compile(&g.criteria)?;
         g.updated_at = Timestamp::now();
-        self.store().update_group(&g, &actor.audit("agent_group_updated", "agent_group", id.as_str())).await
+        let g = self.store().update_group(&g, &actor.audit("agent_group_updated", "agent_group", id.as_str())).await?;
+        self.reconcile_group(id).await?;
+        Ok(g)
     }
 
     pub async fn delete_group(&self, actor: &Actor, id: &GroupId) -> Result<()> {
-        self.store().delete_group(id, &actor.audit("agent_group_deleted", "agent_group", id.as_str())).await
+        let members = self.store().stored_members(id).await?;
+        self.store().delete_group(id, &actor.audit("agent_group_deleted", "agent_group", id.as_str())).await?;
+        // the rows went with the group; the members' leaving is still an event of each agent
+        let sys = Actor::system();
+        let audits: Vec<_> = members.iter().map(|a| sys.audit("agent_left_group", "agent", a.as_str()).with_details(serde_json::json!({"group_id": id, "reason": "group deleted"}))).collect();
+        self.store().apply_membership(&[], &members.iter().map(|a| (id.clone(), a.clone())).collect::<Vec<_>>(), Timestamp::now(), &audits).await
     }
 
     /// Creates an API key for a person or script (not for agents: they get theirs at registration).

@@ -4,7 +4,6 @@
 //! at once. Each request is answered only after its write committed (durable on reply).
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
 
@@ -27,9 +26,9 @@ pub(super) struct Batcher {
 
 impl Batcher {
     /// Starts the writer task on the current runtime.
-    pub(super) fn start(store: Arc<dyn Store>) -> Self {
+    pub(super) fn start(svc: super::Service) -> Self {
         let (tx, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(write_loop(store, rx));
+        tokio::spawn(write_loop(svc, rx));
         Self { tx }
     }
 
@@ -41,7 +40,8 @@ impl Batcher {
     }
 }
 
-async fn write_loop(store: Arc<dyn Store>, mut rx: mpsc::Receiver<Pending>) {
+async fn write_loop(svc: super::Service, mut rx: mpsc::Receiver<Pending>) {
+    let store = svc.store_arc();
     while let Some(first) = rx.recv().await {
         let mut batch = vec![first];
         while batch.len() < BATCH {
@@ -53,6 +53,10 @@ async fn write_loop(store: Arc<dyn Store>, mut rx: mpsc::Receiver<Pending>) {
         let beats: Vec<(AgentId, AgentMetadata)> = batch.iter().map(|(id, m, _)| (id.clone(), m.clone())).collect();
         match store.record_heartbeats(&beats, Timestamp::now()).await {
             Ok(agents) => {
+                // group membership follows the new metadata before anyone is answered
+                if let Err(e) = svc.reconcile_agents(&agents).await {
+                    tracing::error!(error = %e, "recomputing group membership after heartbeats failed");
+                }
                 let by_id: HashMap<AgentId, Agent> = agents.into_iter().map(|a| (a.id.clone(), a)).collect();
                 for (id, _, reply) in batch {
                     let answer = match by_id.get(&id) {

@@ -141,6 +141,12 @@ pub trait GroupStore {
     async fn list_groups(&self, page: PageRequest) -> Result<Page<AgentGroup>>;
     async fn update_group(&self, group: &AgentGroup, audit: &AuditDraft) -> Result<AgentGroup>;
     async fn delete_group(&self, id: &GroupId, audit: &AuditDraft) -> Result<()>;
+    /// Stored memberships `(group, agent)` of these agents.
+    async fn memberships_of(&self, agents: &[AgentId]) -> Result<Vec<(GroupId, AgentId)>>;
+    /// Stored members of a group.
+    async fn stored_members(&self, group: &GroupId) -> Result<Vec<AgentId>>;
+    /// Records joins and leaves, with their audit events, in one transaction.
+    async fn apply_membership(&self, joins: &[(GroupId, AgentId)], leaves: &[(GroupId, AgentId)], at: Timestamp, audits: &[AuditDraft]) -> Result<()>;
 }
 
 /// Everything an issuance writes, committed in one transaction by

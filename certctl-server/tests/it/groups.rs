@@ -44,7 +44,28 @@ async fn live_membership(s: Server) {
     s.call(Method::POST, "/api/v1/agents/ag-web2/heartbeat", Some(&keys["ag-web2"]), Some(meta)).await.ok(200);
     assert_eq!(members(s.get("/api/v1/agent-groups/grp-linux-web/members").await.ok(200)), ["ag-web1"]);
     assert_eq!(s.get("/api/v1/agents/ag-web2").await.ok(200)["groups"], json!(["grp-new"]));
+    // membership changes are audit events of the agent
+    let joined = s.get("/api/v1/audit?action=agent_joined_group&resource_id=ag-web2").await.ok(200);
+    let mut groups: Vec<String> = joined["data"].as_array().unwrap().iter().map(|e| e["details"]["group_id"].as_str().unwrap().to_owned()).collect();
+    groups.sort();
+    assert_eq!(groups, ["grp-linux-web", "grp-new"]);
+    let left = s.get("/api/v1/audit?action=agent_left_group&resource_id=ag-web2").await.ok(200);
+    assert_eq!((left["total"].clone(), left["data"][0]["details"]["group_id"].clone()), (json!(1), json!("grp-linux-web")));
+    // a heartbeat that changes nothing writes no event
+    let meta = json!({"hostname": "web-2.prod.example.com", "os": "linux", "arch": "aarch64", "ip_addresses": ["192.168.1.2"], "agent_version": "1.2.0", "labels": {"env": "prod"}});
+    s.call(Method::POST, "/api/v1/agents/ag-web2/heartbeat", Some(&keys["ag-web2"]), Some(meta)).await.ok(200);
+    assert_eq!(s.get("/api/v1/audit?resource_id=ag-web2&action=agent_left_group").await.ok(200)["total"], 1);
     // and a changed group changes membership at once
     s.put("/api/v1/agent-groups/grp-linux-web", json!({"criteria": {"os": ["linux"], "cidr": ["10.0.0.0/8"]}})).await.ok(200);
     assert_eq!(members(s.get("/api/v1/agent-groups/grp-linux-web/members").await.ok(200)), ["ag-db1", "ag-web1"]);
+    let joined_db = s.get("/api/v1/audit?action=agent_joined_group&resource_id=ag-db1").await.ok(200);
+    assert!(joined_db["data"].as_array().unwrap().iter().any(|e| e["details"]["group_id"] == "grp-linux-web"), "a group change is recorded too");
+    // retiring an agent takes it out of its groups; deleting a group lets its members leave
+    s.action("/api/v1/agents/ag-db1/retire").await.ok(200);
+    let left = s.get("/api/v1/audit?action=agent_left_group&resource_id=ag-db1").await.ok(200);
+    assert_eq!(left["total"], 2, "grp-linux-web and grp-v6: {left}");
+    s.delete("/api/v1/agent-groups/grp-new").await.ok(204);
+    let left = s.get("/api/v1/audit?action=agent_left_group&resource_id=ag-web1").await.ok(200);
+    assert!(left["data"].as_array().unwrap().iter().any(|e| e["details"]["group_id"] == "grp-new"));
+    assert!(s.get("/api/v1/audit/verify").await.ok(200)["valid"].as_bool().unwrap());
 }

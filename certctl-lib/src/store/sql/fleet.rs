@@ -141,6 +141,48 @@ macro_rules! sql_fleet {
                 }
                 self.get_group(&g.id).await
             }
+            async fn memberships_of(&self, agents: &[AgentId]) -> Result<Vec<(GroupId, AgentId)>> {
+                if agents.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut out = Vec::new();
+                for chunk in agents.chunks(500) {
+                    let mut qb = sqlx::QueryBuilder::<$DB>::new("SELECT group_id, agent_id FROM agent_group_members WHERE agent_id IN (");
+                    let mut sep = qb.separated(", ");
+                    for a in chunk {
+                        sep.push_bind(a.clone());
+                    }
+                    qb.push(")");
+                    let rows: Vec<(GroupId, AgentId)> = qb.build_query_as().fetch_all(self.r()).await.map_err(db_err)?;
+                    out.extend(rows);
+                }
+                Ok(out)
+            }
+            async fn stored_members(&self, group: &GroupId) -> Result<Vec<AgentId>> {
+                sqlx::query_scalar("SELECT agent_id FROM agent_group_members WHERE group_id = $1 ORDER BY agent_id")
+                    .bind(group)
+                    .fetch_all(self.r())
+                    .await
+                    .map_err(db_err)
+            }
+            async fn apply_membership(&self, joins: &[(GroupId, AgentId)], leaves: &[(GroupId, AgentId)], at: Timestamp, audits: &[AuditDraft]) -> Result<()> {
+                if joins.is_empty() && leaves.is_empty() {
+                    return Ok(());
+                }
+                let mut tx = self.tx().await?;
+                for (g, a) in joins {
+                    sqlx::query("INSERT INTO agent_group_members (group_id, agent_id, joined_at) VALUES ($1, $2, $3) ON CONFLICT (group_id, agent_id) DO NOTHING")
+                        .bind(g).bind(a).bind(at)
+                        .execute(&mut *tx).await.map_err(db_err)?;
+                }
+                for (g, a) in leaves {
+                    sqlx::query("DELETE FROM agent_group_members WHERE group_id = $1 AND agent_id = $2")
+                        .bind(g).bind(a)
+                        .execute(&mut *tx).await.map_err(db_err)?;
+                }
+                Self::append_audits_in(&mut tx, audits).await?;
+                tx.commit().await.map_err(db_err)
+            }
             async fn delete_group(&self, id: &GroupId, audit: &AuditDraft) -> Result<()> {
                 self.delete_row("agent_groups", "agent group", id.as_str(), audit).await
             }
