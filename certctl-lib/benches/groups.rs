@@ -3,11 +3,14 @@
 //! Run: `cargo bench -p certctl-lib --bench groups`.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use certctl::groups::{CompiledCriteria, Membership, compile, describe, diff, members};
+use common::pct;
 use certctl::model::*;
 
 const AGENTS: usize = 10_000;
@@ -109,9 +112,6 @@ fn group_criteria(rng: &mut Rng) -> Vec<GroupCriteria> {
         .collect()
 }
 
-fn pct(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
 
 fn bench(name: &str, target: Duration, runs: usize, mut f: impl FnMut(usize)) {
     for i in 0..runs.div_ceil(10) {

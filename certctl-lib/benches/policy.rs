@@ -2,31 +2,17 @@
 //! Run: `cargo bench -p certctl-lib --bench policy [-- ITERATIONS]`.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use certctl::model::*;
+use common::report;
 use certctl::policy::{evaluate, CompiledPolicies, Subject};
 use serde_json::json;
 
-fn pct(sorted: &[Duration], p: f64) -> Duration {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i]
-}
-
-fn report(name: &str, mut samples: Vec<Duration>) {
-    samples.sort();
-    let mean = samples.iter().sum::<Duration>() / samples.len() as u32;
-    println!(
-        "{name:<52} n={:<6} mean={:>9.3?} p50={:>9.3?} p99={:>9.3?} max={:>9.3?}",
-        samples.len(),
-        mean,
-        pct(&samples, 0.5),
-        pct(&samples, 0.99),
-        samples[samples.len() - 1]
-    );
-}
 
 /// 100 rules, every type, a third scoped to groups or environments (some in scope, some not),
 /// a few disabled, a mix of enforce and warn, passing and failing.

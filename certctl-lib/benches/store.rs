@@ -2,28 +2,14 @@
 //! and the renewal-due query. Run: `cargo bench -p certctl-lib --bench store [-- N]`.
 #![allow(clippy::unwrap_used)]
 
-use std::time::{Duration, Instant};
+mod common;
+
+use std::time::Instant;
 
 use certctl::model::*;
+use common::report;
 use certctl::store::{prelude::*, SqliteStore};
 
-fn pct(sorted: &[Duration], p: f64) -> Duration {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i]
-}
-
-fn report(name: &str, mut samples: Vec<Duration>) {
-    samples.sort();
-    let mean = samples.iter().sum::<Duration>() / samples.len() as u32;
-    println!(
-        "{name:<48} n={:<5} mean={:>9.3?} p50={:>9.3?} p99={:>9.3?} max={:>9.3?}",
-        samples.len(),
-        mean,
-        pct(&samples, 0.5),
-        pct(&samples, 0.99),
-        samples[samples.len() - 1]
-    );
-}
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
