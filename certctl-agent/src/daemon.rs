@@ -35,7 +35,7 @@ fn client(args: &RunArgs, server: &str, key: &str) -> anyhow::Result<Client> {
 /// with back-off while the server is unreachable, except with `--once`).
 async fn identity(args: &RunArgs, server: &str, labels: &std::collections::BTreeMap<String, String>) -> anyhow::Result<Identity> {
     if let (Some(agent_id), Some(api_key)) = (&args.agent_id, &args.api_key) {
-        return Ok(Identity { agent_id: agent_id.clone(), api_key: api_key.clone() });
+        return Ok(Identity { agent_id: agent_id.clone(), api_key: api_key.expose().to_owned() });
     }
     if let Some(saved) = Identity::load(&args.state_dir)? {
         return Ok(saved);
@@ -44,7 +44,7 @@ async fn identity(args: &RunArgs, server: &str, labels: &std::collections::BTree
         bail!("no identity: set CERTCTL_AGENT_ID and CERTCTL_API_KEY, or CERTCTL_AGENT_BOOTSTRAP_TOKEN to register (none saved in {})", args.state_dir.display());
     };
     let name = args.name.clone().unwrap_or_else(metadata::hostname);
-    let c = client(args, server, token)?;
+    let c = client(args, server, token.expose())?;
     let mut delay = BACKOFF_MIN;
     loop {
         match Identity::register(&c, &name, labels, &args.state_dir).await {

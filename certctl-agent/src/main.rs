@@ -39,10 +39,10 @@ pub struct RunArgs {
     pub agent_id: Option<String>,
     /// This agent's API key (with --agent-id)
     #[arg(long, env = "CERTCTL_API_KEY", hide_env_values = true)]
-    pub api_key: Option<String>,
+    pub api_key: Option<certctl::config::Secret>,
     /// Register once with this token and save the identity in the state dir
     #[arg(long, env = "CERTCTL_AGENT_BOOTSTRAP_TOKEN", hide_env_values = true)]
-    pub bootstrap_token: Option<String>,
+    pub bootstrap_token: Option<certctl::config::Secret>,
     /// Name to register with [default: the host name]
     #[arg(long, env = "CERTCTL_AGENT_NAME")]
     pub name: Option<String>,

@@ -37,7 +37,7 @@ pub struct Global {
     pub server: Option<String>,
     /// API key (prefer the environment variable or --api-key-file: arguments are visible to `ps`)
     #[arg(long, global = true, help_heading = "Global options", hide_env_values = true, env = "CERTCTL_API_KEY", value_name = "KEY")]
-    pub api_key: Option<String>,
+    pub api_key: Option<certctl::config::Secret>,
     /// File holding the API key
     #[arg(long, global = true, help_heading = "Global options", hide_env_values = true, env = "CERTCTL_API_KEY_FILE", value_name = "FILE")]
     pub api_key_file: Option<PathBuf>,

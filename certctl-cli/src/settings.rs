@@ -33,7 +33,7 @@ pub struct Context {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key_file: Option<PathBuf>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub api_key: Option<String>,
+    pub api_key: Option<certctl::config::Secret>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ca_cert: Option<PathBuf>,
 }
@@ -100,10 +100,10 @@ pub fn client(g: &Global) -> anyhow::Result<Client> {
     let ctx = context(g)?;
     let server = g.server.clone().or(ctx.server).unwrap_or_else(|| DEFAULT_SERVER.to_owned());
     let key = match (&g.api_key, &g.api_key_file) {
-        (Some(k), _) => Some(k.trim().to_owned()),
+        (Some(k), _) => Some(k.expose().trim().to_owned()),
         (None, Some(f)) => Some(read_key(f)?),
         (None, None) => match (&ctx.api_key, &ctx.api_key_file) {
-            (Some(k), _) => Some(k.clone()),
+            (Some(k), _) => Some(k.expose().to_owned()),
             (None, Some(f)) => Some(read_key(f)?),
             (None, None) => None,
         },

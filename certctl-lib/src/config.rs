@@ -44,3 +44,47 @@ mod tests {
         assert!(parse_duration("5 weeks").is_err() && parse_duration("").is_err() && parse_duration("1y").is_err());
     }
 }
+
+/// A secret setting (API key, token, key material): its `Debug` never shows the value, so a
+/// settings struct can be logged or printed without leaking it. [`expose`](Secret::expose)
+/// reads it where it is used.
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret value.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Secret(s.to_owned()))
+    }
+}
+
+impl From<String> for Secret {
+    fn from(s: String) -> Self {
+        Secret(s)
+    }
+}
+
+#[cfg(test)]
+mod secret_tests {
+    #[test]
+    fn debug_hides_the_value() {
+        let s: super::Secret = "certctl_abc".parse().unwrap();
+        assert_eq!(format!("{s:?}"), "<redacted>");
+        assert_eq!(s.expose(), "certctl_abc");
+        assert_eq!(format!("{:?}", Some(s)), "Some(<redacted>)");
+    }
+}

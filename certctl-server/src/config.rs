@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{bail, Context};
+use certctl::config::Secret;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde::Deserialize;
 
@@ -79,7 +80,7 @@ pub struct Opts {
     pub data_dir: Option<PathBuf>,
     /// Database URL: sqlite://PATH or postgres://... [default: sqlite://DATA_DIR/certctl.db]
     #[arg(long, env = "CERTCTL_DATABASE_URL", global = true, hide_env_values = true)]
-    pub database_url: Option<String>,
+    pub database_url: Option<Secret>,
     /// Address to listen on [default: 127.0.0.1:8443]
     #[arg(long, env = "CERTCTL_LISTEN")]
     pub listen: Option<SocketAddr>,
@@ -101,7 +102,7 @@ pub struct Opts {
     pub auth: Option<AuthMode>,
     /// Token with which agents may register themselves.
     #[arg(long, env = "CERTCTL_AGENT_BOOTSTRAP_TOKEN", hide_env_values = true)]
-    pub bootstrap_token: Option<String>,
+    pub bootstrap_token: Option<Secret>,
     /// Where private keys are generated [default: agent]
     #[arg(long, env = "CERTCTL_KEYGEN_MODE", value_enum)]
     pub keygen_mode: Option<Keygen>,
@@ -116,7 +117,7 @@ pub struct Opts {
     pub body_limit: Option<usize>,
     /// Key sealing server-held private keys (server keygen): 64 hex characters [default: DATA_DIR/secret.key]
     #[arg(long, env = "CERTCTL_SECRET_KEY", hide_env_values = true)]
-    pub secret_key: Option<String>,
+    pub secret_key: Option<Secret>,
     /// How often certificates are checked for expiry and renewal [default: 1h]
     #[arg(long, env = "CERTCTL_RENEWAL_CHECK_INTERVAL", value_parser = parse_duration)]
     #[serde(default, deserialize_with = "de_duration")]
@@ -154,17 +155,18 @@ fn de_duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Duration
 #[derive(Debug)]
 pub struct Settings {
     pub data_dir: PathBuf,
-    pub database_url: String,
+    /// May hold a password: read it with `expose()`.
+    pub database_url: Secret,
     pub listen: SocketAddr,
     pub tls: Tls,
     pub insecure_http: bool,
     pub auth: AuthMode,
-    pub bootstrap_token: Option<String>,
+    pub bootstrap_token: Option<Secret>,
     pub keygen_mode: Keygen,
     pub demo: bool,
     pub log_format: LogFormat,
     pub body_limit: usize,
-    pub secret_key: Option<String>,
+    pub secret_key: Option<Secret>,
     pub intervals: Intervals,
     pub agent_offline_after: Duration,
     pub agent_timeout: Duration,
@@ -198,7 +200,7 @@ impl Opts {
         let database_url = self
             .database_url
             .or(file.database_url)
-            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("certctl.db").display()));
+            .unwrap_or_else(|| Secret::from(format!("sqlite://{}", data_dir.join("certctl.db").display())));
         let tls = match (self.tls_cert.or(file.tls_cert), self.tls_key.or(file.tls_key), self.tls_self_signed.or(file.tls_self_signed).unwrap_or(false)) {
             (Some(cert), Some(key), false) => Tls::Files { cert, key },
             (Some(_), Some(_), true) => bail!("--tls-cert/--tls-key and --tls-self-signed exclude each other"),
@@ -210,12 +212,12 @@ impl Opts {
             listen: self.listen.or(file.listen).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8443))),
             insecure_http: self.insecure_http.or(file.insecure_http).unwrap_or(false),
             auth: self.auth.or(file.auth).unwrap_or(AuthMode::ApiKey),
-            bootstrap_token: self.bootstrap_token.or(file.bootstrap_token).filter(|t| !t.is_empty()),
+            bootstrap_token: self.bootstrap_token.or(file.bootstrap_token).filter(|t| !t.expose().is_empty()),
             keygen_mode: self.keygen_mode.or(file.keygen_mode).unwrap_or(Keygen::Agent),
             demo: self.demo.or(file.demo).unwrap_or(false),
             log_format: self.log_format.or(file.log_format).unwrap_or(LogFormat::Text),
             body_limit: self.body_limit.or(file.body_limit).unwrap_or(crate::DEFAULT_BODY_LIMIT),
-            secret_key: self.secret_key.or(file.secret_key).filter(|k| !k.is_empty()),
+            secret_key: self.secret_key.or(file.secret_key).filter(|k| !k.expose().is_empty()),
             intervals: Intervals {
                 renewal_check: self.renewal_check_interval.or(file.renewal_check_interval).unwrap_or(Duration::from_secs(3600)),
                 job_processor: self.job_processor_interval.or(file.job_processor_interval).unwrap_or(Duration::from_secs(30)),
@@ -238,7 +240,7 @@ impl Opts {
             bail!("--auth none is only allowed on a loopback address (it gives every caller admin rights)");
         }
         if let Some(t) = &s.bootstrap_token
-            && t.len() < 16
+            && t.expose().len() < 16
         {
             bail!("the agent bootstrap token must be at least 16 characters");
         }
@@ -263,7 +265,7 @@ mod tests {
     fn defaults_and_precedence() {
         let s = opts(&[]).resolve().unwrap();
         assert_eq!(s.listen.to_string(), "127.0.0.1:8443");
-        assert_eq!(s.database_url, "sqlite://certctl-data/certctl.db");
+        assert_eq!(s.database_url.expose(), "sqlite://certctl-data/certctl.db");
         assert_eq!(s.intervals.job_processor, Duration::from_secs(30));
         assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));

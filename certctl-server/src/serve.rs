@@ -13,15 +13,15 @@ use crate::{app, AppState, SHUTDOWN_GRACE};
 /// Opens the store named by the settings and builds the service (Local CA in the data dir).
 pub async fn open_service(s: &Settings) -> anyhow::Result<Service> {
     std::fs::create_dir_all(&s.data_dir).with_context(|| format!("creating {}", s.data_dir.display()))?;
-    let store = certctl::store::connect(&s.database_url).await.context("opening the database")?;
+    let store = certctl::store::connect(s.database_url.expose()).await.context("opening the database")?;
     let config = ServiceConfig {
-        bootstrap_token: s.bootstrap_token.clone(),
+        bootstrap_token: s.bootstrap_token.as_ref().map(|t| t.expose().to_owned()),
         keygen_mode: match s.keygen_mode {
             Keygen::Agent => KeygenMode::Agent,
             Keygen::Server => KeygenMode::Server,
         },
         agent_timeout: s.agent_timeout,
-        secret_key: s.secret_key.clone(),
+        secret_key: s.secret_key.as_ref().map(|k| k.expose().to_owned()),
     };
     Ok(Service::open(store, &s.data_dir, config)?)
 }
@@ -86,7 +86,7 @@ pub async fn run(s: Settings) -> anyhow::Result<()> {
 }
 
 fn print_ready(base: &str, s: &Settings, key_file: &std::path::Path) {
-    tracing::info!(listen = %s.listen, database = %certctl::store::redact_url(&s.database_url), "certctl-server ready");
+    tracing::info!(listen = %s.listen, database = %certctl::store::redact_url(s.database_url.expose()), "certctl-server ready");
     if s.demo {
         println!(
             "certctl control plane at {base}\n\nTry:\n    export CERTCTL_SERVER_URL={base}\n    export CERTCTL_API_KEY=$(cat {})\n    curl -s -H \"Authorization: Bearer $CERTCTL_API_KEY\" $CERTCTL_SERVER_URL/api/v1/summary\n    curl -s -H \"Authorization: Bearer $CERTCTL_API_KEY\" \"$CERTCTL_SERVER_URL/api/v1/certificates?status=Expiring\"\n",
@@ -140,7 +140,7 @@ async fn shutdown_on_signal(handle: axum_server::Handle<std::net::SocketAddr>, s
 
 /// `audit verify`: prints the report as JSON; exit code 1 when the chain is broken.
 pub async fn audit_verify(s: Settings) -> anyhow::Result<bool> {
-    let store: Arc<dyn certctl::store::Store> = certctl::store::connect(&s.database_url).await.context("opening the database")?;
+    let store: Arc<dyn certctl::store::Store> = certctl::store::connect(s.database_url.expose()).await.context("opening the database")?;
     let report = certctl::audit::verify_chain(&*store).await?;
     println!("{}", serde_json::to_string_pretty(&report)?);
     Ok(report.valid)
