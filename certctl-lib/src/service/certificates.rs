@@ -68,7 +68,7 @@ impl Service {
         };
         tags("tags", &cert.tags)?;
         cert.owner_id = self.owner_ref(input.owner_id.clone()).await?;
-        cert.team_id = self.team_ref_of(input.team_id.clone()).await?;
+        cert.team_id = self.team_ref(input.team_id.clone()).await?;
         self.check_refs(&cert).await?;
         Ok(cert)
     }
@@ -95,7 +95,7 @@ impl Service {
             cert.owner_id = self.owner_ref(o.clone()).await?;
         }
         if let Some(t) = &p.team_id {
-            cert.team_id = self.team_ref_of(t.clone()).await?;
+            cert.team_id = self.team_ref(t.clone()).await?;
         }
         if let Some(i) = &p.issuer_id {
             cert.issuer_id = IssuerId::from_trusted(i.clone());
@@ -129,7 +129,7 @@ impl Service {
         if cert.status == CertificateStatus::Archived {
             return Err(Error::Conflict(format!("certificate {id} is already archived")));
         }
-        for job in self.open_jobs(id).await? {
+        for job in self.store().open_jobs(id).await? {
             self.cancel_job_inner(actor, job, "certificate archived").await?;
         }
         cert.status = CertificateStatus::Archived;
@@ -196,13 +196,6 @@ impl Service {
         let Some(id) = id.filter(|s| !s.is_empty()) else { return Ok(None) };
         let id = OwnerId::from_trusted(id);
         exists(self.store().get_owner(&id).await, "owner_id", &id)?;
-        Ok(Some(id))
-    }
-
-    async fn team_ref_of(&self, id: Option<String>) -> Result<Option<TeamId>> {
-        let Some(id) = id.filter(|s| !s.is_empty()) else { return Ok(None) };
-        let id = TeamId::from_trusted(id);
-        exists(self.store().get_team(&id).await, "team_id", &id)?;
         Ok(Some(id))
     }
 

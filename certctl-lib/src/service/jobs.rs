@@ -21,11 +21,6 @@ pub struct Started {
 }
 
 impl Service {
-    /// Open (not ended) jobs of a certificate.
-    pub(super) async fn open_jobs(&self, id: &CertificateId) -> Result<Vec<Job>> {
-        self.store().open_jobs(id).await
-    }
-
     /// The agent that holds (or will hold) the certificate's key: the agent of its targets.
     pub(super) async fn key_agent(&self, cert: &Certificate) -> Result<Option<AgentId>> {
         for t in &cert.target_ids {
@@ -43,6 +38,7 @@ impl Service {
             return Err(Error::Conflict(format!("certificate {id} is archived and cannot be renewed")));
         }
         if let Some(job) = self
+            .store()
             .open_jobs(id)
             .await?
             .into_iter()
@@ -99,7 +95,7 @@ impl Service {
     /// Plans one Pending deployment job of `version` per target of `cert`: targets whose open
     /// deployment is for this version keep it (returned in `kept`), older ones are superseded.
     pub(super) async fn plan_deployments(&self, actor: &Actor, cert: &Certificate, version: &CertificateVersion, now: Timestamp) -> Result<DeploymentPlan> {
-        let open = self.open_jobs(&cert.id).await?;
+        let open = self.store().open_jobs(&cert.id).await?;
         let policy = self.renewal_policy_of(&cert.renewal_policy_id).await?;
         let mut plan = DeploymentPlan::default();
         for t in &cert.target_ids {
@@ -187,7 +183,7 @@ impl Service {
             return Err(Error::Conflict(format!("certificate {} is archived", cert.id)));
         }
         if matches!(job.job_type, JobType::Issuance | JobType::Renewal)
-            && let Some(open) = self.open_jobs(&cert.id).await?.into_iter().find(|j| matches!(j.job_type, JobType::Issuance | JobType::Renewal))
+            && let Some(open) = self.store().open_jobs(&cert.id).await?.into_iter().find(|j| matches!(j.job_type, JobType::Issuance | JobType::Renewal))
         {
             return Err(Error::Conflict(format!("certificate {} already has the open job {}", cert.id, open.id)));
         }

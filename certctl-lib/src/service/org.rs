@@ -71,7 +71,8 @@ impl Service {
         self.store().delete_owner(id, &actor.audit("owner_deleted", "owner", id.as_str())).await
     }
 
-    async fn team_ref(&self, id: Option<String>) -> Result<Option<TeamId>> {
+    /// A team reference that must exist (422 naming `team_id` otherwise); empty means none.
+    pub(super) async fn team_ref(&self, id: Option<String>) -> Result<Option<TeamId>> {
         let Some(id) = id.filter(|s| !s.is_empty()) else { return Ok(None) };
         let id = TeamId::from_trusted(id);
         exists(self.store().get_team(&id).await, "team_id", &id)?;
