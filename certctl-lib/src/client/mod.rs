@@ -56,7 +56,7 @@ mod teams;
 
 pub use builder::{ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
 pub use error::{ClientError, Result};
-pub use pages::{list_all, pages};
+pub use pages::{list_all, pages, pages_after};
 
 /// Query parameters of a request, in order (repeated keys allowed).
 pub(crate) type Query = Vec<(&'static str, String)>;

@@ -87,6 +87,10 @@ pub struct CertificateFilter {
     pub tags: Vec<(String, String)>,
     /// Leave out archived certificates unless `status` asks for them.
     pub exclude_archived: bool,
+    /// Keyset cursor: only rows after this certificate in the list's order (the id of the last
+    /// row of the previous page). `page` is then ignored and `total` still counts the whole filter,
+    /// so a walk costs the same on its last page as on its first.
+    pub after: Option<CertificateId>,
 }
 
 /// Filters of `GET /agents`.

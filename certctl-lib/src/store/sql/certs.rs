@@ -120,6 +120,16 @@ macro_rules! sql_certs {
                     qb.push("rid IN (SELECT rowid FROM certificates_fts WHERE certificates_fts MATCH ").push_bind(m.to_owned());
                     qb.push(")");
                 }
+                if let Some(a) = &f.after {
+                    w.next(qb);
+                    if f.expires_before.is_some() || f.expires_after.is_some() {
+                        // the order is (expires_at, id): continue after that row's position
+                        qb.push("(expires_at, id) > (SELECT expires_at, id FROM managed_certificates WHERE id = ").push_bind(a.clone());
+                        qb.push(")");
+                    } else {
+                        qb.push("id > ").push_bind(a.clone());
+                    }
+                }
                 if let Some(q) = &f.q {
                     let pat = like_pattern(q);
                     let op = Self::D.ilike;
@@ -227,21 +237,23 @@ macro_rules! sql_certs {
             }
 
             async fn list_certificates(&self, f: &CertificateFilter, page: PageRequest) -> Result<Page<Certificate>> {
-                let total = self.counted_total(f).await?;
                 let fts = match f.q.as_deref().filter(|_| Self::D.fts).map(Self::fts_candidates) {
                     Some(Candidates::Match(m)) => Some(m),
                     Some(Candidates::Scan) | None => None,
                 };
+                // the total counts the whole filter; the cursor only moves the window
+                let counting = CertificateFilter { after: None, ..f.clone() };
+                let total = match self.counted_total(&counting).await? {
+                    Some(t) => t,
+                    None => {
+                        let mut qb = sqlx::QueryBuilder::<$DB>::new("SELECT COUNT(*) FROM managed_certificates");
+                        Self::cert_where(&mut qb, &counting, fts.as_deref());
+                        qb.build_query_scalar::<i64>().fetch_one(self.r()).await.map_err(db_err)?
+                    }
+                };
+                let page = if f.after.is_some() { PageRequest::new(1, page.per_page) } else { page };
                 let order = if f.expires_before.is_some() || f.expires_after.is_some() { "expires_at, id" } else { "id" };
                 if let Some(select) = Self::D.certificates_json {
-                    let total = match total {
-                        Some(t) => t,
-                        None => {
-                            let mut qb = sqlx::QueryBuilder::<$DB>::new("SELECT COUNT(*) FROM managed_certificates");
-                            Self::cert_where(&mut qb, f, fts.as_deref());
-                            qb.build_query_scalar::<i64>().fetch_one(self.r()).await.map_err(db_err)?
-                        }
-                    };
                     let mut qb = sqlx::QueryBuilder::<$DB>::new(select);
                     qb.push(" FROM (SELECT * FROM managed_certificates");
                     Self::cert_where(&mut qb, f, fts.as_deref());
@@ -252,7 +264,7 @@ macro_rules! sql_certs {
                     return Ok(Page::new(data, total, page));
                 }
                 let mut p: Page<Certificate> =
-                    self.filtered_page("managed_certificates", order, page, |qb| Self::cert_where(qb, f, fts.as_deref()), total).await?;
+                    self.filtered_page("managed_certificates", order, page, |qb| Self::cert_where(qb, f, fts.as_deref()), Some(total)).await?;
                 self.fill_targets(&mut p.data).await?;
                 Ok(p)
             }
