@@ -107,9 +107,15 @@ pub trait CertificateStore {
     /// Newest first.
     async fn list_versions(&self, certificate_id: &CertificateId) -> Result<Vec<CertificateVersion>>;
     async fn revoke_version(&self, id: &VersionId, reason: &str, at: Timestamp, audit: &AuditDraft) -> Result<CertificateVersion>;
-    /// Commits an issuance in one transaction: the job's final state (Conflict if someone moved
-    /// it first), the version, the certificate, the deployment jobs and their audit events.
-    async fn record_issuance(&self, r: &IssuanceRecord) -> Result<()>;
+    /// Commits issuances in one transaction (group commit): for each, the job's final state, the
+    /// version, the certificate, the deployment jobs and their audit events. A record whose job
+    /// someone else moved first gets `Err(Conflict)` in its slot and writes nothing; the others
+    /// commit. The outer error means nothing was written.
+    async fn record_issuances(&self, records: &[IssuanceRecord]) -> Result<Vec<Result<()>>>;
+    /// One issuance (see [`record_issuances`](Self::record_issuances)).
+    async fn record_issuance(&self, r: &IssuanceRecord) -> Result<()> {
+        self.record_issuances(std::slice::from_ref(r)).await?.pop().unwrap_or(Ok(()))
+    }
 }
 
 /// Agents.
@@ -150,7 +156,7 @@ pub trait GroupStore {
 }
 
 /// Everything an issuance writes, committed in one transaction by
-/// [`CertificateStore::record_issuance`].
+/// [`CertificateStore::record_issuances`].
 #[derive(Debug, Clone)]
 pub struct IssuanceRecord {
     /// The job in its final state; written only if its stored status is still `expected`.
