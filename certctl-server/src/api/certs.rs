@@ -31,7 +31,7 @@ pub async fn list(State(s): State<AppState>, _: Reader, q: Params) -> ApiResult<
         expires_after: q.time("expires_after")?,
         q: q.str("q"),
         tags,
-        exclude_archived: status.is_none() && !q.flag("include_archived")? && q.str("parent_id").is_none(),
+        exclude_archived: status.is_none() && !q.flag("include_archived")?,
         parent_id: q.str("parent_id").map(CertificateId::from_trusted),
         agent_group_id: q.str("agent_group_id").map(GroupId::from_trusted),
         ..Default::default()

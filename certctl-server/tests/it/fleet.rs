@@ -127,6 +127,8 @@ async fn fleet_certificates(s: Server) {
     let t = s.get("/api/v1/certificates/mc-fleet").await.ok(200);
     assert!(children(&t).contains(&("ag-web2".into(), "web2.svc.example.com".into(), "Archived".into())), "{t}");
     assert_eq!(s.get(&format!("/api/v1/jobs?certificate_id={c2}&status=Cancelled")).await.ok(200)["total"], 1, "its open issuance was cancelled");
+    assert_eq!(s.get("/api/v1/certificates?parent_id=mc-fleet").await.ok(200)["total"], 3, "live children");
+    assert_eq!(s.get("/api/v1/certificates?parent_id=mc-fleet&include_archived=true").await.ok(200)["total"], 4);
     let archived = s.get(&format!("/api/v1/audit?action=certificate_archived&resource_id={c2}")).await.ok(200);
     assert!(archived["data"][0]["details"]["reason"].as_str().unwrap().contains("left group grp-web"), "{archived}");
     // ... and back: the same child, un-archived, with a fresh issuance
