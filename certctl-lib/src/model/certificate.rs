@@ -59,16 +59,16 @@ pub struct Certificate {
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     /// Fleet child: the fleet certificate (template) it was materialised from.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<CertificateId>,
     /// Fleet child: the member agent it belongs to (its key lives there).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_id: Option<AgentId>,
     /// Fleet certificate (template): the agent group whose members each get a child.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_group_id: Option<GroupId>,
     /// Fleet certificate (template): the target each child gets on its agent.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "store", sqlx(json(nullable)))]
     pub target_template: Option<TargetTemplate>,
     /// Fleet certificate (template), on `GET /certificates/{id}`: its children, archived ones too.
