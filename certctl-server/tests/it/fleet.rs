@@ -7,7 +7,6 @@
 use axum::http::Method;
 use certctl::model::Timestamp;
 use certctl::pki::{build_csr, PrivateKey};
-use certctl::store::prelude::*;
 use serde_json::{json, Value};
 
 use crate::both_backends;
