@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::Context;
 use certctl::api::{CertificateInput, CertificatePatch};
 use certctl::client::Client;
-use certctl::model::{CertificateFilter, CertificateStatus, Timestamp};
+use certctl::model::{Certificate, CertificateFilter, CertificateId, CertificateStatus, Timestamp};
 use clap::{Args, Subcommand};
 
 use crate::body::{self, Body};
@@ -224,7 +224,11 @@ pub async fn run(cmd: Cmd, client: &Client, out: &Out) -> anyhow::Result<ExitCod
     match cmd {
         Cmd::List(a) => {
             let filter = a.filter()?;
-            out.list(a.paging, |p| client.list_certificates(&filter, p)).await?;
+            out.list_after(a.paging, |c: &Certificate| c.id.to_string(), |p, after| {
+                let filter = CertificateFilter { after: after.map(CertificateId::from_trusted), ..filter.clone() };
+                async move { client.list_certificates(&filter, p).await }
+            })
+            .await?;
         }
         Cmd::Get(Id { id }) => out.one(&client.get_certificate(&id).await?)?,
         Cmd::Create(a) => {

@@ -33,8 +33,8 @@ fn flag(q: &mut Query, key: &'static str, on: bool) {
 /// or `include_archived=true`; so `exclude_archived: false` without a status sends
 /// `include_archived=true`, and the server rebuilds the same filter.
 pub(crate) fn certificates(f: &CertificateFilter, p: PageRequest) -> Result<Query> {
-    if f.templates_only || f.exclude_templates || f.key_agent_id.is_some() || f.after_id.is_some() {
-        return Err(ClientError::Config("templates_only, exclude_templates, key_agent_id and after_id are store filters without a query parameter".into()));
+    if f.templates_only || f.exclude_templates || f.key_agent_id.is_some() {
+        return Err(ClientError::Config("templates_only, exclude_templates and key_agent_id are store filters without a query parameter".into()));
     }
     let mut q = Query::new();
     opt(&mut q, "status", f.status.map(|s| s.as_str()));
@@ -55,6 +55,7 @@ pub(crate) fn certificates(f: &CertificateFilter, p: PageRequest) -> Result<Quer
     opt(&mut q, "parent_id", f.parent_id.as_ref());
     opt(&mut q, "agent_group_id", f.agent_group_id.as_ref());
     flag(&mut q, "include_archived", f.status.is_none() && !f.exclude_archived);
+    opt(&mut q, "after", f.after.as_ref());
     page(&mut q, p);
     Ok(q)
 }
@@ -168,6 +169,7 @@ mod tests {
             exclude_archived: false,
             parent_id: Some("mc-fleet".into()),
             agent_group_id: Some("grp-web".into()),
+            after: Some("mc-b".into()),
             ..Default::default()
         };
         let q = certificates(&f, PageRequest::new(2, 10_000)).unwrap();
@@ -189,6 +191,7 @@ mod tests {
                 ("tag", "tier:a:b".to_owned()),
                 ("parent_id", "mc-fleet".to_owned()),
                 ("agent_group_id", "grp-web".to_owned()),
+                ("after", "mc-b".to_owned()),
                 ("page", "2".to_owned()),
                 ("per_page", MAX_PER_PAGE.to_string()),
             ]

@@ -97,8 +97,10 @@ pub struct CertificateFilter {
     pub exclude_templates: bool,
     /// Certificates whose key lives on this agent (the agent of one of their targets).
     pub key_agent_id: Option<AgentId>,
-    /// Ids greater than this one (keyset paging in id order).
-    pub after_id: Option<CertificateId>,
+    /// Keyset cursor: only rows after this certificate in the list's order (the id of the last
+    /// row of the previous page). `page` is then ignored and `total` still counts the whole filter,
+    /// so a walk costs the same on its last page as on its first.
+    pub after: Option<CertificateId>,
 }
 
 /// Filters of `GET /agents`.

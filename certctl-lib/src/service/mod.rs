@@ -12,6 +12,7 @@ use crate::store::Store;
 pub mod auth;
 mod bootstrap;
 mod certificates;
+mod commits;
 mod connectors;
 pub mod demo;
 mod engine;
@@ -100,6 +101,7 @@ pub struct Service {
     issuers: Arc<IssuerRegistry>,
     keystore: Option<Arc<KeyStore>>,
     heartbeats: Arc<std::sync::OnceLock<heartbeats::Batcher>>,
+    issuances: Arc<std::sync::OnceLock<commits::IssuanceWriter>>,
     snapshot: Arc<snapshot::SnapshotCell>,
 }
 
@@ -109,7 +111,7 @@ impl Service {
         let ca = Arc::new(ca);
         let mut issuers = IssuerRegistry::default();
         issuers.register(Arc::new(LocalIssuer::new(ca.clone())));
-        Self { store, ca, config: Arc::new(config), auth_cache: Arc::default(), issuers: Arc::new(issuers), keystore: None, heartbeats: Arc::default(), snapshot: Arc::default() }
+        Self { store, ca, config: Arc::new(config), auth_cache: Arc::default(), issuers: Arc::new(issuers), keystore: None, heartbeats: Arc::default(), issuances: Arc::default(), snapshot: Arc::default() }
     }
 
     /// The same service sealing server-held keys with `keystore`.

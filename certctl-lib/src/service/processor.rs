@@ -157,17 +157,19 @@ impl Service {
                 exclude_archived: true,
                 ..Default::default()
             };
-            let mut page = 1;
+            // keyset pages: each costs the same however far into the list it is
+            let mut after = None;
             loop {
-                let p = self.store().list_certificates(&filter, PageRequest::new(page, MAX_PER_PAGE)).await?;
+                let f = CertificateFilter { after, ..filter.clone() };
+                let p = self.store().list_certificates(&f, PageRequest::new(1, MAX_PER_PAGE)).await?;
                 let n = p.data.len();
+                after = p.data.last().map(|c| c.id.clone());
                 for cert in p.data {
                     self.check_certificate(&sys, policy, cert, now, &mut report).await?;
                 }
                 if n < MAX_PER_PAGE as usize {
                     break;
                 }
-                page += 1;
             }
         }
         report.fleet_templates = self.reconcile_fleets().await?;

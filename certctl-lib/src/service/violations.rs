@@ -35,13 +35,13 @@ impl Service {
         for a in agents {
             let mut filter = CertificateFilter { key_agent_id: Some(a.clone()), exclude_archived: true, exclude_templates: true, ..Default::default() };
             loop {
-                let page = self.store().list_certificates(&filter, PageRequest::new(1, MAX_PER_PAGE)).await?.data;
+                let page = self.store().scan_certificates(&filter, MAX_PER_PAGE).await?;
                 for cert in &page {
                     let evaluation = self.evaluate_certificate(cert, None, None).await?;
                     self.sync_violations(&sys, &cert.id, &evaluation).await?;
                 }
                 match page.last() {
-                    Some(last) if page.len() == MAX_PER_PAGE as usize => filter.after_id = Some(last.id.clone()),
+                    Some(last) if page.len() == MAX_PER_PAGE as usize => filter.after = Some(last.id.clone()),
                     _ => break,
                 }
             }
@@ -90,7 +90,7 @@ impl Service {
         let none: Vec<GroupId> = Vec::new();
         let mut filter = CertificateFilter { exclude_archived: true, exclude_templates: true, ..Default::default() };
         loop {
-            let certs = self.store().list_certificates(&filter, PageRequest::new(1, MAX_PER_PAGE)).await?.data;
+            let certs = self.store().scan_certificates(&filter, MAX_PER_PAGE).await?;
             for cert in &certs {
                 let groups = cert.target_ids.iter().find_map(|t| agent_of.get(t)).and_then(|a| groups_of.get(a)).unwrap_or(&none);
                 let (window, lifetime) = known_facts(&snapshot, cert);
@@ -106,7 +106,7 @@ impl Service {
                 report.resolved += r;
             }
             match certs.last() {
-                Some(last) if certs.len() == MAX_PER_PAGE as usize => filter.after_id = Some(last.id.clone()),
+                Some(last) if certs.len() == MAX_PER_PAGE as usize => filter.after = Some(last.id.clone()),
                 _ => break,
             }
         }

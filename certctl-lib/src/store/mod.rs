@@ -95,6 +95,9 @@ pub trait CertificateStore {
     async fn import_certificates(&self, certs: &[Certificate], audit: &AuditDraft) -> Result<()>;
     async fn get_certificate(&self, id: &CertificateId) -> Result<Certificate>;
     async fn list_certificates(&self, filter: &CertificateFilter, page: PageRequest) -> Result<Page<Certificate>>;
+    /// Up to `limit` certificates of `filter` in the list's order, after `filter.after`, without
+    /// counting a total (walks over every certificate: the renewal checker's policy pass).
+    async fn scan_certificates(&self, filter: &CertificateFilter, limit: u32) -> Result<Vec<Certificate>>;
     /// The children of a fleet certificate (archived ones too), in id order.
     async fn fleet_children(&self, parent: &CertificateId) -> Result<Vec<FleetChild>>;
     /// Inserts a fleet child and the target it gets on its agent, with their audit events, in
@@ -112,9 +115,15 @@ pub trait CertificateStore {
     /// Newest first.
     async fn list_versions(&self, certificate_id: &CertificateId) -> Result<Vec<CertificateVersion>>;
     async fn revoke_version(&self, id: &VersionId, reason: &str, at: Timestamp, audit: &AuditDraft) -> Result<CertificateVersion>;
-    /// Commits an issuance in one transaction: the job's final state (Conflict if someone moved
-    /// it first), the version, the certificate, the deployment jobs and their audit events.
-    async fn record_issuance(&self, r: &IssuanceRecord) -> Result<()>;
+    /// Commits issuances in one transaction (group commit): for each, the job's final state, the
+    /// version, the certificate, the deployment jobs and their audit events. A record whose job
+    /// someone else moved first gets `Err(Conflict)` in its slot and writes nothing; the others
+    /// commit. The outer error means nothing was written.
+    async fn record_issuances(&self, records: &[IssuanceRecord]) -> Result<Vec<Result<()>>>;
+    /// One issuance (see [`record_issuances`](Self::record_issuances)).
+    async fn record_issuance(&self, r: &IssuanceRecord) -> Result<()> {
+        self.record_issuances(std::slice::from_ref(r)).await?.pop().unwrap_or(Ok(()))
+    }
 }
 
 /// Agents.
@@ -155,7 +164,7 @@ pub trait GroupStore {
 }
 
 /// Everything an issuance writes, committed in one transaction by
-/// [`CertificateStore::record_issuance`].
+/// [`CertificateStore::record_issuances`].
 #[derive(Debug, Clone)]
 pub struct IssuanceRecord {
     /// The job in its final state; written only if its stored status is still `expected`.

@@ -32,6 +32,7 @@ pub async fn list(State(s): State<AppState>, _: Reader, q: Params) -> ApiResult<
         q: q.str("q"),
         tags,
         exclude_archived: status.is_none() && !q.flag("include_archived")?,
+        after: q.str("after").map(CertificateId::from_trusted),
         parent_id: q.str("parent_id").map(CertificateId::from_trusted),
         agent_group_id: q.str("agent_group_id").map(GroupId::from_trusted),
         ..Default::default()

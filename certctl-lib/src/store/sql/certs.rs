@@ -139,14 +139,20 @@ macro_rules! sql_certs {
                              JOIN deployment_targets t ON t.id = m.target_id WHERE t.agent_id = ").push_bind(v.clone());
                     qb.push(")");
                 }
-                if let Some(v) = &f.after_id {
-                    w.next(qb);
-                    qb.push("id > ").push_bind(v.clone());
-                }
                 if let Some(m) = fts {
                     w.next(qb);
                     qb.push("rid IN (SELECT rowid FROM certificates_fts WHERE certificates_fts MATCH ").push_bind(m.to_owned());
                     qb.push(")");
+                }
+                if let Some(a) = &f.after {
+                    w.next(qb);
+                    if f.expires_before.is_some() || f.expires_after.is_some() {
+                        // the order is (expires_at, id): continue after that row's position
+                        qb.push("(expires_at, id) > (SELECT expires_at, id FROM managed_certificates WHERE id = ").push_bind(a.clone());
+                        qb.push(")");
+                    } else {
+                        qb.push("id > ").push_bind(a.clone());
+                    }
                 }
                 if let Some(q) = &f.q {
                     let pat = like_pattern(q);
@@ -182,6 +188,23 @@ macro_rules! sql_certs {
                     .map(|(_, w)| w.iter().collect::<String>())
                     .unwrap_or_default();
                 Candidates::Match(fts_phrase(&best))
+            }
+
+            /// The rows of one page of `f` in the list's order (no total).
+            async fn certificate_rows(&self, f: &CertificateFilter, fts: Option<&str>, page: PageRequest) -> Result<Vec<Certificate>> {
+                let order = if f.expires_before.is_some() || f.expires_after.is_some() { "expires_at, id" } else { "id" };
+                if let Some(select) = Self::D.certificates_json {
+                    let mut qb = sqlx::QueryBuilder::<$DB>::new(select);
+                    qb.push(" FROM (SELECT * FROM managed_certificates");
+                    Self::cert_where(&mut qb, f, fts);
+                    qb.push(format!(" ORDER BY {order} LIMIT ")).push_bind(page.limit()).push(" OFFSET ").push_bind(page.offset());
+                    qb.push(format!(") c ORDER BY {order}"));
+                    let json: String = qb.build_query_scalar().fetch_one(self.r()).await.map_err(db_err)?;
+                    return serde_json::from_str(&json).map_err(|e| Error::Storage(format!("decoding a page of certificates: {e}")));
+                }
+                let mut p: Page<Certificate> = self.filtered_page("managed_certificates", order, page, |qb| Self::cert_where(qb, f, fts), Some(0)).await?;
+                self.fill_targets(&mut p.data).await?;
+                Ok(p.data)
             }
 
             /// The exact total from the maintained counters when the filter is by status only.
@@ -282,34 +305,31 @@ macro_rules! sql_certs {
             }
 
             async fn list_certificates(&self, f: &CertificateFilter, page: PageRequest) -> Result<Page<Certificate>> {
-                let total = self.counted_total(f).await?;
                 let fts = match f.q.as_deref().filter(|_| Self::D.fts).map(Self::fts_candidates) {
                     Some(Candidates::Match(m)) => Some(m),
                     Some(Candidates::Scan) | None => None,
                 };
-                let order = if f.expires_before.is_some() || f.expires_after.is_some() { "expires_at, id" } else { "id" };
-                if let Some(select) = Self::D.certificates_json {
-                    let total = match total {
-                        Some(t) => t,
-                        None => {
-                            let mut qb = sqlx::QueryBuilder::<$DB>::new("SELECT COUNT(*) FROM managed_certificates");
-                            Self::cert_where(&mut qb, f, fts.as_deref());
-                            qb.build_query_scalar::<i64>().fetch_one(self.r()).await.map_err(db_err)?
-                        }
-                    };
-                    let mut qb = sqlx::QueryBuilder::<$DB>::new(select);
-                    qb.push(" FROM (SELECT * FROM managed_certificates");
-                    Self::cert_where(&mut qb, f, fts.as_deref());
-                    qb.push(format!(" ORDER BY {order} LIMIT ")).push_bind(page.limit()).push(" OFFSET ").push_bind(page.offset());
-                    qb.push(format!(") c ORDER BY {order}"));
-                    let json: String = qb.build_query_scalar().fetch_one(self.r()).await.map_err(db_err)?;
-                    let data: Vec<Certificate> = serde_json::from_str(&json).map_err(|e| Error::Storage(format!("decoding a page of certificates: {e}")))?;
-                    return Ok(Page::new(data, total, page));
-                }
-                let mut p: Page<Certificate> =
-                    self.filtered_page("managed_certificates", order, page, |qb| Self::cert_where(qb, f, fts.as_deref()), total).await?;
-                self.fill_targets(&mut p.data).await?;
-                Ok(p)
+                // the total counts the whole filter; the cursor only moves the window
+                let counting = CertificateFilter { after: None, ..f.clone() };
+                let total = match self.counted_total(&counting).await? {
+                    Some(t) => t,
+                    None => {
+                        let mut qb = sqlx::QueryBuilder::<$DB>::new("SELECT COUNT(*) FROM managed_certificates");
+                        Self::cert_where(&mut qb, &counting, fts.as_deref());
+                        qb.build_query_scalar::<i64>().fetch_one(self.r()).await.map_err(db_err)?
+                    }
+                };
+                let page = if f.after.is_some() { PageRequest::new(1, page.per_page) } else { page };
+                let data = self.certificate_rows(f, fts.as_deref(), page).await?;
+                Ok(Page::new(data, total, page))
+            }
+
+            async fn scan_certificates(&self, f: &CertificateFilter, limit: u32) -> Result<Vec<Certificate>> {
+                let fts = match f.q.as_deref().filter(|_| Self::D.fts).map(Self::fts_candidates) {
+                    Some(Candidates::Match(m)) => Some(m),
+                    Some(Candidates::Scan) | None => None,
+                };
+                self.certificate_rows(f, fts.as_deref(), PageRequest::new(1, limit)).await
             }
 
             async fn update_certificate(&self, c: &Certificate, audit: &AuditDraft) -> Result<Certificate> {
@@ -377,69 +397,92 @@ macro_rules! sql_certs {
                 Ok(v.clone())
             }
 
-            async fn record_issuance(&self, r: &$crate::store::IssuanceRecord) -> Result<()> {
+            async fn record_issuances(&self, records: &[$crate::store::IssuanceRecord]) -> Result<Vec<Result<()>>> {
+                // Per record: the job's guarded update (0 rows: someone moved it first, the record
+                // is left out) and the certificate's; set-based: versions, deployment jobs, their
+                // bindings and the audit events of every record, so that a batch costs the single
+                // writer a few statements more than one issuance does.
                 let mut tx = self.tx().await?;
-                let j = &r.job;
-                let n = sqlx::query(
-                    "UPDATE jobs SET status = $2, attempts = $3, last_error = $4, updated_at = $5, completed_at = $6, csr_pem = $7, \
-                     next_attempt_at = NULL WHERE id = $1 AND status = $8",
-                )
-                .bind(&j.id).bind(j.status).bind(j.attempts).bind(&j.last_error).bind(j.updated_at).bind(j.completed_at)
-                .bind(&j.csr_pem).bind(r.expected)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .rows_affected();
-                if n == 0 {
-                    return Err(Error::Conflict(format!("job {} is no longer {}", j.id, r.expected)));
-                }
-                let v = &r.version;
-                sqlx::query(
-                    "INSERT INTO certificate_versions (id, certificate_id, serial_number, not_before, not_after, fingerprint_sha256, \
-                     pem_chain, csr_pem, key_algorithm, key_size, revoked_at, revocation_reason, key_ciphertext, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-                )
-                .bind(&v.id).bind(&v.certificate_id).bind(&v.serial_number).bind(v.not_before).bind(v.not_after)
-                .bind(&v.fingerprint_sha256).bind(&v.pem_chain).bind(&v.csr_pem).bind(&v.key_algorithm).bind(v.key_size)
-                .bind(v.revoked_at).bind(&v.revocation_reason).bind(&v.key_ciphertext).bind(v.created_at)
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| write_err(e, "certificate version", v.id.as_str()))?;
-                let c = &r.certificate;
-                sqlx::query(
-                    "UPDATE managed_certificates SET status = $2, expires_at = $3, last_renewal_at = $4, updated_at = $5 WHERE id = $1",
-                )
-                .bind(&c.id).bind(c.status).bind(c.expires_at).bind(c.last_renewal_at).bind(c.updated_at)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-                for old in &r.superseded {
-                    sqlx::query("UPDATE jobs SET status = $2, updated_at = $3, completed_at = $4, last_error = $5 WHERE id = $1 AND status IN ('Pending', 'Running')")
-                        .bind(&old.id).bind(old.status).bind(old.updated_at).bind(old.completed_at).bind(&old.last_error)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db_err)?;
-                }
-                for d in &r.deployments {
-                    sqlx::query(
-                        "INSERT INTO jobs (id, type, status, certificate_id, target_id, agent_id, version_id, attempts, max_attempts, \
-                         next_attempt_at, last_error, csr_pem, created_at, updated_at, completed_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                let mut outcome = Vec::with_capacity(records.len());
+                let mut kept = Vec::with_capacity(records.len());
+                for r in records {
+                    let j = &r.job;
+                    let n = sqlx::query(
+                        "UPDATE jobs SET status = $2, attempts = $3, last_error = $4, updated_at = $5, completed_at = $6, csr_pem = $7, \
+                         next_attempt_at = NULL WHERE id = $1 AND status = $8",
                     )
-                    .bind(&d.id).bind(d.job_type).bind(d.status).bind(&d.certificate_id).bind(&d.target_id).bind(&d.agent_id)
-                    .bind(&d.version_id).bind(d.attempts).bind(d.max_attempts).bind(d.next_attempt_at).bind(&d.last_error)
-                    .bind(&d.csr_pem).bind(d.created_at).bind(d.updated_at).bind(d.completed_at)
+                    .bind(&j.id).bind(j.status).bind(j.attempts).bind(&j.last_error).bind(j.updated_at).bind(j.completed_at)
+                    .bind(&j.csr_pem).bind(r.expected)
                     .execute(&mut *tx)
                     .await
-                    .map_err(|e| write_err(e, "job", d.id.as_str()))?;
-                    sqlx::query("UPDATE certificate_target_mappings SET deployment_status = 'Pending' WHERE certificate_id = $1 AND target_id = $2")
-                        .bind(&d.certificate_id).bind(&d.target_id)
+                    .map_err(db_err)?
+                    .rows_affected();
+                    if n == 0 {
+                        outcome.push(Err(Error::Conflict(format!("job {} is no longer {}", j.id, r.expected))));
+                        continue;
+                    }
+                    outcome.push(Ok(()));
+                    kept.push(r);
+                    let c = &r.certificate;
+                    sqlx::query("UPDATE managed_certificates SET status = $2, expires_at = $3, last_renewal_at = $4, updated_at = $5 WHERE id = $1")
+                        .bind(&c.id).bind(c.status).bind(c.expires_at).bind(c.last_renewal_at).bind(c.updated_at)
                         .execute(&mut *tx)
                         .await
                         .map_err(db_err)?;
+                    for old in &r.superseded {
+                        sqlx::query("UPDATE jobs SET status = $2, updated_at = $3, completed_at = $4, last_error = $5 WHERE id = $1 AND status IN ('Pending', 'Running')")
+                            .bind(&old.id).bind(old.status).bind(old.updated_at).bind(old.completed_at).bind(&old.last_error)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(db_err)?;
+                    }
                 }
-                Self::append_audits_in(&mut tx, &r.audits).await?;
-                tx.commit().await.map_err(db_err)
+                if kept.is_empty() {
+                    return Ok(outcome);
+                }
+                for chunk in kept.chunks(100) {
+                    let mut qb = sqlx::QueryBuilder::<$DB>::new(
+                        "INSERT INTO certificate_versions (id, certificate_id, serial_number, not_before, not_after, fingerprint_sha256, \
+                         pem_chain, csr_pem, key_algorithm, key_size, revoked_at, revocation_reason, key_ciphertext, created_at) ",
+                    );
+                    qb.push_values(chunk, |mut b, r| {
+                        let v = &r.version;
+                        b.push_bind(v.id.clone()).push_bind(v.certificate_id.clone()).push_bind(v.serial_number.clone())
+                            .push_bind(v.not_before).push_bind(v.not_after).push_bind(v.fingerprint_sha256.clone())
+                            .push_bind(v.pem_chain.clone()).push_bind(v.csr_pem.clone()).push_bind(v.key_algorithm.clone())
+                            .push_bind(v.key_size).push_bind(v.revoked_at).push_bind(v.revocation_reason.clone())
+                            .push_bind(v.key_ciphertext.clone()).push_bind(v.created_at);
+                    });
+                    qb.build().execute(&mut *tx).await.map_err(|e| write_err(e, "certificate version", chunk[0].version.id.as_str()))?;
+                }
+                let deployments: Vec<&Job> = kept.iter().flat_map(|r| &r.deployments).collect();
+                for chunk in deployments.chunks(100) {
+                    let mut qb = sqlx::QueryBuilder::<$DB>::new(
+                        "INSERT INTO jobs (id, type, status, certificate_id, target_id, agent_id, version_id, attempts, max_attempts, \
+                         next_attempt_at, last_error, csr_pem, created_at, updated_at, completed_at) ",
+                    );
+                    qb.push_values(chunk, |mut b, d| {
+                        b.push_bind(d.id.clone()).push_bind(d.job_type).push_bind(d.status).push_bind(d.certificate_id.clone())
+                            .push_bind(d.target_id.clone()).push_bind(d.agent_id.clone()).push_bind(d.version_id.clone())
+                            .push_bind(d.attempts).push_bind(d.max_attempts).push_bind(d.next_attempt_at).push_bind(d.last_error.clone())
+                            .push_bind(d.csr_pem.clone()).push_bind(d.created_at).push_bind(d.updated_at).push_bind(d.completed_at);
+                    });
+                    qb.build().execute(&mut *tx).await.map_err(|e| write_err(e, "job", chunk[0].id.as_str()))?;
+                    let mut qb = sqlx::QueryBuilder::<$DB>::new(
+                        "UPDATE certificate_target_mappings SET deployment_status = 'Pending' WHERE (certificate_id, target_id) IN (",
+                    );
+                    let mut sep = qb.separated(", ");
+                    for d in chunk {
+                        sep.push("(").push_bind_unseparated(d.certificate_id.clone()).push_unseparated(", ")
+                            .push_bind_unseparated(d.target_id.clone()).push_unseparated(")");
+                    }
+                    qb.push(")");
+                    qb.build().execute(&mut *tx).await.map_err(db_err)?;
+                }
+                let audits: Vec<AuditDraft> = kept.iter().flat_map(|r| r.audits.iter().cloned()).collect();
+                Self::append_audits_in(&mut tx, &audits).await?;
+                tx.commit().await.map_err(db_err)?;
+                Ok(outcome)
             }
 
             async fn get_version(&self, id: &VersionId) -> Result<CertificateVersion> {
