@@ -63,14 +63,19 @@ impl Agent {
 
     /// Runs `certctl-agent --once`; returns (success, stderr).
     pub async fn once(&self) -> (bool, String) {
+        self.once_as("web-1", "env=test,role=web").await
+    }
+
+    /// Runs `certctl-agent --once` with this name and these labels (`k=v,...`).
+    pub async fn once_as(&self, name: &str, labels: &str) -> (bool, String) {
         let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_certctl-agent"))
             .arg("--once")
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("CERTCTL_SERVER_URL", &self.server)
             .env("CERTCTL_AGENT_BOOTSTRAP_TOKEN", TOKEN)
-            .env("CERTCTL_AGENT_NAME", "web-1")
-            .env("CERTCTL_AGENT_LABELS", "env=test,role=web")
+            .env("CERTCTL_AGENT_NAME", name)
+            .env("CERTCTL_AGENT_LABELS", labels)
             .env("CERTCTL_STATE_DIR", &self.state)
             .env("CERTCTL_KEY_DIR", &self.keys)
             .env("CERTCTL_LOG", "info")

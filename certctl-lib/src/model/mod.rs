@@ -13,7 +13,8 @@ mod time;
 pub use agent::{Agent, AgentGroup, AgentMetadata, AgentStatus, GroupCriteria};
 pub use audit::{ActorType, AuditDraft, AuditEvent, ChainReport, GENESIS_HASH};
 pub use certificate::{
-    Certificate, CertificateStatus, CertificateTarget, CertificateVersion, RenewalPolicy, Target,
+    Certificate, CertificateStatus, CertificateTarget, CertificateVersion, FleetChild, RenewalPolicy, Target,
+    TargetTemplate,
 };
 pub use ids::*;
 pub use job::{Job, JobStatus, JobType};

@@ -87,6 +87,16 @@ pub struct CertificateFilter {
     pub tags: Vec<(String, String)>,
     /// Leave out archived certificates unless `status` asks for them.
     pub exclude_archived: bool,
+    /// Children of this fleet certificate (template).
+    pub parent_id: Option<CertificateId>,
+    /// Fleet certificates (templates) bound to this agent group.
+    pub agent_group_id: Option<GroupId>,
+    /// Only fleet certificates (templates).
+    pub templates_only: bool,
+    /// Leave out fleet certificates (templates): what is issued.
+    pub exclude_templates: bool,
+    /// Certificates whose key lives on this agent (the agent of one of their targets).
+    pub key_agent_id: Option<AgentId>,
     /// Keyset cursor: only rows after this certificate in the list's order (the id of the last
     /// row of the previous page). `page` is then ignored and `total` still counts the whole filter,
     /// so a walk costs the same on its last page as on its first.

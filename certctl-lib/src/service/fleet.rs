@@ -143,7 +143,21 @@ impl Service {
             .chain(leaves.iter().map(|(g, a)| (g, a, "agent_left_group")))
             .map(|(g, a, action)| sys.audit(action, "agent", a.as_str()).with_details(serde_json::json!({"group_id": g})))
             .collect();
-        self.store().apply_membership(&joins, &leaves, Timestamp::now(), &audits).await
+        self.store().apply_membership(&joins, &leaves, Timestamp::now(), &audits).await?;
+        self.after_membership_change(&joins, &leaves).await
+    }
+
+    /// What follows a membership change at once: fleet children for joining agents (archived for
+    /// leaving ones), and the violations of certificates whose key lives on a moved agent.
+    async fn after_membership_change(&self, joins: &[(GroupId, AgentId)], leaves: &[(GroupId, AgentId)]) -> Result<()> {
+        if joins.is_empty() && leaves.is_empty() {
+            return Ok(());
+        }
+        self.fleet_membership_changed(joins, leaves).await?;
+        let mut moved: Vec<AgentId> = joins.iter().chain(leaves).map(|(_, a)| a.clone()).collect();
+        moved.sort();
+        moved.dedup();
+        self.recheck_agents(&moved).await
     }
 
     /// An agent with the groups it belongs to now.
@@ -210,7 +224,9 @@ impl Service {
         // the rows went with the group; the members' leaving is still an event of each agent
         let sys = Actor::system();
         let audits: Vec<_> = members.iter().map(|a| sys.audit("agent_left_group", "agent", a.as_str()).with_details(serde_json::json!({"group_id": id, "reason": "group deleted"}))).collect();
-        self.store().apply_membership(&[], &members.iter().map(|a| (id.clone(), a.clone())).collect::<Vec<_>>(), Timestamp::now(), &audits).await
+        let leaves: Vec<(GroupId, AgentId)> = members.iter().map(|a| (id.clone(), a.clone())).collect();
+        self.store().apply_membership(&[], &leaves, Timestamp::now(), &audits).await?;
+        self.after_membership_change(&[], &leaves).await
     }
 
     /// Creates an API key for a person or script (not for agents: they get theirs at registration).

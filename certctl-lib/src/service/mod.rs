@@ -17,6 +17,7 @@ mod connectors;
 pub mod demo;
 mod engine;
 mod fleet;
+mod fleet_certs;
 mod heartbeats;
 mod jobs;
 pub mod keystore;
@@ -25,6 +26,7 @@ mod policies;
 mod processor;
 mod records;
 mod snapshot;
+mod violations;
 pub mod validate;
 
 pub use auth::{Access, Actor};
@@ -33,6 +35,7 @@ pub use jobs::Started;
 pub use keystore::KeyStore;
 pub use crate::api::EvaluateInput;
 pub use processor::RenewalReport;
+pub use violations::ViolationReport;
 
 /// Id of the Local CA issuer every installation has.
 pub const LOCAL_ISSUER_ID: &str = "iss-local";

@@ -23,6 +23,10 @@ pub struct RenewalReport {
     /// Certificates due whose renewal could not start (e.g. no agent holds the key).
     pub not_started: Vec<(CertificateId, String)>,
     pub alerts: usize,
+    /// Fleet certificates whose children were re-materialised.
+    pub fleet_templates: usize,
+    /// Violations re-evaluated over every certificate.
+    pub violations: crate::service::ViolationReport,
 }
 
 impl Service {
@@ -129,7 +133,8 @@ impl Service {
 
     /// One renewal-checker pass: statuses follow expiry, certificates inside their renewal
     /// window get a renewal job (never two), and threshold alerts are recorded once per
-    /// certificate, expiry and threshold.
+    /// certificate, expiry and threshold. Then fleet certificates are re-materialised and every
+    /// certificate's violations re-evaluated.
     pub async fn check_renewals(&self, now: Timestamp) -> Result<RenewalReport> {
         let mut report = RenewalReport::default();
         let sys = Actor::system();
@@ -167,6 +172,8 @@ impl Service {
                 }
             }
         }
+        report.fleet_templates = self.reconcile_fleets().await?;
+        report.violations = self.recheck_violations().await?;
         Ok(report)
     }
 

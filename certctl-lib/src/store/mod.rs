@@ -95,6 +95,14 @@ pub trait CertificateStore {
     async fn import_certificates(&self, certs: &[Certificate], audit: &AuditDraft) -> Result<()>;
     async fn get_certificate(&self, id: &CertificateId) -> Result<Certificate>;
     async fn list_certificates(&self, filter: &CertificateFilter, page: PageRequest) -> Result<Page<Certificate>>;
+    /// Up to `limit` certificates of `filter` in the list's order, after `filter.after`, without
+    /// counting a total (walks over every certificate: the renewal checker's policy pass).
+    async fn scan_certificates(&self, filter: &CertificateFilter, limit: u32) -> Result<Vec<Certificate>>;
+    /// The children of a fleet certificate (archived ones too), in id order.
+    async fn fleet_children(&self, parent: &CertificateId) -> Result<Vec<FleetChild>>;
+    /// Inserts a fleet child and the target it gets on its agent, with their audit events, in
+    /// one transaction (Conflict when the template already has a child on that agent).
+    async fn create_fleet_child(&self, target: &Target, cert: &Certificate, audits: &[AuditDraft]) -> Result<Certificate>;
     /// Replaces every field but `id` and `created_at`; target bindings follow `target_ids`.
     async fn update_certificate(&self, cert: &Certificate, audit: &AuditDraft) -> Result<Certificate>;
     /// Exact number of certificates per status (from maintained counters, not a scan).

@@ -9,6 +9,7 @@ mod binary;
 mod certificates;
 mod engine;
 mod errors;
+mod fleet;
 mod fullstack;
 mod groups;
 mod heartbeats;

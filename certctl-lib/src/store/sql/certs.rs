@@ -39,13 +39,15 @@ macro_rules! sql_certs {
             async fn insert_certificate(tx: &mut sqlx::Transaction<'_, $DB>, c: &Certificate) -> Result<()> {
                 sqlx::query(
                     "INSERT INTO managed_certificates (id, name, common_name, sans, environment, owner_id, team_id, issuer_id, \
-                     renewal_policy_id, status, expires_at, tags, last_renewal_at, last_deployment_at, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+                     renewal_policy_id, status, expires_at, tags, last_renewal_at, last_deployment_at, created_at, updated_at, \
+                     parent_id, agent_id, agent_group_id, target_template) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
                 )
                 .bind(&c.id).bind(&c.name).bind(&c.common_name).bind(Json(&c.sans)).bind(&c.environment)
                 .bind(&c.owner_id).bind(&c.team_id).bind(&c.issuer_id).bind(&c.renewal_policy_id).bind(c.status)
                 .bind(c.expires_at).bind(Json(&c.tags)).bind(c.last_renewal_at).bind(c.last_deployment_at)
                 .bind(c.created_at).bind(c.updated_at)
+                .bind(&c.parent_id).bind(&c.agent_id).bind(&c.agent_group_id).bind(c.target_template.as_ref().map(Json))
                 .execute(&mut **tx)
                 .await
                 .map_err(|e| write_err(e, "certificate", c.id.as_str()))?;
@@ -115,6 +117,28 @@ macro_rules! sql_certs {
                     w.next(qb);
                     qb.push("expires_at > ").push_bind(v);
                 }
+                if let Some(v) = &f.parent_id {
+                    w.next(qb);
+                    qb.push("parent_id = ").push_bind(v.clone());
+                }
+                if let Some(v) = &f.agent_group_id {
+                    w.next(qb);
+                    qb.push("agent_group_id = ").push_bind(v.clone());
+                }
+                if f.templates_only {
+                    w.next(qb);
+                    qb.push("agent_group_id IS NOT NULL");
+                }
+                if f.exclude_templates {
+                    w.next(qb);
+                    qb.push("agent_group_id IS NULL");
+                }
+                if let Some(v) = &f.key_agent_id {
+                    w.next(qb);
+                    qb.push("id IN (SELECT m.certificate_id FROM certificate_target_mappings m \
+                             JOIN deployment_targets t ON t.id = m.target_id WHERE t.agent_id = ").push_bind(v.clone());
+                    qb.push(")");
+                }
                 if let Some(m) = fts {
                     w.next(qb);
                     qb.push("rid IN (SELECT rowid FROM certificates_fts WHERE certificates_fts MATCH ").push_bind(m.to_owned());
@@ -166,6 +190,23 @@ macro_rules! sql_certs {
                 Candidates::Match(fts_phrase(&best))
             }
 
+            /// The rows of one page of `f` in the list's order (no total).
+            async fn certificate_rows(&self, f: &CertificateFilter, fts: Option<&str>, page: PageRequest) -> Result<Vec<Certificate>> {
+                let order = if f.expires_before.is_some() || f.expires_after.is_some() { "expires_at, id" } else { "id" };
+                if let Some(select) = Self::D.certificates_json {
+                    let mut qb = sqlx::QueryBuilder::<$DB>::new(select);
+                    qb.push(" FROM (SELECT * FROM managed_certificates");
+                    Self::cert_where(&mut qb, f, fts);
+                    qb.push(format!(" ORDER BY {order} LIMIT ")).push_bind(page.limit()).push(" OFFSET ").push_bind(page.offset());
+                    qb.push(format!(") c ORDER BY {order}"));
+                    let json: String = qb.build_query_scalar().fetch_one(self.r()).await.map_err(db_err)?;
+                    return serde_json::from_str(&json).map_err(|e| Error::Storage(format!("decoding a page of certificates: {e}")));
+                }
+                let mut p: Page<Certificate> = self.filtered_page("managed_certificates", order, page, |qb| Self::cert_where(qb, f, fts), Some(0)).await?;
+                self.fill_targets(&mut p.data).await?;
+                Ok(p.data)
+            }
+
             /// The exact total from the maintained counters when the filter is by status only.
             async fn counted_total(&self, f: &CertificateFilter) -> Result<Option<i64>> {
                 let only_status = CertificateFilter { status: f.status, exclude_archived: f.exclude_archived, ..Default::default() };
@@ -200,7 +241,8 @@ macro_rules! sql_certs {
                 for chunk in certs.chunks(500) {
                     let mut qb = sqlx::QueryBuilder::<$DB>::new(
                         "INSERT INTO managed_certificates (id, name, common_name, sans, environment, owner_id, team_id, issuer_id, \
-                         renewal_policy_id, status, expires_at, tags, last_renewal_at, last_deployment_at, created_at, updated_at) ",
+                         renewal_policy_id, status, expires_at, tags, last_renewal_at, last_deployment_at, created_at, updated_at, \
+                         parent_id, agent_id, agent_group_id, target_template) ",
                     );
                     qb.push_values(chunk, |mut b, c| {
                         b.push_bind(c.id.clone()).push_bind(c.name.clone()).push_bind(c.common_name.clone())
@@ -208,7 +250,8 @@ macro_rules! sql_certs {
                             .push_bind(c.team_id.clone()).push_bind(c.issuer_id.clone()).push_bind(c.renewal_policy_id.clone())
                             .push_bind(c.status).push_bind(c.expires_at).push_bind(Json(c.tags.clone()))
                             .push_bind(c.last_renewal_at).push_bind(c.last_deployment_at).push_bind(c.created_at)
-                            .push_bind(c.updated_at);
+                            .push_bind(c.updated_at).push_bind(c.parent_id.clone()).push_bind(c.agent_id.clone())
+                            .push_bind(c.agent_group_id.clone()).push_bind(c.target_template.clone().map(Json));
                     });
                     let first = chunk.first().map(|c| c.id.to_string()).unwrap_or_default();
                     qb.build().execute(&mut *tx).await.map_err(|e| write_err(e, "certificate", &format!("in the batch starting at {first}")))?;
@@ -236,6 +279,31 @@ macro_rules! sql_certs {
                 Ok(c)
             }
 
+            async fn fleet_children(&self, parent: &CertificateId) -> Result<Vec<FleetChild>> {
+                sqlx::query_as("SELECT id, agent_id, common_name, status FROM managed_certificates WHERE parent_id = $1 ORDER BY id")
+                    .bind(parent)
+                    .fetch_all(self.r())
+                    .await
+                    .map_err(db_err)
+            }
+
+            async fn create_fleet_child(&self, target: &Target, cert: &Certificate, audits: &[AuditDraft]) -> Result<Certificate> {
+                let mut tx = self.tx().await?;
+                sqlx::query(
+                    "INSERT INTO deployment_targets (id, name, type, agent_id, config, enabled, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(&target.id).bind(&target.name).bind(&target.target_type).bind(&target.agent_id).bind(Json(&target.config))
+                .bind(target.enabled).bind(target.created_at).bind(target.updated_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| write_err(e, "target", target.id.as_str()))?;
+                Self::insert_certificate(&mut tx, cert).await?;
+                Self::append_audits_in(&mut tx, audits).await?;
+                tx.commit().await.map_err(db_err)?;
+                Ok(cert.clone())
+            }
+
             async fn list_certificates(&self, f: &CertificateFilter, page: PageRequest) -> Result<Page<Certificate>> {
                 let fts = match f.q.as_deref().filter(|_| Self::D.fts).map(Self::fts_candidates) {
                     Some(Candidates::Match(m)) => Some(m),
@@ -252,21 +320,16 @@ macro_rules! sql_certs {
                     }
                 };
                 let page = if f.after.is_some() { PageRequest::new(1, page.per_page) } else { page };
-                let order = if f.expires_before.is_some() || f.expires_after.is_some() { "expires_at, id" } else { "id" };
-                if let Some(select) = Self::D.certificates_json {
-                    let mut qb = sqlx::QueryBuilder::<$DB>::new(select);
-                    qb.push(" FROM (SELECT * FROM managed_certificates");
-                    Self::cert_where(&mut qb, f, fts.as_deref());
-                    qb.push(format!(" ORDER BY {order} LIMIT ")).push_bind(page.limit()).push(" OFFSET ").push_bind(page.offset());
-                    qb.push(format!(") c ORDER BY {order}"));
-                    let json: String = qb.build_query_scalar().fetch_one(self.r()).await.map_err(db_err)?;
-                    let data: Vec<Certificate> = serde_json::from_str(&json).map_err(|e| Error::Storage(format!("decoding a page of certificates: {e}")))?;
-                    return Ok(Page::new(data, total, page));
-                }
-                let mut p: Page<Certificate> =
-                    self.filtered_page("managed_certificates", order, page, |qb| Self::cert_where(qb, f, fts.as_deref()), Some(total)).await?;
-                self.fill_targets(&mut p.data).await?;
-                Ok(p)
+                let data = self.certificate_rows(f, fts.as_deref(), page).await?;
+                Ok(Page::new(data, total, page))
+            }
+
+            async fn scan_certificates(&self, f: &CertificateFilter, limit: u32) -> Result<Vec<Certificate>> {
+                let fts = match f.q.as_deref().filter(|_| Self::D.fts).map(Self::fts_candidates) {
+                    Some(Candidates::Match(m)) => Some(m),
+                    Some(Candidates::Scan) | None => None,
+                };
+                self.certificate_rows(f, fts.as_deref(), PageRequest::new(1, limit)).await
             }
 
             async fn update_certificate(&self, c: &Certificate, audit: &AuditDraft) -> Result<Certificate> {
@@ -274,12 +337,14 @@ macro_rules! sql_certs {
                 let n = sqlx::query(
                     "UPDATE managed_certificates SET name = $2, common_name = $3, sans = $4, environment = $5, owner_id = $6, \
                      team_id = $7, issuer_id = $8, renewal_policy_id = $9, status = $10, expires_at = $11, tags = $12, \
-                     last_renewal_at = $13, last_deployment_at = $14, updated_at = $15 WHERE id = $1",
+                     last_renewal_at = $13, last_deployment_at = $14, updated_at = $15, parent_id = $16, agent_id = $17, \
+                     agent_group_id = $18, target_template = $19 WHERE id = $1",
                 )
                 .bind(&c.id).bind(&c.name).bind(&c.common_name).bind(Json(&c.sans)).bind(&c.environment)
                 .bind(&c.owner_id).bind(&c.team_id).bind(&c.issuer_id).bind(&c.renewal_policy_id).bind(c.status)
                 .bind(c.expires_at).bind(Json(&c.tags)).bind(c.last_renewal_at).bind(c.last_deployment_at)
-                .bind(c.updated_at)
+                .bind(c.updated_at).bind(&c.parent_id).bind(&c.agent_id).bind(&c.agent_group_id)
+                .bind(c.target_template.as_ref().map(Json))
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| write_err(e, "certificate", c.id.as_str()))?
