@@ -15,6 +15,7 @@ mod certificates;
 mod connectors;
 pub mod demo;
 mod engine;
+pub mod events;
 mod fleet;
 mod heartbeats;
 mod jobs;
@@ -27,6 +28,7 @@ mod snapshot;
 pub mod validate;
 
 pub use auth::{Access, Actor};
+pub use events::visible_to;
 pub use bootstrap::Bootstrapped;
 pub use jobs::Started;
 pub use keystore::KeyStore;
@@ -98,6 +100,7 @@ pub struct Service {
     keystore: Option<Arc<KeyStore>>,
     heartbeats: Arc<std::sync::OnceLock<heartbeats::Batcher>>,
     snapshot: Arc<snapshot::SnapshotCell>,
+    events: Arc<events::AuditFeed>,
 }
 
 impl Service {
@@ -106,7 +109,7 @@ impl Service {
         let ca = Arc::new(ca);
         let mut issuers = IssuerRegistry::default();
         issuers.register(Arc::new(LocalIssuer::new(ca.clone())));
-        Self { store, ca, config: Arc::new(config), auth_cache: Arc::default(), issuers: Arc::new(issuers), keystore: None, heartbeats: Arc::default(), snapshot: Arc::default() }
+        Self { store, ca, config: Arc::new(config), auth_cache: Arc::default(), issuers: Arc::new(issuers), keystore: None, heartbeats: Arc::default(), snapshot: Arc::default(), events: Arc::default() }
     }
 
     /// The same service sealing server-held keys with `keystore`.
