@@ -50,6 +50,7 @@ pub(crate) fn certificates(f: &CertificateFilter, p: PageRequest) -> Result<Quer
         q.push(("tag", format!("{k}:{v}")));
     }
     flag(&mut q, "include_archived", f.status.is_none() && !f.exclude_archived);
+    opt(&mut q, "sort", f.sort.map(|s| s.as_param()));
     page(&mut q, p);
     Ok(q)
 }
@@ -161,6 +162,7 @@ mod tests {
             q: Some("api & co".into()),
             tags: vec![("app".into(), "web".into()), ("tier".into(), "a:b".into())],
             exclude_archived: false,
+            sort: None,
         };
         let q = certificates(&f, PageRequest::new(2, 10_000)).unwrap();
         let expires_before = Timestamp::parse("2030-01-02T03:04:05Z").unwrap().to_rfc3339();

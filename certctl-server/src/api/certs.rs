@@ -32,6 +32,7 @@ pub async fn list(State(s): State<AppState>, _: Reader, q: Params) -> ApiResult<
         q: q.str("q"),
         tags,
         exclude_archived: status.is_none() && !q.flag("include_archived")?,
+        sort: q.parse("sort")?,
     };
     Ok(axum::Json(s.svc.store().list_certificates(&filter, q.page()?).await?))
 }

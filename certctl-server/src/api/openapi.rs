@@ -11,7 +11,7 @@ use super::{Endpoint, ENDPOINTS};
 
 /// Query parameters of the list endpoints (the filters the handlers parse).
 const LIST_PARAMS: &[(&str, &[&str])] = &[
-    ("/certificates", &["status", "environment", "owner_id", "team_id", "issuer_id", "renewal_policy_id", "expires_before", "expires_after", "q", "tag", "include_archived"]),
+    ("/certificates", &["status", "environment", "owner_id", "team_id", "issuer_id", "renewal_policy_id", "expires_before", "expires_after", "q", "tag", "include_archived", "sort"]),
     ("/agents", &["status", "os", "arch", "group_id"]),
     ("/jobs", &["status", "type", "certificate_id", "agent_id"]),
     ("/audit", &["actor", "action", "resource_type", "resource_id", "since", "until"]),

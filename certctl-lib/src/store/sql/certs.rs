@@ -232,7 +232,11 @@ macro_rules! sql_certs {
                     Some(Candidates::Match(m)) => Some(m),
                     Some(Candidates::Scan) | None => None,
                 };
-                let order = if f.expires_before.is_some() || f.expires_after.is_some() { "expires_at, id" } else { "id" };
+                let order = match f.sort {
+                    Some(s) => s.order_by(),
+                    None if f.expires_before.is_some() || f.expires_after.is_some() => "expires_at, id",
+                    None => "id",
+                };
                 if let Some(select) = Self::D.certificates_json {
                     let total = match total {
                         Some(t) => t,
