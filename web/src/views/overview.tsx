@@ -22,7 +22,7 @@ export function ExpiryChart({ counts, labels }: { counts: (number | undefined)[]
   const h = 160;
   const bw = w / counts.length;
   return (
-    <svg className="chart" viewBox={`0 0 ${w} ${h + 34}`} role="img" aria-label={`Certificates expiring per week, next ${counts.length} weeks: ${counts.map((c) => c ?? '…').join(', ')}`}>
+    <svg className="chart" viewBox={`0 -16 ${w} ${h + 50}`} role="img" aria-label={`Certificates expiring per week, next ${counts.length} weeks: ${counts.map((c) => c ?? '…').join(', ')}`}>
       {counts.map((c, i) => {
         const bh = c === undefined ? 0 : Math.round((c / max) * h);
         return (
