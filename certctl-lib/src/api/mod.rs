@@ -183,7 +183,7 @@ pub struct Whoami {
     /// The key's name (the agent id for agent keys).
     pub name: String,
     pub role: Role,
-    /// `user`, `agent` or `system`.
+    /// `User`, `Agent` or `System`.
     pub actor_type: crate::model::ActorType,
     /// Operator and admin: may create, change and run actions.
     pub can_write: bool,

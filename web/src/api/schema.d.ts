@@ -1791,7 +1791,7 @@ export interface components {
          *     the actions its role allows.
          */
         Whoami: {
-            /** @description `user`, `agent` or `system`. */
+            /** @description `User`, `Agent` or `System`. */
             actor_type: components["schemas"]["ActorType"];
             /** @description Admin: may manage API keys. */
             can_admin: boolean;
