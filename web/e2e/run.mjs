@@ -118,7 +118,9 @@ await test('preview a group\'s members from criteria before saving', async (page
   await form.getByRole('heading', { name: `Preview: ${expected.total} matching agent${expected.total === 1 ? '' : 's'}` }).waitFor();
   for (const a of expected.data) await form.getByRole('table', { name: 'Preview of matching agents' }).getByText(a.name, { exact: true }).first().waitFor();
   await form.getByLabel('Networks').fill('10.0.0.0/33');
-  await form.getByText(/prefix|cidr|network/i).first().waitFor();
+  // the server's validation message lands under the field it names (criteria.cidr[0])
+  await form.locator('.field-error').filter({ hasText: 'is not an IPv4 or IPv6 network' }).waitFor();
+  assert.equal(await form.getByLabel('Networks').getAttribute('aria-invalid'), 'true');
   await shot(page, '04-groups-editor');
   await form.getByLabel('Networks').fill('');
   await form.getByRole('button', { name: 'Save group' }).click();

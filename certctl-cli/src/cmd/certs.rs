@@ -189,6 +189,7 @@ impl ListArgs {
             q: self.q.clone(),
             tags: self.tag.clone(),
             exclude_archived: !self.include_archived,
+            sort: None,
         })
     }
 }
