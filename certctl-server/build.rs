@@ -19,12 +19,9 @@ fn main() {
         println!("cargo:rerun-if-changed={}", dist.display());
         collect(&dist, &dist, &mut files);
     } else {
-        // watch the index file that `npm run build` creates: absent, cargo re-runs this script
-        // on each build, which costs nothing but a re-link of this crate until it exists
-        println!(
-            "cargo:rerun-if-changed={}",
-            dist.join("index.html").display()
-        );
+        // no dashboard yet: watch web/ as a whole, so that `npm run build` creating web/dist
+        // makes the next cargo build embed it
+        println!("cargo:rerun-if-changed={}", root.display());
     }
     files.sort();
     let mut out = String::from(

@@ -95,7 +95,8 @@ export function SessionProvider({ children, signIn }: { children: ReactNode; sig
       /* storage unavailable: the key lives in memory for this page */
     }
     setNotice(null);
-    setKey(k);
+    if (k === key) void me.refetch();
+    else setKey(k);
   };
 
   if (!key || me.isError || !me.data) {
