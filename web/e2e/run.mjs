@@ -138,6 +138,14 @@ await test('a policy rejection shows its reasons in the create dialog', async (p
   await dialog.getByText('Rejected by policy:').waitFor();
   await dialog.locator('.policy-reasons li').filter({ hasText: 'e2e only example.org' }).waitFor();
   await shot(page, '05-policy-rejection');
+  // the evaluate form explains the same verdict without creating anything
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await page.getByRole('link', { name: 'Policies', exact: true }).click();
+  const form = page.getByRole('form', { name: 'Evaluate policies' });
+  await form.getByLabel('Common name (draft)').fill('not-allowed.example.net');
+  await form.getByRole('button', { name: 'Evaluate' }).click();
+  await form.getByText('Rejected', { exact: true }).waitFor();
+  await form.getByRole('row').filter({ hasText: 'e2e only example.org' }).getByText('Violation').waitFor();
 });
 
 await test('a viewer key sees no mutating buttons', async (page) => {
