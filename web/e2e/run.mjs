@@ -158,7 +158,7 @@ await test('a viewer key sees no mutating buttons', async (page) => {
   await page.getByText('Common name').first().waitFor();
   for (const b of ['Renew', 'Deploy', 'Revoke', 'Archive']) assert.equal(await page.getByRole('button', { name: b }).count(), 0, b);
   await shot(page, '06-viewer-certificate');
-  for (const [link, buttons] of [['Groups', ['New group']], ['Issuers', ['New issuer', 'Disable', 'Delete']], ['Targets', ['New target']], ['Jobs', ['Retry', 'Cancel']], ['Notifications', ['Mark as read']]]) {
+  for (const [link, buttons] of [['Groups', ['New group']], ['Issuers', ['New issuer', 'Test', 'Disable', 'Delete']], ['Targets', ['New target']], ['Jobs', ['Retry', 'Cancel']], ['Notifications', ['Mark as read']]]) {
     await page.getByRole('link', { name: link }).click();
     await page.getByRole('heading', { name: link }).waitFor();
     for (const b of buttons) assert.equal(await page.getByRole('button', { name: b }).count(), 0, `${link}: ${b}`);
@@ -185,6 +185,10 @@ await test('every view renders (screenshots in e2e/out)', async (page) => {
     assert.equal(new URL(page.url()).pathname, path);
     await shot(page, file);
   }
+  await page.getByRole('link', { name: 'Issuers', exact: true }).click();
+  await page.getByRole('row').filter({ hasText: 'iss-local' }).getByRole('button', { name: 'Test' }).click();
+  await page.getByRole('status').filter({ hasText: /^OK: / }).waitFor();
+  await page.getByRole('link', { name: 'Audit', exact: true }).click();
   const first = page.getByRole('table', { name: 'Audit events' }).getByRole('row').nth(1);
   await first.waitFor();
   await page.getByRole('button', { name: 'Verify chain' }).click();

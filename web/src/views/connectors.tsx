@@ -48,7 +48,7 @@ export function ConnectorsView({ kind }: { kind: Kind }) {
         { key: 'up', header: 'Updated', render: (c) => fmtTime(c.updated_at) },
         { key: 'act', header: 'Actions', render: (c) => (
           <span className="row-actions">
-            {kind === 'issuers' && (
+            {kind === 'issuers' && canWrite && (
               <button type="button" onClick={async () => {
                 try {
                   const r = await client.post<TestResult>(`${path(c)}/test`);
