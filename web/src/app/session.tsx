@@ -37,7 +37,7 @@ export function useClient(): Client {
 }
 
 /// Shows `signIn` until a key is accepted by GET /whoami, then `children` with the session.
-export function SessionProvider({ children, signIn }: { children: ReactNode; signIn: (p: SignInProps) => ReactNode }) {
+export function SessionProvider({ children, signIn, base }: { children: ReactNode; signIn: (p: SignInProps) => ReactNode; base?: string }) {
   const [key, setKey] = useState<string | null>(storedKey);
   const [notice, setNotice] = useState<string | null>(null);
   const qc = useQueryClient();
@@ -59,8 +59,8 @@ export function SessionProvider({ children, signIn }: { children: ReactNode; sig
   );
 
   const client = useMemo(
-    () => new Client({ key: () => keyRef.current, onUnauthorized: () => signOut('The server no longer accepts this API key (401). Sign in again.') }),
-    [signOut],
+    () => new Client({ base, key: () => keyRef.current, onUnauthorized: () => signOut('The server no longer accepts this API key (401). Sign in again.') }),
+    [signOut, base],
   );
 
   const me = useQuery({ queryKey: ['whoami', key], queryFn: () => client.get<Whoami>('/whoami'), enabled: !!key, retry: false });
