@@ -174,3 +174,27 @@ pub struct JobReport {
     #[serde(default)]
     pub message: Option<String>,
 }
+
+/// `GET /api/v1/whoami`: who the presented key is, so a client (the dashboard) can show only
+/// the actions its role allows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct Whoami {
+    /// The key's name (the agent id for agent keys).
+    pub name: String,
+    pub role: Role,
+    /// `User`, `Agent` or `System`.
+    pub actor_type: crate::model::ActorType,
+    /// Operator and admin: may create, change and run actions.
+    pub can_write: bool,
+    /// Admin: may manage API keys.
+    pub can_admin: bool,
+}
+
+/// Body of `POST /api/v1/agent-groups/preview`: criteria to evaluate without saving a group.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct GroupPreviewInput {
+    #[serde(default)]
+    pub criteria: crate::model::GroupCriteria,
+}

@@ -56,6 +56,7 @@ pub(crate) fn certificates(f: &CertificateFilter, p: PageRequest) -> Result<Quer
     opt(&mut q, "agent_group_id", f.agent_group_id.as_ref());
     flag(&mut q, "include_archived", f.status.is_none() && !f.exclude_archived);
     opt(&mut q, "after", f.after.as_ref());
+    opt(&mut q, "sort", f.sort.map(|s| s.as_param()));
     page(&mut q, p);
     Ok(q)
 }

@@ -175,6 +175,16 @@ impl Service {
         Ok(crate::groups::members(&criteria, agents.iter()))
     }
 
+    /// The agents that `criteria` would select now, without saving anything (the group editor's
+    /// preview). Invalid criteria are [`Error::Invalid`](crate::Error::Invalid) naming the field.
+    pub async fn preview_group(&self, criteria: &GroupCriteria, page: PageRequest) -> Result<Page<Agent>> {
+        let compiled = crate::groups::compile(criteria)?;
+        let agents = self.store().all_agents().await?;
+        let ids = crate::groups::members(&compiled, agents.iter());
+        let filter = AgentFilter { ids: Some(ids), ..Default::default() };
+        self.store().list_agents(&filter, page).await
+    }
+
     /// `GET /agents`: `group_id` resolves to the group's current members.
     pub async fn list_agents(&self, filter: &AgentFilter, page: PageRequest) -> Result<Page<Agent>> {
         let mut f = filter.clone();

@@ -16,6 +16,7 @@ mod commits;
 mod connectors;
 pub mod demo;
 mod engine;
+pub mod events;
 mod fleet;
 mod fleet_certs;
 mod heartbeats;
@@ -30,6 +31,7 @@ mod violations;
 pub mod validate;
 
 pub use auth::{Access, Actor};
+pub use events::visible_to;
 pub use bootstrap::Bootstrapped;
 pub use jobs::Started;
 pub use keystore::KeyStore;
@@ -103,6 +105,7 @@ pub struct Service {
     heartbeats: Arc<std::sync::OnceLock<heartbeats::Batcher>>,
     issuances: Arc<std::sync::OnceLock<commits::IssuanceWriter>>,
     snapshot: Arc<snapshot::SnapshotCell>,
+    events: Arc<events::AuditFeed>,
 }
 
 impl Service {
@@ -111,7 +114,7 @@ impl Service {
         let ca = Arc::new(ca);
         let mut issuers = IssuerRegistry::default();
         issuers.register(Arc::new(LocalIssuer::new(ca.clone())));
-        Self { store, ca, config: Arc::new(config), auth_cache: Arc::default(), issuers: Arc::new(issuers), keystore: None, heartbeats: Arc::default(), issuances: Arc::default(), snapshot: Arc::default() }
+        Self { store, ca, config: Arc::new(config), auth_cache: Arc::default(), issuers: Arc::new(issuers), keystore: None, heartbeats: Arc::default(), issuances: Arc::default(), snapshot: Arc::default(), events: Arc::default() }
     }
 
     /// The same service sealing server-held keys with `keystore`.

@@ -35,6 +35,7 @@ pub async fn list(State(s): State<AppState>, _: Reader, q: Params) -> ApiResult<
         after: q.str("after").map(CertificateId::from_trusted),
         parent_id: q.str("parent_id").map(CertificateId::from_trusted),
         agent_group_id: q.str("agent_group_id").map(GroupId::from_trusted),
+        sort: q.parse("sort")?,
         ..Default::default()
     };
     Ok(axum::Json(s.svc.store().list_certificates(&filter, q.page()?).await?))

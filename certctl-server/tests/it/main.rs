@@ -8,6 +8,7 @@ mod auth;
 mod binary;
 mod certificates;
 mod engine;
+mod events;
 mod errors;
 mod fleet;
 mod fullstack;

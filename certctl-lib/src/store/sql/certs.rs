@@ -145,13 +145,18 @@ macro_rules! sql_certs {
                     qb.push(")");
                 }
                 if let Some(a) = &f.after {
+                    // continue after that row's position in the list's order
                     w.next(qb);
-                    if f.expires_before.is_some() || f.expires_after.is_some() {
-                        // the order is (expires_at, id): continue after that row's position
-                        qb.push("(expires_at, id) > (SELECT expires_at, id FROM managed_certificates WHERE id = ").push_bind(a.clone());
-                        qb.push(")");
-                    } else {
-                        qb.push("id > ").push_bind(a.clone());
+                    let (_, column, descending) = f.ordering();
+                    let cmp = if descending { "<" } else { ">" };
+                    match column {
+                        Some(col) => {
+                            qb.push(format!("({col}, id) {cmp} (SELECT {col}, id FROM managed_certificates WHERE id = ")).push_bind(a.clone());
+                            qb.push(")");
+                        }
+                        None => {
+                            qb.push(format!("id {cmp} ")).push_bind(a.clone());
+                        }
                     }
                 }
                 if let Some(q) = &f.q {
@@ -192,7 +197,7 @@ macro_rules! sql_certs {
 
             /// The rows of one page of `f` in the list's order (no total).
             async fn certificate_rows(&self, f: &CertificateFilter, fts: Option<&str>, page: PageRequest) -> Result<Vec<Certificate>> {
-                let order = if f.expires_before.is_some() || f.expires_after.is_some() { "expires_at, id" } else { "id" };
+                let (order, _, _) = f.ordering();
                 if let Some(select) = Self::D.certificates_json {
                     let mut qb = sqlx::QueryBuilder::<$DB>::new(select);
                     qb.push(" FROM (SELECT * FROM managed_certificates");
@@ -309,6 +314,9 @@ macro_rules! sql_certs {
                     Some(Candidates::Match(m)) => Some(m),
                     Some(Candidates::Scan) | None => None,
                 };
+                if !f.cursor_allowed() {
+                    return Err(Error::invalid("after", "cannot continue an order by expires_at, which is empty for certificates never issued; use page, or bound the expiry (expires_before / expires_after)"));
+                }
                 // the total counts the whole filter; the cursor only moves the window
                 let counting = CertificateFilter { after: None, ..f.clone() };
                 let total = match self.counted_total(&counting).await? {
