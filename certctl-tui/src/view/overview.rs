@@ -24,11 +24,11 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     let total: i64 = s.certificates_by_status.values().sum();
     let mut certs = vec![Line::from(vec![Span::raw("Total "), Span::styled(total.to_string(), t.title())])];
     for (status, n) in &s.certificates_by_status {
-        certs.push(Line::from(vec![Span::styled(format!("{status:<18}"), t.status(status)), Span::raw(format!("{n:>7}"))]));
+        certs.push(Line::from(vec![Span::styled(format!("{status:<17}"), t.status(status)), Span::raw(format!("{n:>6}"))]));
     }
     f.render_widget(Paragraph::new(certs).block(Block::default().borders(Borders::ALL).title(" Certificates ")), a);
 
-    let count = |label: &str, n: i64, style| Line::from(vec![Span::raw(format!("{label:<18}")), Span::styled(format!("{n:>7}"), if n > 0 { style } else { t.dim() })]);
+    let count = |label: &str, n: i64, style| Line::from(vec![Span::raw(format!("{label:<17}")), Span::styled(format!("{n:>6}"), if n > 0 { style } else { t.dim() })]);
     let soon = vec![
         count("within 7 days", s.expiring_within_7_days, t.bad()),
         count("within 14 days", s.expiring_within_14_days, t.warn()),
@@ -42,7 +42,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     let agents_total: i64 = s.agents_by_status.values().sum();
     let mut agents = vec![Line::from(vec![Span::raw("Total "), Span::styled(agents_total.to_string(), t.title())])];
     for (status, n) in &s.agents_by_status {
-        agents.push(Line::from(vec![Span::styled(format!("{status:<18}"), t.status(status)), Span::raw(format!("{n:>7}"))]));
+        agents.push(Line::from(vec![Span::styled(format!("{status:<17}"), t.status(status)), Span::raw(format!("{n:>6}"))]));
     }
     f.render_widget(Paragraph::new(agents).block(Block::default().borders(Borders::ALL).title(" Agents ")), c);
 

@@ -59,8 +59,8 @@ impl Theme {
     /// A status word: failures red, warnings yellow, healthy green.
     pub fn status(&self, s: &str) -> Style {
         match s {
-            "Failed" | "Expired" | "Revoked" | "Offline" | "error" | "critical" => self.bad(),
-            "Expiring" | "Degraded" | "RenewalInProgress" | "Pending" | "AwaitingCSR" | "Running" | "warning" => self.warn(),
+            "Failed" | "Expired" | "Revoked" | "Offline" | "Error" | "Critical" => self.bad(),
+            "Expiring" | "Degraded" | "RenewalInProgress" | "Pending" | "AwaitingCSR" | "Running" | "Warning" => self.warn(),
             "Active" | "Online" | "Completed" => self.good(),
             _ => Style::default(),
         }
