@@ -46,7 +46,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     let widths = if wide {
         [Constraint::Length(22), Constraint::Min(24), Constraint::Length(12), Constraint::Length(17), Constraint::Length(5), Constraint::Length(16), Constraint::Length(14), Constraint::Length(3)]
     } else {
-        [Constraint::Length(12), Constraint::Min(14), Constraint::Length(8), Constraint::Length(9), Constraint::Length(4), Constraint::Length(9), Constraint::Length(7), Constraint::Length(3)]
+        [Constraint::Length(15), Constraint::Min(16), Constraint::Length(7), Constraint::Length(8), Constraint::Length(4), Constraint::Length(9), Constraint::Length(7), Constraint::Length(3)]
     };
     let header = Row::new(CertCol::ALL.iter().map(|col| {
         let mark = match c.sort {

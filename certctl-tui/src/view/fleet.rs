@@ -45,7 +45,8 @@ fn agents_table(f: &mut Frame, app: &App, t: &Theme, area: Rect, title: String, 
     } else {
         vec![Constraint::Length(10), Constraint::Min(12), Constraint::Length(11), Constraint::Length(13), Constraint::Length(6), Constraint::Length(0), Constraint::Length(8), Constraint::Length(4)]
     };
-    let header = Row::new(["NAME", "HOSTNAME", "OS/ARCH", "IPS", "VERSION", "LABELS", "STATUS", "SEEN"]).style(t.header());
+    let version = if wide { "VERSION" } else { "VER" };
+    let header = Row::new(["NAME", "HOSTNAME", "OS/ARCH", "IPS", version, "LABELS", "STATUS", "SEEN"]).style(t.header());
     let (from, to) = window(selected, rows.len(), table_rows(area.height));
     let body = rows[from..to].iter().map(|a| {
         let labels: Vec<String> = a.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
