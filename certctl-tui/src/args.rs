@@ -39,6 +39,11 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 
 /// certctl-tui: the interactive console of certctl — certificates, fleet, groups, jobs,
 /// policies and audit in one terminal screen, refreshed live. Keys: `?` lists them, `q` quits.
+///
+/// `certctl tui [--read-only] [--refresh DURATION]` starts the same console with certctl's
+/// global connection options. Works in 80×24 over SSH, keyboard only; `NO_COLOR` turns colours
+/// off. Lists are paged and filtered by the server (`/` searches name, common name and SANs;
+/// `tag:KEY=VALUE` filters by tag); `s` sorts the loaded page.
 #[derive(Debug, Parser)]
 #[command(name = "certctl-tui", version, max_term_width = 100)]
 pub struct Cli {
@@ -96,6 +101,16 @@ impl Cli {
             config_file: self.config_file.clone(),
         }
     }
+}
+
+/// Writes `certctl-tui.1` into `dir` (`certctl-tui generate man`, and `certctl generate man`
+/// for `certctl tui`, which it documents too).
+pub fn write_man(dir: &std::path::Path) -> std::io::Result<()> {
+    use clap::CommandFactory;
+    std::fs::create_dir_all(dir)?;
+    let mut page = Vec::new();
+    clap_mangen::Man::new(Cli::command()).render(&mut page)?;
+    std::fs::write(dir.join("certctl-tui.1"), page)
 }
 
 #[cfg(test)]

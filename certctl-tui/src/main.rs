@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::{CommandFactory, Parser};
+use clap::Parser;
 use certctl_tui::args::{Cli, Command, Generate};
 
 fn main() -> ExitCode {
@@ -19,8 +19,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     if let Some(Command::Generate(Generate::Man { out_dir })) = &cli.command {
-        std::fs::create_dir_all(out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
-        return clap_mangen::generate_to(Cli::command(), out_dir).with_context(|| format!("writing the man page into {}", out_dir.display()));
+        return certctl_tui::args::write_man(out_dir).with_context(|| format!("writing the man page into {}", out_dir.display()));
     }
     certctl_tui::run(&cli.settings(), &cli.console)
 }
