@@ -16,8 +16,9 @@ pub enum Msg {
     Refresh,
     /// A background read finished; `slot` and `seq` say which request it answers.
     Loaded { slot: Slot, seq: u64, result: Result<Data, String> },
-    /// A background action finished: a line for the status bar, success or failure.
-    Acted { action: Action, result: Result<String, String> },
+    /// A background action finished: a line for the status bar, success or failure;
+    /// `forbidden` when the server refused the API key's role (a viewer key).
+    Acted { action: Action, result: Result<String, String>, forbidden: bool },
 }
 
 /// What `update` asks for; the runtime runs each one in the background.

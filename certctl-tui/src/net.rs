@@ -19,8 +19,9 @@ pub fn spawn(client: &Client, effect: Effect, tx: &UnboundedSender<Msg>) {
         }
         Effect::Act(action) => {
             tokio::spawn(async move {
-                let result = act(&client, &action).await.map_err(|e| short(&e));
-                let _ = tx.send(Msg::Acted { action, result });
+                let result = act(&client, &action).await;
+                let forbidden = matches!(result, Err(ClientError::Api { status: 403, .. }));
+                let _ = tx.send(Msg::Acted { action, result: result.map_err(|e| short(&e)), forbidden });
             });
         }
         Effect::Quit => {}

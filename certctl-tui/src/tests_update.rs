@@ -175,13 +175,14 @@ fn renew_asks_first_then_acts_and_the_result_refreshes_the_screen() {
     let fx = ch(&mut app, 'y');
     assert_eq!(fx, vec![Effect::Act(Action::Renew(id.clone()))]);
     assert_eq!(app.overlay, None);
-    let fx = update(&mut app, Msg::Acted { action: Action::Renew(id.clone()), result: Ok(format!("renew {id}: job job-1 Pending")) });
+    let fx = update(&mut app, Msg::Acted { action: Action::Renew(id.clone()), result: Ok(format!("renew {id}: job job-1 Pending")), forbidden: false });
     assert!(app.status.as_ref().unwrap().text.contains("job-1"));
     assert!(matches!(requests(&fx)[..], [Request::Certs { .. }]));
     // a refusal is shown as an error
-    update(&mut app, Msg::Acted { action: Action::Deploy(id.clone()), result: Err("forbidden".into()) });
+    update(&mut app, Msg::Acted { action: Action::Deploy(id.clone()), result: Err("conflict: busy".into()), forbidden: false });
     let s = app.status.clone().unwrap();
-    assert!(s.error && s.text.contains("deploy") && s.text.contains("forbidden"));
+    assert!(s.error && s.text.contains("deploy") && s.text.contains("busy"));
+    assert!(!app.opts.read_only);
     // n cancels
     ch(&mut app, 'a');
     assert!(key(&mut app, KeyCode::Esc).is_empty());
@@ -214,6 +215,18 @@ fn read_only_hides_every_mutating_key() {
         ch(&mut app, c);
         assert_eq!(app.overlay, None, "{c}");
     }
+}
+
+#[test]
+fn a_viewer_keys_refusal_hides_the_actions() {
+    let mut app = loaded_app(false, true);
+    ch(&mut app, '2');
+    let id = app.cert_rows()[0].id.to_string();
+    update(&mut app, Msg::Acted { action: Action::Renew(id), result: Err("forbidden: viewer".into()), forbidden: true });
+    assert!(app.opts.read_only);
+    assert!(app.status.as_ref().unwrap().text.contains("read-only"));
+    ch(&mut app, 'r');
+    assert_eq!(app.overlay, None);
 }
 
 #[test]

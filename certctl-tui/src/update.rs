@@ -19,9 +19,14 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::Refresh => refresh(app),
         Msg::Loaded { slot, seq, result } => loaded(app, slot, seq, result),
-        Msg::Acted { action, result } => {
+        Msg::Acted { action, result, forbidden } => {
             app.status = Some(match result {
                 Ok(text) => Status { text, error: false },
+                Err(e) if forbidden => {
+                    // A viewer key: hide the actions from now on.
+                    app.opts.read_only = true;
+                    Status { text: format!("{} refused: {e}; this API key is read-only, actions hidden", action.describe()), error: true }
+                }
                 Err(e) => Status { text: format!("{} failed: {e}", action.describe()), error: true },
             });
             refresh(app)
