@@ -114,6 +114,7 @@ pub fn write_man(dir: &std::path::Path) -> std::io::Result<()> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -1,4 +1,5 @@
 //! Fixed data and a fixed clock for the update and snapshot tests.
+#![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeMap;
 

@@ -46,6 +46,7 @@ pub fn compare_certs(a: &Certificate, b: &Certificate, col: CertCol) -> Ordering
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

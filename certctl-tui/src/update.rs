@@ -167,10 +167,10 @@ fn loaded(app: &mut App, slot: Slot, seq: u64, result: Result<Data, String>) -> 
         if !store(&mut l.pane, seq, now, r) {
             return false;
         }
-        if let Some(k) = before {
-            if let Some(i) = l.rows().iter().position(|t| key(t) == k) {
-                l.selected = i;
-            }
+        if let Some(k) = before
+            && let Some(i) = l.rows().iter().position(|t| key(t) == k)
+        {
+            l.selected = i;
         }
         l.selected = l.selected.min(l.rows().len().saturating_sub(1));
         true
@@ -192,10 +192,10 @@ fn loaded(app: &mut App, slot: Slot, seq: u64, result: Result<Data, String>) -> 
             };
             if store(&mut app.certs.list.pane, seq, now, r) {
                 for c in app.certs.list.rows() {
-                    if let Some(e) = &c.environment {
-                        if !app.certs.environments.contains(e) {
-                            app.certs.environments.push(e.clone());
-                        }
+                    if let Some(e) = &c.environment
+                        && !app.certs.environments.contains(e)
+                    {
+                        app.certs.environments.push(e.clone());
                     }
                 }
                 app.certs.environments.sort();
