@@ -157,4 +157,29 @@ fn main() {
         update::update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
     }
     report("`/` search: key → server answer → frame, per key", &mut searches);
+
+    // The real binary in tmux (80×24): from `tmux new-session` to the Overview drawn with its
+    // data (the pane shows "refreshed"), polled every 2 ms.
+    if std::process::Command::new("tmux").arg("-V").output().is_ok() {
+        let mut starts = Vec::new();
+        for i in 0..runs.min(10) {
+            let socket = format!("certctl-tui-bench-{}-{i}", std::process::id());
+            let tmux = |args: &[&str]| std::process::Command::new("tmux").args(["-L", &socket, "-f", "/dev/null"]).args(args).output().unwrap();
+            let start = Instant::now();
+            let env_url = format!("CERTCTL_SERVER_URL={url}");
+            let env_key = format!("CERTCTL_API_KEY={key_}");
+            tmux(&["new-session", "-d", "-x", "80", "-y", "24", "-e", &env_url, "-e", &env_key, env!("CARGO_BIN_EXE_certctl-tui")]);
+            loop {
+                let screen = String::from_utf8_lossy(&tmux(&["capture-pane", "-p"]).stdout).into_owned();
+                if screen.contains("refreshed") && screen.contains("Total") {
+                    break;
+                }
+                assert!(start.elapsed() < Duration::from_secs(20), "no overview after 20 s:\n{screen}");
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            starts.push(start.elapsed());
+            tmux(&["kill-server"]);
+        }
+        report("real binary in tmux: start → Overview with data (80x24)", &mut starts);
+    }
 }
