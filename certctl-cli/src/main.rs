@@ -26,7 +26,7 @@ fn main() -> ExitCode {
     let json = cli.global.output == cli::Format::Json;
     // The console runs its own runtime and terminal loop.
     if let cli::Command::Tui(args) = &cli.command {
-        return match certctl_tui::run(&settings::settings(&cli.global), args) {
+        return match settings::client(&cli.global).and_then(|client| certctl_tui::run_client(&client, args)) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => error::report(&e, json),
         };

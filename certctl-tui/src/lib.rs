@@ -27,4 +27,4 @@ mod tests_view;
 
 pub use app::{App, Options};
 pub use args::ConsoleArgs;
-pub use term::run;
+pub use term::{run, run_client};

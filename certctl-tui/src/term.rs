@@ -22,6 +22,11 @@ use crate::{net, update, view};
 /// Runs the console until the user quits (or SIGTERM / SIGHUP); the terminal is restored.
 pub fn run(settings: &Settings, args: &ConsoleArgs) -> anyhow::Result<()> {
     let client = settings.client().context("connection settings")?;
+    run_client(&client, args)
+}
+
+/// Runs the console with a client built by the caller (`certctl tui` builds it from its flags).
+pub fn run_client(client: &certctl::client::Client, args: &ConsoleArgs) -> anyhow::Result<()> {
     let opts = Options {
         read_only: args.read_only,
         refresh: args.refresh,
@@ -30,7 +35,7 @@ pub fn run(settings: &Settings, args: &ConsoleArgs) -> anyhow::Result<()> {
     };
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().context("starting the runtime")?;
     let mut terminal = ratatui::try_init().context("setting up the terminal")?;
-    let out = rt.block_on(main_loop(&mut terminal, &client, opts));
+    let out = rt.block_on(main_loop(&mut terminal, client, opts));
     ratatui::restore();
     rt.shutdown_timeout(Duration::from_millis(200));
     out

@@ -49,6 +49,10 @@ fn tab_cycles_and_numbers_jump_each_loading_its_screen() {
     assert_eq!(app.tab, Tab::Overview, "Tab wraps around");
     key(&mut app, KeyCode::BackTab);
     assert_eq!(app.tab, Tab::Audit);
+    ch(&mut app, 'l');
+    assert_eq!(app.tab, Tab::Overview, "vim keys: l next");
+    ch(&mut app, 'h');
+    assert_eq!(app.tab, Tab::Audit, "h previous");
     let fx = ch(&mut app, '4');
     assert_eq!(requests(&fx), vec![Request::Groups, Request::Members("grp-web".into())]);
 }

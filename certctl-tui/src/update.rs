@@ -323,8 +323,8 @@ fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
             app.overlay = Some(Overlay::Help);
             Vec::new()
         }
-        KeyCode::Tab => set_tab(app, Tab::ALL[(app.tab.index() + 1) % Tab::ALL.len()]),
-        KeyCode::BackTab => set_tab(app, Tab::ALL[(app.tab.index() + Tab::ALL.len() - 1) % Tab::ALL.len()]),
+        KeyCode::Tab | KeyCode::Char('l') => set_tab(app, Tab::ALL[(app.tab.index() + 1) % Tab::ALL.len()]),
+        KeyCode::BackTab | KeyCode::Char('h') => set_tab(app, Tab::ALL[(app.tab.index() + Tab::ALL.len() - 1) % Tab::ALL.len()]),
         KeyCode::Char(c @ '1'..='7') => set_tab(app, Tab::ALL[(c as usize) - ('1' as usize)]),
         KeyCode::Char('j') | KeyCode::Down => move_by(app, 1),
         KeyCode::Char('k') | KeyCode::Up => move_by(app, -1),

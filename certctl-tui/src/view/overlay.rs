@@ -13,7 +13,7 @@ use crate::sort::{age, days_left};
 
 /// Every key binding: (keys, what), in the help's order; `true` marks actions hidden read-only.
 pub const KEYS: &[(&str, &str, bool)] = &[
-    ("Tab S-Tab", "next / previous screen", false),
+    ("Tab S-Tab l h", "next / previous screen", false),
     ("1 … 7", "Overview Certs Fleet Groups Jobs Policies Audit", false),
     ("j k ↓ ↑", "move the selection", false),
     ("PgDn PgUp ^d ^u", "move by a screen", false),
