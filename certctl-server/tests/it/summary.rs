@@ -3,7 +3,6 @@
 //! last 24 hours and open policy violations.
 
 use certctl::model::*;
-use certctl::store::Store;
 use serde_json::json;
 
 use crate::both_backends;

@@ -178,7 +178,7 @@ fn agent_detail(f: &mut Frame, app: &App, t: &Theme, body: Rect, id: &str) {
         right.push(Line::raw("  none"));
     }
     right.extend(d.targets.iter().map(|x| Line::raw(format!("  {} ({}) {}", x.name, x.target_type, x.id))));
-    right.push(head(t, "Certificates (keys held here)"));
+    right.push(head(t, "Certificates (from its jobs: keys held here)"));
     if d.certificates.is_empty() {
         right.push(Line::raw("  none"));
     }
