@@ -7,11 +7,11 @@ use crate::support::{have_tmux, Server, Tmux};
 /// Runs the console under `sh`, which then prints its exit status and the tty's modes.
 fn console(s: &Server, name: &str) -> Tmux {
     let bin = env!("CARGO_BIN_EXE_certctl-tui");
-    let config = tempfile::tempdir().unwrap().keep();
     let env = [
         ("CERTCTL_SERVER_URL", s.url.as_str()),
         ("CERTCTL_API_KEY", s.admin.as_str()),
-        ("XDG_CONFIG_HOME", config.to_str().unwrap()),
+        // no config file: the settings come from the environment only
+        ("XDG_CONFIG_HOME", "/nonexistent"),
         ("TUI_BIN", bin),
         ("NO_COLOR", "1"),
     ];
