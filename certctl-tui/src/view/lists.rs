@@ -105,7 +105,7 @@ pub fn draw_audit(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         return;
     }
     let header = Row::new(["SEQ", "AGE", "ACTOR", "ACTION", "RESOURCE"]).style(t.header());
-    let widths = [Constraint::Length(7), Constraint::Length(4), Constraint::Length(16), Constraint::Length(24), Constraint::Min(16)];
+    let widths = [Constraint::Length(6), Constraint::Length(4), Constraint::Length(12), Constraint::Length(22), Constraint::Min(16)];
     let (from, to) = window(a.selected, a.rows().len(), table_rows(area.height));
     let body = a.rows()[from..to].iter().map(|e| {
         Row::new(vec![
