@@ -32,7 +32,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         title.push_str(&format!(" · /{}", c.filter));
     }
     if let Some((col, asc)) = c.sort {
-        title.push_str(&format!(" · sort {} {}", col.title().to_lowercase(), if asc { "↑" } else { "↓" }));
+        title.push_str(&format!(" · page sorted by {} {}", col.title().to_lowercase(), if asc { "↑" } else { "↓" }));
     }
     let block = pane_block(title, &c.list.pane, t);
     let rows = app.cert_rows();
@@ -72,6 +72,6 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         ])
     });
     let table = Table::new(body, widths).header(header).block(block).row_highlight_style(t.selected()).column_spacing(1);
-    let mut state = TableState::default().with_selected(Some(c.list.selected - from));
+    let mut state = TableState::default().with_selected(Some(c.list.selected.saturating_sub(from)));
     f.render_stateful_widget(table, area, &mut state);
 }

@@ -62,7 +62,7 @@ fn agents_table(f: &mut Frame, app: &App, t: &Theme, area: Rect, title: String, 
         ])
     });
     let table = Table::new(body, widths).header(header).block(block).row_highlight_style(t.selected()).column_spacing(1);
-    let mut state = TableState::default().with_selected(selectable.then_some(selected - from));
+    let mut state = TableState::default().with_selected(selectable.then_some(selected.saturating_sub(from)));
     f.render_stateful_widget(table, area, &mut state);
 }
 
@@ -82,7 +82,7 @@ pub fn draw_groups(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
             .map(|x| Row::new(vec![Cell::from(x.id.to_string()), Cell::from(x.name.clone()), Cell::from(certctl::groups::describe(&x.criteria))]));
         let widths = [Constraint::Length(16), Constraint::Length(16), Constraint::Min(20)];
         let table = Table::new(body, widths).header(header).block(block).row_highlight_style(t.selected()).column_spacing(1);
-        let mut state = TableState::default().with_selected(Some(g.selected - from));
+        let mut state = TableState::default().with_selected(Some(g.selected.saturating_sub(from)));
         f.render_stateful_widget(table, top, &mut state);
     }
     let Some(cur) = g.current() else {

@@ -40,7 +40,7 @@ pub fn draw_jobs(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         ])
     });
     let table = Table::new(body, widths).header(header).block(block).row_highlight_style(t.selected()).column_spacing(1);
-    let mut state = TableState::default().with_selected(Some(app.jobs.selected - from));
+    let mut state = TableState::default().with_selected(Some(app.jobs.selected.saturating_sub(from)));
     f.render_stateful_widget(table, area, &mut state);
 }
 
@@ -67,7 +67,7 @@ pub fn draw_policies(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
             ])
         });
         let table = Table::new(body, widths).header(header).block(block).row_highlight_style(t.selected()).column_spacing(1);
-        let mut state = TableState::default().with_selected(Some(p.selected - from));
+        let mut state = TableState::default().with_selected(Some(p.selected.saturating_sub(from)));
         f.render_stateful_widget(table, top, &mut state);
     }
     let v = &app.violations;
@@ -117,6 +117,6 @@ pub fn draw_audit(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         ])
     });
     let table = Table::new(body, widths).header(header).block(block).row_highlight_style(t.selected()).column_spacing(1);
-    let mut state = TableState::default().with_selected(Some(a.selected - from));
+    let mut state = TableState::default().with_selected(Some(a.selected.saturating_sub(from)));
     f.render_stateful_widget(table, area, &mut state);
 }

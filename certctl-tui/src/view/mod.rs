@@ -77,9 +77,10 @@ pub fn pane_block<'a, T>(title: impl Into<String>, pane: &Pane<T>, t: &Theme) ->
 
 /// The window `[offset, offset + rows)` of a list of `len` rows that keeps `selected` visible.
 pub fn window(selected: usize, len: usize, rows: usize) -> (usize, usize) {
-    if rows == 0 {
+    if rows == 0 || len == 0 {
         return (0, 0);
     }
+    let selected = selected.min(len - 1);
     let offset = if selected >= rows { selected + 1 - rows } else { 0 };
     (offset, (offset + rows).min(len))
 }
@@ -90,5 +91,21 @@ pub fn empty_text<T>(pane: &Pane<T>, what: &str) -> String {
         (Some(e), _, _) => format!("Error: {e}"),
         (None, true, false) => "Loading…".into(),
         _ => format!("No {what}."),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::window;
+
+    #[test]
+    fn window_keeps_the_selection_visible_and_never_overruns() {
+        assert_eq!(window(0, 100, 20), (0, 20));
+        assert_eq!(window(19, 100, 20), (0, 20));
+        assert_eq!(window(20, 100, 20), (1, 21));
+        assert_eq!(window(99, 100, 20), (80, 100));
+        assert_eq!(window(50, 10, 20), (0, 10), "a stale selection past the end");
+        assert_eq!(window(5, 0, 20), (0, 0));
+        assert_eq!(window(5, 10, 0), (0, 0));
     }
 }
