@@ -38,6 +38,7 @@ mod builder;
 mod error;
 mod pages;
 mod query;
+mod settings;
 
 mod agent_groups;
 mod agents;
@@ -57,6 +58,7 @@ mod teams;
 pub use builder::{ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
 pub use error::{ClientError, Result};
 pub use pages::{list_all, pages, pages_after};
+pub use settings::{ConfigFile, Context, Settings, SettingsError, DEFAULT_SERVER};
 
 /// Query parameters of a request, in order (repeated keys allowed).
 pub(crate) type Query = Vec<(&'static str, String)>;

@@ -107,6 +107,9 @@ pub trait CertificateStore {
     async fn update_certificate(&self, cert: &Certificate, audit: &AuditDraft) -> Result<Certificate>;
     /// Exact number of certificates per status (from maintained counters, not a scan).
     async fn count_certificates_by_status(&self) -> Result<Vec<(CertificateStatus, i64)>>;
+    /// For each of `edges`, how many certificates that are not archived expire in `[from, edge)`
+    /// (one range scan of the expiry index, whatever the number of edges).
+    async fn count_expiring_before(&self, from: Timestamp, edges: &[Timestamp]) -> Result<Vec<i64>>;
     /// Active or Expiring certificates whose `expires_at` lies within their renewal policy's
     /// window of `now`, soonest first, at most `limit`.
     async fn certificates_due_for_renewal(&self, now: Timestamp, limit: i64) -> Result<Vec<Certificate>>;
@@ -186,6 +189,8 @@ pub trait JobStore {
     async fn create_job(&self, job: &Job, audit: &AuditDraft) -> Result<Job>;
     async fn get_job(&self, id: &JobId) -> Result<Job>;
     async fn list_jobs(&self, filter: &JobFilter, page: PageRequest) -> Result<Page<Job>>;
+    /// How many jobs failed (status Failed, last changed) at or after `since`.
+    async fn count_failed_jobs_since(&self, since: Timestamp) -> Result<i64>;
     /// The jobs of a certificate that have not ended, oldest first.
     async fn open_jobs(&self, certificate_id: &CertificateId) -> Result<Vec<Job>>;
     /// Writes `job` if its stored status is still `expected` (optimistic concurrency) and the

@@ -18,4 +18,5 @@ mod lifecycle;
 mod openapi;
 mod policies;
 mod resources;
+mod summary;
 mod tamper;

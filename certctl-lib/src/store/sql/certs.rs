@@ -373,6 +373,22 @@ macro_rules! sql_certs {
                     .map_err(db_err)
             }
 
+            async fn count_expiring_before(&self, from: Timestamp, edges: &[Timestamp]) -> Result<Vec<i64>> {
+                let Some(last) = edges.iter().max().copied() else { return Ok(Vec::new()) };
+                let mut qb = sqlx::QueryBuilder::<$DB>::new("SELECT ");
+                for (i, e) in edges.iter().enumerate() {
+                    if i > 0 {
+                        qb.push(", ");
+                    }
+                    qb.push("COALESCE(SUM(CASE WHEN expires_at < ").push_bind(*e).push(" THEN 1 ELSE 0 END), 0)");
+                }
+                qb.push(" FROM managed_certificates WHERE expires_at >= ").push_bind(from);
+                qb.push(" AND expires_at < ").push_bind(last);
+                qb.push(" AND status <> ").push_bind(CertificateStatus::Archived);
+                let row = qb.build().fetch_one(self.r()).await.map_err(db_err)?;
+                (0..edges.len()).map(|i| sqlx::Row::try_get::<i64, _>(&row, i).map_err(db_err)).collect()
+            }
+
             async fn certificates_due_for_renewal(&self, now: Timestamp, limit: i64) -> Result<Vec<Certificate>> {
                 let day = Self::D.day;
                 let due = format!(
