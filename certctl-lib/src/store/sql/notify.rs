@@ -115,13 +115,23 @@ macro_rules! sql_notify {
                     return Ok(());
                 }
                 let mut tx = self.tx().await?;
+                // the common case, Sent, in set-based statements; the rest one by one
+                let sent: Vec<(&NotificationId, &ChannelId)> =
+                    outcomes.iter().filter(|(_, _, o)| *o == DeliveryOutcome::Sent).map(|(n, c, _)| (n, c)).collect();
+                for chunk in sent.chunks(400) {
+                    let mut qb = sqlx::QueryBuilder::<$DB>::new("UPDATE notification_deliveries SET status = 'Sent', attempts = attempts + 1, last_attempt_at = ");
+                    qb.push_bind(now).push(", sent_at = ").push_bind(now);
+                    qb.push(", last_error = NULL WHERE status = 'Pending' AND (notification_id, channel_id) IN (VALUES ");
+                    let mut sep = qb.separated(", ");
+                    for (n, c) in chunk {
+                        sep.push("(").push_bind_unseparated((*n).clone()).push_unseparated(", ").push_bind_unseparated((*c).clone()).push_unseparated(")");
+                    }
+                    qb.push(")");
+                    qb.build().execute(&mut *tx).await.map_err(db_err)?;
+                }
                 for (n, c, o) in outcomes {
                     let q = match o {
-                        DeliveryOutcome::Sent => sqlx::query(
-                            "UPDATE notification_deliveries SET status = 'Sent', attempts = attempts + 1, last_attempt_at = $3, \
-                             sent_at = $3, last_error = NULL WHERE notification_id = $1 AND channel_id = $2 AND status = 'Pending'",
-                        )
-                        .bind(n).bind(c).bind(now),
+                        DeliveryOutcome::Sent => continue,
                         DeliveryOutcome::Retry { error, next_attempt_at } => sqlx::query(
                             "UPDATE notification_deliveries SET attempts = attempts + 1, last_attempt_at = $3, last_error = $4, \
                              next_attempt_at = $5 WHERE notification_id = $1 AND channel_id = $2 AND status = 'Pending'",
