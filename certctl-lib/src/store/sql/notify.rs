@@ -115,19 +115,27 @@ macro_rules! sql_notify {
                     return Ok(());
                 }
                 let mut tx = self.tx().await?;
-                // the common case, Sent, in set-based statements; the rest one by one
-                let sent: Vec<(&NotificationId, &ChannelId)> =
-                    outcomes.iter().filter(|(_, _, o)| *o == DeliveryOutcome::Sent).map(|(n, c, _)| (n, c)).collect();
-                for chunk in sent.chunks(400) {
-                    let mut qb = sqlx::QueryBuilder::<$DB>::new("UPDATE notification_deliveries SET status = 'Sent', attempts = attempts + 1, last_attempt_at = ");
-                    qb.push_bind(now).push(", sent_at = ").push_bind(now);
-                    qb.push(", last_error = NULL WHERE status = 'Pending' AND (notification_id, channel_id) IN (VALUES ");
-                    let mut sep = qb.separated(", ");
-                    for (n, c) in chunk {
-                        sep.push("(").push_bind_unseparated((*n).clone()).push_unseparated(", ").push_bind_unseparated((*c).clone()).push_unseparated(")");
+                // the common case, Sent, in set-based statements per channel (`notification_id IN
+                // (...)` probes the primary key); the rest one by one
+                let mut sent: std::collections::BTreeMap<&ChannelId, Vec<&NotificationId>> = std::collections::BTreeMap::new();
+                for (n, c, o) in outcomes {
+                    if *o == DeliveryOutcome::Sent {
+                        sent.entry(c).or_default().push(n);
                     }
-                    qb.push(")");
-                    qb.build().execute(&mut *tx).await.map_err(db_err)?;
+                }
+                for (c, ns) in sent {
+                    for chunk in ns.chunks(500) {
+                        let mut qb = sqlx::QueryBuilder::<$DB>::new("UPDATE notification_deliveries SET status = 'Sent', attempts = attempts + 1, last_attempt_at = ");
+                        qb.push_bind(now).push(", sent_at = ").push_bind(now);
+                        qb.push(", last_error = NULL WHERE status = 'Pending' AND channel_id = ").push_bind(c.clone());
+                        qb.push(" AND notification_id IN (");
+                        let mut sep = qb.separated(", ");
+                        for n in chunk {
+                            sep.push_bind((*n).clone());
+                        }
+                        qb.push(")");
+                        qb.build().execute(&mut *tx).await.map_err(db_err)?;
+                    }
                 }
                 for (n, c, o) in outcomes {
                     let q = match o {
