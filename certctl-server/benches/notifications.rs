@@ -7,8 +7,8 @@
 //! (PostgreSQL instead of SQLite when `CERTCTL_BENCH_POSTGRES_URL` is set).
 #![allow(clippy::unwrap_used)]
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
@@ -22,7 +22,11 @@ const SECRET: &str = "bench-webhook-secret-0123456789";
 
 fn arg(name: &str, default: u64) -> u64 {
     let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn pct(v: &mut [f64], p: f64) -> f64 {
@@ -50,9 +54,17 @@ async fn main() {
     let n = arg("--events", 10_000) as usize;
     let concurrency = arg("--concurrency", 16) as usize;
     let dir = tempfile::tempdir().unwrap();
-    let (store, backend): (Arc<dyn Store>, &str) = match std::env::var("CERTCTL_BENCH_POSTGRES_URL") {
+    let (store, backend): (Arc<dyn Store>, &str) = match std::env::var("CERTCTL_BENCH_POSTGRES_URL")
+    {
         Ok(u) => (certctl::store::connect(&u).await.unwrap(), "postgres"),
-        Err(_) => (Arc::new(certctl::store::SqliteStore::open(&dir.path().join("certctl.db")).await.unwrap()), "sqlite"),
+        Err(_) => (
+            Arc::new(
+                certctl::store::SqliteStore::open(&dir.path().join("certctl.db"))
+                    .await
+                    .unwrap(),
+            ),
+            "sqlite",
+        ),
     };
 
     // the receiver: verifies each signature like a real consumer would
@@ -64,9 +76,21 @@ async fn main() {
         axum::routing::post(move |h: HeaderMap, body: Bytes| {
             let (r, b) = (r.clone(), b.clone());
             async move {
-                let get = |k: &str| h.get(k).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+                let get = |k: &str| {
+                    h.get(k)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default()
+                        .to_owned()
+                };
                 let now = time::OffsetDateTime::now_utc().unix_timestamp();
-                if certctl::notify::verify_signature(SECRET.as_bytes(), &get("x-certctl-timestamp"), &get("x-certctl-signature"), &body, now, 300) {
+                if certctl::notify::verify_signature(
+                    SECRET.as_bytes(),
+                    &get("x-certctl-timestamp"),
+                    &get("x-certctl-signature"),
+                    &body,
+                    now,
+                    300,
+                ) {
                     r.fetch_add(1, Ordering::Relaxed);
                     StatusCode::OK
                 } else {
@@ -80,8 +104,19 @@ async fn main() {
     let url = format!("http://{}/hook", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
 
-    let notify = NotifySettings { per_channel_concurrency: concurrency, ..Default::default() };
-    let svc = Service::open(store.clone(), dir.path(), ServiceConfig { notify, ..Default::default() }).unwrap();
+    let notify = NotifySettings {
+        per_channel_concurrency: concurrency,
+        ..Default::default()
+    };
+    let svc = Service::open(
+        store.clone(),
+        dir.path(),
+        ServiceConfig {
+            notify,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     svc.bootstrap().await.unwrap();
     let sys = Actor::system();
     let input = ChannelInput {
@@ -112,9 +147,15 @@ async fn main() {
             details: serde_json::json!({"certificate": {"id": format!("mc-b{i}"), "name": format!("service {i}"), "common_name": format!("svc-{i}.bench.example.com")}, "days_left": 7, "expires_at": now}),
             deliveries: vec![],
         };
-        store.create_routed_notification(&ev, &channel).await.unwrap();
+        store
+            .create_routed_notification(&ev, &channel)
+            .await
+            .unwrap();
     }
-    println!("backend {backend}: {n} pending events routed to one webhook channel in {:.1} s", t.elapsed().as_secs_f64());
+    println!(
+        "backend {backend}: {n} pending events routed to one webhook channel in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
 
     // the job processor alone, then while the notifications drain
     let stop = Arc::new(AtomicBool::new(false));
@@ -126,12 +167,19 @@ async fn main() {
     let stop = Arc::new(AtomicBool::new(false));
     let busy = tokio::spawn(tick_jobs(svc.clone(), stop.clone()));
     let t = Instant::now();
-    let report = svc.deliver_notifications_report(Timestamp::now()).await.unwrap();
+    let report = svc
+        .deliver_notifications_report(Timestamp::now())
+        .await
+        .unwrap();
     let drain = t.elapsed();
     stop.store(true, Ordering::Relaxed);
     let mut busy = busy.await.unwrap();
 
-    let pending = store.due_deliveries(Timestamp::now().plus(time::Duration::days(1)), 10).await.unwrap().len();
+    let pending = store
+        .due_deliveries(Timestamp::now().plus(time::Duration::days(1)), 10)
+        .await
+        .unwrap()
+        .len();
     println!(
         "drained {} deliveries in {:.2} s ({:.0}/s), concurrency {concurrency}; receiver verified {} signatures ({} bad); still pending: {pending}; report {report:?}",
         report.sent,
@@ -150,6 +198,15 @@ async fn main() {
         pct(&mut busy, 1.0),
         busy.len()
     );
-    let stats = store.list_notifications(&NotificationFilter { status: Some(NotificationStatus::Sent), ..Default::default() }, PageRequest::new(1, 1)).await.unwrap();
+    let stats = store
+        .list_notifications(
+            &NotificationFilter {
+                status: Some(NotificationStatus::Sent),
+                ..Default::default()
+            },
+            PageRequest::new(1, 1),
+        )
+        .await
+        .unwrap();
     println!("events Sent: {}", stats.total);
 }

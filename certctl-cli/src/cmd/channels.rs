@@ -70,8 +70,12 @@ pub struct Fields {
 impl Fields {
     fn input(&self, id: Option<&String>) -> anyhow::Result<ChannelInput> {
         let mut b = Body::new(&self.file)?;
-        b.set("id", id).set("name", self.name.as_ref()).set("type", self.kind.as_ref()).set("enabled", self.enabled);
-        b.set("min_severity", self.min_severity.as_ref()).list("events", &self.events);
+        b.set("id", id)
+            .set("name", self.name.as_ref())
+            .set("type", self.kind.as_ref())
+            .set("enabled", self.enabled);
+        b.set("min_severity", self.min_severity.as_ref())
+            .list("events", &self.events);
         b.json("config", self.config.as_deref())?;
         b.typed()
     }
@@ -81,8 +85,12 @@ pub async fn run(cmd: Cmd, client: &Client, out: &Out) -> anyhow::Result<()> {
     match cmd {
         Cmd::List { paging } => out.list(paging, |p| client.list_channels(p)).await,
         Cmd::Get(Id { id }) => out.one(&client.get_channel(&id).await?),
-        Cmd::Create { id, fields } => out.one(&client.create_channel(&fields.input(id.as_ref())?).await?),
-        Cmd::Update { id, fields } => out.one(&client.update_channel(&id, &fields.input(None)?).await?),
+        Cmd::Create { id, fields } => {
+            out.one(&client.create_channel(&fields.input(id.as_ref())?).await?)
+        }
+        Cmd::Update { id, fields } => {
+            out.one(&client.update_channel(&id, &fields.input(None)?).await?)
+        }
         Cmd::Delete(Id { id }) => {
             client.delete_channel(&id).await?;
             out.done(&format!("deleted {id}"))
@@ -90,7 +98,14 @@ pub async fn run(cmd: Cmd, client: &Client, out: &Out) -> anyhow::Result<()> {
         Cmd::Test(Id { id }) => {
             let r = client.test_channel(&id).await?;
             out.one(&r)?;
-            if r.ok { Ok(()) } else { Err(crate::error::Failure::failed("channel_test_failed", format!("{id}: {}", r.message))) }
+            if r.ok {
+                Ok(())
+            } else {
+                Err(crate::error::Failure::failed(
+                    "channel_test_failed",
+                    format!("{id}: {}", r.message),
+                ))
+            }
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{string_enum, ChannelId, NotificationId, Timestamp};
+use super::{ChannelId, NotificationId, Timestamp, string_enum};
 
 string_enum! {
     /// How urgent a notification event is; channels may ask for a minimum.
@@ -72,7 +72,10 @@ pub fn redact_channel_config(config: &serde_json::Value) -> serde_json::Value {
     out
 }
 
-fn serialize_redacted<S: serde::Serializer>(config: &serde_json::Value, s: S) -> Result<S::Ok, S::Error> {
+fn serialize_redacted<S: serde::Serializer>(
+    config: &serde_json::Value,
+    s: S,
+) -> Result<S::Ok, S::Error> {
     redact_channel_config(config).serialize(s)
 }
 
@@ -105,7 +108,9 @@ pub struct NotificationChannel {
 impl NotificationChannel {
     /// Whether an event of `kind` and `severity` goes to this channel.
     pub fn accepts(&self, kind: EventKind, severity: NotifySeverity) -> bool {
-        self.enabled && severity >= self.min_severity && (self.events.is_empty() || self.events.contains(&kind))
+        self.enabled
+            && severity >= self.min_severity
+            && (self.events.is_empty() || self.events.contains(&kind))
     }
 }
 
@@ -144,7 +149,10 @@ pub enum DeliveryOutcome {
     /// Delivered.
     Sent,
     /// Failed; try again at the given time.
-    Retry { error: String, next_attempt_at: Timestamp },
+    Retry {
+        error: String,
+        next_attempt_at: Timestamp,
+    },
     /// Failed for good.
     Dead { error: String },
     /// Not attempted this pass (the channel was failing): try at the given time, no attempt counted.
@@ -174,7 +182,11 @@ mod tests {
         assert!(json.contains("\"secret_set\":true"), "{json}");
         assert!(!format!("{c:?}").contains("s3cr3t-value"));
         assert!(c.accepts(EventKind::RenewalFailed, NotifySeverity::Info));
-        let narrowed = NotificationChannel { events: vec![EventKind::AgentOffline], min_severity: NotifySeverity::Warning, ..c };
+        let narrowed = NotificationChannel {
+            events: vec![EventKind::AgentOffline],
+            min_severity: NotifySeverity::Warning,
+            ..c
+        };
         assert!(!narrowed.accepts(EventKind::RenewalFailed, NotifySeverity::Critical));
         assert!(!narrowed.accepts(EventKind::AgentOffline, NotifySeverity::Info));
         assert!(narrowed.accepts(EventKind::AgentOffline, NotifySeverity::Critical));

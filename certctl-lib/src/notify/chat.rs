@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use super::{check_url, http_result, parse_config, Message, Notifier};
+use super::{Message, Notifier, check_url, http_result, parse_config};
 use crate::config::Secret;
 use crate::error::{Error, Result};
 
@@ -19,7 +19,12 @@ impl ChatConfig {
     pub fn parse(config: &serde_json::Value) -> Result<Self> {
         let c: ChatConfig = parse_config(config)?;
         // the message must not echo the URL (it is a secret): check without quoting it
-        check_url("config.webhook_url", c.webhook_url.expose()).map_err(|_| Error::invalid("config.webhook_url", "must be an http:// or https:// URL with a host"))?;
+        check_url("config.webhook_url", c.webhook_url.expose()).map_err(|_| {
+            Error::invalid(
+                "config.webhook_url",
+                "must be an http:// or https:// URL with a host",
+            )
+        })?;
         Ok(c)
     }
 }
@@ -42,7 +47,10 @@ fn facts(msg: &Message) -> Vec<(&'static str, String)> {
 
 /// A Slack incoming-webhook payload (`text` plus Block Kit sections).
 pub fn slack_payload(msg: &Message) -> serde_json::Value {
-    let mut fields: Vec<serde_json::Value> = facts(msg).into_iter().map(|(k, v)| serde_json::json!({"type": "mrkdwn", "text": format!("*{k}:*\n{v}")})).collect();
+    let mut fields: Vec<serde_json::Value> = facts(msg)
+        .into_iter()
+        .map(|(k, v)| serde_json::json!({"type": "mrkdwn", "text": format!("*{k}:*\n{v}")}))
+        .collect();
     fields.truncate(10);
     let mut blocks = vec![
         serde_json::json!({"type": "header", "text": {"type": "plain_text", "text": msg.subject()}}),
@@ -56,7 +64,10 @@ pub fn slack_payload(msg: &Message) -> serde_json::Value {
 
 /// A Teams incoming-webhook (Workflows) payload: one Adaptive Card.
 pub fn teams_payload(msg: &Message) -> serde_json::Value {
-    let facts: Vec<serde_json::Value> = facts(msg).into_iter().map(|(k, v)| serde_json::json!({"title": k, "value": v})).collect();
+    let facts: Vec<serde_json::Value> = facts(msg)
+        .into_iter()
+        .map(|(k, v)| serde_json::json!({"title": k, "value": v}))
+        .collect();
     let mut card = serde_json::json!({
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
         "type": "AdaptiveCard",
@@ -91,7 +102,11 @@ pub(super) struct ChatNotifier {
 
 impl ChatNotifier {
     pub(super) fn new(config: ChatConfig, http: reqwest::Client, flavour: Flavour) -> Self {
-        Self { config, http, flavour }
+        Self {
+            config,
+            http,
+            flavour,
+        }
     }
 }
 
@@ -102,7 +117,12 @@ impl Notifier for ChatNotifier {
             Flavour::Slack => ("slack webhook", slack_payload(msg)),
             Flavour::Teams => ("teams webhook", teams_payload(msg)),
         };
-        let r = self.http.post(self.config.webhook_url.expose()).json(&body).send().await;
+        let r = self
+            .http
+            .post(self.config.webhook_url.expose())
+            .json(&body)
+            .send()
+            .await;
         http_result(what, r).await
     }
 }

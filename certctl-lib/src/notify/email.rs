@@ -4,13 +4,13 @@
 
 use std::time::Duration;
 
-use lettre::message::{header::ContentType, Mailbox};
+use lettre::message::{Mailbox, header::ContentType};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use serde::Deserialize;
 
-use super::{parse_config, Message, Notifier};
+use super::{Message, Notifier, parse_config};
 use crate::config::Secret;
 use crate::error::{Error, Result};
 
@@ -52,20 +52,38 @@ impl EmailConfig {
     pub fn parse(config: &serde_json::Value) -> Result<Self> {
         let c: EmailConfig = parse_config(config)?;
         if c.host.trim().is_empty() || c.host.contains(|ch: char| ch.is_whitespace() || ch == '/') {
-            return Err(Error::invalid("config.host", "must be a host name or address"));
+            return Err(Error::invalid(
+                "config.host",
+                "must be a host name or address",
+            ));
         }
         if c.port == 0 {
             return Err(Error::invalid("config.port", "must be 1-65535"));
         }
-        c.from.parse::<Mailbox>().map_err(|e| Error::invalid("config.from", format!("{:?} is not an email address: {e}", c.from)))?;
+        c.from.parse::<Mailbox>().map_err(|e| {
+            Error::invalid(
+                "config.from",
+                format!("{:?} is not an email address: {e}", c.from),
+            )
+        })?;
         for (i, t) in c.to.iter().enumerate() {
-            t.parse::<Mailbox>().map_err(|e| Error::invalid(format!("config.to[{i}]"), format!("{t:?} is not an email address: {e}")))?;
+            t.parse::<Mailbox>().map_err(|e| {
+                Error::invalid(
+                    format!("config.to[{i}]"),
+                    format!("{t:?} is not an email address: {e}"),
+                )
+            })?;
         }
         if c.password.is_some() && c.username.is_none() {
-            return Err(Error::invalid("config.username", "is required when a password is given"));
+            return Err(Error::invalid(
+                "config.username",
+                "is required when a password is given",
+            ));
         }
         if let Some(pem) = &c.tls_ca_pem {
-            Certificate::from_pem(pem.as_bytes()).map_err(|e| Error::invalid("config.tls_ca_pem", format!("not a PEM certificate: {e}")))?;
+            Certificate::from_pem(pem.as_bytes()).map_err(|e| {
+                Error::invalid("config.tls_ca_pem", format!("not a PEM certificate: {e}"))
+            })?;
         }
         Ok(c)
     }
@@ -79,7 +97,10 @@ pub(super) struct EmailNotifier {
 
 impl EmailNotifier {
     pub(super) fn new(config: EmailConfig, timeout: Duration) -> Result<Self> {
-        let bad = |e: lettre::transport::smtp::Error| Error::Connector { message: format!("SMTP TLS setup: {e}"), transient: false };
+        let bad = |e: lettre::transport::smtp::Error| Error::Connector {
+            message: format!("SMTP TLS setup: {e}"),
+            transient: false,
+        };
         let tls = || -> Result<TlsParameters> {
             let mut b = TlsParameters::builder(config.host.clone());
             if let Some(pem) = &config.tls_ca_pem {
@@ -92,11 +113,17 @@ impl EmailNotifier {
             TlsMode::Starttls => Tls::Required(tls()?),
             TlsMode::Tls => Tls::Wrapper(tls()?),
         };
-        let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(config.host.clone()).port(config.port).tls(mode).timeout(Some(timeout));
+        let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(config.host.clone())
+            .port(config.port)
+            .tls(mode)
+            .timeout(Some(timeout));
         if let (Some(u), Some(p)) = (&config.username, &config.password) {
             b = b.credentials(Credentials::new(u.clone(), p.expose().to_owned()));
         }
-        Ok(Self { transport: b.build(), config })
+        Ok(Self {
+            transport: b.build(),
+            config,
+        })
     }
 
     /// The recipients: the channel's list plus the owner, without duplicates.
@@ -114,21 +141,39 @@ impl EmailNotifier {
 #[async_trait::async_trait]
 impl Notifier for EmailNotifier {
     async fn send(&self, msg: &Message) -> Result<()> {
-        let perm = |message: String| Error::Connector { message, transient: false };
-        let from: Mailbox = self.config.from.parse().map_err(|e| perm(format!("from address: {e}")))?;
+        let perm = |message: String| Error::Connector {
+            message,
+            transient: false,
+        };
+        let from: Mailbox = self
+            .config
+            .from
+            .parse()
+            .map_err(|e| perm(format!("from address: {e}")))?;
         let recipients = self.recipients(msg);
         if recipients.is_empty() {
             return Err(perm("no recipient: the channel lists none in `to` and the certificate has no owner email".into()));
         }
-        let mut b = lettre::Message::builder().from(from).subject(msg.subject()).header(ContentType::TEXT_PLAIN);
+        let mut b = lettre::Message::builder()
+            .from(from)
+            .subject(msg.subject())
+            .header(ContentType::TEXT_PLAIN);
         for r in &recipients {
             match r.parse::<Mailbox>() {
                 Ok(m) => b = b.to(m),
-                Err(e) => tracing::warn!(recipient = %r, "skipping a recipient that is not an email address: {e}"),
+                Err(e) => {
+                    tracing::warn!(recipient = %r, "skipping a recipient that is not an email address: {e}")
+                }
             }
         }
-        let mail = b.body(msg.text_body()).map_err(|e| perm(format!("building the mail: {e}")))?;
-        self.transport.send(mail).await.map(|_| ()).map_err(|e| smtp_error(&self.config, &e))
+        let mail = b
+            .body(msg.text_body())
+            .map_err(|e| perm(format!("building the mail: {e}")))?;
+        self.transport
+            .send(mail)
+            .await
+            .map(|_| ())
+            .map_err(|e| smtp_error(&self.config, &e))
     }
 }
 
@@ -137,16 +182,26 @@ fn smtp_error(c: &EmailConfig, e: &lettre::transport::smtp::Error) -> Error {
     let text = e.to_string();
     let lower = text.to_ascii_lowercase();
     let hint = match c.tls {
-        TlsMode::None if lower.contains("starttls") || lower.contains("530") => {
-            Some("the server requires encryption: set tls to \"starttls\" (usually port 587) or \"tls\" (usually port 465)")
+        TlsMode::None if lower.contains("starttls") || lower.contains("530") => Some(
+            "the server requires encryption: set tls to \"starttls\" (usually port 587) or \"tls\" (usually port 465)",
+        ),
+        TlsMode::Starttls if lower.contains("starttls is not supported") => Some(
+            "the server does not offer STARTTLS on this port: use tls \"tls\" for implicit TLS (port 465), or \"none\" for a plain local relay",
+        ),
+        TlsMode::Tls
+            if e.is_tls()
+                || lower.contains("corrupt")
+                || lower.contains("invalid content type")
+                || lower.contains("handshake")
+                || lower.contains("eof") =>
+        {
+            Some(
+                "the TLS handshake failed: if this port speaks plain SMTP first (usually 587 or 25), set tls to \"starttls\"",
+            )
         }
-        TlsMode::Starttls if lower.contains("starttls is not supported") => {
-            Some("the server does not offer STARTTLS on this port: use tls \"tls\" for implicit TLS (port 465), or \"none\" for a plain local relay")
-        }
-        TlsMode::Tls if e.is_tls() || lower.contains("corrupt") || lower.contains("invalid content type") || lower.contains("handshake") || lower.contains("eof") => {
-            Some("the TLS handshake failed: if this port speaks plain SMTP first (usually 587 or 25), set tls to \"starttls\"")
-        }
-        TlsMode::Starttls if e.is_tls() => Some("the TLS handshake after STARTTLS failed: check the server's certificate (tls_ca_pem for a private CA) and host name"),
+        TlsMode::Starttls if e.is_tls() => Some(
+            "the TLS handshake after STARTTLS failed: check the server's certificate (tls_ca_pem for a private CA) and host name",
+        ),
         _ => None,
     };
     let transient = !(e.is_permanent() || hint.is_some() || e.is_tls());

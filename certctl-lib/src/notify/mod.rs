@@ -8,15 +8,17 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::model::{ChannelType, EventKind, Notification, NotificationId, NotifySeverity, Timestamp};
+use crate::model::{
+    ChannelType, EventKind, Notification, NotificationId, NotifySeverity, Timestamp,
+};
 
 mod chat;
 mod email;
 mod webhook;
 
-pub use chat::{slack_payload, teams_payload, ChatConfig};
+pub use chat::{ChatConfig, slack_payload, teams_payload};
 pub use email::{EmailConfig, TlsMode};
-pub use webhook::{sign, verify_signature, WebhookConfig, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+pub use webhook::{SIGNATURE_HEADER, TIMESTAMP_HEADER, WebhookConfig, sign, verify_signature};
 
 /// Certificate a message is about.
 #[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
@@ -49,9 +51,15 @@ impl Message {
     /// The message of a stored notification event; `public_url` is the server's base URL.
     pub fn from_notification(n: &Notification, public_url: Option<&str>) -> Message {
         let d = &n.details;
-        let certificate = d.get("certificate").and_then(|c| serde_json::from_value::<CertRef>(c.clone()).ok());
+        let certificate = d
+            .get("certificate")
+            .and_then(|c| serde_json::from_value::<CertRef>(c.clone()).ok());
         let link = match (public_url, &certificate) {
-            (Some(base), Some(c)) => Some(format!("{}/api/v1/certificates/{}", base.trim_end_matches('/'), c.id)),
+            (Some(base), Some(c)) => Some(format!(
+                "{}/api/v1/certificates/{}",
+                base.trim_end_matches('/'),
+                c.id
+            )),
             _ => None,
         };
         Message {
@@ -60,7 +68,9 @@ impl Message {
             severity: n.severity,
             certificate,
             days_left: d.get("days_left").and_then(|v| v.as_i64()),
-            expires_at: d.get("expires_at").and_then(|v| serde_json::from_value(v.clone()).ok()),
+            expires_at: d
+                .get("expires_at")
+                .and_then(|v| serde_json::from_value(v.clone()).ok()),
             message: n.message.clone(),
             occurred_at: n.created_at,
             link,
@@ -102,7 +112,10 @@ impl Message {
         s.push_str(&format!("Event:       {}\n", self.event));
         s.push_str(&format!("Severity:    {}\n", self.severity));
         if let Some(c) = &self.certificate {
-            s.push_str(&format!("Certificate: {} ({})\nCommon name: {}\n", c.name, c.id, c.common_name));
+            s.push_str(&format!(
+                "Certificate: {} ({})\nCommon name: {}\n",
+                c.name, c.id, c.common_name
+            ));
         }
         if let Some(d) = self.days_left {
             s.push_str(&format!("Days left:   {d}\n"));
@@ -140,7 +153,10 @@ impl NotifyContext {
             .connect_timeout(timeout)
             .user_agent(concat!("certctl/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| Error::Connector { message: format!("building the HTTP client: {e}"), transient: false })?;
+            .map_err(|e| Error::Connector {
+                message: format!("building the HTTP client: {e}"),
+                transient: false,
+            })?;
         Ok(Self { http, timeout })
     }
 }
@@ -155,12 +171,30 @@ pub fn validate(channel_type: ChannelType, config: &serde_json::Value) -> Result
 }
 
 /// The notifier of a channel.
-pub fn build(channel_type: ChannelType, config: &serde_json::Value, ctx: &NotifyContext) -> Result<Arc<dyn Notifier>> {
+pub fn build(
+    channel_type: ChannelType,
+    config: &serde_json::Value,
+    ctx: &NotifyContext,
+) -> Result<Arc<dyn Notifier>> {
     Ok(match channel_type {
-        ChannelType::Email => Arc::new(email::EmailNotifier::new(EmailConfig::parse(config)?, ctx.timeout)?),
-        ChannelType::Webhook => Arc::new(webhook::WebhookNotifier::new(WebhookConfig::parse(config)?, ctx.http.clone())),
-        ChannelType::Slack => Arc::new(chat::ChatNotifier::new(ChatConfig::parse(config)?, ctx.http.clone(), chat::Flavour::Slack)),
-        ChannelType::Teams => Arc::new(chat::ChatNotifier::new(ChatConfig::parse(config)?, ctx.http.clone(), chat::Flavour::Teams)),
+        ChannelType::Email => Arc::new(email::EmailNotifier::new(
+            EmailConfig::parse(config)?,
+            ctx.timeout,
+        )?),
+        ChannelType::Webhook => Arc::new(webhook::WebhookNotifier::new(
+            WebhookConfig::parse(config)?,
+            ctx.http.clone(),
+        )),
+        ChannelType::Slack => Arc::new(chat::ChatNotifier::new(
+            ChatConfig::parse(config)?,
+            ctx.http.clone(),
+            chat::Flavour::Slack,
+        )),
+        ChannelType::Teams => Arc::new(chat::ChatNotifier::new(
+            ChatConfig::parse(config)?,
+            ctx.http.clone(),
+            chat::Flavour::Teams,
+        )),
     })
 }
 
@@ -174,28 +208,54 @@ fn parse_config<T: serde::de::DeserializeOwned>(config: &serde_json::Value) -> R
 
 /// Checks an `http(s)://` URL field.
 fn check_url(field: &str, url: &str) -> Result<reqwest::Url> {
-    let u = reqwest::Url::parse(url).map_err(|e| Error::invalid(field, format!("{url:?} is not a URL: {e}")))?;
+    let u = reqwest::Url::parse(url)
+        .map_err(|e| Error::invalid(field, format!("{url:?} is not a URL: {e}")))?;
     if !matches!(u.scheme(), "http" | "https") || u.host_str().is_none() {
-        return Err(Error::invalid(field, "must be an http:// or https:// URL with a host"));
+        return Err(Error::invalid(
+            field,
+            "must be an http:// or https:// URL with a host",
+        ));
     }
     Ok(u)
 }
 
 /// Maps an HTTP send result: 2xx is success, 408/429/5xx and transport errors are transient,
 /// other statuses are permanent.
-async fn http_result(what: &str, r: std::result::Result<reqwest::Response, reqwest::Error>) -> Result<()> {
+async fn http_result(
+    what: &str,
+    r: std::result::Result<reqwest::Response, reqwest::Error>,
+) -> Result<()> {
     match r {
         Ok(resp) if resp.status().is_success() => Ok(()),
         Ok(resp) => {
             let status = resp.status();
-            let body: String = resp.text().await.unwrap_or_default().chars().take(200).collect();
-            let transient = status.is_server_error() || status.as_u16() == 408 || status.as_u16() == 429;
-            Err(Error::Connector { message: format!("{what} answered {status}: {}", body.trim()), transient })
+            let body: String = resp
+                .text()
+                .await
+                .unwrap_or_default()
+                .chars()
+                .take(200)
+                .collect();
+            let transient =
+                status.is_server_error() || status.as_u16() == 408 || status.as_u16() == 429;
+            Err(Error::Connector {
+                message: format!("{what} answered {status}: {}", body.trim()),
+                transient,
+            })
         }
         Err(e) => {
-            let kind = if e.is_timeout() { "timed out" } else if e.is_connect() { "connection failed" } else { "request failed" };
+            let kind = if e.is_timeout() {
+                "timed out"
+            } else if e.is_connect() {
+                "connection failed"
+            } else {
+                "request failed"
+            };
             // the URL may carry a token (Slack, Teams): never put it in the message
-            Err(Error::Connector { message: format!("{what}: {kind}: {}", e.without_url()), transient: true })
+            Err(Error::Connector {
+                message: format!("{what}: {kind}: {}", e.without_url()),
+                transient: true,
+            })
         }
     }
 }

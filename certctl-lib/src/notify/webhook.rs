@@ -5,7 +5,7 @@
 use aws_lc_rs::hmac;
 use serde::Deserialize;
 
-use super::{check_url, http_result, parse_config, Message, Notifier};
+use super::{Message, Notifier, check_url, http_result, parse_config};
 use crate::config::Secret;
 use crate::error::{Error, Result};
 
@@ -29,7 +29,10 @@ impl WebhookConfig {
         let c: WebhookConfig = parse_config(config)?;
         check_url("config.url", &c.url)?;
         if c.secret.expose().len() < 16 {
-            return Err(Error::invalid("config.secret", "must be at least 16 characters"));
+            return Err(Error::invalid(
+                "config.secret",
+                "must be at least 16 characters",
+            ));
         }
         Ok(c)
     }
@@ -47,13 +50,26 @@ pub fn sign(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
 
 /// What a receiver does: checks the signature (constant time) and that the timestamp is within
 /// `tolerance_secs` of `now_secs` (replay protection).
-pub fn verify_signature(secret: &[u8], timestamp: &str, signature: &str, body: &[u8], now_secs: i64, tolerance_secs: i64) -> bool {
-    let Ok(ts) = timestamp.trim().parse::<i64>() else { return false };
+pub fn verify_signature(
+    secret: &[u8],
+    timestamp: &str,
+    signature: &str,
+    body: &[u8],
+    now_secs: i64,
+    tolerance_secs: i64,
+) -> bool {
+    let Ok(ts) = timestamp.trim().parse::<i64>() else {
+        return false;
+    };
     if (now_secs - ts).abs() > tolerance_secs {
         return false;
     }
-    let Some(hex_sig) = signature.trim().strip_prefix("sha256=") else { return false };
-    let Ok(tag) = hex::decode(hex_sig) else { return false };
+    let Some(hex_sig) = signature.trim().strip_prefix("sha256=") else {
+        return false;
+    };
+    let Ok(tag) = hex::decode(hex_sig) else {
+        return false;
+    };
     let key = hmac::Key::new(hmac::HMAC_SHA256, secret);
     let mut msg = Vec::with_capacity(body.len() + 12);
     msg.extend_from_slice(ts.to_string().as_bytes());
@@ -93,7 +109,10 @@ impl WebhookNotifier {
 #[async_trait::async_trait]
 impl Notifier for WebhookNotifier {
     async fn send(&self, msg: &Message) -> Result<()> {
-        let body = serde_json::to_vec(&payload(msg)).map_err(|e| Error::Connector { message: format!("encoding the payload: {e}"), transient: false })?;
+        let body = serde_json::to_vec(&payload(msg)).map_err(|e| Error::Connector {
+            message: format!("encoding the payload: {e}"),
+            transient: false,
+        })?;
         let ts = time::OffsetDateTime::now_utc().unix_timestamp();
         let sig = sign(self.config.secret.expose().as_bytes(), ts, &body);
         let r = self

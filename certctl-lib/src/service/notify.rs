@@ -4,8 +4,8 @@
 //! deliveries concurrently, with a bounded time per send, exponential backoff and a dead state.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -96,21 +96,35 @@ impl Service {
         let mut recipient = String::new();
         let mut policy_channels = Vec::new();
         if let Some(c) = ev.certificate {
-            details.insert("certificate".into(), serde_json::json!({"id": c.id, "name": c.name, "common_name": c.common_name}));
+            details.insert(
+                "certificate".into(),
+                serde_json::json!({"id": c.id, "name": c.name, "common_name": c.common_name}),
+            );
             if let Some(o) = &c.owner_id {
-                recipient = self.store().get_owner(o).await.map(|o| o.email).unwrap_or_default();
+                recipient = self
+                    .store()
+                    .get_owner(o)
+                    .await
+                    .map(|o| o.email)
+                    .unwrap_or_default();
             }
             if let Ok(p) = self.renewal_policy_of(&c.renewal_policy_id).await {
                 policy_channels = p.notification_channel_ids;
             }
         }
-        let wanted = if policy_channels.is_empty() { self.config().notify.default_channel_ids.clone() } else { policy_channels };
+        let wanted = if policy_channels.is_empty() {
+            self.config().notify.default_channel_ids.clone()
+        } else {
+            policy_channels
+        };
         let mut channels = Vec::new();
         for id in wanted {
             match self.store().get_channel(&id).await {
                 Ok(ch) if ch.accepts(ev.kind, ev.severity) => channels.push(ch.id),
                 Ok(_) => {}
-                Err(Error::NotFound { .. }) => tracing::warn!(channel = %id, "a routed notification channel does not exist"),
+                Err(Error::NotFound { .. }) => {
+                    tracing::warn!(channel = %id, "a routed notification channel does not exist")
+                }
                 Err(e) => return Err(e),
             }
         }
@@ -130,7 +144,11 @@ impl Service {
             details: serde_json::Value::Object(details),
             deliveries: Vec::new(),
         };
-        Ok(self.store().create_routed_notification(&n, &channels).await?.is_some())
+        Ok(self
+            .store()
+            .create_routed_notification(&n, &channels)
+            .await?
+            .is_some())
     }
 
     /// [`record_event`](Self::record_event) for side effects of another operation: a failure
@@ -144,7 +162,12 @@ impl Service {
 
     /// The event of a job that ended Failed: issuance/renewal failed (with the error after its
     /// retries), deployment failed (target and failed step). Logged, never returned.
-    pub(crate) async fn record_job_failure(&self, job: &Job, cert: Option<&Certificate>, now: Timestamp) {
+    pub(crate) async fn record_job_failure(
+        &self,
+        job: &Job,
+        cert: Option<&Certificate>,
+        now: Timestamp,
+    ) {
         let fetched;
         let cert = match cert {
             Some(c) => c,
@@ -153,37 +176,103 @@ impl Service {
                     fetched = c;
                     &fetched
                 }
-                Err(e) => return tracing::error!(job = %job.id, error = %e, "no notification for a failed job: certificate unreadable"),
+                Err(e) => {
+                    return tracing::error!(job = %job.id, error = %e, "no notification for a failed job: certificate unreadable");
+                }
             },
         };
         let error = job.last_error.clone().unwrap_or_else(|| "failed".into());
         let (kind, severity, message, details) = match job.job_type {
             JobType::Deployment => {
-                let target = job.target_id.as_ref().map_or("(none)".to_owned(), |t| t.to_string());
-                let step: String = error.lines().next().unwrap_or_default().chars().take(200).collect();
-                let message = format!("deployment of {} ({}) to target {target} failed: {step}", cert.common_name, cert.id);
-                (EventKind::DeploymentFailed, NotifySeverity::Warning, message, serde_json::json!({"job_id": job.id, "target_id": job.target_id, "agent_id": job.agent_id, "step": step, "error": error}))
+                let target = job
+                    .target_id
+                    .as_ref()
+                    .map_or("(none)".to_owned(), |t| t.to_string());
+                let step: String = error
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .chars()
+                    .take(200)
+                    .collect();
+                let message = format!(
+                    "deployment of {} ({}) to target {target} failed: {step}",
+                    cert.common_name, cert.id
+                );
+                (
+                    EventKind::DeploymentFailed,
+                    NotifySeverity::Warning,
+                    message,
+                    serde_json::json!({"job_id": job.id, "target_id": job.target_id, "agent_id": job.agent_id, "step": step, "error": error}),
+                )
             }
             t => {
-                let (kind, what) = if t == JobType::Issuance { (EventKind::IssuanceFailed, "issuance") } else { (EventKind::RenewalFailed, "renewal") };
-                let message = format!("{what} of {} ({}) failed after {} attempt(s): {error}", cert.common_name, cert.id, job.attempts);
-                (kind, NotifySeverity::Critical, message, serde_json::json!({"job_id": job.id, "attempts": job.attempts, "error": error, "expires_at": cert.expires_at, "days_left": cert.expires_at.map(|e| e.days_from(now))}))
+                let (kind, what) = if t == JobType::Issuance {
+                    (EventKind::IssuanceFailed, "issuance")
+                } else {
+                    (EventKind::RenewalFailed, "renewal")
+                };
+                let message = format!(
+                    "{what} of {} ({}) failed after {} attempt(s): {error}",
+                    cert.common_name, cert.id, job.attempts
+                );
+                (
+                    kind,
+                    NotifySeverity::Critical,
+                    message,
+                    serde_json::json!({"job_id": job.id, "attempts": job.attempts, "error": error, "expires_at": cert.expires_at, "days_left": cert.expires_at.map(|e| e.days_from(now))}),
+                )
             }
         };
-        let dedup = Some(format!("job_failed:{}:{}", job.id, job.updated_at.unix_millis()));
-        self.record_event_logged(EventDraft { kind, severity, certificate: Some(cert), message, details, dedup_key: dedup }, now).await;
+        let dedup = Some(format!(
+            "job_failed:{}:{}",
+            job.id,
+            job.updated_at.unix_millis()
+        ));
+        self.record_event_logged(
+            EventDraft {
+                kind,
+                severity,
+                certificate: Some(cert),
+                message,
+                details,
+                dedup_key: dedup,
+            },
+            now,
+        )
+        .await;
     }
 
     /// The event of a newly opened policy violation. Logged, never returned.
     pub(crate) async fn record_violation(&self, v: &PolicyViolation, now: Timestamp) {
         let cert = match self.store().get_certificate(&v.certificate_id).await {
             Ok(c) => c,
-            Err(e) => return tracing::error!(violation = %v.id, error = %e, "no notification for a violation: certificate unreadable"),
+            Err(e) => {
+                return tracing::error!(violation = %v.id, error = %e, "no notification for a violation: certificate unreadable");
+            }
         };
-        let severity = if v.severity == Severity::Warning { NotifySeverity::Warning } else { NotifySeverity::Critical };
-        let message = format!("{} ({}) violates policy {}: {}", cert.common_name, cert.id, v.policy_id, v.message);
+        let severity = if v.severity == Severity::Warning {
+            NotifySeverity::Warning
+        } else {
+            NotifySeverity::Critical
+        };
+        let message = format!(
+            "{} ({}) violates policy {}: {}",
+            cert.common_name, cert.id, v.policy_id, v.message
+        );
         let details = serde_json::json!({"violation_id": v.id, "policy_id": v.policy_id, "policy_severity": v.severity});
-        self.record_event_logged(EventDraft { kind: EventKind::PolicyViolation, severity, certificate: Some(&cert), message, details, dedup_key: Some(format!("violation:{}", v.id)) }, now).await;
+        self.record_event_logged(
+            EventDraft {
+                kind: EventKind::PolicyViolation,
+                severity,
+                certificate: Some(&cert),
+                message,
+                details,
+                dedup_key: Some(format!("violation:{}", v.id)),
+            },
+            now,
+        )
+        .await;
     }
 
     /// One notification-processor pass: inbox-only events become Sent; due deliveries are sent,
@@ -204,11 +293,18 @@ impl Service {
                 break;
             }
             let full = due.len() as i64 == BATCH;
-            let mut ids: Vec<NotificationId> = due.iter().map(|d| d.notification_id.clone()).collect();
+            let mut ids: Vec<NotificationId> =
+                due.iter().map(|d| d.notification_id.clone()).collect();
             ids.sort();
             ids.dedup();
-            let events: Arc<HashMap<NotificationId, Notification>> =
-                Arc::new(self.store().notifications_by_ids(&ids).await?.into_iter().map(|n| (n.id.clone(), n)).collect());
+            let events: Arc<HashMap<NotificationId, Notification>> = Arc::new(
+                self.store()
+                    .notifications_by_ids(&ids)
+                    .await?
+                    .into_iter()
+                    .map(|n| (n.id.clone(), n))
+                    .collect(),
+            );
             let mut by_channel: BTreeMap<ChannelId, Vec<Delivery>> = BTreeMap::new();
             for d in due {
                 by_channel.entry(d.channel_id.clone()).or_default().push(d);
@@ -218,13 +314,22 @@ impl Service {
             for (cid, ds) in by_channel {
                 let notifier = match self.store().get_channel(&cid).await {
                     Ok(ch) if !ch.enabled => Err(format!("channel {cid} is disabled")),
-                    Ok(ch) => notify::build(ch.channel_type, &ch.config, self.notify_context()?).map_err(|e| e.to_string()),
+                    Ok(ch) => notify::build(ch.channel_type, &ch.config, self.notify_context()?)
+                        .map_err(|e| e.to_string()),
                     Err(Error::NotFound { .. }) => Err(format!("channel {cid} was deleted")),
                     Err(e) => return Err(e),
                 };
                 match notifier {
                     Ok(n) => sends.push(self.send_to_channel(n, ds, events.clone(), now)),
-                    Err(error) => outcomes.extend(ds.into_iter().map(|d| (d.notification_id, d.channel_id, DeliveryOutcome::Dead { error: error.clone() }))),
+                    Err(error) => outcomes.extend(ds.into_iter().map(|d| {
+                        (
+                            d.notification_id,
+                            d.channel_id,
+                            DeliveryOutcome::Dead {
+                                error: error.clone(),
+                            },
+                        )
+                    })),
                 }
             }
             for r in futures_util::future::join_all(sends).await {
@@ -263,32 +368,55 @@ impl Service {
                 let events = events.clone();
                 let failures = &failures;
                 async move {
-                    let outcome = if failures.load(Ordering::Relaxed) >= CHANNEL_FAILURES_BEFORE_DEFER {
-                        DeliveryOutcome::Deferred { next_attempt_at: now.plus(time::Duration::seconds(s.retry_base.as_secs() as i64)) }
+                    let outcome = if failures.load(Ordering::Relaxed)
+                        >= CHANNEL_FAILURES_BEFORE_DEFER
+                    {
+                        DeliveryOutcome::Deferred {
+                            next_attempt_at: now
+                                .plus(time::Duration::seconds(s.retry_base.as_secs() as i64)),
+                        }
                     } else if let Some(ev) = events.get(&d.notification_id) {
                         let msg = Message::from_notification(ev, public_url);
-                        let r = match tokio::time::timeout(s.send_timeout, notifier.send(&msg)).await {
-                            Ok(r) => r,
-                            Err(_) => Err(Error::Connector { message: format!("timed out after {} ms", s.send_timeout.as_millis()), transient: true }),
-                        };
+                        let r =
+                            match tokio::time::timeout(s.send_timeout, notifier.send(&msg)).await {
+                                Ok(r) => r,
+                                Err(_) => Err(Error::Connector {
+                                    message: format!(
+                                        "timed out after {} ms",
+                                        s.send_timeout.as_millis()
+                                    ),
+                                    transient: true,
+                                }),
+                            };
                         match r {
                             Ok(()) => DeliveryOutcome::Sent,
                             Err(e) => {
-                                let transient = matches!(e, Error::Connector { transient: true, .. });
+                                let transient = matches!(
+                                    e,
+                                    Error::Connector {
+                                        transient: true,
+                                        ..
+                                    }
+                                );
                                 if transient {
                                     failures.fetch_add(1, Ordering::Relaxed);
                                 }
                                 let error: String = e.to_string().chars().take(1000).collect();
                                 let attempt = d.attempts + 1;
                                 if transient && attempt < i64::from(s.max_attempts) {
-                                    DeliveryOutcome::Retry { error, next_attempt_at: now.plus(backoff(s.retry_base, attempt)) }
+                                    DeliveryOutcome::Retry {
+                                        error,
+                                        next_attempt_at: now.plus(backoff(s.retry_base, attempt)),
+                                    }
                                 } else {
                                     DeliveryOutcome::Dead { error }
                                 }
                             }
                         }
                     } else {
-                        DeliveryOutcome::Dead { error: "the event no longer exists".into() }
+                        DeliveryOutcome::Dead {
+                            error: "the event no longer exists".into(),
+                        }
                     };
                     (d.notification_id, d.channel_id, outcome)
                 }
@@ -306,7 +434,11 @@ impl Service {
     }
 
     /// A page of notifications, each with its deliveries.
-    pub async fn list_notifications(&self, filter: &NotificationFilter, page: PageRequest) -> Result<Page<Notification>> {
+    pub async fn list_notifications(
+        &self,
+        filter: &NotificationFilter,
+        page: PageRequest,
+    ) -> Result<Page<Notification>> {
         let mut p = self.store().list_notifications(filter, page).await?;
         let ids: Vec<NotificationId> = p.data.iter().map(|n| n.id.clone()).collect();
         let mut by_id: HashMap<NotificationId, Vec<Delivery>> = HashMap::new();
@@ -320,11 +452,22 @@ impl Service {
     }
 
     /// `POST /notifications/{id}/requeue`: its Dead deliveries are sent again from the next pass.
-    pub async fn requeue_notification(&self, actor: &Actor, id: &NotificationId) -> Result<Notification> {
+    pub async fn requeue_notification(
+        &self,
+        actor: &Actor,
+        id: &NotificationId,
+    ) -> Result<Notification> {
         self.store().get_notification(id).await?;
         let audit = actor.audit("notification_requeued", "notification", id.as_str());
-        if self.store().requeue_notification(id, Timestamp::now(), &audit).await? == 0 {
-            return Err(Error::Conflict(format!("notification {id} has no dead delivery to requeue")));
+        if self
+            .store()
+            .requeue_notification(id, Timestamp::now(), &audit)
+            .await?
+            == 0
+        {
+            return Err(Error::Conflict(format!(
+                "notification {id} has no dead delivery to requeue"
+            )));
         }
         self.get_notification(id).await
     }

@@ -22,7 +22,10 @@ impl Hit {
         serde_json::from_slice(&self.body).unwrap()
     }
     pub fn header(&self, name: &str) -> String {
-        self.headers.get(name).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
+        self.headers
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
     }
 }
 
@@ -56,7 +59,10 @@ impl Receiver {
                         if f.load(Ordering::SeqCst) != usize::MAX {
                             f.fetch_sub(1, Ordering::SeqCst);
                         }
-                        return (StatusCode::from_u16(fail_status).unwrap(), "scripted failure");
+                        return (
+                            StatusCode::from_u16(fail_status).unwrap(),
+                            "scripted failure",
+                        );
                     }
                     h.lock().unwrap().push(Hit { headers, body });
                     (StatusCode::OK, "ok")
@@ -66,7 +72,12 @@ impl Receiver {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/hook", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        Receiver { url, hits, fail_left, served }
+        Receiver {
+            url,
+            hits,
+            fail_left,
+            served,
+        }
     }
 
     pub async fn ok() -> Self {
@@ -90,7 +101,14 @@ impl Receiver {
 }
 
 /// A certificate imported with `expires_at` in `days`, on renewal policy `policy`, owned by `owner`.
-pub async fn import_cert(s: &crate::support::Server, id: &str, cn: &str, days: i64, policy: &str, owner: Option<&str>) -> Certificate {
+pub async fn import_cert(
+    s: &crate::support::Server,
+    id: &str,
+    cn: &str,
+    days: i64,
+    policy: &str,
+    owner: Option<&str>,
+) -> Certificate {
     let now = Timestamp::now();
     let mut c = certctl::testing::sample_certificates(1, now).remove(0);
     c.id = id.into();
@@ -102,8 +120,18 @@ pub async fn import_cert(s: &crate::support::Server, id: &str, cn: &str, days: i
     c.renewal_policy_id = policy.into();
     c.owner_id = owner.map(OwnerId::from_trusted);
     c.tags = Default::default();
-    let audit = AuditDraft::new("test", ActorType::System, "certificate_imported", "certificate", id);
-    s.svc.store().import_certificates(std::slice::from_ref(&c), &audit).await.unwrap();
+    let audit = AuditDraft::new(
+        "test",
+        ActorType::System,
+        "certificate_imported",
+        "certificate",
+        id,
+    );
+    s.svc
+        .store()
+        .import_certificates(std::slice::from_ref(&c), &audit)
+        .await
+        .unwrap();
     c
 }
 
@@ -125,7 +153,13 @@ fn host_port(v: &str) -> (String, u16) {
 impl Smtp {
     pub fn from_env() -> Option<Smtp> {
         let get = |k: &str| std::env::var(k).ok();
-        match (get("CERTCTL_TEST_SMTP"), get("CERTCTL_TEST_SMTP_STARTTLS"), get("CERTCTL_TEST_SMTPS"), get("CERTCTL_TEST_SMTP_CA"), get("CERTCTL_TEST_SMTP_MAILDIR")) {
+        match (
+            get("CERTCTL_TEST_SMTP"),
+            get("CERTCTL_TEST_SMTP_STARTTLS"),
+            get("CERTCTL_TEST_SMTPS"),
+            get("CERTCTL_TEST_SMTP_CA"),
+            get("CERTCTL_TEST_SMTP_MAILDIR"),
+        ) {
             (Some(p), Some(st), Some(s), Some(ca), Some(md)) => Some(Smtp {
                 plain: host_port(&p),
                 starttls: host_port(&st),
@@ -134,8 +168,13 @@ impl Smtp {
                 maildir: md.into(),
             }),
             _ => {
-                assert!(std::env::var_os("CERTCTL_TEST_REQUIRE_SERVICES").is_none(), "the SMTP receiver (CERTCTL_TEST_SMTP...) is not set but CERTCTL_TEST_REQUIRE_SERVICES is");
-                eprintln!("skipped: SMTP tests (CERTCTL_TEST_SMTP is not set; scripts/test starts aiosmtpd and sets it)");
+                assert!(
+                    std::env::var_os("CERTCTL_TEST_REQUIRE_SERVICES").is_none(),
+                    "the SMTP receiver (CERTCTL_TEST_SMTP...) is not set but CERTCTL_TEST_REQUIRE_SERVICES is"
+                );
+                eprintln!(
+                    "skipped: SMTP tests (CERTCTL_TEST_SMTP is not set; scripts/test starts aiosmtpd and sets it)"
+                );
                 None
             }
         }
@@ -147,11 +186,16 @@ impl Smtp {
         loop {
             let mut found = Vec::new();
             for dir in ["new", "cur"] {
-                let Ok(rd) = std::fs::read_dir(self.maildir.join(dir)) else { continue };
+                let Ok(rd) = std::fs::read_dir(self.maildir.join(dir)) else {
+                    continue;
+                };
                 for e in rd.flatten() {
                     let text = std::fs::read_to_string(e.path()).unwrap_or_default();
                     let m = Mail::parse(&text);
-                    if m.header("X-RcptTo").to_ascii_lowercase().contains(&rcpt.to_ascii_lowercase()) {
+                    if m.header("X-RcptTo")
+                        .to_ascii_lowercase()
+                        .contains(&rcpt.to_ascii_lowercase())
+                    {
                         found.push(m);
                     }
                 }
@@ -186,12 +230,18 @@ impl Mail {
                 headers.push((k.trim().to_owned(), v.trim().to_owned()));
             }
         }
-        Mail { headers, body: body.to_owned() }
+        Mail {
+            headers,
+            body: body.to_owned(),
+        }
     }
 
     /// The body, quoted-printable decoded when so encoded.
     pub fn text(&self) -> String {
-        if !self.header("Content-Transfer-Encoding").eq_ignore_ascii_case("quoted-printable") {
+        if !self
+            .header("Content-Transfer-Encoding")
+            .eq_ignore_ascii_case("quoted-printable")
+        {
             return self.body.clone();
         }
         let joined = self.body.replace("=\n", "");
@@ -199,7 +249,10 @@ impl Mail {
         let mut out = Vec::with_capacity(b.len());
         let mut i = 0;
         while i < b.len() {
-            if b[i] == b'=' && i + 2 < b.len() && let Ok(v) = u8::from_str_radix(&joined[i + 1..i + 3], 16) {
+            if b[i] == b'='
+                && i + 2 < b.len()
+                && let Ok(v) = u8::from_str_radix(&joined[i + 1..i + 3], 16)
+            {
                 out.push(v);
                 i += 3;
             } else {
@@ -211,7 +264,12 @@ impl Mail {
     }
 
     pub fn header(&self, name: &str) -> String {
-        self.headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone()).collect::<Vec<_>>().join(", ")
+        self.headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
