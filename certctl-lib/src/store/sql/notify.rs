@@ -158,14 +158,16 @@ macro_rules! sql_notify {
                     };
                     q.execute(&mut *tx).await.map_err(db_err)?;
                 }
+                // `d.status || ''` keeps SQLite's planner on the primary key (notification_id) instead
+                // of the (status, next_attempt_at) index, which scans every pending delivery per event
                 let mut ids: Vec<&NotificationId> = outcomes.iter().map(|(n, _, _)| n).collect();
                 ids.sort();
                 ids.dedup();
                 for chunk in ids.chunks(500) {
                     let mut qb = sqlx::QueryBuilder::<$DB>::new(
                         "UPDATE notification_events SET status = CASE \
-                         WHEN EXISTS (SELECT 1 FROM notification_deliveries d WHERE d.notification_id = notification_events.id AND d.status = 'Pending') THEN 'Pending' \
-                         WHEN EXISTS (SELECT 1 FROM notification_deliveries d WHERE d.notification_id = notification_events.id AND d.status = 'Dead') THEN 'Dead' \
+                         WHEN EXISTS (SELECT 1 FROM notification_deliveries d WHERE d.notification_id = notification_events.id AND d.status || '' = 'Pending') THEN 'Pending' \
+                         WHEN EXISTS (SELECT 1 FROM notification_deliveries d WHERE d.notification_id = notification_events.id AND d.status || '' = 'Dead') THEN 'Dead' \
                          ELSE 'Sent' END, sent_at = CASE \
                          WHEN EXISTS (SELECT 1 FROM notification_deliveries d WHERE d.notification_id = notification_events.id AND d.status <> 'Sent') THEN sent_at \
                          ELSE COALESCE(sent_at, ",
