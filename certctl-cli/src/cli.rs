@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::cmd::{agents, certs, config, connectors, groups, jobs, org, policies, records};
+use crate::cmd::{agents, certs, channels, config, connectors, groups, jobs, org, policies, records};
 
 /// certctl: inventory, renew and deploy TLS certificates from the terminal.
 ///
@@ -97,6 +97,9 @@ pub enum Command {
     /// API keys (admin)
     #[command(subcommand)]
     ApiKeys(records::ApiKeyCmd),
+    /// Notification channels: email, webhook, Slack, Teams
+    #[command(subcommand, visible_alias = "notification-channels")]
+    Channels(channels::Cmd),
     /// One-screen summary: certificates by status, expiring soon, agents, failed jobs
     Status,
     /// The interactive console (certificates, fleet, groups, jobs, policies, audit) with this

@@ -125,8 +125,13 @@ row!(RenewalPolicy, ["ID", "NAME", "WINDOW DAYS", "AUTO", "MAX RETRIES", "ALERTS
 row!(AuditEvent, ["SEQ", "TIME", "ACTOR", "ACTION", "RESOURCE", "ID"], |e, now, color| [
     e.seq, time(&Some(e.timestamp)), &e.actor, &e.action, &e.resource_type, &e.resource_id,
 ]);
-row!(Notification, ["ID", "TYPE", "STATUS", "CERTIFICATE", "RECIPIENT", "READ", "MESSAGE"], |n, now, color| [
-    &n.id, &n.kind, n.status, opt(&n.certificate_id), &n.recipient, time(&n.read_at), &n.message,
+row!(Notification, ["ID", "TYPE", "STATUS", "CERTIFICATE", "RECIPIENT", "DELIVERIES", "READ", "MESSAGE"], |n, now, color| [
+    &n.id, &n.kind, n.status, opt(&n.certificate_id), &n.recipient,
+    list(&n.deliveries.iter().map(|d| format!("{}:{}({})", d.channel_id, d.status, d.attempts)).collect::<Vec<_>>()),
+    time(&n.read_at), &n.message,
+]);
+row!(NotificationChannel, ["ID", "NAME", "TYPE", "EVENTS", "MIN SEVERITY", "ENABLED"], |c, now, color| [
+    &c.id, &c.name, c.channel_type, list(&c.events), c.min_severity, c.enabled,
 ]);
 row!(ApiKey, ["ID", "NAME", "ROLE", "AGENT", "LAST USED", "REVOKED"], |k, now, color| [
     &k.id, &k.name, k.role, opt(&k.agent_id), time(&k.last_used_at), time(&k.revoked_at),

@@ -142,9 +142,56 @@ pub struct Opts {
     #[arg(long, env = "CERTCTL_AGENT_TIMEOUT", value_parser = parse_duration)]
     #[serde(default, deserialize_with = "de_duration")]
     pub agent_timeout: Option<Duration>,
+    /// Notification channels (nc-... ids, comma-separated) of events whose renewal policy names none, and of agent events
+    #[arg(long, env = "CERTCTL_NOTIFICATION_DEFAULT_CHANNELS", value_delimiter = ',')]
+    pub notification_default_channels: Option<Vec<String>>,
+    /// Attempts per notification delivery before it is dead [default: 5]
+    #[arg(long, env = "CERTCTL_NOTIFICATION_MAX_ATTEMPTS", value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub notification_max_attempts: Option<u32>,
+    /// Bound on one notification send (connect and answer) [default: 10s]
+    #[arg(long, env = "CERTCTL_NOTIFICATION_TIMEOUT", value_parser = parse_duration)]
+    #[serde(default, deserialize_with = "de_duration")]
+    pub notification_timeout: Option<Duration>,
+    /// Base URL of this server as users reach it, for links in notifications [default: from --listen]
+    #[arg(long, env = "CERTCTL_PUBLIC_URL")]
+    pub public_url: Option<String>,
 }
 
 pub use certctl::config::parse_interval as parse_duration;
+
+/// Notification settings from flags/env or the file (flags win), checked.
+fn notify_settings(
+    flag_channels: &Option<Vec<String>>,
+    file_channels: &Option<Vec<String>>,
+    max_attempts: Option<u32>,
+    timeout: Option<Duration>,
+    public_url: Option<String>,
+) -> anyhow::Result<certctl::service::NotifySettings> {
+    let mut n = certctl::service::NotifySettings::default();
+    for id in flag_channels.as_ref().or(file_channels.as_ref()).into_iter().flatten().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        let id = certctl::model::ChannelId::parse(id).map_err(|e| anyhow::anyhow!("--notification-default-channels: {e}"))?;
+        if !n.default_channel_ids.contains(&id) {
+            n.default_channel_ids.push(id);
+        }
+    }
+    if let Some(a) = max_attempts {
+        if a == 0 {
+            bail!("--notification-max-attempts must be at least 1");
+        }
+        n.max_attempts = a;
+    }
+    if let Some(t) = timeout {
+        n.send_timeout = t;
+    }
+    if let Some(u) = public_url {
+        let u = u.trim().trim_end_matches('/').to_owned();
+        if !(u.starts_with("http://") || u.starts_with("https://")) {
+            bail!("--public-url must start with http:// or https://");
+        }
+        n.public_url = Some(u);
+    }
+    Ok(n)
+}
 
 fn de_duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
     let s = String::deserialize(d)?;
@@ -170,6 +217,8 @@ pub struct Settings {
     pub intervals: Intervals,
     pub agent_offline_after: Duration,
     pub agent_timeout: Duration,
+    /// Notification delivery: default channels, public URL, attempts, timeout.
+    pub notify: certctl::service::NotifySettings,
 }
 
 /// How often each scheduler loop runs.
@@ -226,10 +275,17 @@ impl Opts {
             },
             agent_offline_after: self.agent_offline_after.or(file.agent_offline_after).unwrap_or(Duration::from_secs(180)),
             agent_timeout: self.agent_timeout.or(file.agent_timeout).unwrap_or(certctl::service::DEFAULT_AGENT_TIMEOUT),
+            notify: notify_settings(&self.notification_default_channels, &file.notification_default_channels, self.notification_max_attempts.or(file.notification_max_attempts),
+                self.notification_timeout.or(file.notification_timeout), self.public_url.or(file.public_url))?,
             data_dir,
             database_url,
             tls,
         };
+        let mut s = s;
+        if s.notify.public_url.is_none() {
+            let scheme = if s.tls == Tls::None { "http" } else { "https" };
+            s.notify.public_url = Some(format!("{scheme}://{}", s.listen));
+        }
         if !s.listen.ip().is_loopback() && s.tls == Tls::None && !s.insecure_http {
             bail!(
                 "refusing to serve plain HTTP on the non-loopback address {}: give --tls-cert and --tls-key, or --tls-self-signed, or accept the risk with --insecure-http",

@@ -22,6 +22,7 @@ pub async fn open_service(s: &Settings) -> anyhow::Result<Service> {
         },
         agent_timeout: s.agent_timeout,
         secret_key: s.secret_key.as_ref().map(|k| k.expose().to_owned()),
+        notify: s.notify.clone(),
     };
     Ok(Service::open(store, &s.data_dir, config)?)
 }

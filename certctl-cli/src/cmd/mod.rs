@@ -10,6 +10,7 @@ use crate::{generate, settings};
 
 pub mod agents;
 pub mod certs;
+pub mod channels;
 pub mod config;
 pub mod connectors;
 pub mod groups;
@@ -46,6 +47,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit(c) => return records::run_audit(c, &client()?, &out).await,
         Command::Notifications(c) => records::run_notifications(c, &client()?, &out).await?,
         Command::ApiKeys(c) => records::run_api_keys(c, &client()?, &out).await?,
+        Command::Channels(c) => channels::run(c, &client()?, &out).await?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -47,7 +47,7 @@ pub enum AuditCmd {
 pub enum NotificationCmd {
     /// List notifications
     List {
-        /// Pending, Sent, Failed or Dead
+        /// Pending, Sent, Failed or Dead (any case)
         #[arg(long)]
         status: Option<String>,
         #[arg(long, visible_alias = "certificate-id")]
@@ -62,6 +62,8 @@ pub enum NotificationCmd {
     Get(Id),
     /// Mark a notification as read
     Read(Id),
+    /// Send a notification's dead deliveries again
+    Requeue(Id),
 }
 
 #[derive(Debug, Subcommand)]
@@ -108,11 +110,18 @@ pub async fn run_audit(cmd: AuditCmd, client: &Client, out: &Out) -> anyhow::Res
     Ok(ExitCode::SUCCESS)
 }
 
+/// `dead` → `Dead`: statuses are capitalised on the wire.
+fn capitalised(s: &str) -> String {
+    let lower = s.to_ascii_lowercase();
+    let mut c = lower.chars();
+    c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+}
+
 pub async fn run_notifications(cmd: NotificationCmd, client: &Client, out: &Out) -> anyhow::Result<()> {
     match cmd {
         NotificationCmd::List { status, certificate, unread, paging } => {
             let filter = NotificationFilter {
-                status: body::parse_enum::<NotificationStatus>("status", status.as_deref())?,
+                status: body::parse_enum::<NotificationStatus>("status", status.as_deref().map(capitalised).as_deref())?,
                 certificate_id: certificate.as_deref().map(Into::into),
                 unread,
             };
@@ -120,6 +129,7 @@ pub async fn run_notifications(cmd: NotificationCmd, client: &Client, out: &Out)
         }
         NotificationCmd::Get(Id { id }) => out.one(&client.get_notification(&id).await?),
         NotificationCmd::Read(Id { id }) => out.one(&client.mark_notification_read(&id).await?),
+        NotificationCmd::Requeue(Id { id }) => out.one(&client.requeue_notification(&id).await?),
     }
 }
 

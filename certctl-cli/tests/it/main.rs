@@ -4,6 +4,7 @@
 
 mod support;
 
+mod channels;
 mod config;
 mod errors;
 mod generated;

@@ -9,6 +9,8 @@ use crate::model::{Agent, ApiKey, Role, Timestamp};
 
 mod inputs;
 pub use inputs::*;
+mod channels;
+pub use channels::ChannelInput;
 
 /// `{"error": {"code": "...", "message": "..."}}` — every non-2xx response.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

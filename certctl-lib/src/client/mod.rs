@@ -48,6 +48,7 @@ mod certificates;
 mod issuers;
 mod jobs;
 mod notifications;
+mod channels;
 mod owners;
 mod policies;
 mod renewal_policies;

@@ -18,4 +18,9 @@ impl Client {
     pub async fn mark_notification_read(&self, id: &str) -> Result<Notification> {
         self.action(self.url(&["notifications", id, "read"])).await
     }
+
+    /// `POST /notifications/{id}/requeue`: its dead deliveries are sent again.
+    pub async fn requeue_notification(&self, id: &str) -> Result<Notification> {
+        self.action(self.url(&["notifications", id, "requeue"])).await
+    }
 }

@@ -77,6 +77,22 @@ pub struct Notification {
     /// At most one event per key (`expiry:<certificate>:<expires_at>:<threshold>`); not serialised.
     #[serde(skip)]
     pub dedup_key: Option<String>,
+    /// `info`, `warning` or `critical`.
+    #[serde(default = "default_severity")]
+    pub severity: super::NotifySeverity,
+    /// What the event is about: `certificate {id, name, common_name}`, `days_left`, `expires_at`,
+    /// `error`, `target_id`, `step`, `agent_id`, ... (by kind).
+    #[serde(default)]
+    #[cfg_attr(feature = "store", sqlx(json))]
+    pub details: serde_json::Value,
+    /// Its delivery to each routed channel, with attempts and last error (not a column).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "store", sqlx(skip))]
+    pub deliveries: Vec<super::Delivery>,
+}
+
+fn default_severity() -> super::NotifySeverity {
+    super::NotifySeverity::Info
 }
 
 string_enum! {

@@ -6,6 +6,7 @@ mod certificate;
 mod ids;
 mod job;
 mod misc;
+mod notify;
 mod page;
 mod policy;
 mod time;
@@ -19,6 +20,10 @@ pub use certificate::{
 pub use ids::*;
 pub use job::{Job, JobStatus, JobType};
 pub use misc::{ApiKey, Issuer, Notification, NotificationStatus, Owner, Role, Team};
+pub use notify::{
+    redact_channel_config, ChannelType, Delivery, DeliveryOutcome, DeliveryStatus, EventKind, NotificationChannel,
+    NotifySeverity, SECRET_CONFIG_KEYS,
+};
 pub use page::{
     AgentFilter, AuditFilter, CertificateFilter, CertificateSort, CertificateSortKey, JobFilter, NotificationFilter, Page, PageRequest,
     ViolationFilter, DEFAULT_PER_PAGE, MAX_PER_PAGE,

@@ -193,6 +193,9 @@ impl Service {
             "status": status, "certificate_id": j.certificate_id, "target_id": j.target_id, "version_id": j.version_id, "message": message,
         }));
         let j = self.store().update_job(&j, expected, Some(&audit)).await?;
+        if status == JobStatus::Failed {
+            self.record_job_failure(&j, None, now).await;
+        }
         if let Some(t) = &j.target_id
             && let Some(mut b) = self.store().list_certificate_targets(&j.certificate_id).await?.into_iter().find(|b| &b.target_id == t)
         {

@@ -13,6 +13,7 @@ pub mod auth;
 mod bootstrap;
 mod certificates;
 mod commits;
+mod channels;
 mod connectors;
 pub mod demo;
 mod engine;
@@ -21,6 +22,7 @@ mod fleet;
 mod fleet_certs;
 mod heartbeats;
 mod jobs;
+pub mod notify;
 pub mod keystore;
 mod org;
 mod policies;
@@ -38,6 +40,7 @@ pub use keystore::KeyStore;
 pub use crate::api::EvaluateInput;
 pub use processor::RenewalReport;
 pub use violations::ViolationReport;
+pub use notify::{DeliveryReport, NotifySettings};
 
 /// Id of the Local CA issuer every installation has.
 pub const LOCAL_ISSUER_ID: &str = "iss-local";
@@ -67,11 +70,13 @@ pub struct ServiceConfig {
     pub agent_timeout: std::time::Duration,
     /// Key that seals server-held keys (`CERTCTL_SECRET_KEY`, 64 hex chars); else `secret.key`.
     pub secret_key: Option<String>,
+    /// Notification delivery: default channels, public URL, retries, timeouts.
+    pub notify: NotifySettings,
 }
 
 impl Default for ServiceConfig {
     fn default() -> Self {
-        Self { bootstrap_token: None, keygen_mode: KeygenMode::Agent, agent_timeout: DEFAULT_AGENT_TIMEOUT, secret_key: None }
+        Self { bootstrap_token: None, keygen_mode: KeygenMode::Agent, agent_timeout: DEFAULT_AGENT_TIMEOUT, secret_key: None, notify: NotifySettings::default() }
     }
 }
 
@@ -82,6 +87,7 @@ impl std::fmt::Debug for ServiceConfig {
             .field("keygen_mode", &self.keygen_mode)
             .field("agent_timeout", &self.agent_timeout)
             .field("secret_key", &self.secret_key.as_ref().map(|_| "<redacted>"))
+            .field("notify", &self.notify)
             .finish()
     }
 }
@@ -106,6 +112,7 @@ pub struct Service {
     issuances: Arc<std::sync::OnceLock<commits::IssuanceWriter>>,
     snapshot: Arc<snapshot::SnapshotCell>,
     events: Arc<events::AuditFeed>,
+    notify_ctx: Arc<std::sync::OnceLock<crate::notify::NotifyContext>>,
 }
 
 impl Service {
@@ -114,7 +121,7 @@ impl Service {
         let ca = Arc::new(ca);
         let mut issuers = IssuerRegistry::default();
         issuers.register(Arc::new(LocalIssuer::new(ca.clone())));
-        Self { store, ca, config: Arc::new(config), auth_cache: Arc::default(), issuers: Arc::new(issuers), keystore: None, heartbeats: Arc::default(), issuances: Arc::default(), snapshot: Arc::default(), events: Arc::default() }
+        Self { store, ca, config: Arc::new(config), auth_cache: Arc::default(), issuers: Arc::new(issuers), keystore: None, heartbeats: Arc::default(), issuances: Arc::default(), snapshot: Arc::default(), events: Arc::default(), notify_ctx: Arc::default() }
     }
 
     /// The same service sealing server-held keys with `keystore`.

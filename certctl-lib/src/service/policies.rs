@@ -85,6 +85,7 @@ impl Service {
             };
             let audit = actor.audit("policy_violation_opened", "certificate", cert.as_str()).with_details(serde_json::json!({"policy_id": v.policy_id, "violation_id": v.id, "message": v.message}));
             self.store().create_violation(&v, &audit).await?;
+            self.record_violation(&v, now).await;
             opened += 1;
         }
         for v in open.iter().filter(|v| !evaluation.failures().any(|w| w.policy_id == v.policy_id)) {

@@ -4,6 +4,7 @@
 
 use time::Duration;
 
+use super::notify::EventDraft;
 use super::{Actor, KeygenMode, Service};
 use crate::error::{Error, Result};
 use crate::model::*;
@@ -57,6 +58,7 @@ impl Service {
             "error": j.last_error, "attempts": j.attempts, "certificate_id": j.certificate_id, "type": j.job_type,
         }));
         let j = self.store().update_job(&j, expected, Some(&audit)).await?;
+        self.record_job_failure(&j, Some(&cert), now).await;
         if matches!(j.job_type, JobType::Issuance | JobType::Renewal) {
             let mut c = cert;
             if c.status != CertificateStatus::Archived {
@@ -194,32 +196,23 @@ impl Service {
             cert = self.store().update_certificate(&cert, &sys.audit("certificate_status_changed", "certificate", cert.id.as_str()).with_details(serde_json::json!({"status": st}))).await?;
             if st == CertificateStatus::Expired { report.marked_expired += 1 } else { report.marked_expiring += 1 }
         }
+        if new_status == Some(CertificateStatus::Expired) {
+            let message = format!("{} ({}) expired at {expires}", cert.common_name, cert.id);
+            let details = serde_json::json!({"expires_at": expires, "days_left": expires.days_from(now)});
+            self.record_event_logged(EventDraft { kind: EventKind::CertificateExpired, severity: NotifySeverity::Critical, certificate: Some(&cert), message, details, dedup_key: Some(format!("expired:{}:{}", cert.id, expires.unix_millis())) }, now).await;
+        }
         // alerts: the most urgent threshold crossed, once per certificate, expiry and threshold
         let days_left = expires.days_from(now);
         if let Some(t) = policy.alert_thresholds_days.iter().copied().filter(|t| days_left <= *t).min() {
-            let recipient = match &cert.owner_id {
-                Some(o) => self.store().get_owner(o).await.map(|o| o.email).unwrap_or_default(),
-                None => String::new(),
-            };
             let message = if days_left < 0 {
                 format!("{} ({}) expired {} days ago", cert.common_name, cert.id, -days_left)
             } else {
                 format!("{} ({}) expires in {days_left} days, at {expires}", cert.common_name, cert.id)
             };
-            let n = Notification {
-                id: NotificationId::generate(),
-                kind: "expiry_threshold".into(),
-                certificate_id: Some(cert.id.clone()),
-                channel: "inbox".into(),
-                recipient,
-                message,
-                status: NotificationStatus::Pending,
-                created_at: now,
-                sent_at: None,
-                read_at: None,
-                dedup_key: Some(format!("expiry:{}:{}:{t}", cert.id, expires.unix_millis())),
-            };
-            if self.store().create_notification(&n).await?.is_some() {
+            let severity = if t <= 0 { NotifySeverity::Critical } else if t <= 7 { NotifySeverity::Warning } else { NotifySeverity::Info };
+            let details = serde_json::json!({"days_left": days_left, "expires_at": expires, "threshold_days": t});
+            let ev = EventDraft { kind: EventKind::ExpiryThreshold, severity, certificate: Some(&cert), message, details, dedup_key: Some(format!("expiry:{}:{}:{t}", cert.id, expires.unix_millis())) };
+            if self.record_event(ev, now).await? {
                 report.alerts += 1;
             }
         }
@@ -240,20 +233,9 @@ impl Service {
         let ids = self.store().mark_stale_agents_offline(cutoff).await?;
         for id in &ids {
             self.store().append_audit(&Actor::system().audit("agent_offline", "agent", id.as_str()).with_details(serde_json::json!({"silent_since_before": cutoff}))).await?;
+            let message = format!("agent {id} sent no heartbeat for more than {}s", offline_after.as_secs());
+            self.record_event_logged(EventDraft { kind: EventKind::AgentOffline, severity: NotifySeverity::Warning, certificate: None, message, details: serde_json::json!({"agent_id": id}), dedup_key: None }, now).await;
         }
         Ok(ids)
-    }
-
-    /// One notification pass for the built-in `inbox` channel: pending events become Sent (they
-    /// are read through `GET /notifications`).
-    pub async fn deliver_notifications(&self, now: Timestamp) -> Result<usize> {
-        let filter = NotificationFilter { status: Some(NotificationStatus::Pending), ..Default::default() };
-        let pending = self.store().list_notifications(&filter, PageRequest::new(1, MAX_PER_PAGE)).await?;
-        let mut n = 0;
-        for ev in pending.data.into_iter().filter(|e| e.channel == "inbox") {
-            self.store().mark_notification_sent(&ev.id, now).await?;
-            n += 1;
-        }
-        Ok(n)
     }
 }

@@ -26,7 +26,7 @@ pub use sqlite::SqliteStore;
 /// Every store trait, for `use certctl::store::prelude::*;` to bring their methods into scope.
 pub mod prelude {
     pub use super::{
-        AgentStore, ApiKeyStore, AuditStore, CertificateStore, GroupStore, IssuerStore, JobStore,
+        AgentStore, ApiKeyStore, AuditStore, CertificateStore, ChannelStore, DeliveryStore, GroupStore, IssuerStore, JobStore,
         NotificationStore, OwnerStore, PolicyStore, RenewalPolicyStore, Store, TargetStore, TeamStore,
     };
 }
@@ -238,6 +238,37 @@ pub trait NotificationStore {
     async fn mark_notification_sent(&self, id: &NotificationId, at: Timestamp) -> Result<()>;
 }
 
+/// Notification channels (configs hold secrets: callers redact them on the way out).
+#[async_trait]
+pub trait ChannelStore {
+    async fn create_channel(&self, c: &NotificationChannel, audit: &AuditDraft) -> Result<NotificationChannel>;
+    async fn get_channel(&self, id: &ChannelId) -> Result<NotificationChannel>;
+    async fn list_channels(&self, page: PageRequest) -> Result<Page<NotificationChannel>>;
+    async fn update_channel(&self, c: &NotificationChannel, audit: &AuditDraft) -> Result<NotificationChannel>;
+    async fn delete_channel(&self, id: &ChannelId, audit: &AuditDraft) -> Result<()>;
+}
+
+/// Deliveries of notification events to channels: one row per event and channel (the dedup
+/// that survives restarts), with attempts, backoff and a dead state.
+#[async_trait]
+pub trait DeliveryStore {
+    /// Creates the event and one Pending delivery per channel in one transaction, or nothing
+    /// (`None`) when an event with the same `dedup_key` exists.
+    async fn create_routed_notification(&self, n: &Notification, channels: &[ChannelId]) -> Result<Option<Notification>>;
+    /// Pending deliveries whose next attempt is due, oldest first.
+    async fn due_deliveries(&self, now: Timestamp, limit: i64) -> Result<Vec<Delivery>>;
+    async fn notifications_by_ids(&self, ids: &[NotificationId]) -> Result<Vec<Notification>>;
+    /// Every delivery of these events.
+    async fn deliveries_of(&self, ids: &[NotificationId]) -> Result<Vec<Delivery>>;
+    /// Records a pass's outcomes in one transaction and updates the events' statuses (Pending
+    /// while a delivery is, else Dead when one is, else Sent).
+    async fn record_deliveries(&self, outcomes: &[(NotificationId, ChannelId, DeliveryOutcome)], now: Timestamp) -> Result<()>;
+    /// Pending events with nothing left to deliver (inbox only) become Sent.
+    async fn settle_notifications(&self, now: Timestamp) -> Result<u64>;
+    /// Dead deliveries of the event go back to Pending with no attempt counted; returns how many.
+    async fn requeue_notification(&self, id: &NotificationId, now: Timestamp, audit: &AuditDraft) -> Result<u64>;
+}
+
 /// API keys (hashes only).
 #[async_trait]
 pub trait ApiKeyStore {
@@ -264,6 +295,8 @@ pub trait Store:
     + PolicyStore
     + AuditStore
     + NotificationStore
+    + ChannelStore
+    + DeliveryStore
     + ApiKeyStore
     + Send
     + Sync

@@ -7,4 +7,5 @@ mod store_audit;
 mod store_certs;
 mod store_fleet;
 mod store_jobs;
+mod store_notify;
 mod store_org;

@@ -127,6 +127,9 @@ async fn notifications_and_keys(s: Arc<dyn Store>) {
         sent_at: None,
         read_at: None,
         dedup_key: None,
+        severity: certctl::model::NotifySeverity::Info,
+        details: serde_json::json!({}),
+        deliveries: vec![],
     };
     s.create_notification(&n("n-1", NotificationStatus::Pending)).await.unwrap();
     s.create_notification(&n("n-2", NotificationStatus::Sent)).await.unwrap();

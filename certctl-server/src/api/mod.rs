@@ -10,6 +10,7 @@ use crate::AppState;
 
 mod agent;
 mod certs;
+mod channels;
 mod connectors;
 mod events;
 mod fleet;
@@ -139,6 +140,14 @@ endpoints! {
     get "/notifications" => records::list_notifications, "notifications", "List notifications", 200, body: None, resp: "Page<Notification>";
     get "/notifications/{id}" => records::get_notification, "notifications", "Get a notification", 200, body: None, resp: "Notification";
     post "/notifications/{id}/read" => records::read_notification, "notifications", "Mark a notification as read", 200, body: None, resp: "Notification";
+    post "/notifications/{id}/requeue" => channels::requeue, "notifications", "Send the notification's dead deliveries again", 200, body: None, resp: "Notification";
+
+    get "/notification-channels" => channels::list, "notification-channels", "List notification channels (secrets never shown)", 200, body: None, resp: "Page<NotificationChannel>";
+    post "/notification-channels" => channels::create, "notification-channels", "Create a notification channel (email, webhook, slack, teams)", 201, body: Some("ChannelInput"), resp: "NotificationChannel";
+    get "/notification-channels/{id}" => channels::get, "notification-channels", "Get a notification channel", 200, body: None, resp: "NotificationChannel";
+    put "/notification-channels/{id}" => channels::update, "notification-channels", "Update a notification channel (omitted secrets are kept)", 200, body: Some("ChannelInput"), resp: "NotificationChannel";
+    delete "/notification-channels/{id}" => channels::delete, "notification-channels", "Delete a notification channel", 204, body: None, resp: "empty";
+    post "/notification-channels/{id}/test" => channels::test, "notification-channels", "Send a test message through the channel", 200, body: None, resp: "TestResult";
 
     get "/api-keys" => fleet::list_api_keys, "api-keys", "List API keys (admin)", 200, body: None, resp: "Page<ApiKey>";
     post "/api-keys" => fleet::create_api_key, "api-keys", "Create an API key (admin; the secret is shown once)", 201, body: Some("ApiKeyInput"), resp: "ApiKeyCreated";

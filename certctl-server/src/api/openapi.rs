@@ -47,6 +47,8 @@ pub fn schema_for(g: &mut SchemaGenerator, name: &str) -> Option<Value> {
         "Target" => g.subschema_for::<Target>(),
         "ConnectorInput" => g.subschema_for::<ConnectorInput>(),
         "TestResult" => g.subschema_for::<TestResult>(),
+        "NotificationChannel" => g.subschema_for::<certctl::model::NotificationChannel>(),
+        "ChannelInput" => g.subschema_for::<certctl::api::ChannelInput>(),
         "Agent" => g.subschema_for::<Agent>(),
         "AgentInput" => g.subschema_for::<AgentInput>(),
         "AgentRegistered" => g.subschema_for::<AgentRegistered>(),

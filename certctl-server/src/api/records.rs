@@ -31,14 +31,22 @@ pub async fn verify_audit(State(s): State<AppState>, _: Reader) -> ApiResult<imp
 
 pub async fn list_notifications(State(s): State<AppState>, _: Reader, q: Params) -> ApiResult<impl IntoResponse> {
     let filter = NotificationFilter {
-        status: q.parse("status")?,
+        // `?status=dead` as well as `Dead`
+        status: q
+            .str("status")
+            .map(|v| {
+                NotificationStatus::ALL.iter().copied().find(|st| st.as_str().eq_ignore_ascii_case(&v)).ok_or_else(|| {
+                    crate::error::ApiError::BadRequest(format!("query parameter status: {v:?} is not one of Pending, Sent, Failed, Dead"))
+                })
+            })
+            .transpose()?,
         certificate_id: q.str("certificate_id").map(CertificateId::from_trusted),
         unread: q.flag("unread")?,
     };
-    Ok(axum::Json(s.svc.store().list_notifications(&filter, q.page()?).await?))
+    Ok(axum::Json(s.svc.list_notifications(&filter, q.page()?).await?))
 }
 pub async fn get_notification(State(s): State<AppState>, _: Reader, Path(id): Path<String>) -> ApiResult<impl IntoResponse> {
-    Ok(axum::Json(s.svc.store().get_notification(&id.as_str().into()).await?))
+    Ok(axum::Json(s.svc.get_notification(&id.as_str().into()).await?))
 }
 pub async fn read_notification(State(s): State<AppState>, Writer(a): Writer, Path(id): Path<String>, _: OptionalJson<serde_json::Value>) -> ApiResult<impl IntoResponse> {
     Ok(axum::Json(s.svc.mark_notification_read(&a, &id.as_str().into()).await?))

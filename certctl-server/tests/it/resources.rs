@@ -131,6 +131,9 @@ async fn groups_policies_notifications(s: Server) {
         sent_at: None,
         read_at: None,
         dedup_key: None,
+        severity: certctl::model::NotifySeverity::Info,
+        details: serde_json::json!({}),
+        deliveries: vec![],
     };
     s.svc.store().create_notification(&n).await.unwrap();
     assert_eq!(s.get("/api/v1/notifications?unread=true").await.ok(200)["total"], 1);

@@ -1,0 +1,246 @@
+//! Notification channels: create, update (secrets kept unless replaced), delete, test.
+
+use super::validate::{new_id, required, text};
+use super::{Actor, Service};
+use crate::api::{ChannelInput, TestResult};
+use crate::error::{Error, Result};
+use crate::model::*;
+use crate::notify::{self, Message};
+
+fn parse_type(s: &str) -> Result<ChannelType> {
+    s.parse().map_err(|e: String| Error::invalid("type", e))
+}
+
+fn parse_events(v: &[String]) -> Result<Vec<EventKind>> {
+    let mut out = Vec::new();
+    for (i, s) in v.iter().enumerate() {
+        let k: EventKind = s
+            .parse()
+            .map_err(|e: String| Error::invalid(format!("events[{i}]"), e))?;
+        if k == EventKind::Test {
+            return Err(Error::invalid(
+                format!("events[{i}]"),
+                "\"test\" is not an event a channel can subscribe to",
+            ));
+        }
+        if !out.contains(&k) {
+            out.push(k);
+        }
+    }
+    Ok(out)
+}
+
+/// A config from the API: `<key>_set` markers (echoed from a GET) are dropped.
+fn incoming_config(c: &serde_json::Value) -> Result<serde_json::Value> {
+    let mut c = c.clone();
+    let obj = c
+        .as_object_mut()
+        .ok_or_else(|| Error::invalid("config", "must be a JSON object"))?;
+    for k in SECRET_CONFIG_KEYS {
+        obj.remove(&format!("{k}_set"));
+    }
+    Ok(c)
+}
+
+impl Service {
+    pub async fn create_channel(
+        &self,
+        actor: &Actor,
+        input: &ChannelInput,
+    ) -> Result<NotificationChannel> {
+        let now = Timestamp::now();
+        let channel_type = parse_type(&required("type", input.channel_type.as_deref())?)?;
+        let config = incoming_config(
+            input
+                .config
+                .as_ref()
+                .ok_or_else(|| Error::invalid("config", "is required"))?,
+        )?;
+        notify::validate(channel_type, &config)?;
+        let c = NotificationChannel {
+            id: new_id(input.id.as_deref(), ChannelId::parse, ChannelId::generate)?,
+            name: text("name", &required("name", input.name.as_deref())?, 200)?,
+            channel_type,
+            config,
+            events: parse_events(input.events.as_deref().unwrap_or_default())?,
+            min_severity: match &input.min_severity {
+                Some(s) => s
+                    .parse()
+                    .map_err(|e: String| Error::invalid("min_severity", e))?,
+                None => NotifySeverity::Info,
+            },
+            enabled: input.enabled.unwrap_or(true),
+            created_at: now,
+            updated_at: now,
+        };
+        let audit = actor
+            .audit(
+                "notification_channel_created",
+                "notification_channel",
+                c.id.as_str(),
+            )
+            .with_details(serde_json::json!({"type": c.channel_type, "name": c.name}));
+        self.store().create_channel(&c, &audit).await
+    }
+
+    pub async fn update_channel(
+        &self,
+        actor: &Actor,
+        id: &ChannelId,
+        input: &ChannelInput,
+    ) -> Result<NotificationChannel> {
+        let mut c = self.store().get_channel(id).await?;
+        let mut changed = Vec::new();
+        if let Some(n) = &input.name {
+            c.name = text("name", n, 200)?;
+            changed.push("name");
+        }
+        let old_type = c.channel_type;
+        if let Some(t) = &input.channel_type {
+            c.channel_type = parse_type(t)?;
+            changed.push("type");
+        }
+        if let Some(cfg) = &input.config {
+            let mut cfg = incoming_config(cfg)?;
+            // secrets left out keep their stored value (they are never shown, so never echoed)
+            if c.channel_type == old_type
+                && let (Some(new), Some(old)) = (cfg.as_object_mut(), c.config.as_object())
+            {
+                for k in SECRET_CONFIG_KEYS {
+                    if !new.contains_key(*k)
+                        && let Some(v) = old.get(*k)
+                    {
+                        new.insert((*k).to_owned(), v.clone());
+                    }
+                }
+            }
+            c.config = cfg;
+            changed.push("config");
+        }
+        if let Some(e) = &input.events {
+            c.events = parse_events(e)?;
+            changed.push("events");
+        }
+        if let Some(s) = &input.min_severity {
+            c.min_severity = s
+                .parse()
+                .map_err(|e: String| Error::invalid("min_severity", e))?;
+            changed.push("min_severity");
+        }
+        if let Some(e) = input.enabled {
+            c.enabled = e;
+            changed.push("enabled");
+        }
+        notify::validate(c.channel_type, &c.config)?;
+        c.updated_at = Timestamp::now();
+        let audit = actor
+            .audit(
+                "notification_channel_updated",
+                "notification_channel",
+                id.as_str(),
+            )
+            .with_details(serde_json::json!({"changed": changed}));
+        self.store().update_channel(&c, &audit).await
+    }
+
+    /// Deletes a channel no renewal policy routes to (409 names the policies that do).
+    /// Its undelivered events go Dead at the next pass ("channel deleted").
+    pub async fn delete_channel(&self, actor: &Actor, id: &ChannelId) -> Result<()> {
+        self.store().get_channel(id).await?;
+        let mut users = Vec::new();
+        let mut page = 1;
+        loop {
+            let p = self
+                .store()
+                .list_renewal_policies(PageRequest::new(page, MAX_PER_PAGE))
+                .await?;
+            let n = p.data.len();
+            users.extend(
+                p.data
+                    .into_iter()
+                    .filter(|rp| rp.notification_channel_ids.contains(id))
+                    .map(|rp| rp.id.to_string()),
+            );
+            if n < MAX_PER_PAGE as usize {
+                break;
+            }
+            page += 1;
+        }
+        if !users.is_empty() {
+            return Err(Error::Conflict(format!(
+                "notification channel {id} is used by renewal policies {}: remove it from them first",
+                users.join(", ")
+            )));
+        }
+        self.store()
+            .delete_channel(
+                id,
+                &actor.audit(
+                    "notification_channel_deleted",
+                    "notification_channel",
+                    id.as_str(),
+                ),
+            )
+            .await
+    }
+
+    /// Sends a test message through the channel now (email: to its `to` list only).
+    pub async fn test_channel(&self, actor: &Actor, id: &ChannelId) -> Result<TestResult> {
+        let c = self.store().get_channel(id).await?;
+        let notifier = match notify::build(c.channel_type, &c.config, self.notify_context()?) {
+            Ok(n) => n,
+            Err(e) => {
+                return Ok(TestResult {
+                    ok: false,
+                    message: e.to_string(),
+                });
+            }
+        };
+        let now = Timestamp::now();
+        let msg = Message {
+            notification_id: None,
+            event: EventKind::Test,
+            severity: NotifySeverity::Info,
+            certificate: None,
+            days_left: None,
+            expires_at: None,
+            message: format!(
+                "Test notification from certctl for channel {} ({}), sent by {}.",
+                c.name, c.id, actor.name
+            ),
+            occurred_at: now,
+            link: None,
+            recipient: None,
+        };
+        let timeout = self.config().notify.send_timeout;
+        let result = match tokio::time::timeout(timeout, notifier.send(&msg)).await {
+            Ok(Ok(())) => TestResult {
+                ok: true,
+                message: format!(
+                    "sent a test message through {} channel {}",
+                    c.channel_type, c.id
+                ),
+            },
+            Ok(Err(e)) => TestResult {
+                ok: false,
+                message: e.to_string(),
+            },
+            Err(_) => TestResult {
+                ok: false,
+                message: format!("timed out after {}s", timeout.as_secs()),
+            },
+        };
+        self.store()
+            .append_audit(
+                &actor
+                    .audit(
+                        "notification_channel_tested",
+                        "notification_channel",
+                        id.as_str(),
+                    )
+                    .with_details(serde_json::json!({"ok": result.ok})),
+            )
+            .await?;
+        Ok(result)
+    }
+}
