@@ -8,7 +8,9 @@
 //! An agent that leaves the group has its child archived. One that comes back gets the same
 //! child back (un-archived, same id and history, a fresh issuance with a new key): there is at
 //! most one child per template and agent. A child that an `enforce` policy rejects is not created
-//! (a live one is archived); why is recorded as a `fleet_child_rejected` event on the template.
+//! (nor brought back; a live one whose template changed is archived); why is recorded as a
+//! `fleet_child_rejected` event on the template. A live child the template does not change is
+//! left alone: a rule it no longer meets is a stored violation, as for any certificate.
 
 use std::collections::HashMap;
 
@@ -247,11 +249,6 @@ impl Service {
         child.issuer_id = template.issuer_id.clone();
         child.renewal_policy_id = template.renewal_policy_id.clone();
         child.tags = template.tags.clone();
-        let evaluation = self.evaluate_on_agent(&child, Some(&agent.id), None, None).await?;
-        if !evaluation.allowed {
-            let reasons = evaluation.rejections().map(|r| format!("{}: {}", r.name, r.reason)).collect();
-            return self.reject_child(actor, template, agent, live, reasons).await;
-        }
         let target = Target {
             id: child.target_ids.first().cloned().unwrap_or_else(TargetId::generate),
             name: d.target_name,
@@ -262,6 +259,16 @@ impl Service {
             created_at: now,
             updated_at: now,
         };
+        if live.is_some() && child == before {
+            // nothing the template says has changed: a rule that the existing child no longer
+            // meets is a violation (the checker records it), not a reason to take it away
+            return self.sync_child_target(actor, &target).await;
+        }
+        let evaluation = self.evaluate_on_agent(&child, Some(&agent.id), None, None).await?;
+        if !evaluation.allowed {
+            let reasons = evaluation.rejections().map(|r| format!("{}: {}", r.name, r.reason)).collect();
+            return self.reject_child(actor, template, agent, live, reasons).await;
+        }
         let names_changed = before.common_name != child.common_name || before.sans != child.sans;
         match existing {
             None => {
@@ -283,9 +290,6 @@ impl Service {
                 let comes_back = before.status == CertificateStatus::Archived;
                 if comes_back {
                     child.status = CertificateStatus::Pending;
-                }
-                if !comes_back && child == before {
-                    return Ok(());
                 }
                 child.updated_at = now;
                 let audit = if comes_back {

@@ -6,6 +6,7 @@ mod support;
 mod store_audit;
 mod store_certs;
 mod store_fleet;
+mod store_fleet_certs;
 mod store_jobs;
 mod store_notify;
 mod store_org;

@@ -204,6 +204,14 @@ async fn fleet_policies_and_changes(s: Server) {
     s.put("/api/v1/certificates/mc-web", json!({"tags": {"service": "www"}})).await.ok(200);
     assert_eq!(s.get(&format!("/api/v1/certificates/{c1}")).await.ok(200)["tags"], json!({"service": "www"}));
     assert_eq!(s.get(&format!("/api/v1/jobs?certificate_id={c1}")).await.ok(200)["total"], jobs_before);
+    // a rule that the existing children no longer meet: violations, the children stay
+    s.post("/api/v1/policies", json!({"id": "pol-strict", "name": "strict", "type": "AllowedDomains",
+        "config": {"domains": ["*.nowhere.example"]}, "mode": "enforce", "scope": {"agent_group_ids": ["grp-web"]}})).await.ok(201);
+    s.svc.check_renewals(Timestamp::now()).await.unwrap();
+    assert_ne!(s.get(&format!("/api/v1/certificates/{c1}")).await.ok(200)["status"], "Archived");
+    let v = s.get("/api/v1/policies/pol-strict/violations?open=true").await.ok(200);
+    assert_eq!(v["total"], 2, "one per web child: {v}");
+    s.delete("/api/v1/policies/pol-strict").await.ok(204);
     // a plain certificate cannot be given a group; a template cannot be evaluated as one
     s.put("/api/v1/certificates/mc-db", json!({"agent_group_id": "grp-web"})).await.err(422, "validation_failed");
     s.post("/api/v1/policies/evaluate", json!({"certificate_id": "mc-web"})).await.err(422, "validation_failed");
