@@ -65,11 +65,11 @@ const search = [];
 for (let i = 0; i < runs; i++) {
   await page.goto(`${base}/certificates`);
   await rowsReady();
-  const first = () => page.evaluate(() => document.querySelector('table[aria-label="Certificates"] tbody tr td')?.textContent);
-  const before = await first();
   const t0 = Date.now();
   await page.getByRole('button', { name: /^Expires/ }).click();
-  await page.waitForFunction((b) => document.querySelector('table[aria-label="Certificates"] tbody tr td')?.textContent !== b && !document.querySelector('[aria-busy="true"]'), before, { polling: 'raf' });
+  // aria-sort follows the URL in the same render that starts the new query, and aria-busy stays
+  // true until its rows are on screen
+  await page.waitForFunction(() => document.querySelector('th[aria-sort="ascending"]') && document.querySelector('table[aria-label="Certificates"][aria-busy="false"]'), null, { polling: 'raf' });
   sort.push(Date.now() - t0);
   const t1 = Date.now();
   await page.getByLabel('Search').fill(`svc-${4242 + i}`);

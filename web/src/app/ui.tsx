@@ -52,6 +52,7 @@ export function Table<T>({
   onSort,
   label,
   empty = 'Nothing here.',
+  busy,
 }: {
   rows: T[] | undefined;
   columns: Column<T>[];
@@ -62,10 +63,12 @@ export function Table<T>({
   onSort?: (key: string) => void;
   label: string;
   empty?: string;
+  /// A refetch is under way (the rows shown are the previous ones).
+  busy?: boolean;
 }) {
   return (
     <div className="table-wrap">
-      <table aria-label={label} aria-busy={loading ? 'true' : 'false'}>
+      <table aria-label={label} aria-busy={loading || busy ? 'true' : 'false'}>
         <thead>
           <tr>
             {columns.map((c) => {

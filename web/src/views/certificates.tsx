@@ -83,7 +83,7 @@ export function CertificatesView() {
         </Field>
       </form>
       <ErrorNote error={list.error} />
-      <Table label="Certificates" rows={list.data?.data} columns={columns} rowKey={(c) => c.id} loading={list.isLoading} sort={f.sort} onSort={(k) => set({ sort: nextSort(f.sort, k) })} placeholderRows={PER_PAGE} empty="No certificate matches these filters." />
+      <Table label="Certificates" rows={list.data?.data} columns={columns} rowKey={(c) => c.id} loading={list.isLoading} busy={list.isFetching} sort={f.sort} onSort={(k) => set({ sort: nextSort(f.sort, k) })} placeholderRows={PER_PAGE} empty="No certificate matches these filters." />
       <Pager page={f.page} perPage={PER_PAGE} total={list.data?.total} onPage={(page) => set({ page })} />
       <Dialog title="New certificate" open={creating} onClose={() => setCreating(false)}>
         <CreateCertificateForm onDone={(c) => { setCreating(false); if (c) navigate(`/certificates/${encodeURIComponent(c.id)}`); }} />
