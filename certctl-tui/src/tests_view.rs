@@ -70,7 +70,11 @@ fn filter_sort_and_read_only() {
     let mut app = on(Tab::Certificates);
     app.certs.filter = "svc-1".into();
     app.input = Some("svc-1".into());
-    app.certs.sort = Some((crate::app::CertCol::DaysLeft, true));
+    // the server's answer to sort=expires_at: the rows in expiry order
+    app.certs.sort = Some("expires_at".parse().unwrap());
+    if let Some(p) = app.certs.list.pane.data.as_mut() {
+        p.data.sort_by_key(|c| (c.expires_at, c.id.clone()));
+    }
     app.certs.list.selected = 4;
     snap("certificates_filtered_sorted", &app);
     let mut app = loaded_app(true, true);
