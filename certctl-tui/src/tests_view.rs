@@ -77,6 +77,12 @@ fn filter_sort_and_read_only() {
     }
     app.certs.list.selected = 4;
     snap("certificates_filtered_sorted", &app);
+    // a sort without a column of its own says so in the title only; descending arrows point down
+    app.certs.sort = Some("-created_at".parse().unwrap());
+    let text = format!("{}", render(&app, 160, 48).backend());
+    assert!(text.contains("by created ↓") && !text.contains("DAYS↑") && !text.contains("↑"), "{text}");
+    app.certs.sort = Some("-status".parse().unwrap());
+    assert!(format!("{}", render(&app, 160, 48).backend()).contains("STATUS↓"));
     let mut app = loaded_app(true, true);
     app.overlay = Some(Overlay::Help);
     let text = format!("{}", render(&app, 80, 24).backend());

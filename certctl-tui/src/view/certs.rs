@@ -32,7 +32,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         title.push_str(&format!(" · /{}", c.filter));
     }
     if let Some(s) = c.sort {
-        title.push_str(&format!(" · sorted by {}", sort_label(s)));
+        title.push_str(&format!(" · by {}", sort_label(s)));
     }
     let block = pane_block(title, &c.list.pane, t);
     let rows = app.cert_rows();
