@@ -135,7 +135,7 @@ fn movement_paging_and_sorting() {
 /// The one Certs request among `fx`: its filter and page.
 fn certs_request(fx: &[Effect]) -> (CertificateFilter, u32) {
     match &requests(fx)[..] {
-        [Request::Certs { filter, page, .. }] => (filter.clone(), *page),
+        [Request::Certs { filter, page, .. }] => ((**filter).clone(), *page),
         other => panic!("{other:?}"),
     }
 }

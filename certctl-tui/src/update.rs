@@ -98,7 +98,7 @@ pub fn cert_filter(app: &App) -> CertificateFilter {
 }
 
 fn load_certs(app: &mut App) -> Effect {
-    let req = Request::Certs { filter: cert_filter(app), page: app.certs.page, per_page: PER_PAGE };
+    let req = Request::Certs { filter: Box::new(cert_filter(app)), page: app.certs.page, per_page: PER_PAGE };
     load(app, Slot::Certs, req)
 }
 

@@ -84,7 +84,7 @@ fn sort_is_done_by_the_server_over_every_page() {
     // them and alpha, beta and gamma are on page 2; their common names sort after all three.
     s.rt.block_on(async {
         for i in 0..100 {
-            let input = certctl::api::CertificateInput { id: Some(format!("mc-a{i:03}").into()), common_name: format!("zz-{i:03}.example.net"), ..Default::default() };
+            let input = certctl::api::CertificateInput { id: Some(format!("mc-a{i:03}")), common_name: format!("zz-{i:03}.example.net"), ..Default::default() };
             s.client.create_certificate(&input).await.unwrap();
         }
     });
