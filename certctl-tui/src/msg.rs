@@ -95,6 +95,9 @@ pub struct CertDetail {
     pub targets: Vec<(Target, Option<String>)>,
     pub jobs: Vec<Job>,
     pub violations: Vec<PolicyViolation>,
+    /// Some rule had more open violations than were read ([`crate::net::VIOLATIONS_PER_RULE`]):
+    /// `violations` may miss some of this certificate's.
+    pub violations_partial: bool,
     pub audit: Vec<AuditEvent>,
 }
 

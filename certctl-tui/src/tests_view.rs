@@ -54,6 +54,13 @@ fn overlays() {
     app.cert_detail.data = Some(fixtures::cert_detail());
     app.cert_detail.refreshed = Some(fixtures::now());
     snap("cert_detail", &app);
+    // violations read per rule: a rule with more open ones than a page is said to be partly read
+    if let Some(d) = app.cert_detail.data.as_mut() {
+        d.violations.clear();
+        d.violations_partial = true;
+    }
+    let text = format!("{}", render(&app, 160, 48).backend());
+    assert!(text.contains("none found") && text.contains("(first 500 of each rule checked)"), "{text}");
     let mut app = on(Tab::Fleet);
     app.overlay = Some(Overlay::AgentDetail("ag-web1".into()));
     app.agent_detail.data = Some(AgentDetail {
