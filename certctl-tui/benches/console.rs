@@ -111,6 +111,9 @@ fn main() {
     rt.block_on(settle(&client, &mut app, fx));
     assert_eq!(app.certs.list.rows().len(), 100, "a full page of certificates is loaded");
     for (w, h) in [(80u16, 24u16), (160, 48)] {
+        // back on Certificates (the tab-switch round of the previous size ends on Audit)
+        let fx = update::update(&mut app, key('2'));
+        rt.block_on(settle(&client, &mut app, fx));
         let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
         let mut redraws = Vec::new();
         for i in 0..runs * 20 {
