@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use certctl::api::Summary;
-use certctl::model::{Agent, AgentGroup, AuditEvent, Certificate, Job, Page, PolicyRule, PolicyViolation, Timestamp};
+use certctl::model::{Agent, AgentGroup, AuditEvent, Certificate, CertificateId, CertificateSort, CertificateSortKey, Job, Page, PolicyRule, PolicyViolation, Timestamp};
 
 use crate::msg::{Action, AgentDetail, CertDetail};
 
@@ -101,7 +101,7 @@ impl<T> List<T> {
     }
 }
 
-/// Columns of the certificates table (sortable).
+/// Columns of the certificates table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CertCol {
     Id,
@@ -129,6 +129,46 @@ impl CertCol {
             CertCol::Targets => "TGT",
         }
     }
+
+    /// The column that shows a server sort key, if the table has one (`name` and `created_at`
+    /// are not columns; DAYS left follows `expires_at`).
+    pub fn of_sort(key: CertificateSortKey) -> Option<CertCol> {
+        match key {
+            CertificateSortKey::CommonName => Some(CertCol::Name),
+            CertificateSortKey::Status => Some(CertCol::Status),
+            CertificateSortKey::ExpiresAt => Some(CertCol::DaysLeft),
+            CertificateSortKey::Name | CertificateSortKey::CreatedAt => None,
+        }
+    }
+}
+
+/// The orders `s` cycles through, each sorted by the server over the whole filtered list (the
+/// columns the server cannot sort — environment, issuer, owner, targets — are not offered).
+pub const SORT_KEYS: [CertificateSortKey; 5] =
+    [CertificateSortKey::CommonName, CertificateSortKey::Status, CertificateSortKey::ExpiresAt, CertificateSortKey::Name, CertificateSortKey::CreatedAt];
+
+/// How a sort reads in the title: "common name ↑", "expiry ↓".
+pub fn sort_label(s: CertificateSort) -> String {
+    let what = match s.key {
+        CertificateSortKey::CommonName => "common name",
+        CertificateSortKey::Status => "status",
+        CertificateSortKey::ExpiresAt => "expiry",
+        CertificateSortKey::Name => "name",
+        CertificateSortKey::CreatedAt => "created",
+    };
+    format!("{what} {}", if s.descending { "↓" } else { "↑" })
+}
+
+/// Where the selection goes when the next page of certificates arrives.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Reselect {
+    /// Stay on the selected certificate (a refresh of the same list).
+    #[default]
+    Follow,
+    /// The first row (a new filter or page).
+    Top,
+    /// This certificate if the new page has it, else the first row (a new sort).
+    Keep(CertificateId),
 }
 
 /// Quick filters of the certificates screen (server-side).
@@ -151,15 +191,18 @@ pub struct CertsState {
     /// The search sent to the server (`q`: name, common name, SAN); `tag:k=v` filters by tag.
     pub filter: String,
     pub quick: Quick,
-    /// Sort of the loaded page: column and ascending.
-    pub sort: Option<(CertCol, bool)>,
+    /// Order asked of the server (`sort=`); `None`: the server's default (by id, or by expiry
+    /// under the expiring quick filter).
+    pub sort: Option<CertificateSort>,
+    /// Where the selection goes when the answer to the last change of filter, sort or page comes.
+    pub reselect: Reselect,
     /// Environments seen so far (the environment quick filter cycles through them).
     pub environments: Vec<String>,
 }
 
 impl Default for CertsState {
     fn default() -> Self {
-        CertsState { list: List::default(), page: 1, filter: String::new(), quick: Quick::All, sort: None, environments: Vec::new() }
+        CertsState { list: List::default(), page: 1, filter: String::new(), quick: Quick::All, sort: None, reselect: Reselect::Follow, environments: Vec::new() }
     }
 }
 
@@ -255,16 +298,9 @@ impl App {
         }
     }
 
-    /// The certificates of the loaded page in display order (the page sorted as asked).
-    pub fn cert_rows(&self) -> Vec<&Certificate> {
-        let mut rows: Vec<&Certificate> = self.certs.list.rows().iter().collect();
-        if let Some((col, asc)) = self.certs.sort {
-            rows.sort_by(|a, b| {
-                let o = crate::sort::compare_certs(a, b, col);
-                if asc { o } else { o.reverse() }
-            });
-        }
-        rows
+    /// The certificates of the loaded page, in the server's order.
+    pub fn cert_rows(&self) -> &[Certificate] {
+        self.certs.list.rows()
     }
 
     /// Jobs in display order: failed first, then newest first (the server's order).

@@ -42,8 +42,9 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 ///
 /// `certctl tui [--read-only] [--refresh DURATION]` starts the same console with certctl's
 /// global connection options. Works in 80×24 over SSH, keyboard only; `NO_COLOR` turns colours
-/// off. Lists are paged and filtered by the server (`/` searches name, common name and SANs;
-/// `tag:KEY=VALUE` filters by tag); `s` sorts the loaded page.
+/// off. Lists are paged, filtered and sorted by the server (`/` searches name, common name and
+/// SANs; `tag:KEY=VALUE` filters by tag; `s` sorts the whole list by common name, status,
+/// expiry, name or creation, `S` reverses).
 #[derive(Debug, Parser)]
 #[command(name = "certctl-tui", version, max_term_width = 100)]
 pub struct Cli {

@@ -182,6 +182,7 @@ pub fn cert_detail() -> CertDetail {
         targets: vec![(target, Some("Failed".into()))],
         jobs: jobs()[1..].to_vec(),
         violations: violations(),
+        violations_partial: false,
         audit: audit(),
     }
 }

@@ -53,7 +53,7 @@ pub enum Slot {
 pub enum Request {
     Summary,
     /// One page of certificates (server-side filter and paging).
-    Certs { filter: CertificateFilter, page: u32, per_page: u32 },
+    Certs { filter: Box<CertificateFilter>, page: u32, per_page: u32 },
     /// A certificate with its versions, targets, jobs, open violations and last audit events.
     CertDetail(String),
     /// One page of agents, narrowed to a group's members; also the list of groups.
@@ -95,6 +95,9 @@ pub struct CertDetail {
     pub targets: Vec<(Target, Option<String>)>,
     pub jobs: Vec<Job>,
     pub violations: Vec<PolicyViolation>,
+    /// Some rule had more open violations than were read ([`crate::net::VIOLATIONS_PER_RULE`]):
+    /// `violations` may miss some of this certificate's.
+    pub violations_partial: bool,
     pub audit: Vec<AuditEvent>,
 }
 

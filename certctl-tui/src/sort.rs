@@ -1,11 +1,7 @@
-//! Ordering of certificate rows by a column, and the small formatting helpers that the
-//! screens share (days left, ages).
+//! The small time helpers that the screens share (days left, ages, clock). Certificates are
+//! sorted by the server (`sort=`), not here.
 
-use std::cmp::Ordering;
-
-use certctl::model::{Certificate, Timestamp};
-
-use crate::app::CertCol;
+use certctl::model::Timestamp;
 
 /// Whole days from `now` until `expires_at` (negative once expired), rounded down.
 pub fn days_left(expires_at: Option<Timestamp>, now: Timestamp) -> Option<i64> {
@@ -28,21 +24,6 @@ pub fn age(at: Option<Timestamp>, now: Timestamp) -> String {
 pub fn clock(at: Timestamp) -> String {
     let t = at.to_rfc3339();
     t.get(11..19).unwrap_or(&t).to_owned()
-}
-
-/// Compares two certificates by `col` (ties broken by id, so the order is stable).
-pub fn compare_certs(a: &Certificate, b: &Certificate, col: CertCol) -> Ordering {
-    let o = match col {
-        CertCol::Id => Ordering::Equal,
-        CertCol::Name => a.common_name.cmp(&b.common_name),
-        CertCol::Env => a.environment.cmp(&b.environment),
-        CertCol::Status => a.status.as_str().cmp(b.status.as_str()),
-        CertCol::DaysLeft => a.expires_at.map(|t| t.unix_millis()).unwrap_or(i64::MAX).cmp(&b.expires_at.map(|t| t.unix_millis()).unwrap_or(i64::MAX)),
-        CertCol::Issuer => a.issuer_id.as_str().cmp(b.issuer_id.as_str()),
-        CertCol::Owner => a.owner_id.as_ref().map(|o| o.as_str()).cmp(&b.owner_id.as_ref().map(|o| o.as_str())),
-        CertCol::Targets => a.target_ids.len().cmp(&b.target_ids.len()),
-    };
-    o.then_with(|| a.id.as_str().cmp(b.id.as_str()))
 }
 
 #[cfg(test)]

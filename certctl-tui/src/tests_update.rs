@@ -1,6 +1,7 @@
 //! `update` without a terminal: key → state change → effects, and answers → state.
 #![allow(clippy::unwrap_used)]
 
+use certctl::model::{Certificate, CertificateFilter};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::app::{App, Options, Overlay, Quick, Tab};
@@ -129,15 +130,103 @@ fn movement_paging_and_sorting() {
     let fx = ch(&mut app, 'p');
     assert!(matches!(requests(&fx)[..], [Request::Certs { page: 1, .. }]));
     assert!(ch(&mut app, 'p').is_empty(), "no page before the first");
-    // sort the page by id, then by common name; S reverses
+}
+
+/// The one Certs request among `fx`: its filter and page.
+fn certs_request(fx: &[Effect]) -> (CertificateFilter, u32) {
+    match &requests(fx)[..] {
+        [Request::Certs { filter, page, .. }] => ((**filter).clone(), *page),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Answers the last Certs request of `fx` with `rows`.
+fn answer_certs(app: &mut App, fx: &[Effect], rows: Vec<Certificate>) {
+    let Some(Effect::Load { seq, .. }) = fx.last() else { panic!("{fx:?}") };
+    update(app, Msg::Loaded { slot: Slot::Certs, seq: *seq, result: Ok(Data::Certs(page(rows, 100_000))) });
+}
+
+#[test]
+fn s_and_shift_s_sort_the_whole_list_on_the_server_and_keep_the_selection_sensible() {
+    let mut app = loaded_app(false, true);
+    ch(&mut app, '2');
+    // from page 2 with a filter: s asks for page 1 of the whole filtered list, sorted
+    let fx = ch(&mut app, 'n');
+    answer_certs(&mut app, &fx, fixtures::certs(30));
+    assert_eq!(app.certs.page, 2);
+    app.certs.filter = "svc".into();
+    app.certs.list.selected = 3;
+    let kept = app.cert_rows()[3].id.clone();
+    let fx = ch(&mut app, 's');
+    let (f, page) = certs_request(&fx);
+    assert_eq!((f.sort.map(|s| s.as_param()), page, f.q.as_deref()), (Some("common_name".to_owned()), 1, Some("svc")));
+    assert_eq!(app.certs.page, 1);
+    // the selected certificate is on the new first page: it stays selected where it now is
+    let mut rows = fixtures::certs(30);
+    rows.reverse();
+    answer_certs(&mut app, &fx, rows);
+    assert_eq!(app.cert_rows()[app.certs.list.selected].id, kept);
+    assert_eq!(app.certs.list.selected, 26);
+    // not on it: the first row
+    let fx = ch(&mut app, 's');
+    assert_eq!(certs_request(&fx).0.sort.map(|s| s.as_param()).as_deref(), Some("status"));
+    answer_certs(&mut app, &fx, fixtures::certs(60)[30..].to_vec());
+    assert_eq!(app.certs.list.selected, 0);
+    // S reverses; n / p keep the order
+    let fx = ch(&mut app, 'S');
+    assert_eq!(certs_request(&fx).0.sort.map(|s| s.as_param()).as_deref(), Some("-status"));
+    answer_certs(&mut app, &fx, fixtures::certs(30));
+    let fx = ch(&mut app, 'n');
+    assert_eq!(certs_request(&fx), (CertificateFilter { sort: Some("-status".parse().unwrap()), ..cert_filter(&app) }, 2));
+    answer_certs(&mut app, &fx, fixtures::certs(30));
+    // s walks the columns the server sorts (keeping the direction), then back to its default
+    let mut seen = Vec::new();
+    loop {
+        let fx = ch(&mut app, 's');
+        let (f, page) = certs_request(&fx);
+        assert_eq!(page, 1);
+        answer_certs(&mut app, &fx, fixtures::certs(30));
+        match f.sort {
+            Some(s) => seen.push(s.as_param()),
+            None => break,
+        }
+    }
+    assert_eq!(seen, ["-expires_at", "-name", "-created_at"]);
+    assert_eq!(app.certs.sort, None);
+    assert!(ch(&mut app, 'S').is_empty(), "nothing to reverse in the server's default order");
+    // the rows are shown in the server's order, never re-sorted here
+    let mut rows = fixtures::certs(30);
+    rows.swap(0, 29);
+    let fx = ch(&mut app, 's');
+    answer_certs(&mut app, &fx, rows.clone());
+    assert_eq!(app.cert_rows(), &rows[..]);
+}
+
+#[test]
+fn a_new_filter_or_page_starts_at_the_top_a_failed_answer_keeps_the_selection() {
+    let mut app = loaded_app(false, true);
+    ch(&mut app, '2');
+    app.certs.list.selected = 5;
     ch(&mut app, 's');
-    ch(&mut app, 's');
-    let names: Vec<String> = app.cert_rows().iter().map(|c| c.common_name.clone()).collect();
-    let mut sorted = names.clone();
-    sorted.sort();
-    assert_eq!(names, sorted);
-    ch(&mut app, 'S');
-    assert_eq!(app.cert_rows().first().map(|c| c.common_name.clone()), sorted.last().cloned());
+    // the sort's answer fails: the old rows stay and so does the selection
+    let fx = refresh(&mut app);
+    let Effect::Load { seq, .. } = fx[0] else { panic!() };
+    update(&mut app, Msg::Loaded { slot: Slot::Certs, seq, result: Err("server unreachable".into()) });
+    assert_eq!(app.certs.list.selected, 5);
+    // typing a filter: the first row of the answer, even if the old row 0 is in it
+    ch(&mut app, '/');
+    let fx = ch(&mut app, 'v');
+    let mut rows = fixtures::certs(30);
+    rows.rotate_right(7);
+    answer_certs(&mut app, &fx, rows);
+    assert_eq!(app.certs.list.selected, 0);
+    key(&mut app, KeyCode::Enter);
+    // a refresh of the same list follows the selected row
+    ch(&mut app, 'j');
+    let id = app.cert_rows()[1].id.clone();
+    let fx = refresh(&mut app);
+    answer_certs(&mut app, &fx, fixtures::certs(30));
+    assert_eq!(app.cert_rows()[app.certs.list.selected].id, id);
 }
 
 #[test]

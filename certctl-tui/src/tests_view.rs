@@ -54,6 +54,13 @@ fn overlays() {
     app.cert_detail.data = Some(fixtures::cert_detail());
     app.cert_detail.refreshed = Some(fixtures::now());
     snap("cert_detail", &app);
+    // violations read per rule: a rule with more open ones than a page is said to be partly read
+    if let Some(d) = app.cert_detail.data.as_mut() {
+        d.violations.clear();
+        d.violations_partial = true;
+    }
+    let text = format!("{}", render(&app, 160, 48).backend());
+    assert!(text.contains("none found") && text.contains("(first 500 of each rule checked)"), "{text}");
     let mut app = on(Tab::Fleet);
     app.overlay = Some(Overlay::AgentDetail("ag-web1".into()));
     app.agent_detail.data = Some(AgentDetail {
@@ -70,9 +77,19 @@ fn filter_sort_and_read_only() {
     let mut app = on(Tab::Certificates);
     app.certs.filter = "svc-1".into();
     app.input = Some("svc-1".into());
-    app.certs.sort = Some((crate::app::CertCol::DaysLeft, true));
+    // the server's answer to sort=expires_at: the rows in expiry order
+    app.certs.sort = Some("expires_at".parse().unwrap());
+    if let Some(p) = app.certs.list.pane.data.as_mut() {
+        p.data.sort_by_key(|c| (c.expires_at, c.id.clone()));
+    }
     app.certs.list.selected = 4;
     snap("certificates_filtered_sorted", &app);
+    // a sort without a column of its own says so in the title only; descending arrows point down
+    app.certs.sort = Some("-created_at".parse().unwrap());
+    let text = format!("{}", render(&app, 160, 48).backend());
+    assert!(text.contains("by created ↓") && !text.contains("DAYS↑") && !text.contains("↑"), "{text}");
+    app.certs.sort = Some("-status".parse().unwrap());
+    assert!(format!("{}", render(&app, 160, 48).backend()).contains("STATUS↓"));
     let mut app = loaded_app(true, true);
     app.overlay = Some(Overlay::Help);
     let text = format!("{}", render(&app, 80, 24).backend());

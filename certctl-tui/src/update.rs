@@ -2,10 +2,10 @@
 //! background calls come in; loads and actions go out as [`Effect`]s for the runtime to run.
 //! No I/O here, so every key can be tested without a terminal.
 
-use certctl::model::{CertificateFilter, CertificateStatus, Page};
+use certctl::model::{CertificateFilter, CertificateSort, CertificateStatus, Page};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use crate::app::{App, CertCol, List, Overlay, Pane, Quick, Status, Tab, PER_PAGE};
+use crate::app::{App, List, Overlay, Pane, Quick, Reselect, Status, Tab, PER_PAGE, SORT_KEYS};
 use crate::msg::{Action, Data, Effect, Msg, Request, Slot, REVOKE_REASONS};
 
 /// Applies one message; returns what to do next.
@@ -71,9 +71,10 @@ fn load(app: &mut App, slot: Slot, req: Request) -> Effect {
     Effect::Load { slot, seq, req }
 }
 
-/// The certificates filter in force: search text (`tag:k=v` words are tag filters), quick filter.
+/// The certificates filter in force: search text (`tag:k=v` words are tag filters), quick
+/// filter, and the order the server sorts the whole list by.
 pub fn cert_filter(app: &App) -> CertificateFilter {
-    let mut f = CertificateFilter { exclude_archived: true, ..Default::default() };
+    let mut f = CertificateFilter { exclude_archived: true, sort: app.certs.sort, ..Default::default() };
     let mut words = Vec::new();
     for w in app.certs.filter.split_whitespace() {
         match w.strip_prefix("tag:").and_then(|t| t.split_once('=')) {
@@ -97,7 +98,7 @@ pub fn cert_filter(app: &App) -> CertificateFilter {
 }
 
 fn load_certs(app: &mut App) -> Effect {
-    let req = Request::Certs { filter: cert_filter(app), page: app.certs.page, per_page: PER_PAGE };
+    let req = Request::Certs { filter: Box::new(cert_filter(app)), page: app.certs.page, per_page: PER_PAGE };
     load(app, Slot::Certs, req)
 }
 
@@ -190,6 +191,7 @@ fn loaded(app: &mut App, slot: Slot, seq: u64, result: Result<Data, String>) -> 
                 Ok(Data::Certs(p)) => Ok(p),
                 other => Err(err(&other).unwrap_or_else(|| "unexpected answer".to_owned())),
             };
+            let ok = r.is_ok();
             if store(&mut app.certs.list.pane, seq, now, r) {
                 for c in app.certs.list.rows() {
                     if let Some(e) = &c.environment
@@ -199,8 +201,15 @@ fn loaded(app: &mut App, slot: Slot, seq: u64, result: Result<Data, String>) -> 
                     }
                 }
                 app.certs.environments.sort();
+                // A new filter, sort or page is settled by its first answer; a failed one leaves
+                // the old rows on screen, and the selection with them.
+                let reselect = if ok { std::mem::take(&mut app.certs.reselect) } else { Reselect::Follow };
                 let rows = app.cert_rows();
-                let found = before.and_then(|id| rows.iter().position(|c| c.id == id));
+                let found = match reselect {
+                    Reselect::Follow => before.and_then(|id| rows.iter().position(|c| c.id == id)),
+                    Reselect::Top => Some(0),
+                    Reselect::Keep(id) => Some(rows.iter().position(|c| c.id == id).unwrap_or(0)),
+                };
                 let len = rows.len();
                 app.certs.list.selected = found.unwrap_or(app.certs.list.selected).min(len.saturating_sub(1));
             }
@@ -345,6 +354,8 @@ fn esc(app: &mut App) -> Vec<Effect> {
             app.certs.filter.clear();
             app.certs.quick = Quick::All;
             app.certs.page = 1;
+            app.certs.list.selected = 0;
+            app.certs.reselect = Reselect::Top;
             vec![load_certs(app)]
         }
         Tab::Fleet if app.fleet.group.is_some() => {
@@ -365,18 +376,16 @@ fn screen_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
             Vec::new()
         }
         (Tab::Certificates, KeyCode::Char('s')) => {
-            app.certs.sort = match app.certs.sort {
-                None => Some((CertCol::ALL[0], true)),
-                Some((c, asc)) => CertCol::ALL.iter().position(|x| *x == c).and_then(|i| CertCol::ALL.get(i + 1)).map(|n| (*n, asc)),
+            let next = match app.certs.sort {
+                None => SORT_KEYS.first().map(|k| (*k, false)),
+                Some(s) => SORT_KEYS.iter().position(|k| *k == s.key).and_then(|i| SORT_KEYS.get(i + 1)).map(|k| (*k, s.descending)),
             };
-            Vec::new()
+            resort(app, next.map(|(key, descending)| CertificateSort { key, descending }))
         }
-        (Tab::Certificates, KeyCode::Char('S')) => {
-            if let Some((c, asc)) = app.certs.sort {
-                app.certs.sort = Some((c, !asc));
-            }
-            Vec::new()
-        }
+        (Tab::Certificates, KeyCode::Char('S')) => match app.certs.sort {
+            Some(s) => resort(app, Some(CertificateSort { descending: !s.descending, ..s })),
+            None => Vec::new(),
+        },
         (Tab::Certificates, KeyCode::Char('x')) => quick(app, Quick::Expiring),
         (Tab::Certificates, KeyCode::Char('F')) => quick(app, Quick::Failed),
         (Tab::Certificates, KeyCode::Char('e')) => {
@@ -387,6 +396,8 @@ fn screen_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
             };
             app.certs.quick = next.map(Quick::Environment).unwrap_or(Quick::All);
             app.certs.page = 1;
+            app.certs.list.selected = 0;
+            app.certs.reselect = Reselect::Top;
             vec![load_certs(app)]
         }
         (Tab::Certificates, KeyCode::Enter) => match selected_cert(app) {
@@ -424,10 +435,23 @@ fn open_cert(app: &mut App, id: String) -> Vec<Effect> {
     vec![load(app, Slot::CertDetail, Request::CertDetail(id))]
 }
 
+/// A new server-side order: page 1 of the whole filtered list in that order, the selected
+/// certificate still selected if it is on that page.
+fn resort(app: &mut App, sort: Option<CertificateSort>) -> Vec<Effect> {
+    app.certs.sort = sort;
+    app.certs.page = 1;
+    app.certs.reselect = match app.cert_rows().get(app.certs.list.selected) {
+        Some(c) => Reselect::Keep(c.id.clone()),
+        None => Reselect::Top,
+    };
+    vec![load_certs(app)]
+}
+
 fn quick(app: &mut App, q: Quick) -> Vec<Effect> {
     app.certs.quick = if app.certs.quick == q { Quick::All } else { q };
     app.certs.page = 1;
     app.certs.list.selected = 0;
+    app.certs.reselect = Reselect::Top;
     vec![load_certs(app)]
 }
 
@@ -515,6 +539,7 @@ fn input_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     }
     app.certs.page = 1;
     app.certs.list.selected = 0;
+    app.certs.reselect = Reselect::Top;
     vec![load_certs(app)]
 }
 
@@ -581,6 +606,7 @@ fn turn_page(app: &mut App, delta: i64) -> Vec<Effect> {
     match app.tab {
         Tab::Certificates => {
             app.certs.list.selected = 0;
+            app.certs.reselect = Reselect::Top;
             vec![load_certs(app)]
         }
         _ => {

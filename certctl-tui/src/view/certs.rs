@@ -1,5 +1,5 @@
 //! Certificates: the server's page of certificates as a table (only the visible rows are
-//! built), with the filter, quick filter, sort and page in the title.
+//! built), with the filter, quick filter, server-side sort and page in the title.
 
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
@@ -7,7 +7,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 use ratatui::Frame;
 
 use super::{empty_text, pane_block, table_rows, window, Theme};
-use crate::app::{App, CertCol, Quick, PER_PAGE};
+use crate::app::{sort_label, App, CertCol, Quick, PER_PAGE};
 use crate::sort::days_left;
 
 pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
@@ -31,8 +31,8 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     if !c.filter.is_empty() {
         title.push_str(&format!(" · /{}", c.filter));
     }
-    if let Some((col, asc)) = c.sort {
-        title.push_str(&format!(" · page sorted by {} {}", col.title().to_lowercase(), if asc { "↑" } else { "↓" }));
+    if let Some(s) = c.sort {
+        title.push_str(&format!(" · by {}", sort_label(s)));
     }
     let block = pane_block(title, &c.list.pane, t);
     let rows = app.cert_rows();
@@ -50,8 +50,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     };
     let header = Row::new(CertCol::ALL.iter().map(|col| {
         let mark = match c.sort {
-            Some((s, true)) if s == *col => "↑",
-            Some((s, false)) if s == *col => "↓",
+            Some(s) if CertCol::of_sort(s.key) == Some(*col) => if s.descending { "↓" } else { "↑" },
             _ => "",
         };
         Cell::from(format!("{}{mark}", col.title()))

@@ -22,7 +22,7 @@ pub const KEYS: &[(&str, &str, bool)] = &[
     ("Enter", "details (certificate, agent)", false),
     ("/", "filter certificates: name, CN, SAN, tag:k=v", false),
     ("x F e", "quick filter: expiring, failed, environment", false),
-    ("s S", "sort the page by next column / reverse", false),
+    ("s S", "sort all: CN status expiry name created / reverse", false),
     ("f", "fleet: narrow to the next group", false),
     ("r d a R", "certificate: renew deploy archive revoke", true),
     ("c r", "jobs: cancel / retry the selected job", true),
@@ -40,7 +40,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, body: Rect) {
                 .filter(|(_, _, mutating)| !(*mutating && app.opts.read_only))
                 .map(|(k, what, _)| Line::from(vec![Span::styled(format!("{k:<16}"), t.title()), Span::raw(*what)]))
                 .collect();
-            let area = popup(body, 66, lines.len() as u16 + 2);
+            let area = popup(body, 68, lines.len() as u16 + 2);
             f.render_widget(Clear, area);
             f.render_widget(Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(" Keys · Esc closes ")), area);
         }
@@ -136,10 +136,13 @@ fn cert_detail(f: &mut Frame, app: &App, t: &Theme, body: Rect, id: &str) {
     }
     right.push(head(t, "Open violations"));
     if d.violations.is_empty() {
-        right.push(Line::raw("  none"));
+        right.push(Line::raw(if d.violations_partial { "  none found" } else { "  none" }));
     }
     for v in d.violations.iter().take(4) {
         right.push(Line::from(vec![Span::styled(format!("  {} ", v.severity), t.status(v.severity.as_str())), Span::raw(v.message.clone())]));
+    }
+    if d.violations_partial {
+        right.push(Line::styled(format!("  (first {} of each rule checked)", crate::net::VIOLATIONS_PER_RULE), t.warn()));
     }
     right.push(head(t, "Last audit events"));
     for e in d.audit.iter().take(6) {

@@ -1,6 +1,7 @@
 //! The real `certctl-tui` in tmux (80×24) against a real server: certificate CNs on screen,
-//! Fleet shows agent hostnames, `/` filters, a renewal is confirmed and its job appears, `q`
-//! quits with the terminal restored (cooked mode, main screen); SIGTERM restores it too.
+//! Fleet shows agent hostnames, `/` filters, `s`/`S` sort the whole list on the server (rows
+//! from the second page come first), a renewal is confirmed and its job appears, `q` quits with
+//! the terminal restored (cooked mode, main screen); SIGTERM restores it too.
 
 use crate::support::{have_tmux, Server, Tmux};
 
@@ -22,7 +23,8 @@ fn console(s: &Server, name: &str) -> Tmux {
 /// with echo (stty prints `icanon` and `echo`, not `-icanon` / `-echo`).
 #[track_caller]
 fn assert_restored(t: &Tmux) {
-    let screen = t.wait("the console to exit", |s| s.contains("EXIT="));
+    // wait for stty's lines too, not only the exit status printed before them
+    let screen = t.wait("the console to exit", |s| s.contains("EXIT=") && s.contains("icanon") && s.contains("echo"));
     assert!(screen.contains("EXIT=0"), "{screen}");
     let words: Vec<&str> = screen.split_whitespace().collect();
     assert!(words.contains(&"icanon") && words.contains(&"echo"), "terminal left in raw mode:\n{screen}");
@@ -68,6 +70,43 @@ fn browse_filter_renew_and_quit() {
     t.wait("the key bindings", |s| s.contains("Keys") && s.contains("renew deploy archive revoke"));
     t.keys(&["Escape"]);
     t.wait("help closed", |s| !s.contains("Keys ·"));
+    t.keys(&["q"]);
+    assert_restored(&t);
+}
+
+#[test]
+fn sort_is_done_by_the_server_over_every_page() {
+    if !have_tmux() {
+        return;
+    }
+    let s = Server::start();
+    // 100 more certificates whose ids come before mc-alpha: by id, page 1 (100 rows) holds only
+    // them and alpha, beta and gamma are on page 2; their common names sort after all three.
+    s.rt.block_on(async {
+        for i in 0..100 {
+            let input = certctl::api::CertificateInput { id: Some(format!("mc-a{i:03}")), common_name: format!("zz-{i:03}.example.net"), ..Default::default() };
+            s.client.create_certificate(&input).await.unwrap();
+        }
+    });
+    let t = console(&s, "sort");
+    t.wait("the overview", |s| s.contains("1 Overview") && s.contains("refreshed"));
+    t.keys(&["2"]);
+    let screen = t.wait("page 1 by id", |s| s.contains("of 103") && s.contains("zz-000.example.net"));
+    assert!(!screen.contains("alpha.example.com"), "{screen}");
+    // s: common name ascending, page 1 of the whole list: the three from page 2 come first
+    t.keys(&["s"]);
+    let screen = t.wait("sorted by common name", |s| s.contains("by common name ↑") && s.contains("COMMON NAME↑") && s.contains("alpha.example.com"));
+    let at = |cn: &str| screen.find(cn).unwrap_or(usize::MAX);
+    assert!(at("alpha.example.com") < at("beta.example.com") && at("beta.example.com") < at("gamma.example.org") && at("gamma.example.org") < at("zz-000"), "{screen}");
+    assert!(screen.contains("page 1/2"), "{screen}");
+    // S: descending, page 1 again; the selected mc-a000 (kept since page 1 by id) is still
+    // selected, now its last row, so the table shows the page's end; the three are on page 2
+    t.keys(&["S"]);
+    let screen = t.wait("reversed", |s| s.contains("by common name ↓") && s.contains("COMMON NAME↓") && s.contains("zz-000.example.net") && !s.contains("alpha.example.com"));
+    assert!(screen.find("zz-001") < screen.find("zz-000") && screen.contains("page 1/2"), "{screen}");
+    t.keys(&["n"]);
+    let screen = t.wait("page 2 of the same order", |s| s.contains("page 2/2") && s.contains("alpha.example.com"));
+    assert!(screen.find("gamma.example.org") < screen.find("alpha.example.com"), "{screen}");
     t.keys(&["q"]);
     assert_restored(&t);
 }
