@@ -5,10 +5,11 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
-use crate::issuer::{IssuerConnector, IssuerRegistry, LocalCa, LocalIssuer};
+use crate::issuer::{AcmeIssuer, IssuerConnector, IssuerRegistry, LocalCa, LocalIssuer};
 use crate::model::*;
 use crate::store::Store;
 
+mod acme;
 pub mod auth;
 mod bootstrap;
 mod certificates;
@@ -98,6 +99,7 @@ pub struct Service {
     keystore: Option<Arc<KeyStore>>,
     heartbeats: Arc<std::sync::OnceLock<heartbeats::Batcher>>,
     snapshot: Arc<snapshot::SnapshotCell>,
+    acme: Arc<acme::AcmeRuntime>,
 }
 
 impl Service {
@@ -106,7 +108,18 @@ impl Service {
         let ca = Arc::new(ca);
         let mut issuers = IssuerRegistry::default();
         issuers.register(Arc::new(LocalIssuer::new(ca.clone())));
-        Self { store, ca, config: Arc::new(config), auth_cache: Arc::default(), issuers: Arc::new(issuers), keystore: None, heartbeats: Arc::default(), snapshot: Arc::default() }
+        issuers.register(Arc::new(AcmeIssuer));
+        Self {
+            store,
+            ca,
+            config: Arc::new(config),
+            auth_cache: Arc::default(),
+            issuers: Arc::new(issuers),
+            keystore: None,
+            heartbeats: Arc::default(),
+            snapshot: Arc::default(),
+            acme: Arc::default(),
+        }
     }
 
     /// The same service sealing server-held keys with `keystore`.
@@ -115,9 +128,9 @@ impl Service {
         self
     }
 
-    /// The key store (server keygen only).
+    /// The key store (server-held keys, ACME account keys, EAB keys).
     pub(crate) fn keystore(&self) -> Result<&KeyStore> {
-        self.keystore.as_deref().ok_or_else(|| Error::Conflict("no secret key is configured for server-held keys".into()))
+        self.keystore.as_deref().ok_or_else(|| Error::Conflict("no secret key is configured (CERTCTL_SECRET_KEY or <data-dir>/secret.key) to seal server-held keys and ACME accounts".into()))
     }
 
     /// The same service with one more issuer connector.
@@ -134,12 +147,12 @@ impl Service {
     }
 
     /// Opens the Local CA in `data_dir` (creating it on first start) and builds the service.
-    /// In server keygen mode the key store is `CERTCTL_SECRET_KEY` or `<data-dir>/secret.key`.
+    /// The key store (server-held keys, ACME accounts) is `CERTCTL_SECRET_KEY` or
+    /// `<data-dir>/secret.key` (created 0600 on first start).
     pub fn open(store: Arc<dyn Store>, data_dir: &Path, config: ServiceConfig) -> Result<Self> {
-        let keystore = match (&config.secret_key, config.keygen_mode) {
-            (Some(hex), _) => Some(KeyStore::from_hex(hex)?),
-            (None, KeygenMode::Server) => Some(KeyStore::load_or_create(data_dir)?),
-            (None, KeygenMode::Agent) => None,
+        let keystore = match &config.secret_key {
+            Some(hex) => Some(KeyStore::from_hex(hex)?),
+            None => Some(KeyStore::load_or_create(data_dir)?),
         };
         let svc = Self::new(store, LocalCa::load_or_create(data_dir)?, config);
         Ok(match keystore {

@@ -4,6 +4,7 @@
 
 mod support;
 
+mod acme;
 mod auth;
 mod binary;
 mod certificates;

@@ -16,6 +16,8 @@ mod fleet;
 mod jobs;
 #[macro_use]
 mod records;
+#[macro_use]
+mod acme;
 
 /// What differs between the SQL of the two backends.
 #[derive(Debug)]
@@ -123,6 +125,7 @@ macro_rules! sql_store {
         sql_fleet!($S, $DB);
         sql_jobs!($S, $DB);
         sql_records!($S, $DB);
+        sql_acme!($S, $DB);
     };
 }
 
