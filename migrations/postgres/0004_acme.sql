@@ -13,7 +13,7 @@ CREATE TABLE IF NOT EXISTS acme_orders (
     job_id      TEXT PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
     issuer_id   TEXT NOT NULL,
     order_url   TEXT,
-    state       TEXT NOT NULL,
+    state       JSONB NOT NULL,
     lease_owner TEXT,
     lease_until TIMESTAMPTZ,
     created_at  TIMESTAMPTZ NOT NULL,

@@ -19,6 +19,7 @@ pub struct Pebble {
     pub eab_url: String,
     pub eab_kid: String,
     pub eab_key: String,
+    pub eab_mgmt: String,
     pub ca_pem: String,
     pub mgmt: String,
     pub http_port: u16,
@@ -39,6 +40,7 @@ pub fn pebble() -> Option<Pebble> {
         eab_url: var("CERTCTL_TEST_PEBBLE_EAB_URL"),
         eab_kid: var("CERTCTL_TEST_PEBBLE_EAB_KID"),
         eab_key: var("CERTCTL_TEST_PEBBLE_EAB_KEY"),
+        eab_mgmt: var("CERTCTL_TEST_PEBBLE_EAB_MGMT_URL"),
         ca_pem: std::fs::read_to_string(var("CERTCTL_TEST_PEBBLE_CA")).unwrap(),
         mgmt: var("CERTCTL_TEST_PEBBLE_MGMT_URL"),
         http_port: var("CERTCTL_TEST_PEBBLE_HTTP_PORT").parse().unwrap(),
@@ -299,10 +301,11 @@ async fn eab_and_refusals(s: Server) {
     s.post("/api/v1/certificates", json!({"id": "mc-eab", "common_name": "eab.example.test", "issuer_id": "iss-eab", "target_ids": [a.target]})).await.ok(201);
     let (job, _) = send_csr(&s, &a, "mc-eab").await;
     assert_eq!(wait_job(&s, &job, Duration::from_secs(60)).await["status"], "Completed");
-    p.verify_chain(s.get("/api/v1/certificates/mc-eab/export").await.ok(200).as_str().unwrap()).await;
+    let eab = Pebble { mgmt: p.eab_mgmt.clone(), ..p.clone() };
+    eab.verify_chain(s.get("/api/v1/certificates/mc-eab/export").await.ok(200).as_str().unwrap()).await;
 
     // a name pebble refuses: the job fails at once with the CA's problem type and detail
-    s.post("/api/v1/certificates", json!({"id": "mc-refused", "common_name": "refused.example", "issuer_id": "iss-eab", "target_ids": [a.target]})).await.ok(201);
+    s.post("/api/v1/certificates", json!({"id": "mc-refused", "common_name": "refused.example.test", "issuer_id": "iss-eab", "target_ids": [a.target]})).await.ok(201);
     let (job, _) = send_csr(&s, &a, "mc-refused").await;
     let done = wait_job(&s, &job, Duration::from_secs(60)).await;
     assert_eq!(done["status"], "Failed", "{done}");
