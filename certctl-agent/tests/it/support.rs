@@ -63,9 +63,15 @@ impl Agent {
 
     /// Runs `certctl-agent --once`; returns (success, stderr).
     pub async fn once(&self) -> (bool, String) {
+        self.once_with(&[]).await
+    }
+
+    /// `--once` with extra environment variables.
+    pub async fn once_with(&self, env: &[(&str, &str)]) -> (bool, String) {
         let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_certctl-agent"))
             .arg("--once")
             .env_clear()
+            .envs(env.iter().copied())
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("CERTCTL_SERVER_URL", &self.server)
             .env("CERTCTL_AGENT_BOOTSTRAP_TOKEN", TOKEN)
@@ -74,6 +80,7 @@ impl Agent {
             .env("CERTCTL_STATE_DIR", &self.state)
             .env("CERTCTL_KEY_DIR", &self.keys)
             .env("CERTCTL_LOG", "info")
+            .kill_on_drop(true)
             .output()
             .await
             .unwrap();

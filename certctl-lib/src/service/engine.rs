@@ -32,6 +32,8 @@ impl Service {
                     (JobStatus::AwaitingCsr, JobType::Issuance | JobType::Renewal) => job,
                     (JobStatus::Running, JobType::Deployment) => job,
                     (JobStatus::Running | JobStatus::Pending, JobType::Validation) => job,
+                    // an issuance the server works on (ACME order): nothing to do but wait
+                    (JobStatus::Running, JobType::Issuance | JobType::Renewal) if job.csr_pem.is_some() => job,
                     (JobStatus::Pending, JobType::Deployment) => {
                         let mut j = job.clone();
                         j.status = JobStatus::Running;
