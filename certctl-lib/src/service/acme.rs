@@ -360,6 +360,15 @@ impl Service {
         }
         let mut jobs = Vec::new();
         for t in todo {
+            // resumed after a restart: the token's Validation job is still open, keep it
+            if let Some(c) = self.store().get_acme_challenge(&t.token).await?
+                && c.order_job_id == job.id
+                && let Some(v) = &c.validation_job_id
+                && !self.store().get_job(v).await?.status.is_terminal()
+            {
+                jobs.push(v.clone());
+                continue;
+            }
             let now = Timestamp::now();
             let v = Job { agent_id: Some(agent.clone()), ..Job::new(JobType::Validation, JobStatus::Pending, job.certificate_id.clone(), 1, now) };
             let audit = Actor::system()

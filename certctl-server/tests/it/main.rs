@@ -5,6 +5,7 @@
 mod support;
 
 mod acme;
+mod acme_restart;
 mod auth;
 mod binary;
 mod certificates;
