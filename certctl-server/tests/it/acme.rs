@@ -165,6 +165,26 @@ pub async fn wait_job(s: &Server, job: &str, within: Duration) -> Value {
     }
 }
 
+/// The main pebble rejects 5% of nonces (`PEBBLE_WFE_NONCEREJECT` left at its default):
+/// account creations and checks keep succeeding while rejections happen, because instant-acme
+/// retries `badNonce` inline with the fresh nonce of the answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_nonces_are_retried() {
+    let Some(p) = pebble() else { return };
+    let (dir, store) = certctl::testing::sqlite().await;
+    let s = Server::new(store, dir, String::new()).await;
+    let before = certctl::issuer::acme::bad_nonces_seen();
+    let mut i = 0;
+    // ~3 signed requests per round at 5%: a rejection is all but certain within 100 rounds
+    while certctl::issuer::acme::bad_nonces_seen() == before && i < 100 {
+        i += 1;
+        s.post("/api/v1/issuers", json!({"id": format!("iss-n{i}"), "name": "n", "type": "acme", "config": p.issuer_config(json!({}))})).await.ok(201);
+        let t = s.action(&format!("/api/v1/issuers/iss-n{i}/test")).await.ok(200);
+        assert_eq!(t["ok"], true, "round {i}: {t}");
+    }
+    assert!(certctl::issuer::acme::bad_nonces_seen() > before, "pebble rejected no nonce in {i} rounds: is PEBBLE_WFE_NONCEREJECT set to 0?");
+}
+
 crate::both_backends! {
     http01_served_by_the_control_plane => http01_served_by_the_control_plane;
     dns01_hook_wildcard => dns01_hook_wildcard;

@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -14,6 +15,14 @@ use crate::error::{Error, Result};
 
 /// How long one request to the CA may take.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// `badNonce` answers seen by this process (instant-acme retries them inline, up to 3 times).
+static BAD_NONCES: AtomicU64 = AtomicU64::new(0);
+
+/// How many `badNonce` problems the CA answered in this process (each one retried inline).
+pub fn bad_nonces_seen() -> u64 {
+    BAD_NONCES.load(Ordering::Relaxed)
+}
 
 /// The `Retry-After` of the CA's last error answer, shared with the order driver.
 #[derive(Debug, Clone, Default)]
@@ -83,6 +92,10 @@ impl HttpClient for AcmeHttp {
                 retry_after.set(headers.get(http::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(parse_retry_after));
             }
             let bytes = resp.bytes().await.map_err(|e| instant_acme::Error::Other(Box::new(e)))?;
+            if status == http::StatusCode::BAD_REQUEST && bytes.windows(8).any(|w| w == b"badNonce") {
+                BAD_NONCES.fetch_add(1, Ordering::Relaxed);
+                tracing::debug!("the ACME CA rejected a nonce; retrying with a fresh one");
+            }
             let mut out = http::Response::new(());
             *out.status_mut() = status;
             *out.headers_mut() = headers;

@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 pub mod dns;
 pub mod http;
 
-pub use http::{AcmeHttp, RetryAfter};
+pub use http::{bad_nonces_seen, AcmeHttp, RetryAfter};
 
 /// Let's Encrypt production, as `directory_url: letsencrypt`.
 pub const LETSENCRYPT: &str = "https://acme-v02.api.letsencrypt.org/directory";
