@@ -569,3 +569,32 @@ async fn invalid_reason(order: &mut Order) -> AcmeFailure {
         None => AcmeFailure::permanent("the CA marked the order invalid without saying why"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::CertificateInput;
+
+    /// A transient CA failure goes back to Pending no earlier than the CA's `Retry-After`, even
+    /// when the policy's backoff is shorter; a permanent one fails the job at once.
+    #[tokio::test]
+    async fn retry_after_is_honoured() {
+        let (dir, store) = crate::testing::sqlite().await;
+        let svc = Service::open(store, dir.path(), Default::default()).unwrap();
+        svc.bootstrap().await.unwrap();
+        let sys = Actor::system();
+        let cert = svc.create_certificate(&sys, &CertificateInput { id: Some("mc-ra".into()), common_name: "ra.example.test".into(), ..Default::default() }).await.unwrap();
+        let now = Timestamp::now();
+        let mk = |status| Job { attempts: 1, ..Job::new(JobType::Issuance, status, cert.id.clone(), 3, now) };
+        let job = svc.store().create_job(&mk(JobStatus::Running), &sys.audit("job_created", "job", "x")).await.unwrap();
+        let later = now.plus(Duration::seconds(3600));
+        let rate_limited = Error::Connector { message: "urn:ietf:params:acme:error:rateLimited: too many".into(), transient: true };
+        let j = svc.fail_job_after(job, &rate_limited, now, Some(later)).await.unwrap();
+        assert_eq!((j.status, j.next_attempt_at), (JobStatus::Pending, Some(later)));
+        assert!(j.last_error.unwrap().contains("rateLimited"));
+        let job = svc.store().create_job(&mk(JobStatus::Running), &sys.audit("job_created", "job", "y")).await.unwrap();
+        let refused = Error::Connector { message: "urn:ietf:params:acme:error:rejectedIdentifier: no".into(), transient: false };
+        let j = svc.fail_job_after(job, &refused, now, Some(later)).await.unwrap();
+        assert_eq!((j.status, j.next_attempt_at), (JobStatus::Failed, None));
+    }
+}
