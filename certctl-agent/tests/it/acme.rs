@@ -1,7 +1,7 @@
 //! End to end with a real ACME CA: the agent's key and CSR, an order at pebble (started by
-//! `scripts/test`) whose HTTP-01 challenge the agent daemon answers with its built-in responder
-//! (`CERTCTL_HTTP01_LISTEN`), the chain verified against pebble's root fetched from its
-//! management port, deployed to NGINX and seen in a TLS handshake.
+//! `scripts/test`) whose HTTP-01 challenge the agent daemon answers — with its built-in responder
+//! (`CERTCTL_HTTP01_LISTEN`), or through NGINX's webroot — the chain verified against pebble's
+//! root fetched from its management port, deployed to NGINX and seen in a TLS handshake.
 
 use certctl::api::{CertificateInput, ConnectorInput};
 use certctl::model::{JobFilter, JobStatus, JobType, PageRequest};
@@ -38,28 +38,52 @@ fn openssl_verify(root: &str, chain: &str, leaf_pem: &str) {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
+/// Pebble validates on one port: the two tests take turns.
+static HTTP01_PORT: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http01_answered_by_the_agent_then_deployed_to_nginx() {
     if !require("nginx") {
         return;
     }
-    let Some((url, ca, mgmt, http_port)) = pebble_env() else { return };
-    let s = Server::start().await;
+    let Some(env) = pebble_env() else { return };
+    let _turn = HTTP01_PORT.lock().await;
     let nginx = Nginx::start(CN);
+    let listen = format!("127.0.0.1:{}", env.3);
+    issue_and_deploy(env, &nginx, &[("CERTCTL_HTTP01_LISTEN", listen.as_str())], None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http01_through_the_nginx_webroot() {
+    if !require("nginx") {
+        return;
+    }
+    let Some(env) = pebble_env() else { return };
+    let _turn = HTTP01_PORT.lock().await;
+    let nginx = Nginx::start_with_webroot(CN, env.3);
+    let webroot = nginx.webroot();
+    issue_and_deploy(env, &nginx, &[], Some(webroot.display().to_string())).await;
+    let left: Vec<_> = std::fs::read_dir(webroot.join(".well-known/acme-challenge")).unwrap().collect();
+    assert!(left.is_empty(), "token files are removed once the authorization is final: {left:?}");
+}
+
+async fn issue_and_deploy((url, ca, mgmt, _): (String, String, String, u16), nginx: &Nginx, env: &[(&str, &str)], webroot: Option<String>) {
+    let s = Server::start().await;
     let root = tempfile::tempdir().unwrap();
     let agent = Agent::new(root.path(), &s.url);
-    let listen = format!("127.0.0.1:{http_port}");
-    let env = [("CERTCTL_HTTP01_LISTEN", listen.as_str())];
-    let (ok, log) = agent.once_with(&env).await;
+    let (ok, log) = agent.once_with(env).await;
     assert!(ok, "{log}");
     let id = agent.id();
 
     let cfg = json!({"directory_url": url, "terms_accepted": true, "ca_cert": ca, "challenge": "http-01", "http01_mode": "agent"});
     s.admin.create_issuer(&ConnectorInput { id: Some("iss-acme".into()), name: Some("pebble".into()), connector_type: Some("acme".into()), config: Some(cfg), ..Default::default() }).await.unwrap();
-    let target = json!({
+    let mut target = json!({
         "cert_path": nginx.cert_path(), "key_path": nginx.key_path(), "validate_command": nginx.command(&["-t"]),
         "reload_command": nginx.command(&["-s", "reload"]), "verify_address": format!("127.0.0.1:{}", nginx.port), "verify_server_name": CN,
     });
+    if let Some(w) = webroot {
+        target["webroot"] = json!(w);
+    }
     s.admin
         .create_target(&ConnectorInput { id: Some("t-nginx".into()), name: Some("nginx".into()), connector_type: Some("nginx".into()), agent_id: Some(Some(id.clone())), config: Some(target), ..Default::default() })
         .await
@@ -70,7 +94,7 @@ async fn http01_answered_by_the_agent_then_deployed_to_nginx() {
         .unwrap();
 
     // one agent run: CSR, HTTP-01 served by the agent, order finalized with the agent's CSR, deployed
-    let (ok, log) = agent.once_with(&env).await;
+    let (ok, log) = agent.once_with(env).await;
     assert!(ok, "{log}");
     assert!(log.contains("serving the HTTP-01 token") && log.contains("no longer served"), "{log}");
     let versions = s.admin.certificate_versions("mc-acme").await.unwrap().data;
