@@ -189,6 +189,43 @@ crate::both_backends! {
     http01_served_by_the_control_plane => http01_served_by_the_control_plane;
     dns01_hook_wildcard => dns01_hook_wildcard;
     eab_and_refusals => eab_and_refusals;
+    unreachable_ca_is_retried_then_fails => unreachable_ca_is_retried_then_fails;
+}
+
+/// A CA that cannot be reached is a transient failure: the job goes back to Pending with a
+/// backoff, is retried by the processor with the stored CSR, and fails after the policy's
+/// attempts with the connection error.
+async fn unreachable_ca_is_retried_then_fails(s: Server) {
+    let Some(p) = pebble() else { return };
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut cfg = p.issuer_config(json!({}));
+    cfg["directory_url"] = json!(format!("https://127.0.0.1:{closed}/dir"));
+    s.post("/api/v1/issuers", json!({"id": "iss-down", "name": "down", "type": "acme", "config": cfg})).await.ok(201);
+    let a = agent(&s, "down-1", json!({"fullchain_path": "/tmp/certctl-acme-down.pem"})).await;
+    s.post("/api/v1/certificates", json!({"id": "mc-down", "common_name": "down.example.test", "issuer_id": "iss-down", "target_ids": [a.target]})).await.ok(201);
+    let (job, _) = send_csr(&s, &a, "mc-down").await;
+    let mut j = wait_job(&s, &job, Duration::from_secs(30)).await;
+    assert_eq!(j["status"], "Pending", "{j}");
+    assert!(j["last_error"].as_str().unwrap().contains("unreachable"), "{j}");
+    assert!(j["next_attempt_at"].is_string(), "{j}");
+    let max = j["max_attempts"].as_i64().unwrap();
+    let mut later = certctl::model::Timestamp::now();
+    while j["status"] == "Pending" {
+        later = later.plus(time::Duration::days(2));
+        assert!(s.svc.process_jobs(later).await.unwrap() >= 1);
+        let start = Instant::now();
+        loop {
+            j = s.get(&format!("/api/v1/jobs/{job}")).await.ok(200);
+            if j["status"] != "Running" {
+                break;
+            }
+            assert!(start.elapsed() < Duration::from_secs(30), "{j}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    assert_eq!(j["status"], "Failed", "{j}");
+    assert_eq!(j["attempts"].as_i64().unwrap(), max);
+    assert!(j["last_error"].as_str().unwrap().contains("unreachable"), "{j}");
 }
 
 async fn http01_served_by_the_control_plane(s: Server) {
