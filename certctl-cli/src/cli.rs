@@ -99,6 +99,9 @@ pub enum Command {
     ApiKeys(records::ApiKeyCmd),
     /// One-screen summary: certificates by status, expiring soon, agents, failed jobs
     Status,
+    /// The interactive console (certificates, fleet, groups, jobs, policies, audit) with this
+    /// command's connection settings; the same as `certctl-tui`
+    Tui(certctl_tui::ConsoleArgs),
     /// Print a shell completion script
     Completions {
         /// bash, zsh, fish, powershell or elvish

@@ -1,5 +1,6 @@
 //! `certctl generate man --out-dir DIR` (hidden): one man page per visible command with
-//! clap_mangen — `certctl.1`, `certctl-certs.1`, `certctl-certs-list.1`, ...
+//! clap_mangen — `certctl.1`, `certctl-certs.1`, `certctl-certs-list.1`, ... — and for `certctl tui`
+//! the console's own page, `certctl-tui.1`.
 
 use std::path::Path;
 
@@ -10,5 +11,7 @@ use crate::cli::Cli;
 
 pub fn man(dir: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    clap_mangen::generate_to(Cli::command(), dir).with_context(|| format!("writing man pages into {}", dir.display()))
+    clap_mangen::generate_to(Cli::command(), dir).with_context(|| format!("writing man pages into {}", dir.display()))?;
+    // `certctl tui` is the console: its page is the console's own (`certctl-tui.1`).
+    certctl_tui::args::write_man(dir).with_context(|| format!("writing certctl-tui.1 into {}", dir.display()))
 }

@@ -130,7 +130,27 @@ impl Out {
         let per_page = first.per_page.max(1);
         let last = u32::try_from((first.total.max(0) as u64).div_ceil(u64::from(per_page))).unwrap_or(u32::MAX);
         let rest = futures_util::stream::iter(2..=last).map(|n| fetch(PageRequest::new(n, per_page))).buffered(2);
-        let mut rest = std::pin::pin!(rest);
+        self.all_pages(futures_util::stream::once(async { Ok(first) }).chain(rest)).await
+    }
+
+    /// [`Out::list`] for a list with a keyset cursor (certificates): `--all` asks each page for
+    /// the rows after the last one printed, which keeps the server's cost per page flat.
+    pub async fn list_after<T, K, F, Fut>(&self, paging: Paging, key: K, mut fetch: F) -> anyhow::Result<()>
+    where
+        T: Serialize + Row,
+        K: Fn(&T) -> String,
+        F: FnMut(PageRequest, Option<String>) -> Fut,
+        Fut: Future<Output = Result<Page<T>, ClientError>>,
+    {
+        if !paging.all {
+            return self.list(paging, |p| fetch(p, None)).await;
+        }
+        self.all_pages(certctl::client::pages_after(MAX_PER_PAGE, key, fetch)).await
+    }
+
+    /// Prints a stream of pages as one JSON array (each page written as it arrives) or one table.
+    async fn all_pages<T: Serialize + Row>(&self, pages: impl futures_util::Stream<Item = Result<Page<T>, ClientError>>) -> anyhow::Result<()> {
+        let mut pages = std::pin::pin!(pages);
         let now = Timestamp::now();
         let mut table = (!self.is_json()).then(|| self.table(T::HEADERS));
         let stdout = std::io::stdout();
@@ -139,8 +159,7 @@ impl Out {
         if table.is_none() {
             w.write_all(b"[")?;
         }
-        let mut next = Some(first);
-        while let Some(page) = next.take() {
+        while let Some(page) = pages.try_next().await? {
             if page.data.is_empty() {
                 break;
             }
@@ -155,8 +174,6 @@ impl Out {
                     w.flush().context("writing to stdout")?;
                 }
             }
-            drop(page);
-            next = rest.try_next().await?;
         }
         match table {
             Some(t) => w.write_all(render(&t).as_bytes())?,

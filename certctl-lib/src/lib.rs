@@ -61,6 +61,7 @@
 //!     status: CertificateStatus::Pending, expires_at: None, tags: Default::default(),
 //!     target_ids: vec![], last_renewal_at: None, last_deployment_at: None,
 //!     created_at: now, updated_at: now,
+//!     parent_id: None, agent_id: None, agent_group_id: None, target_template: None, children: None,
 //! };
 //! store.create_certificate(&cert, &audit("certificate_created", "mc-api-prod")).await?;
 //!

@@ -77,6 +77,7 @@ pub fn sample_certificates(n: usize, now: crate::model::Timestamp) -> Vec<crate:
                 last_deployment_at: None,
                 created_at: now,
                 updated_at: now,
+                parent_id: None, agent_id: None, agent_group_id: None, target_template: None, children: None,
             }
         })
         .collect()

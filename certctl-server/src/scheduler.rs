@@ -29,6 +29,9 @@ pub fn spawn(svc: Service, every: Intervals, offline_after: Duration, stop: watc
                 if r.jobs_started + r.marked_expired + r.marked_expiring + r.alerts > 0 || !r.not_started.is_empty() {
                     tracing::info!(jobs = r.jobs_started, expiring = r.marked_expiring, expired = r.marked_expired, alerts = r.alerts, blocked = r.not_started.len(), "renewal check");
                 }
+                if r.violations.opened + r.violations.resolved > 0 {
+                    tracing::info!(checked = r.violations.checked, opened = r.violations.opened, resolved = r.violations.resolved, "policy violations re-evaluated");
+                }
                 for (id, why) in &r.not_started {
                     tracing::warn!(certificate = %id, "renewal due but not started: {why}");
                 }

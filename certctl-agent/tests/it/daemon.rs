@@ -55,3 +55,24 @@ async fn heartbeats_on_interval_then_sigterm() {
     assert!(log.contains("registered") && log.contains("agent stopped"), "{log}");
     assert!(tmp.path().join("agent.json").exists());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn simulate_registers_and_heartbeats_distinct_agents() {
+    let s = Server::start().await;
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_certctl-agent"))
+        .args(["simulate", "--agents", "12", "--server", &s.url, "--bootstrap-token", TOKEN])
+        .args(["--duration", "1500ms", "--heartbeat-interval", "300ms", "--poll-interval", "500ms"])
+        .env_clear()
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("12 virtual agents") && stdout.contains(" 0 errors"), "{stdout}");
+    // each virtual agent heartbeated under its own key: 12 agents, each with its own metadata
+    let agents = s.admin.list_agents(&Default::default(), certctl::model::PageRequest::new(1, 100)).await.unwrap().data;
+    assert_eq!(agents.len(), 12);
+    let hosts: std::collections::BTreeSet<_> = agents.iter().map(|a| a.hostname.clone()).collect();
+    assert_eq!(hosts.len(), 12, "{hosts:?}");
+    assert!(agents.iter().all(|a| a.last_heartbeat_at.is_some() && a.ip_addresses.len() == 2), "{agents:?}");
+}

@@ -63,11 +63,20 @@ impl Agent {
 
     /// Runs `certctl-agent --once`; returns (success, stderr).
     pub async fn once(&self) -> (bool, String) {
-        self.once_with(&[]).await
+        self.once_as("web-1", "env=test,role=web").await
     }
 
     /// `--once` with extra environment variables.
     pub async fn once_with(&self, env: &[(&str, &str)]) -> (bool, String) {
+        self.run_once("web-1", "env=test,role=web", env).await
+    }
+
+    /// Runs `certctl-agent --once` with this name and these labels (`k=v,...`).
+    pub async fn once_as(&self, name: &str, labels: &str) -> (bool, String) {
+        self.run_once(name, labels, &[]).await
+    }
+
+    async fn run_once(&self, name: &str, labels: &str, env: &[(&str, &str)]) -> (bool, String) {
         let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_certctl-agent"))
             .arg("--once")
             .env_clear()
@@ -75,8 +84,8 @@ impl Agent {
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("CERTCTL_SERVER_URL", &self.server)
             .env("CERTCTL_AGENT_BOOTSTRAP_TOKEN", TOKEN)
-            .env("CERTCTL_AGENT_NAME", "web-1")
-            .env("CERTCTL_AGENT_LABELS", "env=test,role=web")
+            .env("CERTCTL_AGENT_NAME", name)
+            .env("CERTCTL_AGENT_LABELS", labels)
             .env("CERTCTL_STATE_DIR", &self.state)
             .env("CERTCTL_KEY_DIR", &self.keys)
             .env("CERTCTL_LOG", "info")

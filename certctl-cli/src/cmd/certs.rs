@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::Context;
 use certctl::api::{CertificateInput, CertificatePatch};
 use certctl::client::Client;
-use certctl::model::{CertificateFilter, CertificateStatus, Timestamp};
+use certctl::model::{Certificate, CertificateFilter, CertificateId, CertificateStatus, Timestamp};
 use clap::{Args, Subcommand};
 
 use crate::body::{self, Body};
@@ -22,7 +22,8 @@ pub enum Cmd {
     List(ListArgs),
     /// Show one certificate
     Get(Id),
-    /// Record a certificate (issue it with `certs renew`)
+    /// Record a certificate (issue it with `certs renew`); with --group, a fleet certificate
+    /// whose children are created and issued for every member agent
     Create(CreateArgs),
     /// Change a certificate; only the given fields change (lists and tags are replaced)
     Update(UpdateArgs),
@@ -81,6 +82,12 @@ pub struct ListArgs {
     /// Include archived certificates
     #[arg(long)]
     include_archived: bool,
+    /// Children of this fleet certificate
+    #[arg(long, value_name = "ID", visible_alias = "parent-id")]
+    parent: Option<String>,
+    /// Fleet certificates bound to this agent group
+    #[arg(long, value_name = "GROUP", visible_alias = "agent-group-id")]
+    group: Option<String>,
     #[command(flatten)]
     paging: Paging,
 }
@@ -112,6 +119,14 @@ pub struct Fields {
     /// Tag KEY=VALUE (repeatable)
     #[arg(long, value_name = "KEY=VALUE", value_parser = body::key_value)]
     tag: Vec<(String, String)>,
+    /// Fleet certificate: every member of this agent group gets its own child certificate
+    /// ({hostname}, {agent_id}, {agent_name} are expanded in --cn and --san); needs --target-template
+    #[arg(long, value_name = "GROUP", visible_alias = "agent-group-id")]
+    group: Option<String>,
+    /// Fleet certificate: the target each child gets on its agent, as JSON or a JSON file:
+    /// {"type": "file", "name": "...", "config": {"cert_path": "/etc/ssl/{agent_name}.pem", ...}}
+    #[arg(long, value_name = "FILE.json|JSON")]
+    target_template: Option<String>,
     #[command(flatten)]
     file: FromFile,
 }
@@ -165,7 +180,16 @@ impl Fields {
             .set("issuer_id", self.issuer.as_ref())
             .set("renewal_policy_id", self.renewal_policy.as_ref())
             .list("target_ids", &self.target)
-            .pairs("tags", &self.tag);
+            .pairs("tags", &self.tag)
+            .set("agent_group_id", self.group.as_ref());
+        if let Some(t) = &self.target_template {
+            let text = if t.trim_start().starts_with('{') {
+                t.clone()
+            } else {
+                std::fs::read_to_string(t).with_context(|| format!("--target-template: reading {t}"))?
+            };
+            b.json("target_template", Some(&text))?;
+        }
         Ok(b)
     }
 }
@@ -189,6 +213,9 @@ impl ListArgs {
             q: self.q.clone(),
             tags: self.tag.clone(),
             exclude_archived: !self.include_archived,
+            parent_id: self.parent.as_deref().map(Into::into),
+            agent_group_id: self.group.as_deref().map(Into::into),
+            ..Default::default()
         })
     }
 }
@@ -197,7 +224,11 @@ pub async fn run(cmd: Cmd, client: &Client, out: &Out) -> anyhow::Result<ExitCod
     match cmd {
         Cmd::List(a) => {
             let filter = a.filter()?;
-            out.list(a.paging, |p| client.list_certificates(&filter, p)).await?;
+            out.list_after(a.paging, |c: &Certificate| c.id.to_string(), |p, after| {
+                let filter = CertificateFilter { after: after.map(CertificateId::from_trusted), ..filter.clone() };
+                async move { client.list_certificates(&filter, p).await }
+            })
+            .await?;
         }
         Cmd::Get(Id { id }) => out.one(&client.get_certificate(&id).await?)?,
         Cmd::Create(a) => {

@@ -31,6 +31,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Generate(Generate::Man { out_dir }) => generate::man(&out_dir)?,
         Command::Config(c) => config::run(c, &cli.global, &out)?,
         Command::Status => status::run(&client()?, &out).await?,
+        // main runs the console before any runtime starts
+        Command::Tui(_) => anyhow::bail!("the console cannot start inside a running command"),
         Command::Certs(c) => return certs::run(c, &client()?, &out).await,
         Command::Agents(c) => agents::run(c, &client()?, &out).await?,
         Command::Groups(c) => groups::run(c, &client()?, &out).await?,

@@ -46,3 +46,16 @@ fn contexts() {
     bare().args(["status", "--context", "nope"]).assert().code(2);
     bare().args(["config", "delete-context", "prod"]).assert().success();
 }
+
+/// `certctl tui` resolves the same settings before it touches the terminal: an unknown context
+/// is a usage error (exit 2) naming it, a bad refresh interval is refused by the parser.
+#[test]
+fn tui_uses_the_cli_settings() {
+    let s = Server::start();
+    let out = s.cmd().args(["--context", "nowhere", "tui"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nowhere"));
+    let out = s.cmd().args(["tui", "--refresh", "10ms"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least 1s"));
+}

@@ -167,3 +167,44 @@ fn group_members_and_policy_evaluate() {
     assert_eq!(code, 5);
     assert!(err.contains("Our domains"), "{err}");
 }
+
+#[test]
+fn fleet_certificates() {
+    let s = Server::start();
+    for (id, ip) in [("ag-e1", "10.5.0.1"), ("ag-e2", "10.5.0.2")] {
+        let reg = s.json(&["agents", "register", "--id", id, "--name", id.trim_start_matches("ag-")]);
+        let agent = certctl::client::Client::builder(&s.url).api_key(reg["api_key"].as_str().unwrap()).build().unwrap();
+        let meta = certctl::model::AgentMetadata { hostname: format!("{id}.example.com"), os: "linux".into(), ip_addresses: vec![ip.into()], ..Default::default() };
+        s.block_on(agent.heartbeat(id, &meta)).unwrap();
+    }
+    s.json(&["groups", "create", "--id", "grp-edge", "--name", "edge", "--cidr", "10.5.0.0/16"]);
+    // the target template as inline JSON
+    let inline = r#"{"type": "file", "config": {"cert_path": "/srv/{agent_name}/cert.pem"}}"#;
+    let t = s.json(&["certs", "create", "--id", "mc-edge", "--cn", "{agent_name}.edge.example.com", "--san", "{hostname}", "--group", "grp-edge", "--target-template", inline]);
+    assert_eq!(t, json(&s.block_on(s.client.get_certificate("mc-edge")).unwrap()));
+    let mut cns: Vec<&str> = t["children"].as_array().unwrap().iter().map(|c| c["common_name"].as_str().unwrap()).collect();
+    cns.sort();
+    assert_eq!(cns, ["e1.edge.example.com", "e2.edge.example.com"]);
+    let children = s.json(&["certs", "list", "--parent", "mc-edge"]);
+    assert_eq!(children.as_array().unwrap().len(), 2);
+    assert!(children.as_array().unwrap().iter().all(|c| c["parent_id"] == "mc-edge"));
+    assert_eq!(s.json(&["certs", "list", "--group", "grp-edge"]).as_array().unwrap().len(), 1);
+    // ... or as a file
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("template.json");
+    std::fs::write(&file, r#"{"type": "file", "name": "{agent_name} pem", "config": {"fullchain_path": "/srv/{agent_id}.pem"}}"#).unwrap();
+    let t = s.json(&["certs", "create", "--id", "mc-edge2", "--cn", "{agent_id}.ids.example.com", "--group", "grp-edge", "--target-template", file.to_str().unwrap()]);
+    assert_eq!(t["target_template"]["name"], "{agent_name} pem");
+    assert_eq!(t["children"].as_array().unwrap().len(), 2);
+    // a bad template is rejected (exit 5) naming the field
+    let (code, _, err) = s.run(&["certs", "create", "--cn", "{nope}.example.com", "--group", "grp-edge", "--target-template", inline]);
+    assert_eq!(code, 5, "{err}");
+    assert!(err.contains("common_name"), "{err}");
+    let (code, _, err) = s.run(&["certs", "create", "--cn", "x.example.com", "--group", "grp-edge", "--target-template", "/nonexistent/t.json"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("--target-template"), "{err}");
+    // renewing the template is refused: its children are issued
+    let (code, _, err) = s.run(&["certs", "renew", "mc-edge"]);
+    assert_eq!(code, 5, "{err}");
+    assert!(err.contains("fleet certificate"), "{err}");
+}

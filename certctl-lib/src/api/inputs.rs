@@ -27,6 +27,13 @@ pub struct CertificateInput {
     pub renewal_policy_id: Option<String>,
     pub target_ids: Vec<String>,
     pub tags: BTreeMap<String, String>,
+    /// Fleet certificate: every member of this agent group gets its own child certificate
+    /// (with `target_template`; `{hostname}`, `{agent_id}`, `{agent_name}` allowed in names).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agent_group_id: Option<String>,
+    /// Fleet certificate: the target each child gets on its agent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_template: Option<crate::model::TargetTemplate>,
 }
 
 /// `PUT /certificates/{id}`: absent fields keep their value, `null` clears optional ones.
@@ -54,6 +61,12 @@ pub struct CertificatePatch {
     pub target_ids: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, String>>,
+    /// Fleet certificates only: another group (children re-materialised).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agent_group_id: Option<String>,
+    /// Fleet certificates only: another target template (children's targets follow).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_template: Option<crate::model::TargetTemplate>,
 }
 
 /// `POST /teams`, and `PUT` (absent fields keep their value).

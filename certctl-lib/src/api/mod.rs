@@ -110,7 +110,32 @@ pub struct Summary {
     pub agents_by_status: BTreeMap<String, i64>,
     pub failed_jobs: i64,
     pub generated_at: Option<Timestamp>,
+    /// Not archived, expiring in the next 14 days.
+    #[serde(default)]
+    pub expiring_within_14_days: i64,
+    /// Jobs that failed in the last 24 hours.
+    #[serde(default)]
+    pub failed_jobs_24h: i64,
+    /// Policy violations not resolved yet.
+    #[serde(default)]
+    pub open_violations: i64,
+    /// Not-archived certificates by expiry over the next 90 days: weekly buckets
+    /// (`[0,7)`, `[7,14)`, ... `[84,90)` days from `generated_at`).
+    #[serde(default)]
+    pub expiry_histogram: Vec<ExpiryBucket>,
 }
+
+/// One bar of [`Summary::expiry_histogram`]: certificates expiring in `[from_day, to_day)` days.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct ExpiryBucket {
+    pub from_day: i64,
+    pub to_day: i64,
+    pub count: i64,
+}
+
+/// The day edges of [`Summary::expiry_histogram`]: weeks up to 90 days.
+pub const EXPIRY_HISTOGRAM_EDGES: [i64; 13] = [7, 14, 21, 28, 35, 42, 49, 56, 63, 70, 77, 84, 90];
 
 /// Deserialises a present field (even `null`) as `Some(..)`, so that PUT bodies can tell
 /// "absent: keep" from "null: clear".
@@ -197,4 +222,28 @@ pub struct JobReport {
     /// What happened; for failures, which step failed and the command's output.
     #[serde(default)]
     pub message: Option<String>,
+}
+
+/// `GET /api/v1/whoami`: who the presented key is, so a client (the dashboard) can show only
+/// the actions its role allows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct Whoami {
+    /// The key's name (the agent id for agent keys).
+    pub name: String,
+    pub role: Role,
+    /// `User`, `Agent` or `System`.
+    pub actor_type: crate::model::ActorType,
+    /// Operator and admin: may create, change and run actions.
+    pub can_write: bool,
+    /// Admin: may manage API keys.
+    pub can_admin: bool,
+}
+
+/// Body of `POST /api/v1/agent-groups/preview`: criteria to evaluate without saving a group.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct GroupPreviewInput {
+    #[serde(default)]
+    pub criteria: crate::model::GroupCriteria,
 }

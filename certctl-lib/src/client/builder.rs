@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION};
+use reqwest::header::HeaderValue;
 use reqwest::Url;
 
 use super::{Client, ClientError, Inner, Result};
@@ -88,17 +88,10 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client> {
         let base = parse_base_url(&self.base_url)?;
 
-        let mut headers = HeaderMap::new();
-        if let Some(key) = &self.api_key {
-            let mut v = HeaderValue::from_str(&format!("Bearer {}", key.trim()))
-                .map_err(|_| ClientError::Config("the API key contains characters not allowed in an HTTP header".into()))?;
-            v.set_sensitive(true);
-            headers.insert(AUTHORIZATION, v);
-        }
+        let auth = self.api_key.as_deref().map(bearer).transpose()?;
 
         let mut http = reqwest::Client::builder()
             .user_agent(concat!("certctl/", env!("CARGO_PKG_VERSION")))
-            .default_headers(headers)
             .timeout(self.timeout)
             .connect_timeout(self.connect_timeout);
 
@@ -120,8 +113,16 @@ impl ClientBuilder {
         }
 
         let http = http.build().map_err(|e| ClientError::Config(e.to_string()))?;
-        Ok(Client { inner: Arc::new(Inner { http, base, has_key: self.api_key.is_some() }) })
+        Ok(Client { inner: Arc::new(Inner { http, base, auth }) })
     }
+}
+
+/// The `Authorization` value of an API key, marked sensitive.
+pub(super) fn bearer(key: &str) -> Result<HeaderValue> {
+    let mut v = HeaderValue::from_str(&format!("Bearer {}", key.trim()))
+        .map_err(|_| ClientError::Config("the API key contains characters not allowed in an HTTP header".into()))?;
+    v.set_sensitive(true);
+    Ok(v)
 }
 
 /// An absolute `http(s)://` URL that can take path segments; a trailing `/` is dropped.

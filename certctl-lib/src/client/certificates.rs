@@ -48,7 +48,7 @@ impl Client {
     /// `POST /certificates/{id}/export-key`: the server-held private key as PEM (server keygen
     /// demo mode only; admin; audited).
     pub async fn export_certificate_key(&self, id: &str) -> Result<String> {
-        let resp = self.send(self.inner.http.post(self.url(&["certificates", id, "export-key"]))).await?;
+        let resp = self.send(self.request(reqwest::Method::POST, self.url(&["certificates", id, "export-key"]))).await?;
         let body = resp.bytes().await.map_err(super::ClientError::from_transport)?;
         String::from_utf8(body.to_vec()).map_err(|e| super::ClientError::Decode(e.to_string()))
     }

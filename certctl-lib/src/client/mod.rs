@@ -38,6 +38,7 @@ mod builder;
 mod error;
 mod pages;
 mod query;
+mod settings;
 
 mod agent_groups;
 mod agents;
@@ -56,7 +57,8 @@ mod teams;
 
 pub use builder::{ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
 pub use error::{ClientError, Result};
-pub use pages::{list_all, pages};
+pub use pages::{list_all, pages, pages_after};
+pub use settings::{ConfigFile, Context, Settings, SettingsError, DEFAULT_SERVER};
 
 /// Query parameters of a request, in order (repeated keys allowed).
 pub(crate) type Query = Vec<(&'static str, String)>;
@@ -70,14 +72,15 @@ pub struct Client {
 struct Inner {
     http: reqwest::Client,
     base: Url,
-    has_key: bool,
+    /// `Bearer <key>`, marked sensitive (never shown by reqwest's `Debug`).
+    auth: Option<reqwest::header::HeaderValue>,
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
             .field("base_url", &self.inner.base.as_str())
-            .field("api_key", &if self.inner.has_key { Some("<redacted>") } else { None })
+            .field("api_key", &if self.inner.auth.is_some() { Some("<redacted>") } else { None })
             .finish()
     }
 }
@@ -91,6 +94,22 @@ impl Client {
     /// The server's base URL.
     pub fn base_url(&self) -> &Url {
         &self.inner.base
+    }
+
+    /// The same server and connection pool under another API key: thousands of identities
+    /// (the fleet simulator's virtual agents) without one pool and TLS setup each.
+    pub fn with_api_key(&self, key: &str) -> Result<Client> {
+        let auth = Some(builder::bearer(key)?);
+        Ok(Client { inner: Arc::new(Inner { http: self.inner.http.clone(), base: self.inner.base.clone(), auth }) })
+    }
+
+    /// A request with this client's credentials.
+    fn request(&self, method: Method, url: Url) -> RequestBuilder {
+        let req = self.inner.http.request(method, url);
+        match &self.inner.auth {
+            Some(a) => req.header(reqwest::header::AUTHORIZATION, a.clone()),
+            None => req,
+        }
     }
 
     /// `base` + `segments`, each percent-encoded as one path segment.
@@ -141,20 +160,20 @@ impl Client {
         if !query.is_empty() {
             url.query_pairs_mut().extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
         }
-        let resp = self.send(self.inner.http.get(url)).await?;
+        let resp = self.send(self.request(Method::GET, url)).await?;
         Self::decode(resp).await
     }
 
     /// `GET`, text answer (PEM).
     async fn get_text(&self, url: Url) -> Result<String> {
-        let resp = self.send(self.inner.http.get(url)).await?;
+        let resp = self.send(self.request(Method::GET, url)).await?;
         let body = resp.bytes().await.map_err(ClientError::from_transport)?;
         String::from_utf8(body.to_vec()).map_err(|e| ClientError::Decode(e.to_string()))
     }
 
     /// `method` with a JSON body (or none: action endpoints accept an empty body), JSON answer.
     async fn send_json<B: Serialize + ?Sized, T: DeserializeOwned>(&self, method: Method, url: Url, body: Option<&B>) -> Result<T> {
-        let mut req = self.inner.http.request(method, url);
+        let mut req = self.request(method, url);
         if let Some(b) = body {
             req = req.json(b);
         }
@@ -179,7 +198,7 @@ impl Client {
 
     /// `DELETE`, empty answer (204).
     async fn delete(&self, url: Url) -> Result<()> {
-        self.send(self.inner.http.delete(url)).await.map(drop)
+        self.send(self.request(Method::DELETE, url)).await.map(drop)
     }
 }
 

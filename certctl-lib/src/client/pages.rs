@@ -50,6 +50,32 @@ where
     })
 }
 
+/// Streams every page of a list that takes a keyset cursor (`GET /certificates?after=`): each
+/// page is asked for after `key` of the previous page's last row, so the server's cost per page
+/// stays flat however deep the walk goes (offset pages cost more the further they are).
+///
+/// The walk ends after the page that reaches `total` rows in all, after a short or empty page,
+/// or after the first error (which is yielded). Rows added behind the cursor while walking are
+/// not seen; none is seen twice.
+pub fn pages_after<T, K, F, Fut>(per_page: u32, key: K, fetch: F) -> impl Stream<Item = Result<Page<T>>>
+where
+    K: Fn(&T) -> String,
+    F: FnMut(PageRequest, Option<String>) -> Fut,
+    Fut: Future<Output = Result<Page<T>>>,
+{
+    let req = PageRequest::new(1, per_page);
+    futures_util::stream::try_unfold((Some(None::<String>), 0i64, fetch, key), move |(cursor, seen, mut fetch, key)| async move {
+        let Some(after) = cursor else { return Ok(None) };
+        let page = fetch(req, after).await?;
+        let seen = seen + page.data.len() as i64;
+        let next = match page.data.last() {
+            Some(last) if page.data.len() as u32 >= req.per_page && seen < page.total => Some(Some(key(last))),
+            _ => None,
+        };
+        Ok(Some((page, (next, seen, fetch, key))))
+    })
+}
+
 /// Every row of a list, fetched `per_page` at a time (see [`pages`]).
 pub async fn list_all<T, F, Fut>(per_page: u32, fetch: F) -> Result<Vec<T>>
 where
@@ -100,6 +126,33 @@ mod tests {
         assert_eq!(*asked.borrow(), [1, 2], "no request past the total");
 
         assert!(list_all(5, |p| serve(0, p)).await.unwrap().is_empty());
+    }
+
+    /// A fake keyset list of `n` numbers: rows after the cursor.
+    async fn serve_after(n: i64, req: PageRequest, after: Option<String>) -> Result<Page<i64>> {
+        let start = after.map_or(0, |a| a.parse::<i64>().unwrap() + 1);
+        let data = (start..(start + req.limit()).min(n)).collect();
+        Ok(Page::new(data, n, req))
+    }
+
+    #[tokio::test]
+    async fn keyset_walk_follows_the_last_row() {
+        let asked = RefCell::new(Vec::new());
+        let walk = pages_after(3, |r: &i64| r.to_string(), |p, after| {
+            asked.borrow_mut().push(after.clone());
+            serve_after(7, p, after)
+        });
+        let rows: Vec<i64> = walk.map_ok(|p| p.data).try_concat().await.unwrap();
+        assert_eq!(rows, (0..7).collect::<Vec<_>>());
+        assert_eq!(*asked.borrow(), [None, Some("2".to_owned()), Some("5".to_owned())]);
+
+        asked.borrow_mut().clear();
+        let walk = pages_after(3, |r: &i64| r.to_string(), |p, after| {
+            asked.borrow_mut().push(after.clone());
+            serve_after(6, p, after)
+        });
+        assert_eq!(walk.map_ok(|p| p.data.len()).try_collect::<Vec<_>>().await.unwrap(), [3, 3]);
+        assert_eq!(asked.borrow().len(), 2, "no request past the total");
     }
 
     #[tokio::test]

@@ -33,6 +33,9 @@ fn flag(q: &mut Query, key: &'static str, on: bool) {
 /// or `include_archived=true`; so `exclude_archived: false` without a status sends
 /// `include_archived=true`, and the server rebuilds the same filter.
 pub(crate) fn certificates(f: &CertificateFilter, p: PageRequest) -> Result<Query> {
+    if f.templates_only || f.exclude_templates || f.key_agent_id.is_some() {
+        return Err(ClientError::Config("templates_only, exclude_templates and key_agent_id are store filters without a query parameter".into()));
+    }
     let mut q = Query::new();
     opt(&mut q, "status", f.status.map(|s| s.as_str()));
     opt(&mut q, "environment", f.environment.as_ref());
@@ -49,7 +52,11 @@ pub(crate) fn certificates(f: &CertificateFilter, p: PageRequest) -> Result<Quer
         }
         q.push(("tag", format!("{k}:{v}")));
     }
+    opt(&mut q, "parent_id", f.parent_id.as_ref());
+    opt(&mut q, "agent_group_id", f.agent_group_id.as_ref());
     flag(&mut q, "include_archived", f.status.is_none() && !f.exclude_archived);
+    opt(&mut q, "after", f.after.as_ref());
+    opt(&mut q, "sort", f.sort.map(|s| s.as_param()));
     page(&mut q, p);
     Ok(q)
 }
@@ -161,6 +168,10 @@ mod tests {
             q: Some("api & co".into()),
             tags: vec![("app".into(), "web".into()), ("tier".into(), "a:b".into())],
             exclude_archived: false,
+            parent_id: Some("mc-fleet".into()),
+            agent_group_id: Some("grp-web".into()),
+            after: Some("mc-b".into()),
+            ..Default::default()
         };
         let q = certificates(&f, PageRequest::new(2, 10_000)).unwrap();
         let expires_before = Timestamp::parse("2030-01-02T03:04:05Z").unwrap().to_rfc3339();
@@ -179,6 +190,9 @@ mod tests {
                 ("q", "api & co".to_owned()),
                 ("tag", "app:web".to_owned()),
                 ("tag", "tier:a:b".to_owned()),
+                ("parent_id", "mc-fleet".to_owned()),
+                ("agent_group_id", "grp-web".to_owned()),
+                ("after", "mc-b".to_owned()),
                 ("page", "2".to_owned()),
                 ("per_page", MAX_PER_PAGE.to_string()),
             ]

@@ -6,13 +6,13 @@ use crate::api::{Readiness, Summary};
 impl Client {
     /// `GET /health`: `Ok` when the process answers.
     pub async fn health(&self) -> Result<()> {
-        self.send(self.inner.http.get(self.root_url(&["health"]))).await.map(drop)
+        self.send(self.request(reqwest::Method::GET, self.root_url(&["health"]))).await.map(drop)
     }
 
     /// `GET /ready`: whether the database answers and migrations are applied. A server that is
     /// up but not ready (503 with a readiness body) is `Ok` with `ready: false`.
     pub async fn ready(&self) -> Result<Readiness> {
-        let resp = self.inner.http.get(self.root_url(&["ready"])).send().await.map_err(ClientError::from_transport)?;
+        let resp = self.request(reqwest::Method::GET, self.root_url(&["ready"])).send().await.map_err(ClientError::from_transport)?;
         let status = resp.status().as_u16();
         let body = resp.bytes().await.map_err(ClientError::from_transport)?;
         match (status, serde_json::from_slice::<Readiness>(&body)) {

@@ -39,6 +39,7 @@
 //! ```
 
 mod criteria;
+pub mod template;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     string_enum, AgentId, CertificateId, IssuerId, OwnerId, RenewalPolicyId, TargetId, TeamId,
-    Timestamp, VersionId, ChannelId,
+    Timestamp, VersionId, ChannelId, GroupId,
 };
 
 string_enum! {
@@ -58,6 +58,61 @@ pub struct Certificate {
     pub last_deployment_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// Fleet child: the fleet certificate (template) it was materialised from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_id: Option<CertificateId>,
+    /// Fleet child: the member agent it belongs to (its key lives there).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_id: Option<AgentId>,
+    /// Fleet certificate (template): the agent group whose members each get a child.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_group_id: Option<GroupId>,
+    /// Fleet certificate (template): the target each child gets on its agent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "store", sqlx(json(nullable)))]
+    pub target_template: Option<TargetTemplate>,
+    /// Fleet certificate (template), on `GET /certificates/{id}`: its children, archived ones too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "store", sqlx(skip))]
+    pub children: Option<Vec<FleetChild>>,
+}
+
+impl Certificate {
+    /// Whether this is a fleet certificate (template): bound to a group, never issued itself.
+    pub fn is_template(&self) -> bool {
+        self.agent_group_id.is_some()
+    }
+}
+
+/// The target a fleet certificate gives each child, on the child's agent. `{hostname}`,
+/// `{agent_id}` and `{agent_name}` are expanded in `name` and in every string of `config`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct TargetTemplate {
+    /// Target connector type (`file`, `nginx`, ...).
+    #[serde(rename = "type")]
+    pub target_type: String,
+    /// Name of each child's target; defaults to `<template name> on {agent_name}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The connector's config, as for `POST /targets`.
+    #[serde(default = "empty_object")]
+    pub config: serde_json::Value,
+}
+
+fn empty_object() -> serde_json::Value {
+    serde_json::json!({})
+}
+
+/// One child of a fleet certificate, as its template lists it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "store", derive(sqlx::FromRow))]
+pub struct FleetChild {
+    pub id: CertificateId,
+    pub agent_id: Option<AgentId>,
+    pub common_name: String,
+    pub status: CertificateStatus,
 }
 
 /// One issued certificate of a managed certificate (`cv-` id): public material only.

@@ -13,13 +13,14 @@ mod time;
 pub use agent::{Agent, AgentGroup, AgentMetadata, AgentStatus, GroupCriteria};
 pub use audit::{ActorType, AuditDraft, AuditEvent, ChainReport, GENESIS_HASH};
 pub use certificate::{
-    Certificate, CertificateStatus, CertificateTarget, CertificateVersion, RenewalPolicy, Target,
+    Certificate, CertificateStatus, CertificateTarget, CertificateVersion, FleetChild, RenewalPolicy, Target,
+    TargetTemplate,
 };
 pub use ids::*;
 pub use job::{Job, JobStatus, JobType};
 pub use misc::{ApiKey, Issuer, Notification, NotificationStatus, Owner, Role, Team};
 pub use page::{
-    AgentFilter, AuditFilter, CertificateFilter, JobFilter, NotificationFilter, Page, PageRequest,
+    AgentFilter, AuditFilter, CertificateFilter, CertificateSort, CertificateSortKey, JobFilter, NotificationFilter, Page, PageRequest,
     ViolationFilter, DEFAULT_PER_PAGE, MAX_PER_PAGE,
 };
 pub use policy::{PolicyMode, PolicyRule, PolicyScope, PolicyType, PolicyViolation, Severity};

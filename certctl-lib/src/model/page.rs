@@ -87,6 +87,126 @@ pub struct CertificateFilter {
     pub tags: Vec<(String, String)>,
     /// Leave out archived certificates unless `status` asks for them.
     pub exclude_archived: bool,
+    /// Children of this fleet certificate (template).
+    pub parent_id: Option<CertificateId>,
+    /// Fleet certificates (templates) bound to this agent group.
+    pub agent_group_id: Option<GroupId>,
+    /// Only fleet certificates (templates).
+    pub templates_only: bool,
+    /// Leave out fleet certificates (templates): what is issued.
+    pub exclude_templates: bool,
+    /// Certificates whose key lives on this agent (the agent of one of their targets).
+    pub key_agent_id: Option<AgentId>,
+    /// Keyset cursor: only rows after this certificate in the list's order (the id of the last
+    /// row of the previous page). `page` is then ignored and `total` still counts the whole filter,
+    /// so a walk costs the same on its last page as on its first.
+    pub after: Option<CertificateId>,
+    /// Order of the rows (`sort=` query parameter); default: by id (or expiry when an expiry
+    /// bound is set).
+    pub sort: Option<CertificateSort>,
+}
+
+impl CertificateFilter {
+    /// The list's order: the `ORDER BY` clause, the column compared before the id by the keyset
+    /// cursor (`None`: the id alone) and whether it runs descending.
+    pub fn ordering(&self) -> (&'static str, Option<&'static str>, bool) {
+        match self.sort {
+            Some(s) => (s.order_by(), s.column(), s.descending),
+            None if self.expires_before.is_some() || self.expires_after.is_some() => ("expires_at, id", Some("expires_at"), false),
+            None => ("id", None, false),
+        }
+    }
+
+    /// Whether [`after`](Self::after) can continue this order: not over a column that may be
+    /// empty (`expires_at` of certificates never issued), unless an expiry bound rules those out.
+    pub fn cursor_allowed(&self) -> bool {
+        self.after.is_none()
+            || !matches!(self.sort, Some(CertificateSort { key: CertificateSortKey::ExpiresAt, .. }))
+            || self.expires_before.is_some()
+            || self.expires_after.is_some()
+    }
+}
+
+/// Order of `GET /certificates`: `sort=name`, `sort=-expires_at` (`-` = descending), ...; ties
+/// are broken by id in the same direction, so pages are stable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct CertificateSort {
+    pub key: CertificateSortKey,
+    pub descending: bool,
+}
+
+/// A column certificates can be sorted by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum CertificateSortKey {
+    Name,
+    CommonName,
+    Status,
+    ExpiresAt,
+    CreatedAt,
+}
+
+impl CertificateSort {
+    /// Every accepted key, as written in `sort=`.
+    pub const KEYS: &'static [&'static str] = &["name", "common_name", "status", "expires_at", "created_at"];
+
+    /// The `ORDER BY` clause (columns only from the fixed list above).
+    pub fn order_by(&self) -> &'static str {
+        use CertificateSortKey::*;
+        match (self.key, self.descending) {
+            (Name, false) => "name, id",
+            (Name, true) => "name DESC, id DESC",
+            (CommonName, false) => "common_name, id",
+            (CommonName, true) => "common_name DESC, id DESC",
+            (Status, false) => "status, id",
+            (Status, true) => "status DESC, id DESC",
+            (ExpiresAt, false) => "expires_at, id",
+            (ExpiresAt, true) => "expires_at DESC, id DESC",
+            (CreatedAt, false) => "created_at, id",
+            (CreatedAt, true) => "created_at DESC, id DESC",
+        }
+    }
+
+    /// The column compared before the id (all but `expires_at` are never empty).
+    pub fn column(&self) -> Option<&'static str> {
+        use CertificateSortKey::*;
+        Some(match self.key {
+            Name => "name",
+            CommonName => "common_name",
+            Status => "status",
+            ExpiresAt => "expires_at",
+            CreatedAt => "created_at",
+        })
+    }
+
+    /// As written in `sort=`.
+    pub fn as_param(&self) -> String {
+        let key = Self::KEYS[self.key as usize];
+        if self.descending { format!("-{key}") } else { key.to_owned() }
+    }
+}
+
+impl std::str::FromStr for CertificateSort {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        use CertificateSortKey::*;
+        let (descending, key) = match s.strip_prefix('-') {
+            Some(k) => (true, k),
+            None => (false, s),
+        };
+        let key = match key {
+            "name" => Name,
+            "common_name" => CommonName,
+            "status" => Status,
+            "expires_at" => ExpiresAt,
+            "created_at" => CreatedAt,
+            _ => return Err(format!("{s:?} is not one of {} (prefix - for descending)", Self::KEYS.join(", "))),
+        };
+        Ok(Self { key, descending })
+    }
 }
 
 /// Filters of `GET /agents`.

@@ -152,6 +152,7 @@ fn subject_from_certificate() {
         renewal_policy_id: "rp-default".into(), status: crate::model::CertificateStatus::Pending, expires_at: None,
         tags: Default::default(), target_ids: vec![], last_renewal_at: None, last_deployment_at: None,
         created_at: now, updated_at: now,
+        parent_id: None, agent_id: None, agent_group_id: None, target_template: None, children: None,
     };
     let groups = ["grp-web".into()];
     let e = evaluate(&[domains_rule("pol-d")], &Subject::from_certificate(&record, &groups));

@@ -27,6 +27,9 @@ impl Service {
     /// Creates a certificate (status Pending). With targets, its first issuance starts at once.
     pub async fn create_certificate(&self, actor: &Actor, input: &CertificateInput) -> Result<Certificate> {
         let cert = self.draft_certificate(input).await?;
+        if cert.is_template() {
+            return self.create_template(actor, cert).await;
+        }
         let evaluation = self.enforce_policies(&cert, None).await?;
         let audit = actor
             .audit("certificate_created", "certificate", cert.id.as_str())
@@ -43,14 +46,15 @@ impl Service {
     /// A certificate from a create body, validated and with its references checked, not stored.
     pub async fn draft_certificate(&self, input: &CertificateInput) -> Result<Certificate> {
         let now = Timestamp::now();
-        let common_name = certificate_name("common_name", &input.common_name)?;
+        let fleet = input.agent_group_id.is_some() || input.target_template.is_some();
+        let common_name = name_or_template("common_name", &input.common_name, fleet)?;
         let mut cert = Certificate {
             id: super::validate::new_id(input.id.as_deref(), CertificateId::parse, CertificateId::generate)?,
             name: match input.name.as_deref() {
                 Some(n) => text("name", n, 200)?,
                 None => common_name.clone(),
             },
-            sans: sans(&input.sans)?,
+            sans: sans(&input.sans, fleet)?,
             common_name,
             environment: environment(input.environment.as_deref())?,
             owner_id: None,
@@ -65,11 +69,19 @@ impl Service {
             last_deployment_at: None,
             created_at: now,
             updated_at: now,
+            parent_id: None,
+            agent_id: None,
+            agent_group_id: input.agent_group_id.as_deref().map(|g| GroupId::from_trusted(g.to_owned())),
+            target_template: input.target_template.clone(),
+            children: None,
         };
         tags("tags", &cert.tags)?;
         cert.owner_id = self.owner_ref(input.owner_id.clone()).await?;
         cert.team_id = self.team_ref(input.team_id.clone()).await?;
         self.check_refs(&cert).await?;
+        if fleet {
+            self.check_template(&cert).await?;
+        }
         Ok(cert)
     }
 
@@ -79,14 +91,28 @@ impl Service {
         if cert.status == CertificateStatus::Archived {
             return Err(Error::Conflict(format!("certificate {id} is archived")));
         }
+        if let Some(parent) = &cert.parent_id {
+            return Err(Error::Conflict(format!("certificate {id} is a child of fleet certificate {parent}: change {parent} instead")));
+        }
+        let fleet = cert.is_template();
+        if !fleet && (p.agent_group_id.is_some() || p.target_template.is_some()) {
+            let field = if p.agent_group_id.is_some() { "agent_group_id" } else { "target_template" };
+            return Err(Error::invalid(field, format!("certificate {id} is not a fleet certificate: create one with agent_group_id and target_template")));
+        }
+        if let Some(g) = &p.agent_group_id {
+            cert.agent_group_id = Some(GroupId::from_trusted(g.clone()));
+        }
+        if let Some(t) = &p.target_template {
+            cert.target_template = Some(t.clone());
+        }
         if let Some(n) = &p.name {
             cert.name = text("name", n, 200)?;
         }
         if let Some(cn) = &p.common_name {
-            cert.common_name = certificate_name("common_name", cn)?;
+            cert.common_name = name_or_template("common_name", cn, fleet)?;
         }
         if let Some(s) = &p.sans {
-            cert.sans = sans(s)?;
+            cert.sans = sans(s, fleet)?;
         }
         if let Some(e) = &p.environment {
             cert.environment = environment(e.as_deref())?;
@@ -116,6 +142,14 @@ impl Service {
             .ok()
             .and_then(|v| v.as_object().map(|o| o.keys().cloned().collect()))
             .unwrap_or_default();
+        if fleet {
+            self.check_template(&cert).await?;
+            let audit = actor.audit("certificate_updated", "certificate", id.as_str()).with_details(serde_json::json!({"fields": fields}));
+            let cert = self.store().update_certificate(&cert, &audit).await?;
+            let agents = self.store().all_agents().await?;
+            self.reconcile_template(actor, &cert, &agents).await?;
+            return self.certificate_view(id).await;
+        }
         let evaluation = self.enforce_policies(&cert, None).await?;
         let audit = actor.audit("certificate_updated", "certificate", id.as_str()).with_details(serde_json::json!({"fields": fields}));
         let cert = self.store().update_certificate(&cert, &audit).await?;
@@ -123,18 +157,33 @@ impl Service {
         Ok(cert)
     }
 
-    /// Archives (soft-deletes) a certificate and cancels its open jobs.
+    /// Archives (soft-deletes) a certificate and cancels its open jobs; a fleet certificate's
+    /// children are archived with it.
     pub async fn archive_certificate(&self, actor: &Actor, id: &CertificateId) -> Result<Certificate> {
-        let mut cert = self.store().get_certificate(id).await?;
+        let cert = self.store().get_certificate(id).await?;
         if cert.status == CertificateStatus::Archived {
             return Err(Error::Conflict(format!("certificate {id} is already archived")));
         }
-        for job in self.store().open_jobs(id).await? {
+        let fleet = cert.is_template();
+        let archived = self.archive_inner(actor, cert, serde_json::Value::Null).await?;
+        if fleet {
+            self.reconcile_template(actor, &archived, &[]).await?;
+        }
+        Ok(archived)
+    }
+
+    /// Cancels the open jobs of `cert` and marks it Archived (audit details `details`).
+    pub(super) async fn archive_inner(&self, actor: &Actor, mut cert: Certificate, details: serde_json::Value) -> Result<Certificate> {
+        for job in self.store().open_jobs(&cert.id).await? {
             self.cancel_job_inner(actor, job, "certificate archived").await?;
         }
         cert.status = CertificateStatus::Archived;
         cert.updated_at = Timestamp::now();
-        self.store().update_certificate(&cert, &actor.audit("certificate_archived", "certificate", id.as_str())).await
+        let mut audit = actor.audit("certificate_archived", "certificate", cert.id.as_str());
+        if !details.is_null() {
+            audit = audit.with_details(details);
+        }
+        self.store().update_certificate(&cert, &audit).await
     }
 
     /// The current chain (leaf first) of the newest version.
@@ -227,13 +276,25 @@ impl Service {
     }
 }
 
-fn sans(list: &[String]) -> Result<Vec<String>> {
+/// A certificate name; in a fleet certificate it may hold placeholders and is kept as written
+/// (trimmed, lowercase) once a sample expansion is a valid name.
+fn name_or_template(field: &str, name: &str, fleet: bool) -> Result<String> {
+    if !fleet {
+        return certificate_name(field, name);
+    }
+    crate::groups::template::check(field, name)?;
+    certificate_name(field, &crate::groups::template::expand(name, &crate::groups::template::Values::sample()))?;
+    let n = name.trim();
+    Ok(n.strip_suffix('.').unwrap_or(n).to_ascii_lowercase())
+}
+
+fn sans(list: &[String], fleet: bool) -> Result<Vec<String>> {
     if list.len() > 100 {
         return Err(Error::invalid("sans", "at most 100 names"));
     }
     let mut out: Vec<String> = Vec::with_capacity(list.len());
     for (i, s) in list.iter().enumerate() {
-        let n = certificate_name(&format!("sans[{i}]"), s)?;
+        let n = name_or_template(&format!("sans[{i}]"), s, fleet)?;
         if !out.contains(&n) {
             out.push(n);
         }

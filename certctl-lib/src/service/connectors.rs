@@ -23,6 +23,8 @@ pub fn validate_target(target_type: &str, config: &serde_json::Value) -> Result<
     for (k, v) in obj {
         if k.ends_with("_command") {
             argv(&format!("config.{k}"), v)?;
+        } else if k == "owner" || k == "group" {
+            crate::target::account(&format!("config.{k}"), v)?;
         } else if k.ends_with("_path") || k == "webroot" {
             let p = v.as_str().ok_or_else(|| Error::invalid(format!("config.{k}"), "must be a string"))?;
             if !p.starts_with('/') || p.contains('\0') {
@@ -197,5 +199,8 @@ mod tests {
         assert!(e.to_string().starts_with("config.reload_command[2]:"), "{e}");
         assert!(validate_target("nginx", &json!({"cert_path": "relative.pem"})).is_err());
         assert!(validate_target("iis", &json!({})).unwrap_err().to_string().starts_with("type:"));
+        assert!(validate_target("file", &json!({"cert_path": "/c.pem", "owner": "www-data", "group": 33})).is_ok());
+        let e = validate_target("file", &json!({"cert_path": "/c.pem", "owner": "root;id"})).unwrap_err();
+        assert!(e.to_string().starts_with("config.owner:"), "{e}");
     }
 }

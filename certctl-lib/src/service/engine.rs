@@ -189,7 +189,8 @@ impl Service {
         let plan = self.plan_deployments(&sys, &c, &version, now).await?;
         audits.extend(plan.audits);
         let record = IssuanceRecord { job: done.clone(), expected: job.status, version, certificate: c, deployments: plan.new, superseded: plan.superseded, audits };
-        self.store().record_issuance(&record).await?;
+        let writer = self.issuances.get_or_init(|| super::commits::IssuanceWriter::start(self.store_arc()));
+        writer.commit(record).await?;
         Ok(done)
     }
 

@@ -143,7 +143,21 @@ impl Service {
             .chain(leaves.iter().map(|(g, a)| (g, a, "agent_left_group")))
             .map(|(g, a, action)| sys.audit(action, "agent", a.as_str()).with_details(serde_json::json!({"group_id": g})))
             .collect();
-        self.store().apply_membership(&joins, &leaves, Timestamp::now(), &audits).await
+        self.store().apply_membership(&joins, &leaves, Timestamp::now(), &audits).await?;
+        self.after_membership_change(&joins, &leaves).await
+    }
+
+    /// What follows a membership change at once: fleet children for joining agents (archived for
+    /// leaving ones), and the violations of certificates whose key lives on a moved agent.
+    async fn after_membership_change(&self, joins: &[(GroupId, AgentId)], leaves: &[(GroupId, AgentId)]) -> Result<()> {
+        if joins.is_empty() && leaves.is_empty() {
+            return Ok(());
+        }
+        self.fleet_membership_changed(joins, leaves).await?;
+        let mut moved: Vec<AgentId> = joins.iter().chain(leaves).map(|(_, a)| a.clone()).collect();
+        moved.sort();
+        moved.dedup();
+        self.recheck_agents(&moved).await
     }
 
     /// An agent with the groups it belongs to now.
@@ -159,6 +173,16 @@ impl Service {
         let criteria = crate::groups::compile(&group.criteria)?;
         let agents = self.store().all_agents().await?;
         Ok(crate::groups::members(&criteria, agents.iter()))
+    }
+
+    /// The agents that `criteria` would select now, without saving anything (the group editor's
+    /// preview). Invalid criteria are [`Error::Invalid`](crate::Error::Invalid) naming the field.
+    pub async fn preview_group(&self, criteria: &GroupCriteria, page: PageRequest) -> Result<Page<Agent>> {
+        let compiled = crate::groups::compile(criteria)?;
+        let agents = self.store().all_agents().await?;
+        let ids = crate::groups::members(&compiled, agents.iter());
+        let filter = AgentFilter { ids: Some(ids), ..Default::default() };
+        self.store().list_agents(&filter, page).await
     }
 
     /// `GET /agents`: `group_id` resolves to the group's current members.
@@ -210,7 +234,9 @@ impl Service {
         // the rows went with the group; the members' leaving is still an event of each agent
         let sys = Actor::system();
         let audits: Vec<_> = members.iter().map(|a| sys.audit("agent_left_group", "agent", a.as_str()).with_details(serde_json::json!({"group_id": id, "reason": "group deleted"}))).collect();
-        self.store().apply_membership(&[], &members.iter().map(|a| (id.clone(), a.clone())).collect::<Vec<_>>(), Timestamp::now(), &audits).await
+        let leaves: Vec<(GroupId, AgentId)> = members.iter().map(|a| (id.clone(), a.clone())).collect();
+        self.store().apply_membership(&[], &leaves, Timestamp::now(), &audits).await?;
+        self.after_membership_change(&[], &leaves).await
     }
 
     /// Creates an API key for a person or script (not for agents: they get theirs at registration).

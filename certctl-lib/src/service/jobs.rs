@@ -37,6 +37,9 @@ impl Service {
         if cert.status == CertificateStatus::Archived {
             return Err(Error::Conflict(format!("certificate {id} is archived and cannot be renewed")));
         }
+        if cert.is_template() {
+            return Err(Error::Conflict(format!("certificate {id} is a fleet certificate (a template): it is never issued itself; renew its children (GET /certificates?parent_id={id})")));
+        }
         if let Some(job) = self
             .store()
             .open_jobs(id)

@@ -13,10 +13,13 @@ mod acme;
 pub mod auth;
 mod bootstrap;
 mod certificates;
+mod commits;
 mod connectors;
 pub mod demo;
 mod engine;
+pub mod events;
 mod fleet;
+mod fleet_certs;
 mod heartbeats;
 mod jobs;
 pub mod keystore;
@@ -25,14 +28,17 @@ mod policies;
 mod processor;
 mod records;
 mod snapshot;
+mod violations;
 pub mod validate;
 
 pub use auth::{Access, Actor};
+pub use events::visible_to;
 pub use bootstrap::Bootstrapped;
 pub use jobs::Started;
 pub use keystore::KeyStore;
 pub use crate::api::EvaluateInput;
 pub use processor::RenewalReport;
+pub use violations::ViolationReport;
 
 /// Id of the Local CA issuer every installation has.
 pub const LOCAL_ISSUER_ID: &str = "iss-local";
@@ -98,7 +104,9 @@ pub struct Service {
     issuers: Arc<IssuerRegistry>,
     keystore: Option<Arc<KeyStore>>,
     heartbeats: Arc<std::sync::OnceLock<heartbeats::Batcher>>,
+    issuances: Arc<std::sync::OnceLock<commits::IssuanceWriter>>,
     snapshot: Arc<snapshot::SnapshotCell>,
+    events: Arc<events::AuditFeed>,
     acme: Arc<acme::AcmeRuntime>,
 }
 
@@ -117,7 +125,9 @@ impl Service {
             issuers: Arc::new(issuers),
             keystore: None,
             heartbeats: Arc::default(),
+            issuances: Arc::default(),
             snapshot: Arc::default(),
+            events: Arc::default(),
             acme: Arc::default(),
         }
     }

@@ -9,9 +9,17 @@ use crate::error::{Error, Result};
 use crate::model::*;
 use crate::policy::{CompiledPolicies, Evaluation, Subject};
 
+use super::snapshot::Snapshot;
+
 impl Service {
     /// Evaluates `cert` against every rule in scope (plus `extra`); `key` when a CSR is known.
     pub async fn evaluate_certificate(&self, cert: &Certificate, key: Option<(&str, u32)>, extra: Option<&PolicyRule>) -> Result<Evaluation> {
+        let agent = self.key_agent(cert).await?;
+        self.evaluate_on_agent(cert, agent.as_ref(), key, extra).await
+    }
+
+    /// Evaluates `cert` as if its key lived on `agent` (a fleet child before its target exists).
+    pub(super) async fn evaluate_on_agent(&self, cert: &Certificate, agent: Option<&AgentId>, key: Option<(&str, u32)>, extra: Option<&PolicyRule>) -> Result<Evaluation> {
         let snapshot = self.snapshot().await?;
         if snapshot.rules.is_empty() && extra.is_none() {
             return Ok(Evaluation { allowed: true, results: Vec::new() });
@@ -20,8 +28,8 @@ impl Service {
         if let Some(r) = extra {
             compiled.push(r);
         }
-        let groups = match self.key_agent(cert).await? {
-            Some(agent) => match self.store().get_agent(&agent).await {
+        let groups = match agent {
+            Some(agent) => match self.store().get_agent(agent).await {
                 Ok(a) => self.membership().await?.groups_of_agent(&a),
                 Err(Error::NotFound { .. }) => Vec::new(),
                 Err(e) => return Err(e),
@@ -29,10 +37,7 @@ impl Service {
             None => Vec::new(),
         };
         let window = self.renewal_policy_of(&cert.renewal_policy_id).await.ok().map(|p| p.renewal_window_days);
-        let lifetime = match self.issuer_of(&cert.issuer_id).await {
-            Ok(i) => Some(i.config.get("validity_days").and_then(serde_json::Value::as_i64).unwrap_or(crate::issuer::local::DEFAULT_VALIDITY_DAYS.into())),
-            Err(_) => None,
-        };
+        let lifetime = self.issuer_of(&cert.issuer_id).await.ok().map(|i| validity_days(&i));
         let subject = Subject { renewal_window_days: window, lifetime_days: lifetime, key, ..Subject::from_certificate(cert, &groups) };
         Ok(compiled.evaluate(&subject))
     }
@@ -55,8 +60,17 @@ impl Service {
         }
         let filter = ViolationFilter { certificate_id: Some(cert.clone()), open_only: true, ..Default::default() };
         let open = self.store().list_violations(&filter, PageRequest::new(1, MAX_PER_PAGE)).await?.data;
+        self.apply_violations(actor, cert, evaluation, &open).await.map(|_| ())
+    }
+
+    /// Opens a violation for each failing rule without an open one in `open` (the certificate's
+    /// open violations) and resolves those that no longer fail; returns (opened, resolved).
+    pub(super) async fn apply_violations(&self, actor: &Actor, cert: &CertificateId, evaluation: &Evaluation, open: &[PolicyViolation]) -> Result<(usize, usize)> {
         let now = Timestamp::now();
-        for w in evaluation.warnings() {
+        let (mut opened, mut resolved) = (0, 0);
+        // failing `enforce` rules only reach here for certificates that already exist (a
+        // re-evaluation after a membership or rule change): they are violations too
+        for w in evaluation.failures() {
             if open.iter().any(|v| v.policy_id == w.policy_id) {
                 continue;
             }
@@ -71,12 +85,14 @@ impl Service {
             };
             let audit = actor.audit("policy_violation_opened", "certificate", cert.as_str()).with_details(serde_json::json!({"policy_id": v.policy_id, "violation_id": v.id, "message": v.message}));
             self.store().create_violation(&v, &audit).await?;
+            opened += 1;
         }
-        for v in open.iter().filter(|v| !evaluation.warnings().any(|w| w.policy_id == v.policy_id)) {
+        for v in open.iter().filter(|v| !evaluation.failures().any(|w| w.policy_id == v.policy_id)) {
             let audit = actor.audit("policy_violation_resolved", "certificate", cert.as_str()).with_details(serde_json::json!({"policy_id": v.policy_id, "violation_id": v.id}));
             self.store().resolve_violation(&v.id, now, &audit).await?;
+            resolved += 1;
         }
-        Ok(())
+        Ok((opened, resolved))
     }
 
     /// `POST /policies/evaluate`: the verdict and every in-scope rule's result, for an existing
@@ -86,10 +102,27 @@ impl Service {
             Some(id) => self.store().get_certificate(&CertificateId::from_trusted(id.clone())).await?,
             None => self.draft_certificate(&input.draft).await?,
         };
+        if cert.is_template() {
+            return Err(Error::invalid(
+                if input.certificate_id.is_some() { "certificate_id" } else { "agent_group_id" },
+                format!("{} is a fleet certificate: policies are evaluated for each child on its agent; evaluate a child (GET /certificates?parent_id={})", cert.id, cert.id),
+            ));
+        }
         let extra = match &input.with {
             Some(p) => Some(self.draft_policy(p)?),
             None => None,
         };
         self.evaluate_certificate(&cert, None, extra.as_ref()).await
     }
+}
+
+/// Renewal window and lifetime of `cert`, as far as the snapshot knows them.
+pub(super) fn known_facts(snapshot: &Snapshot, cert: &Certificate) -> (Option<i64>, Option<i64>) {
+    let window = snapshot.renewal_policies.get(&cert.renewal_policy_id).map(|p| p.renewal_window_days);
+    (window, snapshot.issuers.get(&cert.issuer_id).map(validity_days))
+}
+
+/// The validity an issuer gives (its `validity_days`, else the Local CA's default).
+fn validity_days(issuer: &Issuer) -> i64 {
+    issuer.config.get("validity_days").and_then(serde_json::Value::as_i64).unwrap_or(crate::issuer::local::DEFAULT_VALIDITY_DAYS.into())
 }

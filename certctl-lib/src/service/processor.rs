@@ -23,6 +23,10 @@ pub struct RenewalReport {
     /// Certificates due whose renewal could not start (e.g. no agent holds the key).
     pub not_started: Vec<(CertificateId, String)>,
     pub alerts: usize,
+    /// Fleet certificates whose children were re-materialised.
+    pub fleet_templates: usize,
+    /// Violations re-evaluated over every certificate.
+    pub violations: crate::service::ViolationReport,
 }
 
 impl Service {
@@ -136,7 +140,8 @@ impl Service {
 
     /// One renewal-checker pass: statuses follow expiry, certificates inside their renewal
     /// window get a renewal job (never two), and threshold alerts are recorded once per
-    /// certificate, expiry and threshold.
+    /// certificate, expiry and threshold. Then fleet certificates are re-materialised and every
+    /// certificate's violations re-evaluated.
     pub async fn check_renewals(&self, now: Timestamp) -> Result<RenewalReport> {
         let mut report = RenewalReport::default();
         let sys = Actor::system();
@@ -159,19 +164,23 @@ impl Service {
                 exclude_archived: true,
                 ..Default::default()
             };
-            let mut page = 1;
+            // keyset pages: each costs the same however far into the list it is
+            let mut after = None;
             loop {
-                let p = self.store().list_certificates(&filter, PageRequest::new(page, MAX_PER_PAGE)).await?;
+                let f = CertificateFilter { after, ..filter.clone() };
+                let p = self.store().list_certificates(&f, PageRequest::new(1, MAX_PER_PAGE)).await?;
                 let n = p.data.len();
+                after = p.data.last().map(|c| c.id.clone());
                 for cert in p.data {
                     self.check_certificate(&sys, policy, cert, now, &mut report).await?;
                 }
                 if n < MAX_PER_PAGE as usize {
                     break;
                 }
-                page += 1;
             }
         }
+        report.fleet_templates = self.reconcile_fleets().await?;
+        report.violations = self.recheck_violations().await?;
         Ok(report)
     }
 

@@ -76,28 +76,40 @@ impl Service {
 }
 
 impl Service {
-    /// The one-screen summary: certificates by status, expiring soon, agents, failed jobs.
+    /// The one-screen summary: certificates by status, expiring soon (7/14/30 days and a weekly
+    /// histogram of the next 90), agents by status, failed jobs (ever and in the last 24 h) and
+    /// open policy violations.
     pub async fn summary(&self) -> Result<crate::api::Summary> {
         let s = self.store();
         let now = Timestamp::now();
         let one = PageRequest::new(1, 1);
-        let expiring = |days: i64| CertificateFilter {
-            expires_after: Some(now),
-            expires_before: Some(now.plus(time::Duration::days(days))),
-            exclude_archived: true,
-            ..Default::default()
-        };
         let mut agents = std::collections::BTreeMap::new();
         for st in AgentStatus::ALL {
             let n = s.list_agents(&AgentFilter { status: Some(*st), ..Default::default() }, one).await?.total;
             agents.insert(st.to_string(), n);
         }
+        // Edges: 7, 14, 30 for the counters, then the histogram's weeks (one query for all).
+        let days: Vec<i64> = [7, 14, 30].into_iter().chain(crate::api::EXPIRY_HISTOGRAM_EDGES).collect();
+        let edges: Vec<Timestamp> = days.iter().map(|d| now.plus(time::Duration::days(*d))).collect();
+        let below = s.count_expiring_before(now, &edges).await?;
+        let at = |d: i64| days.iter().position(|x| *x == d).and_then(|i| below.get(i)).copied().unwrap_or(0);
+        let mut histogram = Vec::new();
+        let mut prev = 0;
+        for d in crate::api::EXPIRY_HISTOGRAM_EDGES {
+            histogram.push(crate::api::ExpiryBucket { from_day: prev, to_day: d, count: at(d) - at(prev) });
+            prev = d;
+        }
+        let open = ViolationFilter { open_only: true, ..Default::default() };
         Ok(crate::api::Summary {
             certificates_by_status: s.count_certificates_by_status().await?.into_iter().map(|(st, n)| (st.to_string(), n)).collect(),
-            expiring_within_7_days: s.list_certificates(&expiring(7), one).await?.total,
-            expiring_within_30_days: s.list_certificates(&expiring(30), one).await?.total,
+            expiring_within_7_days: at(7),
+            expiring_within_14_days: at(14),
+            expiring_within_30_days: at(30),
             agents_by_status: agents,
             failed_jobs: s.list_jobs(&JobFilter { status: Some(JobStatus::Failed), ..Default::default() }, one).await?.total,
+            failed_jobs_24h: s.count_failed_jobs_since(now.plus(time::Duration::hours(-24))).await?,
+            open_violations: s.list_violations(&open, one).await?.total,
+            expiry_histogram: histogram,
             generated_at: Some(now),
         })
     }

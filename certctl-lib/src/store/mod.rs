@@ -95,10 +95,21 @@ pub trait CertificateStore {
     async fn import_certificates(&self, certs: &[Certificate], audit: &AuditDraft) -> Result<()>;
     async fn get_certificate(&self, id: &CertificateId) -> Result<Certificate>;
     async fn list_certificates(&self, filter: &CertificateFilter, page: PageRequest) -> Result<Page<Certificate>>;
+    /// Up to `limit` certificates of `filter` in the list's order, after `filter.after`, without
+    /// counting a total (walks over every certificate: the renewal checker's policy pass).
+    async fn scan_certificates(&self, filter: &CertificateFilter, limit: u32) -> Result<Vec<Certificate>>;
+    /// The children of a fleet certificate (archived ones too), in id order.
+    async fn fleet_children(&self, parent: &CertificateId) -> Result<Vec<FleetChild>>;
+    /// Inserts a fleet child and the target it gets on its agent, with their audit events, in
+    /// one transaction (Conflict when the template already has a child on that agent).
+    async fn create_fleet_child(&self, target: &Target, cert: &Certificate, audits: &[AuditDraft]) -> Result<Certificate>;
     /// Replaces every field but `id` and `created_at`; target bindings follow `target_ids`.
     async fn update_certificate(&self, cert: &Certificate, audit: &AuditDraft) -> Result<Certificate>;
     /// Exact number of certificates per status (from maintained counters, not a scan).
     async fn count_certificates_by_status(&self) -> Result<Vec<(CertificateStatus, i64)>>;
+    /// For each of `edges`, how many certificates that are not archived expire in `[from, edge)`
+    /// (one range scan of the expiry index, whatever the number of edges).
+    async fn count_expiring_before(&self, from: Timestamp, edges: &[Timestamp]) -> Result<Vec<i64>>;
     /// Active or Expiring certificates whose `expires_at` lies within their renewal policy's
     /// window of `now`, soonest first, at most `limit`.
     async fn certificates_due_for_renewal(&self, now: Timestamp, limit: i64) -> Result<Vec<Certificate>>;
@@ -107,9 +118,15 @@ pub trait CertificateStore {
     /// Newest first.
     async fn list_versions(&self, certificate_id: &CertificateId) -> Result<Vec<CertificateVersion>>;
     async fn revoke_version(&self, id: &VersionId, reason: &str, at: Timestamp, audit: &AuditDraft) -> Result<CertificateVersion>;
-    /// Commits an issuance in one transaction: the job's final state (Conflict if someone moved
-    /// it first), the version, the certificate, the deployment jobs and their audit events.
-    async fn record_issuance(&self, r: &IssuanceRecord) -> Result<()>;
+    /// Commits issuances in one transaction (group commit): for each, the job's final state, the
+    /// version, the certificate, the deployment jobs and their audit events. A record whose job
+    /// someone else moved first gets `Err(Conflict)` in its slot and writes nothing; the others
+    /// commit. The outer error means nothing was written.
+    async fn record_issuances(&self, records: &[IssuanceRecord]) -> Result<Vec<Result<()>>>;
+    /// One issuance (see [`record_issuances`](Self::record_issuances)).
+    async fn record_issuance(&self, r: &IssuanceRecord) -> Result<()> {
+        self.record_issuances(std::slice::from_ref(r)).await?.pop().unwrap_or(Ok(()))
+    }
 }
 
 /// Agents.
@@ -150,7 +167,7 @@ pub trait GroupStore {
 }
 
 /// Everything an issuance writes, committed in one transaction by
-/// [`CertificateStore::record_issuance`].
+/// [`CertificateStore::record_issuances`].
 #[derive(Debug, Clone)]
 pub struct IssuanceRecord {
     /// The job in its final state; written only if its stored status is still `expected`.
@@ -172,6 +189,8 @@ pub trait JobStore {
     async fn create_job(&self, job: &Job, audit: &AuditDraft) -> Result<Job>;
     async fn get_job(&self, id: &JobId) -> Result<Job>;
     async fn list_jobs(&self, filter: &JobFilter, page: PageRequest) -> Result<Page<Job>>;
+    /// How many jobs failed (status Failed, last changed) at or after `since`.
+    async fn count_failed_jobs_since(&self, since: Timestamp) -> Result<i64>;
     /// The jobs of a certificate that have not ended, oldest first.
     async fn open_jobs(&self, certificate_id: &CertificateId) -> Result<Vec<Job>>;
     /// Writes `job` if its stored status is still `expected` (optimistic concurrency) and the

@@ -26,7 +26,9 @@ const CERTIFICATES_JSON: &str = "SELECT json_group_array(json_object(\
     'last_renewal_at', strftime('%Y-%m-%dT%H:%M:%fZ', c.last_renewal_at / 1000.0, 'unixepoch'), \
     'last_deployment_at', strftime('%Y-%m-%dT%H:%M:%fZ', c.last_deployment_at / 1000.0, 'unixepoch'), \
     'created_at', strftime('%Y-%m-%dT%H:%M:%fZ', c.created_at / 1000.0, 'unixepoch'), \
-    'updated_at', strftime('%Y-%m-%dT%H:%M:%fZ', c.updated_at / 1000.0, 'unixepoch')))";
+    'updated_at', strftime('%Y-%m-%dT%H:%M:%fZ', c.updated_at / 1000.0, 'unixepoch'), \
+    'parent_id', c.parent_id, 'agent_id', c.agent_id, 'agent_group_id', c.agent_group_id, \
+    'target_template', json(c.target_template)))";
 
 /// SQLite-backed [`Store`](super::Store).
 #[derive(Debug, Clone)]

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::{run_command, DeployError, DeployOptions, DeployOutcome, Material, Step, Target};
+use super::{run_command, DeployError, DeployOptions, DeployOutcome, Material, Ownership, Step, Target};
 
 /// One file a target installs. `Debug` shows its length, never its contents (keys).
 #[derive(Clone, PartialEq, Eq)]
@@ -23,11 +23,18 @@ pub struct FileSpec {
     pub contents: Vec<u8>,
     /// Its permission bits (0600 keys, 0644 certificates).
     pub mode: u32,
+    /// Its owner and group (the target's `owner` / `group`), set before any byte is written.
+    pub owner: Ownership,
 }
 
 impl fmt::Debug for FileSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("FileSpec").field("path", &self.path).field("bytes", &self.contents.len()).field("mode", &format_args!("{:o}", self.mode)).finish()
+        f.debug_struct("FileSpec")
+            .field("path", &self.path)
+            .field("bytes", &self.contents.len())
+            .field("mode", &format_args!("{:o}", self.mode))
+            .field("owner", &self.owner)
+            .finish()
     }
 }
 
@@ -156,10 +163,10 @@ pub async fn recover(journal: &Path, timeout: Duration) -> Result<bool, String> 
     Ok(true)
 }
 
-/// Whether `f.path` is a regular file that already holds `f.contents` with `f.mode`.
+/// Whether `f.path` is a regular file that already holds `f.contents` with `f.mode` and owner.
 fn unchanged(f: &FileSpec) -> bool {
     match fs::symlink_metadata(&f.path) {
-        Ok(m) if m.is_file() && m.permissions().mode() & 0o7777 == f.mode => fs::read(&f.path).is_ok_and(|b| b == f.contents),
+        Ok(m) if m.is_file() && m.permissions().mode() & 0o7777 == f.mode && f.owner.matches(&m) => fs::read(&f.path).is_ok_and(|b| b == f.contents),
         _ => false,
     }
 }
@@ -176,6 +183,9 @@ fn stage(f: &FileSpec) -> Result<Entry, String> {
     let tmp = dir.join(format!(".{name}.certctl-new-{}", hex::encode(nonce)));
     let written = (|| {
         let mut file = OpenOptions::new().write(true).create_new(true).mode(f.mode).open(&tmp)?;
+        file.set_permissions(fs::Permissions::from_mode(f.mode))?;
+        f.owner.apply(&file).map_err(|e| std::io::Error::new(e.kind(), format!("cannot set owner {:?} / group {:?}: {e}", f.owner.uid, f.owner.gid)))?;
+        // chown may clear mode bits: set them again
         file.set_permissions(fs::Permissions::from_mode(f.mode))?;
         file.write_all(&f.contents)?;
         file.sync_all()

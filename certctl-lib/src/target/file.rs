@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::{opt_command, opt_path, run_command, DeployError, DeployOptions, FileSpec, Material, Step, Target};
+use super::{opt_command, opt_path, run_command, DeployError, DeployOptions, FileSpec, Material, Ownership, Step, Target};
 use crate::error::{Error, Result};
 
 /// Config of a `file` target (all paths absolute; at least one).
@@ -23,6 +23,8 @@ pub struct FileTarget {
     pub validate_command: Option<Vec<String>>,
     /// Makes the consumer pick the files up.
     pub reload_command: Option<Vec<String>>,
+    /// Owner and group of every file written (`owner`, `group`: names or ids).
+    pub owner: Ownership,
 }
 
 impl FileTarget {
@@ -36,6 +38,7 @@ impl FileTarget {
             combined_path: opt_path(c, "combined_path")?,
             validate_command: opt_command(c, "validate_command")?,
             reload_command: opt_command(c, "reload_command")?,
+            owner: Ownership::from_config(c)?,
         };
         if [&t.cert_path, &t.chain_path, &t.fullchain_path, &t.key_path, &t.combined_path].iter().all(|p| p.is_none()) {
             return Err(Error::invalid("config", "a file target needs at least one of cert_path, chain_path, fullchain_path, key_path, combined_path"));
@@ -51,7 +54,7 @@ impl Target for FileTarget {
     }
 
     fn files(&self, m: &Material) -> Vec<FileSpec> {
-        let spec = |p: &Option<PathBuf>, contents: String, mode| p.as_ref().map(|p| FileSpec { path: p.clone(), contents: contents.into_bytes(), mode });
+        let spec = |p: &Option<PathBuf>, contents: String, mode| p.as_ref().map(|p| FileSpec { path: p.clone(), contents: contents.into_bytes(), mode, owner: self.owner });
         [
             spec(&self.cert_path, m.cert_pem().to_owned(), 0o644),
             spec(&self.chain_path, m.chain_pem().to_owned(), 0o644),

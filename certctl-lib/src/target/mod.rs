@@ -23,7 +23,9 @@
 //! ```
 
 mod argv;
+mod owner;
 pub use argv::{argv, SHELL_METACHARACTERS};
+pub use owner::account;
 
 #[cfg(feature = "agent")]
 mod command;
@@ -53,6 +55,7 @@ mod agent_side {
     pub use super::file::FileTarget;
     pub use super::material::{leaf_spki, Material};
     pub use super::nginx::NginxTarget;
+    pub use super::owner::Ownership;
     pub use super::verify::served_fingerprint;
     use crate::error::{Error, Result};
 

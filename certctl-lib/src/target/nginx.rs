@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use super::{opt_command, opt_path, run_command, served_fingerprint, DeployError, DeployOptions, FileSpec, Material, Step, Target};
+use super::{opt_command, opt_path, run_command, served_fingerprint, DeployError, DeployOptions, FileSpec, Material, Ownership, Step, Target};
 use crate::error::{Error, Result};
 
 /// Handshakes in a row that must show the deployed leaf.
@@ -29,6 +29,8 @@ pub struct NginxTarget {
     pub verify_server_name: Option<String>,
     /// How long the new certificate may take to be served (reloads are asynchronous); default 15 s.
     pub verify_timeout: Duration,
+    /// Owner and group of the files written (`owner`, `group`: names or ids).
+    pub owner: Ownership,
 }
 
 impl NginxTarget {
@@ -54,6 +56,7 @@ impl NginxTarget {
             verify_address: text("verify_address")?,
             verify_server_name: text("verify_server_name")?,
             verify_timeout: Duration::from_secs(secs),
+            owner: Ownership::from_config(c)?,
         })
     }
 }
@@ -67,11 +70,11 @@ impl Target for NginxTarget {
     fn files(&self, m: &Material) -> Vec<FileSpec> {
         let cert = if self.chain_path.is_some() { m.cert_pem().to_owned() } else { m.fullchain_pem() };
         let mut files = vec![
-            FileSpec { path: self.cert_path.clone(), contents: cert.into_bytes(), mode: 0o644 },
-            FileSpec { path: self.key_path.clone(), contents: m.key_pem().as_bytes().to_vec(), mode: 0o600 },
+            FileSpec { path: self.cert_path.clone(), contents: cert.into_bytes(), mode: 0o644, owner: self.owner },
+            FileSpec { path: self.key_path.clone(), contents: m.key_pem().as_bytes().to_vec(), mode: 0o600, owner: self.owner },
         ];
         if let Some(p) = &self.chain_path {
-            files.push(FileSpec { path: p.clone(), contents: m.chain_pem().as_bytes().to_vec(), mode: 0o644 });
+            files.push(FileSpec { path: p.clone(), contents: m.chain_pem().as_bytes().to_vec(), mode: 0o644, owner: self.owner });
         }
         files
     }

@@ -175,3 +175,47 @@ fn configs_are_checked() {
     assert!(Material::new(&m.fullchain_pem(), other.pem()).is_err(), "a key that is not the leaf's is refused");
     assert!(!format!("{m:?}").contains("PRIVATE"));
 }
+
+#[tokio::test]
+async fn owner_and_group_are_set_and_checked() {
+    use std::os::unix::fs::MetadataExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("tls");
+    let me = nix::unistd::User::from_uid(nix::unistd::getuid()).unwrap().unwrap();
+    let group = nix::unistd::Group::from_gid(nix::unistd::getgid()).unwrap().unwrap();
+    // by name, resolved on this host
+    let t = file_target(&dir, json!({"owner": me.name, "group": group.name}));
+    t.deploy(&material("o.example.com"), &DeployOptions::default()).await.unwrap();
+    let m = std::fs::metadata(dir.join("key.pem")).unwrap();
+    assert_eq!((m.uid(), m.gid(), m.mode() & 0o777), (me.uid.as_raw(), group.gid.as_raw(), 0o600));
+
+    if nix::unistd::geteuid().is_root() {
+        // root hands the files to another account (by id); the next deployment to the same
+        // files with a different owner is a change, not a no-op
+        let m2 = material("o2.example.com");
+        let t = file_target(&dir, json!({"owner": 65534, "group": 65534}));
+        t.deploy(&m2, &DeployOptions::default()).await.unwrap();
+        for f in ["cert.pem", "key.pem", "combined.pem"] {
+            let m = std::fs::metadata(dir.join(f)).unwrap();
+            assert_eq!((m.uid(), m.gid()), (65534, 65534), "{f}");
+        }
+        assert_eq!(mode(&dir.join("key.pem")), 0o600);
+        let back = file_target(&dir, json!({"owner": 0, "group": 0}));
+        assert!(back.deploy(&m2, &DeployOptions::default()).await.unwrap().changed, "an owner change is a change");
+        assert_eq!(std::fs::metadata(dir.join("key.pem")).unwrap().uid(), 0);
+    } else {
+        // anyone else may not give files away: the write step fails and nothing is replaced
+        let before = read(&dir.join("key.pem"));
+        let t = file_target(&dir, json!({"owner": 0}));
+        let e = t.deploy(&material("o3.example.com"), &DeployOptions::default()).await.unwrap_err();
+        assert_eq!(e.step, Step::Write, "{e}");
+        assert!(e.message.contains("cannot set owner"), "{e}");
+        assert_eq!(read(&dir.join("key.pem")), before);
+    }
+
+    // an account this host does not have is refused when the config is read
+    let e = from_config("file", &json!({"cert_path": dir.join("c.pem"), "owner": "no-such-user-certctl"})).unwrap_err().to_string();
+    assert!(e.contains("config.owner") && e.contains("no user"), "{e}");
+    let e = from_config("file", &json!({"cert_path": dir.join("c.pem"), "group": "bad group"})).unwrap_err().to_string();
+    assert!(e.contains("config.group"), "{e}");
+}

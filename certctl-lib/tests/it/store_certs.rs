@@ -123,6 +123,16 @@ async fn certificate_filters(s: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(p2.data.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["mc-b"]);
+    // keyset cursor: the same pages in the expiry order, the total of the whole filter
+    let soon = CertificateFilter { expires_before: Some(base.plus(time::Duration::days(30))), ..f() };
+    let k2 = s.list_certificates(&CertificateFilter { after: Some("mc-a".into()), ..soon.clone() }, PageRequest::new(7, 2)).await.unwrap();
+    assert_eq!((k2.total, k2.page), (3, 1));
+    assert_eq!(k2.data.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["mc-b"]);
+    // and in id order without an expiry filter
+    let all = ids(&*s, f()).await;
+    let after_first = s.list_certificates(&CertificateFilter { after: Some(all[0].as_str().into()), ..f() }, PageRequest::new(1, 500)).await.unwrap();
+    assert_eq!(after_first.total, all.len() as i64);
+    assert_eq!(after_first.data.iter().map(|c| c.id.to_string()).collect::<Vec<_>>(), all[1..]);
     // per_page is capped
     assert_eq!(s.list_certificates(&f(), PageRequest::new(1, 100_000)).await.unwrap().per_page, MAX_PER_PAGE);
 }

@@ -14,6 +14,89 @@ both_backends! {
     job_lifecycle => job_lifecycle;
     concurrent_claims => concurrent_claims;
     loop_locks => loop_locks;
+    group_commit_of_issuances => group_commit_of_issuances;
+}
+
+/// Three issuances in one batch, the middle one's job moved by someone else first: it gets its
+/// Conflict and writes nothing; the other two commit with their versions, deployment jobs,
+/// bindings and audit events.
+async fn group_commit_of_issuances(s: Arc<dyn Store>) {
+    cert_prereqs(&*s).await;
+    s.create_agent(&agent("ag-1"), &audit("agent_registered", "ag-1")).await.unwrap();
+    s.create_target(&target("t-1", Some("ag-1")), &audit("target_created", "t-1")).await.unwrap();
+    let now = Timestamp::now();
+    let mut records = Vec::new();
+    for i in 1..=3 {
+        let id = format!("mc-g{i}");
+        let mut c = cert(&id, &format!("g{i}.example.com"));
+        c.target_ids = vec!["t-1".into()];
+        let c = s.create_certificate(&c, &audit("certificate_created", &id)).await.unwrap();
+        let mut j = job(&format!("job-g{i}"), &id, JobType::Issuance);
+        j.status = JobStatus::AwaitingCsr;
+        j.agent_id = Some("ag-1".into());
+        s.create_job(&j, &audit("job_created", j.id.as_str())).await.unwrap();
+        let mut done = j.clone();
+        done.status = JobStatus::Completed;
+        done.completed_at = Some(now);
+        let version = CertificateVersion {
+            id: format!("cv-g{i}").as_str().into(),
+            certificate_id: c.id.clone(),
+            serial_number: format!("0{i}"),
+            not_before: now,
+            not_after: now.plus(time::Duration::days(90)),
+            fingerprint_sha256: format!("{i:064}"),
+            pem_chain: "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n".into(),
+            csr_pem: Some("csr".into()),
+            key_algorithm: "ECDSA".into(),
+            key_size: 256,
+            revoked_at: None,
+            revocation_reason: None,
+            key_ciphertext: None,
+            created_at: now,
+        };
+        let mut active = c.clone();
+        active.status = CertificateStatus::Active;
+        active.expires_at = Some(version.not_after);
+        let mut deploy = job(&format!("job-d{i}"), &id, JobType::Deployment);
+        deploy.target_id = Some("t-1".into());
+        deploy.agent_id = Some("ag-1".into());
+        deploy.version_id = Some(version.id.clone());
+        records.push(certctl::store::IssuanceRecord {
+            job: done,
+            expected: JobStatus::AwaitingCsr,
+            version,
+            certificate: active,
+            deployments: vec![deploy],
+            superseded: vec![],
+            audits: vec![audit("certificate_issued", &id)],
+        });
+    }
+    // someone cancels the second job first
+    let mut cancelled = s.get_job(&"job-g2".into()).await.unwrap();
+    cancelled.status = JobStatus::Cancelled;
+    s.update_job(&cancelled, JobStatus::AwaitingCsr, None).await.unwrap();
+    let before = s.list_audit(&Default::default(), PageRequest::new(1, 1)).await.unwrap().total;
+
+    let outcome = s.record_issuances(&records).await.unwrap();
+    assert!(outcome[0].is_ok() && outcome[2].is_ok(), "{outcome:?}");
+    assert_err!(outcome.into_iter().nth(1).unwrap(), Error::Conflict(_));
+    for (i, issued) in [(1, true), (2, false), (3, true)] {
+        let id: CertificateId = format!("mc-g{i}").as_str().into();
+        let c = s.get_certificate(&id).await.unwrap();
+        assert_eq!(c.status == CertificateStatus::Active, issued, "{c:?}");
+        assert_eq!(s.list_versions(&id).await.unwrap().len(), usize::from(issued));
+        let deployments = s.list_jobs(&JobFilter { certificate_id: Some(id.clone()), job_type: Some(JobType::Deployment), ..Default::default() }, PageRequest::default()).await.unwrap();
+        assert_eq!(deployments.total, i64::from(issued));
+        let binding = s.list_certificate_targets(&id).await.unwrap().remove(0);
+        assert_eq!(binding.deployment_status.as_deref(), issued.then_some("Pending"), "{binding:?}");
+    }
+    assert_eq!(s.get_job(&"job-g2".into()).await.unwrap().status, JobStatus::Cancelled);
+    let after = s.list_audit(&Default::default(), PageRequest::new(1, 1)).await.unwrap().total;
+    assert_eq!(after - before, 2, "the audit events of the two committed issuances");
+    assert!(certctl::audit::verify_chain(&*s).await.unwrap().valid);
+    // a batch that is all conflicts writes nothing and says so per record
+    let again = s.record_issuances(&records[..1]).await.unwrap();
+    assert_err!(again.into_iter().next().unwrap(), Error::Conflict(_));
 }
 
 async fn loop_locks(s: Arc<dyn Store>) {

@@ -88,6 +88,7 @@ pub fn cert(id: &str, cn: &str) -> Certificate {
         last_deployment_at: None,
         created_at: now,
         updated_at: now,
+        parent_id: None, agent_id: None, agent_group_id: None, target_template: None, children: None,
     }
 }
 

@@ -32,12 +32,17 @@ pub async fn list(State(s): State<AppState>, _: Reader, q: Params) -> ApiResult<
         q: q.str("q"),
         tags,
         exclude_archived: status.is_none() && !q.flag("include_archived")?,
+        after: q.str("after").map(CertificateId::from_trusted),
+        parent_id: q.str("parent_id").map(CertificateId::from_trusted),
+        agent_group_id: q.str("agent_group_id").map(GroupId::from_trusted),
+        sort: q.parse("sort")?,
+        ..Default::default()
     };
     Ok(axum::Json(s.svc.store().list_certificates(&filter, q.page()?).await?))
 }
 
 pub async fn get(State(s): State<AppState>, _: Reader, Path(id): Path<String>) -> ApiResult<impl IntoResponse> {
-    Ok(axum::Json(s.svc.store().get_certificate(&id.as_str().into()).await?))
+    Ok(axum::Json(s.svc.certificate_view(&id.as_str().into()).await?))
 }
 
 pub async fn create(State(s): State<AppState>, Writer(a): Writer, Json(input): Json<CertificateInput>) -> ApiResult<impl IntoResponse> {

@@ -3,7 +3,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use certctl::api::{AgentInput, ApiKeyInput, GroupInput};
+use certctl::api::{AgentInput, ApiKeyInput, GroupInput, GroupPreviewInput};
 use certctl::model::*;
 use certctl::service::Access;
 
@@ -40,6 +40,10 @@ pub async fn get_group(State(s): State<AppState>, _: Reader, Path(id): Path<Stri
 pub async fn group_members(State(s): State<AppState>, _: Reader, Path(id): Path<String>, q: Params) -> ApiResult<impl IntoResponse> {
     let filter = AgentFilter { group_id: Some(id.as_str().into()), ..Default::default() };
     Ok(axum::Json(s.svc.list_agents(&filter, q.page()?).await?))
+}
+/// The agents some criteria would select, without saving (readers may preview).
+pub async fn preview_group(State(s): State<AppState>, _: Reader, q: Params, Json(i): Json<GroupPreviewInput>) -> ApiResult<impl IntoResponse> {
+    Ok(axum::Json(s.svc.preview_group(&i.criteria, q.page()?).await?))
 }
 pub async fn create_group(State(s): State<AppState>, Writer(a): Writer, Json(i): Json<GroupInput>) -> ApiResult<impl IntoResponse> {
     Ok(created(s.svc.create_group(&a, &i).await?))

@@ -12,6 +12,7 @@ mod acme;
 mod agent;
 mod certs;
 mod connectors;
+mod events;
 mod fleet;
 mod jobs;
 mod org;
@@ -94,6 +95,7 @@ endpoints! {
     post "/agents/{id}/jobs/{job_id}/status" => agent::report, "agents", "Report the outcome of a deployment (Completed/Failed) or that an HTTP-01 token is served (Ready) (agent key)", 200, body: Some("JobReport"), resp: "Job";
 
     get "/agent-groups" => fleet::list_groups, "agent-groups", "List agent groups", 200, body: None, resp: "Page<AgentGroup>";
+    post "/agent-groups/preview" => fleet::preview_group, "agent-groups", "The agents some criteria would select now, without saving a group", 200, body: Some("GroupPreviewInput"), resp: "Page<Agent>";
     post "/agent-groups" => fleet::create_group, "agent-groups", "Create an agent group", 201, body: Some("GroupInput"), resp: "AgentGroup";
     get "/agent-groups/{id}" => fleet::get_group, "agent-groups", "Get an agent group", 200, body: None, resp: "AgentGroup";
     get "/agent-groups/{id}/members" => fleet::group_members, "agent-groups", "The group's members now (criteria evaluated live)", 200, body: None, resp: "Page<Agent>";
@@ -145,6 +147,8 @@ endpoints! {
     delete "/api-keys/{id}" => fleet::revoke_api_key, "api-keys", "Revoke an API key (admin)", 204, body: None, resp: "empty";
 
     get "/summary" => system::summary, "system", "Certificates, agents and jobs at a glance", 200, body: None, resp: "Summary";
+    get "/whoami" => system::whoami, "system", "The presented key's name, role and what it allows", 200, body: None, resp: "Whoami";
+    get "/events" => events::stream, "events", "Server-Sent Events: audit events as they are committed (event: audit, id: seq, data: AuditEvent), filtered to the caller's role; resumes after Last-Event-ID", 200, body: None, resp: "sse";
 }
 
 /// `/api/v1` routes plus `/health` and `/ready`.
@@ -155,8 +159,16 @@ pub fn routes() -> Router<AppState> {
         .route("/ready", axum::routing::get(system::ready))
         .route("/.well-known/acme-challenge/{token}", axum::routing::get(acme::http01))
         .route("/api/v1/openapi.json", axum::routing::get(system::openapi))
-        .fallback(no_route)
+        .fallback(top_fallback)
         .method_not_allowed_fallback(|| async { crate::error::ApiError::MethodNotAllowed })
+}
+
+/// Outside `/api/v1`: the dashboard (GET), else the API's 404.
+async fn top_fallback(method: axum::http::Method, uri: axum::http::Uri) -> axum::response::Response {
+    match crate::web::serve(&method, &uri) {
+        Some(r) => r,
+        None => no_route(uri).await.into_response(),
+    }
 }
 
 async fn no_route(uri: axum::http::Uri) -> crate::error::ApiError {

@@ -11,7 +11,7 @@ use super::{Endpoint, ENDPOINTS};
 
 /// Query parameters of the list endpoints (the filters the handlers parse).
 const LIST_PARAMS: &[(&str, &[&str])] = &[
-    ("/certificates", &["status", "environment", "owner_id", "team_id", "issuer_id", "renewal_policy_id", "expires_before", "expires_after", "q", "tag", "include_archived"]),
+    ("/certificates", &["status", "environment", "owner_id", "team_id", "issuer_id", "renewal_policy_id", "expires_before", "expires_after", "q", "tag", "include_archived", "after", "parent_id", "agent_group_id", "sort"]),
     ("/agents", &["status", "os", "arch", "group_id"]),
     ("/jobs", &["status", "type", "certificate_id", "agent_id"]),
     ("/audit", &["actor", "action", "resource_type", "resource_id", "since", "until"]),
@@ -77,6 +77,8 @@ pub fn schema_for(g: &mut SchemaGenerator, name: &str) -> Option<Value> {
         "Evaluation" => g.subschema_for::<certctl::policy::Evaluation>(),
         "CsrSubmission" => g.subschema_for::<CsrSubmission>(),
         "JobReport" => g.subschema_for::<JobReport>(),
+        "Whoami" => g.subschema_for::<Whoami>(),
+        "GroupPreviewInput" => g.subschema_for::<GroupPreviewInput>(),
         _ => return None,
     };
     Some(s.to_value())
@@ -102,6 +104,7 @@ fn operation(g: &mut SchemaGenerator, e: &Endpoint) -> Value {
     let ok = match e.response {
         "empty" => json!({"description": "done"}),
         "pem" => json!({"description": "PEM text", "content": {"application/x-pem-file": {"schema": {"type": "string"}}}}),
+        "sse" => json!({"description": "an event stream; each `data:` line is one AuditEvent", "content": {"text/event-stream": {"schema": {"type": "string"}, "x-event-data": schema_for(g, "AuditEvent")}}}),
         name => json!({"description": "success", "content": {"application/json": {"schema": schema_for(g, name).unwrap_or(Value::Null)}}}),
     };
     let error = json!({"description": "error", "content": {"application/json": {"schema": schema_for(g, "ErrorBody")}}});

@@ -3,11 +3,13 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use certctl::api::Readiness;
+use certctl::api::{Readiness, Whoami};
 use certctl::service::KeygenMode;
 
 use crate::error::ApiResult;
-use crate::extract::Reader;
+use certctl::service::Access;
+
+use crate::extract::{Caller, Reader};
 use crate::AppState;
 
 /// The process is up.
@@ -39,6 +41,10 @@ pub async fn summary(State(s): State<AppState>, _: Reader) -> ApiResult<impl Int
     Ok(axum::Json(s.svc.summary().await?))
 }
 
+/// Who the presented key is and what its role allows (any authenticated caller).
+pub async fn whoami(Caller(a): Caller) -> impl IntoResponse {
+    axum::Json(Whoami { can_write: a.allows(&Access::Write), can_admin: a.allows(&Access::Admin), name: a.name, role: a.role, actor_type: a.kind })
+}
 
 /// The OpenAPI 3.1 document of this API (public: it describes, it does not reveal).
 pub async fn openapi() -> impl IntoResponse {

@@ -55,3 +55,18 @@ async fn every_route_is_documented_and_served() {
         assert!(cert[f].is_object(), "Certificate.{f}");
     }
 }
+
+/// The dashboard's TypeScript types are generated from `web/openapi.json`; this keeps that copy
+/// equal to the document the code builds. Regenerate with `CERTCTL_UPDATE_OPENAPI=1 cargo test
+/// -p certctl-server --test it openapi`, then `npm run gen:types` in `web/` (vitest checks that
+/// step).
+#[test]
+fn dashboard_copy_of_the_document_is_current() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../web/openapi.json");
+    let fresh = format!("{}\n", serde_json::to_string_pretty(&certctl_server::api::openapi::document()).unwrap());
+    if std::env::var_os("CERTCTL_UPDATE_OPENAPI").is_some() {
+        std::fs::write(&path, &fresh).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(committed == fresh, "web/openapi.json is stale: run CERTCTL_UPDATE_OPENAPI=1 cargo test -p certctl-server --test it openapi, then npm run gen:types in web/");
+}

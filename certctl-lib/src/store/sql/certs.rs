@@ -39,13 +39,15 @@ macro_rules! sql_certs {
             async fn insert_certificate(tx: &mut sqlx::Transaction<'_, $DB>, c: &Certificate) -> Result<()> {
                 sqlx::query(
                     "INSERT INTO managed_certificates (id, name, common_name, sans, environment, owner_id, team_id, issuer_id, \
-                     renewal_policy_id, status, expires_at, tags, last_renewal_at, last_deployment_at, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+                     renewal_policy_id, status, expires_at, tags, last_renewal_at, last_deployment_at, created_at, updated_at, \
+                     parent_id, agent_id, agent_group_id, target_template) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
                 )
                 .bind(&c.id).bind(&c.name).bind(&c.common_name).bind(Json(&c.sans)).bind(&c.environment)
                 .bind(&c.owner_id).bind(&c.team_id).bind(&c.issuer_id).bind(&c.renewal_policy_id).bind(c.status)
                 .bind(c.expires_at).bind(Json(&c.tags)).bind(c.last_renewal_at).bind(c.last_deployment_at)
                 .bind(c.created_at).bind(c.updated_at)
+                .bind(&c.parent_id).bind(&c.agent_id).bind(&c.agent_group_id).bind(c.target_template.as_ref().map(Json))
                 .execute(&mut **tx)
                 .await
                 .map_err(|e| write_err(e, "certificate", c.id.as_str()))?;
@@ -115,10 +117,47 @@ macro_rules! sql_certs {
                     w.next(qb);
                     qb.push("expires_at > ").push_bind(v);
                 }
+                if let Some(v) = &f.parent_id {
+                    w.next(qb);
+                    qb.push("parent_id = ").push_bind(v.clone());
+                }
+                if let Some(v) = &f.agent_group_id {
+                    w.next(qb);
+                    qb.push("agent_group_id = ").push_bind(v.clone());
+                }
+                if f.templates_only {
+                    w.next(qb);
+                    qb.push("agent_group_id IS NOT NULL");
+                }
+                if f.exclude_templates {
+                    w.next(qb);
+                    qb.push("agent_group_id IS NULL");
+                }
+                if let Some(v) = &f.key_agent_id {
+                    w.next(qb);
+                    qb.push("id IN (SELECT m.certificate_id FROM certificate_target_mappings m \
+                             JOIN deployment_targets t ON t.id = m.target_id WHERE t.agent_id = ").push_bind(v.clone());
+                    qb.push(")");
+                }
                 if let Some(m) = fts {
                     w.next(qb);
                     qb.push("rid IN (SELECT rowid FROM certificates_fts WHERE certificates_fts MATCH ").push_bind(m.to_owned());
                     qb.push(")");
+                }
+                if let Some(a) = &f.after {
+                    // continue after that row's position in the list's order
+                    w.next(qb);
+                    let (_, column, descending) = f.ordering();
+                    let cmp = if descending { "<" } else { ">" };
+                    match column {
+                        Some(col) => {
+                            qb.push(format!("({col}, id) {cmp} (SELECT {col}, id FROM managed_certificates WHERE id = ")).push_bind(a.clone());
+                            qb.push(")");
+                        }
+                        None => {
+                            qb.push(format!("id {cmp} ")).push_bind(a.clone());
+                        }
+                    }
                 }
                 if let Some(q) = &f.q {
                     let pat = like_pattern(q);
@@ -156,6 +195,23 @@ macro_rules! sql_certs {
                 Candidates::Match(fts_phrase(&best))
             }
 
+            /// The rows of one page of `f` in the list's order (no total).
+            async fn certificate_rows(&self, f: &CertificateFilter, fts: Option<&str>, page: PageRequest) -> Result<Vec<Certificate>> {
+                let (order, _, _) = f.ordering();
+                if let Some(select) = Self::D.certificates_json {
+                    let mut qb = sqlx::QueryBuilder::<$DB>::new(select);
+                    qb.push(" FROM (SELECT * FROM managed_certificates");
+                    Self::cert_where(&mut qb, f, fts);
+                    qb.push(format!(" ORDER BY {order} LIMIT ")).push_bind(page.limit()).push(" OFFSET ").push_bind(page.offset());
+                    qb.push(format!(") c ORDER BY {order}"));
+                    let json: String = qb.build_query_scalar().fetch_one(self.r()).await.map_err(db_err)?;
+                    return serde_json::from_str(&json).map_err(|e| Error::Storage(format!("decoding a page of certificates: {e}")));
+                }
+                let mut p: Page<Certificate> = self.filtered_page("managed_certificates", order, page, |qb| Self::cert_where(qb, f, fts), Some(0)).await?;
+                self.fill_targets(&mut p.data).await?;
+                Ok(p.data)
+            }
+
             /// The exact total from the maintained counters when the filter is by status only.
             async fn counted_total(&self, f: &CertificateFilter) -> Result<Option<i64>> {
                 let only_status = CertificateFilter { status: f.status, exclude_archived: f.exclude_archived, ..Default::default() };
@@ -190,7 +246,8 @@ macro_rules! sql_certs {
                 for chunk in certs.chunks(500) {
                     let mut qb = sqlx::QueryBuilder::<$DB>::new(
                         "INSERT INTO managed_certificates (id, name, common_name, sans, environment, owner_id, team_id, issuer_id, \
-                         renewal_policy_id, status, expires_at, tags, last_renewal_at, last_deployment_at, created_at, updated_at) ",
+                         renewal_policy_id, status, expires_at, tags, last_renewal_at, last_deployment_at, created_at, updated_at, \
+                         parent_id, agent_id, agent_group_id, target_template) ",
                     );
                     qb.push_values(chunk, |mut b, c| {
                         b.push_bind(c.id.clone()).push_bind(c.name.clone()).push_bind(c.common_name.clone())
@@ -198,7 +255,8 @@ macro_rules! sql_certs {
                             .push_bind(c.team_id.clone()).push_bind(c.issuer_id.clone()).push_bind(c.renewal_policy_id.clone())
                             .push_bind(c.status).push_bind(c.expires_at).push_bind(Json(c.tags.clone()))
                             .push_bind(c.last_renewal_at).push_bind(c.last_deployment_at).push_bind(c.created_at)
-                            .push_bind(c.updated_at);
+                            .push_bind(c.updated_at).push_bind(c.parent_id.clone()).push_bind(c.agent_id.clone())
+                            .push_bind(c.agent_group_id.clone()).push_bind(c.target_template.clone().map(Json));
                     });
                     let first = chunk.first().map(|c| c.id.to_string()).unwrap_or_default();
                     qb.build().execute(&mut *tx).await.map_err(|e| write_err(e, "certificate", &format!("in the batch starting at {first}")))?;
@@ -226,35 +284,60 @@ macro_rules! sql_certs {
                 Ok(c)
             }
 
+            async fn fleet_children(&self, parent: &CertificateId) -> Result<Vec<FleetChild>> {
+                sqlx::query_as("SELECT id, agent_id, common_name, status FROM managed_certificates WHERE parent_id = $1 ORDER BY id")
+                    .bind(parent)
+                    .fetch_all(self.r())
+                    .await
+                    .map_err(db_err)
+            }
+
+            async fn create_fleet_child(&self, target: &Target, cert: &Certificate, audits: &[AuditDraft]) -> Result<Certificate> {
+                let mut tx = self.tx().await?;
+                sqlx::query(
+                    "INSERT INTO deployment_targets (id, name, type, agent_id, config, enabled, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(&target.id).bind(&target.name).bind(&target.target_type).bind(&target.agent_id).bind(Json(&target.config))
+                .bind(target.enabled).bind(target.created_at).bind(target.updated_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| write_err(e, "target", target.id.as_str()))?;
+                Self::insert_certificate(&mut tx, cert).await?;
+                Self::append_audits_in(&mut tx, audits).await?;
+                tx.commit().await.map_err(db_err)?;
+                Ok(cert.clone())
+            }
+
             async fn list_certificates(&self, f: &CertificateFilter, page: PageRequest) -> Result<Page<Certificate>> {
-                let total = self.counted_total(f).await?;
                 let fts = match f.q.as_deref().filter(|_| Self::D.fts).map(Self::fts_candidates) {
                     Some(Candidates::Match(m)) => Some(m),
                     Some(Candidates::Scan) | None => None,
                 };
-                let order = if f.expires_before.is_some() || f.expires_after.is_some() { "expires_at, id" } else { "id" };
-                if let Some(select) = Self::D.certificates_json {
-                    let total = match total {
-                        Some(t) => t,
-                        None => {
-                            let mut qb = sqlx::QueryBuilder::<$DB>::new("SELECT COUNT(*) FROM managed_certificates");
-                            Self::cert_where(&mut qb, f, fts.as_deref());
-                            qb.build_query_scalar::<i64>().fetch_one(self.r()).await.map_err(db_err)?
-                        }
-                    };
-                    let mut qb = sqlx::QueryBuilder::<$DB>::new(select);
-                    qb.push(" FROM (SELECT * FROM managed_certificates");
-                    Self::cert_where(&mut qb, f, fts.as_deref());
-                    qb.push(format!(" ORDER BY {order} LIMIT ")).push_bind(page.limit()).push(" OFFSET ").push_bind(page.offset());
-                    qb.push(format!(") c ORDER BY {order}"));
-                    let json: String = qb.build_query_scalar().fetch_one(self.r()).await.map_err(db_err)?;
-                    let data: Vec<Certificate> = serde_json::from_str(&json).map_err(|e| Error::Storage(format!("decoding a page of certificates: {e}")))?;
-                    return Ok(Page::new(data, total, page));
+                if !f.cursor_allowed() {
+                    return Err(Error::invalid("after", "cannot continue an order by expires_at, which is empty for certificates never issued; use page, or bound the expiry (expires_before / expires_after)"));
                 }
-                let mut p: Page<Certificate> =
-                    self.filtered_page("managed_certificates", order, page, |qb| Self::cert_where(qb, f, fts.as_deref()), total).await?;
-                self.fill_targets(&mut p.data).await?;
-                Ok(p)
+                // the total counts the whole filter; the cursor only moves the window
+                let counting = CertificateFilter { after: None, ..f.clone() };
+                let total = match self.counted_total(&counting).await? {
+                    Some(t) => t,
+                    None => {
+                        let mut qb = sqlx::QueryBuilder::<$DB>::new("SELECT COUNT(*) FROM managed_certificates");
+                        Self::cert_where(&mut qb, &counting, fts.as_deref());
+                        qb.build_query_scalar::<i64>().fetch_one(self.r()).await.map_err(db_err)?
+                    }
+                };
+                let page = if f.after.is_some() { PageRequest::new(1, page.per_page) } else { page };
+                let data = self.certificate_rows(f, fts.as_deref(), page).await?;
+                Ok(Page::new(data, total, page))
+            }
+
+            async fn scan_certificates(&self, f: &CertificateFilter, limit: u32) -> Result<Vec<Certificate>> {
+                let fts = match f.q.as_deref().filter(|_| Self::D.fts).map(Self::fts_candidates) {
+                    Some(Candidates::Match(m)) => Some(m),
+                    Some(Candidates::Scan) | None => None,
+                };
+                self.certificate_rows(f, fts.as_deref(), PageRequest::new(1, limit)).await
             }
 
             async fn update_certificate(&self, c: &Certificate, audit: &AuditDraft) -> Result<Certificate> {
@@ -262,12 +345,14 @@ macro_rules! sql_certs {
                 let n = sqlx::query(
                     "UPDATE managed_certificates SET name = $2, common_name = $3, sans = $4, environment = $5, owner_id = $6, \
                      team_id = $7, issuer_id = $8, renewal_policy_id = $9, status = $10, expires_at = $11, tags = $12, \
-                     last_renewal_at = $13, last_deployment_at = $14, updated_at = $15 WHERE id = $1",
+                     last_renewal_at = $13, last_deployment_at = $14, updated_at = $15, parent_id = $16, agent_id = $17, \
+                     agent_group_id = $18, target_template = $19 WHERE id = $1",
                 )
                 .bind(&c.id).bind(&c.name).bind(&c.common_name).bind(Json(&c.sans)).bind(&c.environment)
                 .bind(&c.owner_id).bind(&c.team_id).bind(&c.issuer_id).bind(&c.renewal_policy_id).bind(c.status)
                 .bind(c.expires_at).bind(Json(&c.tags)).bind(c.last_renewal_at).bind(c.last_deployment_at)
-                .bind(c.updated_at)
+                .bind(c.updated_at).bind(&c.parent_id).bind(&c.agent_id).bind(&c.agent_group_id)
+                .bind(c.target_template.as_ref().map(Json))
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| write_err(e, "certificate", c.id.as_str()))?
@@ -286,6 +371,22 @@ macro_rules! sql_certs {
                     .fetch_all(self.r())
                     .await
                     .map_err(db_err)
+            }
+
+            async fn count_expiring_before(&self, from: Timestamp, edges: &[Timestamp]) -> Result<Vec<i64>> {
+                let Some(last) = edges.iter().max().copied() else { return Ok(Vec::new()) };
+                let mut qb = sqlx::QueryBuilder::<$DB>::new("SELECT ");
+                for (i, e) in edges.iter().enumerate() {
+                    if i > 0 {
+                        qb.push(", ");
+                    }
+                    qb.push("COALESCE(SUM(CASE WHEN expires_at < ").push_bind(*e).push(" THEN 1 ELSE 0 END), 0)");
+                }
+                qb.push(" FROM managed_certificates WHERE expires_at >= ").push_bind(from);
+                qb.push(" AND expires_at < ").push_bind(last);
+                qb.push(" AND status <> ").push_bind(CertificateStatus::Archived);
+                let row = qb.build().fetch_one(self.r()).await.map_err(db_err)?;
+                (0..edges.len()).map(|i| sqlx::Row::try_get::<i64, _>(&row, i).map_err(db_err)).collect()
             }
 
             async fn certificates_due_for_renewal(&self, now: Timestamp, limit: i64) -> Result<Vec<Certificate>> {
@@ -320,69 +421,92 @@ macro_rules! sql_certs {
                 Ok(v.clone())
             }
 
-            async fn record_issuance(&self, r: &$crate::store::IssuanceRecord) -> Result<()> {
+            async fn record_issuances(&self, records: &[$crate::store::IssuanceRecord]) -> Result<Vec<Result<()>>> {
+                // Per record: the job's guarded update (0 rows: someone moved it first, the record
+                // is left out) and the certificate's; set-based: versions, deployment jobs, their
+                // bindings and the audit events of every record, so that a batch costs the single
+                // writer a few statements more than one issuance does.
                 let mut tx = self.tx().await?;
-                let j = &r.job;
-                let n = sqlx::query(
-                    "UPDATE jobs SET status = $2, attempts = $3, last_error = $4, updated_at = $5, completed_at = $6, csr_pem = $7, \
-                     next_attempt_at = NULL WHERE id = $1 AND status = $8",
-                )
-                .bind(&j.id).bind(j.status).bind(j.attempts).bind(&j.last_error).bind(j.updated_at).bind(j.completed_at)
-                .bind(&j.csr_pem).bind(r.expected)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .rows_affected();
-                if n == 0 {
-                    return Err(Error::Conflict(format!("job {} is no longer {}", j.id, r.expected)));
-                }
-                let v = &r.version;
-                sqlx::query(
-                    "INSERT INTO certificate_versions (id, certificate_id, serial_number, not_before, not_after, fingerprint_sha256, \
-                     pem_chain, csr_pem, key_algorithm, key_size, revoked_at, revocation_reason, key_ciphertext, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-                )
-                .bind(&v.id).bind(&v.certificate_id).bind(&v.serial_number).bind(v.not_before).bind(v.not_after)
-                .bind(&v.fingerprint_sha256).bind(&v.pem_chain).bind(&v.csr_pem).bind(&v.key_algorithm).bind(v.key_size)
-                .bind(v.revoked_at).bind(&v.revocation_reason).bind(&v.key_ciphertext).bind(v.created_at)
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| write_err(e, "certificate version", v.id.as_str()))?;
-                let c = &r.certificate;
-                sqlx::query(
-                    "UPDATE managed_certificates SET status = $2, expires_at = $3, last_renewal_at = $4, updated_at = $5 WHERE id = $1",
-                )
-                .bind(&c.id).bind(c.status).bind(c.expires_at).bind(c.last_renewal_at).bind(c.updated_at)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-                for old in &r.superseded {
-                    sqlx::query("UPDATE jobs SET status = $2, updated_at = $3, completed_at = $4, last_error = $5 WHERE id = $1 AND status IN ('Pending', 'Running')")
-                        .bind(&old.id).bind(old.status).bind(old.updated_at).bind(old.completed_at).bind(&old.last_error)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db_err)?;
-                }
-                for d in &r.deployments {
-                    sqlx::query(
-                        "INSERT INTO jobs (id, type, status, certificate_id, target_id, agent_id, version_id, attempts, max_attempts, \
-                         next_attempt_at, last_error, csr_pem, created_at, updated_at, completed_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                let mut outcome = Vec::with_capacity(records.len());
+                let mut kept = Vec::with_capacity(records.len());
+                for r in records {
+                    let j = &r.job;
+                    let n = sqlx::query(
+                        "UPDATE jobs SET status = $2, attempts = $3, last_error = $4, updated_at = $5, completed_at = $6, csr_pem = $7, \
+                         next_attempt_at = NULL WHERE id = $1 AND status = $8",
                     )
-                    .bind(&d.id).bind(d.job_type).bind(d.status).bind(&d.certificate_id).bind(&d.target_id).bind(&d.agent_id)
-                    .bind(&d.version_id).bind(d.attempts).bind(d.max_attempts).bind(d.next_attempt_at).bind(&d.last_error)
-                    .bind(&d.csr_pem).bind(d.created_at).bind(d.updated_at).bind(d.completed_at)
+                    .bind(&j.id).bind(j.status).bind(j.attempts).bind(&j.last_error).bind(j.updated_at).bind(j.completed_at)
+                    .bind(&j.csr_pem).bind(r.expected)
                     .execute(&mut *tx)
                     .await
-                    .map_err(|e| write_err(e, "job", d.id.as_str()))?;
-                    sqlx::query("UPDATE certificate_target_mappings SET deployment_status = 'Pending' WHERE certificate_id = $1 AND target_id = $2")
-                        .bind(&d.certificate_id).bind(&d.target_id)
+                    .map_err(db_err)?
+                    .rows_affected();
+                    if n == 0 {
+                        outcome.push(Err(Error::Conflict(format!("job {} is no longer {}", j.id, r.expected))));
+                        continue;
+                    }
+                    outcome.push(Ok(()));
+                    kept.push(r);
+                    let c = &r.certificate;
+                    sqlx::query("UPDATE managed_certificates SET status = $2, expires_at = $3, last_renewal_at = $4, updated_at = $5 WHERE id = $1")
+                        .bind(&c.id).bind(c.status).bind(c.expires_at).bind(c.last_renewal_at).bind(c.updated_at)
                         .execute(&mut *tx)
                         .await
                         .map_err(db_err)?;
+                    for old in &r.superseded {
+                        sqlx::query("UPDATE jobs SET status = $2, updated_at = $3, completed_at = $4, last_error = $5 WHERE id = $1 AND status IN ('Pending', 'Running')")
+                            .bind(&old.id).bind(old.status).bind(old.updated_at).bind(old.completed_at).bind(&old.last_error)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(db_err)?;
+                    }
                 }
-                Self::append_audits_in(&mut tx, &r.audits).await?;
-                tx.commit().await.map_err(db_err)
+                if kept.is_empty() {
+                    return Ok(outcome);
+                }
+                for chunk in kept.chunks(100) {
+                    let mut qb = sqlx::QueryBuilder::<$DB>::new(
+                        "INSERT INTO certificate_versions (id, certificate_id, serial_number, not_before, not_after, fingerprint_sha256, \
+                         pem_chain, csr_pem, key_algorithm, key_size, revoked_at, revocation_reason, key_ciphertext, created_at) ",
+                    );
+                    qb.push_values(chunk, |mut b, r| {
+                        let v = &r.version;
+                        b.push_bind(v.id.clone()).push_bind(v.certificate_id.clone()).push_bind(v.serial_number.clone())
+                            .push_bind(v.not_before).push_bind(v.not_after).push_bind(v.fingerprint_sha256.clone())
+                            .push_bind(v.pem_chain.clone()).push_bind(v.csr_pem.clone()).push_bind(v.key_algorithm.clone())
+                            .push_bind(v.key_size).push_bind(v.revoked_at).push_bind(v.revocation_reason.clone())
+                            .push_bind(v.key_ciphertext.clone()).push_bind(v.created_at);
+                    });
+                    qb.build().execute(&mut *tx).await.map_err(|e| write_err(e, "certificate version", chunk[0].version.id.as_str()))?;
+                }
+                let deployments: Vec<&Job> = kept.iter().flat_map(|r| &r.deployments).collect();
+                for chunk in deployments.chunks(100) {
+                    let mut qb = sqlx::QueryBuilder::<$DB>::new(
+                        "INSERT INTO jobs (id, type, status, certificate_id, target_id, agent_id, version_id, attempts, max_attempts, \
+                         next_attempt_at, last_error, csr_pem, created_at, updated_at, completed_at) ",
+                    );
+                    qb.push_values(chunk, |mut b, d| {
+                        b.push_bind(d.id.clone()).push_bind(d.job_type).push_bind(d.status).push_bind(d.certificate_id.clone())
+                            .push_bind(d.target_id.clone()).push_bind(d.agent_id.clone()).push_bind(d.version_id.clone())
+                            .push_bind(d.attempts).push_bind(d.max_attempts).push_bind(d.next_attempt_at).push_bind(d.last_error.clone())
+                            .push_bind(d.csr_pem.clone()).push_bind(d.created_at).push_bind(d.updated_at).push_bind(d.completed_at);
+                    });
+                    qb.build().execute(&mut *tx).await.map_err(|e| write_err(e, "job", chunk[0].id.as_str()))?;
+                    let mut qb = sqlx::QueryBuilder::<$DB>::new(
+                        "UPDATE certificate_target_mappings SET deployment_status = 'Pending' WHERE (certificate_id, target_id) IN (",
+                    );
+                    let mut sep = qb.separated(", ");
+                    for d in chunk {
+                        sep.push("(").push_bind_unseparated(d.certificate_id.clone()).push_unseparated(", ")
+                            .push_bind_unseparated(d.target_id.clone()).push_unseparated(")");
+                    }
+                    qb.push(")");
+                    qb.build().execute(&mut *tx).await.map_err(db_err)?;
+                }
+                let audits: Vec<AuditDraft> = kept.iter().flat_map(|r| r.audits.iter().cloned()).collect();
+                Self::append_audits_in(&mut tx, &audits).await?;
+                tx.commit().await.map_err(db_err)?;
+                Ok(outcome)
             }
 
             async fn get_version(&self, id: &VersionId) -> Result<CertificateVersion> {

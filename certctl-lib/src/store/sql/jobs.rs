@@ -19,6 +19,14 @@ macro_rules! sql_jobs {
             async fn get_job(&self, id: &JobId) -> Result<Job> {
                 self.get_row("jobs", "job", id.as_str()).await
             }
+            async fn count_failed_jobs_since(&self, since: Timestamp) -> Result<i64> {
+                sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE status = $1 AND updated_at >= $2")
+                    .bind(JobStatus::Failed)
+                    .bind(since)
+                    .fetch_one(self.r())
+                    .await
+                    .map_err(db_err)
+            }
             async fn list_jobs(&self, f: &JobFilter, page: PageRequest) -> Result<Page<Job>> {
                 self.filtered_page("jobs", "created_at DESC, id DESC", page, |qb| {
                     let mut w = Conds(false);

@@ -1,0 +1,276 @@
+//! The console's state: the current tab, one pane per screen (data kept while a refresh runs,
+//! Loading / Error and the time of the last refresh), the selection, filters and overlays.
+//! `update` changes it; `view` draws it; nothing here does I/O.
+
+use std::time::Duration;
+
+use certctl::api::Summary;
+use certctl::model::{Agent, AgentGroup, AuditEvent, Certificate, Job, Page, PolicyRule, PolicyViolation, Timestamp};
+
+use crate::msg::{Action, AgentDetail, CertDetail};
+
+/// The screens, in tab order (number keys 1–7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Overview,
+    Certificates,
+    Fleet,
+    Groups,
+    Jobs,
+    Policies,
+    Audit,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 7] = [Tab::Overview, Tab::Certificates, Tab::Fleet, Tab::Groups, Tab::Jobs, Tab::Policies, Tab::Audit];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Overview => "Overview",
+            Tab::Certificates => "Certificates",
+            Tab::Fleet => "Fleet",
+            Tab::Groups => "Groups",
+            Tab::Jobs => "Jobs",
+            Tab::Policies => "Policies",
+            Tab::Audit => "Audit",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        Tab::ALL.iter().position(|t| *t == self).unwrap_or(0)
+    }
+}
+
+/// Settings of the console that are not connection settings.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Hide every action that changes the server.
+    pub read_only: bool,
+    /// Auto-refresh interval.
+    pub refresh: Duration,
+    /// Colours (off with `NO_COLOR`): the layout never depends on them.
+    pub color: bool,
+    /// Where the console talks to (shown in the title bar).
+    pub server: String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { read_only: false, refresh: Duration::from_secs(10), color: true, server: String::new() }
+    }
+}
+
+/// One pane's data with its load state. The data stays while a refresh runs or after an error,
+/// so the screen never goes blank and the selection stays in place.
+#[derive(Debug, Clone)]
+pub struct Pane<T> {
+    pub data: Option<T>,
+    pub loading: bool,
+    pub error: Option<String>,
+    pub refreshed: Option<Timestamp>,
+    /// Generation of the request in flight; older answers are dropped.
+    pub seq: u64,
+}
+
+impl<T> Default for Pane<T> {
+    fn default() -> Self {
+        Pane { data: None, loading: false, error: None, refreshed: None, seq: 0 }
+    }
+}
+
+/// A list pane: a page of rows and the selected row.
+#[derive(Debug, Clone)]
+pub struct List<T> {
+    pub pane: Pane<Page<T>>,
+    pub selected: usize,
+}
+
+impl<T> Default for List<T> {
+    fn default() -> Self {
+        List { pane: Pane::default(), selected: 0 }
+    }
+}
+
+impl<T> List<T> {
+    pub fn rows(&self) -> &[T] {
+        self.pane.data.as_ref().map(|p| p.data.as_slice()).unwrap_or(&[])
+    }
+
+    pub fn current(&self) -> Option<&T> {
+        self.rows().get(self.selected)
+    }
+}
+
+/// Columns of the certificates table (sortable).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CertCol {
+    Id,
+    Name,
+    Env,
+    Status,
+    DaysLeft,
+    Issuer,
+    Owner,
+    Targets,
+}
+
+impl CertCol {
+    pub const ALL: [CertCol; 8] = [CertCol::Id, CertCol::Name, CertCol::Env, CertCol::Status, CertCol::DaysLeft, CertCol::Issuer, CertCol::Owner, CertCol::Targets];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            CertCol::Id => "ID",
+            CertCol::Name => "COMMON NAME",
+            CertCol::Env => "ENV",
+            CertCol::Status => "STATUS",
+            CertCol::DaysLeft => "DAYS",
+            CertCol::Issuer => "ISSUER",
+            CertCol::Owner => "OWNER",
+            CertCol::Targets => "TGT",
+        }
+    }
+}
+
+/// Quick filters of the certificates screen (server-side).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Quick {
+    #[default]
+    All,
+    /// Expiring within 30 days.
+    Expiring,
+    Failed,
+    Environment(String),
+}
+
+/// The certificates screen.
+#[derive(Debug, Clone)]
+pub struct CertsState {
+    pub list: List<Certificate>,
+    /// 1-based page of the server's list.
+    pub page: u32,
+    /// The search sent to the server (`q`: name, common name, SAN); `tag:k=v` filters by tag.
+    pub filter: String,
+    pub quick: Quick,
+    /// Sort of the loaded page: column and ascending.
+    pub sort: Option<(CertCol, bool)>,
+    /// Environments seen so far (the environment quick filter cycles through them).
+    pub environments: Vec<String>,
+}
+
+impl Default for CertsState {
+    fn default() -> Self {
+        CertsState { list: List::default(), page: 1, filter: String::new(), quick: Quick::All, sort: None, environments: Vec::new() }
+    }
+}
+
+/// The fleet screen.
+#[derive(Debug, Clone)]
+pub struct FleetState {
+    pub list: List<Agent>,
+    pub page: u32,
+    pub groups: Vec<AgentGroup>,
+    /// The group that narrows the table, if any.
+    pub group: Option<String>,
+}
+
+impl Default for FleetState {
+    fn default() -> Self {
+        FleetState { list: List::default(), page: 1, groups: Vec::new(), group: None }
+    }
+}
+
+/// What is drawn over the screen; Esc closes it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Overlay {
+    Help,
+    /// The certificate detail pane (its data is [`App::cert_detail`]).
+    CertDetail(String),
+    /// The agent detail pane (its data is [`App::agent_detail`]).
+    AgentDetail(String),
+    /// "Really do this?" — y / Enter confirms.
+    Confirm(Action),
+    /// The revocation reason picker for a certificate.
+    RevokeReason { id: String, selected: usize },
+}
+
+/// A line in the status bar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub text: String,
+    pub error: bool,
+}
+
+/// The whole state.
+#[derive(Debug, Clone)]
+pub struct App {
+    pub opts: Options,
+    pub now: Timestamp,
+    pub tab: Tab,
+    pub overlay: Option<Overlay>,
+    /// The `/` filter being typed (certificates screen), if any.
+    pub input: Option<String>,
+    pub status: Option<Status>,
+    /// Rows of the tables' viewport (set by the view from the terminal size; paging keys use it).
+    pub page_rows: usize,
+    pub summary: Pane<Summary>,
+    pub certs: CertsState,
+    pub cert_detail: Pane<CertDetail>,
+    pub fleet: FleetState,
+    pub agent_detail: Pane<AgentDetail>,
+    pub groups: List<AgentGroup>,
+    pub members: Pane<Page<Agent>>,
+    pub jobs: List<Job>,
+    pub policies: List<PolicyRule>,
+    pub violations: Pane<Page<PolicyViolation>>,
+    pub audit: List<AuditEvent>,
+    /// Monotonic request counter (generations).
+    pub next_seq: u64,
+}
+
+/// Rows per page asked of the server for the certificates and agents tables.
+pub const PER_PAGE: u32 = 100;
+
+impl App {
+    pub fn new(opts: Options, now: Timestamp) -> Self {
+        App {
+            opts,
+            now,
+            tab: Tab::Overview,
+            overlay: None,
+            input: None,
+            status: None,
+            page_rows: 15,
+            summary: Pane::default(),
+            certs: CertsState::default(),
+            cert_detail: Pane::default(),
+            fleet: FleetState::default(),
+            agent_detail: Pane::default(),
+            groups: List::default(),
+            members: Pane::default(),
+            jobs: List::default(),
+            policies: List::default(),
+            violations: Pane::default(),
+            audit: List::default(),
+            next_seq: 0,
+        }
+    }
+
+    /// The certificates of the loaded page in display order (the page sorted as asked).
+    pub fn cert_rows(&self) -> Vec<&Certificate> {
+        let mut rows: Vec<&Certificate> = self.certs.list.rows().iter().collect();
+        if let Some((col, asc)) = self.certs.sort {
+            rows.sort_by(|a, b| {
+                let o = crate::sort::compare_certs(a, b, col);
+                if asc { o } else { o.reverse() }
+            });
+        }
+        rows
+    }
+
+    /// Jobs in display order: failed first, then newest first (the server's order).
+    pub fn job_rows(&self) -> Vec<&Job> {
+        let mut rows: Vec<&Job> = self.jobs.rows().iter().collect();
+        rows.sort_by_key(|j| j.status != certctl::model::JobStatus::Failed);
+        rows
+    }
+}

@@ -1,0 +1,302 @@
+//! `update` without a terminal: key → state change → effects, and answers → state.
+#![allow(clippy::unwrap_used)]
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use crate::app::{App, Options, Overlay, Quick, Tab};
+use crate::fixtures::{self, loaded_app, now, page};
+use crate::msg::{Action, Data, Effect, Msg, Request, Slot};
+use crate::update::{cert_filter, refresh, update};
+
+fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
+    update(app, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn ch(app: &mut App, c: char) -> Vec<Effect> {
+    key(app, KeyCode::Char(c))
+}
+
+fn requests(fx: &[Effect]) -> Vec<Request> {
+    fx.iter()
+        .filter_map(|e| match e {
+            Effect::Load { req, .. } => Some(req.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn start_loads_the_overview_and_marks_it_loading() {
+    let mut app = App::new(Options::default(), now());
+    let fx = refresh(&mut app);
+    assert_eq!(requests(&fx), vec![Request::Summary]);
+    assert!(app.summary.loading);
+}
+
+#[test]
+fn tab_cycles_and_numbers_jump_each_loading_its_screen() {
+    let mut app = loaded_app(false, true);
+    assert_eq!(app.tab, Tab::Overview);
+    let fx = key(&mut app, KeyCode::Tab);
+    assert_eq!(app.tab, Tab::Certificates);
+    assert!(matches!(requests(&fx)[..], [Request::Certs { page: 1, .. }]));
+    let fx = ch(&mut app, '3');
+    assert_eq!(app.tab, Tab::Fleet);
+    assert!(matches!(requests(&fx)[..], [Request::Agents { group: None, page: 1, .. }]));
+    assert_eq!(requests(&ch(&mut app, '5')), vec![Request::Jobs]);
+    assert_eq!(requests(&ch(&mut app, '7')), vec![Request::Audit]);
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.tab, Tab::Overview, "Tab wraps around");
+    key(&mut app, KeyCode::BackTab);
+    assert_eq!(app.tab, Tab::Audit);
+    ch(&mut app, 'l');
+    assert_eq!(app.tab, Tab::Overview, "vim keys: l next");
+    ch(&mut app, 'h');
+    assert_eq!(app.tab, Tab::Audit, "h previous");
+    let fx = ch(&mut app, '4');
+    assert_eq!(requests(&fx), vec![Request::Groups, Request::Members("grp-web".into())]);
+}
+
+#[test]
+fn slash_filter_reloads_from_the_server_on_every_key_and_esc_clears() {
+    let mut app = loaded_app(false, true);
+    ch(&mut app, '2');
+    app.certs.list.selected = 5;
+    assert!(ch(&mut app, '/').is_empty());
+    assert_eq!(app.input.as_deref(), Some(""));
+    ch(&mut app, 's');
+    let fx = ch(&mut app, 'v');
+    assert_eq!(app.certs.list.selected, 0);
+    match &requests(&fx)[..] {
+        [Request::Certs { filter, page: 1, .. }] => assert_eq!(filter.q.as_deref(), Some("sv")),
+        other => panic!("{other:?}"),
+    }
+    // q and j are text while typing, not quit or move
+    assert!(ch(&mut app, 'q').iter().all(|e| *e != Effect::Quit));
+    key(&mut app, KeyCode::Backspace);
+    assert_eq!(app.certs.filter, "sv");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.input, None);
+    assert_eq!(app.certs.filter, "sv", "Enter keeps the filter");
+    // Esc at the top level clears the filter (and reloads) instead of quitting
+    let fx = key(&mut app, KeyCode::Esc);
+    assert!(app.certs.filter.is_empty());
+    assert!(matches!(requests(&fx)[..], [Request::Certs { .. }]));
+    assert_eq!(key(&mut app, KeyCode::Esc), vec![Effect::Quit]);
+}
+
+#[test]
+fn tag_words_become_tag_filters_and_quick_filters_go_to_the_server() {
+    let mut app = loaded_app(false, true);
+    app.certs.filter = "web tag:app=billing  prod".into();
+    let f = cert_filter(&app);
+    assert_eq!(f.q.as_deref(), Some("web prod"));
+    assert_eq!(f.tags, vec![("app".to_owned(), "billing".to_owned())]);
+    assert!(f.exclude_archived);
+    ch(&mut app, '2');
+    app.certs.filter.clear();
+    ch(&mut app, 'x');
+    assert_eq!(app.certs.quick, Quick::Expiring);
+    let f = cert_filter(&app);
+    assert_eq!((f.expires_after, f.expires_before), (Some(now()), Some(now().plus(time::Duration::days(30)))));
+    ch(&mut app, 'F');
+    assert_eq!(cert_filter(&app).status, Some(certctl::model::CertificateStatus::Failed));
+    ch(&mut app, 'F');
+    assert_eq!(app.certs.quick, Quick::All, "a second press turns it off");
+    ch(&mut app, 'e');
+    assert_eq!(app.certs.quick, Quick::Environment("development".into()), "environments seen, sorted");
+    assert_eq!(cert_filter(&app).environment.as_deref(), Some("development"));
+}
+
+#[test]
+fn movement_paging_and_sorting() {
+    let mut app = loaded_app(false, true);
+    ch(&mut app, '2');
+    ch(&mut app, 'j');
+    key(&mut app, KeyCode::Down);
+    assert_eq!(app.certs.list.selected, 2);
+    ch(&mut app, 'k');
+    assert_eq!(app.certs.list.selected, 1);
+    ch(&mut app, 'G');
+    assert_eq!(app.certs.list.selected, 29);
+    ch(&mut app, 'j');
+    assert_eq!(app.certs.list.selected, 29, "clamped");
+    ch(&mut app, 'g');
+    assert_eq!(app.certs.list.selected, 0);
+    let fx = ch(&mut app, 'n');
+    assert!(matches!(requests(&fx)[..], [Request::Certs { page: 2, .. }]));
+    assert_eq!(app.certs.page, 2);
+    let fx = ch(&mut app, 'p');
+    assert!(matches!(requests(&fx)[..], [Request::Certs { page: 1, .. }]));
+    assert!(ch(&mut app, 'p').is_empty(), "no page before the first");
+    // sort the page by id, then by common name; S reverses
+    ch(&mut app, 's');
+    ch(&mut app, 's');
+    let names: Vec<String> = app.cert_rows().iter().map(|c| c.common_name.clone()).collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted);
+    ch(&mut app, 'S');
+    assert_eq!(app.cert_rows().first().map(|c| c.common_name.clone()), sorted.last().cloned());
+}
+
+#[test]
+fn answers_fill_panes_stale_ones_are_dropped_errors_keep_the_data_and_selection_stays() {
+    let mut app = loaded_app(false, true);
+    ch(&mut app, '2');
+    app.certs.list.selected = 3;
+    let id = app.cert_rows()[3].id.clone();
+    let fx = refresh(&mut app);
+    let Effect::Load { seq, .. } = fx[0] else { panic!() };
+    // an older answer is stale
+    update(&mut app, Msg::Loaded { slot: Slot::Certs, seq: seq - 1, result: Err("old".into()) });
+    assert!(app.certs.list.pane.loading && app.certs.list.pane.error.is_none());
+    // the refresh brings the same rows shifted by one: the selection follows the row
+    let mut rows = fixtures::certs(31);
+    rows.remove(0);
+    update(&mut app, Msg::Loaded { slot: Slot::Certs, seq, result: Ok(Data::Certs(page(rows, 100_000))) });
+    assert_eq!(app.cert_rows()[app.certs.list.selected].id, id);
+    assert_eq!(app.certs.list.selected, 2);
+    assert_eq!(app.certs.list.pane.refreshed, Some(now()));
+    // an error keeps the rows and says so
+    let fx = refresh(&mut app);
+    let Effect::Load { seq, .. } = fx[0] else { panic!() };
+    update(&mut app, Msg::Loaded { slot: Slot::Certs, seq, result: Err("server unreachable".into()) });
+    assert_eq!(app.certs.list.pane.error.as_deref(), Some("server unreachable"));
+    assert_eq!(app.cert_rows().len(), 30);
+}
+
+#[test]
+fn renew_asks_first_then_acts_and_the_result_refreshes_the_screen() {
+    let mut app = loaded_app(false, true);
+    ch(&mut app, '2');
+    ch(&mut app, 'j');
+    let id = app.cert_rows()[1].id.to_string();
+    assert!(ch(&mut app, 'r').is_empty());
+    assert_eq!(app.overlay, Some(Overlay::Confirm(Action::Renew(id.clone()))));
+    // q in a confirm dialog does not quit
+    assert!(ch(&mut app, 'q').is_empty());
+    let fx = ch(&mut app, 'y');
+    assert_eq!(fx, vec![Effect::Act(Action::Renew(id.clone()))]);
+    assert_eq!(app.overlay, None);
+    let fx = update(&mut app, Msg::Acted { action: Action::Renew(id.clone()), result: Ok(format!("renew {id}: job job-1 Pending")), forbidden: false });
+    assert!(app.status.as_ref().unwrap().text.contains("job-1"));
+    assert!(matches!(requests(&fx)[..], [Request::Certs { .. }]));
+    // a refusal is shown as an error
+    update(&mut app, Msg::Acted { action: Action::Deploy(id.clone()), result: Err("conflict: busy".into()), forbidden: false });
+    let s = app.status.clone().unwrap();
+    assert!(s.error && s.text.contains("deploy") && s.text.contains("busy"));
+    assert!(!app.opts.read_only);
+    // n cancels
+    ch(&mut app, 'a');
+    assert!(key(&mut app, KeyCode::Esc).is_empty());
+    assert_eq!(app.overlay, None);
+}
+
+#[test]
+fn revoke_picks_a_reason_first() {
+    let mut app = loaded_app(false, true);
+    ch(&mut app, '2');
+    let id = app.cert_rows()[0].id.to_string();
+    ch(&mut app, 'R');
+    assert!(matches!(app.overlay, Some(Overlay::RevokeReason { selected: 0, .. })));
+    ch(&mut app, 'j');
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.overlay, Some(Overlay::Confirm(Action::Revoke(id.clone(), "keyCompromise".into()))));
+    assert_eq!(key(&mut app, KeyCode::Enter), vec![Effect::Act(Action::Revoke(id, "keyCompromise".into()))]);
+}
+
+#[test]
+fn read_only_hides_every_mutating_key() {
+    let mut app = loaded_app(true, true);
+    ch(&mut app, '2');
+    for c in ['r', 'd', 'a', 'R'] {
+        assert!(ch(&mut app, c).is_empty());
+        assert_eq!(app.overlay, None, "{c}");
+    }
+    ch(&mut app, '5');
+    for c in ['c', 'r'] {
+        ch(&mut app, c);
+        assert_eq!(app.overlay, None, "{c}");
+    }
+}
+
+#[test]
+fn a_viewer_keys_refusal_hides_the_actions() {
+    let mut app = loaded_app(false, true);
+    ch(&mut app, '2');
+    let id = app.cert_rows()[0].id.to_string();
+    update(&mut app, Msg::Acted { action: Action::Renew(id), result: Err("forbidden: viewer".into()), forbidden: true });
+    assert!(app.opts.read_only);
+    assert!(app.status.as_ref().unwrap().text.contains("read-only"));
+    ch(&mut app, 'r');
+    assert_eq!(app.overlay, None);
+}
+
+#[test]
+fn jobs_failed_first_cancel_and_retry() {
+    let mut app = loaded_app(false, true);
+    ch(&mut app, '5');
+    assert_eq!(app.job_rows()[0].id.as_str(), "job-bad");
+    ch(&mut app, 'r');
+    assert_eq!(app.overlay, Some(Overlay::Confirm(Action::RetryJob("job-bad".into()))));
+    key(&mut app, KeyCode::Esc);
+    ch(&mut app, 'j');
+    ch(&mut app, 'c');
+    assert_eq!(app.overlay, Some(Overlay::Confirm(Action::CancelJob("job-ok".into()))));
+}
+
+#[test]
+fn enter_opens_details_esc_goes_back_and_refresh_reloads_them() {
+    let mut app = loaded_app(false, true);
+    ch(&mut app, '2');
+    let id = app.cert_rows()[0].id.to_string();
+    let fx = key(&mut app, KeyCode::Enter);
+    assert_eq!(app.overlay, Some(Overlay::CertDetail(id.clone())));
+    assert_eq!(requests(&fx), vec![Request::CertDetail(id.clone())]);
+    let fx = update(&mut app, Msg::Refresh);
+    assert!(requests(&fx).contains(&Request::CertDetail(id.clone())));
+    // actions work from the detail pane too
+    ch(&mut app, 'd');
+    assert_eq!(app.overlay, Some(Overlay::Confirm(Action::Deploy(id))));
+    key(&mut app, KeyCode::Esc);
+    ch(&mut app, '3');
+    let fx = key(&mut app, KeyCode::Enter);
+    assert_eq!(requests(&fx), vec![Request::AgentDetail("ag-web1".into())]);
+    assert!(key(&mut app, KeyCode::Esc).is_empty());
+    assert_eq!(app.overlay, None);
+    assert_eq!(app.tab, Tab::Fleet);
+}
+
+#[test]
+fn group_selector_narrows_the_fleet() {
+    let mut app = loaded_app(false, true);
+    ch(&mut app, '3');
+    let fx = ch(&mut app, 'f');
+    assert_eq!(app.fleet.group.as_deref(), Some("grp-web"));
+    assert!(matches!(&requests(&fx)[..], [Request::Agents { group: Some(g), .. }] if g == "grp-web"));
+    let fx = ch(&mut app, 'f');
+    assert_eq!(app.fleet.group, None, "after the last group: all agents");
+    assert!(matches!(&requests(&fx)[..], [Request::Agents { group: None, .. }]));
+    ch(&mut app, 'f');
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.fleet.group, None, "Esc clears the group first");
+}
+
+#[test]
+fn help_quit_and_ticks() {
+    let mut app = loaded_app(false, true);
+    ch(&mut app, '?');
+    assert_eq!(app.overlay, Some(Overlay::Help));
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.overlay, None);
+    assert_eq!(ch(&mut app, 'q'), vec![Effect::Quit]);
+    assert_eq!(update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL))), vec![Effect::Quit]);
+    let later = now().plus(time::Duration::seconds(5));
+    assert!(update(&mut app, Msg::Tick(later)).is_empty());
+    assert_eq!(app.now, later);
+    // the auto-refresh reloads the visible screen only
+    ch(&mut app, '6');
+    let fx = update(&mut app, Msg::Refresh);
+    assert_eq!(requests(&fx), vec![Request::Policies, Request::Violations("pol-owner".into())]);
+}

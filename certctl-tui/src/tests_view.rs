@@ -1,0 +1,123 @@
+//! Snapshots of every screen and overlay on a `TestBackend`, at 80×24 and 160×48, with the
+//! fixtures and a fixed clock; plus NO_COLOR and empty / loading / error states.
+#![allow(clippy::unwrap_used)]
+
+use ratatui::backend::TestBackend;
+use ratatui::style::Color;
+use ratatui::Terminal;
+
+use crate::app::{App, Overlay, Tab};
+use crate::fixtures::{self, loaded_app};
+use crate::msg::{Action, AgentDetail};
+use crate::view::draw;
+
+fn render(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| draw(f, app)).unwrap();
+    t
+}
+
+fn snap(name: &str, app: &App) {
+    for (w, h) in [(80, 24), (160, 48)] {
+        let t = render(app, w, h);
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), t.backend());
+    }
+}
+
+fn on(tab: Tab) -> App {
+    let mut app = loaded_app(false, true);
+    app.tab = tab;
+    app
+}
+
+#[test]
+fn screens() {
+    snap("overview", &on(Tab::Overview));
+    snap("certificates", &on(Tab::Certificates));
+    snap("fleet", &on(Tab::Fleet));
+    snap("groups", &on(Tab::Groups));
+    snap("jobs", &on(Tab::Jobs));
+    snap("policies", &on(Tab::Policies));
+    snap("audit", &on(Tab::Audit));
+}
+
+#[test]
+fn overlays() {
+    let mut app = on(Tab::Certificates);
+    app.overlay = Some(Overlay::Help);
+    snap("help", &app);
+    app.overlay = Some(Overlay::Confirm(Action::Renew("mc-bench-000001".into())));
+    snap("confirm", &app);
+    app.overlay = Some(Overlay::RevokeReason { id: "mc-bench-000001".into(), selected: 1 });
+    snap("revoke", &app);
+    app.overlay = Some(Overlay::CertDetail("mc-bench-000001".into()));
+    app.cert_detail.data = Some(fixtures::cert_detail());
+    app.cert_detail.refreshed = Some(fixtures::now());
+    snap("cert_detail", &app);
+    let mut app = on(Tab::Fleet);
+    app.overlay = Some(Overlay::AgentDetail("ag-web1".into()));
+    app.agent_detail.data = Some(AgentDetail {
+        agent: fixtures::agents().remove(0),
+        groups: vec!["grp-web".into()],
+        targets: fixtures::cert_detail().targets.into_iter().map(|(t, _)| t).collect(),
+        certificates: vec!["mc-bench-000001".into()],
+    });
+    snap("agent_detail", &app);
+}
+
+#[test]
+fn filter_sort_and_read_only() {
+    let mut app = on(Tab::Certificates);
+    app.certs.filter = "svc-1".into();
+    app.input = Some("svc-1".into());
+    app.certs.sort = Some((crate::app::CertCol::DaysLeft, true));
+    app.certs.list.selected = 4;
+    snap("certificates_filtered_sorted", &app);
+    let mut app = loaded_app(true, true);
+    app.overlay = Some(Overlay::Help);
+    let text = format!("{}", render(&app, 80, 24).backend());
+    assert!(text.contains("read-only") && !text.contains("renew deploy archive"), "{text}");
+}
+
+#[test]
+fn loading_error_and_empty_states() {
+    let mut app = App::new(Default::default(), fixtures::now());
+    app.tab = Tab::Certificates;
+    app.certs.list.pane.loading = true;
+    let text = format!("{}", render(&app, 80, 24).backend());
+    assert!(text.contains("Loading…"), "{text}");
+    app.certs.list.pane.loading = false;
+    app.certs.list.pane.error = Some("server unreachable: connection refused".into());
+    snap("certificates_error", &app);
+    app.tab = Tab::Overview;
+    let text = format!("{}", render(&app, 80, 24).backend());
+    assert!(text.contains("idle"), "{text}");
+}
+
+#[test]
+fn no_color_draws_the_same_text_without_colours() {
+    let colour = loaded_app(false, true);
+    let mono = loaded_app(false, false);
+    for tab in Tab::ALL {
+        let (mut a, mut b) = (colour.clone(), mono.clone());
+        a.tab = tab;
+        b.tab = tab;
+        let (ta, tb) = (render(&a, 80, 24), render(&b, 80, 24));
+        assert_eq!(format!("{}", ta.backend()), format!("{}", tb.backend()), "{tab:?}");
+        let buf = tb.backend().buffer();
+        assert!(buf.content.iter().all(|c| c.fg == Color::Reset && c.bg == Color::Reset), "{tab:?} uses a colour with NO_COLOR");
+    }
+}
+
+#[test]
+fn tiny_terminals_do_not_panic() {
+    let mut app = loaded_app(false, true);
+    for tab in Tab::ALL {
+        app.tab = tab;
+        for (w, h) in [(1, 1), (20, 5), (40, 10), (79, 23)] {
+            render(&app, w, h);
+        }
+    }
+    app.overlay = Some(Overlay::Help);
+    render(&app, 10, 4);
+}

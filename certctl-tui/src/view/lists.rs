@@ -1,0 +1,122 @@
+//! Jobs (failed first, with their error), Policies (with the selected rule's open violations)
+//! and the Audit tail.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Span;
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+use ratatui::Frame;
+
+use super::{empty_text, pane_block, table_rows, window, Theme};
+use crate::app::App;
+use crate::sort::age;
+
+pub fn draw_jobs(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
+    let rows = app.job_rows();
+    let total = app.jobs.pane.data.as_ref().map(|p| p.total).unwrap_or(0);
+    let block = pane_block(format!("Jobs · newest {} of {total}, failed first", rows.len()), &app.jobs.pane, t);
+    if rows.is_empty() {
+        let inner = block.inner(area);
+        f.render_widget(block, area);
+        f.render_widget(Paragraph::new(empty_text(&app.jobs.pane, "jobs")), inner);
+        return;
+    }
+    let header = Row::new(["ID", "TYPE", "STATUS", "CERTIFICATE", "TRY", "AGE", "ERROR"]).style(t.header());
+    let wide = area.width >= 120;
+    let widths = if wide {
+        [Constraint::Length(22), Constraint::Length(10), Constraint::Length(11), Constraint::Length(22), Constraint::Length(5), Constraint::Length(5), Constraint::Min(20)]
+    } else {
+        [Constraint::Length(12), Constraint::Length(8), Constraint::Length(9), Constraint::Length(12), Constraint::Length(3), Constraint::Length(4), Constraint::Min(10)]
+    };
+    let (from, to) = window(app.jobs.selected, rows.len(), table_rows(area.height));
+    let body = rows[from..to].iter().map(|j| {
+        Row::new(vec![
+            Cell::from(j.id.to_string()),
+            Cell::from(j.job_type.to_string()),
+            Cell::from(Span::styled(j.status.to_string(), t.status(j.status.as_str()))),
+            Cell::from(j.certificate_id.to_string()),
+            Cell::from(format!("{}/{}", j.attempts, j.max_attempts)),
+            Cell::from(age(Some(j.created_at), app.now)),
+            Cell::from(Span::styled(j.last_error.clone().unwrap_or_default(), t.bad())),
+        ])
+    });
+    let table = Table::new(body, widths).header(header).block(block).row_highlight_style(t.selected()).column_spacing(1);
+    let mut state = TableState::default().with_selected(Some(app.jobs.selected.saturating_sub(from)));
+    f.render_stateful_widget(table, area, &mut state);
+}
+
+pub fn draw_policies(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
+    let [top, bottom] = Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
+    let p = &app.policies;
+    let block = pane_block("Policies", &p.pane, t);
+    if p.rows().is_empty() {
+        let inner = block.inner(top);
+        f.render_widget(block, top);
+        f.render_widget(Paragraph::new(empty_text(&p.pane, "policy rules")), inner);
+    } else {
+        let header = Row::new(["ID", "NAME", "TYPE", "MODE", "SEVERITY", "ON"]).style(t.header());
+        let widths = [Constraint::Length(16), Constraint::Min(12), Constraint::Length(18), Constraint::Length(8), Constraint::Length(8), Constraint::Length(3)];
+        let (from, to) = window(p.selected, p.rows().len(), table_rows(top.height));
+        let body = p.rows()[from..to].iter().map(|r| {
+            Row::new(vec![
+                Cell::from(r.id.to_string()),
+                Cell::from(r.name.clone()),
+                Cell::from(r.rule_type.to_string()),
+                Cell::from(r.mode.to_string()),
+                Cell::from(Span::styled(r.severity.to_string(), t.status(r.severity.as_str()))),
+                Cell::from(if r.enabled { "yes" } else { "no" }),
+            ])
+        });
+        let table = Table::new(body, widths).header(header).block(block).row_highlight_style(t.selected()).column_spacing(1);
+        let mut state = TableState::default().with_selected(Some(p.selected.saturating_sub(from)));
+        f.render_stateful_widget(table, top, &mut state);
+    }
+    let v = &app.violations;
+    let total = v.data.as_ref().map(|x| x.total).unwrap_or(0);
+    let name = p.current().map(|r| r.name.clone()).unwrap_or_default();
+    let block = pane_block(format!("Open violations of {name} · {total}"), v, t);
+    let rows = v.data.as_ref().map(|x| x.data.as_slice()).unwrap_or(&[]);
+    if rows.is_empty() {
+        let inner = block.inner(bottom);
+        f.render_widget(block, bottom);
+        f.render_widget(Paragraph::new(empty_text(v, "open violations")), inner);
+        return;
+    }
+    let header = Row::new(["CERTIFICATE", "SEVERITY", "AGE", "MESSAGE"]).style(t.header());
+    let widths = [Constraint::Length(18), Constraint::Length(8), Constraint::Length(4), Constraint::Min(20)];
+    let body = rows.iter().take(table_rows(bottom.height)).map(|x| {
+        Row::new(vec![
+            Cell::from(x.certificate_id.to_string()),
+            Cell::from(Span::styled(x.severity.to_string(), t.status(x.severity.as_str()))),
+            Cell::from(age(Some(x.created_at), app.now)),
+            Cell::from(x.message.clone()),
+        ])
+    });
+    f.render_widget(Table::new(body, widths).header(header).block(block).column_spacing(1), bottom);
+}
+
+pub fn draw_audit(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
+    let a = &app.audit;
+    let total = a.pane.data.as_ref().map(|p| p.total).unwrap_or(0);
+    let block = pane_block(format!("Audit · newest of {total}"), &a.pane, t);
+    if a.rows().is_empty() {
+        let inner = block.inner(area);
+        f.render_widget(block, area);
+        f.render_widget(Paragraph::new(empty_text(&a.pane, "audit events")), inner);
+        return;
+    }
+    let header = Row::new(["SEQ", "AGE", "ACTOR", "ACTION", "RESOURCE"]).style(t.header());
+    let widths = [Constraint::Length(6), Constraint::Length(4), Constraint::Length(12), Constraint::Length(22), Constraint::Min(16)];
+    let (from, to) = window(a.selected, a.rows().len(), table_rows(area.height));
+    let body = a.rows()[from..to].iter().map(|e| {
+        Row::new(vec![
+            Cell::from(e.seq.to_string()),
+            Cell::from(age(Some(e.timestamp), app.now)),
+            Cell::from(e.actor.clone()),
+            Cell::from(e.action.clone()),
+            Cell::from(format!("{} {}", e.resource_type, e.resource_id)),
+        ])
+    });
+    let table = Table::new(body, widths).header(header).block(block).row_highlight_style(t.selected()).column_spacing(1);
+    let mut state = TableState::default().with_selected(Some(a.selected.saturating_sub(from)));
+    f.render_stateful_widget(table, area, &mut state);
+}
