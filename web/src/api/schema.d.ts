@@ -153,7 +153,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Report the outcome of a deployment (agent key) */
+        /** Report the outcome of a deployment (Completed/Failed) or that an HTTP-01 token is served (Ready) (agent key) */
         post: operations["agent_report"];
         delete?: never;
         options?: never;
@@ -1141,6 +1141,12 @@ export interface components {
         };
         /** @description A certificate the control plane manages (`mc-` id). */
         Certificate: {
+            /** @description Fleet certificate (template): the agent group whose members each get a child. */
+            agent_group_id?: components["schemas"]["GroupId"] | null;
+            /** @description Fleet child: the member agent it belongs to (its key lives there). */
+            agent_id?: components["schemas"]["AgentId"] | null;
+            /** @description Fleet certificate (template), on `GET /certificates/{id}`: its children, archived ones too. */
+            children?: components["schemas"]["FleetChild"][] | null;
             common_name: string;
             /**
              * Format: date-time
@@ -1167,6 +1173,8 @@ export interface components {
             last_renewal_at?: string | null;
             name: string;
             owner_id?: components["schemas"]["OwnerId"] | null;
+            /** @description Fleet child: the fleet certificate (template) it was materialised from. */
+            parent_id?: components["schemas"]["CertificateId"] | null;
             renewal_policy_id: components["schemas"]["RenewalPolicyId"];
             sans: string[];
             status: components["schemas"]["CertificateStatus"];
@@ -1178,6 +1186,8 @@ export interface components {
              * @default []
              */
             target_ids?: components["schemas"]["TargetId"][];
+            /** @description Fleet certificate (template): the target each child gets on its agent. */
+            target_template?: components["schemas"]["TargetTemplate"] | null;
             team_id?: components["schemas"]["TeamId"] | null;
             /**
              * Format: date-time
@@ -1189,6 +1199,11 @@ export interface components {
         CertificateId: string;
         /** @description `POST /certificates`. */
         CertificateInput: {
+            /**
+             * @description Fleet certificate: every member of this agent group gets its own child certificate
+             *     (with `target_template`; `{hostname}`, `{agent_id}`, `{agent_name}` allowed in names).
+             */
+            agent_group_id?: string | null;
             /** @default  */
             common_name?: string;
             /** @default null */
@@ -1220,11 +1235,15 @@ export interface components {
             };
             /** @default [] */
             target_ids?: string[];
+            /** @description Fleet certificate: the target each child gets on its agent. */
+            target_template?: components["schemas"]["TargetTemplate"] | null;
             /** @default null */
             team_id?: string | null;
         };
         /** @description `PUT /certificates/{id}`: absent fields keep their value, `null` clears optional ones. */
         CertificatePatch: {
+            /** @description Fleet certificates only: another group (children re-materialised). */
+            agent_group_id?: string | null;
             common_name?: string | null;
             environment?: string | null;
             issuer_id?: string | null;
@@ -1236,6 +1255,8 @@ export interface components {
                 [key: string]: string;
             } | null;
             target_ids?: string[] | null;
+            /** @description Fleet certificates only: another target template (children's targets follow). */
+            target_template?: components["schemas"]["TargetTemplate"] | null;
             team_id?: string | null;
         };
         /** @description Lifecycle status of a managed certificate. */
@@ -1321,6 +1342,11 @@ export interface components {
          *     create; `with` adds a draft rule to see what it would do before it exists.
          */
         EvaluateInput: {
+            /**
+             * @description Fleet certificate: every member of this agent group gets its own child certificate
+             *     (with `target_template`; `{hostname}`, `{agent_id}`, `{agent_name}` allowed in names).
+             */
+            agent_group_id?: string | null;
             /** @default null */
             certificate_id?: string | null;
             /** @default  */
@@ -1354,6 +1380,8 @@ export interface components {
             };
             /** @default [] */
             target_ids?: string[];
+            /** @description Fleet certificate: the target each child gets on its agent. */
+            target_template?: components["schemas"]["TargetTemplate"] | null;
             /** @default null */
             team_id?: string | null;
             /** @default null */
@@ -1368,6 +1396,22 @@ export interface components {
         };
         /** @description Audit event id (`ev-`). */
         EventId: string;
+        /** @description One bar of [`Summary::expiry_histogram`]: certificates expiring in `[from_day, to_day)` days. */
+        ExpiryBucket: {
+            /** Format: int64 */
+            count: number;
+            /** Format: int64 */
+            from_day: number;
+            /** Format: int64 */
+            to_day: number;
+        };
+        /** @description One child of a fleet certificate, as its template lists it. */
+        FleetChild: {
+            agent_id?: components["schemas"]["AgentId"] | null;
+            common_name: string;
+            id: components["schemas"]["CertificateId"];
+            status: components["schemas"]["CertificateStatus"];
+        };
         /** @description Selection criteria of a dynamic agent group. Fields combine with AND; lists are any-of. */
         GroupCriteria: {
             /**
@@ -1428,6 +1472,15 @@ export interface components {
              *     }
              */
             criteria?: components["schemas"]["GroupCriteria"];
+        };
+        /** @description How the agent serves an HTTP-01 token. */
+        Http01Work: {
+            /**
+             * @description `webroot` (write `<webroot>/.well-known/acme-challenge/<token>`) or `listener` (the
+             *     agent's built-in responder, `CERTCTL_HTTP01_LISTEN`).
+             */
+            mode: string;
+            webroot?: string | null;
         };
         /** @description A certificate authority connection (`iss-` id): a connector type and its config. */
         Issuer: {
@@ -1720,17 +1773,41 @@ export interface components {
             certificates_by_status: {
                 [key: string]: number;
             };
+            /**
+             * Format: int64
+             * @description Not archived, expiring in the next 14 days.
+             * @default 0
+             */
+            expiring_within_14_days?: number;
             /** Format: int64 */
             expiring_within_30_days: number;
             /** Format: int64 */
             expiring_within_7_days: number;
+            /**
+             * @description Not-archived certificates by expiry over the next 90 days: weekly buckets
+             *     (`[0,7)`, `[7,14)`, ... `[84,90)` days from `generated_at`).
+             * @default []
+             */
+            expiry_histogram?: components["schemas"]["ExpiryBucket"][];
             /** Format: int64 */
             failed_jobs: number;
+            /**
+             * Format: int64
+             * @description Jobs that failed in the last 24 hours.
+             * @default 0
+             */
+            failed_jobs_24h?: number;
             /**
              * Format: date-time
              * @description RFC 3339, UTC
              */
             generated_at?: string | null;
+            /**
+             * Format: int64
+             * @description Policy violations not resolved yet.
+             * @default 0
+             */
+            open_violations?: number;
         };
         /** @description Where a certificate is deployed (`t-` id): a connector type, its config and the agent that runs it. */
         Target: {
@@ -1753,6 +1830,21 @@ export interface components {
         };
         /** @description Deployment target id (`t-`). */
         TargetId: string;
+        /**
+         * @description The target a fleet certificate gives each child, on the child's agent. `{hostname}`,
+         *     `{agent_id}` and `{agent_name}` are expanded in `name` and in every string of `config`.
+         */
+        TargetTemplate: {
+            /**
+             * @description The connector's config, as for `POST /targets`.
+             * @default {}
+             */
+            config?: unknown;
+            /** @description Name of each child's target; defaults to `<template name> on {agent_name}`. */
+            name?: string | null;
+            /** @description Target connector type (`file`, `nginx`, ...). */
+            type: string;
+        };
         /** @description A team (`team-` id). */
         Team: {
             /**
@@ -1781,6 +1873,15 @@ export interface components {
         TestResult: {
             message: string;
             ok: boolean;
+        };
+        /**
+         * @description An HTTP-01 token for the agent to serve at `/.well-known/acme-challenge/{token}`; the agent
+         *     reports `Ready` once it does, and stops serving it when the job is no longer handed out.
+         */
+        ValidationWork: {
+            http01: components["schemas"]["Http01Work"];
+            key_authorization: string;
+            token: string;
         };
         /** @description Certificate version id (`cv-`). */
         VersionId: string;
@@ -1847,6 +1948,8 @@ export interface components {
              * @description RFC 3339, UTC
              */
             updated_at: string;
+            /** @description Validation (ACME HTTP-01, agent mode): the token to serve. */
+            validation?: components["schemas"]["ValidationWork"] | null;
             /** @description The version a deployment job deploys. */
             version_id?: components["schemas"]["VersionId"] | null;
         };
@@ -2629,6 +2732,9 @@ export interface operations {
                 q?: string;
                 tag?: string;
                 include_archived?: string;
+                after?: string;
+                parent_id?: string;
+                agent_group_id?: string;
                 sort?: string;
                 page?: number;
                 per_page?: number;
