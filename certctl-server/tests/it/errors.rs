@@ -35,7 +35,8 @@ async fn bad_requests(s: Server) {
     s.post("/api/v1/teams", big).await.err(413, "payload_too_large");
     // routes and methods
     s.get("/api/v1/nothing-here").await.err(404, "not_found");
-    s.get("/nothing").await.err(404, "not_found");
+    // (outside /api, unknown GET paths are the dashboard's browser routes: index.html)
+    s.get("/api/nothing").await.err(404, "not_found");
     s.call(Method::PATCH, "/api/v1/teams", Some(&s.admin.clone()), None).await.err(405, "method_not_allowed");
     // query parameters
     s.get("/api/v1/certificates?status=Shiny").await.err(400, "bad_request");
