@@ -71,7 +71,14 @@ pub async fn run(args: RunArgs) -> anyhow::Result<bool> {
     let keys = KeyStore::open(&key_dir)?;
     let opts = DeployOptions { journal: Some(args.state_dir.join("deploy.journal")), ..Default::default() };
     std::fs::create_dir_all(&args.state_dir).with_context(|| format!("creating {}", args.state_dir.display()))?;
-    let worker = Worker::new(client(&args, &server, &id.api_key)?, id.agent_id.clone(), keys, opts);
+    let mut worker = Worker::new(client(&args, &server, &id.api_key)?, id.agent_id.clone(), keys, opts);
+    if let Some(addr) = args.http01_listen {
+        let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding the HTTP-01 responder on {addr} (CERTCTL_HTTP01_LISTEN)"))?;
+        let tokens = certctl::agent::Http01Tokens::default();
+        tokio::spawn(tokens.clone().serve(listener));
+        tracing::info!("answering ACME HTTP-01 challenges on {addr}");
+        worker = worker.with_http01(tokens);
+    }
     match worker.recover().await {
         Ok(true) => tracing::warn!("an interrupted deployment was rolled back to the previous files"),
         Ok(false) => {}

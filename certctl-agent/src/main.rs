@@ -64,6 +64,11 @@ pub struct RunArgs {
     /// Time between work polls (±10% jitter)
     #[arg(long, env = "CERTCTL_POLL_INTERVAL", default_value = "30s", value_parser = parse_duration)]
     pub poll_interval: Duration,
+    /// Answer ACME HTTP-01 challenges (issuers with `http01_mode: agent`) on this address, e.g.
+    /// 0.0.0.0:80 or a port the web server proxies `/.well-known/acme-challenge/` to; without it,
+    /// a `webroot` in the target config is used
+    #[arg(long, env = "CERTCTL_HTTP01_LISTEN")]
+    pub http01_listen: Option<std::net::SocketAddr>,
     /// One heartbeat, one poll and the work it brings, then exit (non-zero if anything failed)
     #[arg(long)]
     pub once: bool,

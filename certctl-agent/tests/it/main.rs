@@ -2,6 +2,7 @@
 //! and a real NGINX started in its own prefix on a loopback port; a fleet of agent processes.
 #![allow(clippy::unwrap_used)]
 
+mod acme;
 mod daemon;
 mod e2e;
 mod fleet;

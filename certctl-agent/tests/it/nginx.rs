@@ -13,9 +13,19 @@ pub struct Nginx {
 impl Nginx {
     /// Starts nginx serving a throwaway self-signed certificate for `server_name`.
     pub fn start(server_name: &str) -> Self {
+        Self::start_with(server_name, None)
+    }
+
+    /// Also serves `<prefix>/webroot/.well-known/acme-challenge/` over plain HTTP on
+    /// 127.0.0.1:`http01_port` (ACME HTTP-01 through a webroot).
+    pub fn start_with_webroot(server_name: &str, http01_port: u16) -> Self {
+        Self::start_with(server_name, Some(http01_port))
+    }
+
+    fn start_with(server_name: &str, http01_port: Option<u16>) -> Self {
         let prefix = tempfile::tempdir().unwrap();
         let p = prefix.path();
-        for d in ["conf", "logs", "tmp", "certs"] {
+        for d in ["conf", "logs", "tmp", "certs", "webroot"] {
             std::fs::create_dir_all(p.join(d)).unwrap();
         }
         let cert = p.join("certs/web.pem");
@@ -31,12 +41,15 @@ impl Nginx {
         assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let d = p.display();
+        let http01 = http01_port.map_or(String::new(), |hp| {
+            format!("  server {{\n    listen 127.0.0.1:{hp};\n    location /.well-known/acme-challenge/ {{ root {d}/webroot; default_type text/plain; }}\n  }}\n")
+        });
         let conf = format!(
             "daemon off;\nworker_processes 1;\npid {d}/logs/nginx.pid;\nerror_log {d}/logs/error.log;\nevents {{ worker_connections 64; }}\n\
              http {{\n  access_log {d}/logs/access.log;\n  client_body_temp_path {d}/tmp/body;\n  proxy_temp_path {d}/tmp/proxy;\n\
              fastcgi_temp_path {d}/tmp/fastcgi;\n  uwsgi_temp_path {d}/tmp/uwsgi;\n  scgi_temp_path {d}/tmp/scgi;\n\
              server {{\n    listen 127.0.0.1:{port} ssl;\n    server_name {server_name};\n    ssl_certificate {d}/certs/web.pem;\n\
-                 ssl_certificate_key {d}/certs/web.key;\n    return 200 \"ok\\n\";\n  }}\n}}\n"
+                 ssl_certificate_key {d}/certs/web.key;\n    return 200 \"ok\\n\";\n  }}\n{http01}}}\n"
         );
         std::fs::write(p.join("conf/nginx.conf"), conf).unwrap();
         let child = Command::new("nginx").args(Self::base_args(p)).spawn().unwrap();
@@ -68,6 +81,11 @@ impl Nginx {
 
     pub fn key_path(&self) -> PathBuf {
         self.prefix.path().join("certs/web.key")
+    }
+
+    /// The HTTP-01 webroot of [`start_with_webroot`](Self::start_with_webroot).
+    pub fn webroot(&self) -> PathBuf {
+        self.prefix.path().join("webroot")
     }
 
     /// SHA-256 fingerprint (lowercase hex) of the leaf served for `server_name`, by openssl.

@@ -66,11 +66,21 @@ impl Agent {
         self.once_as("web-1", "env=test,role=web").await
     }
 
+    /// `--once` with extra environment variables.
+    pub async fn once_with(&self, env: &[(&str, &str)]) -> (bool, String) {
+        self.run_once("web-1", "env=test,role=web", env).await
+    }
+
     /// Runs `certctl-agent --once` with this name and these labels (`k=v,...`).
     pub async fn once_as(&self, name: &str, labels: &str) -> (bool, String) {
+        self.run_once(name, labels, &[]).await
+    }
+
+    async fn run_once(&self, name: &str, labels: &str, env: &[(&str, &str)]) -> (bool, String) {
         let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_certctl-agent"))
             .arg("--once")
             .env_clear()
+            .envs(env.iter().copied())
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("CERTCTL_SERVER_URL", &self.server)
             .env("CERTCTL_AGENT_BOOTSTRAP_TOKEN", TOKEN)
@@ -79,6 +89,7 @@ impl Agent {
             .env("CERTCTL_STATE_DIR", &self.state)
             .env("CERTCTL_KEY_DIR", &self.keys)
             .env("CERTCTL_LOG", "info")
+            .kill_on_drop(true)
             .output()
             .await
             .unwrap();

@@ -2,11 +2,13 @@
 //! host [`metadata`], the saved [`identity`], the local [`keys`] store, and the [`worker`] that
 //! turns work items into CSRs and verified deployments.
 
+pub mod http01;
 pub mod identity;
 pub mod keys;
 pub mod metadata;
 pub mod worker;
 
+pub use http01::Http01Tokens;
 pub use identity::Identity;
 pub use keys::{KeySlot, KeyStore};
 pub use worker::{RoundReport, Worker};

@@ -168,6 +168,30 @@ pub struct WorkItem {
     /// Deployment: the target's config.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_config: Option<serde_json::Value>,
+    /// Validation (ACME HTTP-01, agent mode): the token to serve.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation: Option<ValidationWork>,
+}
+
+/// An HTTP-01 token for the agent to serve at `/.well-known/acme-challenge/{token}`; the agent
+/// reports `Ready` once it does, and stops serving it when the job is no longer handed out.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct ValidationWork {
+    pub token: String,
+    pub key_authorization: String,
+    pub http01: Http01Work,
+}
+
+/// How the agent serves an HTTP-01 token.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct Http01Work {
+    /// `webroot` (write `<webroot>/.well-known/acme-challenge/<token>`) or `listener` (the
+    /// agent's built-in responder, `CERTCTL_HTTP01_LISTEN`).
+    pub mode: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webroot: Option<String>,
 }
 
 /// Body of `POST /policies/evaluate`: an existing certificate, or a draft with the fields of

@@ -9,8 +9,10 @@ use async_trait::async_trait;
 
 use crate::error::{Error, Result};
 
+pub mod acme;
 pub mod local;
 
+pub use acme::AcmeIssuer;
 pub use local::{Issued, LocalCa, LocalCaConfig, SignRequest};
 
 /// A request to issue (or renew) a certificate for a CSR.
@@ -49,6 +51,11 @@ pub trait IssuerConnector: Send + Sync + std::fmt::Debug {
     /// Renews: by default the same as issuing with the new CSR.
     async fn renew(&self, req: &IssueRequest<'_>) -> Result<String> {
         self.issue(req).await
+    }
+    /// Whether issuing is a multi-step order driven by the job engine (ACME) rather than one
+    /// [`issue`](Self::issue) call.
+    fn ordered(&self) -> bool {
+        false
     }
     /// Revokes a certificate this issuer issued.
     async fn revoke(&self, req: &RevokeRequest<'_>) -> Result<()>;

@@ -70,8 +70,9 @@ pub(crate) fn san_entries(field: &str, names: &[String]) -> Result<Vec<SanType>>
         .collect()
 }
 
-/// Builds a PEM CSR signed by `key`, with subject `CN=common_name` and `sans` as
-/// SubjectAltNames (IP addresses when they parse as one, DNS names otherwise).
+/// Builds a PEM CSR signed by `key`, with subject `CN=common_name` and the common name plus
+/// `sans` as SubjectAltNames (IP addresses when they parse as one, DNS names otherwise): public
+/// CAs (ACME) read the names from the SAN extension only.
 pub fn build_csr(key: &PrivateKey, common_name: &str, sans: &[String]) -> Result<String> {
     let cn = common_name.trim();
     if cn.is_empty() {
@@ -81,7 +82,13 @@ pub fn build_csr(key: &PrivateKey, common_name: &str, sans: &[String]) -> Result
     let mut dn = DistinguishedName::new();
     dn.push(DnType::CommonName, cn);
     params.distinguished_name = dn;
-    params.subject_alt_names = san_entries("sans", sans)?;
+    let mut names = vec![cn.to_owned()];
+    for s in sans {
+        if !names.iter().any(|n| n.eq_ignore_ascii_case(s.trim())) {
+            names.push(s.trim().to_owned());
+        }
+    }
+    params.subject_alt_names = san_entries("sans", &names)?;
     params
         .serialize_request(key.key_pair())
         .and_then(|csr| csr.pem())
@@ -197,4 +204,13 @@ fn verify_signature(csr: &X509CertificationRequest<'_>, key_alg: &str, bits: u32
                 "CSR signature ({sig_name}) does not verify with the CSR's own public key"
             ))
         })
+}
+
+/// The DER of a single PEM CSR (what an ACME `finalize` sends).
+pub fn csr_der(pem: &str) -> Result<Vec<u8>> {
+    let mut blocks = pem_blocks(pem, CSR_LABELS, "CSR")?;
+    match blocks.len() {
+        1 => Ok(blocks.remove(0)),
+        n => Err(Error::Pki(format!("expected one CSR, found {n}"))),
+    }
 }

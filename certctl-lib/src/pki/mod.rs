@@ -21,7 +21,7 @@ mod der;
 mod key;
 
 pub use cert::{CertInfo, parse_certificate, parse_chain};
-pub use csr::{CsrInfo, build_csr, parse_csr};
+pub use csr::{CsrInfo, build_csr, csr_der, parse_csr};
 pub use key::PrivateKey;
 
 #[cfg(feature = "server")]

@@ -216,7 +216,11 @@ impl Service {
             .ok_or_else(|| Error::Conflict(format!("certificate {id} has no unrevoked version")))?;
         let issuer = self.store().get_issuer(&cert.issuer_id).await?;
         let req = crate::issuer::RevokeRequest { pem_chain: &version.pem_chain, serial_number: &version.serial_number, reason, config: &issuer.config };
-        self.connector(&issuer.issuer_type)?.revoke(&req).await?;
+        if issuer.issuer_type == "acme" {
+            self.acme_revoke(&issuer, &version.pem_chain, reason).await?;
+        } else {
+            self.connector(&issuer.issuer_type)?.revoke(&req).await?;
+        }
         let now = Timestamp::now();
         let audit = actor
             .audit("certificate_revoked", "certificate", id.as_str())

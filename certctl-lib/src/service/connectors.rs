@@ -39,8 +39,9 @@ impl Service {
     pub async fn create_issuer(&self, actor: &Actor, input: &ConnectorInput) -> Result<Issuer> {
         let now = Timestamp::now();
         let issuer_type = required("type", input.connector_type.as_deref())?;
-        let config = input.config.clone().unwrap_or_else(|| serde_json::json!({}));
+        let mut config = input.config.clone().unwrap_or_else(|| serde_json::json!({}));
         self.connector(&issuer_type)?.validate_config(&config)?;
+        self.seal_issuer_secrets(&mut config)?;
         let issuer = Issuer {
             id: new_id(input.id.as_deref(), IssuerId::parse, IssuerId::generate)?,
             name: text("name", &required("name", input.name.as_deref())?, 200)?,
@@ -70,6 +71,7 @@ impl Service {
             issuer.enabled = e;
         }
         self.connector(&issuer.issuer_type)?.validate_config(&issuer.config)?;
+        self.seal_issuer_secrets(&mut issuer.config)?;
         issuer.updated_at = Timestamp::now();
         let out = self.store().update_issuer(&issuer, &actor.audit("issuer_updated", "issuer", id.as_str())).await;
         self.invalidate_snapshot();
@@ -85,9 +87,27 @@ impl Service {
         out
     }
 
-    /// Checks that the issuer can issue: a throwaway CSR is signed through its connector.
+    /// Secrets in an issuer config (`eab_hmac_key`) are stored sealed (`eab_hmac_key_sealed`),
+    /// so they never come back in API responses.
+    fn seal_issuer_secrets(&self, config: &mut serde_json::Value) -> Result<()> {
+        if let Some(obj) = config.as_object_mut()
+            && let Some(serde_json::Value::String(key)) = obj.remove("eab_hmac_key")
+        {
+            obj.insert("eab_hmac_key_sealed".into(), serde_json::Value::String(self.keystore()?.seal(key.as_bytes())?));
+        }
+        Ok(())
+    }
+
+    /// Checks that the issuer can issue: a throwaway CSR is signed through its connector (ACME:
+    /// the directory answers and the account exists, created on first use).
     pub async fn test_issuer(&self, id: &IssuerId) -> Result<TestResult> {
         let issuer = self.store().get_issuer(id).await?;
+        if issuer.issuer_type == "acme" {
+            return Ok(match self.test_acme_issuer(&issuer).await {
+                Ok(message) => TestResult { ok: true, message },
+                Err(f) => TestResult { ok: false, message: f.message },
+            });
+        }
         let connector = match self.connector(&issuer.issuer_type) {
             Ok(c) => c,
             Err(e) => return Ok(TestResult { ok: false, message: e.to_string() }),

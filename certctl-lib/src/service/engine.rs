@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::{Access, Actor, Service};
-use crate::api::{CsrSubmission, JobReport, WorkItem};
+use crate::api::{CsrSubmission, Http01Work, JobReport, ValidationWork, WorkItem};
 use crate::error::{Error, Result};
 use crate::issuer::IssueRequest;
 use crate::model::*;
@@ -31,6 +31,9 @@ impl Service {
                 let job = match (status, job.job_type) {
                     (JobStatus::AwaitingCsr, JobType::Issuance | JobType::Renewal) => job,
                     (JobStatus::Running, JobType::Deployment) => job,
+                    (JobStatus::Running | JobStatus::Pending, JobType::Validation) => job,
+                    // an issuance the server works on (ACME order): nothing to do but wait
+                    (JobStatus::Running, JobType::Issuance | JobType::Renewal) if job.csr_pem.is_some() => job,
                     (JobStatus::Pending, JobType::Deployment) => {
                         let mut j = job.clone();
                         j.status = JobStatus::Running;
@@ -63,7 +66,14 @@ impl Service {
                 target_config = Some(t.config);
             }
         }
-        Ok(WorkItem { job, common_name: cert.common_name, sans: cert.sans, pem_chain, target_type, target_config })
+        let mut validation = None;
+        if job.job_type == JobType::Validation
+            && let Some(c) = self.store().acme_challenge_of_validation(&job.id).await?
+        {
+            let mode = if c.webroot.is_some() { "webroot" } else { "listener" };
+            validation = Some(ValidationWork { token: c.token, key_authorization: c.key_authorization, http01: Http01Work { mode: mode.into(), webroot: c.webroot } });
+        }
+        Ok(WorkItem { job, common_name: cert.common_name, sans: cert.sans, pem_chain, target_type, target_config, validation })
     }
 
     /// Checks an agent's CSR and has it signed. A CSR that fails a check is refused (422) and
@@ -104,9 +114,15 @@ impl Service {
         csr: &str,
         key_ciphertext: Option<String>,
         now: Timestamp,
-        mut audits: Vec<AuditDraft>,
+        audits: Vec<AuditDraft>,
     ) -> Result<Job> {
         let issuer = self.issuer_of(&cert.issuer_id).await?;
+        if issuer.enabled
+            && let Ok(c) = self.connector(&issuer.issuer_type)
+            && c.ordered()
+        {
+            return self.start_acme_order(job, &issuer, csr, now, audits).await;
+        }
         let issued = match self.connector(&issuer.issuer_type) {
             Ok(c) if issuer.enabled => {
                 let req = IssueRequest { csr_pem: csr, common_name: &cert.common_name, sans: &cert.sans, config: &issuer.config };
@@ -130,12 +146,30 @@ impl Service {
                 return self.fail_job(running, &e, now).await;
             }
         };
-        let mut version = pki::version_from_chain(&cert.id, &chain, Some(csr))?;
+        self.record_issued(job, cert, csr, &chain, key_ciphertext, now, audits).await
+    }
+
+    /// Commits an issued chain for `job` (AwaitingCSR or Running), in one transaction: the
+    /// version, the Active certificate, the completed job and the deployment jobs.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn record_issued(
+        &self,
+        job: Job,
+        cert: &Certificate,
+        csr: &str,
+        chain: &str,
+        key_ciphertext: Option<String>,
+        now: Timestamp,
+        mut audits: Vec<AuditDraft>,
+    ) -> Result<Job> {
+        let issuer_id = cert.issuer_id.clone();
+        let attempts = if job.status == JobStatus::AwaitingCsr { job.attempts + 1 } else { job.attempts };
+        let mut version = pki::version_from_chain(&cert.id, chain, Some(csr))?;
         version.key_ciphertext = key_ciphertext;
         let sys = Actor::system();
         audits.push(sys.audit("certificate_issued", "certificate", cert.id.as_str()).with_details(serde_json::json!({
             "version_id": version.id, "serial_number": version.serial_number, "fingerprint_sha256": version.fingerprint_sha256,
-            "not_after": version.not_after, "job_id": job.id, "issuer_id": issuer.id,
+            "not_after": version.not_after, "job_id": job.id, "issuer_id": issuer_id,
         })));
         let mut c = cert.clone();
         c.status = CertificateStatus::Active;
@@ -168,6 +202,9 @@ impl Service {
         let job = self.store().get_job(job_id).await?;
         if job.agent_id.as_ref() != Some(agent_id) {
             return Err(Error::Forbidden(format!("job {job_id} belongs to another agent")));
+        }
+        if job.job_type == JobType::Validation {
+            return self.report_validation(actor, job, report).await;
         }
         let status = match report.status.as_str() {
             "Completed" => JobStatus::Completed,
@@ -224,6 +261,37 @@ impl Service {
             self.store().update_agent(&agent, &Actor::system().audit(action, "agent", agent_id.as_str()).with_details(serde_json::json!({"job_id": j.id}))).await?;
         }
         Ok(j)
+    }
+}
+
+impl Service {
+    /// An agent's report on an HTTP-01 Validation job: `Ready` (it serves the token: the CA may
+    /// now be asked to validate) or `Failed` (with why).
+    async fn report_validation(&self, actor: &Actor, job: Job, report: &JobReport) -> Result<Job> {
+        let status = match report.status.as_str() {
+            "Ready" => JobStatus::Running,
+            "Failed" => JobStatus::Failed,
+            other => return Err(Error::invalid("status", format!("{other:?} is not Ready or Failed (validation job)"))),
+        };
+        if job.status.is_terminal() {
+            return Err(Error::Conflict(format!("validation job {} is {} and takes no report", job.id, job.status)));
+        }
+        if job.status == status {
+            return Ok(job);
+        }
+        let now = Timestamp::now();
+        let expected = job.status;
+        let mut j = job;
+        j.status = status;
+        j.updated_at = now;
+        if status == JobStatus::Failed {
+            j.last_error = Some(report.message.as_deref().unwrap_or("the agent could not serve the token").chars().take(MAX_MESSAGE).collect());
+            j.completed_at = Some(now);
+        } else {
+            j.attempts += 1;
+        }
+        let audit = actor.audit("validation_reported", "job", j.id.as_str()).with_details(serde_json::json!({"status": report.status, "message": j.last_error}));
+        self.store().update_job(&j, expected, Some(&audit)).await
     }
 }
 

@@ -5,10 +5,11 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
-use crate::issuer::{IssuerConnector, IssuerRegistry, LocalCa, LocalIssuer};
+use crate::issuer::{AcmeIssuer, IssuerConnector, IssuerRegistry, LocalCa, LocalIssuer};
 use crate::model::*;
 use crate::store::Store;
 
+mod acme;
 pub mod auth;
 mod bootstrap;
 mod certificates;
@@ -113,6 +114,7 @@ pub struct Service {
     snapshot: Arc<snapshot::SnapshotCell>,
     events: Arc<events::AuditFeed>,
     notify_ctx: Arc<std::sync::OnceLock<crate::notify::NotifyContext>>,
+    acme: Arc<acme::AcmeRuntime>,
 }
 
 impl Service {
@@ -121,7 +123,21 @@ impl Service {
         let ca = Arc::new(ca);
         let mut issuers = IssuerRegistry::default();
         issuers.register(Arc::new(LocalIssuer::new(ca.clone())));
-        Self { store, ca, config: Arc::new(config), auth_cache: Arc::default(), issuers: Arc::new(issuers), keystore: None, heartbeats: Arc::default(), issuances: Arc::default(), snapshot: Arc::default(), events: Arc::default(), notify_ctx: Arc::default() }
+        issuers.register(Arc::new(AcmeIssuer));
+        Self {
+            store,
+            ca,
+            config: Arc::new(config),
+            auth_cache: Arc::default(),
+            issuers: Arc::new(issuers),
+            keystore: None,
+            heartbeats: Arc::default(),
+            issuances: Arc::default(),
+            snapshot: Arc::default(),
+            events: Arc::default(),
+            acme: Arc::default(),
+            notify_ctx: Arc::default(),
+        }
     }
 
     /// The same service sealing server-held keys with `keystore`.
@@ -130,9 +146,9 @@ impl Service {
         self
     }
 
-    /// The key store (server keygen only).
+    /// The key store (server-held keys, ACME account keys, EAB keys).
     pub(crate) fn keystore(&self) -> Result<&KeyStore> {
-        self.keystore.as_deref().ok_or_else(|| Error::Conflict("no secret key is configured for server-held keys".into()))
+        self.keystore.as_deref().ok_or_else(|| Error::Conflict("no secret key is configured (CERTCTL_SECRET_KEY or <data-dir>/secret.key) to seal server-held keys and ACME accounts".into()))
     }
 
     /// The same service with one more issuer connector.
@@ -149,12 +165,12 @@ impl Service {
     }
 
     /// Opens the Local CA in `data_dir` (creating it on first start) and builds the service.
-    /// In server keygen mode the key store is `CERTCTL_SECRET_KEY` or `<data-dir>/secret.key`.
+    /// The key store (server-held keys, ACME accounts) is `CERTCTL_SECRET_KEY` or
+    /// `<data-dir>/secret.key` (created 0600 on first start).
     pub fn open(store: Arc<dyn Store>, data_dir: &Path, config: ServiceConfig) -> Result<Self> {
-        let keystore = match (&config.secret_key, config.keygen_mode) {
-            (Some(hex), _) => Some(KeyStore::from_hex(hex)?),
-            (None, KeygenMode::Server) => Some(KeyStore::load_or_create(data_dir)?),
-            (None, KeygenMode::Agent) => None,
+        let keystore = match &config.secret_key {
+            Some(hex) => Some(KeyStore::from_hex(hex)?),
+            None => Some(KeyStore::load_or_create(data_dir)?),
         };
         let svc = Self::new(store, LocalCa::load_or_create(data_dir)?, config);
         Ok(match keystore {

@@ -34,6 +34,12 @@ impl Service {
     /// A failed attempt: transient errors go back to Pending with exponential backoff (from the
     /// renewal policy's retry interval) until `max_attempts`, everything else fails the job now.
     pub(super) async fn fail_job(&self, job: Job, err: &Error, now: Timestamp) -> Result<Job> {
+        self.fail_job_after(job, err, now, None).await
+    }
+
+    /// [`fail_job`](Self::fail_job), retrying no earlier than `not_before` (the CA's
+    /// `Retry-After`) when given.
+    pub(super) async fn fail_job_after(&self, job: Job, err: &Error, now: Timestamp, not_before: Option<Timestamp>) -> Result<Job> {
         let transient = matches!(err, Error::Connector { transient: true, .. });
         let cert = self.store().get_certificate(&job.certificate_id).await?;
         let policy = self.renewal_policy_of(&cert.renewal_policy_id).await?;
@@ -46,7 +52,7 @@ impl Service {
             let exp = u32::try_from(j.attempts.saturating_sub(1).clamp(0, 20)).unwrap_or(20);
             let delay = policy.retry_interval_seconds.saturating_mul(1i64 << exp).min(MAX_BACKOFF_SECONDS);
             j.status = JobStatus::Pending;
-            j.next_attempt_at = Some(now.plus(Duration::seconds(delay)));
+            j.next_attempt_at = Some(now.plus(Duration::seconds(delay)).max(not_before.unwrap_or(now)));
             let audit = sys.audit("job_retry_scheduled", "job", j.id.as_str()).with_details(serde_json::json!({
                 "error": j.last_error, "attempt": j.attempts, "max_attempts": j.max_attempts, "next_attempt_at": j.next_attempt_at,
             }));
@@ -75,6 +81,7 @@ impl Service {
     /// waited for an agent longer than the timeout. Returns how many jobs it moved.
     pub async fn process_jobs(&self, now: Timestamp) -> Result<usize> {
         let mut moved = self.expire_waits(now).await?;
+        moved += self.resume_acme_orders(now).await?;
         for _ in 0..JOBS_PER_TICK {
             let Some(job) = self.store().claim_job(&[JobType::Issuance, JobType::Renewal], now).await? else { break };
             moved += 1;

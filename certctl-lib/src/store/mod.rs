@@ -26,7 +26,7 @@ pub use sqlite::SqliteStore;
 /// Every store trait, for `use certctl::store::prelude::*;` to bring their methods into scope.
 pub mod prelude {
     pub use super::{
-        AgentStore, ApiKeyStore, AuditStore, CertificateStore, ChannelStore, DeliveryStore, GroupStore, IssuerStore, JobStore,
+        AcmeStore, AgentStore, ApiKeyStore, AuditStore, CertificateStore, ChannelStore, DeliveryStore, GroupStore, IssuerStore, JobStore,
         NotificationStore, OwnerStore, PolicyStore, RenewalPolicyStore, Store, TargetStore, TeamStore,
     };
 }
@@ -280,6 +280,70 @@ pub trait ApiKeyStore {
     async fn revoke_api_key(&self, id: &ApiKeyId, at: Timestamp, audit: &AuditDraft) -> Result<ApiKey>;
 }
 
+/// An ACME account of an issuer; the credentials (account key) are sealed with the secret key.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "store", derive(sqlx::FromRow))]
+pub struct AcmeAccountRow {
+    pub issuer_id: IssuerId,
+    pub directory_url: String,
+    pub account_url: String,
+    /// `KeyStore::seal` output: never the plaintext key.
+    pub credentials_sealed: String,
+    pub created_at: Timestamp,
+}
+
+/// The ACME order of an issuance job in flight.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "store", derive(sqlx::FromRow))]
+pub struct AcmeOrderRow {
+    pub job_id: JobId,
+    pub issuer_id: IssuerId,
+    pub order_url: Option<String>,
+    /// Driver state (DNS records added, ...), JSON.
+    pub state: sqlx::types::Json<serde_json::Value>,
+    pub lease_owner: Option<String>,
+    pub lease_until: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// An HTTP-01 token being served, by the control plane (`mode = server`) or an agent.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "store", derive(sqlx::FromRow))]
+pub struct AcmeChallengeRow {
+    pub token: String,
+    pub key_authorization: String,
+    pub order_job_id: JobId,
+    /// Agent mode: the Validation job that hands the token to the agent.
+    pub validation_job_id: Option<JobId>,
+    /// `server` or `agent`.
+    pub mode: String,
+    pub webroot: Option<String>,
+    pub created_at: Timestamp,
+}
+
+/// ACME accounts, orders in flight and HTTP-01 tokens.
+#[async_trait]
+pub trait AcmeStore {
+    async fn get_acme_account(&self, issuer: &IssuerId) -> Result<Option<AcmeAccountRow>>;
+    /// Stores the account unless one exists; returns the stored one (first writer wins).
+    async fn put_acme_account(&self, row: &AcmeAccountRow) -> Result<AcmeAccountRow>;
+    async fn delete_acme_account(&self, issuer: &IssuerId) -> Result<()>;
+    async fn get_acme_order(&self, job: &JobId) -> Result<Option<AcmeOrderRow>>;
+    /// Inserts or replaces the order row of a job (lease columns untouched on update).
+    async fn put_acme_order(&self, row: &AcmeOrderRow) -> Result<()>;
+    /// Takes or extends the lease of a job's order for `owner` until `until`; false when
+    /// another owner holds an unexpired lease.
+    async fn lease_acme_order(&self, job: &JobId, owner: &str, now: Timestamp, until: Timestamp) -> Result<bool>;
+    /// Orders whose lease expired before `now` (or was never taken).
+    async fn stale_acme_orders(&self, now: Timestamp, limit: i64) -> Result<Vec<AcmeOrderRow>>;
+    async fn delete_acme_order(&self, job: &JobId) -> Result<()>;
+    async fn put_acme_challenge(&self, row: &AcmeChallengeRow) -> Result<()>;
+    async fn get_acme_challenge(&self, token: &str) -> Result<Option<AcmeChallengeRow>>;
+    async fn acme_challenge_of_validation(&self, job: &JobId) -> Result<Option<AcmeChallengeRow>>;
+    async fn delete_acme_challenges(&self, order_job: &JobId) -> Result<()>;
+}
+
 /// Everything the control plane persists.
 #[async_trait]
 pub trait Store:
@@ -298,6 +362,7 @@ pub trait Store:
     + ChannelStore
     + DeliveryStore
     + ApiKeyStore
+    + AcmeStore
     + Send
     + Sync
     + std::fmt::Debug

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::AppState;
 
+mod acme;
 mod agent;
 mod certs;
 mod channels;
@@ -92,7 +93,7 @@ endpoints! {
     post "/agents/{id}/heartbeat" => fleet::heartbeat, "agents", "Report host metadata (agent key)", 200, body: Some("AgentMetadata"), resp: "Agent";
     get "/agents/{id}/work" => agent::work, "agents", "Jobs for this agent: CSRs to send, deployments to run (agent key)", 200, body: None, resp: "Page<WorkItem>";
     post "/agents/{id}/csr" => agent::csr, "agents", "Submit a CSR for an AwaitingCSR job (agent key)", 200, body: Some("CsrSubmission"), resp: "Job";
-    post "/agents/{id}/jobs/{job_id}/status" => agent::report, "agents", "Report the outcome of a deployment (agent key)", 200, body: Some("JobReport"), resp: "Job";
+    post "/agents/{id}/jobs/{job_id}/status" => agent::report, "agents", "Report the outcome of a deployment (Completed/Failed) or that an HTTP-01 token is served (Ready) (agent key)", 200, body: Some("JobReport"), resp: "Job";
 
     get "/agent-groups" => fleet::list_groups, "agent-groups", "List agent groups", 200, body: None, resp: "Page<AgentGroup>";
     post "/agent-groups/preview" => fleet::preview_group, "agent-groups", "The agents some criteria would select now, without saving a group", 200, body: Some("GroupPreviewInput"), resp: "Page<Agent>";
@@ -165,6 +166,7 @@ pub fn routes() -> Router<AppState> {
         .nest("/api/v1", v1_routes().fallback(no_route))
         .route("/health", axum::routing::get(system::health))
         .route("/ready", axum::routing::get(system::ready))
+        .route("/.well-known/acme-challenge/{token}", axum::routing::get(acme::http01))
         .route("/api/v1/openapi.json", axum::routing::get(system::openapi))
         .fallback(top_fallback)
         .method_not_allowed_fallback(|| async { crate::error::ApiError::MethodNotAllowed })

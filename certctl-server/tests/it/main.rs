@@ -4,6 +4,8 @@
 
 mod support;
 
+mod acme;
+mod acme_restart;
 mod auth;
 mod binary;
 mod certificates;

@@ -153,7 +153,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Report the outcome of a deployment (agent key) */
+        /** Report the outcome of a deployment (Completed/Failed) or that an HTTP-01 token is served (Ready) (agent key) */
         post: operations["agent_report"];
         delete?: never;
         options?: never;
@@ -577,6 +577,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/notification-channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List notification channels (secrets never shown) */
+        get: operations["channels_list"];
+        put?: never;
+        /** Create a notification channel (email, webhook, slack, teams) */
+        post: operations["channels_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notification-channels/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a notification channel */
+        get: operations["channels_get"];
+        /** Update a notification channel (omitted secrets are kept) */
+        put: operations["channels_update"];
+        post?: never;
+        /** Delete a notification channel */
+        delete: operations["channels_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notification-channels/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a test message through the channel */
+        post: operations["channels_test"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/notifications": {
         parameters: {
             query?: never;
@@ -622,6 +676,23 @@ export interface paths {
         put?: never;
         /** Mark a notification as read */
         post: operations["records_read_notification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/{id}/requeue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send the notification's dead deliveries again */
+        post: operations["channels_requeue"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1311,6 +1382,33 @@ export interface components {
         };
         /** @description Notification channel id (`nc-`). */
         ChannelId: string;
+        /**
+         * @description Body of `POST /notification-channels` and `PUT /notification-channels/{id}`:
+         *     `{id?, name, type, config, enabled, events?, min_severity?}`. On update, omitted fields keep
+         *     their value, and secret config keys (`password`, `secret`, `webhook_url`) left out of a new
+         *     config keep the stored secret.
+         */
+        ChannelInput: {
+            /**
+             * @description email `{host, port, tls: none|starttls|tls, username?, password?, from, to: [], tls_ca_pem?}`,
+             *     webhook `{url, secret}`, slack/teams `{webhook_url}`.
+             */
+            config?: unknown;
+            enabled?: boolean | null;
+            /** @description Event kinds to receive (`expiry_threshold`, `renewal_failed`, ...); empty: all. */
+            events?: string[] | null;
+            id?: string | null;
+            /** @description `info` (default), `warning` or `critical`. */
+            min_severity?: string | null;
+            name?: string | null;
+            /** @description `email`, `webhook`, `slack` or `teams`. */
+            type?: string | null;
+        };
+        /**
+         * @description Connector of a notification channel.
+         * @enum {string}
+         */
+        ChannelType: "email" | "webhook" | "slack" | "teams";
         /** @description `POST /issuers` and `POST /targets` (connector type + JSON config), and `PUT`. */
         ConnectorInput: {
             /** @description Targets only: the agent that deploys to this target. */
@@ -1326,6 +1424,32 @@ export interface components {
             csr_pem: string;
             job_id: string;
         };
+        /** @description One event's delivery to one channel: the attempts made and where it stands. */
+        Delivery: {
+            /** Format: int64 */
+            attempts: number;
+            channel_id: components["schemas"]["ChannelId"];
+            /**
+             * Format: date-time
+             * @description RFC 3339, UTC
+             */
+            last_attempt_at?: string | null;
+            last_error?: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339, UTC
+             */
+            next_attempt_at: string;
+            notification_id: components["schemas"]["NotificationId"];
+            /**
+             * Format: date-time
+             * @description RFC 3339, UTC
+             */
+            sent_at?: string | null;
+            status: components["schemas"]["DeliveryStatus"];
+        };
+        /** @description State of one event's delivery to one channel. */
+        DeliveryStatus: "Sent" | "Pending" | "Dead";
         /** @description `{"error": {"code": "...", "message": "..."}}` — every non-2xx response. */
         ErrorBody: {
             error: components["schemas"]["ErrorDetail"];
@@ -1396,6 +1520,8 @@ export interface components {
         };
         /** @description Audit event id (`ev-`). */
         EventId: string;
+        /** @description What a notification is about (its `type`). */
+        EventKind: "expiry_threshold" | "certificate_expired" | "renewal_failed" | "issuance_failed" | "deployment_failed" | "agent_offline" | "policy_violation" | "test";
         /** @description One bar of [`Summary::expiry_histogram`]: certificates expiring in `[from_day, to_day)` days. */
         ExpiryBucket: {
             /** Format: int64 */
@@ -1472,6 +1598,15 @@ export interface components {
              *     }
              */
             criteria?: components["schemas"]["GroupCriteria"];
+        };
+        /** @description How the agent serves an HTTP-01 token. */
+        Http01Work: {
+            /**
+             * @description `webroot` (write `<webroot>/.well-known/acme-challenge/<token>`) or `listener` (the
+             *     agent's built-in responder, `CERTCTL_HTTP01_LISTEN`).
+             */
+            mode: string;
+            webroot?: string | null;
         };
         /** @description A certificate authority connection (`iss-` id): a connector type and its config. */
         Issuer: {
@@ -1561,6 +1696,14 @@ export interface components {
              * @description RFC 3339, UTC
              */
             created_at: string;
+            /** @description Its delivery to each routed channel, with attempts and last error (not a column). */
+            deliveries?: components["schemas"]["Delivery"][];
+            /**
+             * @description What the event is about: `certificate {id, name, common_name}`, `days_left`, `expires_at`,
+             *     `error`, `target_id`, `step`, `agent_id`, ... (by kind).
+             * @default null
+             */
+            details?: unknown;
             id: components["schemas"]["NotificationId"];
             message: string;
             /**
@@ -1574,9 +1717,43 @@ export interface components {
              * @description RFC 3339, UTC
              */
             sent_at?: string | null;
+            /**
+             * @description `info`, `warning` or `critical`.
+             * @default info
+             */
+            severity?: components["schemas"]["NotifySeverity"];
             status: components["schemas"]["NotificationStatus"];
             /** @description What happened: `expiry_threshold`, `renewal_failed`, ... */
             type: string;
+        };
+        /**
+         * @description A notification channel (`nc-` id). Its config holds secrets (SMTP password, webhook secret,
+         *     Slack/Teams webhook URL): they are stored, but serialisation and `Debug` always redact them.
+         */
+        NotificationChannel: {
+            /** @description Connector settings; secret keys are shown as `<key>_set: true`. */
+            config: unknown;
+            /**
+             * Format: date-time
+             * @description RFC 3339, UTC
+             */
+            created_at: string;
+            enabled: boolean;
+            /**
+             * @description Event kinds this channel receives; empty means every kind.
+             * @default []
+             */
+            events?: components["schemas"]["EventKind"][];
+            id: components["schemas"]["ChannelId"];
+            /** @description Events below this severity are not sent here. */
+            min_severity: components["schemas"]["NotifySeverity"];
+            name: string;
+            type: components["schemas"]["ChannelType"];
+            /**
+             * Format: date-time
+             * @description RFC 3339, UTC
+             */
+            updated_at: string;
         };
         /** @description Notification id (`n-`). */
         NotificationId: string;
@@ -1585,6 +1762,11 @@ export interface components {
          * @enum {string}
          */
         NotificationStatus: "Pending" | "Sent" | "Failed" | "Dead";
+        /**
+         * @description How urgent a notification event is; channels may ask for a minimum.
+         * @enum {string}
+         */
+        NotifySeverity: "info" | "warning" | "critical";
         /** @description A person responsible for certificates (`o-` id). */
         Owner: {
             /**
@@ -1865,6 +2047,15 @@ export interface components {
             message: string;
             ok: boolean;
         };
+        /**
+         * @description An HTTP-01 token for the agent to serve at `/.well-known/acme-challenge/{token}`; the agent
+         *     reports `Ready` once it does, and stops serving it when the job is no longer handed out.
+         */
+        ValidationWork: {
+            http01: components["schemas"]["Http01Work"];
+            key_authorization: string;
+            token: string;
+        };
         /** @description Certificate version id (`cv-`). */
         VersionId: string;
         /** @description Policy violation id (`viol-`). */
@@ -1930,6 +2121,8 @@ export interface components {
              * @description RFC 3339, UTC
              */
             updated_at: string;
+            /** @description Validation (ACME HTTP-01, agent mode): the token to serve. */
+            validation?: components["schemas"]["ValidationWork"] | null;
             /** @description The version a deployment job deploys. */
             version_id?: components["schemas"]["VersionId"] | null;
         };
@@ -3471,6 +3664,202 @@ export interface operations {
             };
         };
     };
+    channels_list: {
+        parameters: {
+            query?: {
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["NotificationChannel"][];
+                        page: number;
+                        per_page: number;
+                        total: number;
+                    };
+                };
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    channels_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChannelInput"];
+            };
+        };
+        responses: {
+            /** @description success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationChannel"];
+                };
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    channels_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationChannel"];
+                };
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    channels_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChannelInput"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationChannel"];
+                };
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    channels_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    channels_test: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestResult"];
+                };
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     records_list_notifications: {
         parameters: {
             query?: {
@@ -3543,6 +3932,37 @@ export interface operations {
         };
     };
     records_read_notification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notification"];
+                };
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    channels_requeue: {
         parameters: {
             query?: never;
             header?: never;

@@ -18,6 +18,8 @@ mod jobs;
 mod records;
 #[macro_use]
 mod notify;
+#[macro_use]
+mod acme;
 
 /// What differs between the SQL of the two backends.
 #[derive(Debug)]
@@ -126,6 +128,7 @@ macro_rules! sql_store {
         sql_jobs!($S, $DB);
         sql_records!($S, $DB);
         sql_notify!($S, $DB);
+        sql_acme!($S, $DB);
     };
 }
 
