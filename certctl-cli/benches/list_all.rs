@@ -8,9 +8,6 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use certctl::model::{ActorType, AuditDraft, Timestamp};
-use certctl::service::{Service, ServiceConfig};
-use certctl::store::prelude::*;
 
 fn arg(name: &str, default: u64) -> u64 {
     let args: Vec<String> = std::env::args().collect();
@@ -70,14 +67,8 @@ fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let (url, key) = rt.block_on(async {
-        let store: std::sync::Arc<dyn Store> = std::sync::Arc::new(certctl::store::SqliteStore::open(&dir.path().join("certctl.db")).await.unwrap());
-        let svc = Service::open(store.clone(), dir.path(), ServiceConfig::default()).unwrap();
-        let key = svc.bootstrap().await.unwrap().admin_key.unwrap();
-        let audit = AuditDraft::new("bench", ActorType::System, "certificate_imported", "certificate", "-");
         let seed = Instant::now();
-        for chunk in certctl::testing::sample_certificates(n, Timestamp::now()).chunks(5000) {
-            store.import_certificates(chunk, &audit).await.unwrap();
-        }
+        let (svc, key) = certctl::testing::seeded_service(dir.path(), n).await;
         eprintln!("seeded {n} certificates in {:.1} s", seed.elapsed().as_secs_f64());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());

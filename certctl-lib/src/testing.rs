@@ -82,3 +82,16 @@ pub fn sample_certificates(n: usize, now: crate::model::Timestamp) -> Vec<crate:
         })
         .collect()
 }
+
+/// A service over a SQLite store in `dir` holding `n` sample certificates, and its admin key
+/// (the benchmarks' 100k-certificate servers).
+pub async fn seeded_service(dir: &std::path::Path, n: usize) -> (crate::service::Service, String) {
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.join("certctl.db")).await.expect("open sqlite"));
+    let svc = crate::service::Service::open(store.clone(), dir, crate::service::ServiceConfig::default()).expect("service");
+    let key = svc.bootstrap().await.expect("bootstrap").admin_key.expect("a fresh store makes an admin key");
+    let audit = crate::model::AuditDraft::new("bench", crate::model::ActorType::System, "certificate_imported", "certificate", "-");
+    for chunk in sample_certificates(n, crate::model::Timestamp::now()).chunks(5000) {
+        store.import_certificates(chunk, &audit).await.expect("import");
+    }
+    (svc, key)
+}

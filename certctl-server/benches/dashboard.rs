@@ -9,9 +9,6 @@
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use certctl::model::Timestamp;
-use certctl::service::{Service, ServiceConfig};
-use certctl::store::prelude::*;
 
 fn arg(name: &str, default: u64) -> u64 {
     let args: Vec<String> = std::env::args().collect();
@@ -23,15 +20,8 @@ async fn main() {
     assert!(certctl_server::web::embedded(), "this certctl-server was built without the dashboard: run npm ci && npm run build in web/ first");
     let n = arg("--certs", 100_000) as usize;
     let dir = tempfile::tempdir().unwrap();
-    let store: std::sync::Arc<dyn Store> = std::sync::Arc::new(certctl::store::SqliteStore::open(&dir.path().join("certctl.db")).await.unwrap());
-    let svc = Service::open(store.clone(), dir.path(), ServiceConfig::default()).unwrap();
-    let key = svc.bootstrap().await.unwrap().admin_key.unwrap();
-    let audit = certctl::model::AuditDraft::new("bench", certctl::model::ActorType::System, "certificate_imported", "certificate", "-");
-    for chunk in certctl::testing::sample_certificates(n, Timestamp::now()).chunks(5000) {
-        store.import_certificates(chunk, &audit).await.unwrap();
-    }
+    let (svc, key) = certctl::testing::seeded_service(dir.path(), n).await;
     drop(svc);
-    drop(store);
 
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut server = Command::new(env!("CARGO_BIN_EXE_certctl-server"))

@@ -15,9 +15,7 @@
 use std::time::{Duration, Instant};
 
 use certctl::client::Client;
-use certctl::model::{ActorType, AuditDraft, Timestamp};
-use certctl::service::{Service, ServiceConfig};
-use certctl::store::prelude::*;
+use certctl::model::Timestamp;
 use certctl_tui::app::{App, Options, Tab};
 use certctl_tui::msg::{Effect, Msg};
 use certctl_tui::{net, update, view};
@@ -67,14 +65,8 @@ fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let (url, key_) = rt.block_on(async {
-        let store: std::sync::Arc<dyn Store> = std::sync::Arc::new(certctl::store::SqliteStore::open(&dir.path().join("certctl.db")).await.unwrap());
-        let svc = Service::open(store.clone(), dir.path(), ServiceConfig::default()).unwrap();
-        let key = svc.bootstrap().await.unwrap().admin_key.unwrap();
-        let audit = AuditDraft::new("bench", ActorType::System, "certificate_imported", "certificate", "-");
         let seed = Instant::now();
-        for chunk in certctl::testing::sample_certificates(n, Timestamp::now()).chunks(5000) {
-            store.import_certificates(chunk, &audit).await.unwrap();
-        }
+        let (svc, key) = certctl::testing::seeded_service(dir.path(), n).await;
         eprintln!("seeded {n} certificates in {:.1} s", seed.elapsed().as_secs_f64());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());

@@ -38,19 +38,25 @@ impl IssuanceWriter {
     }
 }
 
+/// `first` and whatever else has queued, up to `max` items (never waits).
+pub(super) fn drain<T>(rx: &mut mpsc::Receiver<T>, first: T, max: usize) -> Vec<T> {
+    let mut batch = vec![first];
+    while batch.len() < max {
+        match rx.try_recv() {
+            Ok(p) => batch.push(p),
+            Err(_) => break,
+        }
+    }
+    batch
+}
+
 fn stopped() -> Error {
     Error::Storage("the issuance writer has stopped".into())
 }
 
 async fn write_loop(store: std::sync::Arc<dyn Store>, mut rx: mpsc::Receiver<Pending>) {
     while let Some(first) = rx.recv().await {
-        let mut batch = vec![first];
-        while batch.len() < BATCH {
-            match rx.try_recv() {
-                Ok(p) => batch.push(p),
-                Err(_) => break,
-            }
-        }
+        let batch = drain(&mut rx, first, BATCH);
         let (records, replies): (Vec<IssuanceRecord>, Vec<oneshot::Sender<Result<()>>>) = batch.into_iter().unzip();
         match store.record_issuances(&records).await {
             Ok(outcome) => {

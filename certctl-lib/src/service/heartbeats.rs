@@ -43,13 +43,7 @@ impl Batcher {
 async fn write_loop(svc: super::Service, mut rx: mpsc::Receiver<Pending>) {
     let store = svc.store_arc();
     while let Some(first) = rx.recv().await {
-        let mut batch = vec![first];
-        while batch.len() < BATCH {
-            match rx.try_recv() {
-                Ok(p) => batch.push(p),
-                Err(_) => break,
-            }
-        }
+        let batch = super::commits::drain(&mut rx, first, BATCH);
         let beats: Vec<(AgentId, AgentMetadata)> = batch.iter().map(|(id, m, _)| (id.clone(), m.clone())).collect();
         match store.record_heartbeats(&beats, Timestamp::now()).await {
             Ok(agents) => {
