@@ -176,7 +176,7 @@ impl Service {
     }
 
     /// The agents that `criteria` would select now, without saving anything (the group editor's
-    /// preview). Invalid criteria are [`Error::Invalid`](crate::Error::Invalid) naming the field.
+    /// preview). Invalid criteria are [`Error::Invalid`] naming the field.
     pub async fn preview_group(&self, criteria: &GroupCriteria, page: PageRequest) -> Result<Page<Agent>> {
         let compiled = crate::groups::compile(criteria)?;
         let agents = self.store().all_agents().await?;

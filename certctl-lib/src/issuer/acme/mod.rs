@@ -215,7 +215,7 @@ pub fn describe_problem(p: &instant_acme::Problem) -> String {
     s
 }
 
-/// Classifies an instant-acme error: the problem types in [`PERMANENT`] fail the job; badNonce
+/// Classifies an instant-acme error: the problem types in `PERMANENT` fail the job; badNonce
 /// (already retried inline by instant-acme), rateLimited, serverInternal and transport errors
 /// are transient, with the CA's `Retry-After` when it sent one.
 pub fn classify(e: &instant_acme::Error, retry_after: Option<SystemTime>) -> AcmeFailure {
