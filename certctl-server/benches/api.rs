@@ -5,8 +5,10 @@
 //! (needs `wrk`: `apt-get install wrk`).
 #![allow(clippy::unwrap_used)]
 
-use std::process::{Command, Stdio};
-use std::time::Duration;
+#[path = "support/mod.rs"]
+mod support;
+
+use std::process::Command;
 
 use certctl::model::Timestamp;
 use certctl::service::{Service, ServiceConfig};
@@ -15,10 +17,6 @@ use certctl::store::prelude::*;
 fn arg(name: &str, default: u64) -> u64 {
     let args: Vec<String> = std::env::args().collect();
     args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// `VmRSS` and `VmHWM` (peak) of a process, in MiB.
@@ -75,22 +73,7 @@ async fn main() {
     drop(svc);
     drop(store);
 
-    let port = free_port();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_certctl-server"))
-        .env("CERTCTL_DATA_DIR", dir.path())
-        .env("CERTCTL_LISTEN", format!("127.0.0.1:{port}"))
-        .env("CERTCTL_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let (mut server, base) = support::spawn_server(dir.path(), &[]).await;
     println!(
         "certctl-server API benchmark: {n} certificates on SQLite, wrk -t2 -c{connections} -d{seconds}s on loopback, {} cores shared by server and load generator",
         std::thread::available_parallelism().map(|p| p.get()).unwrap_or(1)

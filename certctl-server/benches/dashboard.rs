@@ -6,8 +6,10 @@
 //! dashboard [-- --certs N]` (needs node and /usr/bin/chromium).
 #![allow(clippy::unwrap_used)]
 
-use std::process::{Command, Stdio};
-use std::time::Duration;
+#[path = "support/mod.rs"]
+mod support;
+
+use std::process::Command;
 
 
 fn arg(name: &str, default: u64) -> u64 {
@@ -23,27 +25,13 @@ async fn main() {
     let (svc, key) = certctl::testing::seeded_service(dir.path(), n).await;
     drop(svc);
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_certctl-server"))
-        .env("CERTCTL_DATA_DIR", dir.path())
-        .env("CERTCTL_LISTEN", format!("127.0.0.1:{port}"))
-        .env("CERTCTL_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let (mut server, base) = support::spawn_server(dir.path(), &[]).await;
     println!("dashboard benchmark: {n} certificates on SQLite, Chromium and certctl-server on loopback, {} cores", std::thread::available_parallelism().map(|p| p.get()).unwrap_or(1));
     let web = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../web");
     let status = Command::new("node")
         .arg("e2e/bench.mjs")
         .current_dir(&web)
-        .env("CERTCTL_BENCH_BASE", format!("http://127.0.0.1:{port}"))
+        .env("CERTCTL_BENCH_BASE", &base)
         .env("CERTCTL_BENCH_KEY", &key)
         .status()
         .expect("node");

@@ -4,10 +4,12 @@
 //! Run: `cargo bench -p certctl-server --bench heartbeats [-- --agents N --connections C --seconds S]`
 #![allow(clippy::unwrap_used)]
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::fmt::Write as _;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
-use std::time::Duration;
 
 use certctl::api::AgentInput;
 use certctl::service::{Actor, Service, ServiceConfig};
@@ -41,24 +43,11 @@ async fn main() {
     std::fs::write(&script, lua).unwrap();
     drop(svc);
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_certctl-server"))
-        .env("CERTCTL_DATA_DIR", dir.path())
-        .env("CERTCTL_LISTEN", format!("127.0.0.1:{port}"))
-        .env("CERTCTL_LOG", "warn")
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let (mut server, base) = support::spawn_server(dir.path(), &[]).await;
     let out = Command::new("wrk")
         .args(["-t2", &format!("-c{connections}"), &format!("-d{seconds}s"), "--latency", "-s"])
         .arg(&script)
-        .arg(format!("http://127.0.0.1:{port}"))
+        .arg(&base)
         .output()
         .expect("wrk (apt-get install wrk)");
     let text = String::from_utf8_lossy(&out.stdout);

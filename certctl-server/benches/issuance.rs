@@ -6,7 +6,10 @@
 //! Run: `cargo bench -p certctl-server --bench issuance [-- --certs N --concurrency C]`.
 #![allow(clippy::unwrap_used)]
 
-use std::process::{Command, Stdio};
+#[path = "support/mod.rs"]
+mod support;
+
+use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -63,17 +66,7 @@ async fn main() {
     }
     drop(svc);
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_certctl-server"))
-        .env("CERTCTL_DATA_DIR", dir.path())
-        .env("CERTCTL_LISTEN", format!("127.0.0.1:{port}"))
-        .env("CERTCTL_LOG", "warn")
-        .env("CERTCTL_JOB_PROCESSOR_INTERVAL", "1h")
-        .env("CERTCTL_RENEWAL_CHECK_INTERVAL", "1h")
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let url = format!("http://127.0.0.1:{port}");
+    let (mut server, url) = support::spawn_server(dir.path(), &[("CERTCTL_JOB_PROCESSOR_INTERVAL", "1h"), ("CERTCTL_RENEWAL_CHECK_INTERVAL", "1h")]).await;
     let agent = Client::builder(&url).api_key(&reg.api_key).build().unwrap();
     for _ in 0..100 {
         if agent.health().await.is_ok() {
