@@ -1,7 +1,8 @@
 //! `certctl-agent simulate`: N virtual agents in one process, each registered with the
 //! bootstrap token and sending real heartbeats (distinct hostnames, addresses, OS/arch mixes,
 //! labels) and work polls over one shared connection pool; prints the heartbeat rate achieved and
-//! its latency percentiles.
+//! its latency percentiles, for the warm-up (every agent's first contact: new connections, cold
+//! caches) and for the sustained load after it, separately.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -31,9 +32,13 @@ pub struct SimArgs {
     /// Bootstrap token the virtual agents register with
     #[arg(long, env = "CERTCTL_AGENT_BOOTSTRAP_TOKEN", hide_env_values = true)]
     bootstrap_token: String,
-    /// How long to run once every agent is registered
+    /// How long to measure the sustained load, after the warm-up
     #[arg(long, default_value = "30s", value_parser = parse_duration)]
     duration: Duration,
+    /// Load that runs before the measured window and is reported on its own line (every virtual
+    /// agent's first requests open connections and fill the server's caches)
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    warmup: Duration,
     /// Heartbeat interval of each virtual agent (±10% jitter)
     #[arg(long, default_value = "1s", value_parser = parse_duration)]
     heartbeat_interval: Duration,
@@ -128,7 +133,8 @@ pub async fn run(args: SimArgs) -> anyhow::Result<()> {
     eprintln!("registered {} virtual agents in {:.1} s", agents.len(), started.elapsed().as_secs_f64());
 
     let t0 = Instant::now();
-    let end = t0 + args.duration;
+    let steady = t0 + args.warmup;
+    let end = steady + args.duration;
     let mut tasks = tokio::task::JoinSet::new();
     // one connection pool for every virtual agent (each sends its own key): a virtual agent
     // costs a task, not a pool and a TLS setup
@@ -138,7 +144,7 @@ pub async fn run(args: SimArgs) -> anyhow::Result<()> {
         let args = args.clone();
         tasks.spawn(async move {
             let meta = virtual_metadata(i);
-            let (mut hb, mut polls) = (Samples::default(), Samples::default());
+            let (mut warm, mut hb, mut polls) = (Samples::default(), Samples::default(), Samples::default());
             let spread = |d: Duration| d.mul_f64(rand::rng().random_range(0.0..1.0));
             let (mut next_hb, mut next_poll) = (t0 + spread(args.heartbeat_interval), t0 + spread(args.poll_interval));
             loop {
@@ -150,25 +156,33 @@ pub async fn run(args: SimArgs) -> anyhow::Result<()> {
                 let s = Instant::now();
                 if next_hb <= next_poll {
                     let r = client.heartbeat(&id, &meta).await;
-                    record(&mut hb, s, r.is_ok());
+                    record(if s < steady { &mut warm } else { &mut hb }, s, r.is_ok());
                     next_hb += jitter(args.heartbeat_interval);
                 } else {
                     let r = client.agent_work(&id).await;
-                    record(&mut polls, s, r.is_ok());
+                    if s >= steady {
+                        record(&mut polls, s, r.is_ok());
+                    }
                     next_poll += jitter(args.poll_interval);
                 }
             }
-            (hb, polls)
+            (warm, hb, polls)
         });
     }
-    let (mut hb, mut polls) = (Samples::default(), Samples::default());
+    let (mut warm, mut hb, mut polls) = (Samples::default(), Samples::default(), Samples::default());
     while let Some(r) = tasks.join_next().await {
-        let (h, p) = r?;
+        let (w, h, p) = r?;
+        warm.merge(w);
         hb.merge(h);
         polls.merge(p);
     }
-    let secs = t0.elapsed().as_secs_f64().max(args.duration.as_secs_f64());
-    println!("{} virtual agents, heartbeat every {:?}, poll every {:?}, {:.1} s", args.agents, args.heartbeat_interval, args.poll_interval, secs);
+    // requests still in flight at the end finish late: the window is as long as it really was
+    let secs = (Instant::now() - steady).as_secs_f64().max(args.duration.as_secs_f64());
+    println!("{} virtual agents, heartbeat every {:?}, poll every {:?}", args.agents, args.heartbeat_interval, args.poll_interval);
+    if !args.warmup.is_zero() {
+        println!("{}", warm.line("warm-up heartbeats", args.warmup.as_secs_f64()));
+    }
+    println!("sustained for {secs:.1} s:");
     println!("{}", hb.line("heartbeats", secs));
     println!("{}", polls.line("polls", secs));
     Ok(())

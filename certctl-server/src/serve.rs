@@ -68,7 +68,7 @@ pub async fn run(s: Settings) -> anyhow::Result<()> {
     match &s.tls {
         Tls::None => {
             print_ready(&base, &s, &key_file);
-            axum_server::bind(s.listen).handle(handle).serve(router.into_make_service()).await?;
+            axum_server::from_tcp(listen(s.listen)?)?.handle(handle).serve(router.into_make_service()).await?;
         }
         tls => {
             let (config, fingerprint) = tls_config(tls, &s).await?;
@@ -76,7 +76,7 @@ pub async fn run(s: Settings) -> anyhow::Result<()> {
                 println!("TLS certificate from the Local CA, SHA-256 fingerprint {fp}");
             }
             print_ready(&base, &s, &key_file);
-            axum_server::bind_rustls(s.listen, config).handle(handle).serve(router.into_make_service()).await?;
+            axum_server::tls_rustls::from_tcp_rustls(listen(s.listen)?, config)?.handle(handle).serve(router.into_make_service()).await?;
         }
     }
     for l in loops {
@@ -84,6 +84,20 @@ pub async fn run(s: Settings) -> anyhow::Result<()> {
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Connections the kernel queues before the server accepts them (capped by
+/// `net.core.somaxconn`). After a restart every agent reconnects within one heartbeat interval;
+/// with the usual 128 the queue overflows, the kernel drops SYNs and each dropped client waits a
+/// second before it retries (BENCHMARKS.md, agent section).
+pub const LISTEN_BACKLOG: u32 = 4096;
+
+/// A listening socket on `addr` with [`LISTEN_BACKLOG`].
+pub fn listen(addr: std::net::SocketAddr) -> anyhow::Result<std::net::TcpListener> {
+    let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4() } else { tokio::net::TcpSocket::new_v6() }?;
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr).with_context(|| format!("listening on {addr}"))?;
+    Ok(socket.listen(LISTEN_BACKLOG)?.into_std()?)
 }
 
 fn print_ready(base: &str, s: &Settings, key_file: &std::path::Path) {

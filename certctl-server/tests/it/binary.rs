@@ -115,3 +115,25 @@ async fn demo_over_self_signed_tls() {
     let out = std::io::read_to_string(child.stdout.take().unwrap()).unwrap();
     assert!(out.contains("SHA-256 fingerprint") && out.contains("Seeded demo data"), "{out}");
 }
+
+/// A reconnect storm (every agent after a restart) queues in the kernel instead of losing SYNs:
+/// 600 connections complete their handshake at once while nothing accepts them. With the usual
+/// backlog of 128 the rest would wait a second for a SYN retransmit and time out here.
+#[tokio::test]
+async fn listener_queues_a_reconnect_storm() {
+    let somaxconn: u32 = std::fs::read_to_string("/proc/sys/net/core/somaxconn").ok().and_then(|s| s.trim().parse().ok()).unwrap_or(4096);
+    let listener = certctl_server::serve::listen("127.0.0.1:0".parse().unwrap()).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let n = 600.min(somaxconn as usize);
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..n {
+        tasks.spawn(tokio::time::timeout(Duration::from_millis(700), tokio::net::TcpStream::connect(addr)));
+    }
+    let mut streams = Vec::new();
+    while let Some(r) = tasks.join_next().await {
+        let stream = r.unwrap().expect("a connection waited for a SYN retransmit: the accept queue overflowed").unwrap();
+        streams.push(stream);
+    }
+    assert_eq!(streams.len(), n);
+    drop(listener);
+}
