@@ -228,7 +228,7 @@ impl Rfc2136 {
         let rcode = reply.metadata.response_code;
         let tsig_error = reply.signature().and_then(|s| s.data.error.clone());
         if rcode != ResponseCode::NoError || tsig_error.is_some() {
-            let mut m = format!("refused the update: {rcode}");
+            let mut m = format!("refused the update: {}", rcode_name(rcode));
             if let Some(e) = tsig_error {
                 m.push_str(&format!(" (TSIG error {}: check rfc2136_tsig_key_name, rfc2136_tsig_algorithm and rfc2136_tsig_secret)", tsig_error_name(&e)));
             } else if rcode == ResponseCode::NotAuth {
@@ -248,13 +248,19 @@ impl Rfc2136 {
         Ok(())
     }
 
-    /// Whether the primary serves every value in `values` for the TXT record `name` (no
-    /// recursion: it answers for its own zone).
+    /// Whether the primary serves every value in `values` for the TXT record `name`.
     pub async fn serves(&self, name: &str, values: &[&str]) -> Result<bool> {
+        let have = self.txt_values(name).await?;
+        Ok(values.iter().all(|v| have.iter().any(|h| h == v)))
+    }
+
+    /// The TXT values the primary serves for `name` (asked without recursion: it answers for
+    /// its own zones).
+    pub async fn txt_values(&self, name: &str) -> Result<Vec<String>> {
         let what = format!("rfc2136 lookup of {name} TXT at {}", self.server());
         let record = dns_name(name).map_err(|m| Error::Connector { message: format!("{what}: {m}"), transient: false })?;
         let reply = self.query(&record, RecordType::TXT).await.map_err(|f| fault(&what, None, f))?;
-        let have: Vec<String> = reply
+        let have = reply
             .answers
             .iter()
             .filter(|r| r.name == record)
@@ -263,7 +269,7 @@ impl Rfc2136 {
                 _ => None,
             })
             .collect();
-        Ok(values.iter().all(|v| have.iter().any(|h| h == v)))
+        Ok(have)
     }
 
     /// The zone to update for `record`: the configured one (it must contain the name), else the
@@ -280,7 +286,7 @@ impl Rfc2136 {
             let reply = self.query(&candidate, RecordType::SOA).await?;
             match reply.metadata.response_code {
                 ResponseCode::NoError | ResponseCode::NXDomain => {}
-                rc => return Err(Fault::Answer(format!("the SOA query for {candidate} was answered {rc}: set rfc2136_zone"))),
+                rc => return Err(Fault::Answer(format!("the SOA query for {candidate} was answered {}: set rfc2136_zone", rcode_name(rc)))),
             }
             let soa = reply.answers.iter().chain(&reply.authorities).find(|r| r.record_type() == RecordType::SOA && r.name.zone_of(record));
             if let Some(soa) = soa {
@@ -329,6 +335,25 @@ fn fault(what: &str, zone: Option<&Name>, f: Fault) -> Error {
         Fault::Io(m) => Error::Connector { message: format!("{what}{zone}: {m}"), transient: true },
         Fault::Answer(m) => Error::Connector { message: format!("{what}{zone}: {m}"), transient: false },
     }
+}
+
+/// An RCODE by its mnemonic (`NOTAUTH`), as in dig's and BIND's logs.
+fn rcode_name(rc: ResponseCode) -> String {
+    let name = match rc {
+        ResponseCode::NoError => "NOERROR",
+        ResponseCode::FormErr => "FORMERR",
+        ResponseCode::ServFail => "SERVFAIL",
+        ResponseCode::NXDomain => "NXDOMAIN",
+        ResponseCode::NotImp => "NOTIMP",
+        ResponseCode::Refused => "REFUSED",
+        ResponseCode::YXDomain => "YXDOMAIN",
+        ResponseCode::YXRRSet => "YXRRSET",
+        ResponseCode::NXRRSet => "NXRRSET",
+        ResponseCode::NotAuth => "NOTAUTH",
+        ResponseCode::NotZone => "NOTZONE",
+        other => return format!("{} ({})", other.to_str(), u16::from(other)),
+    };
+    name.to_owned()
 }
 
 fn tsig_error_name(e: &TsigError) -> String {
