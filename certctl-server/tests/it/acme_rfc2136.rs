@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use certctl::issuer::acme::rfc2136::{RawRfc2136, Rfc2136, Rfc2136Config};
 use certctl::pki;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
-use crate::acme::{agent, pebble, send_csr, wait_job, Pebble};
+use crate::acme::{Pebble, agent, pebble, send_csr, wait_job};
 use crate::support::Server;
 
 /// BIND and the pebble behind it, from `scripts/test` (`CERTCTL_TEST_RFC2136_*`).
@@ -113,7 +113,9 @@ async fn rfc2136_issues_and_cleans_up(s: Server) {
     let record = format!("_acme-challenge.{host}");
     let u = b.provider(&b.secret);
     u.add(&record, "foreign-value").await.unwrap();
-    s.post("/api/v1/issuers", json!({"id": "iss-rfc", "name": "bind", "type": "acme", "config": b.issuer_config(json!({"rfc2136_zone": b.zone, "dns_propagation_seconds": 1}))})).await.ok(201);
+    s.post("/api/v1/issuers", json!({"id": "iss-rfc", "name": "bind", "type": "acme", "config": b.issuer_config(json!({"rfc2136_zone": b.zone, "dns_propagation_seconds": 1}))}))
+        .await
+        .ok(201);
     let a = agent(&s, "rfc-1", json!({"fullchain_path": "/tmp/certctl-acme-rfc2136.pem"})).await;
     s.post("/api/v1/certificates", json!({"id": "mc-rfc", "common_name": host, "issuer_id": "iss-rfc", "target_ids": [a.target]})).await.ok(201);
     let (job, key) = send_csr(&s, &a, "mc-rfc").await;
@@ -122,7 +124,7 @@ async fn rfc2136_issues_and_cleans_up(s: Server) {
     let chain = s.get("/api/v1/certificates/mc-rfc/export").await.ok(200).as_str().unwrap().to_owned();
     b.pebble.verify_chain(&chain).await;
     let leaf = pki::parse_chain(&chain).unwrap().remove(0);
-    assert_eq!(leaf.dns_names, [host.clone()]);
+    assert_eq!(leaf.dns_names, [host]);
     let spki = key.public_key_der();
     assert!(leaf.der.windows(spki.len()).any(|w| w == spki.as_slice()));
     assert_eq!(b.txt(&record).await, ["foreign-value"], "the order's value is removed, the other one stays");

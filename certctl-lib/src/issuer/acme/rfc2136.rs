@@ -8,9 +8,9 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
-use hickory_proto::op::{update_message, Message, MessageType, OpCode, Query, ResponseCode};
-use hickory_proto::rr::rdata::tsig::{TsigAlgorithm, TsigError};
+use hickory_proto::op::{Message, MessageType, OpCode, Query, ResponseCode, update_message};
 use hickory_proto::rr::rdata::TXT;
+use hickory_proto::rr::rdata::tsig::{TsigAlgorithm, TsigError};
 use hickory_proto::rr::{Name, RData, RecordSet, RecordType, TSigner};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -67,16 +67,32 @@ pub struct RawRfc2136 {
 impl RawRfc2136 {
     /// True when any `rfc2136_*` key is set.
     pub fn any(&self) -> bool {
-        self.server.is_some() || self.key_name.is_some() || self.algorithm.is_some() || self.secret.is_some() || self.secret_sealed.is_some() || self.zone.is_some() || self.ttl.is_some()
+        self.server.is_some()
+            || self.key_name.is_some()
+            || self.algorithm.is_some()
+            || self.secret.is_some()
+            || self.secret_sealed.is_some()
+            || self.zone.is_some()
+            || self.ttl.is_some()
     }
 }
 
 impl Rfc2136Config {
     /// Checks the `rfc2136_*` keys; errors name the field (`config.rfc2136_server`).
     pub fn parse(raw: RawRfc2136) -> Result<Self> {
-        let server = raw.server.as_deref().map(str::trim).filter(|s| !s.is_empty()).ok_or_else(|| Error::invalid("config.rfc2136_server", "is required with dns_provider rfc2136 (host:port of the primary)"))?;
+        let server = raw
+            .server
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| Error::invalid("config.rfc2136_server", "is required with dns_provider rfc2136 (host:port of the primary)"))?;
         split_server(server).map_err(|m| Error::invalid("config.rfc2136_server", m))?;
-        let key_name = raw.key_name.as_deref().map(str::trim).filter(|s| !s.is_empty()).ok_or_else(|| Error::invalid("config.rfc2136_tsig_key_name", "is required with dns_provider rfc2136"))?;
+        let key_name = raw
+            .key_name
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| Error::invalid("config.rfc2136_tsig_key_name", "is required with dns_provider rfc2136"))?;
         dns_name(key_name).map_err(|m| Error::invalid("config.rfc2136_tsig_key_name", m))?;
         let algorithm = raw.algorithm.as_deref().map(str::trim).unwrap_or("hmac-sha256").to_ascii_lowercase();
         tsig_algorithm(&algorithm)?;
@@ -226,7 +242,7 @@ impl Rfc2136 {
             return Err(fault(&what, Some(&zone), Fault::Answer("the answer does not match the update".into())));
         }
         let rcode = reply.metadata.response_code;
-        let tsig_error = reply.signature().and_then(|s| s.data.error.clone());
+        let tsig_error = reply.signature().and_then(|s| s.data.error);
         if rcode != ResponseCode::NoError || tsig_error.is_some() {
             let mut m = format!("refused the update: {}", rcode_name(rcode));
             if let Some(e) = tsig_error {
