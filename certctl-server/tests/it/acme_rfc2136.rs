@@ -90,6 +90,18 @@ async fn rfc2136_provider_against_bind() {
     assert!(b.txt(&name).await.is_empty());
     assert!(!u.serves(&name, &["value-two"]).await.unwrap());
 
+    // the propagation wait checks that the primary serves the values, and says so when it does not
+    let dns = certctl::issuer::acme::DnsUpdater::Rfc2136(u.clone());
+    u.add(&name, "visible").await.unwrap();
+    dns.propagate(&[(name.clone(), "visible".into())], Duration::ZERO).await.unwrap();
+    let start = std::time::Instant::now();
+    match dns.propagate(&[(name.clone(), "visible".into()), (name.clone(), "never-added".into())], Duration::from_secs(1)).await.unwrap_err() {
+        certctl::Error::Connector { message, transient } => assert!(transient && message.contains("does not serve"), "{message}"),
+        e => panic!("{e}"),
+    }
+    assert!(start.elapsed() >= Duration::from_secs(1), "bounded by the wait, not shorter");
+    u.remove(&name, "visible").await.unwrap();
+
     let wrong = b.provider("d3Jvbmctc2VjcmV0LXdyb25nLXNlY3JldC13cm9uZyE=");
     match wrong.add(&name, "forged").await.unwrap_err() {
         certctl::Error::Connector { message, transient } => {

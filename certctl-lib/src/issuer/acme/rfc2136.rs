@@ -53,7 +53,7 @@ impl std::fmt::Debug for Rfc2136Config {
 }
 
 /// The raw `rfc2136_*` keys of an issuer config.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct RawRfc2136 {
     pub server: Option<String>,
     pub key_name: Option<String>,
@@ -62,6 +62,12 @@ pub struct RawRfc2136 {
     pub secret_sealed: Option<String>,
     pub zone: Option<String>,
     pub ttl: Option<i64>,
+}
+
+impl std::fmt::Debug for RawRfc2136 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RawRfc2136").field("server", &self.server).field("key_name", &self.key_name).field("secret", &self.secret.as_ref().map(|_| "<redacted>")).finish_non_exhaustive()
+    }
 }
 
 impl RawRfc2136 {
@@ -395,6 +401,7 @@ mod tests {
         let c = Rfc2136Config::parse(raw()).unwrap();
         assert_eq!((c.algorithm.as_str(), c.ttl, c.zone.as_deref()), ("hmac-sha256", DEFAULT_TTL, None));
         assert!(!format!("{c:?}").contains("c2VjcmV0"));
+        assert!(!format!("{:?}", raw()).contains("c2VjcmV0"));
         let err = |f: fn(&mut RawRfc2136)| {
             let mut r = raw();
             f(&mut r);
