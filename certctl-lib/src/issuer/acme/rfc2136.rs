@@ -66,7 +66,11 @@ pub struct RawRfc2136 {
 
 impl std::fmt::Debug for RawRfc2136 {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RawRfc2136").field("server", &self.server).field("key_name", &self.key_name).field("secret", &self.secret.as_ref().map(|_| "<redacted>")).finish_non_exhaustive()
+        f.debug_struct("RawRfc2136")
+            .field("server", &self.server)
+            .field("key_name", &self.key_name)
+            .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
+            .finish_non_exhaustive()
     }
 }
 
