@@ -310,21 +310,20 @@ impl Service {
             }
             (Challenge::Http01, Http01Mode::Agent) => self.agent_validations(job, &todo).await?,
             (Challenge::Dns01, _) => {
+                let dns = self.dns_updater(cfg)?;
                 let mut added: Vec<(String, String)> = serde_json::from_value(row.state.0.get("dns").cloned().unwrap_or_default()).unwrap_or_default();
                 for t in &todo {
                     let rec = (acme::dns::record_name(&t.identifier), t.dns_value.clone());
                     if added.contains(&rec) {
                         continue;
                     }
-                    acme::dns::run_hook(&cfg.dns_hook_command, "add", &rec.0, &rec.1).await?;
+                    dns.add(&rec.0, &rec.1).await?;
                     added.push(rec);
                     row.state.0["dns"] = serde_json::json!(added);
                     row.updated_at = Timestamp::now();
                     self.store().put_acme_order(row).await?;
                 }
-                if cfg.dns_propagation_seconds > 0 {
-                    tokio::time::sleep(StdDuration::from_secs(cfg.dns_propagation_seconds)).await;
-                }
+                dns.propagate(&added, StdDuration::from_secs(cfg.dns_propagation_seconds)).await?;
             }
         }
         let mut auths = order.authorizations();
@@ -453,18 +452,29 @@ impl Service {
         if added.is_empty() {
             return;
         }
-        let cfg = match self.store().get_issuer(&row.issuer_id).await.map(|i| AcmeConfig::parse(&i.config)) {
-            Ok(Ok(c)) => c,
-            _ => return,
+        let dns = match self.store().get_issuer(&row.issuer_id).await.map(|i| AcmeConfig::parse(&i.config).and_then(|c| self.dns_updater(&c))) {
+            Ok(Ok(d)) => d,
+            Ok(Err(e)) | Err(e) => {
+                tracing::warn!(job = %job.id, "DNS-01 cleanup: {e}");
+                return;
+            }
         };
         for (name, value) in &added {
-            if let Err(e) = acme::dns::run_hook(&cfg.dns_hook_command, "remove", name, value).await {
+            if let Err(e) = dns.remove(name, value).await {
                 tracing::warn!(job = %job.id, "DNS-01 cleanup: {e}");
             }
         }
         let mut row = row.clone();
         row.state.0["dns"] = serde_json::json!([]);
         let _ = self.store().put_acme_order(&row).await;
+    }
+
+    /// The DNS-01 provider of an issuer config, its secret (rfc2136 TSIG) unsealed.
+    fn dns_updater(&self, cfg: &AcmeConfig) -> Result<acme::DnsUpdater> {
+        let provider = cfg.dns.as_ref().ok_or_else(|| Error::invalid("config.dns_provider", "is required with challenge dns-01 (hook or rfc2136)"))?;
+        acme::DnsUpdater::new(provider, |sealed| {
+            String::from_utf8(self.keystore()?.open(sealed)?).map_err(|_| Error::Connector { message: "the sealed TSIG secret is not text".into(), transient: false })
+        })
     }
 
     /// The issuer's ACME account: cached, stored (sealed), or created on first use.

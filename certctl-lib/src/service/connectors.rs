@@ -87,13 +87,16 @@ impl Service {
         out
     }
 
-    /// Secrets in an issuer config (`eab_hmac_key`) are stored sealed (`eab_hmac_key_sealed`),
-    /// so they never come back in API responses.
+    /// Secrets in an issuer config (`eab_hmac_key`, `rfc2136_tsig_secret`) are stored sealed
+    /// (`eab_hmac_key_sealed`, `rfc2136_tsig_secret_sealed`), so they never come back in API
+    /// responses.
     fn seal_issuer_secrets(&self, config: &mut serde_json::Value) -> Result<()> {
-        if let Some(obj) = config.as_object_mut()
-            && let Some(serde_json::Value::String(key)) = obj.remove("eab_hmac_key")
-        {
-            obj.insert("eab_hmac_key_sealed".into(), serde_json::Value::String(self.keystore()?.seal(key.as_bytes())?));
+        for (plain, sealed) in [("eab_hmac_key", "eab_hmac_key_sealed"), ("rfc2136_tsig_secret", "rfc2136_tsig_secret_sealed")] {
+            if let Some(obj) = config.as_object_mut()
+                && let Some(serde_json::Value::String(key)) = obj.remove(plain)
+            {
+                obj.insert(sealed.into(), serde_json::Value::String(self.keystore()?.seal(key.as_bytes())?));
+            }
         }
         Ok(())
     }

@@ -6,6 +6,7 @@ mod support;
 
 mod acme;
 mod acme_restart;
+mod acme_rfc2136;
 mod auth;
 mod binary;
 mod certificates;

@@ -1,9 +1,99 @@
-//! DNS-01 through an operator's hook command (certbot/acme.sh manual-hook convention):
-//! `<argv...> add|remove <record-fqdn> <txt-value>`, the same in `CERTCTL_ACME_DNS_*` env vars.
+//! DNS-01 providers behind one small interface ([`DnsUpdater`]): an operator's hook command
+//! (certbot/acme.sh manual-hook convention: `<argv...> add|remove <record-fqdn> <txt-value>`,
+//! the same in `CERTCTL_ACME_DNS_*` env vars) or RFC 2136 dynamic updates ([`super::rfc2136`]).
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use super::rfc2136::{Rfc2136, Rfc2136Config};
 use crate::error::{Error, Result};
+
+/// Which provider sets the `_acme-challenge` TXT records (`dns_provider` in the config).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DnsProvider {
+    /// `dns_hook_command`: an argv array.
+    Hook(Vec<String>),
+    /// `rfc2136_*`: TSIG-signed dynamic updates to a primary.
+    Rfc2136(Rfc2136Config),
+}
+
+/// A provider ready to use (its secret unsealed).
+#[derive(Debug, Clone)]
+pub enum DnsUpdater {
+    Hook(Vec<String>),
+    Rfc2136(Rfc2136),
+}
+
+/// How often the rfc2136 provider asks the primary whether it serves the values yet.
+const VISIBLE_POLL: Duration = Duration::from_millis(250);
+
+impl DnsUpdater {
+    /// The updater of `provider`; `unseal` opens a sealed secret (the rfc2136 TSIG secret).
+    pub fn new(provider: &DnsProvider, unseal: impl FnOnce(&str) -> Result<String>) -> Result<Self> {
+        Ok(match provider {
+            DnsProvider::Hook(argv) => Self::Hook(argv.clone()),
+            DnsProvider::Rfc2136(c) => {
+                let secret = match (&c.secret, &c.secret_sealed) {
+                    (Some(s), _) => s.clone(),
+                    (None, Some(sealed)) => unseal(sealed)?,
+                    (None, None) => return Err(Error::invalid("config.rfc2136_tsig_secret", "is required with dns_provider rfc2136")),
+                };
+                Self::Rfc2136(Rfc2136::new(c, &secret)?)
+            }
+        })
+    }
+
+    /// Adds the TXT value `value` to `name` (other values of the name stay).
+    pub async fn add(&self, name: &str, value: &str) -> Result<()> {
+        match self {
+            Self::Hook(argv) => run_hook(argv, "add", name, value).await,
+            Self::Rfc2136(u) => u.add(name, value).await,
+        }
+    }
+
+    /// Removes exactly the TXT value `value` of `name`.
+    pub async fn remove(&self, name: &str, value: &str) -> Result<()> {
+        match self {
+            Self::Hook(argv) => run_hook(argv, "remove", name, value).await,
+            Self::Rfc2136(u) => u.remove(name, value).await,
+        }
+    }
+
+    /// After the adds: waits `wait` (the configured propagation time). The rfc2136 provider also
+    /// checks, within that time, that the primary serves every value of `records`, and fails
+    /// (transient) when it does not; a primary that refuses the lookup only logs a warning.
+    pub async fn propagate(&self, records: &[(String, String)], wait: Duration) -> Result<()> {
+        let deadline = Instant::now() + wait;
+        if let Self::Rfc2136(u) = self {
+            let mut names: Vec<&str> = records.iter().map(|(n, _)| n.as_str()).collect();
+            names.sort_unstable();
+            names.dedup();
+            'poll: loop {
+                let mut missing = None;
+                for name in &names {
+                    let values: Vec<&str> = records.iter().filter(|(n, _)| n == name).map(|(_, v)| v.as_str()).collect();
+                    match u.serves(name, &values).await {
+                        Ok(true) => {}
+                        Ok(false) => {
+                            missing = Some(*name);
+                            break;
+                        }
+                        Err(e) => {
+                            tracing::warn!("DNS-01: cannot check that the primary serves the TXT records: {e}");
+                            break 'poll;
+                        }
+                    }
+                }
+                let Some(name) = missing else { break };
+                if Instant::now() >= deadline {
+                    return Err(Error::Connector { message: format!("rfc2136 at {}: the primary does not serve the TXT values of {name} {}s after the update", u.server(), wait.as_secs()), transient: true });
+                }
+                tokio::time::sleep(VISIBLE_POLL.min(deadline.saturating_duration_since(Instant::now()))).await;
+            }
+        }
+        tokio::time::sleep_until(deadline.into()).await;
+        Ok(())
+    }
+}
 
 /// Longest a hook may run.
 const HOOK_TIMEOUT: Duration = Duration::from_secs(120);

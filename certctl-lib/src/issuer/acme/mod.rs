@@ -14,7 +14,9 @@ use crate::error::{Error, Result};
 
 pub mod dns;
 pub mod http;
+pub mod rfc2136;
 
+pub use dns::{DnsProvider, DnsUpdater};
 pub use http::{bad_nonces_seen, AcmeHttp, RetryAfter};
 
 /// Let's Encrypt production, as `directory_url: letsencrypt`.
@@ -22,7 +24,7 @@ pub const LETSENCRYPT: &str = "https://acme-v02.api.letsencrypt.org/directory";
 /// Let's Encrypt staging, as `directory_url: letsencrypt-staging`.
 pub const LETSENCRYPT_STAGING: &str = "https://acme-staging-v02.api.letsencrypt.org/directory";
 
-/// Default wait after a DNS hook's `add`.
+/// Default wait after the DNS-01 records are added.
 pub const DEFAULT_DNS_PROPAGATION_SECONDS: u64 = 10;
 
 /// Which challenge proves control of the names.
@@ -54,7 +56,8 @@ pub struct AcmeConfig {
     pub ca_cert: Option<String>,
     pub challenge: Challenge,
     pub http01_mode: Http01Mode,
-    pub dns_hook_command: Vec<String>,
+    /// The DNS-01 provider (`None` with HTTP-01).
+    pub dns: Option<DnsProvider>,
     pub dns_propagation_seconds: u64,
 }
 
@@ -67,6 +70,7 @@ impl std::fmt::Debug for AcmeConfig {
             .field("eab_hmac_key", &self.eab_hmac_key.as_ref().map(|_| "<redacted>"))
             .field("challenge", &self.challenge)
             .field("http01_mode", &self.http01_mode)
+            .field("dns", &self.dns)
             .finish_non_exhaustive()
     }
 }
@@ -87,6 +91,13 @@ struct RawConfig {
     dns_provider: Option<String>,
     dns_hook_command: Option<serde_json::Value>,
     dns_propagation_seconds: Option<i64>,
+    rfc2136_server: Option<String>,
+    rfc2136_tsig_key_name: Option<String>,
+    rfc2136_tsig_algorithm: Option<String>,
+    rfc2136_tsig_secret: Option<String>,
+    rfc2136_tsig_secret_sealed: Option<String>,
+    rfc2136_zone: Option<String>,
+    rfc2136_ttl: Option<i64>,
 }
 
 impl AcmeConfig {
@@ -129,16 +140,36 @@ impl AcmeConfig {
             "agent" => Http01Mode::Agent,
             other => return Err(Error::invalid("config.http01_mode", format!("{other:?} is not server or agent"))),
         };
-        let mut dns_hook_command = Vec::new();
-        if challenge == Challenge::Dns01 {
+        let rfc = rfc2136::RawRfc2136 {
+            server: raw.rfc2136_server,
+            key_name: raw.rfc2136_tsig_key_name,
+            algorithm: raw.rfc2136_tsig_algorithm,
+            secret: raw.rfc2136_tsig_secret,
+            secret_sealed: raw.rfc2136_tsig_secret_sealed,
+            zone: raw.rfc2136_zone,
+            ttl: raw.rfc2136_ttl,
+        };
+        let dns = if challenge == Challenge::Dns01 {
             match raw.dns_provider.as_deref() {
-                Some("hook") => {}
-                Some(other) => return Err(Error::invalid("config.dns_provider", format!("{other:?} is not supported; available: hook"))),
-                None => return Err(Error::invalid("config.dns_provider", "is required with challenge dns-01 (hook)")),
+                Some("hook") => {
+                    if rfc.any() {
+                        return Err(Error::invalid("config.dns_provider", "rfc2136_* keys need dns_provider rfc2136"));
+                    }
+                    let v = raw.dns_hook_command.as_ref().ok_or_else(|| Error::invalid("config.dns_hook_command", "is required with dns_provider hook (an argv array)"))?;
+                    Some(DnsProvider::Hook(crate::target::argv("config.dns_hook_command", v)?))
+                }
+                Some("rfc2136") => {
+                    if raw.dns_hook_command.is_some() {
+                        return Err(Error::invalid("config.dns_hook_command", "is for dns_provider hook, not rfc2136"));
+                    }
+                    Some(DnsProvider::Rfc2136(rfc2136::Rfc2136Config::parse(rfc)?))
+                }
+                Some(other) => return Err(Error::invalid("config.dns_provider", format!("{other:?} is not supported; available: hook, rfc2136"))),
+                None => return Err(Error::invalid("config.dns_provider", "is required with challenge dns-01 (hook or rfc2136)")),
             }
-            let v = raw.dns_hook_command.as_ref().ok_or_else(|| Error::invalid("config.dns_hook_command", "is required with dns_provider hook (an argv array)"))?;
-            dns_hook_command = crate::target::argv("config.dns_hook_command", v)?;
-        }
+        } else {
+            None
+        };
         let dns_propagation_seconds = match raw.dns_propagation_seconds {
             None => DEFAULT_DNS_PROPAGATION_SECONDS,
             Some(n) if (0..=3600).contains(&n) => n as u64,
@@ -154,7 +185,7 @@ impl AcmeConfig {
             ca_cert: raw.ca_cert,
             challenge,
             http01_mode,
-            dns_hook_command,
+            dns,
             dns_propagation_seconds,
         })
     }
@@ -325,9 +356,63 @@ mod tests {
         assert!(err(json!({"directory_url": "letsencrypt", "terms_accepted": true, "ca_cert": "not pem"})).starts_with("config.ca_cert:"));
         assert!(err(json!({"directory_url": "letsencrypt", "terms_accepted": true, "surprise": 1})).starts_with("config:"));
         let d = AcmeConfig::parse(&json!({"directory_url": "letsencrypt", "terms_accepted": true, "challenge": "dns-01", "dns_provider": "hook", "dns_hook_command": ["/usr/local/bin/hook"], "dns_propagation_seconds": 0})).unwrap();
-        assert_eq!((d.dns_hook_command.len(), d.dns_propagation_seconds), (1, 0));
+        assert_eq!((d.dns, d.dns_propagation_seconds), (Some(DnsProvider::Hook(vec!["/usr/local/bin/hook".into()])), 0));
         let e = AcmeConfig::parse(&json!({"directory_url": "letsencrypt", "terms_accepted": true, "eab_kid": "kid", "eab_hmac_key": "c2VjcmV0LWhtYWMta2V5"})).unwrap();
         assert!(!format!("{e:?}").contains("c2VjcmV0"));
+        assert!(err(json!({"directory_url": "letsencrypt", "terms_accepted": true, "challenge": "dns-01", "dns_provider": "route53"})).contains("available: hook, rfc2136"));
+        assert!(err(json!({"directory_url": "letsencrypt", "terms_accepted": true, "challenge": "dns-01", "dns_propagation_seconds": 3601, "dns_provider": "hook", "dns_hook_command": ["/bin/true"]})).starts_with("config.dns_propagation_seconds:"));
+    }
+
+    /// The rfc2136 provider's keys: required ones named when missing, the algorithm and the
+    /// secret checked, the secret redacted in Debug.
+    #[test]
+    fn rfc2136_configs() {
+        let secret = "c2VjcmV0LXRzaWcta2V5LWJ5dGVz";
+        let base = json!({"directory_url": "letsencrypt", "terms_accepted": true, "challenge": "dns-01", "dns_provider": "rfc2136",
+            "rfc2136_server": "ns1.example.test", "rfc2136_tsig_key_name": "certctl", "rfc2136_tsig_secret": secret});
+        let c = AcmeConfig::parse(&base).unwrap();
+        let Some(DnsProvider::Rfc2136(r)) = &c.dns else { panic!("{c:?}") };
+        assert_eq!((r.server.as_str(), r.algorithm.as_str(), r.ttl, r.zone.as_deref()), ("ns1.example.test", "hmac-sha256", 60, None));
+        assert!(!format!("{c:?}").contains(secret), "{c:?}");
+        let with = |k: &str, v: serde_json::Value| {
+            let mut b = base.clone();
+            if v.is_null() {
+                b.as_object_mut().unwrap().remove(k);
+            } else {
+                b[k] = v;
+            }
+            AcmeConfig::parse(&b).map(drop).map_err(|e| e.to_string())
+        };
+        for (k, v, field) in [
+            ("rfc2136_server", serde_json::Value::Null, "config.rfc2136_server:"),
+            ("rfc2136_server", json!("ns1.example.test:0"), "config.rfc2136_server:"),
+            ("rfc2136_tsig_key_name", serde_json::Value::Null, "config.rfc2136_tsig_key_name:"),
+            ("rfc2136_tsig_secret", serde_json::Value::Null, "config.rfc2136_tsig_secret:"),
+            ("rfc2136_tsig_secret", json!("%%% not base64"), "config.rfc2136_tsig_secret:"),
+            ("rfc2136_tsig_algorithm", json!("hmac-md5"), "config.rfc2136_tsig_algorithm:"),
+            ("rfc2136_tsig_algorithm", json!("hmac-sha1"), "config.rfc2136_tsig_algorithm:"),
+            ("rfc2136_ttl", json!(-5), "config.rfc2136_ttl:"),
+            ("rfc2136_zone", json!("two words"), "config.rfc2136_zone:"),
+            ("dns_hook_command", json!(["/bin/true"]), "config.dns_hook_command:"),
+            ("rfc2136_ttl", json!("60"), "config:"),
+        ] {
+            let e = with(k, v.clone()).unwrap_err();
+            assert!(e.starts_with(field), "{k}={v}: {e}");
+            assert!(!e.contains(secret), "{e}");
+        }
+        with("rfc2136_tsig_algorithm", json!("hmac-sha512")).unwrap();
+        with("rfc2136_server", json!("127.0.0.1:8153")).unwrap();
+        with("rfc2136_zone", json!("example.test.")).unwrap();
+        // stored sealed: the sealed form stands in for the secret
+        let mut sealed = base.clone();
+        sealed.as_object_mut().unwrap().remove("rfc2136_tsig_secret");
+        sealed["rfc2136_tsig_secret_sealed"] = json!("v1:opaque");
+        AcmeConfig::parse(&sealed).unwrap();
+        // rfc2136 keys with the hook provider are a mistake
+        let mut hook = base.clone();
+        hook["dns_provider"] = json!("hook");
+        hook["dns_hook_command"] = json!(["/bin/true"]);
+        assert!(AcmeConfig::parse(&hook).unwrap_err().to_string().starts_with("config.dns_provider:"));
     }
 
     #[test]
