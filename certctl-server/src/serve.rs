@@ -44,6 +44,10 @@ pub async fn run(s: Settings) -> anyhow::Result<()> {
             .with_context(|| format!("writing {}", key_file.display()))?;
         println!("Created the first admin API key (shown once; also written to {}, mode 0600):\n\n    {key}\n", key_file.display());
     }
+    let sealed = svc.seal_stored_channel_secrets().await.context("sealing the secrets of notification channels stored in the clear")?;
+    if sealed > 0 {
+        tracing::info!(channels = sealed, "sealed the secrets of notification channels stored in the clear");
+    }
     if s.keygen_mode == Keygen::Server {
         tracing::warn!("CERTCTL_KEYGEN_MODE=server: private keys are generated on the control plane. Use this for demos only.");
     }

@@ -59,12 +59,14 @@ string_enum! {
 /// Keys of a channel config that hold secrets: stored, never returned (`<key>_set: true` instead).
 pub const SECRET_CONFIG_KEYS: &[&str] = &["password", "secret", "webhook_url"];
 
-/// The config as the API shows it: secret keys replaced by `<key>_set: true`.
+/// The config as the API shows it: secret keys (in the clear or sealed) replaced by
+/// `<key>_set: true`.
 pub fn redact_channel_config(config: &serde_json::Value) -> serde_json::Value {
     let mut out = config.clone();
     if let Some(obj) = out.as_object_mut() {
         for k in SECRET_CONFIG_KEYS {
-            if obj.remove(*k).is_some() {
+            let sealed = obj.remove(&format!("{k}_sealed")).is_some();
+            if obj.remove(*k).is_some() || sealed {
                 obj.insert(format!("{k}_set"), serde_json::Value::Bool(true));
             }
         }

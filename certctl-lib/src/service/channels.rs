@@ -1,4 +1,6 @@
-//! Notification channels: create, update (secrets kept unless replaced), delete, test.
+//! Notification channels: create, update (secrets kept unless replaced), delete, test. Secret
+//! config keys (`password`, `secret`, `webhook_url`) are stored sealed (`<key>_sealed`, AES-GCM
+//! with the server's key store) and opened only to validate and to send.
 
 use super::validate::{new_id, required, text};
 use super::{Actor, Service};
@@ -30,7 +32,8 @@ fn parse_events(v: &[String]) -> Result<Vec<EventKind>> {
     Ok(out)
 }
 
-/// A config from the API: `<key>_set` markers (echoed from a GET) are dropped.
+/// A config from the API: `<key>_set` markers (echoed from a GET) are dropped, and so are
+/// `<key>_sealed` values (only the server writes those).
 fn incoming_config(c: &serde_json::Value) -> Result<serde_json::Value> {
     let mut c = c.clone();
     let obj = c
@@ -38,11 +41,70 @@ fn incoming_config(c: &serde_json::Value) -> Result<serde_json::Value> {
         .ok_or_else(|| Error::invalid("config", "must be a JSON object"))?;
     for k in SECRET_CONFIG_KEYS {
         obj.remove(&format!("{k}_set"));
+        obj.remove(&sealed_key(k));
     }
     Ok(c)
 }
 
+fn sealed_key(k: &str) -> String {
+    format!("{k}_sealed")
+}
+
 impl Service {
+    /// The config with its secrets sealed, as it is stored.
+    fn seal_channel_config(&self, mut config: serde_json::Value) -> Result<serde_json::Value> {
+        if let Some(obj) = config.as_object_mut() {
+            for k in SECRET_CONFIG_KEYS {
+                if let Some(serde_json::Value::String(plain)) = obj.remove(*k) {
+                    obj.insert(sealed_key(k), self.keystore()?.seal(plain.as_bytes())?.into());
+                }
+            }
+        }
+        Ok(config)
+    }
+
+    /// The config with its secrets opened, to validate it or to send through it. A config
+    /// stored before secrets were sealed holds them in the clear and is taken as it is.
+    pub(super) fn open_channel_config(&self, config: &serde_json::Value) -> Result<serde_json::Value> {
+        let mut config = config.clone();
+        if let Some(obj) = config.as_object_mut() {
+            for k in SECRET_CONFIG_KEYS {
+                if let Some(serde_json::Value::String(sealed)) = obj.remove(&sealed_key(k)) {
+                    let plain = String::from_utf8(self.keystore()?.open(&sealed)?)
+                        .map_err(|_| Error::Storage(format!("the sealed {k} of a notification channel is not UTF-8")))?;
+                    obj.insert((*k).to_owned(), plain.into());
+                }
+            }
+        }
+        Ok(config)
+    }
+
+    /// Seals the secrets of channels stored in the clear (by a version before they were sealed);
+    /// run once at start. Returns how many channels it sealed.
+    pub async fn seal_stored_channel_secrets(&self) -> Result<usize> {
+        let mut sealed = 0;
+        let mut page = 1;
+        loop {
+            let p = self.store().list_channels(PageRequest::new(page, MAX_PER_PAGE)).await?;
+            let n = p.data.len();
+            for mut c in p.data {
+                if !SECRET_CONFIG_KEYS.iter().any(|k| c.config.get(*k).is_some_and(serde_json::Value::is_string)) {
+                    continue;
+                }
+                c.config = self.seal_channel_config(c.config)?;
+                let audit = Actor::system()
+                    .audit("notification_channel_secrets_sealed", "notification_channel", c.id.as_str());
+                self.store().update_channel(&c, &audit).await?;
+                sealed += 1;
+            }
+            if n < MAX_PER_PAGE as usize {
+                break;
+            }
+            page += 1;
+        }
+        Ok(sealed)
+    }
+
     pub async fn create_channel(
         &self,
         actor: &Actor,
@@ -57,6 +119,7 @@ impl Service {
                 .ok_or_else(|| Error::invalid("config", "is required"))?,
         )?;
         notify::validate(channel_type, &config)?;
+        let config = self.seal_channel_config(config)?;
         let c = NotificationChannel {
             id: new_id(input.id.as_deref(), ChannelId::parse, ChannelId::generate)?,
             name: text("name", &required("name", input.name.as_deref())?, 200)?,
@@ -90,6 +153,7 @@ impl Service {
         input: &ChannelInput,
     ) -> Result<NotificationChannel> {
         let mut c = self.store().get_channel(id).await?;
+        c.config = self.open_channel_config(&c.config)?;
         let mut changed = Vec::new();
         if let Some(n) = &input.name {
             c.name = text("name", n, 200)?;
@@ -132,6 +196,7 @@ impl Service {
             changed.push("enabled");
         }
         notify::validate(c.channel_type, &c.config)?;
+        c.config = self.seal_channel_config(c.config)?;
         c.updated_at = Timestamp::now();
         let audit = actor
             .audit(
@@ -187,7 +252,7 @@ impl Service {
     /// Sends a test message through the channel now (email: to its `to` list only).
     pub async fn test_channel(&self, actor: &Actor, id: &ChannelId) -> Result<TestResult> {
         let c = self.store().get_channel(id).await?;
-        let notifier = match notify::build(c.channel_type, &c.config, self.notify_context()?) {
+        let notifier = match notify::build(c.channel_type, &self.open_channel_config(&c.config)?, self.notify_context()?) {
             Ok(n) => n,
             Err(e) => {
                 return Ok(TestResult {

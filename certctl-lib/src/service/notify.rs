@@ -314,8 +314,12 @@ impl Service {
             for (cid, ds) in by_channel {
                 let notifier = match self.store().get_channel(&cid).await {
                     Ok(ch) if !ch.enabled => Err(format!("channel {cid} is disabled")),
-                    Ok(ch) => notify::build(ch.channel_type, &ch.config, self.notify_context()?)
-                        .map_err(|e| e.to_string()),
+                    Ok(ch) => {
+                        let ctx = self.notify_context()?;
+                        self.open_channel_config(&ch.config)
+                            .and_then(|config| notify::build(ch.channel_type, &config, ctx))
+                            .map_err(|e| e.to_string())
+                    }
                     Err(Error::NotFound { .. }) => Err(format!("channel {cid} was deleted")),
                     Err(e) => return Err(e),
                 };

@@ -73,6 +73,14 @@ async fn channels_api(s: Server) {
         s.get("/api/v1/notification-channels").await.ok(200)["total"],
         3
     );
+    // stored sealed: the database holds none of the secrets in the clear
+    for cid in [id.as_str(), "nc-mail", "nc-slack"] {
+        let stored = s.svc.store().get_channel(&ChannelId::from_trusted(cid)).await.unwrap().config.to_string();
+        for secret in [SECRET, "smtp-password-xyz", "tokensecret"] {
+            assert!(!stored.contains(secret), "{cid} stored a secret in the clear: {stored}");
+        }
+        assert!(stored.contains("_sealed\""), "{stored}");
+    }
 
     // bad input: 400 naming the field, nothing created
     for (body, field) in [
@@ -162,6 +170,23 @@ async fn channels_api(s: Server) {
     )
     .await
     .err(422, "validation_failed");
+
+    // a channel stored in the clear (by a version before secrets were sealed) is sealed at start
+    // and still signs with its secret
+    let mut legacy = s.svc.store().get_channel(&ChannelId::from_trusted(&id)).await.unwrap();
+    legacy.id = ChannelId::from_trusted("nc-legacy");
+    legacy.config = json!({"url": hook.url, "secret": SECRET});
+    let audit = AuditDraft::new("test", ActorType::System, "notification_channel_created", "notification_channel", "nc-legacy");
+    s.svc.store().create_channel(&legacy, &audit).await.unwrap();
+    assert_eq!(s.svc.seal_stored_channel_secrets().await.unwrap(), 1);
+    assert_eq!(s.svc.seal_stored_channel_secrets().await.unwrap(), 0, "sealed once");
+    let stored = s.svc.store().get_channel(&legacy.id).await.unwrap().config.to_string();
+    assert!(!stored.contains(SECRET) && stored.contains("secret_sealed"), "{stored}");
+    let hits = hook.hits().len();
+    assert_eq!(s.action("/api/v1/notification-channels/nc-legacy/test").await.ok(200)["ok"], true);
+    let hit = &hook.hits()[hits];
+    assert!(certctl::notify::verify_signature(SECRET.as_bytes(), &hit.header("x-certctl-timestamp"), &hit.header("x-certctl-signature"), &hit.body, now, 300));
+    s.delete("/api/v1/notification-channels/nc-legacy").await.ok(204);
 
     // a channel that cannot be reached: the test says so, with the reason
     let dead = s.post("/api/v1/notification-channels", json!({"name": "dead", "type": "webhook", "config": {"url": "http://127.0.0.1:9/", "secret": SECRET}})).await.ok(201);
@@ -421,10 +446,10 @@ async fn thresholds_sent_once_across_restarts(s: Server) {
             .unwrap();
     }
     assert_eq!(hook.hits().len(), 1, "the 30-day threshold, once");
-    // a restart: a new service over the same database sends nothing again
+    // a restart: a new service over the same database and data dir sends nothing again
     let restarted = certctl::service::Service::open(
         s.svc.store_arc(),
-        tempfile::tempdir().unwrap().path(),
+        s.dir.path(),
         s.svc.config().clone(),
     )
     .unwrap();

@@ -24,7 +24,8 @@ pub struct Server {
     pub viewer: String,
     /// Database URL (SQLite file or PostgreSQL database) for out-of-process checks.
     pub url: String,
-    _dir: tempfile::TempDir,
+    /// The data dir (Local CA, key store): a restart opens the service on it again.
+    pub dir: tempfile::TempDir,
 }
 
 /// A response: status, headers, body as JSON (or `Value::String` for non-JSON bodies).
@@ -66,7 +67,7 @@ impl Server {
         let operator = svc.create_api_key(&sys, &ApiKeyInput { name: "ops".into(), role: Role::Operator }).await.unwrap().key;
         let viewer = svc.create_api_key(&sys, &ApiKeyInput { name: "auditor".into(), role: Role::Viewer }).await.unwrap().key;
         let router = app(AppState::new(svc.clone()));
-        Server { router, svc, admin, operator, viewer, url, _dir: dir }
+        Server { router, svc, admin, operator, viewer, url, dir }
     }
 
     /// Sends a request with `key` (if any) and a JSON body (if any).
