@@ -95,8 +95,7 @@ pub struct CertDetail {
     pub targets: Vec<(Target, Option<String>)>,
     pub jobs: Vec<Job>,
     pub violations: Vec<PolicyViolation>,
-    /// Some rule had more open violations than were read ([`crate::net::VIOLATIONS_PER_RULE`]):
-    /// `violations` may miss some of this certificate's.
+    /// The certificate has more open violations than were read ([`crate::net::VIOLATIONS_PAGE`]).
     pub violations_partial: bool,
     pub audit: Vec<AuditEvent>,
 }

@@ -43,6 +43,15 @@ pub enum Cmd {
     },
     /// List the issued versions, newest first
     Versions(Id),
+    /// Policy violations of a certificate (open and resolved)
+    Violations {
+        id: String,
+        /// Unresolved ones only
+        #[arg(long)]
+        open: bool,
+        #[command(flatten)]
+        paging: Paging,
+    },
     /// Print the current PEM chain (leaf first)
     Export(Export),
     /// Print the server-held private key (server keygen demo mode only; admin; audited)
@@ -259,6 +268,7 @@ pub async fn run(cmd: Cmd, client: &Client, out: &Out) -> anyhow::Result<ExitCod
         }
         Cmd::Revoke { id, reason } => out.one(&client.revoke_certificate(&id, reason.as_deref()).await?)?,
         Cmd::Versions(Id { id }) => out.page(&client.certificate_versions(&id).await?)?,
+        Cmd::Violations { id, open, paging } => out.list(paging, |p| client.certificate_violations(&id, open, p)).await?,
         Cmd::Export(e) => write_pem(out, &e, client.export_certificate(&e.id).await?)?,
         Cmd::ExportKey(e) => write_pem(out, &e, client.export_certificate_key(&e.id).await?)?,
     }

@@ -90,6 +90,10 @@ fn agents_groups_policies_api_keys() {
     let violations = s.json(&["policies", "violations", "pol-env", "--open"]);
     let want = s.block_on(s.client.policy_violations("pol-env", true, PageRequest::default())).unwrap();
     assert_eq!(violations, json(&want.data));
+    let mine = s.json(&["certs", "violations", "mc-dev", "--open"]);
+    assert_eq!(mine.as_array().unwrap().len(), 1, "{mine}");
+    assert_eq!(mine, json(&s.block_on(s.client.certificate_violations("mc-dev", true, PageRequest::default())).unwrap().data));
+    assert_eq!(mine[0]["policy_id"], "pol-env");
     assert_eq!(s.json(&["policies", "list"]).as_array().unwrap().len(), 1);
     assert_eq!(s.json(&["policies", "get", "pol-env"])["name"], "Known environments");
     assert_eq!(s.run(&["policies", "delete", "pol-env"]).0, 0);

@@ -2,7 +2,7 @@
 
 use super::{query, Client, Result};
 use crate::api::{CertificateInput, CertificatePatch, RevokeInput};
-use crate::model::{Certificate, CertificateFilter, CertificateVersion, Job, Page, PageRequest};
+use crate::model::{Certificate, CertificateFilter, CertificateVersion, Job, Page, PageRequest, PolicyViolation};
 
 impl Client {
     /// `GET /certificates`: one page of the certificates matching `filter`.
@@ -33,6 +33,12 @@ impl Client {
     /// `DELETE /certificates/{id}`: archives the certificate (it is never deleted).
     pub async fn archive_certificate(&self, id: &str) -> Result<()> {
         self.delete(self.url(&["certificates", id])).await
+    }
+
+    /// `GET /certificates/{id}/violations`: the policy violations of this certificate;
+    /// `open_only` leaves out resolved ones.
+    pub async fn certificate_violations(&self, id: &str, open_only: bool, page: PageRequest) -> Result<Page<PolicyViolation>> {
+        self.get_json(self.url(&["certificates", id, "violations"]), &query::violations(open_only, page)).await
     }
 
     /// `GET /certificates/{id}/versions`: every issued version, newest first.

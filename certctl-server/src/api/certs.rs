@@ -64,6 +64,13 @@ pub async fn versions(State(s): State<AppState>, _: Reader, Path(id): Path<Strin
     Ok(axum::Json(list_of(s.svc.store().list_versions(&id).await?)))
 }
 
+pub async fn violations(State(s): State<AppState>, _: Reader, Path(id): Path<String>, q: Params) -> ApiResult<impl IntoResponse> {
+    let id = CertificateId::from(id.as_str());
+    s.svc.store().get_certificate(&id).await?;
+    let filter = ViolationFilter { policy_id: None, certificate_id: Some(id), open_only: q.flag("open")? };
+    Ok(axum::Json(s.svc.store().list_violations(&filter, q.page()?).await?))
+}
+
 pub async fn export(State(s): State<AppState>, _: Reader, Path(id): Path<String>) -> ApiResult<impl IntoResponse> {
     let pem = s.svc.export_certificate(&id.as_str().into()).await?;
     Ok(([(header::CONTENT_TYPE, "application/x-pem-file")], pem))

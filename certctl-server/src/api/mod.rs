@@ -65,6 +65,7 @@ endpoints! {
     get "/certificates/{id}" => certs::get, "certificates", "Get a certificate", 200, body: None, resp: "Certificate";
     put "/certificates/{id}" => certs::update, "certificates", "Update a certificate", 200, body: Some("CertificatePatch"), resp: "Certificate";
     delete "/certificates/{id}" => certs::archive, "certificates", "Archive a certificate", 204, body: None, resp: "empty";
+    get "/certificates/{id}/violations" => certs::violations, "certificates", "Policy violations of a certificate (open and resolved)", 200, body: None, resp: "Page<PolicyViolation>";
     get "/certificates/{id}/versions" => certs::versions, "certificates", "List issued versions, newest first", 200, body: None, resp: "Page<CertificateVersion>";
     get "/certificates/{id}/export" => certs::export, "certificates", "The current PEM chain (leaf first)", 200, body: None, resp: "pem";
     post "/certificates/{id}/renew" => certs::renew, "certificates", "Start issuance or renewal (idempotent)", 202, body: None, resp: "Job";

@@ -19,6 +19,7 @@ const LIST_PARAMS: &[(&str, &[&str])] = &[
     ("/owners", &["team_id"]),
     ("/targets", &["agent_id"]),
     ("/policies/{id}/violations", &["open"]),
+    ("/certificates/{id}/violations", &["open"]),
 ];
 
 /// The `$ref` schema of a wire type named in the endpoint table; `None` for an unknown name.

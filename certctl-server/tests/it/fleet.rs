@@ -246,6 +246,12 @@ async fn violations_follow_membership_and_checker(s: Server) {
     assert_eq!(open(&s, "pol-dmz/violations?open=true").await["total"], 0);
     let all = open(&s, "pol-dmz/violations").await;
     assert!(all["data"][0]["resolved_at"].is_string(), "{all}");
+    // the same from the certificate's side
+    let mine = s.get("/api/v1/certificates/mc-a/violations").await.ok(200);
+    assert_eq!((mine["total"].clone(), mine["data"][0]["policy_id"].clone()), (json!(1), json!("pol-dmz")), "{mine}");
+    assert_eq!(s.get("/api/v1/certificates/mc-a/violations?open=true").await.ok(200)["total"], 0);
+    s.get("/api/v1/certificates/mc-nope/violations").await.err(404, "not_found");
+    s.get("/api/v1/certificates/mc-a/violations?open=maybe").await.err(400, "bad_request");
 
     // the checker: a rule created after the certificates is applied on its next run, once
     s.post("/api/v1/policies", json!({"id": "pol-owner", "name": "Owned", "type": "RequiredMetadata", "config": {"require_owner": true}, "mode": "warn"})).await.ok(201);

@@ -136,13 +136,13 @@ fn cert_detail(f: &mut Frame, app: &App, t: &Theme, body: Rect, id: &str) {
     }
     right.push(head(t, "Open violations"));
     if d.violations.is_empty() {
-        right.push(Line::raw(if d.violations_partial { "  none found" } else { "  none" }));
+        right.push(Line::raw("  none"));
     }
     for v in d.violations.iter().take(4) {
         right.push(Line::from(vec![Span::styled(format!("  {} ", v.severity), t.status(v.severity.as_str())), Span::raw(v.message.clone())]));
     }
     if d.violations_partial {
-        right.push(Line::styled(format!("  (first {} of each rule checked)", crate::net::VIOLATIONS_PER_RULE), t.warn()));
+        right.push(Line::styled(format!("  (more than the {} read)", crate::net::VIOLATIONS_PAGE), t.warn()));
     }
     right.push(head(t, "Last audit events"));
     for e in d.audit.iter().take(6) {
