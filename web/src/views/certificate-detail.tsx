@@ -1,8 +1,9 @@
 // One certificate: names, versions, targets with their latest deployment, jobs, policy
-// evaluation, audit trail, and the lifecycle actions (renew, deploy, archive, revoke).
+// evaluation and the violations on record, audit trail, and the lifecycle actions (renew,
+// deploy, archive, revoke).
 import { useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import type { AuditEvent, Certificate, CertificateVersion, Evaluation, Job, Target } from '../api/types';
+import type { AuditEvent, Certificate, CertificateVersion, Evaluation, Job, PolicyViolation, Target } from '../api/types';
 import { Link } from '../app/router';
 import { useClient, useSession } from '../app/session';
 import { Badge, ConfirmButton, ErrorNote, PageHead, Table, fmtTime, relDays } from '../app/ui';
@@ -17,6 +18,7 @@ export function CertificateDetail({ id }: { id: string }) {
   const jobs = useQuery({ queryKey: ['jobs', 'cert', id], queryFn: () => client.list<Job>('/jobs', { certificate_id: id, per_page: 50 }) });
   const targets = useQuery({ queryKey: ['targets', 'all'], queryFn: () => client.list<Target>('/targets', { per_page: 500 }) });
   const audit = useQuery({ queryKey: ['audit', 'certificate', id], queryFn: () => client.list<AuditEvent>('/audit', { resource_type: 'certificate', resource_id: id, per_page: 50 }) });
+  const violations = useQuery({ queryKey: ['violations', 'cert', id, 'recorded'], queryFn: () => client.list<PolicyViolation>(`${path}/violations`, { per_page: 100 }) });
   const evaluation = useQuery({ queryKey: ['violations', 'cert', id], queryFn: () => client.post<Evaluation>('/policies/evaluate', { certificate_id: id, common_name: '' }) });
   const [revokeReason, setRevokeReason] = useState('unspecified');
   const refresh = () => qc.invalidateQueries({ queryKey: ['certificates', id] });
@@ -89,6 +91,16 @@ export function CertificateDetail({ id }: { id: string }) {
         { key: 'p', header: 'Result', render: (r) => <Badge value={r.passed ? 'Passed' : r.mode === 'enforce' ? 'Violation' : 'Warning'} /> },
         { key: 'n', header: 'Rule', render: (r) => r.name },
         { key: 'r', header: 'Reason', render: (r) => r.reason },
+      ]} />
+      <h2>Violations on record</h2>
+      <ErrorNote error={violations.error} />
+      <Table label="Violations on record" placeholderRows={1} rows={violations.data?.data} loading={violations.isLoading} rowKey={(v) => v.id} empty="No violation recorded." columns={[
+        { key: 'state', header: 'State', render: (v) => <Badge value={v.resolved_at ? 'Resolved' : 'Open'} /> },
+        { key: 'rule', header: 'Rule', render: (v) => <Link to="/policies">{v.policy_id}</Link> },
+        { key: 'sev', header: 'Severity', render: (v) => <Badge value={v.severity} /> },
+        { key: 'msg', header: 'Message', render: (v) => v.message },
+        { key: 'since', header: 'Since', render: (v) => fmtTime(v.created_at) },
+        { key: 'res', header: 'Resolved', render: (v) => fmtTime(v.resolved_at) },
       ]} />
       <h2>Audit</h2>
       <AuditTable events={audit.data?.data} loading={audit.isLoading} />
