@@ -211,6 +211,16 @@ await test('every view renders (screenshots in e2e/out)', async (page) => {
   assert.ok(overflow <= 0, `no horizontal page scroll at tablet width (overflow ${overflow}px)`);
 });
 
+await test('a certificate shows the violations recorded against it', async (page) => {
+  const rule = await server.api('POST', '/policies', { name: 'e2e owned', type: 'RequiredMetadata', mode: 'warn', config: { require_owner: true } });
+  const cert = await server.api('POST', '/certificates', { common_name: 'unowned.example.org' });
+  await signIn(page, server.adminKey);
+  await page.goto(`${server.base}/certificates/${cert.id}`);
+  const row = page.getByRole('table', { name: 'Violations on record' }).getByRole('row').filter({ hasText: rule.id });
+  await row.getByText('Open', { exact: true }).waitFor();
+  await shot(page, '17-certificate-violations');
+});
+
 await test('the API being unreachable is said plainly', async (page) => {
   await signIn(page, server.adminKey);
   await page.route('**/api/v1/certificates**', (r) => r.abort('connectionrefused'));
