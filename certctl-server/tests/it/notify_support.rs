@@ -116,7 +116,9 @@ pub async fn import_cert(
     c.common_name = cn.into();
     c.sans = vec![cn.into()];
     c.status = CertificateStatus::Active;
-    c.expires_at = Some(now.plus(time::Duration::days(days)));
+    // a second short of `days` whole days: checked at any moment after this, `days - 1` whole
+    // days are left (checked within this millisecond, exactly `days` would be)
+    c.expires_at = Some(now.plus(time::Duration::days(days) - time::Duration::seconds(1)));
     c.renewal_policy_id = policy.into();
     c.owner_id = owner.map(OwnerId::from_trusted);
     c.tags = Default::default();
