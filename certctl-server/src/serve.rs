@@ -71,16 +71,18 @@ pub async fn run(s: Settings) -> anyhow::Result<()> {
     let base = format!("{scheme}://{}", s.listen);
     match &s.tls {
         Tls::None => {
+            let listener = listen(s.listen)?;
             print_ready(&base, &s, &key_file);
-            axum_server::from_tcp(listen(s.listen)?)?.handle(handle).serve(router.into_make_service()).await?;
+            axum_server::from_tcp(listener)?.handle(handle).serve(router.into_make_service()).await?;
         }
         tls => {
             let (config, fingerprint) = tls_config(tls, &s).await?;
             if let Some(fp) = fingerprint {
                 println!("TLS certificate from the Local CA, SHA-256 fingerprint {fp}");
             }
+            let listener = listen(s.listen)?;
             print_ready(&base, &s, &key_file);
-            axum_server::tls_rustls::from_tcp_rustls(listen(s.listen)?, config)?.handle(handle).serve(router.into_make_service()).await?;
+            axum_server::tls_rustls::from_tcp_rustls(listener, config)?.handle(handle).serve(router.into_make_service()).await?;
         }
     }
     for l in loops {
