@@ -51,18 +51,6 @@ fn sealed_key(k: &str) -> String {
 }
 
 impl Service {
-    /// The config with its secrets sealed, as it is stored.
-    fn seal_channel_config(&self, mut config: serde_json::Value) -> Result<serde_json::Value> {
-        if let Some(obj) = config.as_object_mut() {
-            for k in SECRET_CONFIG_KEYS {
-                if let Some(serde_json::Value::String(plain)) = obj.remove(*k) {
-                    obj.insert(sealed_key(k), self.keystore()?.seal(plain.as_bytes())?.into());
-                }
-            }
-        }
-        Ok(config)
-    }
-
     /// The config with its secrets opened, to validate it or to send through it. A config
     /// stored before secrets were sealed holds them in the clear and is taken as it is.
     pub(super) fn open_channel_config(&self, config: &serde_json::Value) -> Result<serde_json::Value> {
@@ -91,7 +79,7 @@ impl Service {
                 if !SECRET_CONFIG_KEYS.iter().any(|k| c.config.get(*k).is_some_and(serde_json::Value::is_string)) {
                     continue;
                 }
-                c.config = self.seal_channel_config(c.config)?;
+                self.seal_config_secrets(&mut c.config, SECRET_CONFIG_KEYS)?;
                 let audit = Actor::system()
                     .audit("notification_channel_secrets_sealed", "notification_channel", c.id.as_str());
                 self.store().update_channel(&c, &audit).await?;
@@ -112,14 +100,14 @@ impl Service {
     ) -> Result<NotificationChannel> {
         let now = Timestamp::now();
         let channel_type = parse_type(&required("type", input.channel_type.as_deref())?)?;
-        let config = incoming_config(
+        let mut config = incoming_config(
             input
                 .config
                 .as_ref()
                 .ok_or_else(|| Error::invalid("config", "is required"))?,
         )?;
         notify::validate(channel_type, &config)?;
-        let config = self.seal_channel_config(config)?;
+        self.seal_config_secrets(&mut config, SECRET_CONFIG_KEYS)?;
         let c = NotificationChannel {
             id: new_id(input.id.as_deref(), ChannelId::parse, ChannelId::generate)?,
             name: text("name", &required("name", input.name.as_deref())?, 200)?,
@@ -196,7 +184,7 @@ impl Service {
             changed.push("enabled");
         }
         notify::validate(c.channel_type, &c.config)?;
-        c.config = self.seal_channel_config(c.config)?;
+        self.seal_config_secrets(&mut c.config, SECRET_CONFIG_KEYS)?;
         c.updated_at = Timestamp::now();
         let audit = actor
             .audit(

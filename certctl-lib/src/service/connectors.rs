@@ -91,14 +91,7 @@ impl Service {
     /// (`eab_hmac_key_sealed`, `rfc2136_tsig_secret_sealed`), so they never come back in API
     /// responses.
     fn seal_issuer_secrets(&self, config: &mut serde_json::Value) -> Result<()> {
-        for (plain, sealed) in [("eab_hmac_key", "eab_hmac_key_sealed"), ("rfc2136_tsig_secret", "rfc2136_tsig_secret_sealed")] {
-            if let Some(obj) = config.as_object_mut()
-                && let Some(serde_json::Value::String(key)) = obj.remove(plain)
-            {
-                obj.insert(sealed.into(), serde_json::Value::String(self.keystore()?.seal(key.as_bytes())?));
-            }
-        }
-        Ok(())
+        self.seal_config_secrets(config, &["eab_hmac_key", "rfc2136_tsig_secret"])
     }
 
     /// Checks that the issuer can issue: a throwaway CSR is signed through its connector (ACME:

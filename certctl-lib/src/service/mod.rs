@@ -151,6 +151,20 @@ impl Service {
         self.keystore.as_deref().ok_or_else(|| Error::Conflict("no secret key is configured (CERTCTL_SECRET_KEY or <data-dir>/secret.key) to seal server-held keys and ACME accounts".into()))
     }
 
+    /// Moves each secret `key` of a JSON config (a string in the clear) to `<key>_sealed`,
+    /// sealed with the key store, so it is stored but never shown. Issuer and notification
+    /// channel configs both go through here.
+    pub(crate) fn seal_config_secrets(&self, config: &mut serde_json::Value, keys: &[&str]) -> Result<()> {
+        if let Some(obj) = config.as_object_mut() {
+            for k in keys {
+                if let Some(serde_json::Value::String(plain)) = obj.remove(*k) {
+                    obj.insert(format!("{k}_sealed"), self.keystore()?.seal(plain.as_bytes())?.into());
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The same service with one more issuer connector.
     pub fn with_issuer(mut self, c: Arc<dyn IssuerConnector>) -> Self {
         Arc::make_mut(&mut self.issuers).register(c);

@@ -8,29 +8,18 @@ use std::time::Duration;
 
 use axum::http::Method;
 use certctl::model::*;
-use certctl::service::{NotifySettings, ServiceConfig};
+use certctl::service::NotifySettings;
 use certctl::store::Store;
 use serde_json::json;
 
-use crate::notify_support::{Receiver, import_cert};
+use crate::notify_support::{Receiver, import_cert, server_with_notify};
 use crate::support::Server;
 
 const SECRET: &str = "webhook-shared-secret-0123456789";
 
 async fn quick_retries(store: Arc<dyn Store>, dir: tempfile::TempDir, url: String) -> Server {
-    let notify = NotifySettings {
-        max_attempts: 3,
-        retry_base: Duration::from_secs(10),
-        send_timeout: Duration::from_millis(1500),
-        public_url: Some("https://certctl.example.test".into()),
-        ..Default::default()
-    };
-    let config = ServiceConfig {
-        bootstrap_token: Some(crate::support::BOOTSTRAP_TOKEN.into()),
-        notify,
-        ..Default::default()
-    };
-    Server::with(store, dir, url, config, |s| s).await
+    let notify = NotifySettings { max_attempts: 3, retry_base: Duration::from_secs(10), send_timeout: Duration::from_millis(1500), ..Default::default() };
+    server_with_notify(store, dir, url, notify).await
 }
 
 crate::both_backends! {

@@ -7,25 +7,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use certctl::model::*;
-use certctl::service::{NotifySettings, ServiceConfig};
+use certctl::service::NotifySettings;
 use certctl::store::Store;
 use serde_json::json;
 
-use crate::notify_support::{Smtp, import_cert, token};
+use crate::notify_support::{Smtp, import_cert, server_with_notify, token};
 use crate::support::Server;
 
 async fn mail_server(store: Arc<dyn Store>, dir: tempfile::TempDir, url: String) -> Server {
-    let notify = NotifySettings {
-        public_url: Some("https://certctl.example.test".into()),
-        send_timeout: Duration::from_secs(10),
-        ..Default::default()
-    };
-    let config = ServiceConfig {
-        bootstrap_token: Some(crate::support::BOOTSTRAP_TOKEN.into()),
-        notify,
-        ..Default::default()
-    };
-    Server::with(store, dir, url, config, |s| s).await
+    server_with_notify(store, dir, url, NotifySettings { send_timeout: Duration::from_secs(10), ..Default::default() }).await
 }
 
 crate::both_backends_with! {
