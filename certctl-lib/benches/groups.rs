@@ -69,6 +69,8 @@ fn fleet(rng: &mut Rng) -> Vec<Agent> {
                 ip_addresses: ips,
                 agent_version: rng.pick(VERSIONS).into(),
                 labels,
+                reported_labels: BTreeMap::new(),
+                observed_ip: None,
                 last_heartbeat_at: None,
                 created_at: now,
                 updated_at: now,

@@ -25,20 +25,23 @@ impl FromRequestParts<AppState> for Caller {
         if let Some(c) = parts.extensions.get::<Caller>() {
             return Ok(c.clone());
         }
-        let actor = if state.auth_disabled {
-            Actor::anonymous_admin()
-        } else {
-            let header = parts
-                .headers
-                .get(header::AUTHORIZATION)
-                .ok_or_else(|| certctl::Error::Unauthenticated("missing Authorization: Bearer <api key>".into()))?;
-            let token = header
-                .to_str()
+        let bearer = parts.headers.get(header::AUTHORIZATION).map(|h| {
+            h.to_str()
                 .ok()
                 .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
                 .map(str::trim)
                 .filter(|t| !t.is_empty())
-                .ok_or_else(|| certctl::Error::Unauthenticated("the Authorization header must be \"Bearer <api key>\"".into()))?;
+                .ok_or_else(|| certctl::Error::Unauthenticated("the Authorization header must be \"Bearer <api key>\"".into()))
+        });
+        let actor = if state.auth_disabled {
+            // `--auth none`: everyone is admin, but an agent still acts with its own key (the
+            // agent endpoints take nothing else)
+            match bearer {
+                Some(Ok(token)) => state.svc.authenticate(token).await.unwrap_or_else(|_| Actor::anonymous_admin()),
+                _ => Actor::anonymous_admin(),
+            }
+        } else {
+            let token = bearer.ok_or_else(|| certctl::Error::Unauthenticated("missing Authorization: Bearer <api key>".into()))??;
             state.svc.authenticate(token).await?
         };
         parts.extensions.insert(Caller(actor.clone()));
@@ -80,6 +83,18 @@ access_extractor!(
     /// A caller allowed to register agents (operator, admin or the bootstrap token).
     Registrar => Access::RegisterAgent
 );
+
+/// The address the request came from (the TCP peer), when the server knows it.
+#[derive(Debug, Clone, Copy)]
+pub struct PeerIp(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for PeerIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(PeerIp(parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip())))
+    }
+}
 
 /// A JSON body; malformed JSON is a 400, a body of the wrong shape a 422, a body over the limit
 /// a 413, a body that is not JSON a 415.

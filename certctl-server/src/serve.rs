@@ -51,6 +51,12 @@ pub async fn run(s: Settings) -> anyhow::Result<()> {
     if s.keygen_mode == Keygen::Server {
         tracing::warn!("CERTCTL_KEYGEN_MODE=server: private keys are generated on the control plane. Use this for demos only.");
     }
+    if s.bootstrap_token.is_some() {
+        tracing::warn!(
+            "CERTCTL_AGENT_BOOTSTRAP_TOKEN is set: it never expires and registers any number of agents (each Pending until approved). \
+             Use it for a quick start only; create expiring, limited tokens with `certctl bootstrap-tokens create` instead."
+        );
+    }
     if s.auth == AuthMode::None {
         tracing::warn!("--auth none: every request acts as an anonymous admin. Loopback demo only.");
         eprintln!("WARNING: authentication is disabled (--auth none); anyone who can reach {} is an admin.", s.listen);
@@ -73,7 +79,7 @@ pub async fn run(s: Settings) -> anyhow::Result<()> {
         Tls::None => {
             let listener = listen(s.listen)?;
             print_ready(&base, &s, &key_file);
-            axum_server::from_tcp(listener)?.handle(handle).serve(router.into_make_service()).await?;
+            axum_server::from_tcp(listener)?.handle(handle).serve(router.into_make_service_with_connect_info::<std::net::SocketAddr>()).await?;
         }
         tls => {
             let (config, fingerprint) = tls_config(tls, &s).await?;
@@ -82,7 +88,7 @@ pub async fn run(s: Settings) -> anyhow::Result<()> {
             }
             let listener = listen(s.listen)?;
             print_ready(&base, &s, &key_file);
-            axum_server::tls_rustls::from_tcp_rustls(listener, config)?.handle(handle).serve(router.into_make_service()).await?;
+            axum_server::tls_rustls::from_tcp_rustls(listener, config)?.handle(handle).serve(router.into_make_service_with_connect_info::<std::net::SocketAddr>()).await?;
         }
     }
     for l in loops {

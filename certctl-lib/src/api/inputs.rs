@@ -152,6 +152,39 @@ pub struct AgentInput {
     pub labels: BTreeMap<String, String>,
 }
 
+/// `PUT /agents/{id}`: what an operator asserts about an agent. Absent fields stay as they are;
+/// `labels` replaces the operator labels as a whole (the agent's reported labels are untouched).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[serde(default, deny_unknown_fields)]
+pub struct AgentUpdate {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub labels: Option<BTreeMap<String, String>>,
+}
+
+/// `POST /bootstrap-tokens`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[serde(default, deny_unknown_fields)]
+pub struct BootstrapTokenInput {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub name: String,
+    /// How long it can be used: `30m`, `24h`, `7d` (default `24h`, at most `365d`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_in: Option<String>,
+    /// Registrations allowed in all (default: unlimited until it expires).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_uses: Option<i64>,
+    /// Operator labels stamped on every agent it registers.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+    /// Approve the agents it registers at once (default false: they wait, `Pending`).
+    pub auto_approve: bool,
+}
+
 /// `POST /agent-groups`, and `PUT`.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]

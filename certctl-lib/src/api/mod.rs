@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::model::{Agent, ApiKey, Role, Timestamp};
+use crate::model::{Agent, ApiKey, BootstrapToken, Role, Timestamp};
 
 mod inputs;
 pub use inputs::*;
@@ -64,6 +64,16 @@ pub struct ApiKeyCreated {
     pub api_key: ApiKey,
     /// Shown once; only its hash is stored.
     pub key: String,
+}
+
+/// `POST /bootstrap-tokens` response: the token record and, once, the secret.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct BootstrapTokenCreated {
+    #[serde(flatten)]
+    pub bootstrap_token: BootstrapToken,
+    /// Shown once; only its hash is stored. Give it to agents as `CERTCTL_AGENT_BOOTSTRAP_TOKEN`.
+    pub token: String,
 }
 
 /// Body of `POST /api-keys`.

@@ -1,8 +1,9 @@
-//! `/agents`: registration, heartbeat and retirement of the agents that hold the keys.
+//! `/agents`: registration, approval, heartbeat and retirement of the agents that hold the keys,
+//! and `/bootstrap-tokens` with which agents register themselves.
 
 use super::{query, Client, Result};
-use crate::api::{AgentInput, AgentRegistered, AgentView, CsrSubmission, JobReport, WorkItem};
-use crate::model::{Agent, AgentFilter, AgentMetadata, Job, Page, PageRequest};
+use crate::api::{AgentInput, AgentRegistered, AgentUpdate, AgentView, BootstrapTokenCreated, BootstrapTokenInput, CsrSubmission, JobReport, WorkItem};
+use crate::model::{Agent, AgentFilter, AgentMetadata, BootstrapToken, Job, Page, PageRequest};
 
 impl Client {
     /// `GET /agents`. `filter.ids` cannot be expressed in the API and is refused with
@@ -21,6 +22,36 @@ impl Client {
     /// the answer holds the agent's own API key, shown once.
     pub async fn register_agent(&self, input: &AgentInput) -> Result<AgentRegistered> {
         self.post(self.url(&["agents"]), input).await
+    }
+
+    /// `PUT /agents/{id}`: renames the agent or replaces its operator labels.
+    pub async fn update_agent(&self, id: &str, input: &AgentUpdate) -> Result<Agent> {
+        self.put(self.url(&["agents", id]), input).await
+    }
+
+    /// `POST /agents/{id}/approve`: admits a `Pending` agent.
+    pub async fn approve_agent(&self, id: &str) -> Result<Agent> {
+        self.action(self.url(&["agents", id, "approve"])).await
+    }
+
+    /// `POST /bootstrap-tokens` (admin): the answer holds the secret in `token`, shown once.
+    pub async fn create_bootstrap_token(&self, input: &BootstrapTokenInput) -> Result<BootstrapTokenCreated> {
+        self.post(self.url(&["bootstrap-tokens"]), input).await
+    }
+
+    /// `GET /bootstrap-tokens` (admin; records only, never secrets).
+    pub async fn list_bootstrap_tokens(&self, page: PageRequest) -> Result<Page<BootstrapToken>> {
+        self.get_json(self.url(&["bootstrap-tokens"]), &query::paged(page)).await
+    }
+
+    /// `GET /bootstrap-tokens/{id}` (admin).
+    pub async fn get_bootstrap_token(&self, id: &str) -> Result<BootstrapToken> {
+        self.get_json(self.url(&["bootstrap-tokens", id]), &Vec::new()).await
+    }
+
+    /// `POST /bootstrap-tokens/{id}/revoke` (admin).
+    pub async fn revoke_bootstrap_token(&self, id: &str) -> Result<BootstrapToken> {
+        self.action(self.url(&["bootstrap-tokens", id, "revoke"])).await
     }
 
     /// `POST /agents/{id}/retire`: retires the agent and revokes its keys.

@@ -23,18 +23,24 @@ pub struct CompiledCriteria {
     hostname: Option<GlobSet>,
     v4: Vec<Ipv4Net>,
     v6: Vec<Ipv6Net>,
+    /// `observed_cidr`: matched against the address the server saw.
+    observed_v4: Vec<Ipv4Net>,
+    observed_v6: Vec<Ipv6Net>,
     labels: Vec<(String, String)>,
+    reported_labels: Vec<(String, String)>,
     version: Option<VersionReq>,
     include: Vec<String>,
     exclude: Vec<String>,
-    /// At least one of os, arch, hostname, cidr, labels, agent_version is set.
+    /// At least one of os, arch, hostname, cidr, observed_cidr, labels, reported_labels,
+    /// agent_version is set.
     selective: bool,
 }
 
 /// Validates `criteria` and compiles it for matching.
 ///
 /// Errors are [`Error::Invalid`] naming the field and entry, e.g. `criteria.cidr[1]`,
-/// `criteria.hostname[0]`, `criteria.agent_version`, `criteria.labels`, `criteria.include[2]`.
+/// `criteria.hostname[0]`, `criteria.agent_version`, `criteria.labels`, `criteria.include[2]`,
+/// `criteria.observed_cidr[0]`, `criteria.reported_labels`.
 /// Rules:
 /// - list entries are trimmed and must not be empty;
 /// - `hostname` entries are globs (`*`, `?`, `[0-9]`, `[!a]`, `{a,b}`, `\` escapes); `*` also
@@ -50,8 +56,10 @@ pub fn compile(criteria: &GroupCriteria) -> Result<CompiledCriteria> {
     let os = words("criteria.os", &criteria.os)?;
     let arch = words("criteria.arch", &criteria.arch)?;
     let hostname = globs(&criteria.hostname)?;
-    let (v4, v6) = networks(&criteria.cidr)?;
-    let labels = labels(&criteria.labels)?;
+    let (v4, v6) = networks("criteria.cidr", &criteria.cidr)?;
+    let (observed_v4, observed_v6) = networks("criteria.observed_cidr", &criteria.observed_cidr)?;
+    let reported_labels = label_pairs("criteria.reported_labels", &criteria.reported_labels)?;
+    let labels = label_pairs("criteria.labels", &criteria.labels)?;
     let version = version_req(&criteria.agent_version)?;
     let include = ids("criteria.include", &criteria.include)?;
     let exclude = ids("criteria.exclude", &criteria.exclude)?;
@@ -60,9 +68,12 @@ pub fn compile(criteria: &GroupCriteria) -> Result<CompiledCriteria> {
         || hostname.is_some()
         || !v4.is_empty()
         || !v6.is_empty()
+        || !observed_v4.is_empty()
+        || !observed_v6.is_empty()
         || !labels.is_empty()
+        || !reported_labels.is_empty()
         || version.is_some();
-    Ok(CompiledCriteria { os, arch, hostname, v4, v6, labels, version, include, exclude, selective })
+    Ok(CompiledCriteria { os, arch, hostname, v4, v6, observed_v4, observed_v6, labels, reported_labels, version, include, exclude, selective })
 }
 
 /// An agent prepared for matching: its addresses and version are parsed once, so one agent can be
@@ -73,15 +84,22 @@ pub struct Subject<'a> {
     hostname: Cow<'a, str>,
     os: &'a str,
     arch: &'a str,
+    /// Operator labels.
     labels: &'a BTreeMap<String, String>,
+    reported_labels: &'a BTreeMap<String, String>,
     ips: Vec<IpAddr>,
+    observed: Option<IpAddr>,
     version: Option<Version>,
 }
 
+/// No labels (a heartbeat's subject has no operator labels).
+static NO_LABELS: BTreeMap<String, String> = BTreeMap::new();
+
 impl<'a> Subject<'a> {
-    /// Prepares agent `id` with the metadata of a heartbeat.
+    /// Prepares agent `id` with the metadata of a heartbeat: reported facts only (its labels are
+    /// reported labels; no operator labels, no observed address).
     pub fn new(id: &'a AgentId, meta: &'a AgentMetadata) -> Self {
-        Self::build(id.as_str(), &meta.hostname, &meta.os, &meta.arch, &meta.ip_addresses, &meta.agent_version, &meta.labels)
+        Self::build(id.as_str(), &meta.hostname, &meta.os, &meta.arch, &meta.ip_addresses, &meta.agent_version, &NO_LABELS, &meta.labels, None)
     }
 
     /// Prepares a stored agent (no copy of its metadata).
@@ -94,9 +112,12 @@ impl<'a> Subject<'a> {
             &agent.ip_addresses,
             &agent.agent_version,
             &agent.labels,
+            &agent.reported_labels,
+            agent.observed_ip.as_deref(),
         )
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn build(
         id: &'a str,
         hostname: &'a str,
@@ -105,6 +126,8 @@ impl<'a> Subject<'a> {
         ips: &[String],
         version: &str,
         labels: &'a BTreeMap<String, String>,
+        reported_labels: &'a BTreeMap<String, String>,
+        observed: Option<&str>,
     ) -> Self {
         let hostname = hostname.trim();
         // `host.example.com.` (fully qualified) is the same host as `host.example.com`.
@@ -117,7 +140,9 @@ impl<'a> Subject<'a> {
             os: os.trim(),
             arch: arch.trim(),
             labels,
+            reported_labels,
             ips: ips.iter().filter_map(|s| parse_agent_ip(s)).collect(),
+            observed: observed.and_then(parse_agent_ip),
             version: Version::parse(version.trim()).ok(),
         }
     }
@@ -157,23 +182,25 @@ impl CompiledCriteria {
             && any_word(&self.os, s.os)
             && any_word(&self.arch, s.arch)
             && self.labels.iter().all(|(k, v)| s.labels.get(k.as_str()) == Some(v))
+            && self.reported_labels.iter().all(|(k, v)| s.reported_labels.get(k.as_str()) == Some(v))
             && self.version.as_ref().is_none_or(|req| s.version.as_ref().is_some_and(|v| req.matches(v)))
-            && self.cidr_matches(&s.ips)
+            && in_networks(&self.v4, &self.v6, &s.ips)
+            && in_networks(&self.observed_v4, &self.observed_v6, s.observed.as_slice())
             && self.hostname.as_ref().is_none_or(|set| !s.hostname.is_empty() && set.is_match(s.hostname.as_ref()))
     }
 
-    fn cidr_matches(&self, ips: &[IpAddr]) -> bool {
-        if self.v4.is_empty() && self.v6.is_empty() {
-            return true;
-        }
-        ips.iter().any(|ip| match ip {
-            IpAddr::V4(a) => self.v4.iter().any(|n| n.contains(a)),
-            IpAddr::V6(a) => {
-                self.v6.iter().any(|n| n.contains(a))
-                    || a.to_ipv4_mapped().is_some_and(|m| self.v4.iter().any(|n| n.contains(&m)))
-            }
-        })
+}
+
+/// No networks = no constraint; otherwise any address inside any network (an IPv4-mapped IPv6
+/// address counts as its IPv4 address).
+fn in_networks(v4: &[Ipv4Net], v6: &[Ipv6Net], ips: &[IpAddr]) -> bool {
+    if v4.is_empty() && v6.is_empty() {
+        return true;
     }
+    ips.iter().any(|ip| match ip {
+        IpAddr::V4(a) => v4.iter().any(|n| n.contains(a)),
+        IpAddr::V6(a) => v6.iter().any(|n| n.contains(a)) || a.to_ipv4_mapped().is_some_and(|m| v4.iter().any(|n| n.contains(&m))),
+    })
 }
 
 /// Empty list = no constraint; otherwise any entry equal ignoring ASCII case.
@@ -222,13 +249,12 @@ fn globs(list: &[String]) -> Result<Option<GlobSet>> {
     Ok(Some(set))
 }
 
-fn networks(list: &[String]) -> Result<(Vec<Ipv4Net>, Vec<Ipv6Net>)> {
+fn networks(field: &str, list: &[String]) -> Result<(Vec<Ipv4Net>, Vec<Ipv6Net>)> {
     let (mut v4, mut v6) = (Vec::new(), Vec::new());
     for (i, s) in list.iter().enumerate() {
-        let t = entry("criteria.cidr", i, s)?;
-        let net = network(t).map_err(|why| {
-            Error::invalid(format!("criteria.cidr[{i}]"), format!("{t:?} is not an IPv4 or IPv6 network: {why}"))
-        })?;
+        let t = entry(field, i, s)?;
+        let net = network(t)
+            .map_err(|why| Error::invalid(format!("{field}[{i}]"), format!("{t:?} is not an IPv4 or IPv6 network: {why}")))?;
         match net {
             IpNet::V4(n) => v4.push(n),
             IpNet::V6(n) => v6.push(n),
@@ -256,9 +282,9 @@ fn network(s: &str) -> std::result::Result<IpNet, String> {
     IpNet::new(addr, len).map(|n| n.trunc()).map_err(|e| e.to_string())
 }
 
-fn labels(map: &BTreeMap<String, String>) -> Result<Vec<(String, String)>> {
+fn label_pairs(field: &str, map: &BTreeMap<String, String>) -> Result<Vec<(String, String)>> {
     if map.keys().any(|k| k.trim().is_empty()) {
-        return Err(Error::invalid("criteria.labels", "label keys must not be empty"));
+        return Err(Error::invalid(field, "label keys must not be empty"));
     }
     Ok(map.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
 }

@@ -7,10 +7,17 @@
 //!
 //! - `os`, `arch`: any-of, ignoring case;
 //! - `hostname`: glob patterns, any-of, ignoring case;
-//! - `cidr`: IPv4 / IPv6 networks, any-of against any of the agent's addresses (prefix containment;
-//!   `::ffff:10.0.0.1` is inside `10.0.0.0/8`; an IPv4 address is never inside an IPv6 network;
-//!   unparsable addresses are ignored);
-//! - `labels`: every pair must be present with exactly that value;
+//! - `cidr`: IPv4 / IPv6 networks, any-of against any of the addresses the agent reports (prefix
+//!   containment; `::ffff:10.0.0.1` is inside `10.0.0.0/8`; an IPv4 address is never inside an
+//!   IPv6 network; unparsable addresses are ignored);
+//! - `observed_cidr`: the same, against the address the server saw the last heartbeat come from
+//!   (`observed_ip`); an agent that never sent one does not match;
+//! - `labels`: operator labels (set through the API); every pair must be present with exactly
+//!   that value;
+//! - `reported_labels`: the same, against the labels the agent reports about itself;
+//!
+//! `os`, `arch`, `hostname`, `cidr`, `agent_version` and `reported_labels` are what the agent says
+//! about itself; `labels` and `observed_cidr` are what an operator or the server asserts.
 //! - `agent_version`: a semver requirement; an agent whose version is not semver never matches.
 //!   As in Cargo, a prerelease (`1.3.0-rc.1`) only matches a requirement that names a prerelease
 //!   of the same `major.minor.patch` (`>=1.3.0-rc.0`), so `>=1.2` does not select release candidates;
@@ -164,12 +171,14 @@ pub fn describe(criteria: &GroupCriteria) -> String {
         ("arch", list(criteria.arch.iter().map(String::as_str))),
         ("hostname", list(criteria.hostname.iter().map(String::as_str))),
         ("cidr", list(criteria.cidr.iter().map(String::as_str))),
+        ("observed cidr", list(criteria.observed_cidr.iter().map(String::as_str))),
     ] {
         if !items.is_empty() {
             parts.push(format!("{word} {items}"));
         }
     }
     parts.extend(criteria.labels.iter().map(|(k, v)| format!("label {k}={v}")));
+    parts.extend(criteria.reported_labels.iter().map(|(k, v)| format!("reported label {k}={v}")));
     let version = criteria.agent_version.trim();
     if !version.is_empty() {
         parts.push(format!("version {version}"));

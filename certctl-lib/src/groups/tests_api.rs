@@ -69,13 +69,15 @@ fn describe_text() {
         hostname: strings(&["web-*"]),
         cidr: strings(&["10.1.0.0/16"]),
         labels: [("env".to_string(), "prod".to_string())].into_iter().collect(),
+        reported_labels: [("role".to_string(), "web".to_string())].into_iter().collect(),
+        observed_cidr: strings(&["192.0.2.0/24"]),
         agent_version: ">=1.2".into(),
         include: ids(&["ag-x"]),
         exclude: ids(&["ag-y"]),
     };
     #[rustfmt::skip]
     let table: Vec<(GroupCriteria, &str)> = vec![
-        (full.clone(), "os linux|darwin AND arch x86_64 AND hostname web-* AND cidr 10.1.0.0/16 AND label env=prod AND version >=1.2 + include ag-x − exclude ag-y"),
+        (full.clone(), "os linux|darwin AND arch x86_64 AND hostname web-* AND cidr 10.1.0.0/16 AND observed cidr 192.0.2.0/24 AND label env=prod AND reported label role=web AND version >=1.2 + include ag-x − exclude ag-y"),
         (GroupCriteria::default(), "matches nothing"),
         (GroupCriteria { exclude: ids(&["ag-y"]), ..Default::default() }, "matches nothing"),
         (GroupCriteria { os: strings(&[" ", ""]), agent_version: " ".into(), ..Default::default() }, "matches nothing"),
@@ -104,6 +106,8 @@ fn agent(id: &str, os: &str, ip: &str) -> Agent {
         ip_addresses: vec![ip.into()],
         agent_version: "1.0.0".into(),
         labels: BTreeMap::new(),
+        reported_labels: BTreeMap::new(),
+        observed_ip: None,
         last_heartbeat_at: None,
         created_at: now,
         updated_at: now,

@@ -131,9 +131,9 @@ fn os_and_arch_any_of_ignoring_case() {
 }
 
 #[test]
-fn labels_all_must_match() {
+fn reported_labels_all_must_match() {
     let m = |pairs: &[(&str, &str)]| AgentMetadata { labels: labels(pairs), ..Default::default() };
-    let c = GroupCriteria { labels: labels(&[("env", "prod"), ("tier", "web")]), ..Default::default() };
+    let c = GroupCriteria { reported_labels: labels(&[("env", "prod"), ("tier", "web")]), ..Default::default() };
     check(
         &c,
         &[
@@ -145,8 +145,11 @@ fn labels_all_must_match() {
             ("none", m(&[]), false),
         ],
     );
-    let c = GroupCriteria { labels: labels(&[("canary", "")]), ..Default::default() };
+    let c = GroupCriteria { reported_labels: labels(&[("canary", "")]), ..Default::default() };
     check(&c, &[("empty value present", m(&[("canary", "")]), true), ("key absent", m(&[]), false)]);
+    // what a heartbeat reports is never taken for an operator label
+    let c = GroupCriteria { labels: labels(&[("env", "prod")]), ..Default::default() };
+    check(&c, &[("reported only", m(&[("env", "prod")]), false)]);
 }
 
 #[test]
@@ -211,7 +214,7 @@ fn fields_combine_with_and() {
         arch: strings(&["x86_64"]),
         hostname: strings(&["web-*"]),
         cidr: strings(&["10.1.0.0/16"]),
-        labels: labels(&[("env", "prod")]),
+        reported_labels: labels(&[("env", "prod")]),
         agent_version: ">=1.2".into(),
         ..Default::default()
     };
@@ -255,7 +258,9 @@ fn agent_and_metadata_paths_agree() {
         arch: "x86_64".into(),
         ip_addresses: strings(&["10.1.0.5"]),
         agent_version: "1.2.0".into(),
-        labels: labels(&[("env", "prod")]),
+        labels: labels(&[("owner", "web-team")]),
+        reported_labels: labels(&[("env", "prod")]),
+        observed_ip: None,
         last_heartbeat_at: None,
         created_at: now,
         updated_at: now,
@@ -263,9 +268,42 @@ fn agent_and_metadata_paths_agree() {
     for c in [
         GroupCriteria { hostname: strings(&["web-*"]), ..Default::default() },
         GroupCriteria { cidr: strings(&["10.2.0.0/16"]), ..Default::default() },
-        GroupCriteria { labels: labels(&[("env", "prod")]), agent_version: "^1".into(), ..Default::default() },
+        GroupCriteria { reported_labels: labels(&[("env", "prod")]), agent_version: "^1".into(), ..Default::default() },
     ] {
         let compiled = compile(&c).unwrap();
         assert_eq!(compiled.matches_agent(&agent), compiled.matches(&agent.id, &agent.metadata()), "{c:?}");
     }
+}
+
+#[test]
+fn operator_labels_reported_labels_and_observed_address_are_apart() {
+    let now = crate::model::Timestamp::now();
+    let mut agent = Agent::registered(id("ag-a"), "a", labels(&[("env", "prod")]), now);
+    agent.reported_labels = labels(&[("env", "dev"), ("role", "web")]);
+    agent.ip_addresses = strings(&["10.1.0.5"]);
+    agent.observed_ip = Some("192.0.2.7".into());
+    let m = |c: GroupCriteria| compile(&c).unwrap().matches_agent(&agent);
+    check_apart(&m);
+    agent.observed_ip = None;
+    let m = |c: GroupCriteria| compile(&c).unwrap().matches_agent(&agent);
+    // never seen: an observed_cidr criterion cannot match
+    assert!(!m(GroupCriteria { observed_cidr: strings(&["0.0.0.0/0", "::/0"]), ..Default::default() }));
+    let e = compile(&GroupCriteria { observed_cidr: strings(&["10.0.0.0/33"]), ..Default::default() }).unwrap_err();
+    assert!(e.to_string().starts_with("criteria.observed_cidr[0]:"), "{e}");
+    let e = compile(&GroupCriteria { reported_labels: labels(&[(" ", "x")]), ..Default::default() }).unwrap_err();
+    assert!(e.to_string().starts_with("criteria.reported_labels:"), "{e}");
+}
+
+fn check_apart(m: &dyn Fn(GroupCriteria) -> bool) {
+    assert!(m(GroupCriteria { labels: labels(&[("env", "prod")]), ..Default::default() }), "operator label");
+    assert!(!m(GroupCriteria { labels: labels(&[("env", "dev")]), ..Default::default() }), "a reported value is not an operator label");
+    assert!(!m(GroupCriteria { labels: labels(&[("role", "web")]), ..Default::default() }), "a reported key is not an operator label");
+    assert!(m(GroupCriteria { reported_labels: labels(&[("env", "dev")]), ..Default::default() }), "reported label");
+    assert!(!m(GroupCriteria { reported_labels: labels(&[("env", "prod")]), ..Default::default() }), "an operator label is not reported");
+    // the reported address and the observed one are matched by their own criterion
+    assert!(m(GroupCriteria { cidr: strings(&["10.1.0.0/16"]), ..Default::default() }));
+    assert!(!m(GroupCriteria { observed_cidr: strings(&["10.1.0.0/16"]), ..Default::default() }));
+    assert!(m(GroupCriteria { observed_cidr: strings(&["192.0.2.0/24"]), ..Default::default() }));
+    assert!(!m(GroupCriteria { cidr: strings(&["192.0.2.0/24"]), ..Default::default() }));
+    assert!(m(GroupCriteria { observed_cidr: strings(&["192.0.2.0/24"]), labels: labels(&[("env", "prod")]), ..Default::default() }));
 }

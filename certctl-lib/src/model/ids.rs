@@ -164,6 +164,8 @@ define_ids! {
     ApiKeyId => "key-", "api key";
     /// Policy violation id (`viol-`).
     ViolationId => "viol-", "policy violation";
+    /// Agent bootstrap token id (`bt-`).
+    BootstrapTokenId => "bt-", "bootstrap token";
 }
 
 #[cfg(test)]

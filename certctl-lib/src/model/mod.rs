@@ -11,7 +11,7 @@ mod page;
 mod policy;
 mod time;
 
-pub use agent::{Agent, AgentGroup, AgentMetadata, AgentStatus, GroupCriteria};
+pub use agent::{Agent, AgentGroup, AgentMetadata, AgentStatus, BootstrapToken, GroupCriteria};
 pub use audit::{ActorType, AuditDraft, AuditEvent, ChainReport, GENESIS_HASH};
 pub use certificate::{
     Certificate, CertificateStatus, CertificateTarget, CertificateVersion, FleetChild, RenewalPolicy, Target,

@@ -6,7 +6,7 @@ use std::fmt;
 use aws_lc_rs::{constant_time, digest, rand};
 
 use crate::error::{Error, Result};
-use crate::model::{ActorType, AgentId, AuditDraft, Role};
+use crate::model::{ActorType, AgentId, AuditDraft, BootstrapTokenId, Role};
 
 /// Prefix of every secret certctl generates (helps secret scanners spot leaked keys).
 pub const SECRET_PREFIX: &str = "certctl_";
@@ -38,7 +38,8 @@ pub enum Access {
     Write,
     /// Manage API keys and roles (admin only).
     Admin,
-    /// Act as this agent (its own key, or an operator/admin).
+    /// Act as this agent: its own key only (no user role may heartbeat, fetch work, send CSRs
+    /// or report jobs for an agent).
     Agent(AgentId),
     /// Register an agent (admin/operator, or the bootstrap token).
     RegisterAgent,
@@ -53,8 +54,17 @@ pub struct Actor {
     pub role: Role,
     /// Set for agent keys.
     pub agent_id: Option<AgentId>,
-    /// Authenticated with the agent bootstrap token (may only self-register).
-    pub bootstrap: bool,
+    /// Authenticated with an agent bootstrap token (may only self-register).
+    pub bootstrap: Option<Bootstrap>,
+}
+
+/// Which bootstrap token a caller presented.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Bootstrap {
+    /// The server setting `CERTCTL_AGENT_BOOTSTRAP_TOKEN` (quick start: no expiry, no limit).
+    Setting,
+    /// A token created through the API (`POST /bootstrap-tokens`).
+    Token(BootstrapTokenId),
 }
 
 impl fmt::Debug for Actor {
@@ -66,22 +76,22 @@ impl fmt::Debug for Actor {
 impl Actor {
     /// The control plane itself (scheduler loops, start-up).
     pub fn system() -> Self {
-        Actor { name: "system".into(), kind: ActorType::System, role: Role::Admin, agent_id: None, bootstrap: false }
+        Actor { name: "system".into(), kind: ActorType::System, role: Role::Admin, agent_id: None, bootstrap: None }
     }
 
     /// Everything is allowed (`--auth none` demo mode); audited as `anonymous`.
     pub fn anonymous_admin() -> Self {
-        Actor { name: "anonymous".into(), kind: ActorType::User, role: Role::Admin, agent_id: None, bootstrap: false }
+        Actor { name: "anonymous".into(), kind: ActorType::User, role: Role::Admin, agent_id: None, bootstrap: None }
     }
 
     /// Whether this caller may do what `access` requires.
     pub fn allows(&self, access: &Access) -> bool {
-        if self.bootstrap {
+        if self.bootstrap.is_some() {
             return *access == Access::RegisterAgent;
         }
         match (self.role, access) {
             (Role::Agent, Access::Agent(id)) => self.agent_id.as_ref() == Some(id),
-            (Role::Agent, _) => false,
+            (Role::Agent, _) | (_, Access::Agent(_)) => false,
             (Role::Admin, _) => true,
             (Role::Operator, Access::Admin) => false,
             (Role::Operator, _) => true,
@@ -127,15 +137,20 @@ mod tests {
 
     #[test]
     fn roles() {
-        let user = |role| Actor { name: "k".into(), kind: ActorType::User, role, agent_id: None, bootstrap: false };
-        let agent = Actor { name: "ag-1".into(), kind: ActorType::Agent, role: Role::Agent, agent_id: Some("ag-1".into()), bootstrap: false };
+        let user = |role| Actor { name: "k".into(), kind: ActorType::User, role, agent_id: None, bootstrap: None };
+        let agent = Actor { name: "ag-1".into(), kind: ActorType::Agent, role: Role::Agent, agent_id: Some("ag-1".into()), bootstrap: None };
         assert!(user(Role::Viewer).allows(&Access::Read) && !user(Role::Viewer).allows(&Access::Write));
         assert!(user(Role::Operator).allows(&Access::Write) && !user(Role::Operator).allows(&Access::Admin));
         assert!(user(Role::Admin).allows(&Access::Admin));
         assert!(agent.allows(&Access::Agent("ag-1".into())) && !agent.allows(&Access::Agent("ag-2".into())));
         assert!(!agent.allows(&Access::Read));
-        let boot = Actor { bootstrap: true, ..agent.clone() };
+        let boot = Actor { bootstrap: Some(Bootstrap::Setting), ..agent.clone() };
         assert!(boot.allows(&Access::RegisterAgent) && !boot.allows(&Access::Agent("ag-1".into())));
+        // only the agent's own key acts as the agent: no user role, however high
+        for role in [Role::Admin, Role::Operator, Role::Viewer] {
+            assert!(!user(role).allows(&Access::Agent("ag-1".into())), "{role}");
+        }
+        assert!(user(Role::Admin).require(&Access::Agent("ag-1".into())).unwrap_err().to_string().contains("the key of agent ag-1"));
         assert!(user(Role::Viewer).require(&Access::Write).unwrap_err().to_string().contains("operator"));
     }
 }

@@ -23,6 +23,10 @@ impl Service {
         if agent.status == AgentStatus::Retired {
             return Err(Error::Conflict(format!("agent {agent_id} is retired")));
         }
+        if agent.status == AgentStatus::Pending {
+            // not admitted yet: no work at all until an operator approves it
+            return Ok(Vec::new());
+        }
         let mut items = Vec::new();
         // Running before Pending: Pending deployments move to Running here and must not be listed twice
         for status in [JobStatus::AwaitingCsr, JobStatus::Running, JobStatus::Pending] {
@@ -80,6 +84,7 @@ impl Service {
     /// nothing is stored; the job stays AwaitingCSR.
     pub async fn submit_csr(&self, actor: &Actor, agent_id: &AgentId, input: &CsrSubmission) -> Result<Job> {
         actor.require(&Access::Agent(agent_id.clone()))?;
+        self.require_admitted(agent_id).await?;
         let job = self.store().get_job(&JobId::from_trusted(input.job_id.clone())).await.map_err(|e| match e {
             Error::NotFound { .. } => Error::invalid("job_id", format!("job {} does not exist", input.job_id)),
             e => e,
@@ -199,6 +204,7 @@ impl Service {
     /// binding Deployed and the agent Online again.
     pub async fn report_job(&self, actor: &Actor, agent_id: &AgentId, job_id: &JobId, report: &JobReport) -> Result<Job> {
         actor.require(&Access::Agent(agent_id.clone()))?;
+        self.require_admitted(agent_id).await?;
         let job = self.store().get_job(job_id).await?;
         if job.agent_id.as_ref() != Some(agent_id) {
             return Err(Error::Forbidden(format!("job {job_id} belongs to another agent")));

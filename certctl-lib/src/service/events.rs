@@ -47,7 +47,7 @@ impl Default for AuditFeed {
 /// up) see the audit trail, except events about API keys, which only admins may list; agent keys
 /// and the bootstrap token see nothing.
 pub fn visible_to(actor: &Actor, ev: &AuditEvent) -> bool {
-    if actor.bootstrap || !actor.allows(&super::Access::Read) {
+    if actor.bootstrap.is_some() || !actor.allows(&super::Access::Read) {
         return false;
     }
     ev.resource_type != "api_key" || actor.role == Role::Admin

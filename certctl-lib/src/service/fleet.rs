@@ -1,25 +1,49 @@
 //! Agents (registration, retirement, heartbeats), agent groups and API keys.
 
 use super::validate::{new_id, required, tags, text};
+use super::auth::{Access, Bootstrap};
 use super::{auth, Actor, Service};
-use crate::api::{AgentInput, AgentRegistered, AgentView, ApiKeyCreated, ApiKeyInput, GroupInput};
+use crate::api::{AgentInput, AgentRegistered, AgentUpdate, AgentView, ApiKeyCreated, ApiKeyInput, GroupInput};
 use crate::error::{Error, Result};
 use crate::model::*;
 
 impl Service {
-    /// Registers an agent and creates its API key (returned once).
+    /// Registers an agent and creates its API key (returned once). An operator or admin registers
+    /// an admitted agent with operator labels. An agent registering itself with a bootstrap token
+    /// is `Pending` until approved (unless the token auto-approves); its operator labels are the
+    /// token's, and the labels it sent are only its reported labels.
     pub async fn register_agent(&self, actor: &Actor, input: &AgentInput) -> Result<AgentRegistered> {
+        actor.require(&Access::RegisterAgent)?;
         let now = Timestamp::now();
         tags("labels", &input.labels)?;
-        let agent = Agent::registered(
-            new_id(input.id.as_deref(), AgentId::parse, AgentId::generate)?,
-            text("name", &required("name", Some(&input.name))?, 200)?,
-            input.labels.clone(),
-            now,
-        );
-        let how = if actor.bootstrap { "bootstrap token" } else { "api key" };
-        let audit = actor.audit("agent_registered", "agent", agent.id.as_str()).with_details(serde_json::json!({"name": agent.name, "via": how}));
-        let agent = self.store().create_agent(&agent, &audit).await?;
+        let id = new_id(input.id.as_deref(), AgentId::parse, AgentId::generate)?;
+        let name = text("name", &required("name", Some(&input.name))?, 200)?;
+        let agent = match &actor.bootstrap {
+            None => {
+                let agent = Agent::registered(id, name, input.labels.clone(), now);
+                let audit = actor.audit("agent_registered", "agent", agent.id.as_str()).with_details(serde_json::json!({"name": agent.name, "via": "api key", "labels": agent.labels}));
+                self.store().create_agent(&agent, &audit).await?
+            }
+            Some(Bootstrap::Setting) => {
+                let mut agent = Agent::registered(id, name, Default::default(), now);
+                agent.status = AgentStatus::Pending;
+                agent.reported_labels = input.labels.clone();
+                let audit = actor.audit("agent_registered", "agent", agent.id.as_str()).with_details(
+                    serde_json::json!({"name": agent.name, "via": "bootstrap token (CERTCTL_AGENT_BOOTSTRAP_TOKEN)", "status": agent.status}),
+                );
+                self.store().create_agent(&agent, &audit).await?
+            }
+            Some(Bootstrap::Token(token_id)) => {
+                let token = self.store().get_bootstrap_token(token_id).await?;
+                let mut agent = Agent::registered(id, name, token.labels.clone(), now);
+                agent.status = if token.auto_approve { AgentStatus::Offline } else { AgentStatus::Pending };
+                agent.reported_labels = input.labels.clone();
+                let audit = actor.audit("agent_registered", "agent", agent.id.as_str()).with_details(serde_json::json!({
+                    "name": agent.name, "via": "bootstrap token", "bootstrap_token_id": token.id, "status": agent.status, "labels": agent.labels,
+                }));
+                self.store().register_with_bootstrap_token(token_id, &agent, now, &audit).await?
+            }
+        };
         let secret = auth::generate_secret()?;
         let key = ApiKey {
             id: ApiKeyId::generate(),
@@ -32,7 +56,43 @@ impl Service {
             revoked_at: None,
         };
         self.store().create_api_key(&key, &actor.audit("api_key_created", "api_key", key.id.as_str()).with_details(serde_json::json!({"agent_id": agent.id, "role": "agent"}))).await?;
+        if agent.status != AgentStatus::Pending {
+            self.reconcile_agents(std::slice::from_ref(&agent)).await?;
+        }
         Ok(AgentRegistered { agent, api_key: secret })
+    }
+
+    /// `PUT /agents/{id}`: renames it or replaces its operator labels (audited with the change);
+    /// group membership follows at once.
+    pub async fn update_agent(&self, actor: &Actor, id: &AgentId, input: &AgentUpdate) -> Result<Agent> {
+        actor.require(&Access::Write)?;
+        let mut agent = self.store().get_agent(id).await?;
+        if agent.status == AgentStatus::Retired {
+            return Err(Error::Conflict(format!("agent {id} is retired")));
+        }
+        let mut details = serde_json::Map::new();
+        if let Some(n) = &input.name {
+            let n = text("name", n, 200)?;
+            if n != agent.name {
+                details.insert("name".into(), serde_json::json!({"from": agent.name, "to": n}));
+                agent.name = n;
+            }
+        }
+        if let Some(l) = &input.labels {
+            tags("labels", l)?;
+            if *l != agent.labels {
+                details.insert("labels".into(), serde_json::json!({"from": agent.labels, "to": l}));
+                agent.labels = l.clone();
+            }
+        }
+        if details.is_empty() {
+            return Ok(agent);
+        }
+        agent.updated_at = Timestamp::now();
+        let audit = actor.audit("agent_updated", "agent", id.as_str()).with_details(serde_json::Value::Object(details));
+        let agent = self.store().update_agent(&agent, &audit).await?;
+        self.reconcile_agents(std::slice::from_ref(&agent)).await?;
+        Ok(agent)
     }
 
     /// Retires an agent: its keys stop working and it no longer receives work.
@@ -61,8 +121,10 @@ impl Service {
         Ok(agent)
     }
 
-    /// Stores what an agent reports about its host.
-    pub async fn heartbeat(&self, id: &AgentId, meta: &AgentMetadata) -> Result<Agent> {
+    /// Stores what an agent reports about its host (its own key only), with the address the
+    /// request came from (`observed`, the TCP peer). Changed facts are audited.
+    pub async fn heartbeat(&self, actor: &Actor, id: &AgentId, meta: &AgentMetadata, observed: Option<std::net::IpAddr>) -> Result<Agent> {
+        actor.require(&Access::Agent(id.clone()))?;
         if meta.ip_addresses.len() > 256 {
             return Err(Error::invalid("ip_addresses", "at most 256 addresses"));
         }
@@ -78,7 +140,9 @@ impl Service {
             }
         }
         let batcher = self.heartbeats.get_or_init(|| super::heartbeats::Batcher::start(self.clone()));
-        batcher.submit(id.clone(), meta.clone()).await
+        // `::ffff:10.0.0.1` (an IPv4 client on a dual-stack listener) is stored as `10.0.0.1`
+        let observed = observed.map(|ip| ip.to_canonical().to_string());
+        batcher.submit(id.clone(), meta.clone(), observed).await
     }
 
     /// Every group, compiled (a group whose stored criteria no longer compile matches nothing).
@@ -108,7 +172,7 @@ impl Service {
         let stored = self.store().memberships_of(&ids).await?;
         let (mut joins, mut leaves) = (Vec::new(), Vec::new());
         for a in agents {
-            let want = if a.status == AgentStatus::Retired { Vec::new() } else { membership.groups_of_agent(a) };
+            let want = if admitted(a) { membership.groups_of_agent(a) } else { Vec::new() };
             let mut had: Vec<GroupId> = stored.iter().filter(|(_, x)| *x == a.id).map(|(g, _)| g.clone()).collect();
             had.sort();
             let (joined, left) = crate::groups::diff(&had, &want);
@@ -123,7 +187,7 @@ impl Service {
         let want = match self.store().get_group(group).await {
             Ok(_) => {
                 let agents = self.store().all_agents().await?;
-                let live: Vec<Agent> = agents.into_iter().filter(|a| a.status != AgentStatus::Retired).collect();
+                let live: Vec<Agent> = agents.into_iter().filter(admitted).collect();
                 let g = self.store().get_group(group).await?;
                 crate::groups::members(&crate::groups::compile(&g.criteria)?, live.iter())
             }
@@ -163,7 +227,7 @@ impl Service {
     /// An agent with the groups it belongs to now.
     pub async fn agent_view(&self, id: &AgentId) -> Result<AgentView> {
         let agent = self.store().get_agent(id).await?;
-        let groups = self.membership().await?.groups_of_agent(&agent);
+        let groups = if admitted(&agent) { self.membership().await?.groups_of_agent(&agent) } else { Vec::new() };
         Ok(AgentView { agent, groups })
     }
 
@@ -172,7 +236,7 @@ impl Service {
         let group = self.store().get_group(id).await?;
         let criteria = crate::groups::compile(&group.criteria)?;
         let agents = self.store().all_agents().await?;
-        Ok(crate::groups::members(&criteria, agents.iter()))
+        Ok(crate::groups::members(&criteria, agents.iter().filter(|a| admitted(a))))
     }
 
     /// The agents that `criteria` would select now, without saving anything (the group editor's
@@ -180,7 +244,7 @@ impl Service {
     pub async fn preview_group(&self, criteria: &GroupCriteria, page: PageRequest) -> Result<Page<Agent>> {
         let compiled = crate::groups::compile(criteria)?;
         let agents = self.store().all_agents().await?;
-        let ids = crate::groups::members(&compiled, agents.iter());
+        let ids = crate::groups::members(&compiled, agents.iter().filter(|a| admitted(a)));
         let filter = AgentFilter { ids: Some(ids), ..Default::default() };
         self.store().list_agents(&filter, page).await
     }
@@ -265,4 +329,10 @@ impl Service {
         self.clear_auth_cache();
         key
     }
+}
+
+/// Whether an agent takes part in groups (and so in fleet certificates and group-scoped policies):
+/// not retired, and approved.
+pub(super) fn admitted(a: &Agent) -> bool {
+    !matches!(a.status, AgentStatus::Retired | AgentStatus::Pending)
 }

@@ -98,7 +98,7 @@ impl Service {
             Err(e) => return Err(e),
         };
         let Ok(criteria) = crate::groups::compile(&g.criteria) else { return Ok(Vec::new()) };
-        Ok(agents.iter().filter(|a| a.status != AgentStatus::Retired && criteria.matches_agent(a)).collect())
+        Ok(agents.iter().filter(|a| super::fleet::admitted(a) && criteria.matches_agent(a)).collect())
     }
 
     /// Brings the children of `template` in line with its group's members and its fields: a child

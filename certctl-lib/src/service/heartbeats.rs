@@ -9,14 +9,14 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{Error, Result};
 use crate::model::{Agent, AgentId, AgentMetadata, AgentStatus, Timestamp};
-use crate::store::Store;
+use crate::store::{Beat, Store};
 
 /// Heartbeats waiting at most; senders wait when it is full (back-pressure).
 const QUEUE: usize = 20_000;
 /// Heartbeats written by one statement at most.
 const BATCH: usize = 2_000;
 
-type Pending = (AgentId, AgentMetadata, oneshot::Sender<Result<Agent>>);
+type Pending = (Beat, oneshot::Sender<Result<Agent>>);
 
 /// The queue in front of the writer task.
 #[derive(Debug, Clone)]
@@ -33,9 +33,9 @@ impl Batcher {
     }
 
     /// Queues one heartbeat and waits until it is stored.
-    pub(super) async fn submit(&self, id: AgentId, meta: AgentMetadata) -> Result<Agent> {
+    pub(super) async fn submit(&self, agent_id: AgentId, meta: AgentMetadata, observed_ip: Option<String>) -> Result<Agent> {
         let (reply, answer) = oneshot::channel();
-        self.tx.send((id, meta, reply)).await.map_err(|_| Error::Storage("the heartbeat writer has stopped".into()))?;
+        self.tx.send((Beat { agent_id, meta, observed_ip }, reply)).await.map_err(|_| Error::Storage("the heartbeat writer has stopped".into()))?;
         answer.await.map_err(|_| Error::Storage("the heartbeat writer has stopped".into()))?
     }
 }
@@ -44,7 +44,7 @@ async fn write_loop(svc: super::Service, mut rx: mpsc::Receiver<Pending>) {
     let store = svc.store_arc();
     while let Some(first) = rx.recv().await {
         let batch = super::commits::drain(&mut rx, first, BATCH);
-        let beats: Vec<(AgentId, AgentMetadata)> = batch.iter().map(|(id, m, _)| (id.clone(), m.clone())).collect();
+        let beats: Vec<Beat> = batch.iter().map(|(b, _)| b.clone()).collect();
         match store.record_heartbeats(&beats, Timestamp::now()).await {
             Ok(agents) => {
                 // group membership follows the new metadata before anyone is answered
@@ -52,17 +52,17 @@ async fn write_loop(svc: super::Service, mut rx: mpsc::Receiver<Pending>) {
                     tracing::error!(error = %e, "recomputing group membership after heartbeats failed");
                 }
                 let by_id: HashMap<AgentId, Agent> = agents.into_iter().map(|a| (a.id.clone(), a)).collect();
-                for (id, _, reply) in batch {
-                    let answer = match by_id.get(&id) {
+                for (beat, reply) in batch {
+                    let answer = match by_id.get(&beat.agent_id) {
                         Some(a) => Ok(a.clone()),
-                        None => missing(&*store, &id).await,
+                        None => missing(&*store, &beat.agent_id).await,
                     };
                     let _ = reply.send(answer);
                 }
             }
             Err(e) => {
                 let msg = e.to_string();
-                for (_, _, reply) in batch {
+                for (_, reply) in batch {
                     let _ = reply.send(Err(Error::Storage(msg.clone())));
                 }
             }

@@ -10,6 +10,7 @@ use crate::model::*;
 use crate::store::Store;
 
 mod acme;
+mod admission;
 pub mod auth;
 mod bootstrap;
 mod certificates;
@@ -33,7 +34,7 @@ mod snapshot;
 mod violations;
 pub mod validate;
 
-pub use auth::{Access, Actor};
+pub use auth::{Access, Actor, Bootstrap};
 pub use events::visible_to;
 pub use bootstrap::Bootstrapped;
 pub use jobs::Started;
@@ -218,7 +219,7 @@ impl Service {
         if let Some(token) = self.config.bootstrap_token.as_deref()
             && auth::secrets_equal(bearer, token)
         {
-            return Ok(Actor { name: "bootstrap".into(), kind: ActorType::Agent, role: Role::Agent, agent_id: None, bootstrap: true });
+            return Ok(Actor { name: "bootstrap".into(), kind: ActorType::Agent, role: Role::Agent, agent_id: None, bootstrap: Some(Bootstrap::Setting) });
         }
         let hash = auth::hash_secret(bearer);
         if let Ok(cache) = self.auth_cache.lock()
@@ -230,10 +231,11 @@ impl Service {
         let key = self.store.find_api_key_by_hash(&hash).await?;
         let actor = match key {
             Some(k) if auth::secrets_equal(&k.key_hash, &hash) => match k.agent_id {
-                Some(agent) => Actor { name: agent.to_string(), kind: ActorType::Agent, role: Role::Agent, agent_id: Some(agent), bootstrap: false },
-                None => Actor { name: k.name, kind: ActorType::User, role: k.role, agent_id: None, bootstrap: false },
+                Some(agent) => Actor { name: agent.to_string(), kind: ActorType::Agent, role: Role::Agent, agent_id: Some(agent), bootstrap: None },
+                None => Actor { name: k.name, kind: ActorType::User, role: k.role, agent_id: None, bootstrap: None },
             },
-            _ => return Err(Error::Unauthenticated("invalid or revoked API key".into())),
+            // a bootstrap token created through the API (not cached: expiry and uses change)
+            _ => return self.bootstrap_actor(&hash).await,
         };
         if let Ok(mut cache) = self.auth_cache.lock() {
             if cache.len() >= 10_000 {

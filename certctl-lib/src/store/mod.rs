@@ -26,7 +26,7 @@ pub use sqlite::SqliteStore;
 /// Every store trait, for `use certctl::store::prelude::*;` to bring their methods into scope.
 pub mod prelude {
     pub use super::{
-        AcmeStore, AgentStore, ApiKeyStore, AuditStore, CertificateStore, ChannelStore, DeliveryStore, GroupStore, IssuerStore, JobStore,
+        AcmeStore, AgentStore, ApiKeyStore, AuditStore, BootstrapTokenStore, CertificateStore, ChannelStore, DeliveryStore, GroupStore, IssuerStore, JobStore,
         NotificationStore, OwnerStore, PolicyStore, RenewalPolicyStore, Store, TargetStore, TeamStore,
     };
 }
@@ -137,14 +137,17 @@ pub trait AgentStore {
     async fn list_agents(&self, filter: &AgentFilter, page: PageRequest) -> Result<Page<Agent>>;
     /// Every agent (for group membership computations).
     async fn all_agents(&self) -> Result<Vec<Agent>>;
-    /// Renames or changes status.
+    /// Renames, changes status or operator labels.
     async fn update_agent(&self, agent: &Agent, audit: &AuditDraft) -> Result<Agent>;
-    /// Stores reported metadata and `last_heartbeat_at`; an Offline agent comes back Online.
-    /// Not audited: heartbeats are not changes an operator made.
+    /// Stores reported metadata and `last_heartbeat_at` (no observed address); an Offline agent
+    /// comes back Online. As [`record_heartbeats`](Self::record_heartbeats) for one agent; a
+    /// retired agent is a [`Error::Conflict`].
     async fn record_heartbeat(&self, id: &AgentId, meta: &AgentMetadata, at: Timestamp) -> Result<Agent>;
     /// Many heartbeats in one statement (the last one per agent wins); returns the agents it
-    /// updated — unknown and retired agents are left out.
-    async fn record_heartbeats(&self, beats: &[(AgentId, AgentMetadata)], at: Timestamp) -> Result<Vec<Agent>>;
+    /// updated — unknown and retired agents are left out. A heartbeat whose reported facts or
+    /// observed address differ from the stored ones appends an `agent_facts_changed` event (with
+    /// what changed) in the same transaction; an unchanged heartbeat is not audited.
+    async fn record_heartbeats(&self, beats: &[Beat], at: Timestamp) -> Result<Vec<Agent>>;
     /// Marks Online/Degraded agents whose last heartbeat is older than `cutoff` as Offline and
     /// returns their ids.
     async fn mark_stale_agents_offline(&self, cutoff: Timestamp) -> Result<Vec<AgentId>>;
@@ -269,6 +272,30 @@ pub trait DeliveryStore {
     async fn requeue_notification(&self, id: &NotificationId, now: Timestamp, audit: &AuditDraft) -> Result<u64>;
 }
 
+/// One heartbeat to store: what the agent reported and the address the server saw it come from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Beat {
+    pub agent_id: AgentId,
+    pub meta: AgentMetadata,
+    /// The TCP peer of the request (`None` keeps the stored one).
+    pub observed_ip: Option<String>,
+}
+
+/// Agent bootstrap tokens (hashes only).
+#[async_trait]
+pub trait BootstrapTokenStore {
+    async fn create_bootstrap_token(&self, token: &BootstrapToken, audit: &AuditDraft) -> Result<BootstrapToken>;
+    async fn get_bootstrap_token(&self, id: &BootstrapTokenId) -> Result<BootstrapToken>;
+    /// The token with this SHA-256 hash, whatever its state.
+    async fn find_bootstrap_token_by_hash(&self, hash: &str) -> Result<Option<BootstrapToken>>;
+    async fn list_bootstrap_tokens(&self, page: PageRequest) -> Result<Page<BootstrapToken>>;
+    async fn revoke_bootstrap_token(&self, id: &BootstrapTokenId, at: Timestamp, audit: &AuditDraft) -> Result<BootstrapToken>;
+    /// Takes one use of the token and creates `agent` in one transaction: fails with
+    /// [`Error::Unauthenticated`] (and writes nothing) when the token is revoked, expired or used
+    /// up at `at` — also when several registrations race for its last use.
+    async fn register_with_bootstrap_token(&self, token: &BootstrapTokenId, agent: &Agent, at: Timestamp, audit: &AuditDraft) -> Result<Agent>;
+}
+
 /// API keys (hashes only).
 #[async_trait]
 pub trait ApiKeyStore {
@@ -362,6 +389,7 @@ pub trait Store:
     + ChannelStore
     + DeliveryStore
     + ApiKeyStore
+    + BootstrapTokenStore
     + AcmeStore
     + Send
     + Sync

@@ -34,10 +34,11 @@ impl PgStore {
         fts: false,
         certificates_json: None,
         heartbeat_batch: "UPDATE agents a SET hostname = j.hostname, os = j.os, os_version = j.os_version, arch = j.arch, \
-            ip_addresses = j.ip_addresses, agent_version = j.agent_version, labels = j.labels, last_heartbeat_at = $2, updated_at = $2, \
+            ip_addresses = j.ip_addresses, agent_version = j.agent_version, reported_labels = j.reported_labels, \
+            observed_ip = COALESCE(j.observed_ip, a.observed_ip), last_heartbeat_at = $2, updated_at = $2, \
             status = CASE WHEN a.status = 'Offline' THEN 'Online' ELSE a.status END \
             FROM jsonb_to_recordset($1::jsonb) AS j(id text, hostname text, os text, os_version text, arch text, \
-            ip_addresses jsonb, agent_version text, labels jsonb) WHERE a.id = j.id AND a.status <> 'Retired' RETURNING a.*",
+            ip_addresses jsonb, agent_version text, reported_labels jsonb, observed_ip text) WHERE a.id = j.id AND a.status <> 'Retired' RETURNING a.*",
     };
 
     /// Connects to `url` and applies migrations (safe to run from several replicas at once).

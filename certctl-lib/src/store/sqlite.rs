@@ -52,7 +52,8 @@ impl SqliteStore {
         certificates_json: Some(CERTIFICATES_JSON),
         heartbeat_batch: "UPDATE agents SET hostname = j.value ->> 'hostname', os = j.value ->> 'os', \
             os_version = j.value ->> 'os_version', arch = j.value ->> 'arch', ip_addresses = json(j.value -> 'ip_addresses'), \
-            agent_version = j.value ->> 'agent_version', labels = json(j.value -> 'labels'), last_heartbeat_at = $2, updated_at = $2, \
+            agent_version = j.value ->> 'agent_version', reported_labels = json(j.value -> 'reported_labels'), \
+            observed_ip = COALESCE(j.value ->> 'observed_ip', agents.observed_ip), last_heartbeat_at = $2, updated_at = $2, \
             status = CASE WHEN agents.status = 'Offline' THEN 'Online' ELSE agents.status END \
             FROM json_each($1) AS j WHERE agents.id = j.value ->> 'id' AND agents.status <> 'Retired' RETURNING *",
     };

@@ -3,13 +3,12 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use certctl::api::{AgentInput, ApiKeyInput, GroupInput, GroupPreviewInput};
+use certctl::api::{AgentInput, AgentUpdate, ApiKeyInput, BootstrapTokenInput, GroupInput, GroupPreviewInput};
 use certctl::model::*;
-use certctl::service::Access;
 
 use super::created;
 use crate::error::ApiResult;
-use crate::extract::{Admin, Caller, Json, OptionalJson, Params, Reader, Registrar, Writer};
+use crate::extract::{Admin, Caller, Json, OptionalJson, Params, PeerIp, Reader, Registrar, Writer};
 use crate::AppState;
 
 pub async fn list_agents(State(s): State<AppState>, _: Reader, q: Params) -> ApiResult<impl IntoResponse> {
@@ -25,10 +24,27 @@ pub async fn register_agent(State(s): State<AppState>, Registrar(a): Registrar, 
 pub async fn retire_agent(State(s): State<AppState>, Writer(a): Writer, Path(id): Path<String>, _: OptionalJson<serde_json::Value>) -> ApiResult<impl IntoResponse> {
     Ok(axum::Json(s.svc.retire_agent(&a, &id.as_str().into()).await?))
 }
-pub async fn heartbeat(State(s): State<AppState>, Caller(a): Caller, Path(id): Path<String>, Json(meta): Json<AgentMetadata>) -> ApiResult<impl IntoResponse> {
-    let id = AgentId::from(id.as_str());
-    a.require(&Access::Agent(id.clone()))?;
-    Ok(axum::Json(s.svc.heartbeat(&id, &meta).await?))
+pub async fn update_agent(State(s): State<AppState>, Caller(a): Caller, Path(id): Path<String>, Json(i): Json<AgentUpdate>) -> ApiResult<impl IntoResponse> {
+    Ok(axum::Json(s.svc.update_agent(&a, &id.as_str().into(), &i).await?))
+}
+pub async fn approve_agent(State(s): State<AppState>, Caller(a): Caller, Path(id): Path<String>, _: OptionalJson<serde_json::Value>) -> ApiResult<impl IntoResponse> {
+    Ok(axum::Json(s.svc.approve_agent(&a, &id.as_str().into()).await?))
+}
+pub async fn heartbeat(State(s): State<AppState>, Caller(a): Caller, PeerIp(peer): PeerIp, Path(id): Path<String>, Json(meta): Json<AgentMetadata>) -> ApiResult<impl IntoResponse> {
+    Ok(axum::Json(s.svc.heartbeat(&a, &id.as_str().into(), &meta, peer).await?))
+}
+
+pub async fn list_bootstrap_tokens(State(s): State<AppState>, Caller(a): Caller, q: Params) -> ApiResult<impl IntoResponse> {
+    Ok(axum::Json(s.svc.list_bootstrap_tokens(&a, q.page()?).await?))
+}
+pub async fn get_bootstrap_token(State(s): State<AppState>, Caller(a): Caller, Path(id): Path<String>) -> ApiResult<impl IntoResponse> {
+    Ok(axum::Json(s.svc.get_bootstrap_token(&a, &id.as_str().into()).await?))
+}
+pub async fn create_bootstrap_token(State(s): State<AppState>, Caller(a): Caller, Json(i): Json<BootstrapTokenInput>) -> ApiResult<impl IntoResponse> {
+    Ok(created(s.svc.create_bootstrap_token(&a, &i).await?))
+}
+pub async fn revoke_bootstrap_token(State(s): State<AppState>, Caller(a): Caller, Path(id): Path<String>, _: OptionalJson<serde_json::Value>) -> ApiResult<impl IntoResponse> {
+    Ok(axum::Json(s.svc.revoke_bootstrap_token(&a, &id.as_str().into()).await?))
 }
 
 pub async fn list_groups(State(s): State<AppState>, _: Reader, q: Params) -> ApiResult<impl IntoResponse> {

@@ -90,11 +90,18 @@ endpoints! {
     get "/agents" => fleet::list_agents, "agents", "List agents", 200, body: None, resp: "Page<Agent>";
     post "/agents" => fleet::register_agent, "agents", "Register an agent (returns its API key once)", 201, body: Some("AgentInput"), resp: "AgentRegistered";
     get "/agents/{id}" => fleet::get_agent, "agents", "Get an agent, with the groups it belongs to", 200, body: None, resp: "AgentView";
+    put "/agents/{id}" => fleet::update_agent, "agents", "Rename an agent or replace its operator labels (operator)", 200, body: Some("AgentUpdate"), resp: "Agent";
+    post "/agents/{id}/approve" => fleet::approve_agent, "agents", "Admit a Pending agent that registered with a bootstrap token (operator)", 200, body: None, resp: "Agent";
     post "/agents/{id}/retire" => fleet::retire_agent, "agents", "Retire an agent and revoke its keys", 200, body: None, resp: "Agent";
-    post "/agents/{id}/heartbeat" => fleet::heartbeat, "agents", "Report host metadata (agent key)", 200, body: Some("AgentMetadata"), resp: "Agent";
-    get "/agents/{id}/work" => agent::work, "agents", "Jobs for this agent: CSRs to send, deployments to run (agent key)", 200, body: None, resp: "Page<WorkItem>";
-    post "/agents/{id}/csr" => agent::csr, "agents", "Submit a CSR for an AwaitingCSR job (agent key)", 200, body: Some("CsrSubmission"), resp: "Job";
-    post "/agents/{id}/jobs/{job_id}/status" => agent::report, "agents", "Report the outcome of a deployment (Completed/Failed) or that an HTTP-01 token is served (Ready) (agent key)", 200, body: Some("JobReport"), resp: "Job";
+    post "/agents/{id}/heartbeat" => fleet::heartbeat, "agents", "Report host metadata (the agent's own key only; the source address is stored as observed_ip)", 200, body: Some("AgentMetadata"), resp: "Agent";
+    get "/agents/{id}/work" => agent::work, "agents", "Jobs for this agent: CSRs to send, deployments to run (the agent's own key only; none while Pending)", 200, body: None, resp: "Page<WorkItem>";
+    post "/agents/{id}/csr" => agent::csr, "agents", "Submit a CSR for an AwaitingCSR job (the agent's own key only)", 200, body: Some("CsrSubmission"), resp: "Job";
+    post "/agents/{id}/jobs/{job_id}/status" => agent::report, "agents", "Report the outcome of a deployment (Completed/Failed) or that an HTTP-01 token is served (Ready) (the agent's own key only)", 200, body: Some("JobReport"), resp: "Job";
+
+    get "/bootstrap-tokens" => fleet::list_bootstrap_tokens, "bootstrap-tokens", "List agent bootstrap tokens (admin; secrets never shown)", 200, body: None, resp: "Page<BootstrapToken>";
+    post "/bootstrap-tokens" => fleet::create_bootstrap_token, "bootstrap-tokens", "Create an agent bootstrap token (admin; the secret is shown once)", 201, body: Some("BootstrapTokenInput"), resp: "BootstrapTokenCreated";
+    get "/bootstrap-tokens/{id}" => fleet::get_bootstrap_token, "bootstrap-tokens", "Get a bootstrap token (admin)", 200, body: None, resp: "BootstrapToken";
+    post "/bootstrap-tokens/{id}/revoke" => fleet::revoke_bootstrap_token, "bootstrap-tokens", "Revoke a bootstrap token (admin): it registers no more agents", 200, body: None, resp: "BootstrapToken";
 
     get "/agent-groups" => fleet::list_groups, "agent-groups", "List agent groups", 200, body: None, resp: "Page<AgentGroup>";
     post "/agent-groups/preview" => fleet::preview_group, "agent-groups", "The agents some criteria would select now, without saving a group", 200, body: Some("GroupPreviewInput"), resp: "Page<Agent>";

@@ -55,7 +55,7 @@ async fn fleet_certificates(s: Server) {
         heartbeat(&s, id, &key, host, ip).await;
         keys.insert(id, key);
     }
-    s.post("/api/v1/agent-groups", json!({"id": "grp-web", "name": "web", "criteria": {"cidr": ["10.1.0.0/16"], "labels": {"role": "web"}}})).await.ok(201);
+    s.post("/api/v1/agent-groups", json!({"id": "grp-web", "name": "web", "criteria": {"cidr": ["10.1.0.0/16"], "reported_labels": {"role": "web"}}})).await.ok(201);
     s.post("/api/v1/owners", json!({"id": "o-ann", "name": "Ann"})).await.ok(201);
 
     // bad templates: 422 naming the field, nothing written

@@ -26,7 +26,7 @@ async fn live_membership(s: Server) {
     }
     s.post("/api/v1/agent-groups", json!({"id": "grp-linux-web", "name": "linux web", "criteria": {"os": ["LINUX"], "hostname": ["web-*"], "cidr": ["10.1.0.0/16"]}})).await.ok(201);
     s.post("/api/v1/agent-groups", json!({"id": "grp-v6", "name": "v6 net", "criteria": {"cidr": ["fd00:1::/64"]}})).await.ok(201);
-    s.post("/api/v1/agent-groups", json!({"id": "grp-new", "name": "new agents", "criteria": {"agent_version": ">=1.2", "labels": {"env": "prod"}, "exclude": ["ag-mac"]}})).await.ok(201);
+    s.post("/api/v1/agent-groups", json!({"id": "grp-new", "name": "new agents", "criteria": {"agent_version": ">=1.2", "reported_labels": {"env": "prod"}, "exclude": ["ag-mac"]}})).await.ok(201);
     s.post("/api/v1/agent-groups", json!({"id": "grp-empty", "name": "nothing", "criteria": {}})).await.ok(201);
     let members = |body: serde_json::Value| body["data"].as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
     assert_eq!(members(s.get("/api/v1/agent-groups/grp-linux-web/members").await.ok(200)), ["ag-web1", "ag-web2"]);

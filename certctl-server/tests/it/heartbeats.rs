@@ -1,5 +1,5 @@
 //! Heartbeats are coalesced into batched writes; every request still gets its own stored agent
-//! back, and a retired agent's heartbeat is refused.
+//! back; only the agent's own key may heartbeat, and a retired agent's key no longer works.
 
 use axum::http::Method;
 use serde_json::json;
@@ -38,8 +38,14 @@ async fn concurrent_heartbeats(s: Server) {
         assert!(a["hostname"].as_str().unwrap().starts_with(&format!("h{i}-r")), "{a}");
         assert_eq!(a["ip_addresses"].as_array().unwrap().len(), 1);
     }
-    s.action("/api/v1/agents/ag-h0/retire").await.ok(200);
+    // only the agent's own key heartbeats: not an admin, not another agent
     let admin = s.admin.clone();
-    s.call(Method::POST, "/api/v1/agents/ag-h0/heartbeat", Some(&admin), Some(json!({"hostname": "x"}))).await.err(409, "conflict");
-    s.call(Method::POST, "/api/v1/agents/ag-nope/heartbeat", Some(&admin), Some(json!({"hostname": "x"}))).await.err(404, "not_found");
+    s.call(Method::POST, "/api/v1/agents/ag-h0/heartbeat", Some(&admin), Some(json!({"hostname": "x"}))).await.err(403, "forbidden");
+    s.call(Method::POST, "/api/v1/agents/ag-nope/heartbeat", Some(&admin), Some(json!({"hostname": "x"}))).await.err(403, "forbidden");
+    // a retired agent's key no longer works
+    let key0 = s.get("/api/v1/agents/ag-h0").await.ok(200);
+    assert!(key0["hostname"].as_str().unwrap().starts_with("h0-r"));
+    s.action("/api/v1/agents/ag-h0/retire").await.ok(200);
+    assert_eq!(s.get("/api/v1/agents/ag-h0").await.ok(200)["status"], "Retired");
+    s.call(Method::POST, "/api/v1/agents/ag-h0/heartbeat", Some(&keys[0]), Some(json!({"hostname": "x"}))).await.err(401, "unauthenticated");
 }

@@ -2,17 +2,31 @@
 
 macro_rules! sql_fleet {
     ($S:ident, $DB:ty) => {
+        impl $S {
+            /// Inserts `a` inside `tx` (registration by an operator or with a bootstrap token).
+            async fn insert_agent_in(tx: &mut sqlx::Transaction<'_, $DB>, a: &Agent) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO agents (id, name, status, hostname, os, os_version, arch, ip_addresses, agent_version, labels, \
+                     reported_labels, observed_ip, last_heartbeat_at, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                )
+                .bind(&a.id).bind(&a.name).bind(a.status).bind(&a.hostname).bind(&a.os).bind(&a.os_version).bind(&a.arch)
+                .bind(Json(&a.ip_addresses)).bind(&a.agent_version).bind(Json(&a.labels)).bind(Json(&a.reported_labels))
+                .bind(&a.observed_ip).bind(a.last_heartbeat_at).bind(a.created_at).bind(a.updated_at)
+                .execute(&mut **tx)
+                .await
+                .map_err(|e| write_err(e, "agent", a.id.as_str()))?;
+                Ok(())
+            }
+        }
+
         #[async_trait::async_trait]
         impl $crate::store::AgentStore for $S {
             async fn create_agent(&self, a: &Agent, audit: &AuditDraft) -> Result<Agent> {
-                let q = sqlx::query(
-                    "INSERT INTO agents (id, name, status, hostname, os, os_version, arch, ip_addresses, agent_version, labels, \
-                     last_heartbeat_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-                )
-                .bind(&a.id).bind(&a.name).bind(a.status).bind(&a.hostname).bind(&a.os).bind(&a.os_version).bind(&a.arch)
-                .bind(Json(&a.ip_addresses)).bind(&a.agent_version).bind(Json(&a.labels)).bind(a.last_heartbeat_at)
-                .bind(a.created_at).bind(a.updated_at);
-                self.write_audited(q, Some(audit), |e| write_err(e, "agent", a.id.as_str())).await?;
+                let mut tx = self.tx().await?;
+                Self::insert_agent_in(&mut tx, a).await?;
+                Self::append_audit_in(&mut tx, audit).await?;
+                tx.commit().await.map_err(db_err)?;
                 Ok(a.clone())
             }
             async fn get_agent(&self, id: &AgentId) -> Result<Agent> {
@@ -51,28 +65,16 @@ macro_rules! sql_fleet {
                 sqlx::query_as("SELECT * FROM agents ORDER BY id").fetch_all(self.r()).await.map_err(db_err)
             }
             async fn update_agent(&self, a: &Agent, audit: &AuditDraft) -> Result<Agent> {
-                let q = sqlx::query("UPDATE agents SET name = $2, status = $3, updated_at = $4 WHERE id = $1")
-                    .bind(&a.id).bind(&a.name).bind(a.status).bind(a.updated_at);
+                let q = sqlx::query("UPDATE agents SET name = $2, status = $3, labels = $4, updated_at = $5 WHERE id = $1")
+                    .bind(&a.id).bind(&a.name).bind(a.status).bind(Json(&a.labels)).bind(a.updated_at);
                 if self.write_audited(q, Some(audit), |e| write_err(e, "agent", a.id.as_str())).await? == 0 {
                     return Err(Error::not_found("agent", a.id.as_str()));
                 }
                 self.get_agent(&a.id).await
             }
             async fn record_heartbeat(&self, id: &AgentId, m: &AgentMetadata, at: Timestamp) -> Result<Agent> {
-                let mut tx = self.tx().await?;
-                let row: Option<Agent> = sqlx::query_as(
-                    "UPDATE agents SET hostname = $2, os = $3, os_version = $4, arch = $5, ip_addresses = $6, agent_version = $7, \
-                     labels = $8, last_heartbeat_at = $9, updated_at = $9, \
-                     status = CASE WHEN status = 'Offline' THEN 'Online' ELSE status END \
-                     WHERE id = $1 AND status <> 'Retired' RETURNING *",
-                )
-                .bind(id).bind(&m.hostname).bind(&m.os).bind(&m.os_version).bind(&m.arch).bind(Json(&m.ip_addresses))
-                .bind(&m.agent_version).bind(Json(&m.labels)).bind(at)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db_err)?;
-                tx.commit().await.map_err(db_err)?;
-                match row {
+                let beat = $crate::store::Beat { agent_id: id.clone(), meta: m.clone(), observed_ip: None };
+                match self.record_heartbeats(std::slice::from_ref(&beat), at).await?.pop() {
                     Some(a) => Ok(a),
                     None => {
                         let a = self.get_agent(id).await?;
@@ -80,24 +82,50 @@ macro_rules! sql_fleet {
                     }
                 }
             }
-            async fn record_heartbeats(&self, beats: &[(AgentId, AgentMetadata)], at: Timestamp) -> Result<Vec<Agent>> {
+            async fn record_heartbeats(&self, beats: &[$crate::store::Beat], at: Timestamp) -> Result<Vec<Agent>> {
                 if beats.is_empty() {
                     return Ok(Vec::new());
                 }
-                let mut last: std::collections::HashMap<&AgentId, &AgentMetadata> = std::collections::HashMap::with_capacity(beats.len());
-                for (id, m) in beats {
-                    last.insert(id, m);
+                let mut last: std::collections::HashMap<&AgentId, &$crate::store::Beat> = std::collections::HashMap::with_capacity(beats.len());
+                for b in beats {
+                    last.insert(&b.agent_id, b);
+                }
+                let mut tx = self.tx().await?;
+                // what changed since the stored facts is audited in the same transaction
+                let mut ids: Vec<&AgentId> = last.keys().copied().collect();
+                ids.sort();
+                let mut audits = Vec::new();
+                for chunk in ids.chunks(500) {
+                    let mut qb = sqlx::QueryBuilder::<$DB>::new("SELECT * FROM agents WHERE status <> 'Retired' AND id IN (");
+                    let mut sep = qb.separated(", ");
+                    for id in chunk {
+                        sep.push_bind((*id).clone());
+                    }
+                    qb.push(") ORDER BY id");
+                    let stored: Vec<Agent> = qb.build_query_as().fetch_all(&mut *tx).await.map_err(db_err)?;
+                    for a in stored {
+                        let b = last[&a.id];
+                        if let Some(changes) = a.fact_changes(&b.meta, b.observed_ip.as_deref()) {
+                            audits.push(
+                                AuditDraft::new(a.id.as_str(), ActorType::Agent, "agent_facts_changed", "agent", a.id.as_str()).with_details(changes),
+                            );
+                        }
+                    }
                 }
                 let rows: Vec<serde_json::Value> = last
-                    .into_iter()
-                    .map(|(id, m)| serde_json::json!({
-                        "id": id, "hostname": m.hostname, "os": m.os, "os_version": m.os_version, "arch": m.arch,
-                        "ip_addresses": m.ip_addresses, "agent_version": m.agent_version, "labels": m.labels,
-                    }))
+                    .into_values()
+                    .map(|b| {
+                        let m = &b.meta;
+                        serde_json::json!({
+                            "id": b.agent_id, "hostname": m.hostname, "os": m.os, "os_version": m.os_version, "arch": m.arch,
+                            "ip_addresses": m.ip_addresses, "agent_version": m.agent_version, "reported_labels": m.labels,
+                            "observed_ip": b.observed_ip,
+                        })
+                    })
                     .collect();
                 let json = serde_json::Value::Array(rows).to_string();
-                let mut tx = self.tx().await?;
                 let agents: Vec<Agent> = sqlx::query_as(Self::D.heartbeat_batch).bind(json).bind(at).fetch_all(&mut *tx).await.map_err(db_err)?;
+                Self::append_audits_in(&mut tx, &audits).await?;
                 tx.commit().await.map_err(db_err)?;
                 Ok(agents)
             }

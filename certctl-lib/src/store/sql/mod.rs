@@ -20,6 +20,8 @@ mod records;
 mod notify;
 #[macro_use]
 mod acme;
+#[macro_use]
+mod admission;
 
 /// What differs between the SQL of the two backends.
 #[derive(Debug)]
@@ -129,6 +131,7 @@ macro_rules! sql_store {
         sql_records!($S, $DB);
         sql_notify!($S, $DB);
         sql_acme!($S, $DB);
+        sql_admission!($S, $DB);
     };
 }
 
