@@ -64,6 +64,9 @@ pub enum Command {
     /// Agents: the hosts that hold the keys
     #[command(subcommand)]
     Agents(agents::Cmd),
+    /// Bootstrap tokens with which agents register themselves (admin)
+    #[command(subcommand)]
+    BootstrapTokens(agents::TokenCmd),
     /// Agent groups, selected by criteria
     #[command(subcommand, visible_alias = "agent-groups")]
     Groups(groups::Cmd),

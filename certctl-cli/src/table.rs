@@ -99,6 +99,10 @@ row!(Agent, ["ID", "NAME", "STATUS", "HOSTNAME", "OS", "ARCH", "VERSION", "LAST 
 row!(AgentRegistered, ["ID", "NAME", "STATUS", "API KEY"], |a, now, color| [
     &a.agent.id, &a.agent.name, a.agent.status, &a.api_key,
 ]);
+row!(BootstrapToken, ["ID", "NAME", "USES", "EXPIRES", "APPROVE", "LABELS", "REVOKED"], |t, now, color| [
+    &t.id, &t.name, format!("{}/{}", t.uses, opt(&t.max_uses)), time(&Some(t.expires_at)),
+    if t.auto_approve { "auto" } else { "manual" }, pairs(&t.labels), time(&t.revoked_at),
+]);
 row!(AgentGroup, ["ID", "NAME", "DESCRIPTION", "OS", "ARCH", "HOSTNAME", "CIDR", "LABELS"], |g, now, color| [
     &g.id, &g.name, &g.description, list(&g.criteria.os), list(&g.criteria.arch), list(&g.criteria.hostname),
     list(&g.criteria.cidr), pairs(&g.criteria.labels),

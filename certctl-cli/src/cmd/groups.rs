@@ -1,6 +1,6 @@
 //! `certctl groups` (alias `agent-groups`): list, get, create, update, delete. Membership is
-//! computed from criteria (`--os`, `--arch`, `--hostname`, `--cidr`, `--label`,
-//! `--agent-version`, `--include`, `--exclude`, or `criteria` in `--from-file`).
+//! computed from criteria (`--os`, `--arch`, `--hostname`, `--cidr`, `--observed-cidr`, `--label`,
+//! `--reported-label`, `--agent-version`, `--include`, `--exclude`, or `criteria` in `--from-file`).
 
 use certctl::api::GroupInput;
 use certctl::client::Client;
@@ -59,12 +59,20 @@ pub struct Fields {
     /// Hostname glob, any of (repeatable)
     #[arg(long, value_name = "GLOB")]
     hostname: Vec<String>,
-    /// Network, any of (repeatable)
+    /// Network holding an address the agent reports, any of (repeatable)
     #[arg(long)]
     cidr: Vec<String>,
-    /// Label KEY=VALUE, all of (repeatable)
+    /// Network holding the address the server saw the agent's heartbeat come from, any of
+    /// (repeatable)
+    #[arg(long, value_name = "CIDR")]
+    observed_cidr: Vec<String>,
+    /// Operator label KEY=VALUE (set with `agents update --label`), all of (repeatable)
     #[arg(long, value_name = "KEY=VALUE", value_parser = body::key_value)]
     label: Vec<(String, String)>,
+    /// Label KEY=VALUE the agent reports about itself (CERTCTL_AGENT_LABELS), all of
+    /// (repeatable)
+    #[arg(long, value_name = "KEY=VALUE", value_parser = body::key_value)]
+    reported_label: Vec<(String, String)>,
     /// Semver requirement on the agent version (`>=1.2`)
     #[arg(long, value_name = "REQ")]
     agent_version: Option<String>,
@@ -86,7 +94,9 @@ impl Fields {
             .list("arch", &self.arch)
             .list("hostname", &self.hostname)
             .list("cidr", &self.cidr)
+            .list("observed_cidr", &self.observed_cidr)
             .pairs("labels", &self.label)
+            .pairs("reported_labels", &self.reported_label)
             .set("agent_version", self.agent_version.as_ref())
             .list("include", &self.include)
             .list("exclude", &self.exclude);

@@ -36,6 +36,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Tui(_) => anyhow::bail!("the console cannot start inside a running command"),
         Command::Certs(c) => return certs::run(c, &client()?, &out).await,
         Command::Agents(c) => agents::run(c, &client()?, &out).await?,
+        Command::BootstrapTokens(c) => agents::run_tokens(c, &client()?, &out).await?,
         Command::Groups(c) => groups::run(c, &client()?, &out).await?,
         Command::Jobs(c) => return jobs::run(c, &client()?, &out).await,
         Command::Policies(c) => policies::run(c, &client()?, &out).await?,

@@ -63,6 +63,33 @@ fn issuers_and_targets() {
 }
 
 #[test]
+fn bootstrap_tokens_and_approval() {
+    let s = Server::start();
+    let t = s.json(&["bootstrap-tokens", "create", "--id", "bt-rack", "--name", "rack 7", "--expires-in", "2h", "--max-uses", "1", "--label", "site=fra"]);
+    let secret = t["token"].as_str().unwrap().to_owned();
+    assert_eq!((t["max_uses"].clone(), t["auto_approve"].clone(), t["labels"].clone()), (json!(1), json!(false), json!({"site": "fra"})));
+    let listed = s.json(&["bootstrap-tokens", "list"]);
+    assert_eq!(listed, json(&s.block_on(s.client.list_bootstrap_tokens(PageRequest::default())).unwrap().data));
+    assert!(!listed.to_string().contains(&secret));
+    let table = s.table(&["bootstrap-tokens", "list"]);
+    assert!(table.contains("bt-rack") && table.contains("0/1") && table.contains("manual"), "{table}");
+    // an agent registers itself with it and waits
+    let (code, stdout, err) = s.run(&["--api-key", &secret, "-o", "json", "agents", "register", "--id", "ag-self", "--name", "self", "--label", "role=web"]);
+    assert_eq!(code, 0, "{err}");
+    let reg: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!((reg["status"].clone(), reg["labels"].clone(), reg["reported_labels"].clone()), (json!("Pending"), json!({"site": "fra"}), json!({"role": "web"})));
+    let (code, _, err) = s.run(&["--api-key", &secret, "agents", "register", "--name", "again"]);
+    assert_eq!(code, 4, "used up: {err}");
+    assert_eq!(s.json(&["agents", "list", "--status", "Pending"]).as_array().unwrap().len(), 1);
+    assert_eq!(s.json(&["agents", "approve", "ag-self"])["status"], "Offline");
+    assert_eq!(s.json(&["bootstrap-tokens", "get", "bt-rack"])["uses"], 1);
+    assert!(s.json(&["bootstrap-tokens", "revoke", "bt-rack"])["revoked_at"].is_string());
+    let (code, _, err) = s.run(&["bootstrap-tokens", "create", "--name", "x", "--expires-in", "5s"]);
+    assert_eq!(code, 5, "{err}");
+    assert!(err.contains("expires_in"), "{err}");
+}
+
+#[test]
 fn agents_groups_policies_api_keys() {
     let s = Server::start();
     let reg = s.json(&["agents", "register", "--id", "ag-edge", "--name", "edge", "--label", "site=par"]);
@@ -72,9 +99,19 @@ fn agents_groups_policies_api_keys() {
     assert_eq!(agent["labels"], json!({"site": "par"}));
     let all = s.block_on(s.client.list_agents(&AgentFilter::default(), PageRequest::default())).unwrap();
     assert_eq!(s.json(&["agents", "list"]), json(&all.data));
+    // operator labels change through the API only
+    let upd = s.json(&["agents", "update", "ag-edge", "--label", "site=fra", "--label", "tier=web"]);
+    assert_eq!((upd["labels"].clone(), upd["name"].clone()), (json!({"site": "fra", "tier": "web"}), json!("edge")));
+    assert_eq!(s.json(&["agents", "update", "ag-edge", "--clear-labels"])["labels"], json!({}));
+    let (code, _, err) = s.run(&["agents", "approve", "ag-edge"]);
+    assert_eq!(code, 5, "only a Pending agent can be approved: {err}");
+    assert!(err.contains("not Pending"), "{err}");
     assert_eq!(s.json(&["agents", "retire", "ag-edge"])["status"], "Retired");
     assert_eq!(s.json(&["agents", "list", "--status", "Retired"]).as_array().unwrap().len(), 1);
 
+    let g = s.json(&["groups", "create", "--id", "grp-seen", "--name", "seen", "--observed-cidr", "10.0.0.0/8", "--reported-label", "role=web"]);
+    assert_eq!((g["criteria"]["observed_cidr"].clone(), g["criteria"]["reported_labels"].clone()), (json!(["10.0.0.0/8"]), json!({"role": "web"})));
+    assert_eq!(s.run(&["groups", "delete", "grp-seen"]).0, 0);
     let g = s.json(&["groups", "create", "--id", "grp-linux", "--name", "Linux", "--os", "linux", "--label", "site=par"]);
     assert_eq!(g["criteria"]["os"], json!(["linux"]));
     assert_eq!(g["criteria"]["labels"], json!({"site": "par"}));

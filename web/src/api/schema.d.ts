@@ -102,8 +102,26 @@ export interface paths {
         };
         /** Get an agent, with the groups it belongs to */
         get: operations["fleet_get_agent"];
-        put?: never;
+        /** Rename an agent or replace its operator labels (operator) */
+        put: operations["fleet_update_agent"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agents/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Admit a Pending agent that registered with a bootstrap token (operator) */
+        post: operations["fleet_approve_agent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -119,7 +137,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Submit a CSR for an AwaitingCSR job (agent key) */
+        /** Submit a CSR for an AwaitingCSR job (the agent's own key only) */
         post: operations["agent_csr"];
         delete?: never;
         options?: never;
@@ -136,7 +154,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Report host metadata (agent key) */
+        /** Report host metadata (the agent's own key only; the source address is stored as observed_ip) */
         post: operations["fleet_heartbeat"];
         delete?: never;
         options?: never;
@@ -153,7 +171,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Report the outcome of a deployment (Completed/Failed) or that an HTTP-01 token is served (Ready) (agent key) */
+        /** Report the outcome of a deployment (Completed/Failed) or that an HTTP-01 token is served (Ready) (the agent's own key only) */
         post: operations["agent_report"];
         delete?: never;
         options?: never;
@@ -185,7 +203,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Jobs for this agent: CSRs to send, deployments to run (agent key) */
+        /** Jobs for this agent: CSRs to send, deployments to run (the agent's own key only; none while Pending) */
         get: operations["agent_work"];
         put?: never;
         post?: never;
@@ -276,6 +294,58 @@ export interface paths {
         get: operations["records_get_audit"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bootstrap-tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List agent bootstrap tokens (admin; secrets never shown) */
+        get: operations["fleet_list_bootstrap_tokens"];
+        put?: never;
+        /** Create an agent bootstrap token (admin; the secret is shown once) */
+        post: operations["fleet_create_bootstrap_token"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bootstrap-tokens/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a bootstrap token (admin) */
+        get: operations["fleet_get_bootstrap_token"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bootstrap-tokens/{id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke a bootstrap token (admin): it registers no more agents */
+        post: operations["fleet_revoke_bootstrap_token"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1021,6 +1091,10 @@ export interface components {
             hostname: string;
             id: components["schemas"]["AgentId"];
             ip_addresses: string[];
+            /**
+             * @description Labels an operator set through the API (at registration, from the bootstrap token, or with
+             *     `PUT /agents/{id}`); group criteria `labels` match these.
+             */
             labels: {
                 [key: string]: string;
             };
@@ -1030,8 +1104,17 @@ export interface components {
              */
             last_heartbeat_at?: string | null;
             name: string;
+            /** @description The source address of the last heartbeat as the server saw it (the TCP peer). */
+            observed_ip?: string | null;
             os: string;
             os_version: string;
+            /**
+             * @description Labels the agent reports about itself in its heartbeats; group criteria
+             *     `reported_labels` match these.
+             */
+            reported_labels: {
+                [key: string]: string;
+            };
             status: components["schemas"]["AgentStatus"];
             /**
              * Format: date-time
@@ -1067,7 +1150,10 @@ export interface components {
             /** @default  */
             name?: string;
         };
-        /** @description What an agent reports about its host in each heartbeat. */
+        /**
+         * @description What an agent reports about its host in each heartbeat (`labels` are its *reported* labels,
+         *     `CERTCTL_AGENT_LABELS` on the host; they never become the operator's labels).
+         */
         AgentMetadata: {
             /** @default  */
             agent_version?: string;
@@ -1100,6 +1186,10 @@ export interface components {
             hostname: string;
             id: components["schemas"]["AgentId"];
             ip_addresses: string[];
+            /**
+             * @description Labels an operator set through the API (at registration, from the bootstrap token, or with
+             *     `PUT /agents/{id}`); group criteria `labels` match these.
+             */
             labels: {
                 [key: string]: string;
             };
@@ -1109,8 +1199,17 @@ export interface components {
              */
             last_heartbeat_at?: string | null;
             name: string;
+            /** @description The source address of the last heartbeat as the server saw it (the TCP peer). */
+            observed_ip?: string | null;
             os: string;
             os_version: string;
+            /**
+             * @description Labels the agent reports about itself in its heartbeats; group criteria
+             *     `reported_labels` match these.
+             */
+            reported_labels: {
+                [key: string]: string;
+            };
             status: components["schemas"]["AgentStatus"];
             /**
              * Format: date-time
@@ -1119,7 +1218,17 @@ export interface components {
             updated_at: string;
         };
         /** @description Health of an agent as seen by the control plane. */
-        AgentStatus: "Online" | "Offline" | "Degraded" | "Retired";
+        AgentStatus: "Pending" | "Online" | "Offline" | "Degraded" | "Retired";
+        /**
+         * @description `PUT /agents/{id}`: what an operator asserts about an agent. Absent fields stay as they are;
+         *     `labels` replaces the operator labels as a whole (the agent's reported labels are untouched).
+         */
+        AgentUpdate: {
+            labels?: {
+                [key: string]: string;
+            } | null;
+            name?: string | null;
+        };
         /** @description `GET /agents/{id}`: the agent with the groups it belongs to now. */
         AgentView: {
             agent_version: string;
@@ -1134,6 +1243,10 @@ export interface components {
             hostname: string;
             id: components["schemas"]["AgentId"];
             ip_addresses: string[];
+            /**
+             * @description Labels an operator set through the API (at registration, from the bootstrap token, or with
+             *     `PUT /agents/{id}`); group criteria `labels` match these.
+             */
             labels: {
                 [key: string]: string;
             };
@@ -1143,8 +1256,17 @@ export interface components {
              */
             last_heartbeat_at?: string | null;
             name: string;
+            /** @description The source address of the last heartbeat as the server saw it (the TCP peer). */
+            observed_ip?: string | null;
             os: string;
             os_version: string;
+            /**
+             * @description Labels the agent reports about itself in its heartbeats; group criteria
+             *     `reported_labels` match these.
+             */
+            reported_labels: {
+                [key: string]: string;
+            };
             status: components["schemas"]["AgentStatus"];
             /**
              * Format: date-time
@@ -1226,6 +1348,121 @@ export interface components {
              * @description RFC 3339, UTC
              */
             timestamp: string;
+        };
+        /**
+         * @description A bootstrap token (`bt-` id): lets agents register themselves, until it expires, is used up or
+         *     revoked. The secret is shown once at creation and stored hashed.
+         */
+        BootstrapToken: {
+            /** @description Agents registered with it are approved at once (otherwise they are `Pending`). */
+            auto_approve: boolean;
+            /**
+             * Format: date-time
+             * @description RFC 3339, UTC
+             */
+            created_at: string;
+            /** @description The API key (name) that created it. */
+            created_by: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339, UTC
+             */
+            expires_at: string;
+            id: components["schemas"]["BootstrapTokenId"];
+            /** @description Operator labels stamped on every agent registered with it. */
+            labels: {
+                [key: string]: string;
+            };
+            /**
+             * Format: date-time
+             * @description RFC 3339, UTC
+             */
+            last_used_at?: string | null;
+            /**
+             * Format: int64
+             * @description Registrations allowed in all; unlimited (until expiry) when absent.
+             */
+            max_uses?: number | null;
+            name: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339, UTC
+             */
+            revoked_at?: string | null;
+            /**
+             * Format: int64
+             * @description Registrations so far.
+             */
+            uses: number;
+        };
+        /** @description `POST /bootstrap-tokens` response: the token record and, once, the secret. */
+        BootstrapTokenCreated: {
+            /** @description Agents registered with it are approved at once (otherwise they are `Pending`). */
+            auto_approve: boolean;
+            /**
+             * Format: date-time
+             * @description RFC 3339, UTC
+             */
+            created_at: string;
+            /** @description The API key (name) that created it. */
+            created_by: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339, UTC
+             */
+            expires_at: string;
+            id: components["schemas"]["BootstrapTokenId"];
+            /** @description Operator labels stamped on every agent registered with it. */
+            labels: {
+                [key: string]: string;
+            };
+            /**
+             * Format: date-time
+             * @description RFC 3339, UTC
+             */
+            last_used_at?: string | null;
+            /**
+             * Format: int64
+             * @description Registrations allowed in all; unlimited (until expiry) when absent.
+             */
+            max_uses?: number | null;
+            name: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339, UTC
+             */
+            revoked_at?: string | null;
+            /** @description Shown once; only its hash is stored. Give it to agents as `CERTCTL_AGENT_BOOTSTRAP_TOKEN`. */
+            token: string;
+            /**
+             * Format: int64
+             * @description Registrations so far.
+             */
+            uses: number;
+        };
+        /** @description Agent bootstrap token id (`bt-`). */
+        BootstrapTokenId: string;
+        /** @description `POST /bootstrap-tokens`. */
+        BootstrapTokenInput: {
+            /**
+             * @description Approve the agents it registers at once (default false: they wait, `Pending`).
+             * @default false
+             */
+            auto_approve?: boolean;
+            /** @description How long it can be used: `30m`, `24h`, `7d` (default `24h`, at most `365d`). */
+            expires_in?: string | null;
+            id?: string | null;
+            /** @description Operator labels stamped on every agent it registers. */
+            labels?: {
+                [key: string]: string;
+            };
+            /**
+             * Format: int64
+             * @description Registrations allowed in all (default: unlimited until it expires).
+             */
+            max_uses?: number | null;
+            /** @default  */
+            name?: string;
         };
         /** @description A certificate the control plane manages (`mc-` id). */
         Certificate: {
@@ -1565,7 +1802,7 @@ export interface components {
             /** @default [] */
             arch?: string[];
             /**
-             * @description IPv4 / IPv6 networks.
+             * @description IPv4 / IPv6 networks matched against the addresses the agent reports.
              * @default []
              */
             cidr?: string[];
@@ -1582,14 +1819,28 @@ export interface components {
             /** @default [] */
             include?: components["schemas"]["AgentId"][];
             /**
-             * @description All must match.
+             * @description Operator labels (set through the API); all must match.
              * @default {}
              */
             labels?: {
                 [key: string]: string;
             };
+            /**
+             * @description IPv4 / IPv6 networks matched against the address the server saw the heartbeat come from
+             *     (`observed_ip`), not what the agent reports.
+             * @default []
+             */
+            observed_cidr?: string[];
             /** @default [] */
             os?: string[];
+            /**
+             * @description Labels the agent reports about itself; all must match. Self-asserted: any host can claim
+             *     them, so use them only where that is acceptable.
+             * @default {}
+             */
+            reported_labels?: {
+                [key: string]: string;
+            };
         };
         /** @description Agent group id (`grp-`). */
         GroupId: string;
@@ -1611,7 +1862,9 @@ export interface components {
              *       "hostname": [],
              *       "include": [],
              *       "labels": {},
-             *       "os": []
+             *       "observed_cidr": [],
+             *       "os": [],
+             *       "reported_labels": {}
              *     }
              */
             criteria?: components["schemas"]["GroupCriteria"];
@@ -2499,6 +2752,72 @@ export interface operations {
             };
         };
     };
+    fleet_update_agent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AgentUpdate"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Agent"];
+                };
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    fleet_approve_agent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Agent"];
+                };
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     agent_csr: {
         parameters: {
             query?: never;
@@ -2895,6 +3214,138 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditEvent"];
+                };
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    fleet_list_bootstrap_tokens: {
+        parameters: {
+            query?: {
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["BootstrapToken"][];
+                        page: number;
+                        per_page: number;
+                        total: number;
+                    };
+                };
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    fleet_create_bootstrap_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BootstrapTokenInput"];
+            };
+        };
+        responses: {
+            /** @description success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BootstrapTokenCreated"];
+                };
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    fleet_get_bootstrap_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BootstrapToken"];
+                };
+            };
+            /** @description error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    fleet_revoke_bootstrap_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BootstrapToken"];
                 };
             };
             /** @description error */
