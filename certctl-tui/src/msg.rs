@@ -120,6 +120,8 @@ pub enum Action {
     Revoke(String, String),
     CancelJob(String),
     RetryJob(String),
+    /// Admit a Pending agent.
+    ApproveAgent(String),
 }
 
 impl Action {
@@ -132,6 +134,7 @@ impl Action {
             Action::Revoke(id, reason) => format!("revoke {id} ({reason})"),
             Action::CancelJob(id) => format!("cancel job {id}"),
             Action::RetryJob(id) => format!("retry job {id}"),
+            Action::ApproveAgent(id) => format!("approve agent {id}"),
         }
     }
 }

@@ -122,5 +122,6 @@ pub async fn act(c: &Client, a: &Action) -> Result<String, ClientError> {
         }
         Action::CancelJob(id) => format!("job {id}: {}", c.cancel_job(id).await?.status),
         Action::RetryJob(id) => format!("job {id}: {}", c.retry_job(id).await?.status),
+        Action::ApproveAgent(id) => format!("agent {id}: {}", c.approve_agent(id).await?.status),
     })
 }

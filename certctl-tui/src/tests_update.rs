@@ -389,3 +389,26 @@ fn help_quit_and_ticks() {
     let fx = update(&mut app, Msg::Refresh);
     assert_eq!(requests(&fx), vec![Request::Policies, Request::Violations("pol-owner".into())]);
 }
+
+#[test]
+fn approving_a_pending_agent_asks_first_and_other_agents_say_why_not() {
+    let mut app = loaded_app(false, true);
+    ch(&mut app, '3');
+    // the first agent is Online: nothing to approve, the status bar says why
+    assert!(ch(&mut app, 'A').is_empty());
+    assert_eq!(app.overlay, None);
+    let s = app.status.clone().unwrap();
+    assert!(s.error && s.text.contains("only a Pending agent"), "{s:?}");
+    // a Pending one: confirm, then act
+    let rows = &mut app.fleet.list.pane.data.as_mut().unwrap().data;
+    rows[1].status = certctl::model::AgentStatus::Pending;
+    let id = rows[1].id.to_string();
+    ch(&mut app, 'j');
+    assert!(ch(&mut app, 'A').is_empty());
+    assert_eq!(app.overlay, Some(Overlay::Confirm(Action::ApproveAgent(id.clone()))));
+    assert_eq!(ch(&mut app, 'y'), vec![Effect::Act(Action::ApproveAgent(id))]);
+    // read-only consoles have no such key
+    let mut ro = loaded_app(true, true);
+    ch(&mut ro, '3');
+    assert!(ch(&mut ro, 'A').is_empty() && ro.overlay.is_none() && ro.status.is_none());
+}

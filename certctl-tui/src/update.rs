@@ -2,7 +2,7 @@
 //! background calls come in; loads and actions go out as [`Effect`]s for the runtime to run.
 //! No I/O here, so every key can be tested without a terminal.
 
-use certctl::model::{CertificateFilter, CertificateSort, CertificateStatus, Page};
+use certctl::model::{AgentStatus, CertificateFilter, CertificateSort, CertificateStatus, Page};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use crate::app::{App, List, Overlay, Pane, Quick, Reselect, Status, Tab, PER_PAGE, SORT_KEYS};
@@ -423,6 +423,10 @@ fn screen_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
             }
             None => Vec::new(),
         },
+        (Tab::Fleet, KeyCode::Char('A')) if rw => match app.fleet.list.current().map(|a| (a.id.to_string(), a.status)) {
+            Some((id, status)) => approve(app, id, status),
+            None => Vec::new(),
+        },
         (Tab::Jobs, KeyCode::Char('c')) if rw => job_action(app, Action::CancelJob),
         (Tab::Jobs, KeyCode::Char('r')) if rw => job_action(app, Action::RetryJob),
         _ => Vec::new(),
@@ -468,6 +472,16 @@ fn cert_action(app: &mut App, c: char) -> Vec<Effect> {
     Vec::new()
 }
 
+/// A: approve a Pending agent (asks first); any other agent gets a note why not.
+fn approve(app: &mut App, id: String, status: AgentStatus) -> Vec<Effect> {
+    if status == AgentStatus::Pending {
+        app.overlay = Some(Overlay::Confirm(Action::ApproveAgent(id)));
+    } else {
+        app.status = Some(Status { text: format!("agent {id} is {status}: only a Pending agent can be approved"), error: true });
+    }
+    Vec::new()
+}
+
 fn job_action(app: &mut App, make: fn(String) -> Action) -> Vec<Effect> {
     if let Some(j) = app.job_rows().get(app.jobs.selected) {
         app.overlay = Some(Overlay::Confirm(make(j.id.to_string())));
@@ -508,6 +522,10 @@ fn overlay_key(app: &mut App, o: Overlay, k: KeyEvent) -> Vec<Effect> {
             Vec::new()
         }
         (Overlay::CertDetail(_), KeyCode::Char(c)) if !app.opts.read_only => cert_action(app, c),
+        (Overlay::AgentDetail(id), KeyCode::Char('A')) if !app.opts.read_only => {
+            let status = app.agent_detail.data.as_ref().map(|d| d.agent.status).unwrap_or(AgentStatus::Offline);
+            approve(app, id, status)
+        }
         _ => Vec::new(),
     }
 }

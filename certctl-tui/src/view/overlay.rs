@@ -26,6 +26,7 @@ pub const KEYS: &[(&str, &str, bool)] = &[
     ("f", "fleet: narrow to the next group", false),
     ("r d a R", "certificate: renew deploy archive revoke", true),
     ("c r", "jobs: cancel / retry the selected job", true),
+    ("A", "fleet: approve the selected Pending agent", true),
     ("^r F5", "refresh now (auto every few seconds)", false),
     ("Esc", "close / clear the filter / back; quit at top", false),
     ("? q ^c", "this help / quit", false),
@@ -169,8 +170,15 @@ fn agent_detail(f: &mut Frame, app: &App, t: &Theme, body: Rect, id: &str) {
         head(t, "Addresses"),
     ];
     left.extend(a.ip_addresses.iter().map(|ip| Line::raw(format!("  {ip}"))));
-    left.push(head(t, "Labels"));
+    if let Some(ip) = &a.observed_ip {
+        left.push(Line::raw(format!("  seen from {ip}")));
+    }
+    left.push(head(t, "Labels (operator)"));
     left.extend(a.labels.iter().map(|(k, v)| Line::raw(format!("  {k}={v}"))));
+    if !a.reported_labels.is_empty() {
+        left.push(head(t, "Labels (reported)"));
+        left.extend(a.reported_labels.iter().map(|(k, v)| Line::raw(format!("  {k}={v}"))));
+    }
     left.push(head(t, "Groups"));
     if d.groups.is_empty() {
         left.push(Line::raw("  none"));
