@@ -26,3 +26,4 @@ mod policies;
 mod resources;
 mod summary;
 mod tamper;
+mod trust_hooks;
