@@ -2,7 +2,8 @@
 //! server runs (DNS hooks are named in server config, `dns_hook_command` is refused and a stored
 //! one never runs), and target / fleet template configs with commands other than the built-in
 //! defaults, a webroot or paths outside /etc/ssl/certctl and /var/lib/certctl need `admin`, with
-//! the argv in the audit event. Both databases.
+//! the argv in the audit event. Both databases; and the real binary with its hooks from
+//! `CERTCTL_ACME_DNS_HOOKS`, whose hook never sees `CERTCTL_SECRET_KEY` or other server env.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -207,4 +208,93 @@ async fn stored_dns_hook_command_never_runs(s: Server) {
     // fixing it means naming a configured hook (an admin's act)
     s.put("/api/v1/issuers/iss-legacy", json!({"config": {"directory_url": "https://127.0.0.1:1/dir", "terms_accepted": true, "challenge": "dns-01", "dns_provider": "hook", "dns_hook": "zone-a"}})).await.ok(200);
     assert!(s.svc.issuers_with_legacy_dns_hook().await.unwrap().is_empty());
+}
+
+/// The real binary, hooks from `CERTCTL_ACME_DNS_HOOKS`: a DNS-01 issuance against pebble through
+/// the named hook works, and the hook sees neither `CERTCTL_SECRET_KEY`, the database URL nor a
+/// canary variable set for the server, and does not run in the data dir. A bad hook setting
+/// stops the server with a message naming it.
+#[tokio::test]
+async fn binary_hook_gets_no_server_env() {
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_certctl-server"))
+        .env("CERTCTL_DATA_DIR", tempfile::tempdir().unwrap().path())
+        .env("CERTCTL_ACME_DNS_HOOKS", r#"{"zone": ["sh", "-c", "id"]}"#)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&bad.stderr);
+    assert!(!bad.status.success() && said.contains("CERTCTL_ACME_DNS_HOOKS.zone") && said.contains("absolute path"), "{said}");
+
+    let Some(p) = crate::acme::pebble() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let hooks = tempfile::tempdir().unwrap();
+    let argv = crate::acme::dns_hook(hooks.path(), &p.challtestsrv);
+    let secret = "5ec2e7".repeat(10) + "abcd";
+    let canary = "canary-value-that-must-not-reach-the-hook";
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_certctl-server"))
+        .env("CERTCTL_DATA_DIR", dir.path())
+        .env("CERTCTL_LISTEN", format!("127.0.0.1:{port}"))
+        .env("CERTCTL_KEYGEN_MODE", "server")
+        .env("CERTCTL_SECRET_KEY", &secret)
+        .env("CERTCTL_JOB_PROCESSOR_INTERVAL", "200ms")
+        .env("CERTCTL_ACME_DNS_HOOKS", json!({"challtestsrv": argv}).to_string())
+        .env("CERTCTL_HOOK_TEST_CANARY", canary)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let child = Kill(child);
+    let key_file = dir.path().join("admin.key");
+    let start = Instant::now();
+    while !key_file.exists() && start.elapsed() < Duration::from_secs(20) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let key = std::fs::read_to_string(&key_file).unwrap().trim().to_owned();
+    let base = format!("http://127.0.0.1:{port}/api/v1");
+    let http = reqwest::Client::new();
+    let call = |m: reqwest::Method, path: &str, body: Option<Value>| {
+        let mut r = http.request(m, format!("{base}{path}")).bearer_auth(&key);
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        r.send()
+    };
+    let mut up = false;
+    for _ in 0..100 {
+        if call(reqwest::Method::GET, "/issuers", None).await.is_ok_and(|r| r.status().is_success()) {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(up, "server did not come up");
+    let cfg = p.issuer_config(json!({"challenge": "dns-01", "dns_provider": "hook", "dns_hook": "challtestsrv", "dns_propagation_seconds": 0}));
+    let r = call(reqwest::Method::POST, "/issuers", Some(json!({"id": "iss-dns", "name": "dns", "type": "acme", "config": cfg}))).await.unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let r = call(reqwest::Method::POST, "/certificates", Some(json!({"id": "mc-bin", "common_name": "bin-hook.example.test", "issuer_id": "iss-dns"}))).await.unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let job: Value = call(reqwest::Method::POST, "/certificates/mc-bin/renew", None).await.unwrap().json().await.unwrap();
+    let job_id = job["id"].as_str().unwrap().to_owned();
+    let start = Instant::now();
+    let done = loop {
+        let j: Value = call(reqwest::Method::GET, &format!("/jobs/{job_id}"), None).await.unwrap().json().await.unwrap();
+        if matches!(j["status"].as_str(), Some("Completed" | "Failed")) || start.elapsed() > Duration::from_secs(60) {
+            break j;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    drop(child);
+    assert_eq!(done["status"], "Completed", "{done}");
+    let env_json = hooks.path().join("env.json");
+    let seen = std::fs::read_to_string(&env_json).unwrap();
+    assert!(!seen.contains(&secret) && !seen.contains(canary) && !seen.contains("CERTCTL_SECRET_KEY") && !seen.contains("CERTCTL_DATA_DIR"), "{seen}");
+    assert!(!seen.contains(&dir.path().display().to_string()), "the data dir is not the hook's working dir: {seen}");
+    crate::acme::assert_hook_env_cleared(&env_json);
 }
