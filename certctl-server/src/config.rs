@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use certctl::config::Secret;
+use certctl::issuer::acme::DnsHooks;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde::Deserialize;
 
@@ -155,6 +156,41 @@ pub struct Opts {
     /// Base URL of this server as users reach it, for links in notifications [default: from --listen]
     #[arg(long, env = "CERTCTL_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// DNS-01 hooks issuers may name (dns_hook), as JSON {"NAME": ["/abs/program", "arg", ...]}; replaces the file's [acme.dns_hooks.NAME] argv = [...]
+    #[arg(long, env = "CERTCTL_ACME_DNS_HOOKS")]
+    #[serde(skip)]
+    pub acme_dns_hooks: Option<String>,
+    /// `[acme]` of the TOML file (`[acme.dns_hooks.NAME] argv = [...]`).
+    #[arg(skip)]
+    pub acme: Option<AcmeFile>,
+}
+
+/// `[acme]` in the TOML file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AcmeFile {
+    /// `[acme.dns_hooks.NAME] argv = ["/abs/program", "arg", ...]`
+    #[serde(default)]
+    pub dns_hooks: std::collections::BTreeMap<String, HookFile>,
+}
+
+/// One `[acme.dns_hooks.NAME]` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HookFile {
+    pub argv: Vec<String>,
+}
+
+/// The DNS hooks from `CERTCTL_ACME_DNS_HOOKS` (or `--acme-dns-hooks`), else from the file's
+/// `[acme.dns_hooks.NAME]`: names and argvs checked, each program present.
+fn dns_hooks(flag: Option<String>, file: Option<AcmeFile>) -> anyhow::Result<DnsHooks> {
+    let (origin, hooks) = match flag.filter(|f| !f.trim().is_empty()) {
+        Some(json) => ("CERTCTL_ACME_DNS_HOOKS", DnsHooks::from_json("CERTCTL_ACME_DNS_HOOKS", &json)),
+        None => ("acme.dns_hooks", DnsHooks::new("acme.dns_hooks", file.unwrap_or_default().dns_hooks.into_iter().map(|(k, v)| (k, v.argv)))),
+    };
+    let hooks = hooks.map_err(|e| anyhow::anyhow!("DNS hooks: {e}"))?;
+    hooks.check_programs(origin).map_err(|e| anyhow::anyhow!("DNS hooks: {e}"))?;
+    Ok(hooks)
 }
 
 pub use certctl::config::parse_interval as parse_duration;
@@ -219,6 +255,8 @@ pub struct Settings {
     pub agent_timeout: Duration,
     /// Notification delivery: default channels, public URL, attempts, timeout.
     pub notify: certctl::service::NotifySettings,
+    /// DNS-01 hooks by name: the only commands the server runs.
+    pub dns_hooks: DnsHooks,
 }
 
 /// How often each scheduler loop runs.
@@ -277,6 +315,7 @@ impl Opts {
             agent_timeout: self.agent_timeout.or(file.agent_timeout).unwrap_or(certctl::service::DEFAULT_AGENT_TIMEOUT),
             notify: notify_settings(&self.notification_default_channels, &file.notification_default_channels, self.notification_max_attempts.or(file.notification_max_attempts),
                 self.notification_timeout.or(file.notification_timeout), self.public_url.or(file.public_url))?,
+            dns_hooks: dns_hooks(self.acme_dns_hooks, file.acme)?,
             data_dir,
             database_url,
             tls,
@@ -335,6 +374,35 @@ mod tests {
         assert_eq!(s.keygen_mode, Keygen::Server);
         std::fs::write(&file, "lisen = 1\n").unwrap();
         assert!(format!("{:#}", opts(&["--config", file.to_str().unwrap()]).resolve().unwrap_err()).contains("lisen"));
+    }
+
+    /// DNS hooks from the file's `[acme.dns_hooks.NAME]` or the environment's JSON (which
+    /// replaces the file's); a bad name, a relative or missing program, an empty argument stop
+    /// the server with a message naming the setting.
+    #[test]
+    fn dns_hooks_from_file_and_env() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        let f = file.to_str().unwrap();
+        std::fs::write(&file, "[acme.dns_hooks.zone-a]\nargv = [\"/bin/sh\", \"/etc/certctl/hook.sh\", \"--zone\", \"a\"]\n[acme.dns_hooks.b]\nargv = [\"/bin/true\"]\n").unwrap();
+        let s = opts(&["--config", f]).resolve().unwrap();
+        assert_eq!(s.dns_hooks.names(), ["b", "zone-a"]);
+        assert_eq!(s.dns_hooks.resolve("x", "zone-a").unwrap(), ["/bin/sh", "/etc/certctl/hook.sh", "--zone", "a"]);
+        let s = opts(&["--config", f, "--acme-dns-hooks", r#"{"c": ["/bin/true"]}"#]).resolve().unwrap();
+        assert_eq!(s.dns_hooks.names(), ["c"], "the environment replaces the file's hooks");
+        assert!(opts(&[]).resolve().unwrap().dns_hooks.is_empty());
+        let err = |json: &str| format!("{:#}", opts(&["--acme-dns-hooks", json]).resolve().unwrap_err());
+        assert!(err(r#"{"A": ["/bin/true"]}"#).contains("CERTCTL_ACME_DNS_HOOKS.A:"));
+        assert!(err(r#"{"a": ["true"]}"#).contains("absolute path"));
+        assert!(err(r#"{"a": ["/bin/true", ""]}"#).contains("CERTCTL_ACME_DNS_HOOKS.a[1]: is empty"));
+        assert!(err(r#"{"a": ["/nonexistent/dns-hook"]}"#).contains("/nonexistent/dns-hook does not exist"));
+        assert!(err(r#"["/bin/true"]"#).contains("must be a JSON object"));
+        for bad in ["[acme.dns_hooks.a]\nargv = [\"bin/true\"]\n", "[acme.dns_hooks.a]\ncommand = [\"/bin/true\"]\n", "[acme]\nhooks = 1\n"] {
+            std::fs::write(&file, bad).unwrap();
+            assert!(opts(&["--config", f]).resolve().is_err(), "{bad}");
+        }
+        std::fs::write(&file, "[acme.dns_hooks.a]\nargv = [\"bin/true\"]\n").unwrap();
+        assert!(format!("{:#}", opts(&["--config", f]).resolve().unwrap_err()).contains("acme.dns_hooks.a: the program \"bin/true\" must be an absolute path"));
     }
 
     #[test]

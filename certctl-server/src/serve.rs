@@ -23,6 +23,7 @@ pub async fn open_service(s: &Settings) -> anyhow::Result<Service> {
         agent_timeout: s.agent_timeout,
         secret_key: s.secret_key.as_ref().map(|k| k.expose().to_owned()),
         notify: s.notify.clone(),
+        dns_hooks: s.dns_hooks.clone(),
     };
     Ok(Service::open(store, &s.data_dir, config)?)
 }
@@ -47,6 +48,17 @@ pub async fn run(s: Settings) -> anyhow::Result<()> {
     let sealed = svc.seal_stored_channel_secrets().await.context("sealing the secrets of notification channels stored in the clear")?;
     if sealed > 0 {
         tracing::info!(channels = sealed, "sealed the secrets of notification channels stored in the clear");
+    }
+    if !s.dns_hooks.is_empty() {
+        tracing::info!(hooks = %s.dns_hooks.names().join(", "), "DNS-01 hooks configured (run as this server's user, with a cleared environment)");
+    }
+    let legacy = svc.issuers_with_legacy_dns_hook().await.context("listing issuers")?;
+    if !legacy.is_empty() {
+        let ids: Vec<&str> = legacy.iter().map(|i| i.as_str()).collect();
+        tracing::warn!(
+            issuers = %ids.join(", "),
+            "these issuers still carry dns_hook_command, which is no longer run: their orders fail until an admin defines the hook in CERTCTL_ACME_DNS_HOOKS (or [acme.dns_hooks.NAME]) and sets \"dns_hook\": \"NAME\" in the issuer config"
+        );
     }
     if s.keygen_mode == Keygen::Server {
         tracing::warn!("CERTCTL_KEYGEN_MODE=server: private keys are generated on the control plane. Use this for demos only.");

@@ -469,10 +469,11 @@ impl Service {
         let _ = self.store().put_acme_order(&row).await;
     }
 
-    /// The DNS-01 provider of an issuer config, its secret (rfc2136 TSIG) unsealed.
+    /// The DNS-01 provider of an issuer config: its hook resolved by name in the server's config,
+    /// or its secret (rfc2136 TSIG) unsealed.
     fn dns_updater(&self, cfg: &AcmeConfig) -> Result<acme::DnsUpdater> {
         let provider = cfg.dns.as_ref().ok_or_else(|| Error::invalid("config.dns_provider", "is required with challenge dns-01 (hook or rfc2136)"))?;
-        acme::DnsUpdater::new(provider, |sealed| {
+        acme::DnsUpdater::new(provider, &self.config.dns_hooks, |sealed| {
             String::from_utf8(self.keystore()?.open(sealed)?).map_err(|_| Error::Connector { message: "the sealed TSIG secret is not text".into(), transient: false })
         })
     }

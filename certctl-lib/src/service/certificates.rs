@@ -95,6 +95,7 @@ impl Service {
             return Err(Error::Conflict(format!("certificate {id} is a child of fleet certificate {parent}: change {parent} instead")));
         }
         let fleet = cert.is_template();
+        let spread_before = (cert.agent_group_id.clone(), cert.target_template.clone());
         if !fleet && (p.agent_group_id.is_some() || p.target_template.is_some()) {
             let field = if p.agent_group_id.is_some() { "agent_group_id" } else { "target_template" };
             return Err(Error::invalid(field, format!("certificate {id} is not a fleet certificate: create one with agent_group_id and target_template")));
@@ -144,7 +145,13 @@ impl Service {
             .unwrap_or_default();
         if fleet {
             self.check_template(&cert).await?;
-            let audit = actor.audit("certificate_updated", "certificate", id.as_str()).with_details(serde_json::json!({"fields": fields}));
+            // other fields are an operator's; what runs and is written where, and on which group, is not
+            if spread_before != (cert.agent_group_id.clone(), cert.target_template.clone()) {
+                Self::require_admin_for_template(actor, &format!("changing fleet certificate {id} so that its target_template sets these"), &cert)?;
+            }
+            let audit = actor
+                .audit("certificate_updated", "certificate", id.as_str())
+                .with_details(serde_json::json!({"fields": fields, "agent_group_id": cert.agent_group_id, "target_template": super::fleet_certs::template_audit_details(&cert)}));
             let cert = self.store().update_certificate(&cert, &audit).await?;
             let agents = self.store().all_agents().await?;
             self.reconcile_template(actor, &cert, &agents).await?;

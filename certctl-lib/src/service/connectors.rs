@@ -2,13 +2,15 @@
 
 use super::org::exists;
 use super::validate::{new_id, required, text};
-use super::{Actor, Service, LOCAL_ISSUER_ID};
+use super::{Access, Actor, Service, LOCAL_ISSUER_ID};
 use crate::api::{ConnectorInput, TestResult};
 use crate::error::{Error, Result};
+use crate::issuer::acme::{AcmeConfig, DnsProvider};
 use crate::issuer::IssueRequest;
 use crate::model::*;
 use crate::pki;
 pub use crate::target::argv;
+use crate::target::privileged;
 
 /// Target connector types this build knows.
 pub const TARGET_TYPES: &[&str] = &["nginx", "file"];
@@ -35,12 +37,74 @@ pub fn validate_target(target_type: &str, config: &serde_json::Value) -> Result<
     Ok(())
 }
 
+/// [`Error::Forbidden`] for a non-admin `actor` when a target config has admin-only parts
+/// ([`privileged::admin_only`]): `what` says what was asked ("creating target tg-web").
+pub fn require_admin_for_target(actor: &Actor, what: &str, target_type: &str, config: &serde_json::Value) -> Result<()> {
+    let reasons = privileged::admin_only(target_type, config);
+    if reasons.is_empty() || actor.allows(&Access::Admin) {
+        return Ok(());
+    }
+    Err(Error::Forbidden(format!(
+        "{what} needs the admin role ({} is {}): {}. An operator may use the connector's built-in commands and paths under {}",
+        actor.name,
+        actor.role,
+        reasons.join("; "),
+        privileged::OPERATOR_PATH_PREFIXES.join(" and ")
+    )))
+}
+
+/// The DNS hook an issuer config names (`dns_provider: hook`), if it is an ACME config.
+fn dns_hook_of(issuer_type: &str, config: &serde_json::Value) -> Option<String> {
+    if issuer_type != "acme" {
+        return None;
+    }
+    match AcmeConfig::parse(config).ok()?.dns {
+        Some(DnsProvider::Hook(name)) => Some(name),
+        _ => None,
+    }
+}
+
+impl Service {
+    /// An issuer config that names a DNS hook: the name must be configured on this server (else
+    /// 422 on `config.dns_hook` listing the names), and only an admin may choose it, because it
+    /// decides which server-side command runs. Returns the audit details of the hook
+    /// (`dns_hook`, `dns_hook_argv`), `{}` for other configs.
+    fn check_issuer_hook(&self, actor: &Actor, what: &str, issuer_type: &str, config: &serde_json::Value) -> Result<serde_json::Value> {
+        let Some(name) = dns_hook_of(issuer_type, config) else { return Ok(serde_json::json!({})) };
+        let argv = self.config.dns_hooks.resolve("config.dns_hook", &name)?;
+        if !actor.allows(&Access::Admin) {
+            return Err(Error::Forbidden(format!(
+                "{what} needs the admin role ({} is {}): config.dns_hook {name:?} makes the server run {argv:?} for every DNS-01 order of this issuer",
+                actor.name, actor.role
+            )));
+        }
+        Ok(serde_json::json!({"dns_hook": name, "dns_hook_argv": argv}))
+    }
+
+    /// Issuers whose stored config still carries `dns_hook_command` (from before hooks were named
+    /// in server config): their orders fail and the argv is never run. Listed at server start.
+    pub async fn issuers_with_legacy_dns_hook(&self) -> Result<Vec<IssuerId>> {
+        let mut out = Vec::new();
+        let mut page = 1;
+        loop {
+            let p = self.store().list_issuers(PageRequest::new(page, MAX_PER_PAGE)).await?;
+            let n = p.data.len();
+            out.extend(p.data.into_iter().filter(|i| i.config.get("dns_hook_command").is_some()).map(|i| i.id));
+            if n < MAX_PER_PAGE as usize {
+                return Ok(out);
+            }
+            page += 1;
+        }
+    }
+}
+
 impl Service {
     pub async fn create_issuer(&self, actor: &Actor, input: &ConnectorInput) -> Result<Issuer> {
         let now = Timestamp::now();
         let issuer_type = required("type", input.connector_type.as_deref())?;
         let mut config = input.config.clone().unwrap_or_else(|| serde_json::json!({}));
         self.connector(&issuer_type)?.validate_config(&config)?;
+        let mut details = self.check_issuer_hook(actor, "creating an issuer with a DNS hook", &issuer_type, &config)?;
         self.seal_issuer_secrets(&mut config)?;
         let issuer = Issuer {
             id: new_id(input.id.as_deref(), IssuerId::parse, IssuerId::generate)?,
@@ -51,13 +115,15 @@ impl Service {
             created_at: now,
             updated_at: now,
         };
-        let out = self.store().create_issuer(&issuer, &actor.audit("issuer_created", "issuer", issuer.id.as_str()).with_details(serde_json::json!({"type": issuer.issuer_type}))).await;
+        details["type"] = issuer.issuer_type.clone().into();
+        let out = self.store().create_issuer(&issuer, &actor.audit("issuer_created", "issuer", issuer.id.as_str()).with_details(details)).await;
         self.invalidate_snapshot();
         out
     }
 
     pub async fn update_issuer(&self, actor: &Actor, id: &IssuerId, input: &ConnectorInput) -> Result<Issuer> {
         let mut issuer = self.store().get_issuer(id).await?;
+        let before = (issuer.issuer_type.clone(), issuer.config.clone());
         if let Some(n) = &input.name {
             issuer.name = text("name", n, 200)?;
         }
@@ -71,9 +137,16 @@ impl Service {
             issuer.enabled = e;
         }
         self.connector(&issuer.issuer_type)?.validate_config(&issuer.config)?;
+        // renaming or disabling a hook issuer is an operator's; choosing its hook is an admin's
+        let changed = before != (issuer.issuer_type.clone(), issuer.config.clone());
+        let mut details = match changed {
+            true => self.check_issuer_hook(actor, &format!("changing the config of issuer {id}"), &issuer.issuer_type, &issuer.config)?,
+            false => serde_json::json!({}),
+        };
+        details["type"] = issuer.issuer_type.clone().into();
         self.seal_issuer_secrets(&mut issuer.config)?;
         issuer.updated_at = Timestamp::now();
-        let out = self.store().update_issuer(&issuer, &actor.audit("issuer_updated", "issuer", id.as_str())).await;
+        let out = self.store().update_issuer(&issuer, &actor.audit("issuer_updated", "issuer", id.as_str()).with_details(details)).await;
         self.invalidate_snapshot();
         out
     }
@@ -134,6 +207,7 @@ impl Service {
         let target_type = required("type", input.connector_type.as_deref())?;
         let config = input.config.clone().unwrap_or_else(|| serde_json::json!({}));
         validate_target(&target_type, &config)?;
+        require_admin_for_target(actor, "creating a target whose config sets these", &target_type, &config)?;
         let target = Target {
             id: new_id(input.id.as_deref(), TargetId::parse, TargetId::generate)?,
             name: text("name", &required("name", input.name.as_deref())?, 200)?,
@@ -144,11 +218,13 @@ impl Service {
             created_at: now,
             updated_at: now,
         };
-        self.store().create_target(&target, &actor.audit("target_created", "target", target.id.as_str())).await
+        let audit = actor.audit("target_created", "target", target.id.as_str()).with_details(target_audit_details(&target));
+        self.store().create_target(&target, &audit).await
     }
 
     pub async fn update_target(&self, actor: &Actor, id: &TargetId, input: &ConnectorInput) -> Result<Target> {
         let mut t = self.store().get_target(id).await?;
+        let before = (t.target_type.clone(), t.agent_id.clone(), t.config.clone());
         if let Some(n) = &input.name {
             t.name = text("name", n, 200)?;
         }
@@ -165,8 +241,14 @@ impl Service {
             t.agent_id = self.agent_ref(a.clone()).await?;
         }
         validate_target(&t.target_type, &t.config)?;
+        // renaming or disabling is an operator's; an admin-only config may not be changed or
+        // moved to another agent by one
+        if before != (t.target_type.clone(), t.agent_id.clone(), t.config.clone()) {
+            require_admin_for_target(actor, &format!("changing target {id} so that its config sets these"), &t.target_type, &t.config)?;
+        }
         t.updated_at = Timestamp::now();
-        self.store().update_target(&t, &actor.audit("target_updated", "target", id.as_str())).await
+        let audit = actor.audit("target_updated", "target", id.as_str()).with_details(target_audit_details(&t));
+        self.store().update_target(&t, &audit).await
     }
 
     pub async fn delete_target(&self, actor: &Actor, id: &TargetId) -> Result<()> {
@@ -179,6 +261,16 @@ impl Service {
         exists(self.store().get_agent(&id).await, "agent_id", &id)?;
         Ok(Some(id))
     }
+}
+
+/// Audit details of a target create/update: type, agent, the commands (defaults filled in) and
+/// paths, and what of it needed the admin role.
+fn target_audit_details(t: &Target) -> serde_json::Value {
+    let mut d = privileged::commands_and_paths(&t.target_type, &t.config);
+    d["type"] = t.target_type.clone().into();
+    d["agent_id"] = serde_json::json!(t.agent_id);
+    d["admin_only"] = privileged::admin_only(&t.target_type, &t.config).into();
+    d
 }
 
 #[cfg(test)]

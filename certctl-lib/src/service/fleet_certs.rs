@@ -14,11 +14,23 @@
 
 use std::collections::HashMap;
 
-use super::connectors::validate_target;
+use super::connectors::{require_admin_for_target, validate_target};
 use super::{Actor, Service};
 use crate::error::{Error, Result};
 use crate::groups::template::{self, Values};
 use crate::model::*;
+
+/// Audit details of a template's target: its type, commands (defaults filled in) and paths.
+pub(super) fn template_audit_details(cert: &Certificate) -> serde_json::Value {
+    match &cert.target_template {
+        Some(t) => {
+            let mut d = crate::target::privileged::commands_and_paths(&t.target_type, &t.config);
+            d["type"] = t.target_type.clone().into();
+            d
+        }
+        None => serde_json::Value::Null,
+    }
+}
 
 /// What the template asks for on one agent.
 struct Desired {
@@ -54,10 +66,22 @@ impl Service {
         })
     }
 
+    /// A target template with admin-only parts (commands, webroot, paths outside the default
+    /// prefixes: [`crate::target::privileged`]) needs the admin role, as a target would: the
+    /// template spreads it to every agent of the group.
+    pub(super) fn require_admin_for_template(actor: &Actor, what: &str, cert: &Certificate) -> Result<()> {
+        match &cert.target_template {
+            Some(t) => require_admin_for_target(actor, &format!("{what} (its target_template is deployed on every agent of the group)"), &t.target_type, &t.config),
+            None => Ok(()),
+        }
+    }
+
     /// Stores a checked template and materialises a child for each member of its group.
     pub(super) async fn create_template(&self, actor: &Actor, cert: Certificate) -> Result<Certificate> {
+        Self::require_admin_for_template(actor, "creating a fleet certificate whose target_template sets these", &cert)?;
         let audit = actor.audit("certificate_created", "certificate", cert.id.as_str()).with_details(serde_json::json!({
             "common_name": cert.common_name, "environment": cert.environment, "agent_group_id": cert.agent_group_id,
+            "target_template": template_audit_details(&cert),
         }));
         let cert = self.store().create_certificate(&cert, &audit).await?;
         let agents = self.store().all_agents().await?;

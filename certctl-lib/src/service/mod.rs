@@ -74,11 +74,14 @@ pub struct ServiceConfig {
     pub secret_key: Option<String>,
     /// Notification delivery: default channels, public URL, retries, timeouts.
     pub notify: NotifySettings,
+    /// DNS-01 hooks by name (`CERTCTL_ACME_DNS_HOOKS` / `[acme.dns_hooks.NAME]`): the only
+    /// commands the server runs; issuer configs name one with `dns_hook`.
+    pub dns_hooks: crate::issuer::acme::DnsHooks,
 }
 
 impl Default for ServiceConfig {
     fn default() -> Self {
-        Self { bootstrap_token: None, keygen_mode: KeygenMode::Agent, agent_timeout: DEFAULT_AGENT_TIMEOUT, secret_key: None, notify: NotifySettings::default() }
+        Self { bootstrap_token: None, keygen_mode: KeygenMode::Agent, agent_timeout: DEFAULT_AGENT_TIMEOUT, secret_key: None, notify: NotifySettings::default(), dns_hooks: Default::default() }
     }
 }
 
@@ -90,6 +93,7 @@ impl std::fmt::Debug for ServiceConfig {
             .field("agent_timeout", &self.agent_timeout)
             .field("secret_key", &self.secret_key.as_ref().map(|_| "<redacted>"))
             .field("notify", &self.notify)
+            .field("dns_hooks", &self.dns_hooks.names())
             .finish()
     }
 }

@@ -24,6 +24,7 @@
 
 mod argv;
 mod owner;
+pub mod privileged;
 pub use argv::{argv, SHELL_METACHARACTERS};
 pub use owner::account;
 

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use super::privileged::{NGINX_RELOAD_COMMAND, NGINX_VALIDATE_COMMAND};
 use super::{opt_command, opt_path, run_command, served_fingerprint, DeployError, DeployOptions, FileSpec, Material, Ownership, Step, Target};
 use crate::error::{Error, Result};
 
@@ -51,14 +52,18 @@ impl NginxTarget {
             cert_path: need("cert_path")?,
             key_path: need("key_path")?,
             chain_path: opt_path(c, "chain_path")?,
-            validate_command: opt_command(c, "validate_command")?.unwrap_or_else(|| vec!["nginx".into(), "-t".into()]),
-            reload_command: opt_command(c, "reload_command")?.unwrap_or_else(|| vec!["nginx".into(), "-s".into(), "reload".into()]),
+            validate_command: opt_command(c, "validate_command")?.unwrap_or_else(|| owned(NGINX_VALIDATE_COMMAND)),
+            reload_command: opt_command(c, "reload_command")?.unwrap_or_else(|| owned(NGINX_RELOAD_COMMAND)),
             verify_address: text("verify_address")?,
             verify_server_name: text("verify_server_name")?,
             verify_timeout: Duration::from_secs(secs),
             owner: Ownership::from_config(c)?,
         })
     }
+}
+
+fn owned(argv: &[&str]) -> Vec<String> {
+    argv.iter().map(|s| (*s).to_owned()).collect()
 }
 
 #[async_trait::async_trait]

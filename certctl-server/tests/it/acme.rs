@@ -1,6 +1,6 @@
 //! The ACME issuer against a real pebble + pebble-challtestsrv (started by `scripts/test`):
-//! HTTP-01 answered by the control plane, DNS-01 through a hook that sets TXT records in
-//! challtestsrv (a wildcard with its apex), EAB on a second pebble that requires it, renewal,
+//! HTTP-01 answered by the control plane, DNS-01 through a hook named in the server's config that
+//! sets TXT records in challtestsrv (a wildcard with its apex; the hook's environment is cleared), EAB on a second pebble that requires it, renewal,
 //! revocation, a name pebble refuses, and HTTP-01 answered by the agent across a server restart
 //! (`restart.rs`). Chains are verified against pebble's root fetched from its management port.
 
@@ -187,7 +187,6 @@ async fn bad_nonces_are_retried() {
 
 crate::both_backends! {
     http01_served_by_the_control_plane => http01_served_by_the_control_plane;
-    dns01_hook_wildcard => dns01_hook_wildcard;
     eab_and_refusals => eab_and_refusals;
     unreachable_ca_is_retried_then_fails => unreachable_ca_is_retried_then_fails;
 }
@@ -277,10 +276,26 @@ async fn http01_served_by_the_control_plane(s: Server) {
     assert_eq!(p.status_of(&serial).await, "Revoked");
 }
 
-/// A DNS hook (argv, no shell) that sets TXT records in challtestsrv and logs its calls.
-fn dns_hook(dir: &std::path::Path, challtestsrv: &str) -> Vec<String> {
+crate::both_backends_with! {
+    dns01_hook_wildcard => dns01_hook_wildcard, dns_hook_server;
+}
+
+/// A server whose config defines the DNS hook `challtestsrv` ([`dns_hook`], in `<data dir>/hooks`).
+async fn dns_hook_server(store: std::sync::Arc<dyn certctl::store::Store>, dir: tempfile::TempDir, url: String) -> Server {
+    let hooks_dir = dir.path().join("hooks");
+    std::fs::create_dir_all(&hooks_dir).unwrap();
+    let argv = dns_hook(&hooks_dir, &pebble().map(|p| p.challtestsrv).unwrap_or_default());
+    let hooks = certctl::issuer::acme::DnsHooks::new("test", [("challtestsrv".to_owned(), argv)]).unwrap();
+    let config = certctl::service::ServiceConfig { bootstrap_token: Some(crate::support::BOOTSTRAP_TOKEN.into()), dns_hooks: hooks, ..Default::default() };
+    Server::with(store, dir, url, config, |s| s).await
+}
+
+/// A DNS hook (argv, no shell) that sets TXT records in challtestsrv, logs its calls and writes
+/// the environment and working directory it was given to `env.json`.
+pub fn dns_hook(dir: &std::path::Path, challtestsrv: &str) -> Vec<String> {
     let script = dir.join("hook.py");
     let log = dir.join("hook.log");
+    let env = dir.join("env.json");
     std::fs::write(
         &script,
         format!(
@@ -289,6 +304,8 @@ action, name, value = sys.argv[1:4]
 assert (action, name, value) == (os.environ["CERTCTL_ACME_DNS_ACTION"], os.environ["CERTCTL_ACME_DNS_NAME"], os.environ["CERTCTL_ACME_DNS_VALUE"])
 with open({log:?}, "a") as f:
     f.write(f"{{action}} {{name}} {{value}}\n")
+with open({env:?}, "w") as f:
+    json.dump({{"env": dict(os.environ), "cwd": os.getcwd(), "stdin": sys.stdin.read()}}, f)
 if name.startswith("_acme-challenge.fail."):
     sys.stderr.write("zone is read-only\n")
     sys.exit(4)
@@ -297,6 +314,7 @@ body = {{"host": name + ".", "value": value}} if action == "add" else {{"host": 
 urllib.request.urlopen(urllib.request.Request({url:?} + path, data=json.dumps(body).encode(), method="POST")).read()
 "#,
             log = log.display().to_string(),
+            env = env.display().to_string(),
             url = challtestsrv
         ),
     )
@@ -306,10 +324,9 @@ urllib.request.urlopen(urllib.request.Request({url:?} + path, data=json.dumps(bo
 
 async fn dns01_hook_wildcard(s: Server) {
     let Some(p) = pebble() else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let hook = dns_hook(dir.path(), &p.challtestsrv);
+    let hooks = s.dir.path().join("hooks");
     let backend = s.svc.store().backend();
-    let cfg = p.issuer_config(json!({"challenge": "dns-01", "dns_provider": "hook", "dns_hook_command": hook, "dns_propagation_seconds": 0}));
+    let cfg = p.issuer_config(json!({"challenge": "dns-01", "dns_provider": "hook", "dns_hook": "challtestsrv", "dns_propagation_seconds": 0}));
     s.post("/api/v1/issuers", json!({"id": "iss-dns", "name": "pebble dns", "type": "acme", "config": cfg})).await.ok(201);
     let a = agent(&s, "dns-1", json!({"fullchain_path": "/tmp/certctl-acme-dns.pem"})).await;
     let apex = format!("wild-{backend}.example.test");
@@ -321,12 +338,15 @@ async fn dns01_hook_wildcard(s: Server) {
     p.verify_chain(&chain).await;
     assert!(pki::parse_chain(&chain).unwrap()[0].dns_names.contains(&format!("*.{apex}")));
     // the wildcard and its apex share one record name: two values added, removed only after both
-    let log = std::fs::read_to_string(dir.path().join("hook.log")).unwrap();
+    let log = std::fs::read_to_string(hooks.join("hook.log")).unwrap();
     let lines: Vec<&str> = log.lines().collect();
     assert_eq!(lines.len(), 4, "{log}");
     let name = format!("_acme-challenge.{apex}");
     assert!(lines[..2].iter().all(|l| l.starts_with(&format!("add {name} "))), "{log}");
     assert!(lines[2..].iter().all(|l| l.starts_with(&format!("remove {name} "))), "{log}");
+    // the hook got a cleared environment (none of this test process's, e.g. the URLs scripts/test
+    // exports), ran in / and read nothing on stdin
+    assert_hook_env_cleared(&hooks.join("env.json"));
 
     // a failing hook fails the job with its stderr
     s.post("/api/v1/certificates", json!({"id": "mc-hookfail", "common_name": format!("fail.{apex}"), "issuer_id": "iss-dns", "target_ids": [a.target]})).await.ok(201);
@@ -334,6 +354,19 @@ async fn dns01_hook_wildcard(s: Server) {
     let done = wait_job(&s, &job, Duration::from_secs(60)).await;
     assert_eq!(done["status"], "Failed", "{done}");
     assert!(done["last_error"].as_str().unwrap().contains("zone is read-only"), "{done}");
+}
+
+/// What a hook saw (`env.json` of [`dns_hook`]): only PATH, LANG and CERTCTL_ACME_DNS_*, in /,
+/// stdin empty. `HOME` and `CERTCTL_TEST_PEBBLE_URL` are set in this test process and must not
+/// reach it.
+pub fn assert_hook_env_cleared(env_json: &std::path::Path) {
+    let seen: Value = serde_json::from_str(&std::fs::read_to_string(env_json).unwrap()).unwrap();
+    let env = seen["env"].as_object().unwrap();
+    let allowed = ["PATH", "LANG", "CERTCTL_ACME_DNS_ACTION", "CERTCTL_ACME_DNS_NAME", "CERTCTL_ACME_DNS_VALUE"];
+    assert!(env.keys().all(|k| allowed.contains(&k.as_str()) || k == "LC_CTYPE"), "{seen}");
+    assert!(std::env::var_os("CERTCTL_TEST_PEBBLE_URL").is_some() && std::env::var_os("HOME").is_some());
+    assert!(!env.contains_key("HOME") && !env.contains_key("CERTCTL_TEST_PEBBLE_URL"), "{seen}");
+    assert_eq!((seen["cwd"].as_str(), seen["stdin"].as_str()), (Some("/"), Some("")), "{seen}");
 }
 
 async fn eab_and_refusals(s: Server) {

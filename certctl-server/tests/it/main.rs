@@ -27,3 +27,4 @@ mod resources;
 mod summary;
 mod tamper;
 mod trust;
+mod trust_hooks;

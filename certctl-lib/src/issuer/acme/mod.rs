@@ -13,16 +13,21 @@ use super::{IssueRequest, IssuerConnector, RevokeRequest};
 use crate::error::{Error, Result};
 
 pub mod dns;
+pub mod hooks;
 pub mod http;
 pub mod rfc2136;
 
 pub use dns::{DnsProvider, DnsUpdater};
+pub use hooks::DnsHooks;
 pub use http::{bad_nonces_seen, AcmeHttp, RetryAfter};
 
 /// Let's Encrypt production, as `directory_url: letsencrypt`.
 pub const LETSENCRYPT: &str = "https://acme-v02.api.letsencrypt.org/directory";
 /// Let's Encrypt staging, as `directory_url: letsencrypt-staging`.
 pub const LETSENCRYPT_STAGING: &str = "https://acme-staging-v02.api.letsencrypt.org/directory";
+
+/// Why `dns_hook_command` is refused (in new configs, and in stored ones at run time).
+pub const DNS_HOOK_COMMAND_REFUSED: &str = "is no longer accepted: DNS hooks are defined in the server's config (CERTCTL_ACME_DNS_HOOKS, or [acme.dns_hooks.NAME] in its config file) and an issuer names one with \"dns_hook\": \"NAME\"; a stored argv is never run";
 
 /// Default wait after the DNS-01 records are added.
 pub const DEFAULT_DNS_PROPAGATION_SECONDS: u64 = 10;
@@ -89,6 +94,9 @@ struct RawConfig {
     challenge: Option<String>,
     http01_mode: Option<String>,
     dns_provider: Option<String>,
+    dns_hook: Option<String>,
+    /// No longer accepted (hooks are named in server config); kept here to refuse it clearly,
+    /// at the API and when a stored issuer still carries it.
     dns_hook_command: Option<serde_json::Value>,
     dns_propagation_seconds: Option<i64>,
     rfc2136_server: Option<String>,
@@ -149,18 +157,22 @@ impl AcmeConfig {
             zone: raw.rfc2136_zone,
             ttl: raw.rfc2136_ttl,
         };
+        if raw.dns_hook_command.is_some() {
+            return Err(Error::invalid("config.dns_hook_command", DNS_HOOK_COMMAND_REFUSED));
+        }
         let dns = if challenge == Challenge::Dns01 {
             match raw.dns_provider.as_deref() {
                 Some("hook") => {
                     if rfc.any() {
                         return Err(Error::invalid("config.dns_provider", "rfc2136_* keys need dns_provider rfc2136"));
                     }
-                    let v = raw.dns_hook_command.as_ref().ok_or_else(|| Error::invalid("config.dns_hook_command", "is required with dns_provider hook (an argv array)"))?;
-                    Some(DnsProvider::Hook(crate::target::argv("config.dns_hook_command", v)?))
+                    let name = raw.dns_hook.ok_or_else(|| Error::invalid("config.dns_hook", "is required with dns_provider hook: the name of a hook defined in the server's config (CERTCTL_ACME_DNS_HOOKS)"))?;
+                    hooks::check_name("config.dns_hook", &name)?;
+                    Some(DnsProvider::Hook(name))
                 }
                 Some("rfc2136") => {
-                    if raw.dns_hook_command.is_some() {
-                        return Err(Error::invalid("config.dns_hook_command", "is for dns_provider hook, not rfc2136"));
+                    if raw.dns_hook.is_some() {
+                        return Err(Error::invalid("config.dns_hook", "is for dns_provider hook, not rfc2136"));
                     }
                     Some(DnsProvider::Rfc2136(rfc2136::Rfc2136Config::parse(rfc)?))
                 }
@@ -351,16 +363,23 @@ mod tests {
         assert!(err(json!({"directory_url": "letsencrypt", "terms_accepted": true, "email": "nope"})).starts_with("config.email:"));
         assert!(err(json!({"directory_url": "letsencrypt", "terms_accepted": true, "eab_kid": "k"})).starts_with("config.eab_kid:"));
         assert!(err(json!({"directory_url": "letsencrypt", "terms_accepted": true, "challenge": "tls-alpn-01"})).starts_with("config.challenge:"));
-        assert!(err(json!({"directory_url": "letsencrypt", "terms_accepted": true, "challenge": "dns-01", "dns_provider": "hook"})).starts_with("config.dns_hook_command:"));
-        assert!(err(json!({"directory_url": "letsencrypt", "terms_accepted": true, "challenge": "dns-01", "dns_provider": "hook", "dns_hook_command": "sh -c x"})).starts_with("config.dns_hook_command:"));
+        assert!(err(json!({"directory_url": "letsencrypt", "terms_accepted": true, "challenge": "dns-01", "dns_provider": "hook"})).starts_with("config.dns_hook:"));
+        assert!(err(json!({"directory_url": "letsencrypt", "terms_accepted": true, "challenge": "dns-01", "dns_provider": "hook", "dns_hook": "Bad Name"})).starts_with("config.dns_hook:"));
+        // an argv in the issuer config is refused, whatever the provider or challenge
+        for extra in [json!({"challenge": "dns-01", "dns_provider": "hook", "dns_hook_command": ["/bin/sh", "-c", "id"]}), json!({"dns_hook_command": ["/bin/true"]})] {
+            let mut c = json!({"directory_url": "letsencrypt", "terms_accepted": true});
+            c.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            let e = err(c);
+            assert!(e.starts_with("config.dns_hook_command:") && e.contains("CERTCTL_ACME_DNS_HOOKS"), "{e}");
+        }
         assert!(err(json!({"directory_url": "letsencrypt", "terms_accepted": true, "ca_cert": "not pem"})).starts_with("config.ca_cert:"));
         assert!(err(json!({"directory_url": "letsencrypt", "terms_accepted": true, "surprise": 1})).starts_with("config:"));
-        let d = AcmeConfig::parse(&json!({"directory_url": "letsencrypt", "terms_accepted": true, "challenge": "dns-01", "dns_provider": "hook", "dns_hook_command": ["/usr/local/bin/hook"], "dns_propagation_seconds": 0})).unwrap();
-        assert_eq!((d.dns, d.dns_propagation_seconds), (Some(DnsProvider::Hook(vec!["/usr/local/bin/hook".into()])), 0));
+        let d = AcmeConfig::parse(&json!({"directory_url": "letsencrypt", "terms_accepted": true, "challenge": "dns-01", "dns_provider": "hook", "dns_hook": "zone-a", "dns_propagation_seconds": 0})).unwrap();
+        assert_eq!((d.dns, d.dns_propagation_seconds), (Some(DnsProvider::Hook("zone-a".into())), 0));
         let e = AcmeConfig::parse(&json!({"directory_url": "letsencrypt", "terms_accepted": true, "eab_kid": "kid", "eab_hmac_key": "c2VjcmV0LWhtYWMta2V5"})).unwrap();
         assert!(!format!("{e:?}").contains("c2VjcmV0"));
         assert!(err(json!({"directory_url": "letsencrypt", "terms_accepted": true, "challenge": "dns-01", "dns_provider": "route53"})).contains("available: hook, rfc2136"));
-        assert!(err(json!({"directory_url": "letsencrypt", "terms_accepted": true, "challenge": "dns-01", "dns_propagation_seconds": 3601, "dns_provider": "hook", "dns_hook_command": ["/bin/true"]})).starts_with("config.dns_propagation_seconds:"));
+        assert!(err(json!({"directory_url": "letsencrypt", "terms_accepted": true, "challenge": "dns-01", "dns_propagation_seconds": 3601, "dns_provider": "hook", "dns_hook": "a"})).starts_with("config.dns_propagation_seconds:"));
     }
 
     /// The rfc2136 provider's keys: required ones named when missing, the algorithm and the
@@ -394,6 +413,7 @@ mod tests {
             ("rfc2136_ttl", json!(-5), "config.rfc2136_ttl:"),
             ("rfc2136_zone", json!("two words"), "config.rfc2136_zone:"),
             ("dns_hook_command", json!(["/bin/true"]), "config.dns_hook_command:"),
+            ("dns_hook", json!("a"), "config.dns_hook:"),
             ("rfc2136_ttl", json!("60"), "config:"),
         ] {
             let e = with(k, v.clone()).unwrap_err();
@@ -411,7 +431,7 @@ mod tests {
         // rfc2136 keys with the hook provider are a mistake
         let mut hook = base.clone();
         hook["dns_provider"] = json!("hook");
-        hook["dns_hook_command"] = json!(["/bin/true"]);
+        hook["dns_hook"] = json!("a");
         assert!(AcmeConfig::parse(&hook).unwrap_err().to_string().starts_with("config.dns_provider:"));
     }
 
