@@ -221,6 +221,25 @@ await test('a certificate shows the violations recorded against it', async (page
   await shot(page, '17-certificate-violations');
 });
 
+await test('a self-registered agent waits until an operator approves it', async (page) => {
+  const token = await server.api('POST', '/bootstrap-tokens', { name: 'e2e rack', max_uses: 1, labels: { site: 'e2e' } });
+  const agent = await server.api('POST', '/agents', { name: 'newcomer', labels: { role: 'web' } }, token.token);
+  assert.equal(agent.status, 'Pending');
+  await server.api('POST', `/agents/${agent.id}/heartbeat`, { hostname: 'newcomer.example.org', os: 'linux', labels: { role: 'web' } }, agent.api_key);
+  await signIn(page, server.adminKey);
+  await page.goto(`${server.base}/fleet/${agent.id}`);
+  await page.getByText('newcomer.example.org').first().waitFor();
+  await page.getByText('role=web').waitFor();
+  await page.getByText('site=e2e').waitFor();
+  await page.getByText('127.0.0.1').waitFor();
+  await shot(page, '18-agent-pending');
+  await page.getByRole('button', { name: 'Approve' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Approve', exact: true }).click();
+  await page.getByRole('button', { name: 'Approve', exact: true }).first().waitFor({ state: 'detached' });
+  const after = await server.api('GET', `/agents/${agent.id}`);
+  assert.equal(after.status, 'Online');
+});
+
 await test('the API being unreachable is said plainly', async (page) => {
   await signIn(page, server.adminKey);
   await page.route('**/api/v1/certificates**', (r) => r.abort('connectionrefused'));

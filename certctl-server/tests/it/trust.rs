@@ -10,7 +10,6 @@ use axum::extract::ConnectInfo;
 use axum::http::{header, Method, Request};
 use certctl::model::*;
 use certctl::pki::{build_csr, PrivateKey};
-use certctl::store::prelude::*;
 use serde_json::{json, Value};
 
 use crate::both_backends;

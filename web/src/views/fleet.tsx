@@ -64,6 +64,9 @@ export function AgentDetail({ id }: { id: string }) {
         <Link to="/fleet">Fleet</Link> / {id}
       </p>
       <PageHead title={v?.name ?? id}>
+        {canWrite && v && v.status === 'Pending' && (
+          <ConfirmButton label="Approve" question={`Approve ${v.name}? It registered itself from ${v.observed_ip ?? 'an unknown address'} as ${v.hostname || 'an unknown host'}; once approved it joins its groups and gets work.`} onConfirm={async () => { await client.post(`${path}/approve`); await qc.invalidateQueries({ queryKey: ['agents'] }); }} />
+        )}
         {canWrite && v && v.status !== 'Retired' && (
           <ConfirmButton label="Retire" danger question={`Retire ${v.name}? Its keys are revoked and it gets no more work.`} onConfirm={async () => { await client.post(`${path}/retire`); await qc.invalidateQueries({ queryKey: ['agents'] }); }} />
         )}
@@ -81,8 +84,12 @@ export function AgentDetail({ id }: { id: string }) {
         <dd>{v?.agent_version || '—'}</dd>
         <dt>Addresses</dt>
         <dd>{v?.ip_addresses.join(', ') || '—'}</dd>
-        <dt>Labels</dt>
+        <dt>Seen from</dt>
+        <dd>{v?.observed_ip || '—'}</dd>
+        <dt>Labels (operator)</dt>
         <dd>{pairsText(v?.labels) || '—'}</dd>
+        <dt>Labels (reported)</dt>
+        <dd>{pairsText(v?.reported_labels) || '—'}</dd>
         <dt>Last heartbeat</dt>
         <dd>{fmtTime(v?.last_heartbeat_at)}</dd>
         <dt>Groups</dt>
