@@ -17,6 +17,8 @@ use super::{run_command, DeployError, DeployOptions, DeployOutcome, Material, Ow
 /// One file a target installs. `Debug` shows its length, never its contents (keys).
 #[derive(Clone, PartialEq, Eq)]
 pub struct FileSpec {
+    /// The config key that names it (`cert_path`, `key_path`, ...), for reports.
+    pub field: &'static str,
     /// Absolute destination.
     pub path: PathBuf,
     /// What it must hold.
@@ -30,6 +32,7 @@ pub struct FileSpec {
 impl fmt::Debug for FileSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FileSpec")
+            .field("field", &self.field)
             .field("path", &self.path)
             .field("bytes", &self.contents.len())
             .field("mode", &format_args!("{:o}", self.mode))
@@ -53,13 +56,16 @@ struct Journal {
     reload: Option<Vec<String>>,
 }
 
-/// Installs `material` on `target` (the body of [`Target::deploy`]).
+/// Installs `material` on `target` (the body of [`Target::deploy`]). First of all, every
+/// command and every file of the target is checked against `opts.policy`: a refusal fails with
+/// [`Step::Policy`] before anything is written or run.
 pub async fn install<T: Target + ?Sized>(target: &T, material: &Material, opts: &DeployOptions) -> Result<DeployOutcome, DeployError> {
     let files = target.files(material);
     let fingerprint = material.fingerprint().to_owned();
     if files.is_empty() {
         return Err(DeployError::new(Step::Write, "the target config names no file to write"));
     }
+    opts.policy.check(&target.commands(), &files).map_err(|m| DeployError::new(Step::Policy, m))?;
     let mut seen = BTreeSet::new();
     if let Some(f) = files.iter().find(|f| !f.path.is_absolute() || !seen.insert(f.path.clone())) {
         return Err(DeployError::new(Step::Write, format!("{} is not absolute or is named twice", f.path.display())));
