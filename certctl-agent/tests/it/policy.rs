@@ -110,7 +110,7 @@ async fn restricted_allow_list_deploys_and_refuses_the_rest() {
     let e = s.admin.update_target("t-nginx", &ConnectorInput { config: Some(dotdot.clone()), ..Default::default() }).await.unwrap_err().to_string();
     assert!(e.contains("config.cert_path") && e.contains("`..`"), "{e}");
     // ... and so does the host when a config carries one anyway (written to the store directly,
-    // as a compromised or older server could)
+    // as a compromised or older server could): the agent refuses the config before the policy
     let mut t = s.svc.store().get_target(&certctl::model::TargetId::parse("t-nginx").unwrap()).await.unwrap();
     t.config = dotdot;
     s.svc.store().update_target(&t, &AuditDraft::new("test", ActorType::User, "target_updated", "target", "t-nginx")).await.unwrap();
@@ -118,7 +118,7 @@ async fn restricted_allow_list_deploys_and_refuses_the_rest() {
     let (ok, _) = agent.once().await;
     assert!(!ok);
     let err = last_deployment(&s).await.last_error.unwrap_or_default();
-    assert!(err.starts_with("policy: ") && err.contains("`..`") && err.contains("CERTCTL_AGENT_ALLOWED_PATHS"), "{err}");
+    assert!(err.starts_with("write: target config: config.cert_path: ") && err.contains("must not contain a `..` component"), "{err}");
     assert_eq!(snapshot(&certs), before);
     assert!(snapshot(&outside).is_empty() && !root.path().join("outside/web.pem").exists());
 
