@@ -67,9 +67,11 @@ pub async fn run(args: RunArgs) -> anyhow::Result<bool> {
     let server = args.server.clone().context("the server URL is required (--server or CERTCTL_SERVER_URL)")?;
     let labels = metadata::parse_labels(&args.labels)?;
     // a malformed policy stops the agent before it registers or asks for work
-    let policy = HostPolicy::parse(&args.allowed_commands, &args.allowed_paths)?;
-    let id = identity(&args, &server, &labels).await?;
     let key_dir = args.key_dir.clone().unwrap_or_else(|| args.state_dir.join("keys"));
+    // a deployment never writes the agent's own identity, keys or journal
+    let own_state = [args.state_dir.join(certctl::agent::identity::STATE_FILE), args.state_dir.join("deploy.journal"), key_dir.clone()];
+    let policy = HostPolicy::parse(&args.allowed_commands, &args.allowed_paths)?.protect(own_state);
+    let id = identity(&args, &server, &labels).await?;
     let keys = KeyStore::open(&key_dir)?;
     tracing::info!("execution policy of this host: {policy}");
     let opts = DeployOptions { journal: Some(args.state_dir.join("deploy.journal")), policy, ..Default::default() };

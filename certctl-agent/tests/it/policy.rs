@@ -1,7 +1,8 @@
 //! The host's execution policy end to end: an agent with a restricted allow-list (the exact argv
 //! the test's NGINX needs, and its certs dir) deploys to a real NGINX; targets that ask for a
-//! shell, an argv outside the list, a path outside the prefixes, a symlink escape or a `..` path
-//! fail on the host naming the setting, with nothing run and nothing written; a malformed
+//! shell, an argv outside the list, a path outside the prefixes, a symlink escape, the agent's own
+//! identity file or a `..` path fail on the host naming the setting, with nothing run and nothing
+//! written; a malformed
 //! setting stops the agent before it talks to the server.
 
 use std::collections::BTreeMap;
@@ -54,11 +55,14 @@ async fn restricted_allow_list_deploys_and_refuses_the_rest() {
     std::fs::create_dir_all(&outside).unwrap();
     let certs = nginx.prefix.path().join("certs");
     let (check, reload) = (nginx.command(&["-t"]), nginx.command(&["-s", "reload"]));
-    let agent = Agent::new(&root.path().join("agent"), &s.url).allow(&[check.clone(), reload.clone()], &[&certs]);
+    // allowed: the exact commands and the certs dir of the test's NGINX; also the agent's own
+    // directory, whose identity, keys and journal are nevertheless never written
+    let agent = Agent::new(&root.path().join("agent"), &s.url).allow(&[check.clone(), reload.clone()], &[&certs, &root.path().join("agent")]);
 
     let (ok, log) = agent.once().await;
     assert!(ok, "{log}");
-    assert!(log.contains("execution policy of this host: commands (") && log.contains(&format!("paths: {}", certs.display())), "the policy is logged at start: {log}");
+    assert!(log.contains("execution policy of this host: commands (") && log.contains(&format!("paths: {}, ", certs.display())), "the policy is logged at start: {log}");
+    let identity = std::fs::read(agent.state.join("agent.json")).unwrap();
     let good = json!({
         "cert_path": nginx.cert_path(), "key_path": nginx.key_path(), "validate_command": check, "reload_command": reload,
         "verify_address": format!("127.0.0.1:{}", nginx.port), "verify_server_name": CN,
@@ -86,9 +90,10 @@ async fn restricted_allow_list_deploys_and_refuses_the_rest() {
         (with(&good, "validate_command", json!(other_argv)), format!("validate_command {} is not allowed on this host (CERTCTL_AGENT_ALLOWED_COMMANDS)", serde_json::to_string(&other_argv).unwrap())),
         (
             with(&good, "key_path", json!(outside.join("web.key"))),
-            format!("key_path {} is outside the paths this host allows (CERTCTL_AGENT_ALLOWED_PATHS: {})", outside.join("web.key").display(), certs.display()),
+            format!("key_path {} is outside the paths this host allows (CERTCTL_AGENT_ALLOWED_PATHS: {}, {})", outside.join("web.key").display(), certs.display(), root.path().join("agent").display()),
         ),
         (with(&good, "cert_path", json!(certs.join("escape/web.pem"))), format!("cert_path {} resolves to ", certs.join("escape/web.pem").display())),
+        (with(&good, "cert_path", json!(agent.state.join("agent.json"))), format!("cert_path {} is part of the agent's own state", agent.state.join("agent.json").display())),
     ];
     for (config, want) in cases {
         s.admin.update_target("t-nginx", &ConnectorInput { config: Some(config.clone()), ..Default::default() }).await.unwrap();
@@ -103,6 +108,7 @@ async fn restricted_allow_list_deploys_and_refuses_the_rest() {
         assert_eq!(snapshot(&certs), before, "nothing written in the allowed dir: {config}");
         assert!(snapshot(&outside).is_empty(), "nothing written outside: {config}");
         assert_eq!(nginx.served_fingerprint(CN), fp, "the deployed certificate is still served");
+        assert_eq!(std::fs::read(agent.state.join("agent.json")).unwrap(), identity);
     }
 
     // `..`: the API refuses it, naming the field ...

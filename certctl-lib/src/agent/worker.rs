@@ -73,7 +73,7 @@ impl Worker {
     /// Undoes a deployment interrupted by a crash or kill (see [`crate::target::recover`]).
     pub async fn recover(&self) -> Result<bool, String> {
         match &self.opts.journal {
-            Some(j) => crate::target::recover(j, self.opts.command_timeout).await,
+            Some(j) => crate::target::recover(j, &self.opts).await,
             None => Ok(false),
         }
     }

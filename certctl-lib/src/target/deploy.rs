@@ -8,7 +8,6 @@ use std::fs::{self, OpenOptions};
 use std::io::{ErrorKind, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -71,7 +70,7 @@ pub async fn install<T: Target + ?Sized>(target: &T, material: &Material, opts: 
         return Err(DeployError::new(Step::Write, format!("{} is not absolute or is named twice", f.path.display())));
     }
     if let Some(j) = &opts.journal {
-        recover(j, opts.command_timeout).await.map_err(|e| DeployError::new(Step::Rollback, format!("an interrupted deployment could not be undone: {e}")))?;
+        recover(j, opts).await.map_err(|e| DeployError::new(Step::Rollback, format!("an interrupted deployment could not be undone: {e}")))?;
     }
     let reload = target.reload_command().map(<[String]>::to_vec);
 
@@ -153,17 +152,26 @@ pub async fn install<T: Target + ?Sized>(target: &T, material: &Material, opts: 
 
 /// Undoes a deployment that was interrupted (crash, kill) between its first rename and its end,
 /// from the journal at `journal`: the previous files go back and the reload command runs again.
-/// Returns whether there was anything to undo.
-pub async fn recover(journal: &Path, timeout: Duration) -> Result<bool, String> {
+/// Every path and the command of the journal are checked against `opts.policy` first (nothing
+/// is touched when one is refused). Returns whether there was anything to undo.
+pub async fn recover(journal: &Path, opts: &DeployOptions) -> Result<bool, String> {
     let bytes = match fs::read(journal) {
         Ok(b) => b,
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(false),
         Err(e) => return Err(format!("cannot read {}: {e}", journal.display())),
     };
     let j: Journal = serde_json::from_slice(&bytes).map_err(|e| format!("{} is corrupt: {e}", journal.display()))?;
+    let paths = j.entries.iter().flat_map(|e| [Some(&e.path), Some(&e.tmp), e.backup.as_ref()]).flatten();
+    let refused: Vec<String> = paths
+        .filter_map(|p| opts.policy.check_path("journal entry", p).err())
+        .chain(j.reload.as_ref().and_then(|r| opts.policy.check_command("reload_command", r).err()))
+        .collect();
+    if !refused.is_empty() {
+        return Err(format!("{} left as it is: {}", journal.display(), refused.join("; ")));
+    }
     restore(&j.entries)?;
     if let Some(r) = &j.reload {
-        run_command(r, timeout).await.map_err(|e| e.to_string())?;
+        run_command(r, opts.command_timeout).await.map_err(|e| e.to_string())?;
     }
     fs::remove_file(journal).map_err(|e| format!("cannot remove {}: {e}", journal.display()))?;
     Ok(true)

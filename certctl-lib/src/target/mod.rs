@@ -13,13 +13,15 @@
 //! ```no_run
 //! # #[cfg(feature = "agent")]
 //! # async fn run(chain_pem: String, key_pem: String) -> Result<(), Box<dyn std::error::Error>> {
-//! use certctl::target::{from_config, DeployOptions, Material};
+//! use certctl::target::{from_config, DeployOptions, HostPolicy, Material};
 //!
 //! let target = from_config("file", &serde_json::json!({
-//!     "fullchain_path": "/etc/ssl/app/fullchain.pem", "key_path": "/etc/ssl/app/key.pem",
+//!     "fullchain_path": "/etc/ssl/certctl/app/fullchain.pem", "key_path": "/etc/ssl/certctl/app/key.pem",
 //!     "reload_command": ["systemctl", "reload", "app"],
 //! }))?;
-//! let outcome = target.deploy(&Material::new(&chain_pem, key_pem)?, &DeployOptions::default()).await?;
+//! // what this host allows (the agent reads it from CERTCTL_AGENT_ALLOWED_COMMANDS / _PATHS)
+//! let opts = DeployOptions { policy: HostPolicy::parse("systemd-reload:app", "/etc/ssl/certctl")?, ..Default::default() };
+//! let outcome = target.deploy(&Material::new(&chain_pem, key_pem)?, &opts).await?;
 //! println!("deployed {} (changed: {})", outcome.fingerprint, outcome.changed);
 //! # Ok(()) }
 //! ```

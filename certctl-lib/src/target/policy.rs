@@ -12,7 +12,8 @@
 //! Paths setting: `:`-separated absolute prefixes. A path is allowed when it is strictly below a
 //! prefix once both are resolved: `..` components are refused outright, the deepest existing
 //! ancestor of the path is canonicalised (symlinks followed, the file itself included), and the
-//! result must start with the canonicalised prefix.
+//! result must start with the canonicalised prefix. The agent's own state (identity, keys,
+//! journal: [`HostPolicy::protect`]) is never written, even when it lies below a prefix.
 //!
 //! ```
 //! # #[cfg(feature = "agent")] {
@@ -58,18 +59,20 @@ pub struct HostPolicy {
     commands: Vec<Vec<String>>,
     /// The allowed prefixes as given (resolved again at each check).
     paths: Vec<PathBuf>,
+    /// Never written, even below an allowed prefix (the agent's identity, keys, journal).
+    protected: Vec<PathBuf>,
 }
 
 impl Default for HostPolicy {
     fn default() -> Self {
         // both constants parse (a unit test checks it); the fallback only keeps this infallible
-        Self::parse(DEFAULT_COMMANDS, DEFAULT_PATHS).unwrap_or_else(|_| Self { entries: Vec::new(), commands: Vec::new(), paths: Vec::new() })
+        Self::parse(DEFAULT_COMMANDS, DEFAULT_PATHS).unwrap_or_else(|_| Self { entries: Vec::new(), commands: Vec::new(), paths: Vec::new(), protected: Vec::new() })
     }
 }
 
 impl fmt::Debug for HostPolicy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HostPolicy").field("commands", &self.entries).field("paths", &self.paths).finish()
+        f.debug_struct("HostPolicy").field("commands", &self.entries).field("paths", &self.paths).field("protected", &self.protected).finish()
     }
 }
 
@@ -78,7 +81,12 @@ impl fmt::Display for HostPolicy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let cmds: Vec<String> = self.commands.iter().map(|c| c.join(" ")).collect();
         let cmds = if cmds.is_empty() { "none".to_owned() } else { cmds.join(" | ") };
-        write!(f, "commands ({}): {cmds}; paths: {}", self.entries.join("; "), self.paths_list())
+        write!(f, "commands ({}): {cmds}; paths: {}", self.entries.join("; "), self.paths_list())?;
+        if !self.protected.is_empty() {
+            let p: Vec<String> = self.protected.iter().map(|p| p.display().to_string()).collect();
+            write!(f, "; never written: {}", p.join(", "))?;
+        }
+        Ok(())
     }
 }
 
@@ -87,7 +95,15 @@ impl HostPolicy {
     /// [`Error::Invalid`] naming the setting.
     pub fn parse(commands: &str, paths: &str) -> Result<Self> {
         let (entries, commands) = parse_commands(commands)?;
-        Ok(Self { entries, commands, paths: parse_paths(paths)? })
+        Ok(Self { entries, commands, paths: parse_paths(paths)?, protected: Vec::new() })
+    }
+
+    /// The same policy, never writing `paths` (files, or directories and all below them) even
+    /// when they lie below an allowed prefix: the agent protects its identity, key store and
+    /// journal this way.
+    pub fn protect(mut self, paths: impl IntoIterator<Item = PathBuf>) -> Self {
+        self.protected.extend(paths);
+        self
     }
 
     /// Every allowed argv, profiles expanded.
@@ -125,6 +141,9 @@ impl HostPolicy {
         }
         let resolved = resolve(path).map_err(|e| format!("{field} {shown} cannot be resolved ({e}); refused on this host ({PATHS_SETTING})"))?;
         let inside = self.paths.iter().filter_map(|p| resolve(p).ok()).any(|p| resolved != p && resolved.starts_with(&p));
+        if inside && self.protected.iter().filter_map(|p| resolve(p).ok()).any(|p| resolved.starts_with(&p)) {
+            return Err(format!("{field} {shown} is part of the agent's own state (identity, keys or journal), never written by a deployment"));
+        }
         match (inside, resolved.as_path() == path) {
             (true, _) => Ok(resolved),
             (false, true) => Err(format!("{field} {shown} is outside the paths this host allows ({PATHS_SETTING}: {})", self.paths_list())),

@@ -168,12 +168,17 @@ async fn an_interrupted_deployment_is_undone() {
     assert_eq!(read(&dir.join("key.pem")), v2.key_pem());
     assert!(journal.exists());
     // at the next start: back to the previous pair, nothing left over
-    assert!(recover(&journal, Duration::from_secs(5)).await.unwrap());
+    // a host policy that no longer allows the journal's files leaves everything as it is
+    let narrower = DeployOptions { policy: HostPolicy::parse("none", "/nonexistent-certctl").unwrap(), ..Default::default() };
+    let e = recover(&journal, &narrower).await.unwrap_err();
+    assert!(e.contains("left as it is") && e.contains("CERTCTL_AGENT_ALLOWED_PATHS"), "{e}");
+    assert_eq!(read(&dir.join("key.pem")), v2.key_pem());
+    assert!(recover(&journal, &opts).await.unwrap());
     assert_eq!(read(&dir.join("key.pem")), v1.key_pem());
     assert_eq!(read(&dir.join("cert.pem")), v1.cert_pem());
     assert_eq!(names(&dir), ["cert.pem", "chain.pem", "combined.pem", "fullchain.pem", "key.pem"]);
     assert!(!journal.exists());
-    assert!(!recover(&journal, Duration::from_secs(5)).await.unwrap());
+    assert!(!recover(&journal, &opts).await.unwrap());
 }
 
 #[test]

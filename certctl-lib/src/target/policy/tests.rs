@@ -146,6 +146,23 @@ fn symlink_escapes_are_refused() {
 }
 
 #[test]
+fn the_agents_own_state_is_never_written() {
+    let (_tmp, root, p) = fixture();
+    let state = root.join("allowed/state");
+    let p = p.protect([state.join("agent.json"), state.join("keys")]);
+    for f in ["state/agent.json", "state/keys/mc-1.key", "state/keys/new/x"] {
+        let e = p.check_path("cert_path", &root.join("allowed").join(f)).unwrap_err();
+        assert!(e.contains("the agent's own state"), "{f}: {e}");
+    }
+    assert!(p.check_path("cert_path", &state.join("web.pem")).is_ok());
+    // through a symlink too
+    std::fs::create_dir_all(state.join("keys")).unwrap();
+    symlink(state.join("keys"), root.join("allowed/k")).unwrap();
+    assert!(p.check_path("key_path", &root.join("allowed/k/mc-1.key")).unwrap_err().contains("own state"));
+    assert!(p.to_string().ends_with(&format!("never written: {}, {}", state.join("agent.json").display(), state.join("keys").display())), "{p}");
+}
+
+#[test]
 fn a_whole_deployment_is_checked_at_once() {
     let (_tmp, root, _) = fixture();
     let p = HostPolicy::parse("nginx", &root.join("allowed").display().to_string()).unwrap();
