@@ -66,9 +66,9 @@ async fn identity(args: &RunArgs, server: &str, labels: &std::collections::BTree
 pub async fn run(args: RunArgs) -> anyhow::Result<bool> {
     let server = args.server.clone().context("the server URL is required (--server or CERTCTL_SERVER_URL)")?;
     let labels = metadata::parse_labels(&args.labels)?;
-    // a malformed policy stops the agent before it registers or asks for work
     let key_dir = args.key_dir.clone().unwrap_or_else(|| args.state_dir.join("keys"));
-    // a deployment never writes the agent's own identity, keys or journal
+    // a malformed policy stops the agent before it registers or asks for work; a deployment
+    // never writes the agent's own identity, keys or journal
     let own_state = [args.state_dir.join(certctl::agent::identity::STATE_FILE), args.state_dir.join("deploy.journal"), key_dir.clone()];
     let policy = HostPolicy::parse(&args.allowed_commands, &args.allowed_paths)?.protect(own_state);
     let id = identity(&args, &server, &labels).await?;
