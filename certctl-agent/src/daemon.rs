@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use certctl::agent::{metadata, AgentError, Identity, KeyStore, Worker};
 use certctl::client::Client;
-use certctl::target::DeployOptions;
+use certctl::target::{DeployOptions, HostPolicy};
 use rand::Rng;
 use tokio::time::Instant;
 
@@ -66,10 +66,15 @@ async fn identity(args: &RunArgs, server: &str, labels: &std::collections::BTree
 pub async fn run(args: RunArgs) -> anyhow::Result<bool> {
     let server = args.server.clone().context("the server URL is required (--server or CERTCTL_SERVER_URL)")?;
     let labels = metadata::parse_labels(&args.labels)?;
-    let id = identity(&args, &server, &labels).await?;
     let key_dir = args.key_dir.clone().unwrap_or_else(|| args.state_dir.join("keys"));
+    // a malformed policy stops the agent before it registers or asks for work; a deployment
+    // never writes the agent's own identity, keys or journal
+    let own_state = [args.state_dir.join(certctl::agent::identity::STATE_FILE), args.state_dir.join("deploy.journal"), key_dir.clone()];
+    let policy = HostPolicy::parse(&args.allowed_commands, &args.allowed_paths)?.protect(own_state);
+    let id = identity(&args, &server, &labels).await?;
     let keys = KeyStore::open(&key_dir)?;
-    let opts = DeployOptions { journal: Some(args.state_dir.join("deploy.journal")), ..Default::default() };
+    tracing::info!("execution policy of this host: {policy}");
+    let opts = DeployOptions { journal: Some(args.state_dir.join("deploy.journal")), policy, ..Default::default() };
     std::fs::create_dir_all(&args.state_dir).with_context(|| format!("creating {}", args.state_dir.display()))?;
     let mut worker = Worker::new(client(&args, &server, &id.api_key)?, id.agent_id.clone(), keys, opts);
     if let Some(addr) = args.http01_listen {

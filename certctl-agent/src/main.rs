@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use certctl::target::policy;
 use clap::{Args, Parser, Subcommand};
 
 /// The certctl agent: keeps this host's certificates issued, deployed and verified. Private keys
@@ -69,6 +70,23 @@ pub struct RunArgs {
     /// a `webroot` in the target config is used
     #[arg(long, env = "CERTCTL_HTTP01_LISTEN")]
     pub http01_listen: Option<std::net::SocketAddr>,
+    /// Commands this host lets deployments run: `;`-separated entries, each one of
+    ///   nginx                  nginx -t | nginx -s reload
+    ///   apache                 apachectl configtest | apachectl graceful
+    ///   haproxy                haproxy -c -f /etc/haproxy/haproxy.cfg | systemctl reload haproxy
+    ///   systemd-reload:UNIT    systemctl reload UNIT
+    ///   ["/usr/bin/x","--y"]   exactly this argv (a JSON array)
+    ///   none                   no command at all
+    /// Every profile command is also allowed with `sudo -n` in front. A command must equal an
+    /// allowed argv element by element; a job that asks for another fails on this host before
+    /// anything is written or run. Default: `nginx`, the nginx connector's default commands
+    #[arg(long, env = policy::COMMANDS_SETTING, default_value = policy::DEFAULT_COMMANDS, verbatim_doc_comment)]
+    pub allowed_commands: String,
+    /// Path prefixes (absolute, `:`-separated) under which deployments and HTTP-01 webroot
+    /// tokens may write, strictly below a prefix. Paths are resolved first: `..` components are
+    /// refused, and so is a symlink (a directory or the file itself) that leads outside
+    #[arg(long, env = policy::PATHS_SETTING, default_value = policy::DEFAULT_PATHS, verbatim_doc_comment)]
+    pub allowed_paths: String,
     /// One heartbeat, one poll and the work it brings, then exit (non-zero if anything failed)
     #[arg(long)]
     pub once: bool,

@@ -70,7 +70,7 @@ async fn http01_through_the_nginx_webroot() {
 async fn issue_and_deploy((url, ca, mgmt, _): (String, String, String, u16), nginx: &Nginx, env: &[(&str, &str)], webroot: Option<String>) {
     let s = Server::start().await;
     let root = tempfile::tempdir().unwrap();
-    let agent = Agent::new(root.path(), &s.url);
+    let agent = Agent::new(root.path(), &s.url).allow(&[nginx.command(&["-t"]), nginx.command(&["-s", "reload"])], &[nginx.prefix.path()]);
     let (ok, log) = agent.once_with(env).await;
     assert!(ok, "{log}");
     let id = agent.id();

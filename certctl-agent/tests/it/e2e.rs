@@ -43,7 +43,10 @@ async fn nginx_issue_renew_and_roll_back() {
     let s = Server::start().await;
     let nginx = Nginx::start(CN);
     let root = tempfile::tempdir().unwrap();
-    let agent = Agent::new(root.path(), &s.url);
+    // this host allows exactly the commands of the test's nginx (and the failing check below) and
+    // writing in its certs dir
+    let failing_check: Vec<String> = vec!["ls".into(), "/nonexistent/nginx-check".into()];
+    let agent = Agent::new(root.path(), &s.url).allow(&[nginx.command(&["-t"]), nginx.command(&["-s", "reload"]), failing_check.clone()], &[&nginx.prefix.path().join("certs")]);
 
     // first run: registers with the bootstrap token, saves its identity, heartbeats real metadata
     let (ok, log) = agent.once().await;
@@ -118,7 +121,7 @@ async fn nginx_issue_renew_and_roll_back() {
     let cert2 = std::fs::read(nginx.cert_path()).unwrap();
 
     // a validate command that fails: job Failed naming the step, old pair restored and served
-    s.admin.update_target("t-nginx", &ConnectorInput { config: Some(config(vec!["ls".into(), "/nonexistent/nginx-check".into()])), ..Default::default() }).await.unwrap();
+    s.admin.update_target("t-nginx", &ConnectorInput { config: Some(config(failing_check)), ..Default::default() }).await.unwrap();
     s.admin.renew_certificate("mc-web").await.unwrap();
     let (ok, log) = agent.once().await;
     assert!(!ok, "a failed deployment makes --once fail: {log}");

@@ -37,7 +37,7 @@ async fn fleet_certificate_across_agent_processes() {
     let s = Server::start().await;
     let root = tempfile::tempdir().unwrap();
     let out = root.path().join("deployed");
-    let agents: Vec<(String, Agent)> = (1..=4).map(|i| (format!("edge-{i}"), Agent::new(&root.path().join(format!("agent-{i}")), &s.url))).collect();
+    let agents: Vec<(String, Agent)> = (1..=4).map(|i| (format!("edge-{i}"), Agent::new(&root.path().join(format!("agent-{i}")), &s.url).allow(&[], &[&out]))).collect();
     for (name, _) in &agents {
         std::fs::create_dir_all(out.join(name)).unwrap();
     }

@@ -54,11 +54,22 @@ pub struct Agent {
     pub state: PathBuf,
     pub keys: PathBuf,
     pub server: String,
+    /// `CERTCTL_AGENT_ALLOWED_COMMANDS` / `_PATHS` when set (else the agent's defaults).
+    pub allowed: Option<(String, String)>,
 }
 
 impl Agent {
     pub fn new(root: &Path, server: &str) -> Self {
-        Agent { state: root.join("state"), keys: root.join("state").join("keys"), server: server.into() }
+        Agent { state: root.join("state"), keys: root.join("state").join("keys"), server: server.into(), allowed: None }
+    }
+
+    /// The same agent with a host policy: exactly these commands (JSON argv arrays) and paths.
+    pub fn allow(mut self, commands: &[Vec<String>], paths: &[impl AsRef<Path>]) -> Self {
+        let commands: Vec<String> = commands.iter().map(|c| serde_json::to_string(c).unwrap()).collect();
+        let commands = if commands.is_empty() { "none".to_owned() } else { commands.join(";") };
+        let paths: Vec<String> = paths.iter().map(|p| p.as_ref().display().to_string()).collect();
+        self.allowed = Some((commands, paths.join(":")));
+        self
     }
 
     /// Runs `certctl-agent --once`; returns (success, stderr).
@@ -77,9 +88,13 @@ impl Agent {
     }
 
     async fn run_once(&self, name: &str, labels: &str, env: &[(&str, &str)]) -> (bool, String) {
-        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_certctl-agent"))
+        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_certctl-agent"));
+        cmd.env_clear();
+        if let Some((commands, paths)) = &self.allowed {
+            cmd.env("CERTCTL_AGENT_ALLOWED_COMMANDS", commands).env("CERTCTL_AGENT_ALLOWED_PATHS", paths);
+        }
+        let out = cmd
             .arg("--once")
-            .env_clear()
             .envs(env.iter().copied())
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("CERTCTL_SERVER_URL", &self.server)

@@ -12,6 +12,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 use crate::error::{Error, Result};
+use crate::target::HostPolicy;
 
 /// Path prefix of HTTP-01 requests.
 pub const PREFIX: &str = "/.well-known/acme-challenge/";
@@ -97,8 +98,9 @@ pub fn valid_token(token: &str) -> bool {
 }
 
 /// Writes the token file `<webroot>/.well-known/acme-challenge/<token>` (world-readable: the
-/// web server serves it); returns its path.
-pub fn write_webroot(webroot: &Path, token: &str, key_authorization: &str) -> Result<PathBuf> {
+/// web server serves it) when the host's `policy` allows that path (else an error `policy: ...`
+/// naming `CERTCTL_AGENT_ALLOWED_PATHS`, and nothing is written); returns its path.
+pub fn write_webroot(webroot: &Path, token: &str, key_authorization: &str, policy: &HostPolicy) -> Result<PathBuf> {
     if !valid_token(token) {
         return Err(Error::invalid("token", "is not base64url"));
     }
@@ -106,6 +108,7 @@ pub fn write_webroot(webroot: &Path, token: &str, key_authorization: &str) -> Re
         return Err(Error::invalid("webroot", format!("{} must be an absolute path", webroot.display())));
     }
     let dir = webroot.join(".well-known").join("acme-challenge");
+    policy.check_path("webroot", &dir.join(token)).map_err(|m| Error::invalid("policy", m))?;
     std::fs::create_dir_all(&dir).map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
     let path = dir.join(token);
     std::fs::write(&path, key_authorization).map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
@@ -144,10 +147,21 @@ mod tests {
     #[test]
     fn webroot_files() {
         let dir = tempfile::tempdir().unwrap();
-        let p = write_webroot(dir.path(), "abc", "abc.k").unwrap();
+        let root = dir.path().join("www");
+        let policy = HostPolicy::parse("none", &root.display().to_string()).unwrap();
+        let p = write_webroot(&root, "abc", "abc.k", &policy).unwrap();
         assert_eq!(std::fs::read_to_string(&p).unwrap(), "abc.k");
         assert!(p.ends_with(".well-known/acme-challenge/abc"));
-        assert!(write_webroot(dir.path(), "../x", "k").is_err());
-        assert!(write_webroot(Path::new("rel"), "abc", "k").is_err());
+        assert!(write_webroot(&root, "../x", "k", &policy).is_err());
+        assert!(write_webroot(Path::new("rel"), "abc", "k", &policy).is_err());
+        // a webroot outside the allowed paths, or escaping through `..` or a symlink: nothing written
+        let outside = dir.path().join("other");
+        let e = write_webroot(&outside, "abc", "k", &policy).unwrap_err().to_string();
+        assert!(e.starts_with("policy: webroot ") && e.contains("CERTCTL_AGENT_ALLOWED_PATHS"), "{e}");
+        assert!(write_webroot(&root.join("../other"), "abc", "k", &policy).unwrap_err().to_string().contains("`..`"));
+        std::fs::create_dir_all(&outside).unwrap();
+        std::os::unix::fs::symlink(&outside, root.join("link")).unwrap();
+        assert!(write_webroot(&root.join("link"), "abc", "k", &policy).unwrap_err().to_string().contains("resolves to"));
+        assert!(std::fs::read_dir(&outside).unwrap().next().is_none());
     }
 }

@@ -47,7 +47,8 @@ pub struct Worker {
 }
 
 impl Worker {
-    /// A worker for agent `agent_id`; `client` must carry that agent's API key.
+    /// A worker for agent `agent_id`; `client` must carry that agent's API key. `opts.policy` is
+    /// what this host allows deployments and HTTP-01 webroot tokens to run and write.
     pub fn new(client: Client, agent_id: impl Into<String>, keys: KeyStore, opts: DeployOptions) -> Self {
         Self { client, agent_id: agent_id.into(), keys, opts, stop: Arc::default(), http01: None, served: Mutex::default() }
     }
@@ -72,7 +73,7 @@ impl Worker {
     /// Undoes a deployment interrupted by a crash or kill (see [`crate::target::recover`]).
     pub async fn recover(&self) -> Result<bool, String> {
         match &self.opts.journal {
-            Some(j) => crate::target::recover(j, self.opts.command_timeout).await,
+            Some(j) => crate::target::recover(j, &self.opts).await,
             None => Ok(false),
         }
     }
@@ -152,7 +153,7 @@ impl Worker {
             let outcome = match &item.validation {
                 None => Err("the validation job carries no token".to_owned()),
                 Some(v) => match (v.http01.mode.as_str(), &v.http01.webroot, &self.http01) {
-                    ("webroot", Some(root), _) => write_webroot(std::path::Path::new(root), &v.token, &v.key_authorization).map(|p| (v.token.clone(), Some(p))).map_err(|e| e.to_string()),
+                    ("webroot", Some(root), _) => write_webroot(std::path::Path::new(root), &v.token, &v.key_authorization, &self.opts.policy).map(|p| (v.token.clone(), Some(p))).map_err(|e| e.to_string()),
                     (_, _, Some(tokens)) if super::http01::valid_token(&v.token) => {
                         tokens.insert(&v.token, &v.key_authorization);
                         Ok((v.token.clone(), None))

@@ -28,10 +28,7 @@ pub fn validate_target(target_type: &str, config: &serde_json::Value) -> Result<
         } else if k == "owner" || k == "group" {
             crate::target::account(&format!("config.{k}"), v)?;
         } else if k.ends_with("_path") || k == "webroot" {
-            let p = v.as_str().ok_or_else(|| Error::invalid(format!("config.{k}"), "must be a string"))?;
-            if !p.starts_with('/') || p.contains('\0') {
-                return Err(Error::invalid(format!("config.{k}"), format!("{p:?} must be an absolute path")));
-            }
+            crate::target::config_path(&format!("config.{k}"), v)?;
         }
     }
     Ok(())
@@ -290,5 +287,18 @@ mod tests {
         assert!(validate_target("file", &json!({"cert_path": "/c.pem", "owner": "www-data", "group": 33})).is_ok());
         let e = validate_target("file", &json!({"cert_path": "/c.pem", "owner": "root;id"})).unwrap_err();
         assert!(e.to_string().starts_with("config.owner:"), "{e}");
+        // paths with `..`, NUL bytes; empty argv and empty argv elements: refused, naming the field
+        for (config, field) in [
+            (json!({"cert_path": "/etc/ssl/certctl/../../shadow"}), "config.cert_path:"),
+            (json!({"key_path": "/etc/ssl/k\u{0}.pem"}), "config.key_path:"),
+            (json!({"webroot": "/var/www/.."}), "config.webroot:"),
+            (json!({"reload_command": []}), "config.reload_command:"),
+            (json!({"reload_command": [""]}), "config.reload_command[0]:"),
+            (json!({"validate_command": ["nginx", ""]}), "config.validate_command[1]:"),
+            (json!({"reload_command": ["nginx\u{0}", "-t"]}), "config.reload_command[0]:"),
+        ] {
+            let e = validate_target("file", &config).unwrap_err().to_string();
+            assert!(e.starts_with(field), "{config}: {e}");
+        }
     }
 }

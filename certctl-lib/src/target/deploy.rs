@@ -8,7 +8,6 @@ use std::fs::{self, OpenOptions};
 use std::io::{ErrorKind, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +16,8 @@ use super::{run_command, DeployError, DeployOptions, DeployOutcome, Material, Ow
 /// One file a target installs. `Debug` shows its length, never its contents (keys).
 #[derive(Clone, PartialEq, Eq)]
 pub struct FileSpec {
+    /// The config key that names it (`cert_path`, `key_path`, ...), for reports.
+    pub field: &'static str,
     /// Absolute destination.
     pub path: PathBuf,
     /// What it must hold.
@@ -30,6 +31,7 @@ pub struct FileSpec {
 impl fmt::Debug for FileSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FileSpec")
+            .field("field", &self.field)
             .field("path", &self.path)
             .field("bytes", &self.contents.len())
             .field("mode", &format_args!("{:o}", self.mode))
@@ -53,19 +55,22 @@ struct Journal {
     reload: Option<Vec<String>>,
 }
 
-/// Installs `material` on `target` (the body of [`Target::deploy`]).
+/// Installs `material` on `target` (the body of [`Target::deploy`]). First of all, every
+/// command and every file of the target is checked against `opts.policy`: a refusal fails with
+/// [`Step::Policy`] before anything is written or run.
 pub async fn install<T: Target + ?Sized>(target: &T, material: &Material, opts: &DeployOptions) -> Result<DeployOutcome, DeployError> {
     let files = target.files(material);
     let fingerprint = material.fingerprint().to_owned();
     if files.is_empty() {
         return Err(DeployError::new(Step::Write, "the target config names no file to write"));
     }
+    opts.policy.check(&target.commands(), &files).map_err(|m| DeployError::new(Step::Policy, m))?;
     let mut seen = BTreeSet::new();
     if let Some(f) = files.iter().find(|f| !f.path.is_absolute() || !seen.insert(f.path.clone())) {
         return Err(DeployError::new(Step::Write, format!("{} is not absolute or is named twice", f.path.display())));
     }
     if let Some(j) = &opts.journal {
-        recover(j, opts.command_timeout).await.map_err(|e| DeployError::new(Step::Rollback, format!("an interrupted deployment could not be undone: {e}")))?;
+        recover(j, opts).await.map_err(|e| DeployError::new(Step::Rollback, format!("an interrupted deployment could not be undone: {e}")))?;
     }
     let reload = target.reload_command().map(<[String]>::to_vec);
 
@@ -147,17 +152,26 @@ pub async fn install<T: Target + ?Sized>(target: &T, material: &Material, opts: 
 
 /// Undoes a deployment that was interrupted (crash, kill) between its first rename and its end,
 /// from the journal at `journal`: the previous files go back and the reload command runs again.
-/// Returns whether there was anything to undo.
-pub async fn recover(journal: &Path, timeout: Duration) -> Result<bool, String> {
+/// Every path and the command of the journal are checked against `opts.policy` first (nothing
+/// is touched when one is refused). Returns whether there was anything to undo.
+pub async fn recover(journal: &Path, opts: &DeployOptions) -> Result<bool, String> {
     let bytes = match fs::read(journal) {
         Ok(b) => b,
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(false),
         Err(e) => return Err(format!("cannot read {}: {e}", journal.display())),
     };
     let j: Journal = serde_json::from_slice(&bytes).map_err(|e| format!("{} is corrupt: {e}", journal.display()))?;
+    let paths = j.entries.iter().flat_map(|e| [Some(&e.path), Some(&e.tmp), e.backup.as_ref()]).flatten();
+    let refused: Vec<String> = paths
+        .filter_map(|p| opts.policy.check_path("journal entry", p).err())
+        .chain(j.reload.as_ref().and_then(|r| opts.policy.check_command("reload_command", r).err()))
+        .collect();
+    if !refused.is_empty() {
+        return Err(format!("{} left as it is: {}", journal.display(), refused.join("; ")));
+    }
     restore(&j.entries)?;
     if let Some(r) = &j.reload {
-        run_command(r, timeout).await.map_err(|e| e.to_string())?;
+        run_command(r, opts.command_timeout).await.map_err(|e| e.to_string())?;
     }
     fs::remove_file(journal).map_err(|e| format!("cannot remove {}: {e}", journal.display()))?;
     Ok(true)

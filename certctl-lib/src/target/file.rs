@@ -54,13 +54,13 @@ impl Target for FileTarget {
     }
 
     fn files(&self, m: &Material) -> Vec<FileSpec> {
-        let spec = |p: &Option<PathBuf>, contents: String, mode| p.as_ref().map(|p| FileSpec { path: p.clone(), contents: contents.into_bytes(), mode, owner: self.owner });
+        let spec = |field, p: &Option<PathBuf>, contents: String, mode| p.as_ref().map(|p| FileSpec { field, path: p.clone(), contents: contents.into_bytes(), mode, owner: self.owner });
         [
-            spec(&self.cert_path, m.cert_pem().to_owned(), 0o644),
-            spec(&self.chain_path, m.chain_pem().to_owned(), 0o644),
-            spec(&self.fullchain_path, m.fullchain_pem(), 0o644),
-            spec(&self.key_path, m.key_pem().to_owned(), 0o600),
-            spec(&self.combined_path, m.combined_pem(), 0o600),
+            spec("cert_path", &self.cert_path, m.cert_pem().to_owned(), 0o644),
+            spec("chain_path", &self.chain_path, m.chain_pem().to_owned(), 0o644),
+            spec("fullchain_path", &self.fullchain_path, m.fullchain_pem(), 0o644),
+            spec("key_path", &self.key_path, m.key_pem().to_owned(), 0o600),
+            spec("combined_path", &self.combined_path, m.combined_pem(), 0o600),
         ]
         .into_iter()
         .flatten()
@@ -69,6 +69,10 @@ impl Target for FileTarget {
 
     fn reload_command(&self) -> Option<&[String]> {
         self.reload_command.as_deref()
+    }
+
+    fn commands(&self) -> Vec<(&'static str, &[String])> {
+        [("validate_command", self.validate_command.as_deref()), ("reload_command", self.reload_command.as_deref())].into_iter().filter_map(|(k, c)| c.map(|c| (k, c))).collect()
     }
 
     async fn validate(&self, opts: &DeployOptions) -> Result<(), DeployError> {

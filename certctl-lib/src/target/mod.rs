@@ -7,17 +7,21 @@
 //! command, verify that the new certificate is what is served — and on any failure put the backups
 //! back and reload again. Deploying the same material twice changes nothing. Commands are argv
 //! arrays run without a shell ([`argv`] refuses shell metacharacters, at the API and here).
+//! Before any of this, the host's [`policy`] checks every command and every path of the target:
+//! the server asks, the host decides.
 //!
 //! ```no_run
 //! # #[cfg(feature = "agent")]
 //! # async fn run(chain_pem: String, key_pem: String) -> Result<(), Box<dyn std::error::Error>> {
-//! use certctl::target::{from_config, DeployOptions, Material};
+//! use certctl::target::{from_config, DeployOptions, HostPolicy, Material};
 //!
 //! let target = from_config("file", &serde_json::json!({
-//!     "fullchain_path": "/etc/ssl/app/fullchain.pem", "key_path": "/etc/ssl/app/key.pem",
+//!     "fullchain_path": "/etc/ssl/certctl/app/fullchain.pem", "key_path": "/etc/ssl/certctl/app/key.pem",
 //!     "reload_command": ["systemctl", "reload", "app"],
 //! }))?;
-//! let outcome = target.deploy(&Material::new(&chain_pem, key_pem)?, &DeployOptions::default()).await?;
+//! // what this host allows (the agent reads it from CERTCTL_AGENT_ALLOWED_COMMANDS / _PATHS)
+//! let opts = DeployOptions { policy: HostPolicy::parse("systemd-reload:app", "/etc/ssl/certctl")?, ..Default::default() };
+//! let outcome = target.deploy(&Material::new(&chain_pem, key_pem)?, &opts).await?;
 //! println!("deployed {} (changed: {})", outcome.fingerprint, outcome.changed);
 //! # Ok(()) }
 //! ```
@@ -25,7 +29,7 @@
 mod argv;
 mod owner;
 pub mod privileged;
-pub use argv::{argv, SHELL_METACHARACTERS};
+pub use argv::{argv, config_path, SHELL_METACHARACTERS};
 pub use owner::account;
 
 #[cfg(feature = "agent")]
@@ -38,6 +42,8 @@ mod file;
 mod material;
 #[cfg(feature = "agent")]
 mod nginx;
+#[cfg(feature = "agent")]
+pub mod policy;
 #[cfg(feature = "agent")]
 mod verify;
 
@@ -57,6 +63,7 @@ mod agent_side {
     pub use super::material::{leaf_spki, Material};
     pub use super::nginx::NginxTarget;
     pub use super::owner::Ownership;
+    pub use super::policy::HostPolicy;
     pub use super::verify::served_fingerprint;
     use crate::error::{Error, Result};
 
@@ -64,6 +71,8 @@ mod agent_side {
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum Step {
+        /// The host's execution policy refused a command or a path; nothing was written or run.
+        Policy,
         /// Writing the temp files, the backups or renaming them into place.
         Write,
         /// The validate command (e.g. `nginx -t`).
@@ -79,6 +88,7 @@ mod agent_side {
     impl fmt::Display for Step {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str(match self {
+                Step::Policy => "policy",
                 Step::Write => "write",
                 Step::Validate => "validate",
                 Step::Reload => "reload",
@@ -122,11 +132,14 @@ mod agent_side {
         pub journal: Option<PathBuf>,
         /// Limit for each validate or reload command.
         pub command_timeout: Duration,
+        /// What this host allows: every command and every file of a deployment is checked
+        /// against it before anything is written or run (default: [`HostPolicy::default`]).
+        pub policy: HostPolicy,
     }
 
     impl Default for DeployOptions {
         fn default() -> Self {
-            Self { journal: None, command_timeout: Duration::from_secs(60) }
+            Self { journal: None, command_timeout: Duration::from_secs(60), policy: HostPolicy::default() }
         }
     }
 
@@ -139,6 +152,9 @@ mod agent_side {
         fn files(&self, material: &Material) -> Vec<FileSpec>;
         /// The reload command, if any (also run again after a rollback).
         fn reload_command(&self) -> Option<&[String]>;
+        /// Every command a deployment may run, by config key (`validate_command`,
+        /// `reload_command`): checked against the host's [`HostPolicy`] before anything runs.
+        fn commands(&self) -> Vec<(&'static str, &[String])>;
         /// Checks the installed configuration (e.g. `nginx -t`); Ok when there is nothing to check.
         async fn validate(&self, opts: &DeployOptions) -> Result<(), DeployError>;
         /// Checks that the certificate with `fingerprint` is what is served; Ok when the target
@@ -167,17 +183,11 @@ mod agent_side {
         }
     }
 
-    /// An optional absolute path of a config.
+    /// An optional absolute path of a config (no `..` component, no NUL), checked with [`config_path`](super::config_path).
     pub(crate) fn opt_path(config: &serde_json::Value, key: &str) -> Result<Option<PathBuf>> {
         match config.get(key) {
             None | Some(serde_json::Value::Null) => Ok(None),
-            Some(v) => {
-                let p = v.as_str().ok_or_else(|| Error::invalid(format!("config.{key}"), "must be a string"))?;
-                if !p.starts_with('/') || p.contains('\0') {
-                    return Err(Error::invalid(format!("config.{key}"), format!("{p:?} must be an absolute path")));
-                }
-                Ok(Some(PathBuf::from(p)))
-            }
+            Some(v) => super::config_path(&format!("config.{key}"), v).map(Some),
         }
     }
 }

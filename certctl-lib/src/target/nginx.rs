@@ -75,17 +75,21 @@ impl Target for NginxTarget {
     fn files(&self, m: &Material) -> Vec<FileSpec> {
         let cert = if self.chain_path.is_some() { m.cert_pem().to_owned() } else { m.fullchain_pem() };
         let mut files = vec![
-            FileSpec { path: self.cert_path.clone(), contents: cert.into_bytes(), mode: 0o644, owner: self.owner },
-            FileSpec { path: self.key_path.clone(), contents: m.key_pem().as_bytes().to_vec(), mode: 0o600, owner: self.owner },
+            FileSpec { field: "cert_path", path: self.cert_path.clone(), contents: cert.into_bytes(), mode: 0o644, owner: self.owner },
+            FileSpec { field: "key_path", path: self.key_path.clone(), contents: m.key_pem().as_bytes().to_vec(), mode: 0o600, owner: self.owner },
         ];
         if let Some(p) = &self.chain_path {
-            files.push(FileSpec { path: p.clone(), contents: m.chain_pem().as_bytes().to_vec(), mode: 0o644, owner: self.owner });
+            files.push(FileSpec { field: "chain_path", path: p.clone(), contents: m.chain_pem().as_bytes().to_vec(), mode: 0o644, owner: self.owner });
         }
         files
     }
 
     fn reload_command(&self) -> Option<&[String]> {
         Some(&self.reload_command)
+    }
+
+    fn commands(&self) -> Vec<(&'static str, &[String])> {
+        vec![("validate_command", &self.validate_command), ("reload_command", &self.reload_command)]
     }
 
     async fn validate(&self, opts: &DeployOptions) -> Result<(), DeployError> {

@@ -32,6 +32,18 @@ fn names(dir: &Path) -> Vec<String> {
     v
 }
 
+/// A host policy that allows writing under `root` and running exactly the commands of `targets`.
+fn allowing(root: &Path, targets: &[&dyn Target]) -> HostPolicy {
+    let cmds: Vec<String> = targets.iter().flat_map(|t| t.commands()).map(|(_, c)| serde_json::to_string(c).unwrap()).collect();
+    let spec = if cmds.is_empty() { "none".to_owned() } else { cmds.join(";") };
+    HostPolicy::parse(&spec, &root.display().to_string()).unwrap()
+}
+
+/// Deploy options with [`allowing`].
+fn opts(root: &Path, targets: &[&dyn Target]) -> DeployOptions {
+    DeployOptions { policy: allowing(root, targets), ..Default::default() }
+}
+
 fn file_target(dir: &Path, extra: serde_json::Value) -> Box<dyn Target> {
     let mut c = json!({
         "cert_path": dir.join("cert.pem"), "chain_path": dir.join("chain.pem"),
@@ -51,7 +63,7 @@ async fn file_target_writes_modes_and_is_idempotent() {
     let marker = tmp.path().join("reloads");
     let t = file_target(&dir, json!({"reload_command": ["touch", marker]}));
     let m = material("a.example.com");
-    let opts = DeployOptions { journal: Some(tmp.path().join("journal")), ..Default::default() };
+    let opts = DeployOptions { journal: Some(tmp.path().join("journal")), ..opts(tmp.path(), &[&*t]) };
     let out = t.deploy(&m, &opts).await.unwrap();
     assert!(out.changed);
     assert_eq!(out.fingerprint, m.fingerprint());
@@ -78,13 +90,14 @@ async fn failures_restore_the_previous_files() {
     let dir = tmp.path().join("tls");
     let v1 = material("a.example.com");
     let v2 = material("a.example.com");
-    file_target(&dir, json!({})).deploy(&v1, &DeployOptions::default()).await.unwrap();
+    let none = opts(tmp.path(), &[]);
+    file_target(&dir, json!({})).deploy(&v1, &none).await.unwrap();
     let snapshot = |d: &Path| names(d).into_iter().map(|n| (read(&d.join(&n)), mode(&d.join(&n)), n)).collect::<Vec<_>>();
     let before = snapshot(&dir);
 
     // validate fails: step named, stderr tail carried, files restored
     let t = file_target(&dir, json!({"validate_command": ["ls", "/nonexistent-validate-check"]}));
-    let e = t.deploy(&v2, &DeployOptions::default()).await.unwrap_err();
+    let e = t.deploy(&v2, &opts(tmp.path(), &[&*t])).await.unwrap_err();
     assert_eq!(e.step, Step::Validate, "{e}");
     assert!(e.to_string().starts_with("validate: `ls /nonexistent-validate-check` exited with status 2"), "{e}");
     assert!(e.message.contains("nonexistent-validate-check") && e.message.ends_with("rolled back to the previous files"), "{e}");
@@ -95,13 +108,13 @@ async fn failures_restore_the_previous_files() {
     std::fs::create_dir(&count).unwrap();
     let t = file_target(&dir, json!({"reload_command": ["mktemp", "-p", count]}));
     let t = FailingVerify(t);
-    let e = t.deploy(&v2, &DeployOptions::default()).await.unwrap_err();
+    let e = t.deploy(&v2, &opts(tmp.path(), &[&t])).await.unwrap_err();
     assert_eq!(e.step, Step::Verify, "{e}");
     assert_eq!(snapshot(&dir), before);
     assert_eq!(names(&count).len(), 2, "reloaded with the new files, then again with the restored ones");
 
     let t = file_target(&dir, json!({"reload_command": ["false"]}));
-    let e = t.deploy(&v2, &DeployOptions::default()).await.unwrap_err();
+    let e = t.deploy(&v2, &opts(tmp.path(), &[&*t])).await.unwrap_err();
     assert_eq!(e.step, Step::Reload, "{e}");
     assert!(e.message.contains("rollback reload failed"), "{e}");
     assert_eq!(snapshot(&dir), before);
@@ -109,7 +122,7 @@ async fn failures_restore_the_previous_files() {
     // a file that did not exist before is removed again
     let extra = tmp.path().join("other").join("new.pem");
     let t = from_config("file", &json!({"cert_path": extra, "validate_command": ["false"]})).unwrap();
-    assert_eq!(t.deploy(&v2, &DeployOptions::default()).await.unwrap_err().step, Step::Validate);
+    assert_eq!(t.deploy(&v2, &opts(tmp.path(), &[&*t])).await.unwrap_err().step, Step::Validate);
     assert!(!extra.exists());
     assert!(names(extra.parent().unwrap()).is_empty());
 }
@@ -129,6 +142,9 @@ impl Target for FailingVerify {
     fn reload_command(&self) -> Option<&[String]> {
         self.0.reload_command()
     }
+    fn commands(&self) -> Vec<(&'static str, &[String])> {
+        self.0.commands()
+    }
     async fn validate(&self, o: &DeployOptions) -> Result<(), DeployError> {
         self.0.validate(o).await
     }
@@ -142,22 +158,27 @@ async fn an_interrupted_deployment_is_undone() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("tls");
     let journal = tmp.path().join("deploy.journal");
-    let opts = DeployOptions { journal: Some(journal.clone()), command_timeout: Duration::from_secs(30) };
+    let slow = file_target(&dir, json!({"validate_command": ["sleep", "30"]}));
+    let opts = DeployOptions { journal: Some(journal.clone()), command_timeout: Duration::from_secs(30), policy: allowing(tmp.path(), &[&*slow]) };
     let v1 = material("a.example.com");
     file_target(&dir, json!({})).deploy(&v1, &opts).await.unwrap();
     // the agent dies while the validate command runs: the new files are in place
-    let slow = file_target(&dir, json!({"validate_command": ["sleep", "30"]}));
     let v2 = material("a.example.com");
     assert!(tokio::time::timeout(Duration::from_millis(500), slow.deploy(&v2, &opts)).await.is_err());
     assert_eq!(read(&dir.join("key.pem")), v2.key_pem());
     assert!(journal.exists());
     // at the next start: back to the previous pair, nothing left over
-    assert!(recover(&journal, Duration::from_secs(5)).await.unwrap());
+    // a host policy that no longer allows the journal's files leaves everything as it is
+    let narrower = DeployOptions { policy: HostPolicy::parse("none", "/nonexistent-certctl").unwrap(), ..Default::default() };
+    let e = recover(&journal, &narrower).await.unwrap_err();
+    assert!(e.contains("left as it is") && e.contains("CERTCTL_AGENT_ALLOWED_PATHS"), "{e}");
+    assert_eq!(read(&dir.join("key.pem")), v2.key_pem());
+    assert!(recover(&journal, &opts).await.unwrap());
     assert_eq!(read(&dir.join("key.pem")), v1.key_pem());
     assert_eq!(read(&dir.join("cert.pem")), v1.cert_pem());
     assert_eq!(names(&dir), ["cert.pem", "chain.pem", "combined.pem", "fullchain.pem", "key.pem"]);
     assert!(!journal.exists());
-    assert!(!recover(&journal, Duration::from_secs(5)).await.unwrap());
+    assert!(!recover(&journal, &opts).await.unwrap());
 }
 
 #[test]
@@ -185,7 +206,8 @@ async fn owner_and_group_are_set_and_checked() {
     let group = nix::unistd::Group::from_gid(nix::unistd::getgid()).unwrap().unwrap();
     // by name, resolved on this host
     let t = file_target(&dir, json!({"owner": me.name, "group": group.name}));
-    t.deploy(&material("o.example.com"), &DeployOptions::default()).await.unwrap();
+    let none = opts(tmp.path(), &[]);
+    t.deploy(&material("o.example.com"), &none).await.unwrap();
     let m = std::fs::metadata(dir.join("key.pem")).unwrap();
     assert_eq!((m.uid(), m.gid(), m.mode() & 0o777), (me.uid.as_raw(), group.gid.as_raw(), 0o600));
 
@@ -194,20 +216,20 @@ async fn owner_and_group_are_set_and_checked() {
         // files with a different owner is a change, not a no-op
         let m2 = material("o2.example.com");
         let t = file_target(&dir, json!({"owner": 65534, "group": 65534}));
-        t.deploy(&m2, &DeployOptions::default()).await.unwrap();
+        t.deploy(&m2, &none).await.unwrap();
         for f in ["cert.pem", "key.pem", "combined.pem"] {
             let m = std::fs::metadata(dir.join(f)).unwrap();
             assert_eq!((m.uid(), m.gid()), (65534, 65534), "{f}");
         }
         assert_eq!(mode(&dir.join("key.pem")), 0o600);
         let back = file_target(&dir, json!({"owner": 0, "group": 0}));
-        assert!(back.deploy(&m2, &DeployOptions::default()).await.unwrap().changed, "an owner change is a change");
+        assert!(back.deploy(&m2, &none).await.unwrap().changed, "an owner change is a change");
         assert_eq!(std::fs::metadata(dir.join("key.pem")).unwrap().uid(), 0);
     } else {
         // anyone else may not give files away: the write step fails and nothing is replaced
         let before = read(&dir.join("key.pem"));
         let t = file_target(&dir, json!({"owner": 0}));
-        let e = t.deploy(&material("o3.example.com"), &DeployOptions::default()).await.unwrap_err();
+        let e = t.deploy(&material("o3.example.com"), &none).await.unwrap_err();
         assert_eq!(e.step, Step::Write, "{e}");
         assert!(e.message.contains("cannot set owner"), "{e}");
         assert_eq!(read(&dir.join("key.pem")), before);
@@ -218,4 +240,32 @@ async fn owner_and_group_are_set_and_checked() {
     assert!(e.contains("config.owner") && e.contains("no user"), "{e}");
     let e = from_config("file", &json!({"cert_path": dir.join("c.pem"), "group": "bad group"})).unwrap_err().to_string();
     assert!(e.contains("config.group"), "{e}");
+}
+
+#[tokio::test]
+async fn the_host_policy_is_checked_before_anything_is_written_or_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(tmp.path()).unwrap();
+    let (allowed, outside) = (root.join("allowed"), root.join("outside"));
+    std::fs::create_dir_all(&allowed).unwrap();
+    let marker = root.join("marker");
+    let policy = HostPolicy::parse(r#"["true"]"#, &allowed.display().to_string()).unwrap();
+    let o = DeployOptions { journal: Some(root.join("journal")), policy, ..Default::default() };
+    let m = material("p.example.com");
+
+    // a command outside the list: refused with every other problem of the target, nothing written or run
+    let t = from_config("file", &json!({"cert_path": allowed.join("c.pem"), "key_path": outside.join("k.pem"), "validate_command": ["true"], "reload_command": ["touch", marker]})).unwrap();
+    let e = t.deploy(&m, &o).await.unwrap_err();
+    assert_eq!(e.step, Step::Policy);
+    let want = format!(r#"policy: reload_command ["touch","{}"] is not allowed on this host (CERTCTL_AGENT_ALLOWED_COMMANDS); key_path {} is outside"#, marker.display(), outside.join("k.pem").display());
+    assert!(e.to_string().starts_with(&want), "{e}");
+    assert!(!marker.exists() && !outside.exists() && !root.join("journal").exists());
+    assert!(names(&allowed).is_empty(), "nothing written, not even a temp file");
+
+    // allowed: written
+    let t = from_config("file", &json!({"cert_path": allowed.join("tls/c.pem"), "reload_command": ["true"]})).unwrap();
+    assert!(t.deploy(&m, &o).await.unwrap().changed);
+    // the default policy (nginx profile, /etc/ssl/certctl, /var/lib/certctl) refuses this tempdir
+    let e = t.deploy(&m, &DeployOptions::default()).await.unwrap_err();
+    assert!(e.message.contains("reload_command [\"true\"] is not allowed") && e.message.contains("CERTCTL_AGENT_ALLOWED_PATHS: /etc/ssl/certctl, /var/lib/certctl"), "{e}");
 }
