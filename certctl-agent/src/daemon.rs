@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use certctl::agent::{metadata, AgentError, Identity, KeyStore, Worker};
 use certctl::client::Client;
+use certctl::model::AgentStatus;
 use certctl::target::{DeployOptions, HostPolicy};
 use rand::Rng;
 use tokio::time::Instant;
@@ -108,6 +109,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<bool> {
     let (mut next_hb, mut next_poll) = (Instant::now(), Instant::now());
     let mut backoff = BACKOFF_MIN;
     let mut last_state: Option<String> = None;
+    let mut pending = false;
     loop {
         tokio::select! {
             _ = tokio::time::sleep_until(next_hb.min(next_poll)) => {}
@@ -119,7 +121,15 @@ pub async fn run(args: RunArgs) -> anyhow::Result<bool> {
         let now = Instant::now();
         let mut result: Result<(), AgentError> = Ok(());
         if now >= next_hb {
-            result = worker.heartbeat(&metadata::collect(&labels)).await.map(drop);
+            result = worker.heartbeat(&metadata::collect(&labels)).await.map(|a| {
+                let now_pending = a.status == AgentStatus::Pending;
+                if now_pending && !pending {
+                    tracing::warn!("this agent waits for approval: it gets no work until an operator runs `certctl agents approve {}`", a.id);
+                } else if pending && !now_pending {
+                    tracing::info!("this agent was approved");
+                }
+                pending = now_pending;
+            });
             next_hb = now + jitter(args.heartbeat_interval);
         }
         if result.is_ok() && now >= next_poll {
@@ -156,9 +166,15 @@ pub async fn run(args: RunArgs) -> anyhow::Result<bool> {
 
 /// One heartbeat, one poll and its work; whether everything succeeded.
 async fn once(worker: &Worker, labels: &std::collections::BTreeMap<String, String>) -> bool {
-    if let Err(e) = worker.heartbeat(&metadata::collect(labels)).await {
-        tracing::error!("heartbeat: {e}");
-        return false;
+    match worker.heartbeat(&metadata::collect(labels)).await {
+        Ok(a) if a.status == AgentStatus::Pending => {
+            tracing::warn!("this agent waits for approval: it gets no work until an operator runs `certctl agents approve {}`", a.id);
+        }
+        Ok(_) => {}
+        Err(e) => {
+            tracing::error!("heartbeat: {e}");
+            return false;
+        }
     }
     match worker.poll().await {
         Ok(r) => {

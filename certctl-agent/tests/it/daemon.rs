@@ -50,9 +50,17 @@ async fn heartbeats_on_interval_then_sigterm() {
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let beats = s.received.lock().unwrap().iter().filter(|(l, _)| l.ends_with("/heartbeat")).count();
     assert!((3..=12).contains(&beats), "{beats} heartbeats in 1.5 s at 200 ms");
+    // the quick-start token registers a Pending agent: it heartbeats and waits; approved, it says so
+    let id: serde_json::Value = serde_json::from_slice(&std::fs::read(tmp.path().join("agent.json")).unwrap()).unwrap();
+    let id = id["agent_id"].as_str().unwrap().to_owned();
+    assert_eq!(s.admin.get_agent(&id).await.unwrap().status, certctl::model::AgentStatus::Pending);
+    s.admin.approve_agent(&id).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(800)).await;
     let (ok, log) = terminate(child).await;
     assert!(ok, "{log}");
     assert!(log.contains("registered") && log.contains("agent stopped"), "{log}");
+    assert_eq!(log.matches("waits for approval").count(), 1, "said once: {log}");
+    assert!(log.contains("this agent was approved"), "{log}");
     assert!(tmp.path().join("agent.json").exists());
 }
 

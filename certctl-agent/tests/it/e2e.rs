@@ -58,7 +58,9 @@ async fn nginx_issue_renew_and_roll_back() {
     assert_eq!(a.hostname, std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap().trim());
     assert_eq!((a.os.as_str(), a.arch.as_str(), a.agent_version.as_str()), ("linux", std::env::consts::ARCH, env!("CARGO_PKG_VERSION")));
     assert!(!a.os_version.is_empty());
-    assert_eq!(a.labels.get("role").map(String::as_str), Some("web"));
+    assert_eq!(a.reported_labels.get("role").map(String::as_str), Some("web"));
+    assert!(a.labels.is_empty(), "what the host says is never an operator label: {:?}", a.labels);
+    assert_eq!(a.observed_ip.as_deref(), Some("127.0.0.1"), "the address the server saw");
     assert!(a.ip_addresses.iter().all(|ip| !ip.parse::<std::net::IpAddr>().unwrap().is_loopback()));
     assert_eq!(a.status, AgentStatus::Online);
     // a restart reuses the saved identity

@@ -42,7 +42,7 @@ async fn fleet_certificate_across_agent_processes() {
         std::fs::create_dir_all(out.join(name)).unwrap();
     }
     s.admin
-        .create_agent_group(&GroupInput { id: Some("grp-edge".into()), name: Some("edge".into()), criteria: Some(GroupCriteria { labels: [("fleet".into(), "edge".into())].into(), ..Default::default() }), ..Default::default() })
+        .create_agent_group(&GroupInput { id: Some("grp-edge".into()), name: Some("edge".into()), criteria: Some(GroupCriteria { reported_labels: [("fleet".into(), "edge".into())].into(), ..Default::default() }), ..Default::default() })
         .await
         .unwrap();
 

@@ -12,7 +12,12 @@ use certctl::service::{Service, ServiceConfig};
 use certctl_server::{app, AppState};
 use serde_json::Value;
 
+/// The server's quick-start token (`CERTCTL_AGENT_BOOTSTRAP_TOKEN`): agents it registers are
+/// Pending until approved.
 pub const TOKEN: &str = "bootstrap-token-for-agent-tests-0123456789";
+/// A bootstrap token created in the API with `auto_approve` (as a fleet rollout would use): the
+/// agents it registers are admitted at once. What the agents of these tests use.
+pub const FLEET_TOKEN: &str = "certctl_fleet-token-for-agent-tests";
 
 /// Request line and body of everything the server received.
 pub type Log = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
@@ -39,11 +44,28 @@ impl Server {
         let config = ServiceConfig { bootstrap_token: Some(TOKEN.into()), ..Default::default() };
         let svc = Service::open(store, dir.path(), config).unwrap();
         let admin_key = svc.bootstrap().await.unwrap().admin_key.unwrap();
+        let now = certctl::model::Timestamp::now();
+        let fleet = certctl::model::BootstrapToken {
+            id: "bt-fleet".into(),
+            name: "agent tests".into(),
+            token_hash: certctl::service::auth::hash_secret(FLEET_TOKEN),
+            labels: Default::default(),
+            auto_approve: true,
+            max_uses: None,
+            uses: 0,
+            expires_at: now.plus(time::Duration::hours(1)),
+            created_by: "test".into(),
+            created_at: now,
+            last_used_at: None,
+            revoked_at: None,
+        };
+        let audit = certctl::model::AuditDraft::new("test", certctl::model::ActorType::System, "bootstrap_token_created", "bootstrap_token", "bt-fleet");
+        svc.store().create_bootstrap_token(&fleet, &audit).await.unwrap();
         let received = Log::default();
         let router = app(AppState::new(svc.clone())).layer(axum::middleware::from_fn_with_state(received.clone(), record));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        tokio::spawn(async move { axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap() });
         let admin = certctl::client::Client::builder(&url).api_key(admin_key).build().unwrap();
         Server { url, svc, admin, received, db: dir.path().join("certctl.db"), _dir: dir }
     }
@@ -56,11 +78,13 @@ pub struct Agent {
     pub server: String,
     /// `CERTCTL_AGENT_ALLOWED_COMMANDS` / `_PATHS` when set (else the agent's defaults).
     pub allowed: Option<(String, String)>,
+    /// The bootstrap token it registers with ([`FLEET_TOKEN`] unless changed).
+    pub token: &'static str,
 }
 
 impl Agent {
     pub fn new(root: &Path, server: &str) -> Self {
-        Agent { state: root.join("state"), keys: root.join("state").join("keys"), server: server.into(), allowed: None }
+        Agent { state: root.join("state"), keys: root.join("state").join("keys"), server: server.into(), allowed: None, token: FLEET_TOKEN }
     }
 
     /// The same agent with a host policy: exactly these commands (JSON argv arrays) and paths.
@@ -98,7 +122,7 @@ impl Agent {
             .envs(env.iter().copied())
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("CERTCTL_SERVER_URL", &self.server)
-            .env("CERTCTL_AGENT_BOOTSTRAP_TOKEN", TOKEN)
+            .env("CERTCTL_AGENT_BOOTSTRAP_TOKEN", self.token)
             .env("CERTCTL_AGENT_NAME", name)
             .env("CERTCTL_AGENT_LABELS", labels)
             .env("CERTCTL_STATE_DIR", &self.state)
