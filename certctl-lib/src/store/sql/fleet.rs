@@ -180,7 +180,7 @@ macro_rules! sql_fleet {
                         .bind(g).bind(a)
                         .execute(&mut *tx).await.map_err(db_err)?;
                 }
-                Self::append_audits_in(&mut tx, audits).await?;
+                self.append_audits_in(&mut tx, audits).await?;
                 tx.commit().await.map_err(db_err)
             }
             async fn delete_group(&self, id: &GroupId, audit: &AuditDraft) -> Result<()> {
