@@ -93,7 +93,7 @@ pub enum ApiKeyCmd {
 pub async fn run_audit(cmd: AuditCmd, client: &Client, out: &Out) -> anyhow::Result<ExitCode> {
     match cmd {
         AuditCmd::List { actor, action, resource_type, resource_id, since, until, paging } => {
-            let filter = AuditFilter { actor, action, resource_type, resource_id, since, until };
+            let filter = AuditFilter { actor, action, resource_type, resource_id, since, until, ..Default::default() };
             out.list(paging, |p| client.list_audit(&filter, p)).await?;
         }
         AuditCmd::Get(Id { id }) => out.one(&client.get_audit_event(&id).await?)?,
