@@ -12,7 +12,7 @@
 //! | [`pki`] | P-256 keys, CSR building and verification, certificate and chain parsing |
 //! | `issuer` | connectors that sign CSRs: the Local CA (feature `server`) |
 //! | [`groups`] | dynamic agent groups: criteria validation, matching, membership diffs |
-//! | [`audit`] | verification of the audit hash chain |
+//! | [`audit`] | verification of the keyed audit chain against its checkpoints; writing checkpoints |
 //! | `client` | the typed HTTP client of the REST API (feature `client`) |
 //! | [`target`] | deployment targets (`file`, `nginx`) and the transactional deploy primitive (I/O parts: feature `agent`) |
 //! | `agent` | the agent's logic: host metadata, identity, local key store, the work loop (feature `agent`) |
