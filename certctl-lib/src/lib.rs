@@ -41,8 +41,8 @@
 //! let dir = tempfile::tempdir()?;
 //! let store = SqliteStore::open(&dir.path().join("certctl.db")).await?;
 //! // audit events are MACed with a key derived from the secret key (the service sets it)
-//! let key = certctl::service::KeyStore::load_or_create(dir.path())?.audit_key();
-//! store.set_audit_key(key.clone());
+//! let audit_key = certctl::service::KeyStore::load_or_create(dir.path())?.audit_key();
+//! store.set_audit_key(audit_key.clone());
 //! let now = Timestamp::now();
 //! let audit = |action: &str, id: &str| AuditDraft::new("example", ActorType::User, action, "certificate", id);
 //!
@@ -87,7 +87,7 @@
 //! let stored = store.get_certificate(&cert.id).await?;
 //! assert_eq!(stored.status, CertificateStatus::Active);
 //! assert_eq!(store.list_versions(&cert.id).await?[0].serial_number, issued.leaf.serial_number);
-//! assert!(certctl::audit::verify_chain(&store, &key, &[]).await?.valid);
+//! assert!(certctl::audit::verify_chain(&store, &audit_key, &[]).await?.valid);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! # }).unwrap();
 //! ```

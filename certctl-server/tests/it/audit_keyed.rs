@@ -24,6 +24,7 @@ both_backends! {
 
 both_backends_with! {
     upgraded_chain_verifies => upgraded_chain_verifies, legacy_server;
+    checkpoints_every_n_events => checkpoints_every_n_events, checkpoint_every_five;
 }
 
 /// Runs SQL as an attacker would: a second connection to the server's database.
@@ -316,4 +317,38 @@ async fn viewers_see_what_the_feed_shows(s: Server) {
     // a filter for api_key events gives a viewer nothing
     let filtered = s.call(axum::http::Method::GET, "/api/v1/audit?resource_type=api_key", Some(&s.viewer.clone()), None).await.ok(200);
     assert_eq!(filtered["total"], 0);
+}
+
+async fn checkpoint_every_five(store: Arc<dyn Store>, dir: tempfile::TempDir, url: String) -> Server {
+    let config = certctl::service::ServiceConfig { audit_checkpoint_every: 5, ..Default::default() };
+    Server::with(store, dir, url, config, |s| s).await
+}
+
+/// The scheduler's rule: a checkpoint once `audit_checkpoint_every` events were added since the
+/// last one, or when the last one is an hour old and any was; each also lands in the data dir.
+async fn checkpoints_every_n_events(s: Server) {
+    let now = Timestamp::now();
+    let file = s.dir.path().join(certctl::audit::CHECKPOINT_FILE);
+    // the first one is due at once (events and no checkpoint yet)
+    let first = s.svc.audit_checkpoint_if_due(now).await.unwrap().expect("first checkpoint");
+    assert_eq!(std::fs::read_to_string(&file).unwrap().trim(), first.token());
+    teams(&s, 4).await;
+    assert!(s.svc.audit_checkpoint_if_due(now).await.unwrap().is_none(), "4 new events, fewer than 5");
+    teams_from(&s, 4, 1).await;
+    let second = s.svc.audit_checkpoint_if_due(now).await.unwrap().expect("5 new events");
+    assert_eq!(second.seq, first.seq + 5);
+    teams_from(&s, 5, 1).await;
+    assert!(s.svc.audit_checkpoint_if_due(now).await.unwrap().is_none());
+    let third = s.svc.audit_checkpoint_if_due(now.plus(time::Duration::minutes(61))).await.unwrap().expect("an hour later, one new event");
+    assert_eq!(third.seq, second.seq + 1);
+    assert!(s.svc.audit_checkpoint_if_due(now.plus(time::Duration::minutes(200))).await.unwrap().is_none(), "nothing new");
+    let stored: Vec<i64> = s.svc.store().audit_checkpoints().await.unwrap().iter().map(|c| c.seq).collect();
+    assert_eq!(stored, vec![first.seq, second.seq, third.seq]);
+    assert_eq!(verify(&s).await["checkpoints_checked"], 4, "three rows and the file");
+}
+
+async fn teams_from(s: &Server, from: usize, n: usize) {
+    for i in from..from + n {
+        s.post("/api/v1/teams", json!({"id": format!("team-{i}"), "name": format!("T{i}")})).await.ok(201);
+    }
 }
