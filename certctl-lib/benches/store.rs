@@ -16,6 +16,7 @@ async fn main() {
     let n: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(100_000);
     let dir = tempfile::tempdir().expect("tempdir");
     let store = SqliteStore::open(&dir.path().join("certctl.db")).await.expect("open");
+    store.set_audit_key(certctl::testing::audit_key());
     let audit = AuditDraft::new("bench", ActorType::System, "certificate_imported", "certificate", "-");
     let now = Timestamp::now();
     store

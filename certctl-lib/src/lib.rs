@@ -12,7 +12,7 @@
 //! | [`pki`] | P-256 keys, CSR building and verification, certificate and chain parsing |
 //! | `issuer` | connectors that sign CSRs: the Local CA (feature `server`) |
 //! | [`groups`] | dynamic agent groups: criteria validation, matching, membership diffs |
-//! | [`audit`] | verification of the audit hash chain |
+//! | [`audit`] | verification of the keyed audit chain against its checkpoints; writing checkpoints |
 //! | `client` | the typed HTTP client of the REST API (feature `client`) |
 //! | [`target`] | deployment targets (`file`, `nginx`) and the transactional deploy primitive (I/O parts: feature `agent`) |
 //! | `agent` | the agent's logic: host metadata, identity, local key store, the work loop (feature `agent`) |
@@ -40,6 +40,9 @@
 //!
 //! let dir = tempfile::tempdir()?;
 //! let store = SqliteStore::open(&dir.path().join("certctl.db")).await?;
+//! // audit events are MACed with a key derived from the secret key (the service sets it)
+//! let audit_key = certctl::service::KeyStore::load_or_create(dir.path())?.audit_key();
+//! store.set_audit_key(audit_key.clone());
 //! let now = Timestamp::now();
 //! let audit = |action: &str, id: &str| AuditDraft::new("example", ActorType::User, action, "certificate", id);
 //!
@@ -84,7 +87,7 @@
 //! let stored = store.get_certificate(&cert.id).await?;
 //! assert_eq!(stored.status, CertificateStatus::Active);
 //! assert_eq!(store.list_versions(&cert.id).await?[0].serial_number, issued.leaf.serial_number);
-//! assert!(certctl::audit::verify_chain(&store).await?.valid);
+//! assert!(certctl::audit::verify_chain(&store, &audit_key, &[]).await?.valid);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! # }).unwrap();
 //! ```

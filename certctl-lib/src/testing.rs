@@ -3,12 +3,20 @@
 
 use std::sync::Arc;
 
-use crate::store::{PgStore, SqliteStore, Store};
+use crate::store::{AuditStore, PgStore, SqliteStore, Store};
 
-/// A fresh SQLite store in a new temp dir (keep the dir alive as long as the store).
+/// The audit key test stores start with (a service opened over them replaces it with the key
+/// of its own secret key).
+pub fn audit_key() -> crate::model::AuditKey {
+    crate::model::AuditKey::derive(b"certctl test secret key")
+}
+
+/// A fresh SQLite store in a new temp dir (keep the dir alive as long as the store), with the
+/// test [`audit_key`].
 pub async fn sqlite() -> (tempfile::TempDir, Arc<dyn Store>) {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = SqliteStore::open(&dir.path().join("certctl.db")).await.expect("open sqlite");
+    store.set_audit_key(audit_key());
     (dir, Arc::new(store))
 }
 
@@ -31,7 +39,7 @@ pub fn postgres_url() -> Option<String> {
     }
 }
 
-/// A fresh database on the test PostgreSQL server: `(url, store)`.
+/// A fresh database on the test PostgreSQL server: `(url, store)`, with the test [`audit_key`].
 pub async fn postgres() -> Option<(String, Arc<dyn Store>)> {
     let url = postgres_url()?;
     let admin = sqlx::PgPool::connect(&url).await.expect("connect to test PostgreSQL");
@@ -41,6 +49,7 @@ pub async fn postgres() -> Option<(String, Arc<dyn Store>)> {
     let base = url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&url);
     let url = format!("{base}/{db}");
     let store = PgStore::connect(&url).await.expect("open postgres");
+    store.set_audit_key(audit_key());
     Some((url, Arc::new(store)))
 }
 

@@ -36,8 +36,22 @@ pub enum Command {
 /// `audit` actions.
 #[derive(Debug, Subcommand)]
 pub enum AuditAction {
-    /// Walk the hash chain and report the first broken link (exit 1 when broken).
-    Verify,
+    /// Walk the keyed chain (needs the secret key) and compare it with the stored checkpoints,
+    /// the data dir's checkpoint file and --expect; report the first problem (exit 1).
+    Verify(VerifyArgs),
+}
+
+/// Options of `audit verify`.
+#[derive(Debug, Args, Default)]
+pub struct VerifyArgs {
+    /// After a successful verify, write a signed checkpoint of the chain's head (database,
+    /// data dir, log) and print it as SEQ:MAC.
+    #[arg(long)]
+    pub checkpoint: bool,
+    /// A checkpoint kept elsewhere (SEQ:MAC, as the server logged it): the chain must contain
+    /// that event unchanged, so events removed after it are detected. Repeatable.
+    #[arg(long, value_name = "SEQ:MAC")]
+    pub expect: Vec<String>,
 }
 
 /// Authentication mode.
@@ -156,6 +170,14 @@ pub struct Opts {
     /// Base URL of this server as users reach it, for links in notifications [default: from --listen]
     #[arg(long, env = "CERTCTL_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// How long the job processor's claim on a Running job lasts unless renewed; a job whose
+    /// server died goes back to Pending after it [default: 5m]
+    #[arg(long, env = "CERTCTL_JOB_LEASE", value_parser = parse_duration)]
+    #[serde(default, deserialize_with = "de_duration")]
+    pub job_lease: Option<Duration>,
+    /// Write a signed audit checkpoint after this many new events (also hourly when any) [default: 1000]
+    #[arg(long, env = "CERTCTL_AUDIT_CHECKPOINT_EVERY", value_parser = clap::value_parser!(u64).range(1..))]
+    pub audit_checkpoint_every: Option<u64>,
     /// DNS-01 hooks issuers may name (dns_hook), as JSON {"NAME": ["/abs/program", "arg", ...]}; replaces the file's [acme.dns_hooks.NAME] argv = [...]
     #[arg(long, env = "CERTCTL_ACME_DNS_HOOKS")]
     #[serde(skip)]
@@ -257,6 +279,8 @@ pub struct Settings {
     pub notify: certctl::service::NotifySettings,
     /// DNS-01 hooks by name: the only commands the server runs.
     pub dns_hooks: DnsHooks,
+    pub job_lease: Duration,
+    pub audit_checkpoint_every: u64,
 }
 
 /// How often each scheduler loop runs.
@@ -316,6 +340,8 @@ impl Opts {
             notify: notify_settings(&self.notification_default_channels, &file.notification_default_channels, self.notification_max_attempts.or(file.notification_max_attempts),
                 self.notification_timeout.or(file.notification_timeout), self.public_url.or(file.public_url))?,
             dns_hooks: dns_hooks(self.acme_dns_hooks, file.acme)?,
+            job_lease: self.job_lease.or(file.job_lease).unwrap_or(certctl::service::DEFAULT_JOB_LEASE),
+            audit_checkpoint_every: self.audit_checkpoint_every.or(file.audit_checkpoint_every).unwrap_or(certctl::service::DEFAULT_AUDIT_CHECKPOINT_EVERY).max(1),
             data_dir,
             database_url,
             tls,

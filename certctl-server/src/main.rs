@@ -30,7 +30,7 @@ fn main() -> ExitCode {
     let result = rt.block_on(async move {
         match cli.command {
             None | Some(Command::Serve) => certctl_server::serve::run(settings).await.map(|()| true),
-            Some(Command::Audit { action: AuditAction::Verify }) => certctl_server::serve::audit_verify(settings).await,
+            Some(Command::Audit { action: AuditAction::Verify(args) }) => certctl_server::serve::audit_verify(settings, args).await,
         }
     });
     match result {

@@ -1,5 +1,5 @@
-//! The four scheduler loops: renewal checker, job processor, agent health, notification
-//! processor. Each ticks on its own interval (missed ticks are skipped, not bunched), does one
+//! The scheduler loops: renewal checker, job processor, audit checkpoint (on the job
+//! processor's interval), agent health, notification processor. Each ticks on its own interval (missed ticks are skipped, not bunched), does one
 //! pass of library work, and stops when shutdown is signalled.
 
 use std::future::Future;
@@ -21,6 +21,7 @@ pub fn spawn(svc: Service, every: Intervals, offline_after: Duration, stop: watc
     let s1 = svc.clone();
     let s2 = svc.clone();
     let s3 = svc.clone();
+    let s4 = svc.clone();
     vec![
         tokio::spawn(run(svc.store_arc(), "renewal checker", every.renewal_check, stop.clone(), move || {
             let s = s1.clone();
@@ -41,6 +42,10 @@ pub fn spawn(svc: Service, every: Intervals, offline_after: Duration, stop: watc
         tokio::spawn(run(svc.store_arc(), "job processor", every.job_processor, stop.clone(), move || {
             let s = s2.clone();
             async move { s.process_jobs(Timestamp::now()).await.map(|_| ()) }
+        })),
+        tokio::spawn(run(svc.store_arc(), "audit checkpoint", every.job_processor, stop.clone(), move || {
+            let s = s4.clone();
+            async move { s.audit_checkpoint_if_due(Timestamp::now()).await.map(|_| ()) }
         })),
         tokio::spawn(run(svc.store_arc(), "agent health", every.agent_health, stop.clone(), move || {
             let s = s3.clone();

@@ -24,6 +24,9 @@ pub async fn open_service(s: &Settings) -> anyhow::Result<Service> {
         secret_key: s.secret_key.as_ref().map(|k| k.expose().to_owned()),
         notify: s.notify.clone(),
         dns_hooks: s.dns_hooks.clone(),
+        job_lease: s.job_lease,
+        audit_checkpoint_every: s.audit_checkpoint_every,
+        audit_checkpoint_file: Some(s.data_dir.join(certctl::audit::CHECKPOINT_FILE)),
     };
     Ok(Service::open(store, &s.data_dir, config)?)
 }
@@ -81,6 +84,7 @@ pub async fn run(s: Settings) -> anyhow::Result<()> {
     }
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let loops = crate::scheduler::spawn(svc.clone(), s.intervals, s.agent_offline_after, stop_rx);
+    let svc_for_shutdown = svc.clone();
     let state = AppState { svc, auth_disabled: s.auth == AuthMode::None, body_limit: s.body_limit };
     let router = app(state);
     let handle = axum_server::Handle::new();
@@ -105,6 +109,9 @@ pub async fn run(s: Settings) -> anyhow::Result<()> {
     }
     for l in loops {
         let _ = l.await;
+    }
+    if let Err(e) = svc_for_shutdown.audit_checkpoint(1, certctl::model::Timestamp::now()).await {
+        tracing::error!(error = %e, "writing the audit checkpoint at shutdown failed");
     }
     tracing::info!("stopped");
     Ok(())
@@ -177,10 +184,41 @@ async fn shutdown_on_signal(handle: axum_server::Handle<std::net::SocketAddr>, s
     handle.graceful_shutdown(Some(SHUTDOWN_GRACE));
 }
 
-/// `audit verify`: prints the report as JSON; exit code 1 when the chain is broken.
-pub async fn audit_verify(s: Settings) -> anyhow::Result<bool> {
+/// `audit verify`: walks the keyed chain with the secret key (`CERTCTL_SECRET_KEY` or
+/// `DATA_DIR/secret.key`, never created here) against the stored checkpoints, the data dir's
+/// checkpoint file and `--expect`; prints the report as JSON (and the problem on stderr).
+/// With `--checkpoint`, a valid chain gets a new signed checkpoint, printed as `SEQ:MAC`.
+/// Exit code 1 when the chain is broken.
+pub async fn audit_verify(s: Settings, args: crate::config::VerifyArgs) -> anyhow::Result<bool> {
+    let mut expect = Vec::new();
+    for e in &args.expect {
+        expect.push(certctl::model::ExpectedCheckpoint::parse(e, format!("the checkpoint {e} (--expect)")).map_err(|m| anyhow::anyhow!("--expect: {m}"))?);
+    }
+    let keystore = match &s.secret_key {
+        Some(k) => certctl::service::KeyStore::from_hex(k.expose()).context("CERTCTL_SECRET_KEY")?,
+        None => certctl::service::KeyStore::load_existing(&s.data_dir).context("the audit chain is keyed with the server's secret key")?,
+    };
+    let key = keystore.audit_key();
     let store: Arc<dyn certctl::store::Store> = certctl::store::connect(s.database_url.expose()).await.context("opening the database")?;
-    let report = certctl::audit::verify_chain(&*store).await?;
+    let file = s.data_dir.join(certctl::audit::CHECKPOINT_FILE);
+    if let Some(e) = certctl::audit::read_checkpoint_file(&file)? {
+        expect.push(e);
+    }
+    let report = certctl::audit::verify_chain(&*store, &key, &expect).await?;
     println!("{}", serde_json::to_string_pretty(&report)?);
+    if let Some(p) = &report.problem {
+        eprintln!("audit chain broken: {p}");
+    }
+    if report.valid && args.checkpoint {
+        store.set_audit_key(key.clone());
+        match certctl::audit::write_checkpoint(&*store, &key, Some(&file), certctl::model::Timestamp::now()).await? {
+            Some(cp) => {
+                tracing::info!(seq = cp.seq, head_hash = %cp.head_hash, checkpoint = %cp.token(), "audit checkpoint (keep it off this host; `certctl-server audit verify --expect SEQ:MAC` detects events removed before it)");
+                eprintln!("checkpoint written; keep it off this host and pass it to a later `audit verify --expect`:");
+                println!("{}", cp.token());
+            }
+            None => eprintln!("the chain is empty: no checkpoint written"),
+        }
+    }
     Ok(report.valid)
 }

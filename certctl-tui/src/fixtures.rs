@@ -93,7 +93,7 @@ pub fn audit() -> Vec<AuditEvent> {
         .rev()
         .map(|i| {
             let d = AuditDraft::new("admin", ActorType::User, "certificate_created", "certificate", format!("mc-bench-{i:06}"));
-            AuditEvent::chain(d, i, String::new(), now().plus(time::Duration::minutes(-10 * i)))
+            AuditEvent::chain(d, i, String::new(), now().plus(time::Duration::minutes(-10 * i)), &AuditKey::derive(b"tui fixtures"))
         })
         .collect()
 }

@@ -93,7 +93,7 @@ pub enum ApiKeyCmd {
 pub async fn run_audit(cmd: AuditCmd, client: &Client, out: &Out) -> anyhow::Result<ExitCode> {
     match cmd {
         AuditCmd::List { actor, action, resource_type, resource_id, since, until, paging } => {
-            let filter = AuditFilter { actor, action, resource_type, resource_id, since, until };
+            let filter = AuditFilter { actor, action, resource_type, resource_id, since, until, ..Default::default() };
             out.list(paging, |p| client.list_audit(&filter, p)).await?;
         }
         AuditCmd::Get(Id { id }) => out.one(&client.get_audit_event(&id).await?)?,
@@ -101,8 +101,10 @@ pub async fn run_audit(cmd: AuditCmd, client: &Client, out: &Out) -> anyhow::Res
             let r = client.verify_audit().await?;
             out.one(&r)?;
             if !r.valid {
-                let first = r.first_invalid_id.as_ref().map_or("?".into(), ToString::to_string);
-                eprintln!("error: the audit chain is broken at {first}");
+                match (&r.problem, &r.first_invalid_id) {
+                    (Some(p), _) => eprintln!("error: the audit chain is broken: {p}"),
+                    (None, first) => eprintln!("error: the audit chain is broken at {}", first.as_ref().map_or("?".into(), ToString::to_string)),
+                }
                 return Ok(ExitCode::from(error::OTHER));
             }
         }

@@ -246,6 +246,7 @@ mod tests {
             resource_id: Some("team-a".into()),
             since: Some(since),
             until: None,
+            exclude_resource_types: vec![],
         };
         let q = audit(&f, PageRequest::default());
         assert_eq!(q[..4].iter().map(|(k, _)| *k).collect::<Vec<_>>(), ["actor", "action", "resource_type", "resource_id"]);

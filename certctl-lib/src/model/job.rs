@@ -72,6 +72,12 @@ pub struct Job {
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub completed_at: Option<Timestamp>,
+    /// A Running job the server's job processor works on is claimed until this time (extended
+    /// while it works, cleared when the job leaves Running); past it, the claim has expired
+    /// (the server stopped) and the job goes back to Pending. None for every other job,
+    /// including deployments handed to agents and ACME orders in flight.
+    #[serde(default)]
+    pub claimed_until: Option<Timestamp>,
 }
 
 impl Job {
@@ -93,6 +99,7 @@ impl Job {
             created_at: now,
             updated_at: now,
             completed_at: None,
+            claimed_until: None,
         }
     }
 }

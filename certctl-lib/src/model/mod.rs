@@ -12,7 +12,9 @@ mod policy;
 mod time;
 
 pub use agent::{Agent, AgentGroup, AgentMetadata, AgentStatus, BootstrapToken, GroupCriteria};
-pub use audit::{ActorType, AuditDraft, AuditEvent, ChainReport, GENESIS_HASH};
+pub use audit::{
+    ActorType, AuditCheckpoint, AuditDraft, AuditEvent, AuditKey, ChainReport, ExpectedCheckpoint, AUDIT_KEY_PURPOSE, GENESIS_HASH, MAC_KEYED, MAC_LEGACY,
+};
 pub use certificate::{
     Certificate, CertificateStatus, CertificateTarget, CertificateVersion, FleetChild, RenewalPolicy, Target,
     TargetTemplate,

@@ -248,6 +248,9 @@ pub struct AuditFilter {
     pub resource_id: Option<String>,
     pub since: Option<Timestamp>,
     pub until: Option<Timestamp>,
+    /// Resource types left out (set by the service from the caller's role, never from a query).
+    #[serde(skip)]
+    pub exclude_resource_types: Vec<String>,
 }
 
 /// Filters of `GET /notifications`.

@@ -62,11 +62,13 @@ impl Service {
         let mut j = job.clone();
         j.csr_pem = Some(csr.to_owned());
         j.updated_at = now;
+        // the order's own lease (acme_orders) takes over from the job processor's claim
+        j.claimed_until = None;
         if job.status == JobStatus::AwaitingCsr {
             j.status = JobStatus::Running;
             j.attempts += 1;
             j = self.store().update_job(&j, JobStatus::AwaitingCsr, audits.first()).await?;
-        } else if job.csr_pem.as_deref() != Some(csr) {
+        } else if job.csr_pem.as_deref() != Some(csr) || job.claimed_until.is_some() {
             j = self.store().update_job(&j, job.status, None).await?;
         }
         if self.store().get_acme_order(&j.id).await?.is_none() {

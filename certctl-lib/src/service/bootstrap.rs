@@ -15,11 +15,13 @@ pub struct Bootstrapped {
 
 impl Service {
     /// Creates what every installation has (idempotent): issuer `iss-local`, renewal policy
-    /// `rp-default`, and an admin API key when no admin key exists.
+    /// `rp-default`, and an admin API key when no admin key exists. An upgraded audit chain
+    /// that ends with legacy (unkeyed) events gets its `audit_chain_keyed` event first.
     pub async fn bootstrap(&self) -> Result<Bootstrapped> {
         let sys = Actor::system();
         let now = Timestamp::now();
         let mut out = Bootstrapped::default();
+        self.record_audit_keying().await?;
         let s = self.store();
         if let Err(Error::NotFound { .. }) = s.get_issuer(&LOCAL_ISSUER_ID.into()).await {
             let issuer = Issuer {

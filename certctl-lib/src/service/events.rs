@@ -14,7 +14,7 @@ use std::time::Duration;
 use tokio::sync::{Notify, broadcast};
 
 use super::{Actor, Service};
-use crate::model::{AuditEvent, AuditFilter, PageRequest, Role};
+use crate::model::{AuditEvent, AuditFilter, PageRequest};
 
 /// How often the tailer reads the chain when nothing woke it.
 pub const TAIL_INTERVAL: Duration = Duration::from_millis(500);
@@ -43,14 +43,15 @@ impl Default for AuditFeed {
     }
 }
 
-/// Whether `actor` may see `ev` on the feed: the same rule as the REST API — readers (viewer and
-/// up) see the audit trail, except events about API keys, which only admins may list; agent keys
-/// and the bootstrap token see nothing.
+/// Whether `actor` may see `ev` on the feed: the same rule as the REST API
+/// ([`hidden_audit_types`](super::audit::hidden_audit_types)) — readers (viewer and up) see the
+/// audit trail, except events about API keys, which only admins may see; agent keys and the
+/// bootstrap token see nothing.
 pub fn visible_to(actor: &Actor, ev: &AuditEvent) -> bool {
     if actor.bootstrap.is_some() || !actor.allows(&super::Access::Read) {
         return false;
     }
-    ev.resource_type != "api_key" || actor.role == Role::Admin
+    !super::audit::hidden_audit_types(actor).contains(&ev.resource_type.as_str())
 }
 
 impl Service {

@@ -1,6 +1,7 @@
 //! Sealing of server-held private keys (server keygen, demo only): AES-256-GCM with a key that
 //! is never in the database — `CERTCTL_SECRET_KEY` (64 hex characters, shared by replicas) or
-//! `<data-dir>/secret.key` (created 0600 on first use).
+//! `<data-dir>/secret.key` (created 0600 on first use). The audit chain's MAC key is derived
+//! from it ([`AuditKey`]); the raw key is used for sealing only.
 
 use std::fmt;
 use std::path::Path;
@@ -9,6 +10,7 @@ use aws_lc_rs::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LE
 use aws_lc_rs::rand;
 
 use crate::error::{Error, Result};
+use crate::model::AuditKey;
 
 /// File name of the secret key in the data dir.
 pub const SECRET_KEY_FILE: &str = "secret.key";
@@ -16,6 +18,7 @@ pub const SECRET_KEY_FILE: &str = "secret.key";
 /// Seals and opens secrets with one AES-256-GCM key.
 pub struct KeyStore {
     key: LessSafeKey,
+    audit: AuditKey,
 }
 
 impl fmt::Debug for KeyStore {
@@ -29,7 +32,22 @@ impl KeyStore {
     pub fn from_hex(hex_key: &str) -> Result<Self> {
         let bytes = hex::decode(hex_key.trim()).map_err(|_| Error::invalid("secret_key", "must be 64 hex characters (32 bytes)"))?;
         let key = UnboundKey::new(&AES_256_GCM, &bytes).map_err(|_| Error::invalid("secret_key", "must be 64 hex characters (32 bytes)"))?;
-        Ok(Self { key: LessSafeKey::new(key) })
+        Ok(Self { key: LessSafeKey::new(key), audit: AuditKey::derive(&bytes) })
+    }
+
+    /// The key in `dir/secret.key`; an error naming the file when it is missing (never creates
+    /// one: `audit verify` must not invent a key).
+    pub fn load_existing(dir: &Path) -> Result<Self> {
+        let path = dir.join(SECRET_KEY_FILE);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Self::from_hex(&text),
+            Err(e) => Err(Error::io(format!("reading the secret key {} (or set CERTCTL_SECRET_KEY)", path.display()), e)),
+        }
+    }
+
+    /// The audit chain's MAC key, derived from this key (HMAC-SHA-256(key, "certctl audit chain v1")).
+    pub fn audit_key(&self) -> AuditKey {
+        self.audit.clone()
     }
 
     /// The key in `dir/secret.key`, created (0600, random) when missing.

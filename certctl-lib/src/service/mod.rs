@@ -11,6 +11,7 @@ use crate::store::Store;
 
 mod acme;
 mod admission;
+pub mod audit;
 pub mod auth;
 mod bootstrap;
 mod certificates;
@@ -59,6 +60,14 @@ pub enum KeygenMode {
     Server,
 }
 
+/// How long the job processor's claim on a Running job lasts without being extended: a server
+/// that dies holding a claim leaves the job Running for at most this long before another pass
+/// (of this server after a restart, or of another replica) takes it back.
+pub const DEFAULT_JOB_LEASE: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// A signed checkpoint of the audit chain is written after this many new events by default.
+pub const DEFAULT_AUDIT_CHECKPOINT_EVERY: u64 = 1000;
+
 /// How long a job waits for an agent (CSR or deployment report) before it fails.
 pub const DEFAULT_AGENT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 
@@ -77,11 +86,27 @@ pub struct ServiceConfig {
     /// DNS-01 hooks by name (`CERTCTL_ACME_DNS_HOOKS` / `[acme.dns_hooks.NAME]`): the only
     /// commands the server runs; issuer configs name one with `dns_hook`.
     pub dns_hooks: crate::issuer::acme::DnsHooks,
+    /// How long the job processor's claim on a Running job lasts unless extended (default 5 min).
+    pub job_lease: std::time::Duration,
+    /// A signed audit checkpoint after this many new events (default 1000).
+    pub audit_checkpoint_every: u64,
+    /// Where the latest checkpoint's `SEQ:MAC` is written (`Service::open`: `<data-dir>/audit-checkpoint`).
+    pub audit_checkpoint_file: Option<std::path::PathBuf>,
 }
 
 impl Default for ServiceConfig {
     fn default() -> Self {
-        Self { bootstrap_token: None, keygen_mode: KeygenMode::Agent, agent_timeout: DEFAULT_AGENT_TIMEOUT, secret_key: None, notify: NotifySettings::default(), dns_hooks: Default::default() }
+        Self {
+            bootstrap_token: None,
+            keygen_mode: KeygenMode::Agent,
+            agent_timeout: DEFAULT_AGENT_TIMEOUT,
+            secret_key: None,
+            notify: NotifySettings::default(),
+            job_lease: DEFAULT_JOB_LEASE,
+            audit_checkpoint_every: DEFAULT_AUDIT_CHECKPOINT_EVERY,
+            audit_checkpoint_file: None,
+            dns_hooks: Default::default(),
+        }
     }
 }
 
@@ -94,6 +119,9 @@ impl std::fmt::Debug for ServiceConfig {
             .field("secret_key", &self.secret_key.as_ref().map(|_| "<redacted>"))
             .field("notify", &self.notify)
             .field("dns_hooks", &self.dns_hooks.names())
+            .field("job_lease", &self.job_lease)
+            .field("audit_checkpoint_every", &self.audit_checkpoint_every)
+            .field("audit_checkpoint_file", &self.audit_checkpoint_file)
             .finish()
     }
 }
@@ -145,13 +173,15 @@ impl Service {
         }
     }
 
-    /// The same service sealing server-held keys with `keystore`.
+    /// The same service sealing server-held keys with `keystore`; the store MACs audit events
+    /// with the audit key derived from it.
     pub fn with_keystore(mut self, keystore: KeyStore) -> Self {
+        self.store.set_audit_key(keystore.audit_key());
         self.keystore = Some(Arc::new(keystore));
         self
     }
 
-    /// The key store (server-held keys, ACME account keys, EAB keys).
+    /// The key store (server-held keys, ACME account keys, EAB keys, the audit key).
     pub(crate) fn keystore(&self) -> Result<&KeyStore> {
         self.keystore.as_deref().ok_or_else(|| Error::Conflict("no secret key is configured (CERTCTL_SECRET_KEY or <data-dir>/secret.key) to seal server-held keys and ACME accounts".into()))
     }
@@ -186,7 +216,8 @@ impl Service {
     /// Opens the Local CA in `data_dir` (creating it on first start) and builds the service.
     /// The key store (server-held keys, ACME accounts) is `CERTCTL_SECRET_KEY` or
     /// `<data-dir>/secret.key` (created 0600 on first start).
-    pub fn open(store: Arc<dyn Store>, data_dir: &Path, config: ServiceConfig) -> Result<Self> {
+    pub fn open(store: Arc<dyn Store>, data_dir: &Path, mut config: ServiceConfig) -> Result<Self> {
+        config.audit_checkpoint_file.get_or_insert_with(|| data_dir.join(crate::audit::CHECKPOINT_FILE));
         let keystore = match &config.secret_key {
             Some(hex) => Some(KeyStore::from_hex(hex)?),
             None => Some(KeyStore::load_or_create(data_dir)?),

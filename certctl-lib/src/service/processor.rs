@@ -76,36 +76,107 @@ impl Service {
         Ok(j)
     }
 
-    /// One job-processor pass: runs due issuance/renewal jobs (a stored CSR is signed again, server
-    /// keygen issues directly, agent keygen hands the job to the agent), and fails jobs that
-    /// waited for an agent longer than the timeout. Returns how many jobs it moved.
+    /// One job-processor pass: takes back jobs whose claim expired (their server stopped before
+    /// finishing), runs due issuance/renewal jobs (a stored CSR is signed again, server keygen
+    /// issues directly, agent keygen hands the job to the agent) each under a claim that is
+    /// extended while it runs, and fails jobs that waited for an agent longer than the timeout.
+    /// Returns how many jobs it moved.
     pub async fn process_jobs(&self, now: Timestamp) -> Result<usize> {
         let mut moved = self.expire_waits(now).await?;
+        moved += self.reclaim_expired(now).await?;
         moved += self.resume_acme_orders(now).await?;
+        let lease = Duration::milliseconds(self.config().job_lease.as_millis() as i64);
         for _ in 0..JOBS_PER_TICK {
-            let Some(job) = self.store().claim_job(&[JobType::Issuance, JobType::Renewal], now).await? else { break };
+            let Some(job) = self.store().claim_job(&[JobType::Issuance, JobType::Renewal], now, now.plus(lease)).await? else { break };
             moved += 1;
-            let cert = self.store().get_certificate(&job.certificate_id).await?;
-            if cert.status == CertificateStatus::Archived {
-                self.cancel_job_inner(&Actor::system(), job, "certificate archived").await?;
-                continue;
-            }
-            if let Some(csr) = job.csr_pem.clone() {
-                self.issue_for_job(job, &cert, &csr, None, now, Vec::new()).await?;
-            } else if self.config().keygen_mode == KeygenMode::Server {
-                self.issue_server_keygen(job, &cert, now).await?;
-            } else if job.agent_id.is_some() {
-                let mut j = job;
-                j.status = JobStatus::AwaitingCsr;
-                j.attempts -= 1;
-                j.updated_at = now;
-                self.store().update_job(&j, JobStatus::Running, None).await?;
-            } else {
-                let e = Error::Conflict(format!("no agent holds the key of {}: add a target on an agent", cert.id));
-                self.fail_job(job, &e, now).await?;
-            }
+            let keeper = self.keep_claim(job.id.clone());
+            let out = self.run_claimed(job, now).await;
+            keeper.abort();
+            out?;
         }
         Ok(moved)
+    }
+
+    /// Works on a job the processor claimed, up to its commit (or hand-over).
+    async fn run_claimed(&self, job: Job, now: Timestamp) -> Result<()> {
+        let cert = self.store().get_certificate(&job.certificate_id).await?;
+        if cert.status == CertificateStatus::Archived {
+            self.cancel_job_inner(&Actor::system(), job, "certificate archived").await?;
+            return Ok(());
+        }
+        if let Some(csr) = job.csr_pem.clone() {
+            self.issue_for_job(job, &cert, &csr, None, now, Vec::new()).await?;
+        } else if self.config().keygen_mode == KeygenMode::Server {
+            self.issue_server_keygen(job, &cert, now).await?;
+        } else if job.agent_id.is_some() {
+            let mut j = job;
+            j.status = JobStatus::AwaitingCsr;
+            j.attempts -= 1;
+            j.updated_at = now;
+            self.store().update_job(&j, JobStatus::Running, None).await?;
+        } else {
+            let e = Error::Conflict(format!("no agent holds the key of {}: add a target on an agent", cert.id));
+            self.fail_job(job, &e, now).await?;
+        }
+        Ok(())
+    }
+
+    /// A task that extends the claim on `job` every third of the lease while this process
+    /// works on it (in a task of its own, so a slow commit never holds it up); abort it when
+    /// the work is done.
+    fn keep_claim(&self, job: JobId) -> tokio::task::JoinHandle<()> {
+        let svc = self.clone();
+        tokio::spawn(async move {
+            let lease = svc.config().job_lease;
+            let mut tick = tokio::time::interval((lease / 3).max(std::time::Duration::from_millis(100)));
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                let until = Timestamp::now().plus(Duration::milliseconds(lease.as_millis() as i64));
+                match svc.store().extend_claim(&job, until).await {
+                    Ok(true) => {}
+                    Ok(false) => return,
+                    Err(e) => tracing::warn!(job = %job, error = %e, "extending the claim on a job failed; retrying"),
+                }
+            }
+        })
+    }
+
+    /// Running jobs whose claim expired (the server that claimed them stopped before it
+    /// finished) go back to Pending for another attempt, or fail when no attempt is left; each
+    /// with an audit event and a log line. Returns how many it moved.
+    async fn reclaim_expired(&self, now: Timestamp) -> Result<usize> {
+        let mut n = 0;
+        for job in self.store().expired_claims(now, JOBS_PER_TICK as i64).await? {
+            let until = job.claimed_until;
+            let why = format!("the server that claimed this job stopped before finishing it (claim expired at {})", until.map_or_else(|| "-".into(), |t| t.to_string()));
+            let moved = if job.attempts >= job.max_attempts {
+                let e = Error::Connector { message: format!("{why}; no attempts left"), transient: false };
+                self.fail_job(job.clone(), &e, now).await.map(|_| ())
+            } else {
+                let mut j = job.clone();
+                j.status = JobStatus::Pending;
+                j.claimed_until = None;
+                j.next_attempt_at = None;
+                j.last_error = Some(why.clone());
+                j.updated_at = now;
+                let audit = Actor::system().audit("job_claim_expired", "job", j.id.as_str()).with_details(serde_json::json!({
+                    "claimed_until": until, "attempt": j.attempts, "max_attempts": j.max_attempts, "certificate_id": j.certificate_id,
+                }));
+                self.store().update_job(&j, JobStatus::Running, Some(&audit)).await.map(|_| ())
+            };
+            match moved {
+                Ok(()) => {
+                    tracing::warn!(job = %job.id, claimed_until = ?until, attempt = job.attempts, "job claim expired: {why}; taken back");
+                    n += 1;
+                }
+                // another replica took it back first, or its server finished after all
+                Err(Error::Conflict(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(n)
     }
 
     /// Fails jobs that waited for an agent (CSR or deployment report) longer than the timeout.

@@ -200,8 +200,15 @@ pub trait JobStore {
     /// move is legal; otherwise [`Error::Conflict`].
     async fn update_job(&self, job: &Job, expected: JobStatus, audit: Option<&AuditDraft>) -> Result<Job>;
     /// Atomically takes the oldest Pending job of one of `types` that is due at `now`, moving it
-    /// to Running and counting the attempt. Two claimers never get the same job.
-    async fn claim_job(&self, types: &[JobType], now: Timestamp) -> Result<Option<Job>>;
+    /// to Running with its claim held until `claimed_until`, and counting the attempt. Two
+    /// claimers never get the same job.
+    async fn claim_job(&self, types: &[JobType], now: Timestamp, claimed_until: Timestamp) -> Result<Option<Job>>;
+    /// Running jobs whose claim expired before `now` (the server that claimed them stopped),
+    /// oldest claim first, at most `limit`.
+    async fn expired_claims(&self, now: Timestamp, limit: i64) -> Result<Vec<Job>>;
+    /// Extends the claim of a Running, claimed job to `until`; false when the job is no longer
+    /// Running under a claim (finished, or taken back after its claim expired).
+    async fn extend_claim(&self, id: &JobId, until: Timestamp) -> Result<bool>;
 }
 
 /// Policy rules and violations.
@@ -220,6 +227,9 @@ pub trait PolicyStore {
 /// The audit chain: append and read, never change.
 #[async_trait]
 pub trait AuditStore {
+    /// Sets the key appended events are MACed with (the service sets it from its secret key;
+    /// the store never sees the secret key itself). Until a key is set, appends fail.
+    fn set_audit_key(&self, key: AuditKey);
     /// Appends one event on its own (mutating methods append theirs themselves).
     async fn append_audit(&self, draft: &AuditDraft) -> Result<AuditEvent>;
     async fn get_audit_event(&self, id: &EventId) -> Result<AuditEvent>;
@@ -227,6 +237,34 @@ pub trait AuditStore {
     async fn list_audit(&self, filter: &AuditFilter, page: PageRequest) -> Result<Page<AuditEvent>>;
     /// Events with `seq > after_seq` in chain order, at most `limit` (for verification walks).
     async fn audit_chain(&self, after_seq: i64, limit: i64) -> Result<Vec<AuditEvent>>;
+    /// The newest event, if any.
+    async fn audit_head(&self) -> Result<Option<AuditEvent>>;
+    /// Stores a checkpoint (one per seq: a second one of the same seq is ignored).
+    async fn put_audit_checkpoint(&self, cp: &AuditCheckpoint) -> Result<()>;
+    /// Every stored checkpoint, by seq.
+    async fn audit_checkpoints(&self) -> Result<Vec<AuditCheckpoint>>;
+    /// The stored checkpoint with the highest seq.
+    async fn latest_audit_checkpoint(&self) -> Result<Option<AuditCheckpoint>>;
+}
+
+/// The audit key a store MACs appended events with, set once the service knows it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct AuditKeyCell(Arc<std::sync::RwLock<Option<AuditKey>>>);
+
+impl AuditKeyCell {
+    pub(crate) fn set(&self, key: AuditKey) {
+        if let Ok(mut k) = self.0.write() {
+            *k = Some(key);
+        }
+    }
+
+    pub(crate) fn get(&self) -> Result<AuditKey> {
+        self.0
+            .read()
+            .ok()
+            .and_then(|k| k.clone())
+            .ok_or_else(|| Error::Storage("no audit key is set: the store cannot append to the keyed audit chain (open it through the service, which derives the key from the secret key)".into()))
+    }
 }
 
 /// Notification events.

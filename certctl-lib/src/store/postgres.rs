@@ -19,6 +19,7 @@ const AUDIT_LOCK: &str = "SELECT pg_advisory_xact_lock(7305010001)";
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
+    audit_key: super::AuditKeyCell,
 }
 
 impl PgStore {
@@ -50,7 +51,7 @@ impl PgStore {
             .await
             .map_err(|e| Error::Storage(format!("connecting to {}: {e}", super::redact_url(url))))?;
         MIGRATOR.run(&pool).await.map_err(|e| Error::Storage(format!("migrating: {e}")))?;
-        Ok(Self { pool })
+        Ok(Self { pool, audit_key: Default::default() })
     }
 
     /// The connection pool.

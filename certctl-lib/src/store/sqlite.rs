@@ -36,6 +36,7 @@ pub struct SqliteStore {
     read: SqlitePool,
     write: SqlitePool,
     path: PathBuf,
+    audit_key: super::AuditKeyCell,
 }
 
 impl SqliteStore {
@@ -83,7 +84,7 @@ impl SqliteStore {
             .connect_with(opts.read_only(true))
             .await
             .map_err(|e| Error::Storage(format!("opening {}: {e}", path.display())))?;
-        Ok(Self { read, write, path: path.to_owned() })
+        Ok(Self { read, write, path: path.to_owned(), audit_key: Default::default() })
     }
 
     /// The database file.

@@ -45,8 +45,13 @@ async fn audit_chain(s: Arc<dyn Store>) {
         t.await.unwrap();
     }
     s.append_audit(&AuditDraft::new("scheduler", ActorType::System, "renewal_check", "system", "-")).await.unwrap();
-    let report = verify_chain(&*s).await.unwrap();
-    assert_eq!((report.valid, report.checked, report.first_invalid_id), (true, 22, None));
+    let report = verify_chain(&*s, &certctl::testing::audit_key(), &[]).await.unwrap();
+    assert_eq!((report.valid, report.checked, report.first_invalid_id, report.keyed_from_seq), (true, 22, None, Some(1)));
+    assert_eq!(ev.mac_version, MAC_KEYED);
+    // the MACs are keyed: another key does not verify the first event
+    let wrong = verify_chain(&*s, &AuditKey::derive(b"another secret"), &[]).await.unwrap();
+    assert_eq!((wrong.valid, wrong.first_invalid_id.as_ref()), (false, Some(&ev.id)));
+    assert!(wrong.problem.unwrap().contains("MAC does not match"));
 
     // filters
     let by = |f: AuditFilter| {
@@ -97,7 +102,7 @@ async fn audit_chain(s: Arc<dyn Store>) {
             as_pg(&s).execute_raw(&edit).await.unwrap();
         }
     }
-    let report = verify_chain(&*s).await.unwrap();
+    let report = verify_chain(&*s, &certctl::testing::audit_key(), &[]).await.unwrap();
     assert!(!report.valid);
     assert_eq!(report.first_invalid_id, Some(victim.id.clone()));
     assert_eq!(report.checked, victim.seq);

@@ -93,7 +93,7 @@ async fn group_commit_of_issuances(s: Arc<dyn Store>) {
     assert_eq!(s.get_job(&"job-g2".into()).await.unwrap().status, JobStatus::Cancelled);
     let after = s.list_audit(&Default::default(), PageRequest::new(1, 1)).await.unwrap().total;
     assert_eq!(after - before, 2, "the audit events of the two committed issuances");
-    assert!(certctl::audit::verify_chain(&*s).await.unwrap().valid);
+    assert!(certctl::audit::verify_chain(&*s, &certctl::testing::audit_key(), &[]).await.unwrap().valid);
     // a batch that is all conflicts writes nothing and says so per record
     let again = s.record_issuances(&records[..1]).await.unwrap();
     assert_err!(again.into_iter().next().unwrap(), Error::Conflict(_));
@@ -182,11 +182,11 @@ async fn job_lifecycle(s: Arc<dyn Store>) {
     let mut later = job("job-later", "mc-b", JobType::Renewal);
     later.next_attempt_at = Some(now.plus(time::Duration::hours(1)));
     s.create_job(&later, &audit("job_created", "job-later")).await.unwrap();
-    assert!(s.claim_job(&[JobType::Validation], now).await.unwrap().is_none());
-    let c = s.claim_job(&[JobType::Renewal], now).await.unwrap().unwrap();
+    assert!(s.claim_job(&[JobType::Validation], now, lease()).await.unwrap().is_none());
+    let c = s.claim_job(&[JobType::Renewal], now, lease()).await.unwrap().unwrap();
     assert_eq!((c.id.as_str(), c.status, c.attempts), ("job-3", JobStatus::Running, 1));
-    assert!(s.claim_job(&[JobType::Renewal], now).await.unwrap().is_none(), "job-later is not due");
-    let c = s.claim_job(&[JobType::Renewal], now.plus(time::Duration::hours(2))).await.unwrap().unwrap();
+    assert!(s.claim_job(&[JobType::Renewal], now, lease()).await.unwrap().is_none(), "job-later is not due");
+    let c = s.claim_job(&[JobType::Renewal], now.plus(time::Duration::hours(2)), lease()).await.unwrap().unwrap();
     assert_eq!(c.id.as_str(), "job-later");
     // transient failure: back to Pending with a backoff, then claimed again
     let mut retry = c.clone();
@@ -194,8 +194,31 @@ async fn job_lifecycle(s: Arc<dyn Store>) {
     retry.last_error = Some("CA unreachable".into());
     retry.next_attempt_at = Some(now.plus(time::Duration::hours(3)));
     s.update_job(&retry, JobStatus::Running, None).await.unwrap();
-    let c = s.claim_job(&[JobType::Renewal], now.plus(time::Duration::hours(4))).await.unwrap().unwrap();
+    let c = s.claim_job(&[JobType::Renewal], now.plus(time::Duration::hours(4)), lease()).await.unwrap().unwrap();
     assert_eq!((c.attempts, c.last_error.as_deref()), (2, Some("CA unreachable")));
+
+    // the claim: held until the lease given, extended while held, expired ones are listed,
+    // cleared when the job leaves Running
+    assert!(c.claimed_until.is_some());
+    assert_eq!(s.get_job(&c.id).await.unwrap().claimed_until, c.claimed_until);
+    assert!(s.expired_claims(now, 10).await.unwrap().is_empty());
+    let far = now.plus(time::Duration::hours(10));
+    assert!(s.extend_claim(&c.id, far).await.unwrap());
+    assert_eq!(s.get_job(&c.id).await.unwrap().claimed_until, Some(far));
+    // job-3 (claimed above, five minutes) expired first, then this one
+    let expired = s.expired_claims(far.plus(time::Duration::seconds(1)), 10).await.unwrap();
+    assert_eq!(expired.iter().map(|j| j.id.as_str()).collect::<Vec<_>>(), vec!["job-3", c.id.as_str()]);
+    let mut done = c.clone();
+    done.status = JobStatus::Completed;
+    let done = s.update_job(&done, JobStatus::Running, None).await.unwrap();
+    assert_eq!((done.claimed_until, s.get_job(&c.id).await.unwrap().claimed_until), (None, None));
+    assert!(!s.extend_claim(&c.id, far).await.unwrap(), "a job that left Running has no claim to extend");
+    assert_eq!(s.expired_claims(far.plus(time::Duration::seconds(1)), 10).await.unwrap().len(), 1, "job-3 only");
+}
+
+/// A claim lease five minutes from now.
+fn lease() -> Timestamp {
+    Timestamp::now().plus(time::Duration::minutes(5))
 }
 
 async fn concurrent_claims(s: Arc<dyn Store>) {
@@ -212,7 +235,7 @@ async fn concurrent_claims(s: Arc<dyn Store>) {
         let s = s.clone();
         tasks.push(tokio::spawn(async move {
             let mut got = Vec::new();
-            while let Some(j) = s.claim_job(&[JobType::Renewal], now).await.unwrap() {
+            while let Some(j) = s.claim_job(&[JobType::Renewal], now, lease()).await.unwrap() {
                 got.push(j.id.to_string());
             }
             got

@@ -11,7 +11,7 @@ use crate::error::ApiResult;
 use crate::extract::{Json, OptionalJson, Params, Reader, Writer};
 use crate::AppState;
 
-pub async fn list_audit(State(s): State<AppState>, _: Reader, q: Params) -> ApiResult<impl IntoResponse> {
+pub async fn list_audit(State(s): State<AppState>, Reader(actor): Reader, q: Params) -> ApiResult<impl IntoResponse> {
     let filter = AuditFilter {
         actor: q.str("actor"),
         action: q.str("action"),
@@ -19,14 +19,15 @@ pub async fn list_audit(State(s): State<AppState>, _: Reader, q: Params) -> ApiR
         resource_id: q.str("resource_id"),
         since: q.time("since")?,
         until: q.time("until")?,
+        exclude_resource_types: Vec::new(),
     };
-    Ok(axum::Json(s.svc.store().list_audit(&filter, q.page()?).await?))
+    Ok(axum::Json(s.svc.list_audit(&actor, &filter, q.page()?).await?))
 }
-pub async fn get_audit(State(s): State<AppState>, _: Reader, Path(id): Path<String>) -> ApiResult<impl IntoResponse> {
-    Ok(axum::Json(s.svc.store().get_audit_event(&id.as_str().into()).await?))
+pub async fn get_audit(State(s): State<AppState>, Reader(actor): Reader, Path(id): Path<String>) -> ApiResult<impl IntoResponse> {
+    Ok(axum::Json(s.svc.get_audit(&actor, &id.as_str().into()).await?))
 }
 pub async fn verify_audit(State(s): State<AppState>, _: Reader) -> ApiResult<impl IntoResponse> {
-    Ok(axum::Json(certctl::audit::verify_chain(s.svc.store()).await?))
+    Ok(axum::Json(s.svc.verify_audit(&[]).await?))
 }
 
 pub async fn list_notifications(State(s): State<AppState>, _: Reader, q: Params) -> ApiResult<impl IntoResponse> {

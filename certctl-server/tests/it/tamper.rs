@@ -1,5 +1,6 @@
 //! Tampering with an audit row in the database is detected by `GET /audit/verify` and by
-//! `certctl-server audit verify`, which both name the changed event.
+//! `certctl-server audit verify`, which both name the changed event. The attacks on the keyed
+//! chain itself (re-hash, truncation, forged checkpoints) are in `audit_keyed`.
 
 use serde_json::json;
 
@@ -37,17 +38,19 @@ async fn tampered_row_is_named(s: Server) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_certctl-server"))
         .args(["audit", "verify"])
         .env("CERTCTL_DATABASE_URL", &s.url)
-        .env("CERTCTL_DATA_DIR", std::env::temp_dir())
+        .env("CERTCTL_DATA_DIR", s.dir.path())
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{stdout} {}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stdout} {stderr}");
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(report["first_invalid_id"], json!(id));
+    assert!(stderr.contains(&format!("event {id}")) && stderr.contains("MAC does not match"), "{stderr}");
 }
 
 /// Runs SQL on a SQLite file from outside the server (a second connection, as an attacker would).
-fn sqlite_exec(path: &str, sql: &str) -> Result<u64, certctl::Error> {
+pub fn sqlite_exec(path: &str, sql: &str) -> Result<u64, certctl::Error> {
     let (path, sql) = (path.to_owned(), sql.to_owned());
     block(async move {
         let store = certctl::store::SqliteStore::open(std::path::Path::new(&path)).await?;
@@ -55,7 +58,7 @@ fn sqlite_exec(path: &str, sql: &str) -> Result<u64, certctl::Error> {
     })
 }
 
-fn pg_exec(url: &str, sql: &str) -> Result<u64, certctl::Error> {
+pub fn pg_exec(url: &str, sql: &str) -> Result<u64, certctl::Error> {
     let (url, sql) = (url.to_owned(), sql.to_owned());
     block(async move {
         let store = certctl::store::PgStore::connect(&url).await?;
@@ -64,6 +67,6 @@ fn pg_exec(url: &str, sql: &str) -> Result<u64, certctl::Error> {
 }
 
 /// Runs `f` to completion on a runtime of its own thread (the test's runtime is busy awaiting).
-fn block<T: Send + 'static>(f: impl std::future::Future<Output = T> + Send + 'static) -> T {
+pub fn block<T: Send + 'static>(f: impl std::future::Future<Output = T> + Send + 'static) -> T {
     std::thread::spawn(move || tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(f)).join().unwrap()
 }

@@ -1333,8 +1333,18 @@ export interface components {
             actor: string;
             actor_type: components["schemas"]["ActorType"];
             details: unknown;
+            /**
+             * @description HMAC-SHA-256 of the content with the audit key (`mac_version` 1), or the unkeyed SHA-256
+             *     of events written before the chain was keyed (`mac_version` 0).
+             */
             hash: string;
             id: components["schemas"]["EventId"];
+            /**
+             * Format: int32
+             * @description How `hash` is computed: 0 legacy unkeyed SHA-256, 1 HMAC-SHA-256 with the audit key.
+             * @default 0
+             */
+            mac_version?: number;
             prev_hash: string;
             resource_id: string;
             resource_type: string;
@@ -1629,9 +1639,35 @@ export interface components {
              * @description Events examined (up to and including the first invalid one).
              */
             checked: number;
+            /**
+             * Format: int64
+             * @description Checkpoints the chain was compared with (stored, data-dir file, given).
+             * @default 0
+             */
+            checkpoints_checked?: number;
             /** @description The first event whose content or link does not match. */
             first_invalid_id?: components["schemas"]["EventId"] | null;
-            /** @description Every event's hash matches its content and its predecessor. */
+            /**
+             * Format: int64
+             * @description The seq of the last event examined.
+             * @default 0
+             */
+            head_seq?: number;
+            /**
+             * Format: int64
+             * @description The first event MACed with the server's key; events before it are legacy (unkeyed).
+             * @default null
+             */
+            keyed_from_seq?: number | null;
+            /**
+             * @description What is wrong, in words: which event, which checkpoint, which events are missing.
+             * @default null
+             */
+            problem?: string | null;
+            /**
+             * @description Every event's MAC matches its content and its predecessor, keyed events follow the
+             *     legacy ones and end the chain, and every checkpoint matches.
+             */
             valid: boolean;
         };
         /** @description Notification channel id (`nc-`). */
@@ -1905,6 +1941,15 @@ export interface components {
             /** Format: int64 */
             attempts: number;
             certificate_id: components["schemas"]["CertificateId"];
+            /**
+             * Format: date-time
+             * @description A Running job the server's job processor works on is claimed until this time (extended
+             *     while it works, cleared when the job leaves Running); past it, the claim has expired
+             *     (the server stopped) and the job goes back to Pending. None for every other job,
+             *     including deployments handed to agents and ACME orders in flight.
+             * @default null
+             */
+            claimed_until?: string | null;
             /**
              * Format: date-time
              * @description RFC 3339, UTC
@@ -2355,6 +2400,15 @@ export interface components {
             /** Format: int64 */
             attempts: number;
             certificate_id: components["schemas"]["CertificateId"];
+            /**
+             * Format: date-time
+             * @description A Running job the server's job processor works on is claimed until this time (extended
+             *     while it works, cleared when the job leaves Running); past it, the claim has expired
+             *     (the server stopped) and the job goes back to Pending. None for every other job,
+             *     including deployments handed to agents and ACME orders in flight.
+             * @default null
+             */
+            claimed_until?: string | null;
             /** @description Names the CSR must carry (issuance and renewal) or the certificate has (deployment). */
             common_name: string;
             /**

@@ -52,7 +52,7 @@ macro_rules! sql_admission {
                     return Err(Error::Unauthenticated(format!("bootstrap token {token} is revoked, expired or used up")));
                 }
                 Self::insert_agent_in(&mut tx, a).await?;
-                Self::append_audit_in(&mut tx, audit).await?;
+                self.append_audit_in(&mut tx, audit).await?;
                 tx.commit().await.map_err(db_err)?;
                 Ok(a.clone())
             }

@@ -236,7 +236,7 @@ macro_rules! sql_certs {
             async fn create_certificate(&self, c: &Certificate, audit: &AuditDraft) -> Result<Certificate> {
                 let mut tx = self.tx().await?;
                 Self::insert_certificate(&mut tx, c).await?;
-                Self::append_audit_in(&mut tx, audit).await?;
+                self.append_audit_in(&mut tx, audit).await?;
                 tx.commit().await.map_err(db_err)?;
                 Ok(c.clone())
             }
@@ -268,7 +268,7 @@ macro_rules! sql_certs {
                     .iter()
                     .map(|c| AuditDraft { resource_id: c.id.to_string(), ..audit.clone() })
                     .collect();
-                Self::append_audits_in(&mut tx, &drafts).await?;
+                self.append_audits_in(&mut tx, &drafts).await?;
                 tx.commit().await.map_err(db_err)
             }
 
@@ -304,7 +304,7 @@ macro_rules! sql_certs {
                 .await
                 .map_err(|e| write_err(e, "target", target.id.as_str()))?;
                 Self::insert_certificate(&mut tx, cert).await?;
-                Self::append_audits_in(&mut tx, audits).await?;
+                self.append_audits_in(&mut tx, audits).await?;
                 tx.commit().await.map_err(db_err)?;
                 Ok(cert.clone())
             }
@@ -361,7 +361,7 @@ macro_rules! sql_certs {
                     return Err(Error::not_found("certificate", c.id.as_str()));
                 }
                 Self::write_bindings(&mut tx, c).await?;
-                Self::append_audit_in(&mut tx, audit).await?;
+                self.append_audit_in(&mut tx, audit).await?;
                 tx.commit().await.map_err(db_err)?;
                 self.get_certificate(&c.id).await
             }
@@ -433,7 +433,7 @@ macro_rules! sql_certs {
                     let j = &r.job;
                     let n = sqlx::query(
                         "UPDATE jobs SET status = $2, attempts = $3, last_error = $4, updated_at = $5, completed_at = $6, csr_pem = $7, \
-                         next_attempt_at = NULL WHERE id = $1 AND status = $8",
+                         next_attempt_at = NULL, claimed_until = NULL WHERE id = $1 AND status = $8",
                     )
                     .bind(&j.id).bind(j.status).bind(j.attempts).bind(&j.last_error).bind(j.updated_at).bind(j.completed_at)
                     .bind(&j.csr_pem).bind(r.expected)
@@ -454,7 +454,7 @@ macro_rules! sql_certs {
                         .await
                         .map_err(db_err)?;
                     for old in &r.superseded {
-                        sqlx::query("UPDATE jobs SET status = $2, updated_at = $3, completed_at = $4, last_error = $5 WHERE id = $1 AND status IN ('Pending', 'Running')")
+                        sqlx::query("UPDATE jobs SET status = $2, updated_at = $3, completed_at = $4, last_error = $5, claimed_until = NULL WHERE id = $1 AND status IN ('Pending', 'Running')")
                             .bind(&old.id).bind(old.status).bind(old.updated_at).bind(old.completed_at).bind(&old.last_error)
                             .execute(&mut *tx)
                             .await
@@ -504,7 +504,7 @@ macro_rules! sql_certs {
                     qb.build().execute(&mut *tx).await.map_err(db_err)?;
                 }
                 let audits: Vec<AuditDraft> = kept.iter().flat_map(|r| r.audits.iter().cloned()).collect();
-                Self::append_audits_in(&mut tx, &audits).await?;
+                self.append_audits_in(&mut tx, &audits).await?;
                 tx.commit().await.map_err(db_err)?;
                 Ok(outcome)
             }

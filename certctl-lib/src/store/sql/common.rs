@@ -5,20 +5,24 @@ macro_rules! sql_common {
         impl $S {
             /// Appends `draft` to the audit chain inside `tx`.
             async fn append_audit_in(
+                &self,
                 tx: &mut sqlx::Transaction<'_, $DB>,
                 draft: &$crate::model::AuditDraft,
             ) -> $crate::error::Result<$crate::model::AuditEvent> {
-                let mut evs = Self::append_audits_in(tx, std::slice::from_ref(draft)).await?;
+                let mut evs = self.append_audits_in(tx, std::slice::from_ref(draft)).await?;
                 evs.pop().ok_or_else(|| $crate::error::Error::Storage("audit append produced no event".into()))
             }
 
             /// Appends `drafts`, in order, to the audit chain inside `tx`: reads the chain's end
-            /// once, links the events in memory and inserts them in multi-row statements.
+            /// once, links and MACs the events in memory (with the audit key; an error when none
+            /// is set) and inserts them in multi-row statements.
             async fn append_audits_in(
+                &self,
                 tx: &mut sqlx::Transaction<'_, $DB>,
                 drafts: &[$crate::model::AuditDraft],
             ) -> $crate::error::Result<Vec<$crate::model::AuditEvent>> {
                 use $crate::store::sql::db_err;
+                let key = self.audit_key.get()?;
                 if let Some(lock) = Self::D.audit_lock {
                     sqlx::query(lock).execute(&mut **tx).await.map_err(db_err)?;
                 }
@@ -35,14 +39,14 @@ macro_rules! sql_common {
                 let mut evs = Vec::with_capacity(drafts.len());
                 for d in drafts {
                     seq += 1;
-                    let ev = $crate::model::AuditEvent::chain(d.clone(), seq, std::mem::take(&mut prev), now);
+                    let ev = $crate::model::AuditEvent::chain(d.clone(), seq, std::mem::take(&mut prev), now, &key);
                     prev = ev.hash.clone();
                     evs.push(ev);
                 }
                 for chunk in evs.chunks(500) {
                     let mut qb = sqlx::QueryBuilder::<$DB>::new(
                         "INSERT INTO audit_events (id, seq, timestamp, actor, actor_type, action, resource_type, \
-                         resource_id, details, prev_hash, hash) ",
+                         resource_id, details, prev_hash, hash, mac_version) ",
                     );
                     qb.push_values(chunk, |mut b, ev| {
                         b.push_bind(ev.id.clone())
@@ -55,7 +59,8 @@ macro_rules! sql_common {
                             .push_bind(ev.resource_id.clone())
                             .push_bind(sqlx::types::Json(ev.details.clone()))
                             .push_bind(ev.prev_hash.clone())
-                            .push_bind(ev.hash.clone());
+                            .push_bind(ev.hash.clone())
+                            .push_bind(ev.mac_version);
                     });
                     qb.build().execute(&mut **tx).await.map_err(db_err)?;
                 }
@@ -73,7 +78,7 @@ macro_rules! sql_common {
                 let mut tx = self.tx().await?;
                 let n = stmt.execute(&mut *tx).await.map_err(map)?.rows_affected();
                 if let (Some(a), true) = (audit, n > 0) {
-                    Self::append_audit_in(&mut tx, a).await?;
+                    self.append_audit_in(&mut tx, a).await?;
                 }
                 tx.commit().await.map_err($crate::store::sql::db_err)?;
                 Ok(n)

@@ -25,7 +25,7 @@ macro_rules! sql_fleet {
             async fn create_agent(&self, a: &Agent, audit: &AuditDraft) -> Result<Agent> {
                 let mut tx = self.tx().await?;
                 Self::insert_agent_in(&mut tx, a).await?;
-                Self::append_audit_in(&mut tx, audit).await?;
+                self.append_audit_in(&mut tx, audit).await?;
                 tx.commit().await.map_err(db_err)?;
                 Ok(a.clone())
             }
@@ -125,7 +125,7 @@ macro_rules! sql_fleet {
                     .collect();
                 let json = serde_json::Value::Array(rows).to_string();
                 let agents: Vec<Agent> = sqlx::query_as(Self::D.heartbeat_batch).bind(json).bind(at).fetch_all(&mut *tx).await.map_err(db_err)?;
-                Self::append_audits_in(&mut tx, &audits).await?;
+                self.append_audits_in(&mut tx, &audits).await?;
                 tx.commit().await.map_err(db_err)?;
                 Ok(agents)
             }
@@ -208,7 +208,7 @@ macro_rules! sql_fleet {
                         .bind(g).bind(a)
                         .execute(&mut *tx).await.map_err(db_err)?;
                 }
-                Self::append_audits_in(&mut tx, audits).await?;
+                self.append_audits_in(&mut tx, audits).await?;
                 tx.commit().await.map_err(db_err)
             }
             async fn delete_group(&self, id: &GroupId, audit: &AuditDraft) -> Result<()> {

@@ -7,12 +7,13 @@ macro_rules! sql_jobs {
             async fn create_job(&self, j: &Job, audit: &AuditDraft) -> Result<Job> {
                 let q = sqlx::query(
                     "INSERT INTO jobs (id, type, status, certificate_id, target_id, agent_id, version_id, attempts, max_attempts, \
-                     next_attempt_at, last_error, csr_pem, created_at, updated_at, completed_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                     next_attempt_at, last_error, csr_pem, created_at, updated_at, completed_at, claimed_until) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
                 )
                 .bind(&j.id).bind(j.job_type).bind(j.status).bind(&j.certificate_id).bind(&j.target_id).bind(&j.agent_id)
                 .bind(&j.version_id).bind(j.attempts).bind(j.max_attempts).bind(j.next_attempt_at).bind(&j.last_error)
-                .bind(&j.csr_pem).bind(j.created_at).bind(j.updated_at).bind(j.completed_at);
+                .bind(&j.csr_pem).bind(j.created_at).bind(j.updated_at).bind(j.completed_at)
+                .bind(j.claimed_until.filter(|_| j.status == JobStatus::Running));
                 self.write_audited(q, Some(audit), |e| write_err(e, "job", j.id.as_str())).await?;
                 Ok(j.clone())
             }
@@ -63,24 +64,30 @@ macro_rules! sql_jobs {
                 }
                 let q = sqlx::query(
                     "UPDATE jobs SET status = $2, target_id = $3, agent_id = $4, version_id = $5, attempts = $6, max_attempts = $7, \
-                     next_attempt_at = $8, last_error = $9, updated_at = $10, completed_at = $11, csr_pem = $13 \
+                     next_attempt_at = $8, last_error = $9, updated_at = $10, completed_at = $11, csr_pem = $13, claimed_until = $14 \
                      WHERE id = $1 AND status = $12",
                 )
                 .bind(&j.id).bind(j.status).bind(&j.target_id).bind(&j.agent_id).bind(&j.version_id).bind(j.attempts)
                 .bind(j.max_attempts).bind(j.next_attempt_at).bind(&j.last_error).bind(j.updated_at).bind(j.completed_at)
-                .bind(expected).bind(&j.csr_pem);
+                .bind(expected).bind(&j.csr_pem).bind(j.claimed_until.filter(|_| j.status == JobStatus::Running));
                 if self.write_audited(q, audit, |e| write_err(e, "job", j.id.as_str())).await? == 0 {
                     let now = self.get_job(&j.id).await?;
                     return Err(Error::Conflict(format!("job {} is {}, not {}", j.id, now.status, expected)));
                 }
-                Ok(j.clone())
+                let mut out = j.clone();
+                if out.status != JobStatus::Running {
+                    out.claimed_until = None;
+                }
+                Ok(out)
             }
-            async fn claim_job(&self, types: &[JobType], now: Timestamp) -> Result<Option<Job>> {
+            async fn claim_job(&self, types: &[JobType], now: Timestamp, claimed_until: Timestamp) -> Result<Option<Job>> {
                 if types.is_empty() {
                     return Ok(None);
                 }
                 let mut qb = sqlx::QueryBuilder::<$DB>::new("UPDATE jobs SET status = 'Running', attempts = attempts + 1, updated_at = ");
                 qb.push_bind(now);
+                qb.push(", claimed_until = ");
+                qb.push_bind(claimed_until);
                 qb.push(" WHERE status = 'Pending' AND id = (SELECT id FROM jobs WHERE status = 'Pending' AND (next_attempt_at IS NULL OR next_attempt_at <= ");
                 qb.push_bind(now);
                 qb.push(") AND type IN (");
@@ -95,6 +102,19 @@ macro_rules! sql_jobs {
                 let job: Option<Job> = qb.build_query_as().fetch_optional(&mut *tx).await.map_err(db_err)?;
                 tx.commit().await.map_err(db_err)?;
                 Ok(job)
+            }
+            async fn expired_claims(&self, now: Timestamp, limit: i64) -> Result<Vec<Job>> {
+                sqlx::query_as("SELECT * FROM jobs WHERE status = 'Running' AND claimed_until IS NOT NULL AND claimed_until < $1 ORDER BY claimed_until, id LIMIT $2")
+                    .bind(now)
+                    .bind(limit)
+                    .fetch_all(self.r())
+                    .await
+                    .map_err(db_err)
+            }
+            async fn extend_claim(&self, id: &JobId, until: Timestamp) -> Result<bool> {
+                let q = sqlx::query("UPDATE jobs SET claimed_until = $2 WHERE id = $1 AND status = 'Running' AND claimed_until IS NOT NULL")
+                    .bind(id).bind(until);
+                Ok(self.write_audited(q, None, db_err).await? > 0)
             }
         }
 

@@ -211,7 +211,7 @@ macro_rules! sql_notify {
                         .execute(&mut *tx)
                         .await
                         .map_err(db_err)?;
-                    Self::append_audit_in(&mut tx, audit).await?;
+                    self.append_audit_in(&mut tx, audit).await?;
                 }
                 tx.commit().await.map_err(db_err)?;
                 Ok(n)

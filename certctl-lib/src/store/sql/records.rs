@@ -4,9 +4,12 @@ macro_rules! sql_records {
     ($S:ident, $DB:ty) => {
         #[async_trait::async_trait]
         impl $crate::store::AuditStore for $S {
+            fn set_audit_key(&self, key: AuditKey) {
+                self.audit_key.set(key);
+            }
             async fn append_audit(&self, draft: &AuditDraft) -> Result<AuditEvent> {
                 let mut tx = self.tx().await?;
-                let ev = Self::append_audit_in(&mut tx, draft).await?;
+                let ev = self.append_audit_in(&mut tx, draft).await?;
                 tx.commit().await.map_err(db_err)?;
                 Ok(ev)
             }
@@ -35,6 +38,10 @@ macro_rules! sql_records {
                         w.next(qb);
                         qb.push("timestamp <= ").push_bind(t);
                     }
+                    for t in &f.exclude_resource_types {
+                        w.next(qb);
+                        qb.push("resource_type <> ").push_bind(t.clone());
+                    }
                 }, None).await
             }
             async fn audit_chain(&self, after_seq: i64, limit: i64) -> Result<Vec<AuditEvent>> {
@@ -44,6 +51,21 @@ macro_rules! sql_records {
                     .fetch_all(self.r())
                     .await
                     .map_err(db_err)
+            }
+            async fn audit_head(&self) -> Result<Option<AuditEvent>> {
+                sqlx::query_as("SELECT * FROM audit_events ORDER BY seq DESC LIMIT 1").fetch_optional(self.r()).await.map_err(db_err)
+            }
+            async fn put_audit_checkpoint(&self, cp: &AuditCheckpoint) -> Result<()> {
+                let q = sqlx::query("INSERT INTO audit_checkpoints (seq, head_hash, mac, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (seq) DO NOTHING")
+                    .bind(cp.seq).bind(&cp.head_hash).bind(&cp.mac).bind(cp.created_at);
+                self.write_audited(q, None, db_err).await?;
+                Ok(())
+            }
+            async fn audit_checkpoints(&self) -> Result<Vec<AuditCheckpoint>> {
+                sqlx::query_as("SELECT * FROM audit_checkpoints ORDER BY seq").fetch_all(self.r()).await.map_err(db_err)
+            }
+            async fn latest_audit_checkpoint(&self) -> Result<Option<AuditCheckpoint>> {
+                sqlx::query_as("SELECT * FROM audit_checkpoints ORDER BY seq DESC LIMIT 1").fetch_optional(self.r()).await.map_err(db_err)
             }
         }
 
