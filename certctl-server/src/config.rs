@@ -155,6 +155,9 @@ pub struct Opts {
     /// Base URL of this server as users reach it, for links in notifications [default: from --listen]
     #[arg(long, env = "CERTCTL_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Internal address ranges (CIDRs, comma-separated) that webhooks, chat and email channels, ACME directories and rfc2136 servers may reach; loopback, link-local, private and other non-public addresses are refused unless listed here [default: none]
+    #[arg(long, env = "CERTCTL_ALLOW_PRIVATE_TARGETS", value_delimiter = ',')]
+    pub allow_private_targets: Option<Vec<String>>,
 }
 
 pub use certctl::config::parse_interval as parse_duration;
@@ -219,6 +222,8 @@ pub struct Settings {
     pub agent_timeout: Duration,
     /// Notification delivery: default channels, public URL, attempts, timeout.
     pub notify: certctl::service::NotifySettings,
+    /// Internal ranges outbound connections to user-configured destinations may reach.
+    pub outbound: certctl::net::AddressPolicy,
 }
 
 /// How often each scheduler loop runs.
@@ -277,6 +282,8 @@ impl Opts {
             agent_timeout: self.agent_timeout.or(file.agent_timeout).unwrap_or(certctl::service::DEFAULT_AGENT_TIMEOUT),
             notify: notify_settings(&self.notification_default_channels, &file.notification_default_channels, self.notification_max_attempts.or(file.notification_max_attempts),
                 self.notification_timeout.or(file.notification_timeout), self.public_url.or(file.public_url))?,
+            outbound: certctl::net::AddressPolicy::parse(self.allow_private_targets.or(file.allow_private_targets).as_deref().unwrap_or_default())
+                .map_err(|e| anyhow::anyhow!("--allow-private-targets: {e}"))?,
             data_dir,
             database_url,
             tls,
@@ -335,6 +342,20 @@ mod tests {
         assert_eq!(s.keygen_mode, Keygen::Server);
         std::fs::write(&file, "lisen = 1\n").unwrap();
         assert!(format!("{:#}", opts(&["--config", file.to_str().unwrap()]).resolve().unwrap_err()).contains("lisen"));
+    }
+
+    #[test]
+    fn allow_private_targets() {
+        assert!(opts(&[]).resolve().unwrap().outbound.allowed_ranges().is_empty(), "no internal range by default");
+        let s = opts(&["--allow-private-targets", "127.0.0.0/8,::1/128"]).resolve().unwrap();
+        assert_eq!(s.outbound.allowed_ranges().iter().map(|n| n.to_string()).collect::<Vec<_>>(), ["127.0.0.0/8", "::1/128"]);
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, "allow_private_targets = [\"10.20.0.0/16\"]\n").unwrap();
+        let s = opts(&["--config", file.to_str().unwrap()]).resolve().unwrap();
+        assert_eq!(s.outbound.allowed_ranges()[0].to_string(), "10.20.0.0/16");
+        let e = format!("{:#}", opts(&["--allow-private-targets", "10.0.0.0/8,intranet"]).resolve().unwrap_err());
+        assert!(e.contains("--allow-private-targets") && e.contains("intranet"), "{e}");
     }
 
     #[test]

@@ -23,7 +23,12 @@ pub async fn open_service(s: &Settings) -> anyhow::Result<Service> {
         agent_timeout: s.agent_timeout,
         secret_key: s.secret_key.as_ref().map(|k| k.expose().to_owned()),
         notify: s.notify.clone(),
+        outbound: s.outbound.clone(),
     };
+    if !s.outbound.allowed_ranges().is_empty() {
+        let ranges: Vec<String> = s.outbound.allowed_ranges().iter().map(ToString::to_string).collect();
+        tracing::info!(ranges = %ranges.join(","), "channels, ACME and rfc2136 may connect to these internal ranges (CERTCTL_ALLOW_PRIVATE_TARGETS)");
+    }
     Ok(Service::open(store, &s.data_dir, config)?)
 }
 

@@ -2,7 +2,7 @@
 
 use super::org::exists;
 use super::validate::{new_id, required, text};
-use super::{Actor, Service, LOCAL_ISSUER_ID};
+use super::{outbound, Actor, Service, LOCAL_ISSUER_ID};
 use crate::api::{ConnectorInput, TestResult};
 use crate::error::{Error, Result};
 use crate::issuer::IssueRequest;
@@ -40,7 +40,9 @@ impl Service {
         let now = Timestamp::now();
         let issuer_type = required("type", input.connector_type.as_deref())?;
         let mut config = input.config.clone().unwrap_or_else(|| serde_json::json!({}));
+        outbound::strip_sealed(&mut config, outbound::ISSUER_SECRET_KEYS);
         self.connector(&issuer_type)?.validate_config(&config)?;
+        self.vet_issuer(&issuer_type, &config).await?;
         self.seal_issuer_secrets(&mut config)?;
         let issuer = Issuer {
             id: new_id(input.id.as_deref(), IssuerId::parse, IssuerId::generate)?,
@@ -61,16 +63,27 @@ impl Service {
         if let Some(n) = &input.name {
             issuer.name = text("name", n, 200)?;
         }
+        let old_type = issuer.issuer_type.clone();
         if let Some(t) = &input.connector_type {
             issuer.issuer_type = t.clone();
         }
         if let Some(c) = &input.config {
-            issuer.config = c.clone();
+            // sealed values come only from the stored record, and only while their destination
+            // (directory, CA certificate, rfc2136 primary) stays the same
+            let mut config = c.clone();
+            outbound::strip_sealed(&mut config, outbound::ISSUER_SECRET_KEYS);
+            if issuer.issuer_type == old_type {
+                outbound::carry_issuer_secrets(&issuer.issuer_type, &issuer.config, &mut config)?;
+            }
+            issuer.config = config;
         }
         if let Some(e) = input.enabled {
             issuer.enabled = e;
         }
         self.connector(&issuer.issuer_type)?.validate_config(&issuer.config)?;
+        if input.config.is_some() || issuer.issuer_type != old_type {
+            self.vet_issuer(&issuer.issuer_type, &issuer.config).await?;
+        }
         self.seal_issuer_secrets(&mut issuer.config)?;
         issuer.updated_at = Timestamp::now();
         let out = self.store().update_issuer(&issuer, &actor.audit("issuer_updated", "issuer", id.as_str())).await;
@@ -91,7 +104,7 @@ impl Service {
     /// (`eab_hmac_key_sealed`, `rfc2136_tsig_secret_sealed`), so they never come back in API
     /// responses.
     fn seal_issuer_secrets(&self, config: &mut serde_json::Value) -> Result<()> {
-        self.seal_config_secrets(config, &["eab_hmac_key", "rfc2136_tsig_secret"])
+        self.seal_config_secrets(config, outbound::ISSUER_SECRET_KEYS)
     }
 
     /// Checks that the issuer can issue: a throwaway CSR is signed through its connector (ACME:

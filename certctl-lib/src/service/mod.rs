@@ -25,6 +25,7 @@ mod heartbeats;
 mod jobs;
 pub mod notify;
 pub mod keystore;
+mod outbound;
 mod org;
 mod policies;
 mod processor;
@@ -73,11 +74,14 @@ pub struct ServiceConfig {
     pub secret_key: Option<String>,
     /// Notification delivery: default channels, public URL, retries, timeouts.
     pub notify: NotifySettings,
+    /// Which addresses outbound connections that users configure (channels, ACME, rfc2136) may
+    /// reach: global ones plus `CERTCTL_ALLOW_PRIVATE_TARGETS` (default: no internal range).
+    pub outbound: crate::net::AddressPolicy,
 }
 
 impl Default for ServiceConfig {
     fn default() -> Self {
-        Self { bootstrap_token: None, keygen_mode: KeygenMode::Agent, agent_timeout: DEFAULT_AGENT_TIMEOUT, secret_key: None, notify: NotifySettings::default() }
+        Self { bootstrap_token: None, keygen_mode: KeygenMode::Agent, agent_timeout: DEFAULT_AGENT_TIMEOUT, secret_key: None, notify: NotifySettings::default(), outbound: crate::net::AddressPolicy::strict() }
     }
 }
 
@@ -89,6 +93,7 @@ impl std::fmt::Debug for ServiceConfig {
             .field("agent_timeout", &self.agent_timeout)
             .field("secret_key", &self.secret_key.as_ref().map(|_| "<redacted>"))
             .field("notify", &self.notify)
+            .field("outbound", &self.outbound)
             .finish()
     }
 }
