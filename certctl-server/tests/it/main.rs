@@ -24,5 +24,6 @@ mod notify_support;
 mod openapi;
 mod policies;
 mod resources;
+mod ssrf;
 mod summary;
 mod tamper;
