@@ -141,4 +141,34 @@ mod tests {
         assert_eq!(t.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs(), 1_445_412_480);
         assert!(parse_retry_after("soon").is_none());
     }
+
+    /// A server that answers an error without a problem document: instant-acme sees a fixed
+    /// problem, never the body; a loopback CA is refused unless allowed, as a permanent failure.
+    #[tokio::test]
+    async fn bodies_and_addresses() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = listener.accept().await {
+                let mut buf = [0u8; 4096];
+                let _ = s.read(&mut buf).await;
+                let body = "INTERNAL-ONLY-BODY";
+                let _ = s.write_all(format!("HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).as_bytes()).await;
+            }
+        });
+        let get = |http: AcmeHttp| async move {
+            let req = http::Request::get(format!("http://localhost:{port}/dir")).body(BodyWrapper::from(Vec::new())).unwrap();
+            http.request(req).await
+        };
+        let allowed = crate::net::AddressPolicy::parse(&["127.0.0.0/8", "::1"]).unwrap();
+        let mut resp = get(AcmeHttp::new(None, &allowed).unwrap()).await.unwrap();
+        assert_eq!(resp.parts.status, http::StatusCode::FORBIDDEN);
+        let body = resp.body.into_bytes().await.unwrap();
+        let text = String::from_utf8_lossy(&body);
+        assert!(!text.contains("INTERNAL-ONLY-BODY") && text.contains("without an ACME problem document"), "{text}");
+        let e = get(AcmeHttp::new(None, &crate::net::AddressPolicy::strict()).unwrap()).await.err().unwrap();
+        let f = super::super::classify(&e, None);
+        assert!(!f.transient && f.message.contains("loopback") && f.message.contains(crate::net::SETTING), "{f:?}");
+    }
 }
