@@ -16,6 +16,7 @@
 //! | `client` | the typed HTTP client of the REST API (feature `client`) |
 //! | [`target`] | deployment targets (`file`, `nginx`) and the transactional deploy primitive (I/O parts: feature `agent`) |
 //! | `agent` | the agent's logic: host metadata, identity, local key store, the work loop (feature `agent`) |
+//! | `net` | the SSRF guard: which addresses user-configured outbound connections may reach, pinned resolution (feature `server`) |
 //! | `notify` | notifier connectors: email (SMTP), signed webhooks, Slack, Teams (feature `server`) |
 //! | [`error`] | the typed [`Error`] every function returns |
 //!
@@ -108,6 +109,8 @@ pub mod groups;
 #[cfg(feature = "server")]
 pub mod issuer;
 pub mod model;
+#[cfg(feature = "server")]
+pub mod net;
 #[cfg(feature = "server")]
 pub mod notify;
 pub mod pki;

@@ -170,6 +170,9 @@ pub struct Opts {
     /// Base URL of this server as users reach it, for links in notifications [default: from --listen]
     #[arg(long, env = "CERTCTL_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Internal address ranges (CIDRs, comma-separated) that webhooks, chat and email channels, ACME directories and rfc2136 servers may reach; loopback, link-local, private and other non-public addresses are refused unless listed here [default: none]
+    #[arg(long, env = "CERTCTL_ALLOW_PRIVATE_TARGETS", value_delimiter = ',')]
+    pub allow_private_targets: Option<Vec<String>>,
     /// How long the job processor's claim on a Running job lasts unless renewed; a job whose
     /// server died goes back to Pending after it [default: 5m]
     #[arg(long, env = "CERTCTL_JOB_LEASE", value_parser = parse_duration)]
@@ -281,6 +284,8 @@ pub struct Settings {
     pub dns_hooks: DnsHooks,
     pub job_lease: Duration,
     pub audit_checkpoint_every: u64,
+    /// Internal ranges outbound connections to user-configured destinations may reach.
+    pub outbound: certctl::net::AddressPolicy,
 }
 
 /// How often each scheduler loop runs.
@@ -342,6 +347,8 @@ impl Opts {
             dns_hooks: dns_hooks(self.acme_dns_hooks, file.acme)?,
             job_lease: self.job_lease.or(file.job_lease).unwrap_or(certctl::service::DEFAULT_JOB_LEASE),
             audit_checkpoint_every: self.audit_checkpoint_every.or(file.audit_checkpoint_every).unwrap_or(certctl::service::DEFAULT_AUDIT_CHECKPOINT_EVERY).max(1),
+            outbound: certctl::net::AddressPolicy::parse(self.allow_private_targets.or(file.allow_private_targets).as_deref().unwrap_or_default())
+                .map_err(|e| anyhow::anyhow!("--allow-private-targets: {e}"))?,
             data_dir,
             database_url,
             tls,
@@ -429,6 +436,20 @@ mod tests {
         }
         std::fs::write(&file, "[acme.dns_hooks.a]\nargv = [\"bin/true\"]\n").unwrap();
         assert!(format!("{:#}", opts(&["--config", f]).resolve().unwrap_err()).contains("acme.dns_hooks.a: the program \"bin/true\" must be an absolute path"));
+    }
+
+    #[test]
+    fn allow_private_targets() {
+        assert!(opts(&[]).resolve().unwrap().outbound.allowed_ranges().is_empty(), "no internal range by default");
+        let s = opts(&["--allow-private-targets", "127.0.0.0/8,::1/128"]).resolve().unwrap();
+        assert_eq!(s.outbound.allowed_ranges().iter().map(|n| n.to_string()).collect::<Vec<_>>(), ["127.0.0.0/8", "::1/128"]);
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, "allow_private_targets = [\"10.20.0.0/16\"]\n").unwrap();
+        let s = opts(&["--config", file.to_str().unwrap()]).resolve().unwrap();
+        assert_eq!(s.outbound.allowed_ranges()[0].to_string(), "10.20.0.0/16");
+        let e = format!("{:#}", opts(&["--allow-private-targets", "10.0.0.0/8,intranet"]).resolve().unwrap_err());
+        assert!(e.contains("--allow-private-targets") && e.contains("intranet"), "{e}");
     }
 
     #[test]

@@ -27,7 +27,12 @@ pub async fn open_service(s: &Settings) -> anyhow::Result<Service> {
         job_lease: s.job_lease,
         audit_checkpoint_every: s.audit_checkpoint_every,
         audit_checkpoint_file: Some(s.data_dir.join(certctl::audit::CHECKPOINT_FILE)),
+        outbound: s.outbound.clone(),
     };
+    if !s.outbound.allowed_ranges().is_empty() {
+        let ranges: Vec<String> = s.outbound.allowed_ranges().iter().map(ToString::to_string).collect();
+        tracing::info!(ranges = %ranges.join(","), "channels, ACME and rfc2136 may connect to these internal ranges (CERTCTL_ALLOW_PRIVATE_TARGETS)");
+    }
     Ok(Service::open(store, &s.data_dir, config)?)
 }
 

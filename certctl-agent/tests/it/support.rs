@@ -41,7 +41,9 @@ async fn record(State(log): State<Log>, req: Request, next: Next) -> Response {
 impl Server {
     pub async fn start() -> Self {
         let (dir, store) = certctl::testing::sqlite().await;
-        let config = ServiceConfig { bootstrap_token: Some(TOKEN.into()), ..Default::default() };
+        // the ACME tests' pebble listens on loopback: allow it (CERTCTL_ALLOW_PRIVATE_TARGETS)
+        let outbound = certctl::net::AddressPolicy::parse(&["127.0.0.0/8", "::1/128"]).unwrap();
+        let config = ServiceConfig { bootstrap_token: Some(TOKEN.into()), outbound, ..Default::default() };
         let svc = Service::open(store, dir.path(), config).unwrap();
         let admin_key = svc.bootstrap().await.unwrap().admin_key.unwrap();
         let now = certctl::model::Timestamp::now();

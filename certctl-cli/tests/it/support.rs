@@ -23,8 +23,11 @@ pub struct Server {
 }
 
 impl Server {
+    /// A server whose channels may reach loopback, where the tests' receivers listen
+    /// (`CERTCTL_ALLOW_PRIVATE_TARGETS=127.0.0.0/8,::1/128`).
     pub fn start() -> Self {
-        Self::with(ServiceConfig::default())
+        let outbound = certctl::net::AddressPolicy::parse(&["127.0.0.0/8", "::1/128"]).unwrap();
+        Self::with(ServiceConfig { outbound, ..Default::default() })
     }
 
     pub fn with(config: ServiceConfig) -> Self {

@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use super::{Message, Notifier, check_url, http_result, parse_config};
+use super::{Message, Notifier, NotifyContext, check_destination, check_url, http_result, parse_config};
 use crate::config::Secret;
 use crate::error::{Error, Result};
 
@@ -96,15 +96,15 @@ pub(super) enum Flavour {
 #[derive(Debug)]
 pub(super) struct ChatNotifier {
     config: ChatConfig,
-    http: reqwest::Client,
+    ctx: NotifyContext,
     flavour: Flavour,
 }
 
 impl ChatNotifier {
-    pub(super) fn new(config: ChatConfig, http: reqwest::Client, flavour: Flavour) -> Self {
+    pub(super) fn new(config: ChatConfig, ctx: NotifyContext, flavour: Flavour) -> Self {
         Self {
             config,
-            http,
+            ctx,
             flavour,
         }
     }
@@ -117,7 +117,9 @@ impl Notifier for ChatNotifier {
             Flavour::Slack => ("slack webhook", slack_payload(msg)),
             Flavour::Teams => ("teams webhook", teams_payload(msg)),
         };
+        check_destination(what, &self.ctx, self.config.webhook_url.expose())?;
         let r = self
+            .ctx
             .http
             .post(self.config.webhook_url.expose())
             .json(&body)

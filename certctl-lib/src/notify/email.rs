@@ -2,15 +2,13 @@
 //! channel's `to` list plus the certificate owner. TLS modes: `none` (plain), `starttls`
 //! (upgrade required), `tls` (implicit TLS, "SMTPS"); a wrong mode gets an actionable hint.
 
-use std::time::Duration;
-
 use lettre::message::{Mailbox, header::ContentType};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use serde::Deserialize;
 
-use super::{Message, Notifier, parse_config};
+use super::{Message, Notifier, NotifyContext, parse_config};
 use crate::config::Secret;
 use crate::error::{Error, Result};
 
@@ -89,41 +87,55 @@ impl EmailConfig {
     }
 }
 
-#[derive(Debug)]
 pub(super) struct EmailNotifier {
     config: EmailConfig,
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    ctx: NotifyContext,
+    tls: Option<TlsParameters>,
+}
+
+impl std::fmt::Debug for EmailNotifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmailNotifier").field("config", &self.config).field("policy", &self.ctx.policy).finish_non_exhaustive()
+    }
 }
 
 impl EmailNotifier {
-    pub(super) fn new(config: EmailConfig, timeout: Duration) -> Result<Self> {
+    pub(super) fn new(config: EmailConfig, ctx: NotifyContext) -> Result<Self> {
         let bad = |e: lettre::transport::smtp::Error| Error::Connector {
             message: format!("SMTP TLS setup: {e}"),
             transient: false,
         };
-        let tls = || -> Result<TlsParameters> {
-            let mut b = TlsParameters::builder(config.host.clone());
-            if let Some(pem) = &config.tls_ca_pem {
-                b = b.add_root_certificate(Certificate::from_pem(pem.as_bytes()).map_err(bad)?);
+        // the certificate is checked against the configured host name, whatever address it
+        // resolved to
+        let tls = match config.tls {
+            TlsMode::None => None,
+            TlsMode::Starttls | TlsMode::Tls => {
+                let mut b = TlsParameters::builder(config.host.clone());
+                if let Some(pem) = &config.tls_ca_pem {
+                    b = b.add_root_certificate(Certificate::from_pem(pem.as_bytes()).map_err(bad)?);
+                }
+                Some(b.build_rustls().map_err(bad)?)
             }
-            b.build_rustls().map_err(bad)
         };
-        let mode = match config.tls {
-            TlsMode::None => Tls::None,
-            TlsMode::Starttls => Tls::Required(tls()?),
-            TlsMode::Tls => Tls::Wrapper(tls()?),
+        Ok(Self { config, ctx, tls })
+    }
+
+    /// A transport to one checked address of the host (pinned: lettre connects to the address,
+    /// TLS verifies the configured host name).
+    fn transport(&self, addr: std::net::IpAddr) -> AsyncSmtpTransport<Tokio1Executor> {
+        let mode = match (&self.config.tls, &self.tls) {
+            (TlsMode::Starttls, Some(p)) => Tls::Required(p.clone()),
+            (TlsMode::Tls, Some(p)) => Tls::Wrapper(p.clone()),
+            _ => Tls::None,
         };
-        let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(config.host.clone())
-            .port(config.port)
+        let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(addr.to_string())
+            .port(self.config.port)
             .tls(mode)
-            .timeout(Some(timeout));
-        if let (Some(u), Some(p)) = (&config.username, &config.password) {
+            .timeout(Some(self.ctx.timeout));
+        if let (Some(u), Some(p)) = (&self.config.username, &self.config.password) {
             b = b.credentials(Credentials::new(u.clone(), p.expose().to_owned()));
         }
-        Ok(Self {
-            transport: b.build(),
-            config,
-        })
+        b.build()
     }
 
     /// The recipients: the channel's list plus the owner, without duplicates.
@@ -169,11 +181,21 @@ impl Notifier for EmailNotifier {
         let mail = b
             .body(msg.text_body())
             .map_err(|e| perm(format!("building the mail: {e}")))?;
-        self.transport
-            .send(mail)
-            .await
-            .map(|_| ())
-            .map_err(|e| smtp_error(&self.config, &e))
+        let what = format!("SMTP {}:{}", self.config.host, self.config.port);
+        let addrs = self.ctx.policy.resolve(&self.config.host, self.config.port).await.map_err(|e| e.to_connector(&what))?;
+        let mut last = None;
+        for a in &addrs {
+            match self.transport(a.ip()).send(mail.clone()).await {
+                Ok(_) => return Ok(()),
+                // nothing was said yet when the TCP connect fails: the next address may answer
+                Err(e) if e.to_string().starts_with("Connection error") => last = Some(e),
+                Err(e) => return Err(smtp_error(&self.config, &e)),
+            }
+        }
+        Err(match last {
+            Some(e) => smtp_error(&self.config, &e),
+            None => Error::Connector { message: format!("{what}: no address"), transient: true },
+        })
     }
 }
 
@@ -205,7 +227,15 @@ fn smtp_error(c: &EmailConfig, e: &lettre::transport::smtp::Error) -> Error {
         _ => None,
     };
     let transient = !(e.is_permanent() || hint.is_some() || e.is_tls());
-    let mut message = format!("SMTP {}:{} ({:?}): {text}", c.host, c.port, c.tls);
+    // the server's own words are not repeated (a channel must not read what a service says):
+    // its reply code, or what failed on our side
+    let shown = match e.status() {
+        Some(code) if e.is_permanent() => format!("the server answered {code} (permanent)"),
+        Some(code) => format!("the server answered {code} (transient)"),
+        None if e.is_response() => "the server's answer is not SMTP".to_owned(),
+        None => text,
+    };
+    let mut message = format!("SMTP {}:{} ({:?}): {shown}", c.host, c.port, c.tls);
     if let Some(h) = hint {
         message.push_str("; hint: ");
         message.push_str(h);

@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::net::AddressPolicy;
 use crate::model::{
     ChannelType, EventKind, Notification, NotificationId, NotifySeverity, Timestamp,
 };
@@ -138,17 +139,19 @@ pub trait Notifier: Send + Sync + std::fmt::Debug {
     async fn send(&self, msg: &Message) -> Result<()>;
 }
 
-/// Shared by the connectors: the HTTP client and the bound on one send.
+/// Shared by the connectors: the HTTP client, the bound on one send and the addresses sends
+/// may reach ([`crate::net`]: internal ones only when allowed; redirects are not followed).
 #[derive(Debug, Clone)]
 pub struct NotifyContext {
     pub http: reqwest::Client,
     pub timeout: Duration,
+    pub policy: AddressPolicy,
 }
 
 impl NotifyContext {
-    /// A context whose sends give up after `timeout`.
-    pub fn new(timeout: Duration) -> Result<Self> {
-        let http = reqwest::Client::builder()
+    /// A context whose sends give up after `timeout` and connect only where `policy` allows.
+    pub fn new(timeout: Duration, policy: AddressPolicy) -> Result<Self> {
+        let http = crate::net::http_client(&policy, reqwest::Client::builder())
             .timeout(timeout)
             .connect_timeout(timeout)
             .user_agent(concat!("certctl/", env!("CARGO_PKG_VERSION")))
@@ -157,7 +160,7 @@ impl NotifyContext {
                 message: format!("building the HTTP client: {e}"),
                 transient: false,
             })?;
-        Ok(Self { http, timeout })
+        Ok(Self { http, timeout, policy })
     }
 }
 
@@ -179,20 +182,20 @@ pub fn build(
     Ok(match channel_type {
         ChannelType::Email => Arc::new(email::EmailNotifier::new(
             EmailConfig::parse(config)?,
-            ctx.timeout,
+            ctx.clone(),
         )?),
         ChannelType::Webhook => Arc::new(webhook::WebhookNotifier::new(
             WebhookConfig::parse(config)?,
-            ctx.http.clone(),
+            ctx.clone(),
         )),
         ChannelType::Slack => Arc::new(chat::ChatNotifier::new(
             ChatConfig::parse(config)?,
-            ctx.http.clone(),
+            ctx.clone(),
             chat::Flavour::Slack,
         )),
         ChannelType::Teams => Arc::new(chat::ChatNotifier::new(
             ChatConfig::parse(config)?,
-            ctx.http.clone(),
+            ctx.clone(),
             chat::Flavour::Teams,
         )),
     })
@@ -219,8 +222,19 @@ fn check_url(field: &str, url: &str) -> Result<reqwest::Url> {
     Ok(u)
 }
 
+/// Checks the destination of an HTTP send whose URL host is an address (names are checked by
+/// the client's resolver when it connects); a refusal is a permanent connector error.
+fn check_destination(what: &str, ctx: &NotifyContext, url: &str) -> Result<()> {
+    match reqwest::Url::parse(url) {
+        Ok(u) => ctx.policy.check_url(&u).map_err(|r| Error::Connector { message: format!("{what}: {r}"), transient: false }),
+        Err(_) => Err(Error::Connector { message: format!("{what}: the configured URL is not a URL"), transient: false }),
+    }
+}
+
 /// Maps an HTTP send result: 2xx is success, 408/429/5xx and transport errors are transient,
-/// other statuses are permanent.
+/// other statuses (redirects included: they are not followed) are permanent. The remote body is
+/// never read into the message: a channel test or a delivery error shows only the status, so
+/// a channel cannot be used to read what an internal service answers.
 async fn http_result(
     what: &str,
     r: std::result::Result<reqwest::Response, reqwest::Error>,
@@ -229,21 +243,18 @@ async fn http_result(
         Ok(resp) if resp.status().is_success() => Ok(()),
         Ok(resp) => {
             let status = resp.status();
-            let body: String = resp
-                .text()
-                .await
-                .unwrap_or_default()
-                .chars()
-                .take(200)
-                .collect();
             let transient =
                 status.is_server_error() || status.as_u16() == 408 || status.as_u16() == 429;
+            let note = if status.is_redirection() { " (redirects are not followed)" } else { "" };
             Err(Error::Connector {
-                message: format!("{what} answered {status}: {}", body.trim()),
+                message: format!("{what} answered {status}{note}"),
                 transient,
             })
         }
         Err(e) => {
+            if let Some(r) = crate::net::refusal(&e) {
+                return Err(Error::Connector { message: format!("{what}: {r}"), transient: false });
+            }
             let kind = if e.is_timeout() {
                 "timed out"
             } else if e.is_connect() {

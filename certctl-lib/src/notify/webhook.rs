@@ -5,7 +5,7 @@
 use aws_lc_rs::hmac;
 use serde::Deserialize;
 
-use super::{Message, Notifier, check_url, http_result, parse_config};
+use super::{Message, Notifier, NotifyContext, check_destination, check_url, http_result, parse_config};
 use crate::config::Secret;
 use crate::error::{Error, Result};
 
@@ -97,12 +97,12 @@ pub fn payload(msg: &Message) -> serde_json::Value {
 #[derive(Debug)]
 pub(super) struct WebhookNotifier {
     config: WebhookConfig,
-    http: reqwest::Client,
+    ctx: NotifyContext,
 }
 
 impl WebhookNotifier {
-    pub(super) fn new(config: WebhookConfig, http: reqwest::Client) -> Self {
-        Self { config, http }
+    pub(super) fn new(config: WebhookConfig, ctx: NotifyContext) -> Self {
+        Self { config, ctx }
     }
 }
 
@@ -113,9 +113,11 @@ impl Notifier for WebhookNotifier {
             message: format!("encoding the payload: {e}"),
             transient: false,
         })?;
+        check_destination("webhook", &self.ctx, &self.config.url)?;
         let ts = time::OffsetDateTime::now_utc().unix_timestamp();
         let sig = sign(self.config.secret.expose().as_bytes(), ts, &body);
         let r = self
+            .ctx
             .http
             .post(&self.config.url)
             .header(reqwest::header::CONTENT_TYPE, "application/json")

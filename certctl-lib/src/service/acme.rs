@@ -474,8 +474,11 @@ impl Service {
     /// The DNS-01 provider of an issuer config: its hook resolved by name in the server's config,
     /// or its secret (rfc2136 TSIG) unsealed.
     fn dns_updater(&self, cfg: &AcmeConfig) -> Result<acme::DnsUpdater> {
-        let provider = cfg.dns.as_ref().ok_or_else(|| Error::invalid("config.dns_provider", "is required with challenge dns-01 (hook or rfc2136)"))?;
-        acme::DnsUpdater::new(provider, &self.config.dns_hooks, |sealed| {
+        let mut provider = cfg.dns.clone().ok_or_else(|| Error::invalid("config.dns_provider", "is required with challenge dns-01 (hook or rfc2136)"))?;
+        if let acme::DnsProvider::Rfc2136(c) = &mut provider {
+            c.policy = self.config().outbound.clone();
+        }
+        acme::DnsUpdater::new(&provider, &self.config.dns_hooks, |sealed| {
             String::from_utf8(self.keystore()?.open(sealed)?).map_err(|_| Error::Connector { message: "the sealed TSIG secret is not text".into(), transient: false })
         })
     }
@@ -488,7 +491,7 @@ impl Service {
         {
             return Ok((account.clone(), http.clone()));
         }
-        let http = AcmeHttp::new(cfg.ca_cert.as_deref())?;
+        let http = AcmeHttp::new(cfg.ca_cert.as_deref(), &self.config().outbound)?;
         let ks = self.keystore()?;
         let stored = self.store().get_acme_account(&issuer.id).await?;
         let account = match stored {

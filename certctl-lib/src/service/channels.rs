@@ -1,9 +1,10 @@
-//! Notification channels: create, update (secrets kept unless replaced), delete, test. Secret
-//! config keys (`password`, `secret`, `webhook_url`) are stored sealed (`<key>_sealed`, AES-GCM
-//! with the server's key store) and opened only to validate and to send.
+//! Notification channels: create, update (secrets kept unless replaced or their destination
+//! changes), delete, test. Secret config keys (`password`, `secret`, `webhook_url`) are stored
+//! sealed (`<key>_sealed`, AES-GCM with the server's key store) and opened only to validate and
+//! to send; destinations go through the SSRF guard (`outbound`).
 
 use super::validate::{new_id, required, text};
-use super::{Actor, Service};
+use super::{outbound, Actor, Service};
 use crate::api::{ChannelInput, TestResult};
 use crate::error::{Error, Result};
 use crate::model::*;
@@ -107,6 +108,7 @@ impl Service {
                 .ok_or_else(|| Error::invalid("config", "is required"))?,
         )?;
         notify::validate(channel_type, &config)?;
+        self.vet_channel(channel_type, &config).await?;
         self.seal_config_secrets(&mut config, SECRET_CONFIG_KEYS)?;
         let c = NotificationChannel {
             id: new_id(input.id.as_deref(), ChannelId::parse, ChannelId::generate)?,
@@ -154,17 +156,10 @@ impl Service {
         }
         if let Some(cfg) = &input.config {
             let mut cfg = incoming_config(cfg)?;
-            // secrets left out keep their stored value (they are never shown, so never echoed)
-            if c.channel_type == old_type
-                && let (Some(new), Some(old)) = (cfg.as_object_mut(), c.config.as_object())
-            {
-                for k in SECRET_CONFIG_KEYS {
-                    if !new.contains_key(*k)
-                        && let Some(v) = old.get(*k)
-                    {
-                        new.insert((*k).to_owned(), v.clone());
-                    }
-                }
+            // secrets left out keep their stored value (they are never shown, so never echoed),
+            // as long as the destination they were given for stays the same
+            if c.channel_type == old_type {
+                outbound::carry_channel_secrets(c.channel_type, &c.config, &mut cfg)?;
             }
             c.config = cfg;
             changed.push("config");
@@ -184,6 +179,9 @@ impl Service {
             changed.push("enabled");
         }
         notify::validate(c.channel_type, &c.config)?;
+        if changed.contains(&"config") || changed.contains(&"type") {
+            self.vet_channel(c.channel_type, &c.config).await?;
+        }
         self.seal_config_secrets(&mut c.config, SECRET_CONFIG_KEYS)?;
         c.updated_at = Timestamp::now();
         let audit = actor

@@ -2,7 +2,7 @@
 
 use super::org::exists;
 use super::validate::{new_id, required, text};
-use super::{Access, Actor, Service, LOCAL_ISSUER_ID};
+use super::{outbound, Access, Actor, Service, LOCAL_ISSUER_ID};
 use crate::api::{ConnectorInput, TestResult};
 use crate::error::{Error, Result};
 use crate::issuer::acme::{AcmeConfig, DnsProvider};
@@ -100,8 +100,10 @@ impl Service {
         let now = Timestamp::now();
         let issuer_type = required("type", input.connector_type.as_deref())?;
         let mut config = input.config.clone().unwrap_or_else(|| serde_json::json!({}));
+        outbound::strip_sealed(&mut config, outbound::ISSUER_SECRET_KEYS);
         self.connector(&issuer_type)?.validate_config(&config)?;
         let mut details = self.check_issuer_hook(actor, "creating an issuer with a DNS hook", &issuer_type, &config)?;
+        self.vet_issuer(&issuer_type, &config).await?;
         self.seal_issuer_secrets(&mut config)?;
         let issuer = Issuer {
             id: new_id(input.id.as_deref(), IssuerId::parse, IssuerId::generate)?,
@@ -124,11 +126,19 @@ impl Service {
         if let Some(n) = &input.name {
             issuer.name = text("name", n, 200)?;
         }
+        let old_type = issuer.issuer_type.clone();
         if let Some(t) = &input.connector_type {
             issuer.issuer_type = t.clone();
         }
         if let Some(c) = &input.config {
-            issuer.config = c.clone();
+            // sealed values come only from the stored record, and only while their destination
+            // (directory, CA certificate, rfc2136 primary) stays the same
+            let mut config = c.clone();
+            outbound::strip_sealed(&mut config, outbound::ISSUER_SECRET_KEYS);
+            if issuer.issuer_type == old_type {
+                outbound::carry_issuer_secrets(&issuer.issuer_type, &issuer.config, &mut config)?;
+            }
+            issuer.config = config;
         }
         if let Some(e) = input.enabled {
             issuer.enabled = e;
@@ -141,6 +151,9 @@ impl Service {
             false => serde_json::json!({}),
         };
         details["type"] = issuer.issuer_type.clone().into();
+        if input.config.is_some() || issuer.issuer_type != old_type {
+            self.vet_issuer(&issuer.issuer_type, &issuer.config).await?;
+        }
         self.seal_issuer_secrets(&mut issuer.config)?;
         issuer.updated_at = Timestamp::now();
         let out = self.store().update_issuer(&issuer, &actor.audit("issuer_updated", "issuer", id.as_str()).with_details(details)).await;
@@ -161,7 +174,7 @@ impl Service {
     /// (`eab_hmac_key_sealed`, `rfc2136_tsig_secret_sealed`), so they never come back in API
     /// responses.
     fn seal_issuer_secrets(&self, config: &mut serde_json::Value) -> Result<()> {
-        self.seal_config_secrets(config, &["eab_hmac_key", "rfc2136_tsig_secret"])
+        self.seal_config_secrets(config, outbound::ISSUER_SECRET_KEYS)
     }
 
     /// Checks that the issuer can issue: a throwaway CSR is signed through its connector (ACME:

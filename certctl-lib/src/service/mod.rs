@@ -27,6 +27,7 @@ mod heartbeats;
 mod jobs;
 pub mod notify;
 pub mod keystore;
+mod outbound;
 mod org;
 mod policies;
 mod processor;
@@ -92,6 +93,9 @@ pub struct ServiceConfig {
     pub audit_checkpoint_every: u64,
     /// Where the latest checkpoint's `SEQ:MAC` is written (`Service::open`: `<data-dir>/audit-checkpoint`).
     pub audit_checkpoint_file: Option<std::path::PathBuf>,
+    /// Which addresses outbound connections that users configure (channels, ACME, rfc2136) may
+    /// reach: global ones plus `CERTCTL_ALLOW_PRIVATE_TARGETS` (default: no internal range).
+    pub outbound: crate::net::AddressPolicy,
 }
 
 impl Default for ServiceConfig {
@@ -106,6 +110,7 @@ impl Default for ServiceConfig {
             audit_checkpoint_every: DEFAULT_AUDIT_CHECKPOINT_EVERY,
             audit_checkpoint_file: None,
             dns_hooks: Default::default(),
+            outbound: crate::net::AddressPolicy::strict(),
         }
     }
 }
@@ -122,6 +127,7 @@ impl std::fmt::Debug for ServiceConfig {
             .field("job_lease", &self.job_lease)
             .field("audit_checkpoint_every", &self.audit_checkpoint_every)
             .field("audit_checkpoint_file", &self.audit_checkpoint_file)
+            .field("outbound", &self.outbound)
             .finish()
     }
 }

@@ -82,7 +82,7 @@ impl Service {
         if let Some(c) = self.notify_ctx.get() {
             return Ok(c);
         }
-        let c = NotifyContext::new(self.config().notify.send_timeout)?;
+        let c = NotifyContext::new(self.config().notify.send_timeout, self.config().outbound.clone())?;
         Ok(self.notify_ctx.get_or_init(|| c))
     }
 

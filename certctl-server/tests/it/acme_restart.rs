@@ -20,6 +20,7 @@ fn start(dir: &std::path::Path, port: u16) -> Child {
         .env("CERTCTL_DATA_DIR", dir)
         .env("CERTCTL_LISTEN", format!("127.0.0.1:{port}"))
         .env("CERTCTL_JOB_PROCESSOR_INTERVAL", "200ms")
+        .env("CERTCTL_ALLOW_PRIVATE_TARGETS", "127.0.0.0/8,::1/128")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

@@ -53,7 +53,8 @@ impl Bind {
     /// The provider itself, talking to BIND (zone found through its SOA answers).
     fn provider(&self, secret: &str) -> Rfc2136 {
         let raw = RawRfc2136 { server: Some(self.server.clone()), key_name: Some(self.key_name.clone()), secret: Some(secret.to_owned()), ..Default::default() };
-        Rfc2136::new(&Rfc2136Config::parse(raw).unwrap(), secret).unwrap()
+        let cfg = Rfc2136Config { policy: crate::support::loopback_allowed(), ..Rfc2136Config::parse(raw).unwrap() };
+        Rfc2136::new(&cfg, secret).unwrap()
     }
 
     /// The TXT values BIND serves for `name`, sorted.

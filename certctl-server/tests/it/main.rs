@@ -26,6 +26,7 @@ mod notify_support;
 mod openapi;
 mod policies;
 mod resources;
+mod ssrf;
 mod summary;
 mod tamper;
 mod trust;

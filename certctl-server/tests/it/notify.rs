@@ -125,9 +125,9 @@ async fn channels_api(s: Server) {
         3
     );
 
-    // update: omitted secrets are kept (the webhook still signs with the stored secret), echoed markers ignored
-    let mut cfg = c["config"].clone();
-    cfg["url"] = json!(format!("{}?renamed", hook.url));
+    // update: omitted secrets are kept (the webhook still signs with the stored secret), echoed
+    // markers ignored; a new URL needs the secret again (ssrf.rs)
+    let cfg = c["config"].clone();
     let u = s
         .put(
             &format!("/api/v1/notification-channels/{id}"),

@@ -104,7 +104,7 @@ impl Receiver {
 /// A test server whose notifications use `notify` (links to https://certctl.example.test).
 pub async fn server_with_notify(store: Arc<dyn certctl::store::Store>, dir: tempfile::TempDir, url: String, notify: certctl::service::NotifySettings) -> crate::support::Server {
     let notify = certctl::service::NotifySettings { public_url: Some("https://certctl.example.test".into()), ..notify };
-    let config = certctl::service::ServiceConfig { bootstrap_token: Some(crate::support::BOOTSTRAP_TOKEN.into()), notify, ..Default::default() };
+    let config = certctl::service::ServiceConfig { bootstrap_token: Some(crate::support::BOOTSTRAP_TOKEN.into()), notify, outbound: crate::support::loopback_allowed(), ..Default::default() };
     crate::support::Server::with(store, dir, url, config, |s| s).await
 }
 

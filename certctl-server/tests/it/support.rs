@@ -54,7 +54,15 @@ impl Resp {
 }
 
 impl Server {
+    /// A server whose outbound connections may reach loopback (the test receivers, pebble, BIND
+    /// and aiosmtpd all listen there); the SSRF tests use [`Server::strict`].
     pub async fn new(store: Arc<dyn Store>, dir: tempfile::TempDir, url: String) -> Self {
+        let config = ServiceConfig { bootstrap_token: Some(BOOTSTRAP_TOKEN.into()), outbound: loopback_allowed(), ..Default::default() };
+        Self::with(store, dir, url, config, |s| s).await
+    }
+
+    /// A server with the default (empty) `CERTCTL_ALLOW_PRIVATE_TARGETS`.
+    pub async fn strict(store: Arc<dyn Store>, dir: tempfile::TempDir, url: String) -> Self {
         let config = ServiceConfig { bootstrap_token: Some(BOOTSTRAP_TOKEN.into()), ..Default::default() };
         Self::with(store, dir, url, config, |s| s).await
     }
@@ -113,6 +121,11 @@ impl Server {
     pub async fn action(&self, path: &str) -> Resp {
         self.call(Method::POST, path, Some(&self.admin.clone()), None).await
     }
+}
+
+/// `CERTCTL_ALLOW_PRIVATE_TARGETS=127.0.0.0/8,::1/128`: where the tests' real services listen.
+pub fn loopback_allowed() -> certctl::net::AddressPolicy {
+    certctl::net::AddressPolicy::parse(&["127.0.0.0/8", "::1/128"]).unwrap()
 }
 
 /// Runs `$body(server)` as two tests, `sqlite` and `postgres`.

@@ -136,7 +136,7 @@ impl AcmeConfig {
             decode_b64url(k).map_err(|_| Error::invalid("config.eab_hmac_key", "must be base64url"))?;
         }
         if let Some(pem) = &raw.ca_cert {
-            AcmeHttp::new(Some(pem))?;
+            AcmeHttp::new(Some(pem), &crate::net::AddressPolicy::strict())?;
         }
         let challenge = match raw.challenge.as_deref().unwrap_or("http-01") {
             "http-01" => Challenge::Http01,
@@ -269,6 +269,11 @@ pub fn classify(e: &instant_acme::Error, retry_after: Option<SystemTime>) -> Acm
             AcmeFailure { message: describe_problem(p), transient, retry_after: if transient { retry_after } else { None } }
         }
         instant_acme::Error::Crypto | instant_acme::Error::KeyRejected | instant_acme::Error::Unsupported(_) => AcmeFailure::permanent(format!("ACME: {e}")),
+        instant_acme::Error::Other(inner) if crate::net::refusal(&**inner).is_some() => {
+            AcmeFailure::permanent(format!("ACME: {}", crate::net::refusal(&**inner).map(|r| r.to_string()).unwrap_or_default()))
+        }
+        // serde's message can quote the body; say only that it is not what ACME expects
+        instant_acme::Error::Json(_) => AcmeFailure { message: "ACME CA answered badly: the answer is not the JSON that ACME expects".into(), transient: true, retry_after },
         other => AcmeFailure { message: format!("ACME CA unreachable or answered badly: {other}"), transient: true, retry_after },
     }
 }

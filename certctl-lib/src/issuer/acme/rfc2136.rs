@@ -16,6 +16,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::error::{Error, Result};
+use crate::net::{AddressPolicy, NetError};
 
 /// Default TTL of the TXT records.
 pub const DEFAULT_TTL: u32 = 60;
@@ -37,6 +38,9 @@ pub struct Rfc2136Config {
     /// The zone to update; found through the server's SOA answers when absent.
     pub zone: Option<String>,
     pub ttl: u32,
+    /// Where the primary may be ([`crate::net`]); [`parse`](Self::parse) sets the strict default,
+    /// the service sets the server's `CERTCTL_ALLOW_PRIVATE_TARGETS` policy.
+    pub policy: AddressPolicy,
 }
 
 impl std::fmt::Debug for Rfc2136Config {
@@ -125,7 +129,14 @@ impl Rfc2136Config {
             Some(n) if (0..=86_400).contains(&n) => n as u32,
             Some(n) => return Err(Error::invalid("config.rfc2136_ttl", format!("{n} must be between 0 and 86400"))),
         };
-        Ok(Self { server: server.to_owned(), key_name: key_name.to_owned(), algorithm, secret: raw.secret, secret_sealed: raw.secret_sealed, zone, ttl })
+        Ok(Self { server: server.to_owned(), key_name: key_name.to_owned(), algorithm, secret: raw.secret, secret_sealed: raw.secret_sealed, zone, ttl, policy: AddressPolicy::strict() })
+    }
+}
+
+impl Rfc2136Config {
+    /// The primary's host and port.
+    pub fn host_port(&self) -> Result<(String, u16)> {
+        split_server(&self.server).map_err(|m| Error::invalid("config.rfc2136_server", m))
     }
 }
 
@@ -189,6 +200,7 @@ pub struct Rfc2136 {
     zone: Option<Name>,
     ttl: u32,
     signer: TSigner,
+    policy: AddressPolicy,
 }
 
 impl std::fmt::Debug for Rfc2136 {
@@ -213,7 +225,7 @@ impl Rfc2136 {
         let key_name = dns_name(&cfg.key_name).map_err(|m| Error::invalid("config.rfc2136_tsig_key_name", m))?;
         let signer = TSigner::new(key, tsig_algorithm(&cfg.algorithm)?, key_name, FUDGE).map_err(|e| Error::invalid("config.rfc2136_tsig_algorithm", e.to_string()))?;
         let zone = cfg.zone.as_deref().map(dns_name).transpose().map_err(|m| Error::invalid("config.rfc2136_zone", m))?;
-        Ok(Self { host, port, zone, ttl: cfg.ttl, signer })
+        Ok(Self { host, port, zone, ttl: cfg.ttl, signer, policy: cfg.policy.clone() })
     }
 
     /// The primary as `host:port`.
@@ -341,7 +353,12 @@ impl Rfc2136 {
     async fn exchange(&self, msg: &[u8]) -> std::result::Result<Vec<u8>, Fault> {
         let len = u16::try_from(msg.len()).map_err(|_| Fault::Answer("the message is too long".into()))?;
         let run = async {
-            let mut s = TcpStream::connect((self.host.as_str(), self.port)).await.map_err(|e| Fault::Io(format!("cannot connect: {e}")))?;
+            // resolved once, every address checked, connected to a checked one
+            let addrs = self.policy.resolve(&self.host, self.port).await.map_err(|e| match e {
+                NetError::Refused(r) => Fault::Answer(r.to_string()),
+                other => Fault::Io(other.to_string()),
+            })?;
+            let mut s = TcpStream::connect(&addrs[..]).await.map_err(|e| Fault::Io(format!("cannot connect: {e}")))?;
             let mut out = Vec::with_capacity(msg.len() + 2);
             out.extend_from_slice(&len.to_be_bytes());
             out.extend_from_slice(msg);
@@ -437,7 +454,14 @@ mod tests {
         let mut r = raw();
         r.server = Some(format!("127.0.0.1:{port}"));
         r.zone = Some("example.test".into());
-        let c = Rfc2136Config::parse(r).unwrap();
+        let mut c = Rfc2136Config::parse(r).unwrap();
+        // the primary is on loopback: refused by default, with the setting named
+        let strict = Rfc2136::new(&c, c.secret.as_deref().unwrap()).unwrap();
+        match strict.add("_acme-challenge.x.example.test", "v").await.unwrap_err() {
+            Error::Connector { message, transient } => assert!(!transient && message.contains("loopback") && message.contains(crate::net::SETTING), "{message}"),
+            e => panic!("{e}"),
+        }
+        c.policy = AddressPolicy::parse(&["127.0.0.0/8"]).unwrap();
         let u = Rfc2136::new(&c, c.secret.as_deref().unwrap()).unwrap();
         match u.add("_acme-challenge.x.example.test", "v").await.unwrap_err() {
             Error::Connector { message, transient } => assert!(transient && message.contains(&format!("127.0.0.1:{port}")), "{message}"),
