@@ -133,7 +133,7 @@ pub struct Fields {
     #[arg(long, value_name = "GROUP", visible_alias = "agent-group-id")]
     group: Option<String>,
     /// Fleet certificate: the target each child gets on its agent, as JSON or a JSON file:
-    /// {"type": "file", "name": "...", "config": {"cert_path": "/etc/ssl/{agent_name}.pem", ...}}
+    /// {"type": "file", "name": "...", "config": {"cert_path": "/etc/ssl/certctl/{agent_name}.pem", ...}}
     #[arg(long, value_name = "FILE.json|JSON")]
     target_template: Option<String>,
     #[command(flatten)]

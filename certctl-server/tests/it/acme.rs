@@ -286,7 +286,7 @@ async fn dns_hook_server(store: std::sync::Arc<dyn certctl::store::Store>, dir: 
     std::fs::create_dir_all(&hooks_dir).unwrap();
     let argv = dns_hook(&hooks_dir, &pebble().map(|p| p.challtestsrv).unwrap_or_default());
     let hooks = certctl::issuer::acme::DnsHooks::new("test", [("challtestsrv".to_owned(), argv)]).unwrap();
-    let config = certctl::service::ServiceConfig { bootstrap_token: Some(crate::support::BOOTSTRAP_TOKEN.into()), dns_hooks: hooks, ..Default::default() };
+    let config = certctl::service::ServiceConfig { bootstrap_token: Some(crate::support::BOOTSTRAP_TOKEN.into()), dns_hooks: hooks, outbound: crate::support::loopback_allowed(), ..Default::default() };
     Server::with(store, dir, url, config, |s| s).await
 }
 

@@ -20,7 +20,7 @@ use crate::support::{Server, BOOTSTRAP_TOKEN};
 /// A server (server keygen, so the processor orders without an agent) with two DNS hooks.
 async fn hooks_server(store: Arc<dyn Store>, dir: tempfile::TempDir, url: String) -> Server {
     let hooks = DnsHooks::from_json("CERTCTL_ACME_DNS_HOOKS", r#"{"zone-a": ["/usr/bin/true", "--zone", "a.example"], "zone-b": ["/usr/bin/false"]}"#).unwrap();
-    let config = ServiceConfig { bootstrap_token: Some(BOOTSTRAP_TOKEN.into()), keygen_mode: KeygenMode::Server, dns_hooks: hooks, ..Default::default() };
+    let config = ServiceConfig { bootstrap_token: Some(BOOTSTRAP_TOKEN.into()), keygen_mode: KeygenMode::Server, dns_hooks: hooks, outbound: crate::support::loopback_allowed(), ..Default::default() };
     Server::with(store, dir, url, config, |s| s).await
 }
 
@@ -60,11 +60,13 @@ async fn operator_targets_need_default_commands_and_paths(s: Server) {
         ("webroot", json!("/var/www/html")),
         ("key_path", json!("/root/.ssh/authorized_keys")),
         ("cert_path", json!("/etc/ssl/certctl-other/c.pem")),
-        ("chain_path", json!("/var/lib/certctl/../../../etc/cron.d/x")),
     ] {
         let msg = s.call(Method::POST, "/api/v1/targets", Some(&op), Some(body("t-evil", with(k, v.clone())))).await.err(403, "forbidden");
         assert!(msg.contains(&format!("config.{k}")), "{k}={v}: {msg}");
     }
+    // a `..` path is refused for everyone, before any role question
+    let msg = s.call(Method::POST, "/api/v1/targets", Some(&op), Some(body("t-evil", with("chain_path", json!("/var/lib/certctl/../../../etc/cron.d/x")))))).await.err(422, "validation_failed");
+    assert!(msg.starts_with("config.chain_path"), "{msg}");
     s.get("/api/v1/targets/t-evil").await.err(404, "not_found");
     assert_eq!(s.get("/api/v1/targets").await.ok(200)["total"], 0);
     assert!(audit(&s, "target_created", "t-evil").await.is_empty());
@@ -235,6 +237,7 @@ async fn binary_hook_gets_no_server_env() {
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_certctl-server"))
         .env("CERTCTL_DATA_DIR", dir.path())
         .env("CERTCTL_LISTEN", format!("127.0.0.1:{port}"))
+        .env("CERTCTL_ALLOW_PRIVATE_TARGETS", "127.0.0.0/8")
         .env("CERTCTL_KEYGEN_MODE", "server")
         .env("CERTCTL_SECRET_KEY", &secret)
         .env("CERTCTL_JOB_PROCESSOR_INTERVAL", "200ms")
