@@ -65,7 +65,7 @@ async fn operator_targets_need_default_commands_and_paths(s: Server) {
         assert!(msg.contains(&format!("config.{k}")), "{k}={v}: {msg}");
     }
     // a `..` path is refused for everyone, before any role question
-    let msg = s.call(Method::POST, "/api/v1/targets", Some(&op), Some(body("t-evil", with("chain_path", json!("/var/lib/certctl/../../../etc/cron.d/x")))))).await.err(422, "validation_failed");
+    let msg = s.call(Method::POST, "/api/v1/targets", Some(&op), Some(body("t-evil", with("chain_path", json!("/var/lib/certctl/../../../etc/cron.d/x"))))).await.err(422, "validation_failed");
     assert!(msg.starts_with("config.chain_path"), "{msg}");
     s.get("/api/v1/targets/t-evil").await.err(404, "not_found");
     assert_eq!(s.get("/api/v1/targets").await.ok(200)["total"], 0);
