@@ -46,7 +46,7 @@ pub fn require_admin_for_target(actor: &Actor, what: &str, target_type: &str, co
         actor.name,
         actor.role,
         reasons.join("; "),
-        privileged::OPERATOR_PATH_PREFIXES.join(" and ")
+        privileged::DEFAULT_AGENT_PATHS.replace(':', " and ")
     )))
 }
 
@@ -126,7 +126,6 @@ impl Service {
         if let Some(n) = &input.name {
             issuer.name = text("name", n, 200)?;
         }
-        let old_type = issuer.issuer_type.clone();
         if let Some(t) = &input.connector_type {
             issuer.issuer_type = t.clone();
         }
@@ -135,7 +134,7 @@ impl Service {
             // (directory, CA certificate, rfc2136 primary) stays the same
             let mut config = c.clone();
             outbound::strip_sealed(&mut config, outbound::ISSUER_SECRET_KEYS);
-            if issuer.issuer_type == old_type {
+            if issuer.issuer_type == before.0 {
                 outbound::carry_issuer_secrets(&issuer.issuer_type, &issuer.config, &mut config)?;
             }
             issuer.config = config;
@@ -144,16 +143,14 @@ impl Service {
             issuer.enabled = e;
         }
         self.connector(&issuer.issuer_type)?.validate_config(&issuer.config)?;
-        // renaming or disabling a hook issuer is an operator's; choosing its hook is an admin's
-        let changed = before != (issuer.issuer_type.clone(), issuer.config.clone());
-        let mut details = match changed {
-            true => self.check_issuer_hook(actor, &format!("changing the config of issuer {id}"), &issuer.issuer_type, &issuer.config)?,
-            false => serde_json::json!({}),
-        };
-        details["type"] = issuer.issuer_type.clone().into();
-        if input.config.is_some() || issuer.issuer_type != old_type {
+        // renaming or disabling is an operator's; choosing a hook is an admin's, and a changed
+        // destination is vetted again
+        let mut details = serde_json::json!({});
+        if before != (issuer.issuer_type.clone(), issuer.config.clone()) {
+            details = self.check_issuer_hook(actor, &format!("changing the config of issuer {id}"), &issuer.issuer_type, &issuer.config)?;
             self.vet_issuer(&issuer.issuer_type, &issuer.config).await?;
         }
+        details["type"] = issuer.issuer_type.clone().into();
         self.seal_issuer_secrets(&mut issuer.config)?;
         issuer.updated_at = Timestamp::now();
         let out = self.store().update_issuer(&issuer, &actor.audit("issuer_updated", "issuer", id.as_str()).with_details(details)).await;

@@ -39,12 +39,13 @@ pub const COMMANDS_SETTING: &str = "CERTCTL_AGENT_ALLOWED_COMMANDS";
 pub const PATHS_SETTING: &str = "CERTCTL_AGENT_ALLOWED_PATHS";
 /// Commands allowed when the setting is absent: the defaults of the built-in connectors.
 pub const DEFAULT_COMMANDS: &str = "nginx";
-/// Path prefixes allowed when the setting is absent.
-pub const DEFAULT_PATHS: &str = "/etc/ssl/certctl:/var/lib/certctl";
+/// Path prefixes allowed when the setting is absent (also where an operator, not only an admin,
+/// may point a target).
+pub const DEFAULT_PATHS: &str = super::privileged::DEFAULT_AGENT_PATHS;
 
 /// The named profiles and the argv lists each allows (each also with `sudo -n` in front).
 const PROFILES: &[(&str, &[&[&str]])] = &[
-    ("nginx", &[&["nginx", "-t"], &["nginx", "-s", "reload"]]),
+    ("nginx", &[super::privileged::NGINX_VALIDATE_COMMAND, super::privileged::NGINX_RELOAD_COMMAND]),
     ("apache", &[&["apachectl", "configtest"], &["apachectl", "graceful"]]),
     ("haproxy", &[&["haproxy", "-c", "-f", "/etc/haproxy/haproxy.cfg"], &["systemctl", "reload", "haproxy"]]),
 ];

@@ -2,12 +2,17 @@
 //! built-in default, a `webroot`, and paths outside the default agent prefixes. Pure functions:
 //! the service asks them when a target config enters (targets, fleet target templates).
 
-use std::path::{Component, Path};
+use std::path::Path;
 
 use serde_json::{json, Map, Value};
 
-/// Where an operator may have an agent write (the agent's default allowed path prefixes).
-pub const OPERATOR_PATH_PREFIXES: &[&str] = &["/etc/ssl/certctl", "/var/lib/certctl"];
+/// The agent's default allowed path prefixes (`CERTCTL_AGENT_ALLOWED_PATHS` when unset), `:`-separated.
+pub const DEFAULT_AGENT_PATHS: &str = "/etc/ssl/certctl:/var/lib/certctl";
+
+/// Where an operator may have an agent write: the agent's default allowed path prefixes.
+pub fn operator_path_prefixes() -> impl Iterator<Item = &'static str> {
+    DEFAULT_AGENT_PATHS.split(':')
+}
 
 /// The nginx connector's default `validate_command`.
 pub const NGINX_VALIDATE_COMMAND: &[&str] = &["nginx", "-t"];
@@ -23,16 +28,17 @@ pub fn default_command(target_type: &str, key: &str) -> Option<&'static [&'stati
     }
 }
 
-/// Whether `path` lies under one of [`OPERATOR_PATH_PREFIXES`], judged on its text: absolute,
-/// no `..` component, and the prefix matches whole components (`/etc/ssl/certctl-x` does not).
+/// Whether `path` lies under one of the [`operator_path_prefixes`], judged on its text: a valid
+/// config path ([`super::config_path`]: absolute, no NUL, no `..`), and the prefix matches whole
+/// components (`/etc/ssl/certctl-x` does not).
 pub fn under_operator_prefixes(path: &str) -> bool {
     let p = Path::new(path);
-    p.is_absolute() && !path.contains('\0') && !p.components().any(|c| matches!(c, Component::ParentDir)) && OPERATOR_PATH_PREFIXES.iter().any(|pre| p.starts_with(pre))
+    super::argv::check_path("path", p).is_ok() && operator_path_prefixes().any(|pre| p.starts_with(pre))
 }
 
 /// What in a target config only an admin may set, one line per key (empty: an operator may):
 /// a `*_command` other than the connector's default (a connector without a default has none an
-/// operator may set), a `webroot`, a `*_path` outside [`OPERATOR_PATH_PREFIXES`]. A key set to
+/// operator may set), a `webroot`, a `*_path` outside the [`operator_path_prefixes`]. A key set to
 /// `null` means the default and needs nothing.
 pub fn admin_only(target_type: &str, config: &Value) -> Vec<String> {
     let Some(obj) = config.as_object() else { return Vec::new() };
@@ -48,7 +54,7 @@ pub fn admin_only(target_type: &str, config: &Value) -> Vec<String> {
         } else if k == "webroot" {
             out.push(format!("config.webroot {v} has the agent write into a web server's directory"));
         } else if k.ends_with("_path") && !v.as_str().is_some_and(under_operator_prefixes) {
-            out.push(format!("config.{k} {v} is outside {}", OPERATOR_PATH_PREFIXES.join(" and ")));
+            out.push(format!("config.{k} {v} is outside {}", DEFAULT_AGENT_PATHS.replace(':', " and ")));
         }
     }
     out
