@@ -1,5 +1,6 @@
-//! The host's execution policy end to end: an agent with a restricted allow-list (the exact argv
-//! the test's NGINX needs, and its certs dir) deploys to a real NGINX; targets that ask for a
+//! The host's execution policy end to end: an agent allowed only the `nginx` profile deploys to a
+//! real NGINX with the connector's default commands; an agent with a restricted allow-list (the
+//! exact argv the test's NGINX needs, and its certs dir) deploys to a real NGINX; targets that ask for a
 //! shell, an argv outside the list, a path outside the prefixes, a symlink escape, the agent's own
 //! identity file or a `..` path fail on the host naming the setting, with nothing run and nothing
 //! written; a malformed
@@ -41,6 +42,61 @@ fn with(base: &Value, key: &str, v: Value) -> Value {
     let mut c = base.clone();
     c[key] = v;
     c
+}
+
+/// The `nginx` profile as an operator would use it: the target keeps the connector's default
+/// commands (`nginx -t`, `nginx -s reload`), the host allows exactly the profile, and `nginx` on
+/// the agent's `PATH` is this test's NGINX (a wrapper that adds its private prefix, the way a
+/// packaged nginx finds `/etc/nginx`). Deployed, reloaded and served; a reload command outside the
+/// profile fails on the host and its marker never appears.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nginx_profile_with_the_connectors_default_commands() {
+    if !require("nginx") {
+        return;
+    }
+    let s = Server::start().await;
+    let nginx = Nginx::start("profile.example.com");
+    let root = tempfile::tempdir().unwrap();
+    let bin = root.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let real = std::env::var("PATH").unwrap_or_default().split(':').chain(["/usr/sbin"]).map(|d| Path::new(d).join("nginx")).find(|p| p.is_file()).unwrap();
+    let args: Vec<String> = nginx.command(&[])[1..].iter().map(|a| format!("'{a}'")).collect();
+    std::fs::write(bin.join("nginx"), format!("#!/bin/sh\nexec {} {} \"$@\"\n", real.display(), args.join(" "))).unwrap();
+    std::fs::set_permissions(bin.join("nginx"), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let certs = nginx.prefix.path().join("certs");
+    let agent = Agent::new(&root.path().join("agent"), &s.url).settings("nginx", &[&certs]).path_first(&bin);
+    let (ok, log) = agent.once().await;
+    assert!(ok, "{log}");
+    assert!(log.contains(r#"["nginx","-t"]"#) || log.contains("nginx -t"), "the profile is logged: {log}");
+    let config = json!({
+        "cert_path": nginx.cert_path(), "key_path": nginx.key_path(),
+        "verify_address": format!("127.0.0.1:{}", nginx.port), "verify_server_name": "profile.example.com",
+    });
+    let target = ConnectorInput { id: Some("t-nginx".into()), name: Some("nginx".into()), connector_type: Some("nginx".into()), agent_id: Some(Some(agent.id())), config: Some(config.clone()), ..Default::default() };
+    s.admin.create_target(&target).await.unwrap();
+    s.admin.create_certificate(&CertificateInput { id: Some("mc-pol".into()), common_name: "profile.example.com".into(), target_ids: vec!["t-nginx".into()], ..Default::default() }).await.unwrap();
+    let (ok, log) = agent.once().await;
+    assert!(ok, "{log}");
+    let fp = s.admin.certificate_versions("mc-pol").await.unwrap().data[0].fingerprint_sha256.clone();
+    assert_eq!(nginx.wait_for("profile.example.com", &fp), fp, "NGINX serves the deployed certificate");
+    assert_eq!(last_deployment(&s).await.status, JobStatus::Completed);
+
+    // a shell as the reload command: refused on the host, nothing run, nothing written
+    let marker = root.path().join("MARKER");
+    let evil = with(&config, "reload_command", json!(["/bin/sh", "-c", format!("touch {}", marker.display())]));
+    let update = ConnectorInput { config: Some(evil), ..Default::default() };
+    s.admin.update_target("t-nginx", &update).await.unwrap();
+    let before = snapshot(&certs);
+    s.admin.renew_certificate("mc-pol").await.unwrap();
+    let (ok, _) = agent.once().await;
+    assert!(!ok);
+    let job = last_deployment(&s).await;
+    assert_eq!(job.status, JobStatus::Failed);
+    let err = job.last_error.unwrap_or_default();
+    assert!(err.starts_with("policy:") && err.contains("CERTCTL_AGENT_ALLOWED_COMMANDS") && err.contains("/bin/sh"), "{err}");
+    assert!(!marker.exists(), "the shell never ran");
+    assert_eq!(snapshot(&certs), before, "nothing was written");
+    assert_eq!(nginx.served_fingerprint("profile.example.com"), fp, "the previous certificate is still served");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

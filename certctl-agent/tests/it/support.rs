@@ -82,11 +82,27 @@ pub struct Agent {
     pub allowed: Option<(String, String)>,
     /// The bootstrap token it registers with ([`FLEET_TOKEN`] unless changed).
     pub token: &'static str,
+    /// A directory put first on the agent's `PATH` (programs the host provides under their
+    /// usual names).
+    pub path_first: Option<PathBuf>,
 }
 
 impl Agent {
     pub fn new(root: &Path, server: &str) -> Self {
-        Agent { state: root.join("state"), keys: root.join("state").join("keys"), server: server.into(), allowed: None, token: FLEET_TOKEN }
+        Agent { state: root.join("state"), keys: root.join("state").join("keys"), server: server.into(), allowed: None, token: FLEET_TOKEN, path_first: None }
+    }
+
+    /// The same agent with these host settings as they are written (`nginx;systemd-reload:x`).
+    pub fn settings(mut self, commands: &str, paths: &[impl AsRef<Path>]) -> Self {
+        let paths: Vec<String> = paths.iter().map(|p| p.as_ref().display().to_string()).collect();
+        self.allowed = Some((commands.to_owned(), paths.join(":")));
+        self
+    }
+
+    /// The same agent with `dir` first on its `PATH`.
+    pub fn path_first(mut self, dir: &Path) -> Self {
+        self.path_first = Some(dir.to_owned());
+        self
     }
 
     /// The same agent with a host policy: exactly these commands (JSON argv arrays) and paths.
@@ -122,7 +138,10 @@ impl Agent {
         let out = cmd
             .arg("--once")
             .envs(env.iter().copied())
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("PATH", match &self.path_first {
+                Some(d) => format!("{}:{}", d.display(), std::env::var("PATH").unwrap_or_default()),
+                None => std::env::var("PATH").unwrap_or_default(),
+            })
             .env("CERTCTL_SERVER_URL", &self.server)
             .env("CERTCTL_AGENT_BOOTSTRAP_TOKEN", self.token)
             .env("CERTCTL_AGENT_NAME", name)
