@@ -41,7 +41,8 @@ pub struct RunArgs {
     /// This agent's API key (with --agent-id)
     #[arg(long, env = "CERTCTL_API_KEY", hide_env_values = true)]
     pub api_key: Option<certctl::config::Secret>,
-    /// Register once with this token and save the identity in the state dir
+    /// Register once with this bootstrap token and save the identity in the state dir (the agent
+    /// then waits for approval unless the token auto-approves)
     #[arg(long, env = "CERTCTL_AGENT_BOOTSTRAP_TOKEN", hide_env_values = true)]
     pub bootstrap_token: Option<certctl::config::Secret>,
     /// Name to register with [default: the host name]

@@ -115,7 +115,8 @@ pub struct Opts {
     /// Authentication mode [default: api-key]
     #[arg(long, env = "CERTCTL_AUTH", value_enum)]
     pub auth: Option<AuthMode>,
-    /// Token with which agents may register themselves.
+    /// Quick-start token with which agents may register themselves: no expiry, no limit, each
+    /// agent Pending until approved (warned at start); prefer `certctl bootstrap-tokens create`
     #[arg(long, env = "CERTCTL_AGENT_BOOTSTRAP_TOKEN", hide_env_values = true)]
     pub bootstrap_token: Option<Secret>,
     /// Where private keys are generated [default: agent]
