@@ -28,11 +28,7 @@ fn main() {
         "/// The dashboard's files: (URL path without the leading `/`, contents).\npub static FILES: &[(&str, &[u8])] = &[\n",
     );
     for (rel, abs) in &files {
-        let _ = writeln!(
-            out,
-            "    ({rel:?}, include_bytes!({:?})),",
-            abs.display().to_string()
-        );
+        let _ = writeln!(out, "    ({rel:?}, include_bytes!({:?})),", abs.display().to_string());
     }
     out.push_str("];\n");
     let dest = PathBuf::from(std::env::var("OUT_DIR").unwrap_or_default()).join("dashboard.rs");

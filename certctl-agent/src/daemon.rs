@@ -1,12 +1,12 @@
 //! The agent daemon: identity, then heartbeats and work polls on jittered intervals, capped
 //! exponential back-off while the server is unreachable, and a clean stop on SIGTERM/SIGINT.
 
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use anyhow::{bail, Context};
-use certctl::agent::{metadata, AgentError, Identity, KeyStore, Worker};
+use anyhow::{Context, bail};
+use certctl::agent::{AgentError, Identity, KeyStore, Worker, metadata};
 use certctl::client::Client;
 use certctl::model::AgentStatus;
 use certctl::target::{DeployOptions, HostPolicy};
@@ -34,7 +34,11 @@ fn client(args: &RunArgs, server: &str, key: &str) -> anyhow::Result<Client> {
 
 /// The identity: given, saved, or obtained by registering with the bootstrap token (retried
 /// with back-off while the server is unreachable, except with `--once`).
-async fn identity(args: &RunArgs, server: &str, labels: &std::collections::BTreeMap<String, String>) -> anyhow::Result<Identity> {
+async fn identity(
+    args: &RunArgs,
+    server: &str,
+    labels: &std::collections::BTreeMap<String, String>,
+) -> anyhow::Result<Identity> {
     if let (Some(agent_id), Some(api_key)) = (&args.agent_id, &args.api_key) {
         return Ok(Identity { agent_id: agent_id.clone(), api_key: api_key.expose().to_owned() });
     }
@@ -42,7 +46,10 @@ async fn identity(args: &RunArgs, server: &str, labels: &std::collections::BTree
         return Ok(saved);
     }
     let Some(token) = &args.bootstrap_token else {
-        bail!("no identity: set CERTCTL_AGENT_ID and CERTCTL_API_KEY, or CERTCTL_AGENT_BOOTSTRAP_TOKEN to register (none saved in {})", args.state_dir.display());
+        bail!(
+            "no identity: set CERTCTL_AGENT_ID and CERTCTL_API_KEY, or CERTCTL_AGENT_BOOTSTRAP_TOKEN to register (none saved in {})",
+            args.state_dir.display()
+        );
     };
     let name = args.name.clone().unwrap_or_else(metadata::hostname);
     let c = client(args, server, token.expose())?;
@@ -65,28 +72,45 @@ async fn identity(args: &RunArgs, server: &str, labels: &std::collections::BTree
 
 /// Runs the agent; `Ok(false)` when `--once` saw a failure.
 pub async fn run(args: RunArgs) -> anyhow::Result<bool> {
-    let server = args.server.clone().context("the server URL is required (--server or CERTCTL_SERVER_URL)")?;
+    let server = args
+        .server
+        .clone()
+        .context("the server URL is required (--server or CERTCTL_SERVER_URL)")?;
     let labels = metadata::parse_labels(&args.labels)?;
     let key_dir = args.key_dir.clone().unwrap_or_else(|| args.state_dir.join("keys"));
     // a malformed policy stops the agent before it registers or asks for work; a deployment
     // never writes the agent's own identity, keys or journal
-    let own_state = [args.state_dir.join(certctl::agent::identity::STATE_FILE), args.state_dir.join("deploy.journal"), key_dir.clone()];
+    let own_state = [
+        args.state_dir.join(certctl::agent::identity::STATE_FILE),
+        args.state_dir.join("deploy.journal"),
+        key_dir.clone(),
+    ];
     let policy = HostPolicy::parse(&args.allowed_commands, &args.allowed_paths)?.protect(own_state);
     let id = identity(&args, &server, &labels).await?;
     let keys = KeyStore::open(&key_dir)?;
     tracing::info!("execution policy of this host: {policy}");
-    let opts = DeployOptions { journal: Some(args.state_dir.join("deploy.journal")), policy, ..Default::default() };
-    std::fs::create_dir_all(&args.state_dir).with_context(|| format!("creating {}", args.state_dir.display()))?;
-    let mut worker = Worker::new(client(&args, &server, &id.api_key)?, id.agent_id.clone(), keys, opts);
+    let opts = DeployOptions {
+        journal: Some(args.state_dir.join("deploy.journal")),
+        policy,
+        ..Default::default()
+    };
+    std::fs::create_dir_all(&args.state_dir)
+        .with_context(|| format!("creating {}", args.state_dir.display()))?;
+    let mut worker =
+        Worker::new(client(&args, &server, &id.api_key)?, id.agent_id.clone(), keys, opts);
     if let Some(addr) = args.http01_listen {
-        let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding the HTTP-01 responder on {addr} (CERTCTL_HTTP01_LISTEN)"))?;
+        let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
+            format!("binding the HTTP-01 responder on {addr} (CERTCTL_HTTP01_LISTEN)")
+        })?;
         let tokens = certctl::agent::Http01Tokens::default();
         tokio::spawn(tokens.clone().serve(listener));
         tracing::info!("answering ACME HTTP-01 challenges on {addr}");
         worker = worker.with_http01(tokens);
     }
     match worker.recover().await {
-        Ok(true) => tracing::warn!("an interrupted deployment was rolled back to the previous files"),
+        Ok(true) => {
+            tracing::warn!("an interrupted deployment was rolled back to the previous files")
+        }
         Ok(false) => {}
         Err(e) => tracing::error!("an interrupted deployment could not be rolled back: {e}"),
     }
@@ -145,7 +169,9 @@ pub async fn run(args: RunArgs) -> anyhow::Result<bool> {
             match &result {
                 Ok(()) if last_state.is_some() => tracing::info!("server reachable again"),
                 Ok(()) => {}
-                Err(e) if e.is_unreachable() => tracing::warn!("cannot talk to the server ({e}); retrying with back-off up to {BACKOFF_MAX:?}, current certificates keep being served"),
+                Err(e) if e.is_unreachable() => tracing::warn!(
+                    "cannot talk to the server ({e}); retrying with back-off up to {BACKOFF_MAX:?}, current certificates keep being served"
+                ),
                 Err(e) => tracing::error!("{e}"),
             }
             last_state = Some(state);
@@ -168,7 +194,10 @@ pub async fn run(args: RunArgs) -> anyhow::Result<bool> {
 async fn once(worker: &Worker, labels: &std::collections::BTreeMap<String, String>) -> bool {
     match worker.heartbeat(&metadata::collect(labels)).await {
         Ok(a) if a.status == AgentStatus::Pending => {
-            tracing::warn!("this agent waits for approval: it gets no work until an operator runs `certctl agents approve {}`", a.id);
+            tracing::warn!(
+                "this agent waits for approval: it gets no work until an operator runs `certctl agents approve {}`",
+                a.id
+            );
         }
         Ok(_) => {}
         Err(e) => {
@@ -178,7 +207,12 @@ async fn once(worker: &Worker, labels: &std::collections::BTreeMap<String, Strin
     }
     match worker.poll().await {
         Ok(r) => {
-            tracing::info!(csrs = r.csrs, deployed = r.deployed, failed = r.failures.len(), "poll done");
+            tracing::info!(
+                csrs = r.csrs,
+                deployed = r.deployed,
+                failed = r.failures.len(),
+                "poll done"
+            );
             for f in &r.failures {
                 tracing::error!("{f}");
             }
@@ -192,7 +226,7 @@ async fn once(worker: &Worker, labels: &std::collections::BTreeMap<String, Strin
 }
 
 async fn shutdown_signal() {
-    use tokio::signal::unix::{signal, SignalKind};
+    use tokio::signal::unix::{SignalKind, signal};
     match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
         (Ok(mut term), Ok(mut int)) => {
             tokio::select! {

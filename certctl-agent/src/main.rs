@@ -97,7 +97,8 @@ pub use certctl::config::parse_interval as parse_duration;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let filter = tracing_subscriber::EnvFilter::try_from_env("CERTCTL_LOG").unwrap_or_else(|_| "info".into());
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CERTCTL_LOG")
+        .unwrap_or_else(|_| "info".into());
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
     let rt = match &cli.command {
         // One agent needs little: a single-threaded runtime keeps its memory small.

@@ -53,7 +53,13 @@ pub struct SimArgs {
     ca_cert: Option<PathBuf>,
 }
 
-const OSES: &[(&str, &str)] = &[("linux", "Debian GNU/Linux 12 (bookworm)"), ("linux", "Ubuntu 24.04.1 LTS"), ("linux", "Rocky Linux 9.4 (Blue Onyx)"), ("freebsd", "FreeBSD 14.1-RELEASE"), ("windows", "Windows Server 2022")];
+const OSES: &[(&str, &str)] = &[
+    ("linux", "Debian GNU/Linux 12 (bookworm)"),
+    ("linux", "Ubuntu 24.04.1 LTS"),
+    ("linux", "Rocky Linux 9.4 (Blue Onyx)"),
+    ("freebsd", "FreeBSD 14.1-RELEASE"),
+    ("windows", "Windows Server 2022"),
+];
 const ARCHES: &[&str] = &["x86_64", "x86_64", "aarch64"];
 const ENVS: &[&str] = &["production", "staging", "development"];
 const DCS: &[&str] = &["par1", "fra2", "iad3", "sin1"];
@@ -67,9 +73,17 @@ pub fn virtual_metadata(i: usize) -> AgentMetadata {
         os: os.into(),
         os_version: os_version.into(),
         arch: ARCHES[i % ARCHES.len()].into(),
-        ip_addresses: vec![format!("10.{}.{}.{}", (i >> 16) & 255, (i >> 8) & 255, i & 255), format!("fd00:5e::{:x}", i + 1)],
+        ip_addresses: vec![
+            format!("10.{}.{}.{}", (i >> 16) & 255, (i >> 8) & 255, i & 255),
+            format!("fd00:5e::{:x}", i + 1),
+        ],
         agent_version: env!("CARGO_PKG_VERSION").into(),
-        labels: [("env".to_owned(), ENVS[i % ENVS.len()].to_owned()), ("dc".to_owned(), dc.to_owned()), ("role".to_owned(), if i.is_multiple_of(2) { "web" } else { "db" }.to_owned())].into(),
+        labels: [
+            ("env".to_owned(), ENVS[i % ENVS.len()].to_owned()),
+            ("dc".to_owned(), dc.to_owned()),
+            ("role".to_owned(), if i.is_multiple_of(2) { "web" } else { "db" }.to_owned()),
+        ]
+        .into(),
     }
 }
 
@@ -99,7 +113,14 @@ impl Samples {
 
     fn line(&mut self, what: &str, secs: f64) -> String {
         self.micros.sort_unstable();
-        let pct = |p: f64| self.micros.get(((self.micros.len() as f64 * p) as usize).min(self.micros.len().saturating_sub(1))).map_or(0.0, |u| *u as f64 / 1000.0);
+        let pct = |p: f64| {
+            self.micros
+                .get(
+                    ((self.micros.len() as f64 * p) as usize)
+                        .min(self.micros.len().saturating_sub(1)),
+                )
+                .map_or(0.0, |u| *u as f64 / 1000.0)
+        };
         format!(
             "{what}: {} ok ({:.0}/s), {} errors, latency p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
             self.micros.len(),
@@ -123,14 +144,20 @@ pub async fn run(args: SimArgs) -> anyhow::Result<()> {
         regs.spawn(async move {
             let _permit = gate.acquire().await;
             let labels = virtual_metadata(i).labels;
-            c.register_agent(&AgentInput { id: None, name: format!("sim-{i:06}"), labels }).await.map(|r| (i, r.agent.id.to_string(), r.api_key))
+            c.register_agent(&AgentInput { id: None, name: format!("sim-{i:06}"), labels })
+                .await
+                .map(|r| (i, r.agent.id.to_string(), r.api_key))
         });
     }
     let mut agents = Vec::with_capacity(args.agents);
     while let Some(r) = regs.join_next().await {
         agents.push(r?.context("registering a virtual agent")?);
     }
-    eprintln!("registered {} virtual agents in {:.1} s", agents.len(), started.elapsed().as_secs_f64());
+    eprintln!(
+        "registered {} virtual agents in {:.1} s",
+        agents.len(),
+        started.elapsed().as_secs_f64()
+    );
 
     let t0 = Instant::now();
     let steady = t0 + args.warmup;
@@ -144,9 +171,11 @@ pub async fn run(args: SimArgs) -> anyhow::Result<()> {
         let args = args.clone();
         tasks.spawn(async move {
             let meta = virtual_metadata(i);
-            let (mut warm, mut hb, mut polls) = (Samples::default(), Samples::default(), Samples::default());
+            let (mut warm, mut hb, mut polls) =
+                (Samples::default(), Samples::default(), Samples::default());
             let spread = |d: Duration| d.mul_f64(rand::rng().random_range(0.0..1.0));
-            let (mut next_hb, mut next_poll) = (t0 + spread(args.heartbeat_interval), t0 + spread(args.poll_interval));
+            let (mut next_hb, mut next_poll) =
+                (t0 + spread(args.heartbeat_interval), t0 + spread(args.poll_interval));
             loop {
                 let at = next_hb.min(next_poll);
                 if at >= end {
@@ -169,7 +198,8 @@ pub async fn run(args: SimArgs) -> anyhow::Result<()> {
             (warm, hb, polls)
         });
     }
-    let (mut warm, mut hb, mut polls) = (Samples::default(), Samples::default(), Samples::default());
+    let (mut warm, mut hb, mut polls) =
+        (Samples::default(), Samples::default(), Samples::default());
     while let Some(r) = tasks.join_next().await {
         let (w, h, p) = r?;
         warm.merge(w);
@@ -178,7 +208,10 @@ pub async fn run(args: SimArgs) -> anyhow::Result<()> {
     }
     // requests still in flight at the end finish late: the window is as long as it really was
     let secs = (Instant::now() - steady).as_secs_f64().max(args.duration.as_secs_f64());
-    println!("{} virtual agents, heartbeat every {:?}, poll every {:?}", args.agents, args.heartbeat_interval, args.poll_interval);
+    println!(
+        "{} virtual agents, heartbeat every {:?}, poll every {:?}",
+        args.agents, args.heartbeat_interval, args.poll_interval
+    );
     if !args.warmup.is_zero() {
         println!("{}", warm.line("warm-up heartbeats", args.warmup.as_secs_f64()));
     }
@@ -204,6 +237,11 @@ mod tests {
         let b = super::virtual_metadata(258);
         assert_ne!(a.hostname, b.hostname);
         assert_ne!(a.ip_addresses, b.ip_addresses);
-        assert!(a.ip_addresses.iter().chain(&b.ip_addresses).all(|ip| ip.parse::<std::net::IpAddr>().is_ok()));
+        assert!(
+            a.ip_addresses
+                .iter()
+                .chain(&b.ip_addresses)
+                .all(|ip| ip.parse::<std::net::IpAddr>().is_ok())
+        );
     }
 }

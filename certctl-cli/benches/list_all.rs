@@ -8,16 +8,25 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-
 fn arg(name: &str, default: u64) -> u64 {
     let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 /// Peak resident memory of a process in MiB, from /proc (0 once it is gone).
 fn vm_hwm(pid: u32) -> f64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0) / 1024.0
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse::<f64>().ok())
+        .unwrap_or(0.0)
+        / 1024.0
 }
 
 /// Runs the CLI once: (seconds, peak MiB, CLI CPU seconds, bytes written, lines).
@@ -51,11 +60,17 @@ fn run(url: &str, key: &str, out: &std::path::Path) -> (f64, f64, f64, u64, usiz
     let mut cpu = 0.0;
     if gnu_time {
         let stderr = String::from_utf8_lossy(&output.stderr);
-        let field = |name: &str| stderr.lines().find_map(|l| l.trim().strip_prefix(name)).and_then(|v| v.trim().parse::<f64>().ok());
+        let field = |name: &str| {
+            stderr
+                .lines()
+                .find_map(|l| l.trim().strip_prefix(name))
+                .and_then(|v| v.trim().parse::<f64>().ok())
+        };
         if let Some(kb) = field("Maximum resident set size (kbytes): ") {
             peak = kb / 1024.0;
         }
-        cpu = field("User time (seconds): ").unwrap_or(0.0) + field("System time (seconds): ").unwrap_or(0.0);
+        cpu = field("User time (seconds): ").unwrap_or(0.0)
+            + field("System time (seconds): ").unwrap_or(0.0);
     }
     let text = std::fs::read_to_string(out).unwrap();
     (secs, peak, cpu, text.len() as u64, text.lines().count())
@@ -64,7 +79,8 @@ fn run(url: &str, key: &str, out: &std::path::Path) -> (f64, f64, f64, u64, usiz
 fn main() {
     let n = arg("--certs", 100_000) as usize;
     let runs = arg("--runs", 3);
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rt =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let (url, key) = rt.block_on(async {
         let seed = Instant::now();

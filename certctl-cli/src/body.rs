@@ -8,8 +8,8 @@ use std::io::Read;
 use std::str::FromStr;
 
 use anyhow::Context;
-use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::cli::FromFile;
@@ -32,7 +32,10 @@ impl Body {
         };
         match serde_json::from_str(&text) {
             Ok(Value::Object(map)) => Ok(Self(map)),
-            Ok(_) => Err(Failure::rejected(format!("{}: the body must be a JSON object", path.display()))),
+            Ok(_) => Err(Failure::rejected(format!(
+                "{}: the body must be a JSON object",
+                path.display()
+            ))),
             Err(e) => Err(Failure::rejected(format!("{}: not JSON: {e}", path.display()))),
         }
     }
@@ -65,7 +68,8 @@ impl Body {
     /// Sets `key` to a JSON value given as text (`--config '{"a":1}'`).
     pub fn json(&mut self, key: &str, text: Option<&str>) -> anyhow::Result<&mut Self> {
         if let Some(t) = text {
-            let v = serde_json::from_str(t).map_err(|e| Failure::rejected(format!("{key}: not JSON: {e}")))?;
+            let v = serde_json::from_str(t)
+                .map_err(|e| Failure::rejected(format!("{key}: not JSON: {e}")))?;
             self.0.insert(key.to_owned(), v);
         }
         Ok(self)
@@ -73,7 +77,8 @@ impl Body {
 
     /// Reads the object as the typed input `T` (exit 5 when a field has the wrong type).
     pub fn typed<T: DeserializeOwned>(&mut self) -> anyhow::Result<T> {
-        serde_json::from_value(Value::Object(std::mem::take(&mut self.0))).map_err(|e| Failure::rejected(format!("request body: {e}")))
+        serde_json::from_value(Value::Object(std::mem::take(&mut self.0)))
+            .map_err(|e| Failure::rejected(format!("request body: {e}")))
     }
 }
 
@@ -93,8 +98,13 @@ pub fn timestamp(s: &str) -> Result<certctl::model::Timestamp, String> {
 }
 
 /// A filter or field value of an enumerated type; an unknown one exits 5 like the server's 400.
-pub fn parse_enum<T: FromStr<Err = String>>(field: &str, value: Option<&str>) -> anyhow::Result<Option<T>> {
-    value.map(|v| v.parse::<T>().map_err(|e| Failure::rejected(format!("{field}: {e}")))).transpose()
+pub fn parse_enum<T: FromStr<Err = String>>(
+    field: &str,
+    value: Option<&str>,
+) -> anyhow::Result<Option<T>> {
+    value
+        .map(|v| v.parse::<T>().map_err(|e| Failure::rejected(format!("{field}: {e}"))))
+        .transpose()
 }
 
 #[cfg(test)]
@@ -111,7 +121,10 @@ mod tests {
     #[test]
     fn flags_override_the_file() {
         let mut b = Body(serde_json::from_str(r#"{"name":"a","sans":["x"]}"#).unwrap());
-        b.set("name", Some("b")).set::<String>("id", None).list("sans", &[]).pairs("tags", &[("k".into(), "v".into())]);
+        b.set("name", Some("b"))
+            .set::<String>("id", None)
+            .list("sans", &[])
+            .pairs("tags", &[("k".into(), "v".into())]);
         let v = Value::Object(b.0);
         assert_eq!(v, serde_json::json!({"name":"b","sans":["x"],"tags":{"k":"v"}}));
     }

@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::cmd::{agents, certs, channels, config, connectors, groups, jobs, org, policies, records};
+use crate::cmd::{
+    agents, certs, channels, config, connectors, groups, jobs, org, policies, records,
+};
 
 /// certctl: inventory, renew and deploy TLS certificates from the terminal.
 ///
@@ -33,22 +35,64 @@ pub enum Format {
 #[derive(Debug, Args)]
 pub struct Global {
     /// Server URL [default: the context's, else http://127.0.0.1:8443]
-    #[arg(long, global = true, help_heading = "Global options", hide_env_values = true, env = "CERTCTL_SERVER_URL", value_name = "URL")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        hide_env_values = true,
+        env = "CERTCTL_SERVER_URL",
+        value_name = "URL"
+    )]
     pub server: Option<String>,
     /// API key (prefer the environment variable or --api-key-file: arguments are visible to `ps`)
-    #[arg(long, global = true, help_heading = "Global options", hide_env_values = true, env = "CERTCTL_API_KEY", value_name = "KEY")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        hide_env_values = true,
+        env = "CERTCTL_API_KEY",
+        value_name = "KEY"
+    )]
     pub api_key: Option<certctl::config::Secret>,
     /// File holding the API key
-    #[arg(long, global = true, help_heading = "Global options", hide_env_values = true, env = "CERTCTL_API_KEY_FILE", value_name = "FILE")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        hide_env_values = true,
+        env = "CERTCTL_API_KEY_FILE",
+        value_name = "FILE"
+    )]
     pub api_key_file: Option<PathBuf>,
     /// PEM file of the CA that signed the server's certificate (instead of the system roots)
-    #[arg(long, global = true, help_heading = "Global options", hide_env_values = true, env = "CERTCTL_CA_CERT", value_name = "FILE")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        hide_env_values = true,
+        env = "CERTCTL_CA_CERT",
+        value_name = "FILE"
+    )]
     pub ca_cert: Option<PathBuf>,
     /// Context of the config file to use [default: its current-context]
-    #[arg(long, global = true, help_heading = "Global options", hide_env_values = true, env = "CERTCTL_CONTEXT", value_name = "NAME")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        hide_env_values = true,
+        env = "CERTCTL_CONTEXT",
+        value_name = "NAME"
+    )]
     pub context: Option<String>,
     /// Config file [default: $XDG_CONFIG_HOME/certctl/config.toml]
-    #[arg(long, global = true, help_heading = "Global options", hide_env_values = true, env = "CERTCTL_CONFIG", value_name = "FILE")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        hide_env_values = true,
+        env = "CERTCTL_CONFIG",
+        value_name = "FILE"
+    )]
     pub config_file: Option<PathBuf>,
     /// Output format
     #[arg(short, long, global = true, help_heading = "Global options", hide_env_values = true, value_enum, default_value_t = Format::Table)]

@@ -79,7 +79,10 @@ pub fn reasons(message: &str) -> Vec<String> {
 /// Prints the error on stderr and returns its exit code.
 pub fn report(e: &anyhow::Error, json: bool) -> ExitCode {
     // A reader that stopped early (`certctl ... | head`) is not a failure worth a message.
-    if e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)) {
+    if e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    }) {
         return ExitCode::SUCCESS;
     }
     let (exit, code, message) = classify(e);
@@ -104,7 +107,9 @@ mod tests {
 
     #[test]
     fn exit_codes() {
-        let api = |status| anyhow::Error::new(ClientError::Api { status, code: "x".into(), message: "m".into() });
+        let api = |status| {
+            anyhow::Error::new(ClientError::Api { status, code: "x".into(), message: "m".into() })
+        };
         assert_eq!(classify(&api(404)).0, NOT_FOUND);
         assert_eq!(classify(&api(401)).0, AUTH);
         assert_eq!(classify(&api(403)).0, AUTH);
@@ -119,7 +124,10 @@ mod tests {
 
     #[test]
     fn every_policy_reason() {
-        assert_eq!(reasons("rejected by policy: a: x; b: y"), ["rejected by policy: a: x", "rejected by policy: b: y"]);
+        assert_eq!(
+            reasons("rejected by policy: a: x; b: y"),
+            ["rejected by policy: a: x", "rejected by policy: b: y"]
+        );
         assert_eq!(reasons("common_name: bad"), ["common_name: bad"]);
     }
 }

@@ -11,7 +11,9 @@ use crate::cli::Cli;
 
 pub fn man(dir: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    clap_mangen::generate_to(Cli::command(), dir).with_context(|| format!("writing man pages into {}", dir.display()))?;
+    clap_mangen::generate_to(Cli::command(), dir)
+        .with_context(|| format!("writing man pages into {}", dir.display()))?;
     // `certctl tui` is the console: its page is the console's own (`certctl-tui.1`).
-    certctl_tui::args::write_man(dir).with_context(|| format!("writing certctl-tui.1 into {}", dir.display()))
+    certctl_tui::args::write_man(dir)
+        .with_context(|| format!("writing certctl-tui.1 into {}", dir.display()))
 }

@@ -26,14 +26,18 @@ fn main() -> ExitCode {
     let json = cli.global.output == cli::Format::Json;
     // The console runs its own runtime and terminal loop.
     if let cli::Command::Tui(args) = &cli.command {
-        return match settings::client(&cli.global).and_then(|client| certctl_tui::run_client(&client, args)) {
+        return match settings::client(&cli.global)
+            .and_then(|client| certctl_tui::run_client(&client, args))
+        {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => error::report(&e, json),
         };
     }
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
-        Err(e) => return error::report(&anyhow::Error::new(e).context("starting the runtime"), json),
+        Err(e) => {
+            return error::report(&anyhow::Error::new(e).context("starting the runtime"), json);
+        }
     };
     match runtime.block_on(cmd::run(cli)) {
         Ok(code) => code,

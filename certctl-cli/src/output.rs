@@ -6,7 +6,7 @@ use std::io::{IsTerminal, Write};
 
 use anyhow::Context;
 use certctl::client::ClientError;
-use certctl::model::{Page, PageRequest, Timestamp, MAX_PER_PAGE};
+use certctl::model::{MAX_PER_PAGE, Page, PageRequest, Timestamp};
 use comfy_table::{Cell, ContentArrangement, Table};
 use futures_util::{StreamExt, TryStreamExt};
 use serde::Serialize;
@@ -43,7 +43,8 @@ impl Out {
     /// A new table with the output's width and styling.
     pub fn table(&self, headers: &[&str]) -> Table {
         let mut t = Table::new();
-        t.load_preset(comfy_table::presets::NOTHING).set_content_arrangement(ContentArrangement::Dynamic);
+        t.load_preset(comfy_table::presets::NOTHING)
+            .set_content_arrangement(ContentArrangement::Dynamic);
         if let Some(w) = self.width {
             t.set_width(w);
         }
@@ -103,9 +104,16 @@ impl Out {
                 t.add_row(row.cells(now, self.color));
             }
             w.write_all(render(&t).as_bytes())?;
-            let shown = i64::from(page.page.saturating_sub(1)) * i64::from(page.per_page) + page.data.len() as i64;
+            let shown = i64::from(page.page.saturating_sub(1)) * i64::from(page.per_page)
+                + page.data.len() as i64;
             if shown < page.total {
-                writeln!(w, "({} of {}; --page {} or --all for more)", page.data.len(), page.total, page.page + 1)?;
+                writeln!(
+                    w,
+                    "({} of {}; --page {} or --all for more)",
+                    page.data.len(),
+                    page.total,
+                    page.page + 1
+                )?;
             }
         }
         w.flush().context("writing to stdout")
@@ -128,14 +136,22 @@ impl Out {
         // printed, so the server prepares page n+1 while page n is written.
         let first = fetch(PageRequest::new(1, MAX_PER_PAGE)).await?;
         let per_page = first.per_page.max(1);
-        let last = u32::try_from((first.total.max(0) as u64).div_ceil(u64::from(per_page))).unwrap_or(u32::MAX);
-        let rest = futures_util::stream::iter(2..=last).map(|n| fetch(PageRequest::new(n, per_page))).buffered(2);
+        let last = u32::try_from((first.total.max(0) as u64).div_ceil(u64::from(per_page)))
+            .unwrap_or(u32::MAX);
+        let rest = futures_util::stream::iter(2..=last)
+            .map(|n| fetch(PageRequest::new(n, per_page)))
+            .buffered(2);
         self.all_pages(futures_util::stream::once(async { Ok(first) }).chain(rest)).await
     }
 
     /// [`Out::list`] for a list with a keyset cursor (certificates): `--all` asks each page for
     /// the rows after the last one printed, which keeps the server's cost per page flat.
-    pub async fn list_after<T, K, F, Fut>(&self, paging: Paging, key: K, mut fetch: F) -> anyhow::Result<()>
+    pub async fn list_after<T, K, F, Fut>(
+        &self,
+        paging: Paging,
+        key: K,
+        mut fetch: F,
+    ) -> anyhow::Result<()>
     where
         T: Serialize + Row,
         K: Fn(&T) -> String,
@@ -149,7 +165,10 @@ impl Out {
     }
 
     /// Prints a stream of pages as one JSON array (each page written as it arrives) or one table.
-    async fn all_pages<T: Serialize + Row>(&self, pages: impl futures_util::Stream<Item = Result<Page<T>, ClientError>>) -> anyhow::Result<()> {
+    async fn all_pages<T: Serialize + Row>(
+        &self,
+        pages: impl futures_util::Stream<Item = Result<Page<T>, ClientError>>,
+    ) -> anyhow::Result<()> {
         let mut pages = std::pin::pin!(pages);
         let now = Timestamp::now();
         let mut table = (!self.is_json()).then(|| self.table(T::HEADERS));

@@ -18,11 +18,19 @@ fn opt<T: ToString>(v: &Option<T>) -> String {
 }
 
 fn list<T: ToString>(v: &[T]) -> String {
-    if v.is_empty() { "-".into() } else { v.iter().map(ToString::to_string).collect::<Vec<_>>().join(",") }
+    if v.is_empty() {
+        "-".into()
+    } else {
+        v.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")
+    }
 }
 
 fn pairs(m: &std::collections::BTreeMap<String, String>) -> String {
-    if m.is_empty() { "-".into() } else { m.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",") }
+    if m.is_empty() {
+        "-".into()
+    } else {
+        m.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")
+    }
 }
 
 /// `2026-03-01` (the date part of a timestamp).
@@ -32,7 +40,10 @@ fn date(t: &Option<Timestamp>) -> String {
 
 /// `2026-03-01 12:00:00` (to the second).
 fn time(t: &Option<Timestamp>) -> String {
-    t.map_or_else(|| "-".into(), |t| t.to_rfc3339().chars().take(19).collect::<String>().replace('T', " "))
+    t.map_or_else(
+        || "-".into(),
+        |t| t.to_rfc3339().chars().take(19).collect::<String>().replace('T', " "),
+    )
 }
 
 /// Days until `expires_at`, red under 7, yellow under 30.
@@ -62,7 +73,8 @@ macro_rules! row {
 }
 
 impl Row for Certificate {
-    const HEADERS: &'static [&'static str] = &["ID", "COMMON NAME", "STATUS", "ENV", "ISSUER", "EXPIRES", "DAYS", "OWNER", "TEAM"];
+    const HEADERS: &'static [&'static str] =
+        &["ID", "COMMON NAME", "STATUS", "ENV", "ISSUER", "EXPIRES", "DAYS", "OWNER", "TEAM"];
     fn cells(&self, now: Timestamp, color: bool) -> Vec<Cell> {
         vec![
             Cell::new(&self.id),
@@ -79,7 +91,8 @@ impl Row for Certificate {
 }
 
 impl Row for CertificateVersion {
-    const HEADERS: &'static [&'static str] = &["ID", "SERIAL", "NOT BEFORE", "NOT AFTER", "DAYS", "KEY", "REVOKED"];
+    const HEADERS: &'static [&'static str] =
+        &["ID", "SERIAL", "NOT BEFORE", "NOT AFTER", "DAYS", "KEY", "REVOKED"];
     fn cells(&self, now: Timestamp, color: bool) -> Vec<Cell> {
         vec![
             Cell::new(&self.id),
@@ -93,52 +106,164 @@ impl Row for CertificateVersion {
     }
 }
 
-row!(Agent, ["ID", "NAME", "STATUS", "HOSTNAME", "OS", "ARCH", "VERSION", "LAST HEARTBEAT"], |a, now, color| [
-    &a.id, &a.name, a.status, &a.hostname, &a.os, &a.arch, &a.agent_version, time(&a.last_heartbeat_at),
-]);
+row!(
+    Agent,
+    ["ID", "NAME", "STATUS", "HOSTNAME", "OS", "ARCH", "VERSION", "LAST HEARTBEAT"],
+    |a, now, color| [
+        &a.id,
+        &a.name,
+        a.status,
+        &a.hostname,
+        &a.os,
+        &a.arch,
+        &a.agent_version,
+        time(&a.last_heartbeat_at),
+    ]
+);
 row!(AgentRegistered, ["ID", "NAME", "STATUS", "API KEY"], |a, now, color| [
-    &a.agent.id, &a.agent.name, a.agent.status, &a.api_key,
+    &a.agent.id,
+    &a.agent.name,
+    a.agent.status,
+    &a.api_key,
 ]);
-row!(BootstrapToken, ["ID", "NAME", "USES", "EXPIRES", "APPROVE", "LABELS", "REVOKED"], |t, now, color| [
-    &t.id, &t.name, format!("{}/{}", t.uses, opt(&t.max_uses)), time(&Some(t.expires_at)),
-    if t.auto_approve { "auto" } else { "manual" }, pairs(&t.labels), time(&t.revoked_at),
+row!(
+    BootstrapToken,
+    ["ID", "NAME", "USES", "EXPIRES", "APPROVE", "LABELS", "REVOKED"],
+    |t, now, color| [
+        &t.id,
+        &t.name,
+        format!("{}/{}", t.uses, opt(&t.max_uses)),
+        time(&Some(t.expires_at)),
+        if t.auto_approve { "auto" } else { "manual" },
+        pairs(&t.labels),
+        time(&t.revoked_at),
+    ]
+);
+row!(
+    AgentGroup,
+    ["ID", "NAME", "DESCRIPTION", "OS", "ARCH", "HOSTNAME", "CIDR", "LABELS"],
+    |g, now, color| [
+        &g.id,
+        &g.name,
+        &g.description,
+        list(&g.criteria.os),
+        list(&g.criteria.arch),
+        list(&g.criteria.hostname),
+        list(&g.criteria.cidr),
+        pairs(&g.criteria.labels),
+    ]
+);
+row!(
+    Job,
+    ["ID", "TYPE", "STATUS", "CERTIFICATE", "TARGET", "AGENT", "ATTEMPTS", "LAST ERROR"],
+    |j, now, color| [
+        &j.id,
+        j.job_type,
+        j.status,
+        &j.certificate_id,
+        opt(&j.target_id),
+        opt(&j.agent_id),
+        format!("{}/{}", j.attempts, j.max_attempts),
+        opt(&j.last_error),
+    ]
+);
+row!(
+    PolicyRule,
+    ["ID", "NAME", "TYPE", "MODE", "SEVERITY", "ENABLED", "CONFIG"],
+    |p, now, color| [
+        &p.id,
+        &p.name,
+        p.rule_type,
+        p.mode,
+        p.severity,
+        p.enabled,
+        p.config.to_string(),
+    ]
+);
+row!(
+    PolicyViolation,
+    ["ID", "POLICY", "CERTIFICATE", "SEVERITY", "MESSAGE", "RESOLVED"],
+    |v, now, color| [
+        &v.id,
+        &v.policy_id,
+        &v.certificate_id,
+        v.severity,
+        &v.message,
+        time(&v.resolved_at),
+    ]
+);
+row!(Issuer, ["ID", "NAME", "TYPE", "ENABLED"], |i, now, color| [
+    &i.id,
+    &i.name,
+    &i.issuer_type,
+    i.enabled
 ]);
-row!(AgentGroup, ["ID", "NAME", "DESCRIPTION", "OS", "ARCH", "HOSTNAME", "CIDR", "LABELS"], |g, now, color| [
-    &g.id, &g.name, &g.description, list(&g.criteria.os), list(&g.criteria.arch), list(&g.criteria.hostname),
-    list(&g.criteria.cidr), pairs(&g.criteria.labels),
-]);
-row!(Job, ["ID", "TYPE", "STATUS", "CERTIFICATE", "TARGET", "AGENT", "ATTEMPTS", "LAST ERROR"], |j, now, color| [
-    &j.id, j.job_type, j.status, &j.certificate_id, opt(&j.target_id), opt(&j.agent_id),
-    format!("{}/{}", j.attempts, j.max_attempts), opt(&j.last_error),
-]);
-row!(PolicyRule, ["ID", "NAME", "TYPE", "MODE", "SEVERITY", "ENABLED", "CONFIG"], |p, now, color| [
-    &p.id, &p.name, p.rule_type, p.mode, p.severity, p.enabled, p.config.to_string(),
-]);
-row!(PolicyViolation, ["ID", "POLICY", "CERTIFICATE", "SEVERITY", "MESSAGE", "RESOLVED"], |v, now, color| [
-    &v.id, &v.policy_id, &v.certificate_id, v.severity, &v.message, time(&v.resolved_at),
-]);
-row!(Issuer, ["ID", "NAME", "TYPE", "ENABLED"], |i, now, color| [&i.id, &i.name, &i.issuer_type, i.enabled]);
 row!(Target, ["ID", "NAME", "TYPE", "AGENT", "ENABLED", "CONFIG"], |t, now, color| [
-    &t.id, &t.name, &t.target_type, opt(&t.agent_id), t.enabled, t.config.to_string(),
+    &t.id,
+    &t.name,
+    &t.target_type,
+    opt(&t.agent_id),
+    t.enabled,
+    t.config.to_string(),
 ]);
 row!(Team, ["ID", "NAME", "DESCRIPTION"], |t, now, color| [&t.id, &t.name, &t.description]);
-row!(Owner, ["ID", "NAME", "EMAIL", "TEAM"], |o, now, color| [&o.id, &o.name, &o.email, opt(&o.team_id)]);
-row!(RenewalPolicy, ["ID", "NAME", "WINDOW DAYS", "AUTO", "MAX RETRIES", "ALERTS (DAYS)"], |r, now, color| [
-    &r.id, &r.name, r.renewal_window_days, r.auto_renew, r.max_retries, list(&r.alert_thresholds_days),
+row!(Owner, ["ID", "NAME", "EMAIL", "TEAM"], |o, now, color| [
+    &o.id,
+    &o.name,
+    &o.email,
+    opt(&o.team_id)
 ]);
+row!(
+    RenewalPolicy,
+    ["ID", "NAME", "WINDOW DAYS", "AUTO", "MAX RETRIES", "ALERTS (DAYS)"],
+    |r, now, color| [
+        &r.id,
+        &r.name,
+        r.renewal_window_days,
+        r.auto_renew,
+        r.max_retries,
+        list(&r.alert_thresholds_days),
+    ]
+);
 row!(AuditEvent, ["SEQ", "TIME", "ACTOR", "ACTION", "RESOURCE", "ID"], |e, now, color| [
-    e.seq, time(&Some(e.timestamp)), &e.actor, &e.action, &e.resource_type, &e.resource_id,
+    e.seq,
+    time(&Some(e.timestamp)),
+    &e.actor,
+    &e.action,
+    &e.resource_type,
+    &e.resource_id,
 ]);
-row!(Notification, ["ID", "TYPE", "STATUS", "CERTIFICATE", "RECIPIENT", "DELIVERIES", "READ", "MESSAGE"], |n, now, color| [
-    &n.id, &n.kind, n.status, opt(&n.certificate_id), &n.recipient,
-    list(&n.deliveries.iter().map(|d| format!("{}:{}({})", d.channel_id, d.status, d.attempts)).collect::<Vec<_>>()),
-    time(&n.read_at), &n.message,
-]);
-row!(NotificationChannel, ["ID", "NAME", "TYPE", "EVENTS", "MIN SEVERITY", "ENABLED"], |c, now, color| [
-    &c.id, &c.name, c.channel_type, list(&c.events), c.min_severity, c.enabled,
-]);
+row!(
+    Notification,
+    ["ID", "TYPE", "STATUS", "CERTIFICATE", "RECIPIENT", "DELIVERIES", "READ", "MESSAGE"],
+    |n, now, color| [
+        &n.id,
+        &n.kind,
+        n.status,
+        opt(&n.certificate_id),
+        &n.recipient,
+        list(
+            &n.deliveries
+                .iter()
+                .map(|d| format!("{}:{}({})", d.channel_id, d.status, d.attempts))
+                .collect::<Vec<_>>()
+        ),
+        time(&n.read_at),
+        &n.message,
+    ]
+);
+row!(
+    NotificationChannel,
+    ["ID", "NAME", "TYPE", "EVENTS", "MIN SEVERITY", "ENABLED"],
+    |c, now, color| [&c.id, &c.name, c.channel_type, list(&c.events), c.min_severity, c.enabled,]
+);
 row!(ApiKey, ["ID", "NAME", "ROLE", "AGENT", "LAST USED", "REVOKED"], |k, now, color| [
-    &k.id, &k.name, k.role, opt(&k.agent_id), time(&k.last_used_at), time(&k.revoked_at),
+    &k.id,
+    &k.name,
+    k.role,
+    opt(&k.agent_id),
+    time(&k.last_used_at),
+    time(&k.revoked_at),
 ]);
 
 #[cfg(test)]
@@ -149,7 +274,8 @@ mod tests {
     #[test]
     fn days_coloured_by_threshold() {
         let now = Timestamp::now();
-        let in_days = |d: i64| Some(now.plus(::time::Duration::days(d) + ::time::Duration::hours(1)));
+        let in_days =
+            |d: i64| Some(now.plus(::time::Duration::days(d) + ::time::Duration::hours(1)));
         assert_eq!(days_cell(in_days(3), now, false).content(), "3");
         assert_eq!(days_cell(None, now, true).content(), "-");
         // Styled cells carry the colour only when asked to.

@@ -29,7 +29,10 @@ pub struct WaitArgs {
 
 /// One line about a job: `job-1 Renewal mc-a: AwaitingCSR (attempt 1/5)`.
 pub fn describe(j: &Job) -> String {
-    let mut s = format!("{} {} {}: {} (attempt {}/{})", j.id, j.job_type, j.certificate_id, j.status, j.attempts, j.max_attempts);
+    let mut s = format!(
+        "{} {} {}: {} (attempt {}/{})",
+        j.id, j.job_type, j.certificate_id, j.status, j.attempts, j.max_attempts
+    );
     if let Some(e) = &j.last_error {
         s.push_str(" — ");
         s.push_str(e);
@@ -38,10 +41,18 @@ pub fn describe(j: &Job) -> String {
 }
 
 /// Polls every job until each is Completed, Failed or Cancelled, then prints them.
-pub async fn follow(client: &Client, out: &Out, mut jobs: Vec<Job>, args: &WaitArgs) -> anyhow::Result<ExitCode> {
+pub async fn follow(
+    client: &Client,
+    out: &Out,
+    mut jobs: Vec<Job>,
+    args: &WaitArgs,
+) -> anyhow::Result<ExitCode> {
     let bar = std::io::stderr().is_terminal().then(|| {
         let b = ProgressBar::new_spinner();
-        b.set_style(ProgressStyle::with_template("{spinner} {elapsed} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+        b.set_style(
+            ProgressStyle::with_template("{spinner} {elapsed} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
         b.enable_steady_tick(Duration::from_millis(120));
         b
     });
@@ -50,7 +61,8 @@ pub async fn follow(client: &Client, out: &Out, mut jobs: Vec<Job>, args: &WaitA
         let open: Vec<&Job> = jobs.iter().filter(|j| !j.status.is_terminal()).collect();
         if let Some(b) = &bar {
             let msg = open.first().map_or_else(String::new, |j| describe(j));
-            let more = if open.len() > 1 { format!(" (+{} more)", open.len() - 1) } else { String::new() };
+            let more =
+                if open.len() > 1 { format!(" (+{} more)", open.len() - 1) } else { String::new() };
             b.set_message(format!("{msg}{more}"));
         }
         if open.is_empty() {
@@ -61,7 +73,10 @@ pub async fn follow(client: &Client, out: &Out, mut jobs: Vec<Job>, args: &WaitA
                 b.finish_and_clear();
             }
             let ids: Vec<String> = open.iter().map(|j| j.id.to_string()).collect();
-            return Err(Failure::failed("timeout", format!("still running after {:?}: {}", args.timeout, ids.join(", "))));
+            return Err(Failure::failed(
+                "timeout",
+                format!("still running after {:?}: {}", args.timeout, ids.join(", ")),
+            ));
         }
         tokio::time::sleep(args.interval).await;
         for j in jobs.iter_mut().filter(|j| !j.status.is_terminal()) {

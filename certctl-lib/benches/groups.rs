@@ -10,8 +10,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use certctl::groups::{CompiledCriteria, Membership, compile, describe, diff, members};
-use common::pct;
 use certctl::model::*;
+use common::pct;
 
 const AGENTS: usize = 10_000;
 const GROUPS: usize = 200;
@@ -47,17 +47,23 @@ fn fleet(rng: &mut Rng) -> Vec<Agent> {
         .map(|i| {
             let role = rng.pick(ROLES);
             let dc = rng.below(DCS.len());
-            let mut ips = vec![format!("10.{}.{}.{}", dc * 16 + rng.below(16), rng.below(256), rng.below(254) + 1)];
+            let mut ips = vec![format!(
+                "10.{}.{}.{}",
+                dc * 16 + rng.below(16),
+                rng.below(256),
+                rng.below(254) + 1
+            )];
             if rng.below(3) == 0 {
                 ips.push(format!("2001:db8:{:x}::{:x}", dc, rng.below(65536)));
             }
             if rng.below(10) == 0 {
                 ips.push(format!("::ffff:192.168.{}.{}", rng.below(256), rng.below(256)));
             }
-            let labels: BTreeMap<String, String> = [("env", rng.pick(ENVS)), ("dc", DCS[dc]), ("role", role)]
-                .into_iter()
-                .map(|(k, v)| (k.into(), v.into()))
-                .collect();
+            let labels: BTreeMap<String, String> =
+                [("env", rng.pick(ENVS)), ("dc", DCS[dc]), ("role", role)]
+                    .into_iter()
+                    .map(|(k, v)| (k.into(), v.into()))
+                    .collect();
             Agent {
                 id: AgentId::from_trusted(format!("ag-{i:05}")),
                 name: format!("agent {i}"),
@@ -97,9 +103,16 @@ fn group_criteria(rng: &mut Rng) -> Vec<GroupCriteria> {
                         ]
                     }
                     3 => {
-                        c.cidr = vec![format!("10.{}.0.0/12", rng.below(4) * 16), "2001:db8::/32".into(), "192.168.0.0/16".into()]
+                        c.cidr = vec![
+                            format!("10.{}.0.0/12", rng.below(4) * 16),
+                            "2001:db8::/32".into(),
+                            "192.168.0.0/16".into(),
+                        ]
                     }
-                    4 => c.labels = [("env".to_string(), rng.pick(ENVS).to_string())].into_iter().collect(),
+                    4 => {
+                        c.labels =
+                            [("env".to_string(), rng.pick(ENVS).to_string())].into_iter().collect()
+                    }
                     _ => c.agent_version = [">=1.2", "^1", "<2.0.0", "=1.3.2"][rng.below(4)].into(),
                 }
             }
@@ -113,7 +126,6 @@ fn group_criteria(rng: &mut Rng) -> Vec<GroupCriteria> {
         })
         .collect()
 }
-
 
 fn bench(name: &str, target: Duration, runs: usize, mut f: impl FnMut(usize)) {
     for i in 0..runs.div_ceil(10) {
@@ -142,9 +154,16 @@ fn main() {
     let agents = fleet(&mut rng);
     let criteria = group_criteria(&mut rng);
     let t = Instant::now();
-    let compiled: Vec<(GroupId, CompiledCriteria)> =
-        criteria.iter().enumerate().map(|(i, c)| (GroupId::from_trusted(format!("grp-{i:03}")), compile(c).unwrap())).collect();
-    println!("compile {GROUPS} groups: {:?} (e.g. group 1: {})", t.elapsed(), describe(&criteria[1]));
+    let compiled: Vec<(GroupId, CompiledCriteria)> = criteria
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (GroupId::from_trusted(format!("grp-{i:03}")), compile(c).unwrap()))
+        .collect();
+    println!(
+        "compile {GROUPS} groups: {:?} (e.g. group 1: {})",
+        t.elapsed(),
+        describe(&criteria[1])
+    );
     let membership = Membership::new(compiled.clone());
     let metas: Vec<AgentMetadata> = agents.iter().map(Agent::metadata).collect();
     let before: Vec<Vec<GroupId>> = agents.iter().map(|a| membership.groups_of_agent(a)).collect();

@@ -9,10 +9,9 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use certctl::model::*;
+use certctl::policy::{CompiledPolicies, Subject, evaluate};
 use common::report;
-use certctl::policy::{evaluate, CompiledPolicies, Subject};
 use serde_json::json;
-
 
 /// 100 rules, every type, a third scoped to groups or environments (some in scope, some not),
 /// a few disabled, a mix of enforce and warn, passing and failing.
@@ -61,7 +60,9 @@ fn rules() -> Vec<PolicyRule> {
 fn main() {
     let iterations: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(20_000);
     let rules = rules();
-    let sans: Vec<String> = ["api.example.com", "www.example.com", "a.corp.example", "10.0.0.7"].map(String::from).to_vec();
+    let sans: Vec<String> = ["api.example.com", "www.example.com", "a.corp.example", "10.0.0.7"]
+        .map(String::from)
+        .to_vec();
     let tags = BTreeMap::from([("app".to_owned(), "shop".to_owned())]);
     let issuer: IssuerId = "iss-local".into();
     let owner: OwnerId = "o-alice".into();

@@ -7,9 +7,8 @@ mod common;
 use std::time::Instant;
 
 use certctl::model::*;
+use certctl::store::{SqliteStore, prelude::*};
 use common::report;
-use certctl::store::{prelude::*, SqliteStore};
-
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
@@ -17,11 +16,20 @@ async fn main() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = SqliteStore::open(&dir.path().join("certctl.db")).await.expect("open");
     store.set_audit_key(certctl::testing::audit_key());
-    let audit = AuditDraft::new("bench", ActorType::System, "certificate_imported", "certificate", "-");
+    let audit =
+        AuditDraft::new("bench", ActorType::System, "certificate_imported", "certificate", "-");
     let now = Timestamp::now();
     store
         .create_issuer(
-            &Issuer { id: "iss-local".into(), name: "Local CA".into(), issuer_type: "local".into(), config: serde_json::json!({}), enabled: true, created_at: now, updated_at: now },
+            &Issuer {
+                id: "iss-local".into(),
+                name: "Local CA".into(),
+                issuer_type: "local".into(),
+                config: serde_json::json!({}),
+                enabled: true,
+                created_at: now,
+                updated_at: now,
+            },
             &audit,
         )
         .await
@@ -36,13 +44,21 @@ async fn main() {
 
     let certs = certctl::testing::sample_certificates(n, now);
 
-    println!("SQLite store benchmark, {n} certificates ({} cores)", std::thread::available_parallelism().map(|p| p.get()).unwrap_or(1));
+    println!(
+        "SQLite store benchmark, {n} certificates ({} cores)",
+        std::thread::available_parallelism().map(|p| p.get()).unwrap_or(1)
+    );
     let t = Instant::now();
     for chunk in certs.chunks(1000) {
         store.import_certificates(chunk, &audit).await.expect("import");
     }
     let bulk = t.elapsed();
-    println!("{:<48} {:>9.3?} ({:.0} certificates/s, one audit event each)", "bulk insert (import, batches of 1000)", bulk, n as f64 / bulk.as_secs_f64());
+    println!(
+        "{:<48} {:>9.3?} ({:.0} certificates/s, one audit event each)",
+        "bulk insert (import, batches of 1000)",
+        bulk,
+        n as f64 / bulk.as_secs_f64()
+    );
 
     let t = Instant::now();
     for c in certs.iter().take(2000) {
@@ -51,7 +67,10 @@ async fn main() {
         store.create_certificate(&c, &audit).await.expect("create");
     }
     let single = t.elapsed() / 2000;
-    println!("{:<48} {:>9.3?} per certificate", "create_certificate (one transaction each)", single);
+    println!(
+        "{:<48} {:>9.3?} per certificate",
+        "create_certificate (one transaction each)", single
+    );
 
     let filter = CertificateFilter {
         status: Some(CertificateStatus::Active),
@@ -63,17 +82,22 @@ async fn main() {
     let mut samples = Vec::new();
     for i in 0..2000u32 {
         let t = Instant::now();
-        let p = store.list_certificates(&filter, PageRequest::new(1 + i % 20, 50)).await.expect("list");
+        let p =
+            store.list_certificates(&filter, PageRequest::new(1 + i % 20, 50)).await.expect("list");
         samples.push(t.elapsed());
         assert_eq!(p.data.len(), 50);
     }
     report("page: status=Active & expires_before, 50 rows", samples);
 
-    let only_status = CertificateFilter { status: Some(CertificateStatus::Active), ..Default::default() };
+    let only_status =
+        CertificateFilter { status: Some(CertificateStatus::Active), ..Default::default() };
     let mut samples = Vec::new();
     for i in 0..2000u32 {
         let t = Instant::now();
-        store.list_certificates(&only_status, PageRequest::new(1 + i % 20, 50)).await.expect("list");
+        store
+            .list_certificates(&only_status, PageRequest::new(1 + i % 20, 50))
+            .await
+            .expect("list");
         samples.push(t.elapsed());
     }
     report("page: status=Active (counter total), 50 rows", samples);

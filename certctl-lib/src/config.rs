@@ -7,7 +7,9 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
     let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
     let (num, unit) = s.split_at(split);
-    let n: u64 = num.parse().map_err(|_| format!("{s:?} is not a duration such as 500ms, 30s, 15m, 1h, 30d"))?;
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration such as 500ms, 30s, 15m, 1h, 30d"))?;
     let secs = match unit {
         "ms" => return Ok(Duration::from_millis(n)),
         "" | "s" => 1,
@@ -41,7 +43,11 @@ mod tests {
         assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
         assert_eq!(parse_duration("0d"), Ok(Duration::ZERO));
         assert!(parse_interval("0s").is_err());
-        assert!(parse_duration("5 weeks").is_err() && parse_duration("").is_err() && parse_duration("1y").is_err());
+        assert!(
+            parse_duration("5 weeks").is_err()
+                && parse_duration("").is_err()
+                && parse_duration("1y").is_err()
+        );
     }
 }
 

@@ -97,12 +97,12 @@
 
 #[cfg(feature = "agent")]
 pub mod agent;
+pub mod api;
 #[cfg(feature = "store")]
 pub mod audit;
-pub mod api;
-pub mod config;
 #[cfg(feature = "client")]
 pub mod client;
+pub mod config;
 pub mod error;
 pub mod fsutil;
 pub mod groups;

@@ -82,7 +82,10 @@ pub enum NetError {
 impl NetError {
     /// As the crate's error at connection time: a refusal is permanent, a failed lookup transient.
     pub fn to_connector(&self, what: &str) -> Error {
-        Error::Connector { message: format!("{what}: {self}"), transient: matches!(self, NetError::Resolve { .. }) }
+        Error::Connector {
+            message: format!("{what}: {self}"),
+            transient: matches!(self, NetError::Resolve { .. }),
+        }
     }
 }
 
@@ -127,10 +130,20 @@ fn classify_v6(ip: Ipv6Addr) -> Option<&'static str> {
     }
     // NAT64 well-known prefix and 6to4 carry an IPv4 address: judge that one
     if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
-        return classify_v4(Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8));
+        return classify_v4(Ipv4Addr::new(
+            (s[6] >> 8) as u8,
+            s[6] as u8,
+            (s[7] >> 8) as u8,
+            s[7] as u8,
+        ));
     }
     if s[0] == 0x2002 {
-        return classify_v4(Ipv4Addr::new((s[1] >> 8) as u8, s[1] as u8, (s[2] >> 8) as u8, s[2] as u8));
+        return classify_v4(Ipv4Addr::new(
+            (s[1] >> 8) as u8,
+            s[1] as u8,
+            (s[2] >> 8) as u8,
+            s[2] as u8,
+        ));
     }
     Some(match s[0] {
         0xfe80..=0xfebf => "link-local",
@@ -162,7 +175,12 @@ impl AddressPolicy {
     /// addresses, given as separate items or comma-separated.
     pub fn parse<S: AsRef<str>>(items: &[S]) -> std::result::Result<Self, String> {
         let mut ranges = Vec::new();
-        for item in items.iter().flat_map(|s| s.as_ref().split(',')).map(str::trim).filter(|s| !s.is_empty()) {
+        for item in items
+            .iter()
+            .flat_map(|s| s.as_ref().split(','))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             let net = match item.parse::<IpNet>() {
                 Ok(n) => n,
                 Err(_) => item.parse::<IpAddr>().map(IpNet::from).map_err(|_| format!("{item:?} is not a CIDR range (such as 10.0.0.0/8 or fd00::/8) nor an address"))?,
@@ -189,11 +207,20 @@ impl AddressPolicy {
 
     /// Resolves `host` once (an address is taken as it is) and checks every address it resolves
     /// to: one refused address refuses the host. Returns the checked addresses, to connect to.
-    pub async fn resolve(&self, host: &str, port: u16) -> std::result::Result<Vec<SocketAddr>, NetError> {
+    pub async fn resolve(
+        &self,
+        host: &str,
+        port: u16,
+    ) -> std::result::Result<Vec<SocketAddr>, NetError> {
         self.resolve_within(host, port, RESOLVE_TIMEOUT).await
     }
 
-    async fn resolve_within(&self, host: &str, port: u16, within: Duration) -> std::result::Result<Vec<SocketAddr>, NetError> {
+    async fn resolve_within(
+        &self,
+        host: &str,
+        port: u16,
+        within: Duration,
+    ) -> std::result::Result<Vec<SocketAddr>, NetError> {
         let bare = host.trim_start_matches('[').trim_end_matches(']');
         if let Ok(ip) = bare.parse::<IpAddr>() {
             self.check(host, ip)?;
@@ -254,7 +281,9 @@ impl AddressPolicy {
 /// whose host is an address with [`AddressPolicy::check_url`] (reqwest connects to those without
 /// resolving).
 pub fn http_client(policy: &AddressPolicy, b: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
-    b.dns_resolver(GuardResolver(policy.clone())).redirect(reqwest::redirect::Policy::none()).no_proxy()
+    b.dns_resolver(GuardResolver(policy.clone()))
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
 }
 
 /// The policy's refusal behind an error (a reqwest error from [`http_client`]'s resolver, or
@@ -282,7 +311,10 @@ impl reqwest::dns::Resolve for GuardResolver {
         let policy = self.0.clone();
         let host = name.as_str().to_owned();
         Box::pin(async move {
-            let addrs = policy.resolve(&host, 0).await.map_err(|e| Box::new(e) as Box<dyn std::error::Error + Send + Sync>)?;
+            let addrs = policy
+                .resolve(&host, 0)
+                .await
+                .map_err(|e| Box::new(e) as Box<dyn std::error::Error + Send + Sync>)?;
             Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
         })
     }

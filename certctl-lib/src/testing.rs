@@ -56,7 +56,10 @@ pub async fn postgres() -> Option<(String, Arc<dyn Store>)> {
 /// `n` certificates for benchmarks: 70% Active, the rest Expiring, Pending and Archived; four
 /// environments; expiries spread over the next 400 days; ids `mc-bench-000000`...; CNs
 /// `svc-<i>.<env>.example.com`. They refer to `iss-local` and `rp-default`.
-pub fn sample_certificates(n: usize, now: crate::model::Timestamp) -> Vec<crate::model::Certificate> {
+pub fn sample_certificates(
+    n: usize,
+    now: crate::model::Timestamp,
+) -> Vec<crate::model::Certificate> {
     use crate::model::*;
     let envs = ["production", "staging", "development", "qa"];
     (0..n)
@@ -79,14 +82,20 @@ pub fn sample_certificates(n: usize, now: crate::model::Timestamp) -> Vec<crate:
                 issuer_id: "iss-local".into(),
                 renewal_policy_id: "rp-default".into(),
                 status,
-                expires_at: Some(now.plus(time::Duration::minutes(((i * 7919) % (400 * 24 * 60)) as i64))),
+                expires_at: Some(
+                    now.plus(time::Duration::minutes(((i * 7919) % (400 * 24 * 60)) as i64)),
+                ),
                 tags: [("app".to_owned(), format!("app-{}", i % 50))].into(),
                 target_ids: vec![],
                 last_renewal_at: None,
                 last_deployment_at: None,
                 created_at: now,
                 updated_at: now,
-                parent_id: None, agent_id: None, agent_group_id: None, target_template: None, children: None,
+                parent_id: None,
+                agent_id: None,
+                agent_group_id: None,
+                target_template: None,
+                children: None,
             }
         })
         .collect()
@@ -95,10 +104,24 @@ pub fn sample_certificates(n: usize, now: crate::model::Timestamp) -> Vec<crate:
 /// A service over a SQLite store in `dir` holding `n` sample certificates, and its admin key
 /// (the benchmarks' 100k-certificate servers).
 pub async fn seeded_service(dir: &std::path::Path, n: usize) -> (crate::service::Service, String) {
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.join("certctl.db")).await.expect("open sqlite"));
-    let svc = crate::service::Service::open(store.clone(), dir, crate::service::ServiceConfig::default()).expect("service");
-    let key = svc.bootstrap().await.expect("bootstrap").admin_key.expect("a fresh store makes an admin key");
-    let audit = crate::model::AuditDraft::new("bench", crate::model::ActorType::System, "certificate_imported", "certificate", "-");
+    let store: Arc<dyn Store> =
+        Arc::new(SqliteStore::open(&dir.join("certctl.db")).await.expect("open sqlite"));
+    let svc =
+        crate::service::Service::open(store.clone(), dir, crate::service::ServiceConfig::default())
+            .expect("service");
+    let key = svc
+        .bootstrap()
+        .await
+        .expect("bootstrap")
+        .admin_key
+        .expect("a fresh store makes an admin key");
+    let audit = crate::model::AuditDraft::new(
+        "bench",
+        crate::model::ActorType::System,
+        "certificate_imported",
+        "certificate",
+        "-",
+    );
     for chunk in sample_certificates(n, crate::model::Timestamp::now()).chunks(5000) {
         store.import_certificates(chunk, &audit).await.expect("import");
     }

@@ -11,22 +11,31 @@ mod support;
 
 use std::process::Command;
 
-
 fn arg(name: &str, default: u64) -> u64 {
     let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 #[tokio::main]
 async fn main() {
-    assert!(certctl_server::web::embedded(), "this certctl-server was built without the dashboard: run npm ci && npm run build in web/ first");
+    assert!(
+        certctl_server::web::embedded(),
+        "this certctl-server was built without the dashboard: run npm ci && npm run build in web/ first"
+    );
     let n = arg("--certs", 100_000) as usize;
     let dir = tempfile::tempdir().unwrap();
     let (svc, key) = certctl::testing::seeded_service(dir.path(), n).await;
     drop(svc);
 
     let (mut server, base) = support::spawn_server(dir.path(), &[]).await;
-    println!("dashboard benchmark: {n} certificates on SQLite, Chromium and certctl-server on loopback, {} cores", std::thread::available_parallelism().map(|p| p.get()).unwrap_or(1));
+    println!(
+        "dashboard benchmark: {n} certificates on SQLite, Chromium and certctl-server on loopback, {} cores",
+        std::thread::available_parallelism().map(|p| p.get()).unwrap_or(1)
+    );
     let web = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../web");
     let status = Command::new("node")
         .arg("e2e/bench.mjs")

@@ -17,7 +17,11 @@ use certctl::store::Store;
 
 fn arg(name: &str, default: u64) -> u64 {
     let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 #[tokio::main]
@@ -26,12 +30,23 @@ async fn main() {
     let connections = arg("--connections", 64);
     let seconds = arg("--seconds", 10);
     let dir = tempfile::tempdir().unwrap();
-    let store: Arc<dyn Store> = Arc::new(certctl::store::SqliteStore::open(&dir.path().join("certctl.db")).await.unwrap());
+    let store: Arc<dyn Store> =
+        Arc::new(certctl::store::SqliteStore::open(&dir.path().join("certctl.db")).await.unwrap());
     let svc = Service::open(store, dir.path(), ServiceConfig::default()).unwrap();
     svc.bootstrap().await.unwrap();
     let mut lua = String::from("local agents = {\n");
     for i in 0..n {
-        let reg = svc.register_agent(&Actor::system(), &AgentInput { id: Some(format!("ag-{i:05}")), name: format!("host-{i}"), ..Default::default() }).await.unwrap();
+        let reg = svc
+            .register_agent(
+                &Actor::system(),
+                &AgentInput {
+                    id: Some(format!("ag-{i:05}")),
+                    name: format!("host-{i}"),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
         writeln!(lua, "  {{\"ag-{i:05}\", \"{}\"}},", reg.api_key).unwrap();
     }
     lua.push_str(
@@ -51,11 +66,20 @@ async fn main() {
         .output()
         .expect("wrk (apt-get install wrk)");
     let text = String::from_utf8_lossy(&out.stdout);
-    let status = std::fs::read_to_string(format!("/proc/{}/status", server.id())).unwrap_or_default();
+    let status =
+        std::fs::read_to_string(format!("/proc/{}/status", server.id())).unwrap_or_default();
     let _ = server.kill();
     let _ = server.wait();
-    println!("heartbeat benchmark: {n} agents, each request with its agent's own key, SQLite, wrk -t2 -c{connections} -d{seconds}s, {} cores shared", std::thread::available_parallelism().map(|p| p.get()).unwrap_or(1));
-    for l in text.lines().filter(|l| l.contains("Requests/sec") || l.contains("50%") || l.contains("99%") || l.contains("Non-2xx")) {
+    println!(
+        "heartbeat benchmark: {n} agents, each request with its agent's own key, SQLite, wrk -t2 -c{connections} -d{seconds}s, {} cores shared",
+        std::thread::available_parallelism().map(|p| p.get()).unwrap_or(1)
+    );
+    for l in text.lines().filter(|l| {
+        l.contains("Requests/sec")
+            || l.contains("50%")
+            || l.contains("99%")
+            || l.contains("Non-2xx")
+    }) {
         println!("  {}", l.trim());
     }
     if let Some(l) = status.lines().find(|l| l.starts_with("VmHWM")) {

@@ -59,9 +59,7 @@ async fn main() {
         Ok(u) => (certctl::store::connect(&u).await.unwrap(), "postgres"),
         Err(_) => (
             Arc::new(
-                certctl::store::SqliteStore::open(&dir.path().join("certctl.db"))
-                    .await
-                    .unwrap(),
+                certctl::store::SqliteStore::open(&dir.path().join("certctl.db")).await.unwrap(),
             ),
             "sqlite",
         ),
@@ -76,12 +74,8 @@ async fn main() {
         axum::routing::post(move |h: HeaderMap, body: Bytes| {
             let (r, b) = (r.clone(), b.clone());
             async move {
-                let get = |k: &str| {
-                    h.get(k)
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or_default()
-                        .to_owned()
-                };
+                let get =
+                    |k: &str| h.get(k).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
                 let now = time::OffsetDateTime::now_utc().unix_timestamp();
                 if certctl::notify::verify_signature(
                     SECRET.as_bytes(),
@@ -104,19 +98,10 @@ async fn main() {
     let url = format!("http://{}/hook", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
 
-    let notify = NotifySettings {
-        per_channel_concurrency: concurrency,
-        ..Default::default()
-    };
-    let svc = Service::open(
-        store.clone(),
-        dir.path(),
-        ServiceConfig {
-            notify,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let notify = NotifySettings { per_channel_concurrency: concurrency, ..Default::default() };
+    let svc =
+        Service::open(store.clone(), dir.path(), ServiceConfig { notify, ..Default::default() })
+            .unwrap();
     svc.bootstrap().await.unwrap();
     let sys = Actor::system();
     let input = ChannelInput {
@@ -147,10 +132,7 @@ async fn main() {
             details: serde_json::json!({"certificate": {"id": format!("mc-b{i}"), "name": format!("service {i}"), "common_name": format!("svc-{i}.bench.example.com")}, "days_left": 7, "expires_at": now}),
             deliveries: vec![],
         };
-        store
-            .create_routed_notification(&ev, &channel)
-            .await
-            .unwrap();
+        store.create_routed_notification(&ev, &channel).await.unwrap();
     }
     println!(
         "backend {backend}: {n} pending events routed to one webhook channel in {:.1} s",
@@ -167,10 +149,7 @@ async fn main() {
     let stop = Arc::new(AtomicBool::new(false));
     let busy = tokio::spawn(tick_jobs(svc.clone(), stop.clone()));
     let t = Instant::now();
-    let report = svc
-        .deliver_notifications_report(Timestamp::now())
-        .await
-        .unwrap();
+    let report = svc.deliver_notifications_report(Timestamp::now()).await.unwrap();
     let drain = t.elapsed();
     stop.store(true, Ordering::Relaxed);
     let mut busy = busy.await.unwrap();
@@ -200,10 +179,7 @@ async fn main() {
     );
     let stats = store
         .list_notifications(
-            &NotificationFilter {
-                status: Some(NotificationStatus::Sent),
-                ..Default::default()
-            },
+            &NotificationFilter { status: Some(NotificationStatus::Sent), ..Default::default() },
             PageRequest::new(1, 1),
         )
         .await

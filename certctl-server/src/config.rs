@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::{bail, Context};
+use anyhow::{Context, bail};
 use certctl::config::Secret;
 use certctl::issuer::acme::DnsHooks;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -211,8 +211,16 @@ pub struct HookFile {
 /// `[acme.dns_hooks.NAME]`: names and argvs checked, each program present.
 fn dns_hooks(flag: Option<String>, file: Option<AcmeFile>) -> anyhow::Result<DnsHooks> {
     let (origin, hooks) = match flag.filter(|f| !f.trim().is_empty()) {
-        Some(json) => ("CERTCTL_ACME_DNS_HOOKS", DnsHooks::from_json("CERTCTL_ACME_DNS_HOOKS", &json)),
-        None => ("acme.dns_hooks", DnsHooks::new("acme.dns_hooks", file.unwrap_or_default().dns_hooks.into_iter().map(|(k, v)| (k, v.argv)))),
+        Some(json) => {
+            ("CERTCTL_ACME_DNS_HOOKS", DnsHooks::from_json("CERTCTL_ACME_DNS_HOOKS", &json))
+        }
+        None => (
+            "acme.dns_hooks",
+            DnsHooks::new(
+                "acme.dns_hooks",
+                file.unwrap_or_default().dns_hooks.into_iter().map(|(k, v)| (k, v.argv)),
+            ),
+        ),
     };
     let hooks = hooks.map_err(|e| anyhow::anyhow!("DNS hooks: {e}"))?;
     hooks.check_programs(origin).map_err(|e| anyhow::anyhow!("DNS hooks: {e}"))?;
@@ -230,8 +238,16 @@ fn notify_settings(
     public_url: Option<String>,
 ) -> anyhow::Result<certctl::service::NotifySettings> {
     let mut n = certctl::service::NotifySettings::default();
-    for id in flag_channels.as_ref().or(file_channels.as_ref()).into_iter().flatten().map(|s| s.trim()).filter(|s| !s.is_empty()) {
-        let id = certctl::model::ChannelId::parse(id).map_err(|e| anyhow::anyhow!("--notification-default-channels: {e}"))?;
+    for id in flag_channels
+        .as_ref()
+        .or(file_channels.as_ref())
+        .into_iter()
+        .flatten()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+    {
+        let id = certctl::model::ChannelId::parse(id)
+            .map_err(|e| anyhow::anyhow!("--notification-default-channels: {e}"))?;
         if !n.default_channel_ids.contains(&id) {
             n.default_channel_ids.push(id);
         }
@@ -313,43 +329,92 @@ impl Opts {
             Some(p) => load_file(p)?,
             None => Opts::default(),
         };
-        let data_dir = self.data_dir.or(file.data_dir).unwrap_or_else(|| PathBuf::from("certctl-data"));
-        let database_url = self
-            .database_url
-            .or(file.database_url)
-            .unwrap_or_else(|| Secret::from(format!("sqlite://{}", data_dir.join("certctl.db").display())));
-        let tls = match (self.tls_cert.or(file.tls_cert), self.tls_key.or(file.tls_key), self.tls_self_signed.or(file.tls_self_signed).unwrap_or(false)) {
+        let data_dir =
+            self.data_dir.or(file.data_dir).unwrap_or_else(|| PathBuf::from("certctl-data"));
+        let database_url = self.database_url.or(file.database_url).unwrap_or_else(|| {
+            Secret::from(format!("sqlite://{}", data_dir.join("certctl.db").display()))
+        });
+        let tls = match (
+            self.tls_cert.or(file.tls_cert),
+            self.tls_key.or(file.tls_key),
+            self.tls_self_signed.or(file.tls_self_signed).unwrap_or(false),
+        ) {
             (Some(cert), Some(key), false) => Tls::Files { cert, key },
-            (Some(_), Some(_), true) => bail!("--tls-cert/--tls-key and --tls-self-signed exclude each other"),
-            (Some(_), None, _) | (None, Some(_), _) => bail!("--tls-cert and --tls-key go together"),
+            (Some(_), Some(_), true) => {
+                bail!("--tls-cert/--tls-key and --tls-self-signed exclude each other")
+            }
+            (Some(_), None, _) | (None, Some(_), _) => {
+                bail!("--tls-cert and --tls-key go together")
+            }
             (None, None, true) => Tls::SelfSigned,
             (None, None, false) => Tls::None,
         };
         let s = Settings {
-            listen: self.listen.or(file.listen).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8443))),
+            listen: self
+                .listen
+                .or(file.listen)
+                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8443))),
             insecure_http: self.insecure_http.or(file.insecure_http).unwrap_or(false),
             auth: self.auth.or(file.auth).unwrap_or(AuthMode::ApiKey),
-            bootstrap_token: self.bootstrap_token.or(file.bootstrap_token).filter(|t| !t.expose().is_empty()),
+            bootstrap_token: self
+                .bootstrap_token
+                .or(file.bootstrap_token)
+                .filter(|t| !t.expose().is_empty()),
             keygen_mode: self.keygen_mode.or(file.keygen_mode).unwrap_or(Keygen::Agent),
             demo: self.demo.or(file.demo).unwrap_or(false),
             log_format: self.log_format.or(file.log_format).unwrap_or(LogFormat::Text),
             body_limit: self.body_limit.or(file.body_limit).unwrap_or(crate::DEFAULT_BODY_LIMIT),
             secret_key: self.secret_key.or(file.secret_key).filter(|k| !k.expose().is_empty()),
             intervals: Intervals {
-                renewal_check: self.renewal_check_interval.or(file.renewal_check_interval).unwrap_or(Duration::from_secs(3600)),
-                job_processor: self.job_processor_interval.or(file.job_processor_interval).unwrap_or(Duration::from_secs(30)),
-                agent_health: self.agent_health_interval.or(file.agent_health_interval).unwrap_or(Duration::from_secs(120)),
-                notification: self.notification_interval.or(file.notification_interval).unwrap_or(Duration::from_secs(60)),
+                renewal_check: self
+                    .renewal_check_interval
+                    .or(file.renewal_check_interval)
+                    .unwrap_or(Duration::from_secs(3600)),
+                job_processor: self
+                    .job_processor_interval
+                    .or(file.job_processor_interval)
+                    .unwrap_or(Duration::from_secs(30)),
+                agent_health: self
+                    .agent_health_interval
+                    .or(file.agent_health_interval)
+                    .unwrap_or(Duration::from_secs(120)),
+                notification: self
+                    .notification_interval
+                    .or(file.notification_interval)
+                    .unwrap_or(Duration::from_secs(60)),
             },
-            agent_offline_after: self.agent_offline_after.or(file.agent_offline_after).unwrap_or(Duration::from_secs(180)),
-            agent_timeout: self.agent_timeout.or(file.agent_timeout).unwrap_or(certctl::service::DEFAULT_AGENT_TIMEOUT),
-            notify: notify_settings(&self.notification_default_channels, &file.notification_default_channels, self.notification_max_attempts.or(file.notification_max_attempts),
-                self.notification_timeout.or(file.notification_timeout), self.public_url.or(file.public_url))?,
+            agent_offline_after: self
+                .agent_offline_after
+                .or(file.agent_offline_after)
+                .unwrap_or(Duration::from_secs(180)),
+            agent_timeout: self
+                .agent_timeout
+                .or(file.agent_timeout)
+                .unwrap_or(certctl::service::DEFAULT_AGENT_TIMEOUT),
+            notify: notify_settings(
+                &self.notification_default_channels,
+                &file.notification_default_channels,
+                self.notification_max_attempts.or(file.notification_max_attempts),
+                self.notification_timeout.or(file.notification_timeout),
+                self.public_url.or(file.public_url),
+            )?,
             dns_hooks: dns_hooks(self.acme_dns_hooks, file.acme)?,
-            job_lease: self.job_lease.or(file.job_lease).unwrap_or(certctl::service::DEFAULT_JOB_LEASE),
-            audit_checkpoint_every: self.audit_checkpoint_every.or(file.audit_checkpoint_every).unwrap_or(certctl::service::DEFAULT_AUDIT_CHECKPOINT_EVERY).max(1),
-            outbound: certctl::net::AddressPolicy::parse(self.allow_private_targets.or(file.allow_private_targets).as_deref().unwrap_or_default())
-                .map_err(|e| anyhow::anyhow!("--allow-private-targets: {e}"))?,
+            job_lease: self
+                .job_lease
+                .or(file.job_lease)
+                .unwrap_or(certctl::service::DEFAULT_JOB_LEASE),
+            audit_checkpoint_every: self
+                .audit_checkpoint_every
+                .or(file.audit_checkpoint_every)
+                .unwrap_or(certctl::service::DEFAULT_AUDIT_CHECKPOINT_EVERY)
+                .max(1),
+            outbound: certctl::net::AddressPolicy::parse(
+                self.allow_private_targets
+                    .or(file.allow_private_targets)
+                    .as_deref()
+                    .unwrap_or_default(),
+            )
+            .map_err(|e| anyhow::anyhow!("--allow-private-targets: {e}"))?,
             data_dir,
             database_url,
             tls,
@@ -366,7 +431,9 @@ impl Opts {
             );
         }
         if s.auth == AuthMode::None && !s.listen.ip().is_loopback() {
-            bail!("--auth none is only allowed on a loopback address (it gives every caller admin rights)");
+            bail!(
+                "--auth none is only allowed on a loopback address (it gives every caller admin rights)"
+            );
         }
         if let Some(t) = &s.bootstrap_token
             && t.expose().len() < 16
@@ -401,13 +468,22 @@ mod tests {
         assert!(parse_duration("0s").is_err() && parse_duration("5 weeks").is_err());
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("c.toml");
-        std::fs::write(&file, "listen = \"127.0.0.1:9000\"\ndata_dir = \"/srv/certctl\"\nkeygen_mode = \"server\"\n").unwrap();
-        let s = opts(&["--config", file.to_str().unwrap(), "--listen", "127.0.0.1:9100"]).resolve().unwrap();
+        std::fs::write(
+            &file,
+            "listen = \"127.0.0.1:9000\"\ndata_dir = \"/srv/certctl\"\nkeygen_mode = \"server\"\n",
+        )
+        .unwrap();
+        let s = opts(&["--config", file.to_str().unwrap(), "--listen", "127.0.0.1:9100"])
+            .resolve()
+            .unwrap();
         assert_eq!(s.listen.to_string(), "127.0.0.1:9100", "flags win over the file");
         assert_eq!(s.data_dir, PathBuf::from("/srv/certctl"));
         assert_eq!(s.keygen_mode, Keygen::Server);
         std::fs::write(&file, "lisen = 1\n").unwrap();
-        assert!(format!("{:#}", opts(&["--config", file.to_str().unwrap()]).resolve().unwrap_err()).contains("lisen"));
+        assert!(
+            format!("{:#}", opts(&["--config", file.to_str().unwrap()]).resolve().unwrap_err())
+                .contains("lisen")
+        );
     }
 
     /// DNS hooks from the file's `[acme.dns_hooks.NAME]` or the environment's JSON (which
@@ -421,35 +497,62 @@ mod tests {
         std::fs::write(&file, "[acme.dns_hooks.zone-a]\nargv = [\"/bin/sh\", \"/etc/certctl/hook.sh\", \"--zone\", \"a\"]\n[acme.dns_hooks.b]\nargv = [\"/bin/true\"]\n").unwrap();
         let s = opts(&["--config", f]).resolve().unwrap();
         assert_eq!(s.dns_hooks.names(), ["b", "zone-a"]);
-        assert_eq!(s.dns_hooks.resolve("x", "zone-a").unwrap(), ["/bin/sh", "/etc/certctl/hook.sh", "--zone", "a"]);
-        let s = opts(&["--config", f, "--acme-dns-hooks", r#"{"c": ["/bin/true"]}"#]).resolve().unwrap();
+        assert_eq!(
+            s.dns_hooks.resolve("x", "zone-a").unwrap(),
+            ["/bin/sh", "/etc/certctl/hook.sh", "--zone", "a"]
+        );
+        let s = opts(&["--config", f, "--acme-dns-hooks", r#"{"c": ["/bin/true"]}"#])
+            .resolve()
+            .unwrap();
         assert_eq!(s.dns_hooks.names(), ["c"], "the environment replaces the file's hooks");
         assert!(opts(&[]).resolve().unwrap().dns_hooks.is_empty());
-        let err = |json: &str| format!("{:#}", opts(&["--acme-dns-hooks", json]).resolve().unwrap_err());
+        let err =
+            |json: &str| format!("{:#}", opts(&["--acme-dns-hooks", json]).resolve().unwrap_err());
         assert!(err(r#"{"A": ["/bin/true"]}"#).contains("CERTCTL_ACME_DNS_HOOKS.A:"));
         assert!(err(r#"{"a": ["true"]}"#).contains("absolute path"));
-        assert!(err(r#"{"a": ["/bin/true", ""]}"#).contains("CERTCTL_ACME_DNS_HOOKS.a[1]: is empty"));
-        assert!(err(r#"{"a": ["/nonexistent/dns-hook"]}"#).contains("/nonexistent/dns-hook does not exist"));
+        assert!(
+            err(r#"{"a": ["/bin/true", ""]}"#).contains("CERTCTL_ACME_DNS_HOOKS.a[1]: is empty")
+        );
+        assert!(
+            err(r#"{"a": ["/nonexistent/dns-hook"]}"#)
+                .contains("/nonexistent/dns-hook does not exist")
+        );
         assert!(err(r#"["/bin/true"]"#).contains("must be a JSON object"));
-        for bad in ["[acme.dns_hooks.a]\nargv = [\"bin/true\"]\n", "[acme.dns_hooks.a]\ncommand = [\"/bin/true\"]\n", "[acme]\nhooks = 1\n"] {
+        for bad in [
+            "[acme.dns_hooks.a]\nargv = [\"bin/true\"]\n",
+            "[acme.dns_hooks.a]\ncommand = [\"/bin/true\"]\n",
+            "[acme]\nhooks = 1\n",
+        ] {
             std::fs::write(&file, bad).unwrap();
             assert!(opts(&["--config", f]).resolve().is_err(), "{bad}");
         }
         std::fs::write(&file, "[acme.dns_hooks.a]\nargv = [\"bin/true\"]\n").unwrap();
-        assert!(format!("{:#}", opts(&["--config", f]).resolve().unwrap_err()).contains("acme.dns_hooks.a: the program \"bin/true\" must be an absolute path"));
+        assert!(
+            format!("{:#}", opts(&["--config", f]).resolve().unwrap_err())
+                .contains("acme.dns_hooks.a: the program \"bin/true\" must be an absolute path")
+        );
     }
 
     #[test]
     fn allow_private_targets() {
-        assert!(opts(&[]).resolve().unwrap().outbound.allowed_ranges().is_empty(), "no internal range by default");
+        assert!(
+            opts(&[]).resolve().unwrap().outbound.allowed_ranges().is_empty(),
+            "no internal range by default"
+        );
         let s = opts(&["--allow-private-targets", "127.0.0.0/8,::1/128"]).resolve().unwrap();
-        assert_eq!(s.outbound.allowed_ranges().iter().map(|n| n.to_string()).collect::<Vec<_>>(), ["127.0.0.0/8", "::1/128"]);
+        assert_eq!(
+            s.outbound.allowed_ranges().iter().map(|n| n.to_string()).collect::<Vec<_>>(),
+            ["127.0.0.0/8", "::1/128"]
+        );
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("c.toml");
         std::fs::write(&file, "allow_private_targets = [\"10.20.0.0/16\"]\n").unwrap();
         let s = opts(&["--config", file.to_str().unwrap()]).resolve().unwrap();
         assert_eq!(s.outbound.allowed_ranges()[0].to_string(), "10.20.0.0/16");
-        let e = format!("{:#}", opts(&["--allow-private-targets", "10.0.0.0/8,intranet"]).resolve().unwrap_err());
+        let e = format!(
+            "{:#}",
+            opts(&["--allow-private-targets", "10.0.0.0/8,intranet"]).resolve().unwrap_err()
+        );
         assert!(e.contains("--allow-private-targets") && e.contains("intranet"), "{e}");
     }
 
@@ -459,6 +562,10 @@ mod tests {
         assert!(e.contains("--tls-self-signed"), "{e}");
         assert!(opts(&["--listen", "0.0.0.0:8443", "--insecure-http"]).resolve().is_ok());
         assert!(opts(&["--listen", "0.0.0.0:8443", "--tls-self-signed"]).resolve().is_ok());
-        assert!(opts(&["--listen", "0.0.0.0:8443", "--auth", "none", "--insecure-http"]).resolve().is_err());
+        assert!(
+            opts(&["--listen", "0.0.0.0:8443", "--auth", "none", "--insecure-http"])
+                .resolve()
+                .is_err()
+        );
     }
 }

@@ -1,10 +1,10 @@
 //! One error type for every handler: the library's errors and request-parsing failures, each
 //! rendered as `{"error":{"code","message"}}` with a fitting status. Never a stack trace.
 
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use certctl::api::{ErrorBody, ErrorDetail};
 use certctl::Error;
+use certctl::api::{ErrorBody, ErrorDetail};
 
 /// A failed request.
 #[derive(Debug)]
@@ -37,24 +37,52 @@ impl ApiError {
             ApiError::Lib(e) => match e {
                 Error::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found", e.to_string()),
                 Error::Conflict(_) => (StatusCode::CONFLICT, "conflict", e.to_string()),
-                Error::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", e.to_string()),
-                Error::PolicyRejected(_) => (StatusCode::UNPROCESSABLE_ENTITY, "policy_rejected", e.to_string()),
-                Error::Pki(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_certificate_material", e.to_string()),
-                Error::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "unauthenticated", e.to_string()),
+                Error::Invalid { .. } => {
+                    (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", e.to_string())
+                }
+                Error::PolicyRejected(_) => {
+                    (StatusCode::UNPROCESSABLE_ENTITY, "policy_rejected", e.to_string())
+                }
+                Error::Pki(_) => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_certificate_material",
+                    e.to_string(),
+                ),
+                Error::Unauthenticated(_) => {
+                    (StatusCode::UNAUTHORIZED, "unauthenticated", e.to_string())
+                }
                 Error::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", e.to_string()),
-                Error::Connector { transient: true, .. } => (StatusCode::SERVICE_UNAVAILABLE, "connector_unavailable", e.to_string()),
-                Error::Connector { .. } => (StatusCode::BAD_GATEWAY, "connector_failed", e.to_string()),
+                Error::Connector { transient: true, .. } => {
+                    (StatusCode::SERVICE_UNAVAILABLE, "connector_unavailable", e.to_string())
+                }
+                Error::Connector { .. } => {
+                    (StatusCode::BAD_GATEWAY, "connector_failed", e.to_string())
+                }
                 _ => {
                     tracing::error!(error = %e, "internal error");
-                    (StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; the server log has the details".into())
+                    (
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "internal",
+                        "internal error; the server log has the details".into(),
+                    )
                 }
             },
             ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m.clone()),
-            ApiError::Unprocessable(m) => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", m.clone()),
-            ApiError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", m.clone()),
-            ApiError::UnsupportedMediaType(m) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", m.clone()),
+            ApiError::Unprocessable(m) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", m.clone())
+            }
+            ApiError::TooLarge(m) => {
+                (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", m.clone())
+            }
+            ApiError::UnsupportedMediaType(m) => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", m.clone())
+            }
             ApiError::NoRoute(p) => (StatusCode::NOT_FOUND, "not_found", format!("no route {p}")),
-            ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "method not allowed on this route".into()),
+            ApiError::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "method not allowed on this route".into(),
+            ),
         }
     }
 }
@@ -62,7 +90,9 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code, message) = self.parts();
-        let mut resp = (status, axum::Json(ErrorBody { error: ErrorDetail { code: code.into(), message } })).into_response();
+        let mut resp =
+            (status, axum::Json(ErrorBody { error: ErrorDetail { code: code.into(), message } }))
+                .into_response();
         if status == StatusCode::UNAUTHORIZED {
             resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }

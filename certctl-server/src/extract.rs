@@ -7,12 +7,12 @@ use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{header, StatusCode};
+use axum::http::{StatusCode, header};
 use certctl::service::{Access, Actor};
 use serde::de::DeserializeOwned;
 
-use crate::error::ApiError;
 use crate::AppState;
+use crate::error::ApiError;
 
 /// The authenticated caller (any role).
 #[derive(Debug, Clone)]
@@ -31,17 +31,25 @@ impl FromRequestParts<AppState> for Caller {
                 .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
                 .map(str::trim)
                 .filter(|t| !t.is_empty())
-                .ok_or_else(|| certctl::Error::Unauthenticated("the Authorization header must be \"Bearer <api key>\"".into()))
+                .ok_or_else(|| {
+                    certctl::Error::Unauthenticated(
+                        "the Authorization header must be \"Bearer <api key>\"".into(),
+                    )
+                })
         });
         let actor = if state.auth_disabled {
             // `--auth none`: everyone is admin, but an agent still acts with its own key (the
             // agent endpoints take nothing else)
             match bearer {
-                Some(Ok(token)) => state.svc.authenticate(token).await.unwrap_or_else(|_| Actor::anonymous_admin()),
+                Some(Ok(token)) => {
+                    state.svc.authenticate(token).await.unwrap_or_else(|_| Actor::anonymous_admin())
+                }
                 _ => Actor::anonymous_admin(),
             }
         } else {
-            let token = bearer.ok_or_else(|| certctl::Error::Unauthenticated("missing Authorization: Bearer <api key>".into()))??;
+            let token = bearer.ok_or_else(|| {
+                certctl::Error::Unauthenticated("missing Authorization: Bearer <api key>".into())
+            })??;
             state.svc.authenticate(token).await?
         };
         parts.extensions.insert(Caller(actor.clone()));
@@ -92,7 +100,12 @@ impl<S: Send + Sync> FromRequestParts<S> for PeerIp {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(PeerIp(parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip())))
+        Ok(PeerIp(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
     }
 }
 
@@ -114,9 +127,13 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
 
 fn json_rejection(r: JsonRejection) -> ApiError {
     match r {
-        JsonRejection::JsonSyntaxError(e) => ApiError::BadRequest(format!("malformed JSON: {}", e.body_text())),
+        JsonRejection::JsonSyntaxError(e) => {
+            ApiError::BadRequest(format!("malformed JSON: {}", e.body_text()))
+        }
         JsonRejection::JsonDataError(e) => ApiError::Unprocessable(e.body_text()),
-        JsonRejection::MissingJsonContentType(_) => ApiError::UnsupportedMediaType("expected Content-Type: application/json".into()),
+        JsonRejection::MissingJsonContentType(_) => {
+            ApiError::UnsupportedMediaType("expected Content-Type: application/json".into())
+        }
         JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
             ApiError::TooLarge("request body is larger than the limit".into())
         }
@@ -181,14 +198,20 @@ impl Params {
         T::Err: std::fmt::Display,
     {
         self.str(name)
-            .map(|v| v.parse::<T>().map_err(|e| ApiError::BadRequest(format!("query parameter {name}: {e}"))))
+            .map(|v| {
+                v.parse::<T>()
+                    .map_err(|e| ApiError::BadRequest(format!("query parameter {name}: {e}")))
+            })
             .transpose()
     }
 
     /// A timestamp parameter (RFC 3339).
     pub fn time(&self, name: &str) -> Result<Option<certctl::model::Timestamp>, ApiError> {
         self.str(name)
-            .map(|v| certctl::model::Timestamp::parse(&v).map_err(|e| ApiError::BadRequest(format!("query parameter {name}: {e}"))))
+            .map(|v| {
+                certctl::model::Timestamp::parse(&v)
+                    .map_err(|e| ApiError::BadRequest(format!("query parameter {name}: {e}")))
+            })
             .transpose()
     }
 
@@ -197,7 +220,9 @@ impl Params {
         match self.str(name).as_deref() {
             None | Some("false") | Some("0") => Ok(false),
             Some("true") | Some("1") => Ok(true),
-            Some(v) => Err(ApiError::BadRequest(format!("query parameter {name}: {v:?} is not true or false"))),
+            Some(v) => Err(ApiError::BadRequest(format!(
+                "query parameter {name}: {v:?} is not true or false"
+            ))),
         }
     }
 

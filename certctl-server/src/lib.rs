@@ -4,14 +4,16 @@
 
 use std::time::Duration;
 
+use axum::Router;
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderName, Method, Request};
 use axum::middleware::Next;
 use axum::response::Response;
-use axum::http::{HeaderName, Method, Request};
-use axum::Router;
 use certctl::service::Service;
-use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
 use tower_http::trace::TraceLayer;
 
 pub mod api;

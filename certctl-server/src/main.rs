@@ -14,7 +14,8 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("CERTCTL_LOG").unwrap_or_else(|_| "info,sqlx=warn".into());
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CERTCTL_LOG")
+        .unwrap_or_else(|_| "info,sqlx=warn".into());
     let fmt = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     match settings.log_format {
         LogFormat::Json => fmt.json().init(),
@@ -29,8 +30,12 @@ fn main() -> ExitCode {
     };
     let result = rt.block_on(async move {
         match cli.command {
-            None | Some(Command::Serve) => certctl_server::serve::run(settings).await.map(|()| true),
-            Some(Command::Audit { action: AuditAction::Verify(args) }) => certctl_server::serve::audit_verify(settings, args).await,
+            None | Some(Command::Serve) => {
+                certctl_server::serve::run(settings).await.map(|()| true)
+            }
+            Some(Command::Audit { action: AuditAction::Verify(args) }) => {
+                certctl_server::serve::audit_verify(settings, args).await
+            }
         }
     });
     match result {

@@ -8,12 +8,14 @@ use certctl::fsutil::write_new_file;
 use certctl::service::{KeygenMode, Service, ServiceConfig};
 
 use crate::config::{AuthMode, Keygen, Settings, Tls};
-use crate::{app, AppState, SHUTDOWN_GRACE};
+use crate::{AppState, SHUTDOWN_GRACE, app};
 
 /// Opens the store named by the settings and builds the service (Local CA in the data dir).
 pub async fn open_service(s: &Settings) -> anyhow::Result<Service> {
-    std::fs::create_dir_all(&s.data_dir).with_context(|| format!("creating {}", s.data_dir.display()))?;
-    let store = certctl::store::connect(s.database_url.expose()).await.context("opening the database")?;
+    std::fs::create_dir_all(&s.data_dir)
+        .with_context(|| format!("creating {}", s.data_dir.display()))?;
+    let store =
+        certctl::store::connect(s.database_url.expose()).await.context("opening the database")?;
     let config = ServiceConfig {
         bootstrap_token: s.bootstrap_token.as_ref().map(|t| t.expose().to_owned()),
         keygen_mode: match s.keygen_mode {
@@ -30,7 +32,8 @@ pub async fn open_service(s: &Settings) -> anyhow::Result<Service> {
         outbound: s.outbound.clone(),
     };
     if !s.outbound.allowed_ranges().is_empty() {
-        let ranges: Vec<String> = s.outbound.allowed_ranges().iter().map(ToString::to_string).collect();
+        let ranges: Vec<String> =
+            s.outbound.allowed_ranges().iter().map(ToString::to_string).collect();
         tracing::info!(ranges = %ranges.join(","), "channels, ACME and rfc2136 may connect to these internal ranges (CERTCTL_ALLOW_PRIVATE_TARGETS)");
     }
     Ok(Service::open(store, &s.data_dir, config)?)
@@ -46,16 +49,26 @@ pub async fn run(s: Settings) -> anyhow::Result<()> {
             .or_else(|e| match e {
                 certctl::Error::Conflict(_) => {
                     std::fs::remove_file(&key_file)?;
-                    write_new_file(&key_file, format!("{key}\n").as_bytes(), 0o600).map_err(anyhow::Error::from)
+                    write_new_file(&key_file, format!("{key}\n").as_bytes(), 0o600)
+                        .map_err(anyhow::Error::from)
                 }
                 e => Err(e.into()),
             })
             .with_context(|| format!("writing {}", key_file.display()))?;
-        println!("Created the first admin API key (shown once; also written to {}, mode 0600):\n\n    {key}\n", key_file.display());
+        println!(
+            "Created the first admin API key (shown once; also written to {}, mode 0600):\n\n    {key}\n",
+            key_file.display()
+        );
     }
-    let sealed = svc.seal_stored_channel_secrets().await.context("sealing the secrets of notification channels stored in the clear")?;
+    let sealed = svc
+        .seal_stored_channel_secrets()
+        .await
+        .context("sealing the secrets of notification channels stored in the clear")?;
     if sealed > 0 {
-        tracing::info!(channels = sealed, "sealed the secrets of notification channels stored in the clear");
+        tracing::info!(
+            channels = sealed,
+            "sealed the secrets of notification channels stored in the clear"
+        );
     }
     if !s.dns_hooks.is_empty() {
         tracing::info!(hooks = %s.dns_hooks.names().join(", "), "DNS-01 hooks configured (run as this server's user, with a cleared environment)");
@@ -69,7 +82,9 @@ pub async fn run(s: Settings) -> anyhow::Result<()> {
         );
     }
     if s.keygen_mode == Keygen::Server {
-        tracing::warn!("CERTCTL_KEYGEN_MODE=server: private keys are generated on the control plane. Use this for demos only.");
+        tracing::warn!(
+            "CERTCTL_KEYGEN_MODE=server: private keys are generated on the control plane. Use this for demos only."
+        );
     }
     if s.bootstrap_token.is_some() {
         tracing::warn!(
@@ -78,13 +93,20 @@ pub async fn run(s: Settings) -> anyhow::Result<()> {
         );
     }
     if s.auth == AuthMode::None {
-        tracing::warn!("--auth none: every request acts as an anonymous admin. Loopback demo only.");
-        eprintln!("WARNING: authentication is disabled (--auth none); anyone who can reach {} is an admin.", s.listen);
+        tracing::warn!(
+            "--auth none: every request acts as an anonymous admin. Loopback demo only."
+        );
+        eprintln!(
+            "WARNING: authentication is disabled (--auth none); anyone who can reach {} is an admin.",
+            s.listen
+        );
     }
     if s.demo {
         let seeded = certctl::service::demo::seed(&svc).await.context("seeding demo data")?;
         if seeded > 0 {
-            println!("Seeded demo data: teams, owners, policies, 3 agents and 30 certificates, {seeded} of them issued by the Local CA.");
+            println!(
+                "Seeded demo data: teams, owners, policies, 3 agents and 30 certificates, {seeded} of them issued by the Local CA."
+            );
         }
     }
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -100,7 +122,10 @@ pub async fn run(s: Settings) -> anyhow::Result<()> {
         Tls::None => {
             let listener = listen(s.listen)?;
             print_ready(&base, &s, &key_file);
-            axum_server::from_tcp(listener)?.handle(handle).serve(router.into_make_service_with_connect_info::<std::net::SocketAddr>()).await?;
+            axum_server::from_tcp(listener)?
+                .handle(handle)
+                .serve(router.into_make_service_with_connect_info::<std::net::SocketAddr>())
+                .await?;
         }
         tls => {
             let (config, fingerprint) = tls_config(tls, &s).await?;
@@ -109,7 +134,10 @@ pub async fn run(s: Settings) -> anyhow::Result<()> {
             }
             let listener = listen(s.listen)?;
             print_ready(&base, &s, &key_file);
-            axum_server::tls_rustls::from_tcp_rustls(listener, config)?.handle(handle).serve(router.into_make_service_with_connect_info::<std::net::SocketAddr>()).await?;
+            axum_server::tls_rustls::from_tcp_rustls(listener, config)?
+                .handle(handle)
+                .serve(router.into_make_service_with_connect_info::<std::net::SocketAddr>())
+                .await?;
         }
     }
     for l in loops {
@@ -130,7 +158,11 @@ pub const LISTEN_BACKLOG: u32 = 4096;
 
 /// A listening socket on `addr` with [`LISTEN_BACKLOG`].
 pub fn listen(addr: std::net::SocketAddr) -> anyhow::Result<std::net::TcpListener> {
-    let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4() } else { tokio::net::TcpSocket::new_v6() }?;
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()
+    } else {
+        tokio::net::TcpSocket::new_v6()
+    }?;
     socket.set_reuseaddr(true)?;
     socket.bind(addr).with_context(|| format!("listening on {addr}"))?;
     Ok(socket.listen(LISTEN_BACKLOG)?.into_std()?)
@@ -147,13 +179,18 @@ fn print_ready(base: &str, s: &Settings, key_file: &std::path::Path) {
 }
 
 /// rustls config from files, or a fresh certificate from the Local CA.
-async fn tls_config(tls: &Tls, s: &Settings) -> anyhow::Result<(axum_server::tls_rustls::RustlsConfig, Option<String>)> {
+async fn tls_config(
+    tls: &Tls,
+    s: &Settings,
+) -> anyhow::Result<(axum_server::tls_rustls::RustlsConfig, Option<String>)> {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     match tls {
         Tls::Files { cert, key } => {
             let c = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
                 .await
-                .with_context(|| format!("loading TLS certificate {} and key {}", cert.display(), key.display()))?;
+                .with_context(|| {
+                    format!("loading TLS certificate {} and key {}", cert.display(), key.display())
+                })?;
             Ok((c, None))
         }
         _ => {
@@ -165,18 +202,34 @@ async fn tls_config(tls: &Tls, s: &Settings) -> anyhow::Result<(axum_server::tls
                 names.push(ip.to_string());
             }
             let csr = certctl::pki::build_csr(&key, "localhost", &names)?;
-            let issued = ca.sign(&csr, &certctl::issuer::SignRequest { common_name: "localhost".into(), sans: names, validity_days: Some(90), not_before: None })?;
-            let c = axum_server::tls_rustls::RustlsConfig::from_pem(issued.pem_chain.into_bytes(), key.pem().into_bytes()).await?;
+            let issued = ca.sign(
+                &csr,
+                &certctl::issuer::SignRequest {
+                    common_name: "localhost".into(),
+                    sans: names,
+                    validity_days: Some(90),
+                    not_before: None,
+                },
+            )?;
+            let c = axum_server::tls_rustls::RustlsConfig::from_pem(
+                issued.pem_chain.into_bytes(),
+                key.pem().into_bytes(),
+            )
+            .await?;
             Ok((c, Some(issued.leaf.fingerprint_sha256)))
         }
     }
 }
 
-async fn shutdown_on_signal(handle: axum_server::Handle<std::net::SocketAddr>, stop: tokio::sync::watch::Sender<bool>) {
+async fn shutdown_on_signal(
+    handle: axum_server::Handle<std::net::SocketAddr>,
+    stop: tokio::sync::watch::Sender<bool>,
+) {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };
@@ -197,14 +250,21 @@ async fn shutdown_on_signal(handle: axum_server::Handle<std::net::SocketAddr>, s
 pub async fn audit_verify(s: Settings, args: crate::config::VerifyArgs) -> anyhow::Result<bool> {
     let mut expect = Vec::new();
     for e in &args.expect {
-        expect.push(certctl::model::ExpectedCheckpoint::parse(e, format!("the checkpoint {e} (--expect)")).map_err(|m| anyhow::anyhow!("--expect: {m}"))?);
+        expect.push(
+            certctl::model::ExpectedCheckpoint::parse(e, format!("the checkpoint {e} (--expect)"))
+                .map_err(|m| anyhow::anyhow!("--expect: {m}"))?,
+        );
     }
     let keystore = match &s.secret_key {
-        Some(k) => certctl::service::KeyStore::from_hex(k.expose()).context("CERTCTL_SECRET_KEY")?,
-        None => certctl::service::KeyStore::load_existing(&s.data_dir).context("the audit chain is keyed with the server's secret key")?,
+        Some(k) => {
+            certctl::service::KeyStore::from_hex(k.expose()).context("CERTCTL_SECRET_KEY")?
+        }
+        None => certctl::service::KeyStore::load_existing(&s.data_dir)
+            .context("the audit chain is keyed with the server's secret key")?,
     };
     let key = keystore.audit_key();
-    let store: Arc<dyn certctl::store::Store> = certctl::store::connect(s.database_url.expose()).await.context("opening the database")?;
+    let store: Arc<dyn certctl::store::Store> =
+        certctl::store::connect(s.database_url.expose()).await.context("opening the database")?;
     let file = s.data_dir.join(certctl::audit::CHECKPOINT_FILE);
     if let Some(e) = certctl::audit::read_checkpoint_file(&file)? {
         expect.push(e);
@@ -216,10 +276,19 @@ pub async fn audit_verify(s: Settings, args: crate::config::VerifyArgs) -> anyho
     }
     if report.valid && args.checkpoint {
         store.set_audit_key(key.clone());
-        match certctl::audit::write_checkpoint(&*store, &key, Some(&file), certctl::model::Timestamp::now()).await? {
+        match certctl::audit::write_checkpoint(
+            &*store,
+            &key,
+            Some(&file),
+            certctl::model::Timestamp::now(),
+        )
+        .await?
+        {
             Some(cp) => {
                 tracing::info!(seq = cp.seq, head_hash = %cp.head_hash, checkpoint = %cp.token(), "audit checkpoint (keep it off this host; `certctl-server audit verify --expect SEQ:MAC` detects events removed before it)");
-                eprintln!("checkpoint written; keep it off this host and pass it to a later `audit verify --expect`:");
+                eprintln!(
+                    "checkpoint written; keep it off this host and pass it to a later `audit verify --expect`:"
+                );
                 println!("{}", cp.token());
             }
             None => eprintln!("the chain is empty: no checkpoint written"),

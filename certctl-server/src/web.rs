@@ -15,10 +15,7 @@ pub fn embedded() -> bool {
 }
 
 fn file(path: &str) -> Option<&'static [u8]> {
-    files::FILES
-        .binary_search_by(|(p, _)| (*p).cmp(path))
-        .ok()
-        .map(|i| files::FILES[i].1)
+    files::FILES.binary_search_by(|(p, _)| (*p).cmp(path)).ok().map(|i| files::FILES[i].1)
 }
 
 fn content_type(path: &str) -> &'static str {
@@ -59,13 +56,7 @@ pub fn serve(method: &Method, uri: &Uri) -> Option<Response> {
             "no-cache"
         };
         return Some(
-            (
-                [
-                    (header::CONTENT_TYPE, content_type(path)),
-                    (header::CACHE_CONTROL, cache),
-                ],
-                bytes,
-            )
+            ([(header::CONTENT_TYPE, content_type(path)), (header::CACHE_CONTROL, cache)], bytes)
                 .into_response(),
         );
     }
@@ -76,18 +67,11 @@ pub fn serve(method: &Method, uri: &Uri) -> Option<Response> {
         Some(index) => {
             ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], index).into_response()
         }
-        None => (
-            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-            NOT_BUILT,
-        )
-            .into_response(),
+        None => ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], NOT_BUILT).into_response(),
     };
     let h = resp.headers_mut();
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    h.insert(
-        "x-content-type-options",
-        HeaderValue::from_static("nosniff"),
-    );
+    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
     h.insert(
         header::HeaderName::from_static("content-security-policy"),
         HeaderValue::from_static(CSP),
@@ -108,14 +92,9 @@ mod tests {
         assert!(serve(&Method::POST, &"/".parse().unwrap()).is_none());
         let r = serve(&Method::GET, &"/certificates/mc-1".parse().unwrap()).unwrap();
         assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers()[header::CONTENT_TYPE], "text/html; charset=utf-8");
         assert_eq!(
-            r.headers()[header::CONTENT_TYPE],
-            "text/html; charset=utf-8"
-        );
-        assert_eq!(
-            serve(&Method::GET, &"/assets/missing.js".parse().unwrap())
-                .unwrap()
-                .status(),
+            serve(&Method::GET, &"/assets/missing.js".parse().unwrap()).unwrap().status(),
             StatusCode::NOT_FOUND
         );
     }

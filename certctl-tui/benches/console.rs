@@ -20,12 +20,16 @@ use certctl_tui::app::{App, Options, Tab};
 use certctl_tui::msg::{Effect, Msg};
 use certctl_tui::{net, update, view};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::backend::TestBackend;
 use ratatui::Terminal;
+use ratatui::backend::TestBackend;
 
 fn arg(name: &str, default: u64) -> u64 {
     let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 /// Runs every load effect (concurrently, like the console) and applies the answers.
@@ -35,7 +39,9 @@ async fn settle(client: &Client, app: &mut App, mut effects: Vec<Effect>) {
         for e in effects.drain(..) {
             if let Effect::Load { slot, seq, req } = e {
                 let c = client.clone();
-                calls.push(tokio::spawn(async move { (slot, seq, net::fetch(&c, req).await.map_err(|e| e.to_string())) }));
+                calls.push(tokio::spawn(async move {
+                    (slot, seq, net::fetch(&c, req).await.map_err(|e| e.to_string()))
+                }));
             }
         }
         for call in calls {
@@ -56,13 +62,20 @@ fn pct(v: &mut [Duration], p: f64) -> f64 {
 }
 
 fn report(what: &str, v: &mut [Duration]) {
-    println!("{what}: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({} samples)", pct(v, 0.5), pct(v, 0.99), pct(v, 1.0), v.len());
+    println!(
+        "{what}: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({} samples)",
+        pct(v, 0.5),
+        pct(v, 0.99),
+        pct(v, 1.0),
+        v.len()
+    );
 }
 
 fn main() {
     let n = arg("--certs", 100_000) as usize;
     let runs = arg("--runs", 20) as usize;
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rt =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let (url, key_) = rt.block_on(async {
         let seed = Instant::now();
@@ -164,17 +177,39 @@ fn main() {
         let mut starts = Vec::new();
         for i in 0..runs.min(10) {
             let socket = format!("certctl-tui-bench-{}-{i}", std::process::id());
-            let tmux = |args: &[&str]| std::process::Command::new("tmux").args(["-L", &socket, "-f", "/dev/null"]).args(args).output().unwrap();
+            let tmux = |args: &[&str]| {
+                std::process::Command::new("tmux")
+                    .args(["-L", &socket, "-f", "/dev/null"])
+                    .args(args)
+                    .output()
+                    .unwrap()
+            };
             let start = Instant::now();
             let env_url = format!("CERTCTL_SERVER_URL={url}");
             let env_key = format!("CERTCTL_API_KEY={key_}");
-            tmux(&["new-session", "-d", "-x", "80", "-y", "24", "-e", &env_url, "-e", &env_key, env!("CARGO_BIN_EXE_certctl-tui")]);
+            tmux(&[
+                "new-session",
+                "-d",
+                "-x",
+                "80",
+                "-y",
+                "24",
+                "-e",
+                &env_url,
+                "-e",
+                &env_key,
+                env!("CARGO_BIN_EXE_certctl-tui"),
+            ]);
             loop {
-                let screen = String::from_utf8_lossy(&tmux(&["capture-pane", "-p"]).stdout).into_owned();
+                let screen =
+                    String::from_utf8_lossy(&tmux(&["capture-pane", "-p"]).stdout).into_owned();
                 if screen.contains("refreshed") && screen.contains("Total") {
                     break;
                 }
-                assert!(start.elapsed() < Duration::from_secs(20), "no overview after 20 s:\n{screen}");
+                assert!(
+                    start.elapsed() < Duration::from_secs(20),
+                    "no overview after 20 s:\n{screen}"
+                );
                 std::thread::sleep(Duration::from_millis(2));
             }
             starts.push(start.elapsed());

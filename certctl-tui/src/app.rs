@@ -5,7 +5,10 @@
 use std::time::Duration;
 
 use certctl::api::Summary;
-use certctl::model::{Agent, AgentGroup, AuditEvent, Certificate, CertificateId, CertificateSort, CertificateSortKey, Job, Page, PolicyRule, PolicyViolation, Timestamp};
+use certctl::model::{
+    Agent, AgentGroup, AuditEvent, Certificate, CertificateId, CertificateSort, CertificateSortKey,
+    Job, Page, PolicyRule, PolicyViolation, Timestamp,
+};
 
 use crate::msg::{Action, AgentDetail, CertDetail};
 
@@ -22,7 +25,15 @@ pub enum Tab {
 }
 
 impl Tab {
-    pub const ALL: [Tab; 7] = [Tab::Overview, Tab::Certificates, Tab::Fleet, Tab::Groups, Tab::Jobs, Tab::Policies, Tab::Audit];
+    pub const ALL: [Tab; 7] = [
+        Tab::Overview,
+        Tab::Certificates,
+        Tab::Fleet,
+        Tab::Groups,
+        Tab::Jobs,
+        Tab::Policies,
+        Tab::Audit,
+    ];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -56,7 +67,12 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { read_only: false, refresh: Duration::from_secs(10), color: true, server: String::new() }
+        Options {
+            read_only: false,
+            refresh: Duration::from_secs(10),
+            color: true,
+            server: String::new(),
+        }
     }
 }
 
@@ -115,7 +131,16 @@ pub enum CertCol {
 }
 
 impl CertCol {
-    pub const ALL: [CertCol; 8] = [CertCol::Id, CertCol::Name, CertCol::Env, CertCol::Status, CertCol::DaysLeft, CertCol::Issuer, CertCol::Owner, CertCol::Targets];
+    pub const ALL: [CertCol; 8] = [
+        CertCol::Id,
+        CertCol::Name,
+        CertCol::Env,
+        CertCol::Status,
+        CertCol::DaysLeft,
+        CertCol::Issuer,
+        CertCol::Owner,
+        CertCol::Targets,
+    ];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -144,8 +169,13 @@ impl CertCol {
 
 /// The orders `s` cycles through, each sorted by the server over the whole filtered list (the
 /// columns the server cannot sort — environment, issuer, owner, targets — are not offered).
-pub const SORT_KEYS: [CertificateSortKey; 5] =
-    [CertificateSortKey::CommonName, CertificateSortKey::Status, CertificateSortKey::ExpiresAt, CertificateSortKey::Name, CertificateSortKey::CreatedAt];
+pub const SORT_KEYS: [CertificateSortKey; 5] = [
+    CertificateSortKey::CommonName,
+    CertificateSortKey::Status,
+    CertificateSortKey::ExpiresAt,
+    CertificateSortKey::Name,
+    CertificateSortKey::CreatedAt,
+];
 
 /// How a sort reads in the title: "common name ↑", "expiry ↓".
 pub fn sort_label(s: CertificateSort) -> String {
@@ -202,7 +232,15 @@ pub struct CertsState {
 
 impl Default for CertsState {
     fn default() -> Self {
-        CertsState { list: List::default(), page: 1, filter: String::new(), quick: Quick::All, sort: None, reselect: Reselect::Follow, environments: Vec::new() }
+        CertsState {
+            list: List::default(),
+            page: 1,
+            filter: String::new(),
+            quick: Quick::All,
+            sort: None,
+            reselect: Reselect::Follow,
+            environments: Vec::new(),
+        }
     }
 }
 
@@ -233,7 +271,10 @@ pub enum Overlay {
     /// "Really do this?" — y / Enter confirms.
     Confirm(Action),
     /// The revocation reason picker for a certificate.
-    RevokeReason { id: String, selected: usize },
+    RevokeReason {
+        id: String,
+        selected: usize,
+    },
 }
 
 /// A line in the status bar.

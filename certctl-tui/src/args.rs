@@ -23,7 +23,8 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
     let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
     let (n, unit) = s.split_at(split);
-    let n: u64 = n.parse().map_err(|_| format!("{s:?} is not a duration such as 10s, 1m or 500ms"))?;
+    let n: u64 =
+        n.parse().map_err(|_| format!("{s:?} is not a duration such as 10s, 1m or 500ms"))?;
     let d = match unit {
         "" | "s" => Duration::from_secs(n),
         "ms" => Duration::from_millis(n),

@@ -27,7 +27,12 @@ pub fn certs(n: usize) -> Vec<Certificate> {
 
 pub fn agents() -> Vec<Agent> {
     let mk = |id: &str, host: &str, ip: &str, status: AgentStatus, seen_s: i64| {
-        let mut a = Agent::registered(id.into(), host.split('.').next().unwrap_or(host), BTreeMap::from([("role".to_owned(), "web".to_owned())]), now());
+        let mut a = Agent::registered(
+            id.into(),
+            host.split('.').next().unwrap_or(host),
+            BTreeMap::from([("role".to_owned(), "web".to_owned())]),
+            now(),
+        );
         a.hostname = host.into();
         a.os = "linux".into();
         a.os_version = "12".into();
@@ -46,14 +51,37 @@ pub fn agents() -> Vec<Agent> {
 }
 
 pub fn groups() -> Vec<AgentGroup> {
-    let criteria = GroupCriteria { os: vec!["linux".into()], cidr: vec!["10.1.0.0/16".into()], ..Default::default() };
-    vec![AgentGroup { id: "grp-web".into(), name: "web".into(), description: "web tier".into(), criteria, created_at: now(), updated_at: now() }]
+    let criteria = GroupCriteria {
+        os: vec!["linux".into()],
+        cidr: vec!["10.1.0.0/16".into()],
+        ..Default::default()
+    };
+    vec![AgentGroup {
+        id: "grp-web".into(),
+        name: "web".into(),
+        description: "web tier".into(),
+        criteria,
+        created_at: now(),
+        updated_at: now(),
+    }]
 }
 
 pub fn jobs() -> Vec<Job> {
-    let mut ok = Job::new(JobType::Renewal, JobStatus::Completed, "mc-bench-000000".into(), 3, now().plus(time::Duration::minutes(-5)));
+    let mut ok = Job::new(
+        JobType::Renewal,
+        JobStatus::Completed,
+        "mc-bench-000000".into(),
+        3,
+        now().plus(time::Duration::minutes(-5)),
+    );
     ok.id = "job-ok".into();
-    let mut bad = Job::new(JobType::Deployment, JobStatus::Failed, "mc-bench-000001".into(), 3, now().plus(time::Duration::hours(-3)));
+    let mut bad = Job::new(
+        JobType::Deployment,
+        JobStatus::Failed,
+        "mc-bench-000001".into(),
+        3,
+        now().plus(time::Duration::hours(-3)),
+    );
     bad.id = "job-bad".into();
     bad.target_id = Some("t-web1".into());
     bad.attempts = 3;
@@ -92,8 +120,20 @@ pub fn audit() -> Vec<AuditEvent> {
     (1..=3)
         .rev()
         .map(|i| {
-            let d = AuditDraft::new("admin", ActorType::User, "certificate_created", "certificate", format!("mc-bench-{i:06}"));
-            AuditEvent::chain(d, i, String::new(), now().plus(time::Duration::minutes(-10 * i)), &AuditKey::derive(b"tui fixtures"))
+            let d = AuditDraft::new(
+                "admin",
+                ActorType::User,
+                "certificate_created",
+                "certificate",
+                format!("mc-bench-{i:06}"),
+            );
+            AuditEvent::chain(
+                d,
+                i,
+                String::new(),
+                now().plus(time::Duration::minutes(-10 * i)),
+                &AuditKey::derive(b"tui fixtures"),
+            )
         })
         .collect()
 }
@@ -103,15 +143,28 @@ pub fn summary() -> Summary {
     let mut prev = 0;
     let mut hist = Vec::new();
     for (i, d) in edges.iter().enumerate() {
-        hist.push(ExpiryBucket { from_day: prev, to_day: *d, count: [12, 30, 7, 0, 44, 18, 9, 25, 3, 0, 16, 21, 5][i] });
+        hist.push(ExpiryBucket {
+            from_day: prev,
+            to_day: *d,
+            count: [12, 30, 7, 0, 44, 18, 9, 25, 3, 0, 16, 21, 5][i],
+        });
         prev = *d;
     }
     Summary {
-        certificates_by_status: BTreeMap::from([("Active".into(), 70_000), ("Expiring".into(), 10_000), ("Pending".into(), 10_000), ("Failed".into(), 12)]),
+        certificates_by_status: BTreeMap::from([
+            ("Active".into(), 70_000),
+            ("Expiring".into(), 10_000),
+            ("Pending".into(), 10_000),
+            ("Failed".into(), 12),
+        ]),
         expiring_within_7_days: 12,
         expiring_within_14_days: 42,
         expiring_within_30_days: 49,
-        agents_by_status: BTreeMap::from([("Online".into(), 1), ("Degraded".into(), 1), ("Offline".into(), 1)]),
+        agents_by_status: BTreeMap::from([
+            ("Online".into(), 1),
+            ("Degraded".into(), 1),
+            ("Offline".into(), 1),
+        ]),
         failed_jobs: 4,
         generated_at: Some(now()),
         failed_jobs_24h: 1,
@@ -127,7 +180,8 @@ pub fn page<T>(data: Vec<T>, total: i64) -> Page<T> {
 
 /// An app whose every pane is loaded with the fixtures, at [`now`].
 pub fn loaded_app(read_only: bool, color: bool) -> App {
-    let opts = Options { read_only, color, server: "http://127.0.0.1:8443".into(), ..Options::default() };
+    let opts =
+        Options { read_only, color, server: "http://127.0.0.1:8443".into(), ..Options::default() };
     let mut app = App::new(opts, now());
     let answer = |app: &mut App, slot: Slot, data: Data| {
         app.next_seq += 1;

@@ -3,8 +3,8 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::Parser;
 use certctl_tui::args::{Cli, Command, Generate};
+use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -19,7 +19,8 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     if let Some(Command::Generate(Generate::Man { out_dir })) = &cli.command {
-        return certctl_tui::args::write_man(out_dir).with_context(|| format!("writing the man page into {}", out_dir.display()));
+        return certctl_tui::args::write_man(out_dir)
+            .with_context(|| format!("writing the man page into {}", out_dir.display()));
     }
     certctl_tui::run(&cli.settings(), &cli.console)
 }

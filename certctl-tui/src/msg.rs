@@ -2,7 +2,10 @@
 //! the runtime to carry out (calls to the server, quitting). Plain data: tests build them.
 
 use certctl::api::Summary;
-use certctl::model::{Agent, AgentGroup, AuditEvent, Certificate, CertificateFilter, CertificateVersion, Job, Page, PolicyRule, PolicyViolation, Target, Timestamp};
+use certctl::model::{
+    Agent, AgentGroup, AuditEvent, Certificate, CertificateFilter, CertificateVersion, Job, Page,
+    PolicyRule, PolicyViolation, Target, Timestamp,
+};
 use crossterm::event::KeyEvent;
 
 /// What happened.
@@ -53,11 +56,19 @@ pub enum Slot {
 pub enum Request {
     Summary,
     /// One page of certificates (server-side filter and paging).
-    Certs { filter: Box<CertificateFilter>, page: u32, per_page: u32 },
+    Certs {
+        filter: Box<CertificateFilter>,
+        page: u32,
+        per_page: u32,
+    },
     /// A certificate with its versions, targets, jobs, open violations and last audit events.
     CertDetail(String),
     /// One page of agents, narrowed to a group's members; also the list of groups.
-    Agents { group: Option<String>, page: u32, per_page: u32 },
+    Agents {
+        group: Option<String>,
+        page: u32,
+        per_page: u32,
+    },
     /// An agent with its groups, targets and the certificates of its jobs.
     AgentDetail(String),
     Groups,
@@ -140,4 +151,11 @@ impl Action {
 }
 
 /// RFC 5280 revocation reasons the server accepts, in the picker's order.
-pub const REVOKE_REASONS: [&str; 6] = ["unspecified", "keyCompromise", "affiliationChanged", "superseded", "cessationOfOperation", "privilegeWithdrawn"];
+pub const REVOKE_REASONS: [&str; 6] = [
+    "unspecified",
+    "keyCompromise",
+    "affiliationChanged",
+    "superseded",
+    "cessationOfOperation",
+    "privilegeWithdrawn",
+];

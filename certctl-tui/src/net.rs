@@ -21,7 +21,11 @@ pub fn spawn(client: &Client, effect: Effect, tx: &UnboundedSender<Msg>) {
             tokio::spawn(async move {
                 let result = act(&client, &action).await;
                 let forbidden = matches!(result, Err(ClientError::Api { status: 403, .. }));
-                let _ = tx.send(Msg::Acted { action, result: result.map_err(|e| short(&e)), forbidden });
+                let _ = tx.send(Msg::Acted {
+                    action,
+                    result: result.map_err(|e| short(&e)),
+                    forbidden,
+                });
             });
         }
         Effect::Quit => {}
@@ -37,20 +41,34 @@ fn short(e: &ClientError) -> String {
 pub async fn fetch(c: &Client, req: Request) -> Result<Data, ClientError> {
     Ok(match req {
         Request::Summary => Data::Summary(c.summary().await?),
-        Request::Certs { filter, page, per_page } => Data::Certs(c.list_certificates(&filter, PageRequest::new(page, per_page)).await?),
+        Request::Certs { filter, page, per_page } => {
+            Data::Certs(c.list_certificates(&filter, PageRequest::new(page, per_page)).await?)
+        }
         Request::CertDetail(id) => Data::CertDetail(Box::new(cert_detail(c, &id).await?)),
         Request::Agents { group, page, per_page } => {
-            let filter = AgentFilter { group_id: group.as_deref().map(Into::into), ..Default::default() };
-            let (agents, groups) = tokio::join!(c.list_agents(&filter, PageRequest::new(page, per_page)), c.list_agent_groups(PageRequest::new(1, 500)));
+            let filter =
+                AgentFilter { group_id: group.as_deref().map(Into::into), ..Default::default() };
+            let (agents, groups) = tokio::join!(
+                c.list_agents(&filter, PageRequest::new(page, per_page)),
+                c.list_agent_groups(PageRequest::new(1, 500))
+            );
             Data::Agents { agents: agents?, groups: groups?.data }
         }
         Request::AgentDetail(id) => Data::AgentDetail(Box::new(agent_detail(c, &id).await?)),
         Request::Groups => Data::Groups(c.list_agent_groups(PageRequest::new(1, 500)).await?),
-        Request::Members(id) => Data::Members(c.agent_group_members(&id, PageRequest::new(1, 500)).await?),
-        Request::Jobs => Data::Jobs(c.list_jobs(&JobFilter::default(), PageRequest::new(1, 200)).await?),
+        Request::Members(id) => {
+            Data::Members(c.agent_group_members(&id, PageRequest::new(1, 500)).await?)
+        }
+        Request::Jobs => {
+            Data::Jobs(c.list_jobs(&JobFilter::default(), PageRequest::new(1, 200)).await?)
+        }
         Request::Policies => Data::Policies(c.list_policies(PageRequest::new(1, 500)).await?),
-        Request::Violations(id) => Data::Violations(c.policy_violations(&id, true, PageRequest::new(1, 200)).await?),
-        Request::Audit => Data::Audit(c.list_audit(&AuditFilter::default(), PageRequest::new(1, 200)).await?),
+        Request::Violations(id) => {
+            Data::Violations(c.policy_violations(&id, true, PageRequest::new(1, 200)).await?)
+        }
+        Request::Audit => {
+            Data::Audit(c.list_audit(&AuditFilter::default(), PageRequest::new(1, 200)).await?)
+        }
     })
 }
 
@@ -74,7 +92,15 @@ async fn cert_detail(c: &Client, id: &str) -> Result<CertDetail, ClientError> {
     let violations = violations?;
     let violations_partial = violations.total > violations.data.len() as i64;
     let violations = violations.data;
-    Ok(CertDetail { cert, versions: versions?.data, targets, jobs, violations, violations_partial, audit: audit?.data })
+    Ok(CertDetail {
+        cert,
+        versions: versions?.data,
+        targets,
+        jobs,
+        violations,
+        violations_partial,
+        audit: audit?.data,
+    })
 }
 
 /// Open violations read for the certificate detail (the server's largest page).
@@ -83,13 +109,20 @@ pub const VIOLATIONS_PAGE: u32 = certctl::model::MAX_PER_PAGE;
 /// The status of the newest deployment job of a target (jobs come newest first).
 fn last_deployment(jobs: &[Job], target: &str) -> Option<String> {
     jobs.iter()
-        .find(|j| j.job_type == JobType::Deployment && j.target_id.as_ref().map(|t| t.as_str()) == Some(target))
+        .find(|j| {
+            j.job_type == JobType::Deployment
+                && j.target_id.as_ref().map(|t| t.as_str()) == Some(target)
+        })
         .map(|j| j.status.to_string())
 }
 
 async fn agent_detail(c: &Client, id: &str) -> Result<AgentDetail, ClientError> {
     let jobs_filter = JobFilter { agent_id: Some(id.into()), ..Default::default() };
-    let (view, targets, jobs) = tokio::join!(c.get_agent(id), c.list_targets(Some(id), PageRequest::new(1, 500)), c.list_jobs(&jobs_filter, PageRequest::new(1, 200)));
+    let (view, targets, jobs) = tokio::join!(
+        c.get_agent(id),
+        c.list_targets(Some(id), PageRequest::new(1, 500)),
+        c.list_jobs(&jobs_filter, PageRequest::new(1, 200))
+    );
     let view = view?;
     let mut certificates: Vec<String> = Vec::new();
     for j in jobs?.data {
@@ -98,7 +131,12 @@ async fn agent_detail(c: &Client, id: &str) -> Result<AgentDetail, ClientError> 
             certificates.push(cid);
         }
     }
-    Ok(AgentDetail { groups: view.groups.iter().map(|g| g.to_string()).collect(), agent: view.agent, targets: targets?.data, certificates })
+    Ok(AgentDetail {
+        groups: view.groups.iter().map(|g| g.to_string()).collect(),
+        agent: view.agent,
+        targets: targets?.data,
+        certificates,
+    })
 }
 
 /// Performs one action; the text for the status bar.

@@ -2,17 +2,17 @@
 //! ratatui's hook, and on SIGTERM / SIGHUP), a thread reading keys, a 1 s clock, the
 //! auto-refresh timer, and the effects spawned on the runtime.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::Context as _;
 use certctl::client::Settings;
 use certctl::model::Timestamp;
 use crossterm::event::{self, Event};
-use tokio::signal::unix::{signal, SignalKind};
+use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
-use tokio::time::{interval, interval_at, Instant, MissedTickBehavior};
+use tokio::time::{Instant, MissedTickBehavior, interval, interval_at};
 
 use crate::app::{App, Options};
 use crate::args::ConsoleArgs;
@@ -33,7 +33,11 @@ pub fn run_client(client: &certctl::client::Client, args: &ConsoleArgs) -> anyho
         color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
         server: client.base_url().as_str().trim_end_matches('/').to_owned(),
     };
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().context("starting the runtime")?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
     let mut terminal = ratatui::try_init().context("setting up the terminal")?;
     let out = rt.block_on(main_loop(&mut terminal, client, opts));
     ratatui::restore();
@@ -63,7 +67,11 @@ fn input_thread(tx: mpsc::UnboundedSender<Msg>, stop: Arc<AtomicBool>) {
     });
 }
 
-async fn main_loop(terminal: &mut ratatui::DefaultTerminal, client: &certctl::client::Client, opts: Options) -> anyhow::Result<()> {
+async fn main_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    client: &certctl::client::Client,
+    opts: Options,
+) -> anyhow::Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel();
     let stop = Arc::new(AtomicBool::new(false));
     input_thread(tx.clone(), stop.clone());

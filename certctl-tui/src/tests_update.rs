@@ -99,13 +99,20 @@ fn tag_words_become_tag_filters_and_quick_filters_go_to_the_server() {
     ch(&mut app, 'x');
     assert_eq!(app.certs.quick, Quick::Expiring);
     let f = cert_filter(&app);
-    assert_eq!((f.expires_after, f.expires_before), (Some(now()), Some(now().plus(time::Duration::days(30)))));
+    assert_eq!(
+        (f.expires_after, f.expires_before),
+        (Some(now()), Some(now().plus(time::Duration::days(30))))
+    );
     ch(&mut app, 'F');
     assert_eq!(cert_filter(&app).status, Some(certctl::model::CertificateStatus::Failed));
     ch(&mut app, 'F');
     assert_eq!(app.certs.quick, Quick::All, "a second press turns it off");
     ch(&mut app, 'e');
-    assert_eq!(app.certs.quick, Quick::Environment("development".into()), "environments seen, sorted");
+    assert_eq!(
+        app.certs.quick,
+        Quick::Environment("development".into()),
+        "environments seen, sorted"
+    );
     assert_eq!(cert_filter(&app).environment.as_deref(), Some("development"));
 }
 
@@ -143,7 +150,10 @@ fn certs_request(fx: &[Effect]) -> (CertificateFilter, u32) {
 /// Answers the last Certs request of `fx` with `rows`.
 fn answer_certs(app: &mut App, fx: &[Effect], rows: Vec<Certificate>) {
     let Some(Effect::Load { seq, .. }) = fx.last() else { panic!("{fx:?}") };
-    update(app, Msg::Loaded { slot: Slot::Certs, seq: *seq, result: Ok(Data::Certs(page(rows, 100_000))) });
+    update(
+        app,
+        Msg::Loaded { slot: Slot::Certs, seq: *seq, result: Ok(Data::Certs(page(rows, 100_000))) },
+    );
 }
 
 #[test]
@@ -159,7 +169,10 @@ fn s_and_shift_s_sort_the_whole_list_on_the_server_and_keep_the_selection_sensib
     let kept = app.cert_rows()[3].id.clone();
     let fx = ch(&mut app, 's');
     let (f, page) = certs_request(&fx);
-    assert_eq!((f.sort.map(|s| s.as_param()), page, f.q.as_deref()), (Some("common_name".to_owned()), 1, Some("svc")));
+    assert_eq!(
+        (f.sort.map(|s| s.as_param()), page, f.q.as_deref()),
+        (Some("common_name".to_owned()), 1, Some("svc"))
+    );
     assert_eq!(app.certs.page, 1);
     // the selected certificate is on the new first page: it stays selected where it now is
     let mut rows = fixtures::certs(30);
@@ -177,7 +190,10 @@ fn s_and_shift_s_sort_the_whole_list_on_the_server_and_keep_the_selection_sensib
     assert_eq!(certs_request(&fx).0.sort.map(|s| s.as_param()).as_deref(), Some("-status"));
     answer_certs(&mut app, &fx, fixtures::certs(30));
     let fx = ch(&mut app, 'n');
-    assert_eq!(certs_request(&fx), (CertificateFilter { sort: Some("-status".parse().unwrap()), ..cert_filter(&app) }, 2));
+    assert_eq!(
+        certs_request(&fx),
+        (CertificateFilter { sort: Some("-status".parse().unwrap()), ..cert_filter(&app) }, 2)
+    );
     answer_certs(&mut app, &fx, fixtures::certs(30));
     // s walks the columns the server sorts (keeping the direction), then back to its default
     let mut seen = Vec::new();
@@ -211,7 +227,10 @@ fn a_new_filter_or_page_starts_at_the_top_a_failed_answer_keeps_the_selection() 
     // the sort's answer fails: the old rows stay and so does the selection
     let fx = refresh(&mut app);
     let Effect::Load { seq, .. } = fx[0] else { panic!() };
-    update(&mut app, Msg::Loaded { slot: Slot::Certs, seq, result: Err("server unreachable".into()) });
+    update(
+        &mut app,
+        Msg::Loaded { slot: Slot::Certs, seq, result: Err("server unreachable".into()) },
+    );
     assert_eq!(app.certs.list.selected, 5);
     // typing a filter: the first row of the answer, even if the old row 0 is in it
     ch(&mut app, '/');
@@ -243,14 +262,20 @@ fn answers_fill_panes_stale_ones_are_dropped_errors_keep_the_data_and_selection_
     // the refresh brings the same rows shifted by one: the selection follows the row
     let mut rows = fixtures::certs(31);
     rows.remove(0);
-    update(&mut app, Msg::Loaded { slot: Slot::Certs, seq, result: Ok(Data::Certs(page(rows, 100_000))) });
+    update(
+        &mut app,
+        Msg::Loaded { slot: Slot::Certs, seq, result: Ok(Data::Certs(page(rows, 100_000))) },
+    );
     assert_eq!(app.cert_rows()[app.certs.list.selected].id, id);
     assert_eq!(app.certs.list.selected, 2);
     assert_eq!(app.certs.list.pane.refreshed, Some(now()));
     // an error keeps the rows and says so
     let fx = refresh(&mut app);
     let Effect::Load { seq, .. } = fx[0] else { panic!() };
-    update(&mut app, Msg::Loaded { slot: Slot::Certs, seq, result: Err("server unreachable".into()) });
+    update(
+        &mut app,
+        Msg::Loaded { slot: Slot::Certs, seq, result: Err("server unreachable".into()) },
+    );
     assert_eq!(app.certs.list.pane.error.as_deref(), Some("server unreachable"));
     assert_eq!(app.cert_rows().len(), 30);
 }
@@ -268,11 +293,25 @@ fn renew_asks_first_then_acts_and_the_result_refreshes_the_screen() {
     let fx = ch(&mut app, 'y');
     assert_eq!(fx, vec![Effect::Act(Action::Renew(id.clone()))]);
     assert_eq!(app.overlay, None);
-    let fx = update(&mut app, Msg::Acted { action: Action::Renew(id.clone()), result: Ok(format!("renew {id}: job job-1 Pending")), forbidden: false });
+    let fx = update(
+        &mut app,
+        Msg::Acted {
+            action: Action::Renew(id.clone()),
+            result: Ok(format!("renew {id}: job job-1 Pending")),
+            forbidden: false,
+        },
+    );
     assert!(app.status.as_ref().unwrap().text.contains("job-1"));
     assert!(matches!(requests(&fx)[..], [Request::Certs { .. }]));
     // a refusal is shown as an error
-    update(&mut app, Msg::Acted { action: Action::Deploy(id.clone()), result: Err("conflict: busy".into()), forbidden: false });
+    update(
+        &mut app,
+        Msg::Acted {
+            action: Action::Deploy(id.clone()),
+            result: Err("conflict: busy".into()),
+            forbidden: false,
+        },
+    );
     let s = app.status.clone().unwrap();
     assert!(s.error && s.text.contains("deploy") && s.text.contains("busy"));
     assert!(!app.opts.read_only);
@@ -291,8 +330,14 @@ fn revoke_picks_a_reason_first() {
     assert!(matches!(app.overlay, Some(Overlay::RevokeReason { selected: 0, .. })));
     ch(&mut app, 'j');
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.overlay, Some(Overlay::Confirm(Action::Revoke(id.clone(), "keyCompromise".into()))));
-    assert_eq!(key(&mut app, KeyCode::Enter), vec![Effect::Act(Action::Revoke(id, "keyCompromise".into()))]);
+    assert_eq!(
+        app.overlay,
+        Some(Overlay::Confirm(Action::Revoke(id.clone(), "keyCompromise".into())))
+    );
+    assert_eq!(
+        key(&mut app, KeyCode::Enter),
+        vec![Effect::Act(Action::Revoke(id, "keyCompromise".into()))]
+    );
 }
 
 #[test]
@@ -315,7 +360,14 @@ fn a_viewer_keys_refusal_hides_the_actions() {
     let mut app = loaded_app(false, true);
     ch(&mut app, '2');
     let id = app.cert_rows()[0].id.to_string();
-    update(&mut app, Msg::Acted { action: Action::Renew(id), result: Err("forbidden: viewer".into()), forbidden: true });
+    update(
+        &mut app,
+        Msg::Acted {
+            action: Action::Renew(id),
+            result: Err("forbidden: viewer".into()),
+            forbidden: true,
+        },
+    );
     assert!(app.opts.read_only);
     assert!(app.status.as_ref().unwrap().text.contains("read-only"));
     ch(&mut app, 'r');
@@ -363,7 +415,9 @@ fn group_selector_narrows_the_fleet() {
     ch(&mut app, '3');
     let fx = ch(&mut app, 'f');
     assert_eq!(app.fleet.group.as_deref(), Some("grp-web"));
-    assert!(matches!(&requests(&fx)[..], [Request::Agents { group: Some(g), .. }] if g == "grp-web"));
+    assert!(
+        matches!(&requests(&fx)[..], [Request::Agents { group: Some(g), .. }] if g == "grp-web")
+    );
     let fx = ch(&mut app, 'f');
     assert_eq!(app.fleet.group, None, "after the last group: all agents");
     assert!(matches!(&requests(&fx)[..], [Request::Agents { group: None, .. }]));
@@ -380,7 +434,10 @@ fn help_quit_and_ticks() {
     key(&mut app, KeyCode::Esc);
     assert_eq!(app.overlay, None);
     assert_eq!(ch(&mut app, 'q'), vec![Effect::Quit]);
-    assert_eq!(update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL))), vec![Effect::Quit]);
+    assert_eq!(
+        update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL))),
+        vec![Effect::Quit]
+    );
     let later = now().plus(time::Duration::seconds(5));
     assert!(update(&mut app, Msg::Tick(later)).is_empty());
     assert_eq!(app.now, later);

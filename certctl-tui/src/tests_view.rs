@@ -2,9 +2,9 @@
 //! fixtures and a fixed clock; plus NO_COLOR and empty / loading / error states.
 #![allow(clippy::unwrap_used)]
 
+use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
-use ratatui::Terminal;
 
 use crate::app::{App, Overlay, Tab};
 use crate::fixtures::{self, loaded_app};
@@ -91,7 +91,10 @@ fn filter_sort_and_read_only() {
     // a sort without a column of its own says so in the title only; descending arrows point down
     app.certs.sort = Some("-created_at".parse().unwrap());
     let text = format!("{}", render(&app, 160, 48).backend());
-    assert!(text.contains("by created ↓") && !text.contains("DAYS↑") && !text.contains("↑"), "{text}");
+    assert!(
+        text.contains("by created ↓") && !text.contains("DAYS↑") && !text.contains("↑"),
+        "{text}"
+    );
     app.certs.sort = Some("-status".parse().unwrap());
     assert!(format!("{}", render(&app, 160, 48).backend()).contains("STATUS↓"));
     let mut app = loaded_app(true, true);
@@ -126,7 +129,10 @@ fn no_color_draws_the_same_text_without_colours() {
         let (ta, tb) = (render(&a, 80, 24), render(&b, 80, 24));
         assert_eq!(format!("{}", ta.backend()), format!("{}", tb.backend()), "{tab:?}");
         let buf = tb.backend().buffer();
-        assert!(buf.content.iter().all(|c| c.fg == Color::Reset && c.bg == Color::Reset), "{tab:?} uses a colour with NO_COLOR");
+        assert!(
+            buf.content.iter().all(|c| c.fg == Color::Reset && c.bg == Color::Reset),
+            "{tab:?} uses a colour with NO_COLOR"
+        );
     }
 }
 

@@ -5,8 +5,8 @@
 use certctl::model::{AgentStatus, CertificateFilter, CertificateSort, CertificateStatus, Page};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use crate::app::{App, List, Overlay, Pane, Quick, Reselect, Status, Tab, PER_PAGE, SORT_KEYS};
-use crate::msg::{Action, Data, Effect, Msg, Request, Slot, REVOKE_REASONS};
+use crate::app::{App, List, Overlay, PER_PAGE, Pane, Quick, Reselect, SORT_KEYS, Status, Tab};
+use crate::msg::{Action, Data, Effect, Msg, REVOKE_REASONS, Request, Slot};
 
 /// Applies one message; returns what to do next.
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
@@ -25,9 +25,17 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 Err(e) if forbidden => {
                     // A viewer key: hide the actions from now on.
                     app.opts.read_only = true;
-                    Status { text: format!("{} refused: {e}; this API key is read-only, actions hidden", action.describe()), error: true }
+                    Status {
+                        text: format!(
+                            "{} refused: {e}; this API key is read-only, actions hidden",
+                            action.describe()
+                        ),
+                        error: true,
+                    }
                 }
-                Err(e) => Status { text: format!("{} failed: {e}", action.describe()), error: true },
+                Err(e) => {
+                    Status { text: format!("{} failed: {e}", action.describe()), error: true }
+                }
             });
             refresh(app)
         }
@@ -38,8 +46,12 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
 pub fn refresh(app: &mut App) -> Vec<Effect> {
     let mut fx = load_tab(app);
     match app.overlay.clone() {
-        Some(Overlay::CertDetail(id)) => fx.push(load(app, Slot::CertDetail, Request::CertDetail(id))),
-        Some(Overlay::AgentDetail(id)) => fx.push(load(app, Slot::AgentDetail, Request::AgentDetail(id))),
+        Some(Overlay::CertDetail(id)) => {
+            fx.push(load(app, Slot::CertDetail, Request::CertDetail(id)))
+        }
+        Some(Overlay::AgentDetail(id)) => {
+            fx.push(load(app, Slot::AgentDetail, Request::AgentDetail(id)))
+        }
         _ => {}
     }
     fx
@@ -74,11 +86,14 @@ fn load(app: &mut App, slot: Slot, req: Request) -> Effect {
 /// The certificates filter in force: search text (`tag:k=v` words are tag filters), quick
 /// filter, and the order the server sorts the whole list by.
 pub fn cert_filter(app: &App) -> CertificateFilter {
-    let mut f = CertificateFilter { exclude_archived: true, sort: app.certs.sort, ..Default::default() };
+    let mut f =
+        CertificateFilter { exclude_archived: true, sort: app.certs.sort, ..Default::default() };
     let mut words = Vec::new();
     for w in app.certs.filter.split_whitespace() {
         match w.strip_prefix("tag:").and_then(|t| t.split_once('=')) {
-            Some((k, v)) if !k.is_empty() && !k.contains(':') => f.tags.push((k.to_owned(), v.to_owned())),
+            Some((k, v)) if !k.is_empty() && !k.contains(':') => {
+                f.tags.push((k.to_owned(), v.to_owned()))
+            }
             _ => words.push(w),
         }
     }
@@ -98,12 +113,20 @@ pub fn cert_filter(app: &App) -> CertificateFilter {
 }
 
 fn load_certs(app: &mut App) -> Effect {
-    let req = Request::Certs { filter: Box::new(cert_filter(app)), page: app.certs.page, per_page: PER_PAGE };
+    let req = Request::Certs {
+        filter: Box::new(cert_filter(app)),
+        page: app.certs.page,
+        per_page: PER_PAGE,
+    };
     load(app, Slot::Certs, req)
 }
 
 fn load_agents(app: &mut App) -> Effect {
-    let req = Request::Agents { group: app.fleet.group.clone(), page: app.fleet.page, per_page: PER_PAGE };
+    let req = Request::Agents {
+        group: app.fleet.group.clone(),
+        page: app.fleet.page,
+        per_page: PER_PAGE,
+    };
     load(app, Slot::Agents, req)
 }
 
@@ -147,7 +170,12 @@ fn set_tab(app: &mut App, tab: Tab) -> Vec<Effect> {
 /// Puts an answer in its pane (stale answers are dropped) and keeps the selection on the same row.
 fn loaded(app: &mut App, slot: Slot, seq: u64, result: Result<Data, String>) -> Vec<Effect> {
     let now = app.now;
-    fn store<T>(p: &mut Pane<T>, seq: u64, now: certctl::model::Timestamp, r: Result<T, String>) -> bool {
+    fn store<T>(
+        p: &mut Pane<T>,
+        seq: u64,
+        now: certctl::model::Timestamp,
+        r: Result<T, String>,
+    ) -> bool {
         if p.seq != seq {
             return false;
         }
@@ -163,7 +191,13 @@ fn loaded(app: &mut App, slot: Slot, seq: u64, result: Result<Data, String>) -> 
         true
     }
     /// Replaces a list's page, keeping the selection on the row with the same key.
-    fn relist<T, K: PartialEq>(l: &mut List<T>, seq: u64, now: certctl::model::Timestamp, r: Result<Page<T>, String>, key: impl Fn(&T) -> K) -> bool {
+    fn relist<T, K: PartialEq>(
+        l: &mut List<T>,
+        seq: u64,
+        now: certctl::model::Timestamp,
+        r: Result<Page<T>, String>,
+        key: impl Fn(&T) -> K,
+    ) -> bool {
         let before = l.current().map(&key);
         if !store(&mut l.pane, seq, now, r) {
             return false;
@@ -203,7 +237,8 @@ fn loaded(app: &mut App, slot: Slot, seq: u64, result: Result<Data, String>) -> 
                 app.certs.environments.sort();
                 // A new filter, sort or page is settled by its first answer; a failed one leaves
                 // the old rows on screen, and the selection with them.
-                let reselect = if ok { std::mem::take(&mut app.certs.reselect) } else { Reselect::Follow };
+                let reselect =
+                    if ok { std::mem::take(&mut app.certs.reselect) } else { Reselect::Follow };
                 let rows = app.cert_rows();
                 let found = match reselect {
                     Reselect::Follow => before.and_then(|id| rows.iter().position(|c| c.id == id)),
@@ -211,7 +246,8 @@ fn loaded(app: &mut App, slot: Slot, seq: u64, result: Result<Data, String>) -> 
                     Reselect::Keep(id) => Some(rows.iter().position(|c| c.id == id).unwrap_or(0)),
                 };
                 let len = rows.len();
-                app.certs.list.selected = found.unwrap_or(app.certs.list.selected).min(len.saturating_sub(1));
+                app.certs.list.selected =
+                    found.unwrap_or(app.certs.list.selected).min(len.saturating_sub(1));
             }
         }
         Slot::CertDetail => {
@@ -244,7 +280,9 @@ fn loaded(app: &mut App, slot: Slot, seq: u64, result: Result<Data, String>) -> 
                 Ok(Data::Groups(p)) => Ok(p),
                 other => Err(err(&other).unwrap_or_else(|| "unexpected answer".to_owned())),
             };
-            if relist(&mut app.groups, seq, now, r, |g| g.id.clone()) && before != app.groups.current().map(|g| g.id.clone()) {
+            if relist(&mut app.groups, seq, now, r, |g| g.id.clone())
+                && before != app.groups.current().map(|g| g.id.clone())
+            {
                 return load_members(app).into_iter().collect();
             }
         }
@@ -274,7 +312,9 @@ fn loaded(app: &mut App, slot: Slot, seq: u64, result: Result<Data, String>) -> 
                 Ok(Data::Policies(p)) => Ok(p),
                 other => Err(err(&other).unwrap_or_else(|| "unexpected answer".to_owned())),
             };
-            if relist(&mut app.policies, seq, now, r, |p| p.id.clone()) && before != app.policies.current().map(|p| p.id.clone()) {
+            if relist(&mut app.policies, seq, now, r, |p| p.id.clone())
+                && before != app.policies.current().map(|p| p.id.clone())
+            {
                 return load_violations(app).into_iter().collect();
             }
         }
@@ -301,7 +341,9 @@ fn selected_cert(app: &App) -> Option<String> {
     if let Some(Overlay::CertDetail(id)) = &app.overlay {
         return Some(id.clone());
     }
-    (app.tab == Tab::Certificates).then(|| app.cert_rows().get(app.certs.list.selected).map(|c| c.id.to_string())).flatten()
+    (app.tab == Tab::Certificates)
+        .then(|| app.cert_rows().get(app.certs.list.selected).map(|c| c.id.to_string()))
+        .flatten()
 }
 
 fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
@@ -332,8 +374,12 @@ fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
             app.overlay = Some(Overlay::Help);
             Vec::new()
         }
-        KeyCode::Tab | KeyCode::Char('l') => set_tab(app, Tab::ALL[(app.tab.index() + 1) % Tab::ALL.len()]),
-        KeyCode::BackTab | KeyCode::Char('h') => set_tab(app, Tab::ALL[(app.tab.index() + Tab::ALL.len() - 1) % Tab::ALL.len()]),
+        KeyCode::Tab | KeyCode::Char('l') => {
+            set_tab(app, Tab::ALL[(app.tab.index() + 1) % Tab::ALL.len()])
+        }
+        KeyCode::BackTab | KeyCode::Char('h') => {
+            set_tab(app, Tab::ALL[(app.tab.index() + Tab::ALL.len() - 1) % Tab::ALL.len()])
+        }
         KeyCode::Char(c @ '1'..='7') => set_tab(app, Tab::ALL[(c as usize) - ('1' as usize)]),
         KeyCode::Char('j') | KeyCode::Down => move_by(app, 1),
         KeyCode::Char('k') | KeyCode::Up => move_by(app, -1),
@@ -378,7 +424,11 @@ fn screen_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
         (Tab::Certificates, KeyCode::Char('s')) => {
             let next = match app.certs.sort {
                 None => SORT_KEYS.first().map(|k| (*k, false)),
-                Some(s) => SORT_KEYS.iter().position(|k| *k == s.key).and_then(|i| SORT_KEYS.get(i + 1)).map(|k| (*k, s.descending)),
+                Some(s) => SORT_KEYS
+                    .iter()
+                    .position(|k| *k == s.key)
+                    .and_then(|i| SORT_KEYS.get(i + 1))
+                    .map(|k| (*k, s.descending)),
             };
             resort(app, next.map(|(key, descending)| CertificateSort { key, descending }))
         }
@@ -391,7 +441,9 @@ fn screen_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
         (Tab::Certificates, KeyCode::Char('e')) => {
             let envs = &app.certs.environments;
             let next = match &app.certs.quick {
-                Quick::Environment(e) => envs.iter().position(|x| x == e).and_then(|i| envs.get(i + 1)).cloned(),
+                Quick::Environment(e) => {
+                    envs.iter().position(|x| x == e).and_then(|i| envs.get(i + 1)).cloned()
+                }
                 _ => envs.first().cloned(),
             };
             app.certs.quick = next.map(Quick::Environment).unwrap_or(Quick::All);
@@ -409,7 +461,11 @@ fn screen_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
             let groups = &app.fleet.groups;
             app.fleet.group = match &app.fleet.group {
                 None => groups.first().map(|g| g.id.to_string()),
-                Some(cur) => groups.iter().position(|g| g.id.as_str() == cur).and_then(|i| groups.get(i + 1)).map(|g| g.id.to_string()),
+                Some(cur) => groups
+                    .iter()
+                    .position(|g| g.id.as_str() == cur)
+                    .and_then(|i| groups.get(i + 1))
+                    .map(|g| g.id.to_string()),
             };
             app.fleet.page = 1;
             app.fleet.list.selected = 0;
@@ -423,10 +479,12 @@ fn screen_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
             }
             None => Vec::new(),
         },
-        (Tab::Fleet, KeyCode::Char('A')) if rw => match app.fleet.list.current().map(|a| (a.id.to_string(), a.status)) {
-            Some((id, status)) => approve(app, id, status),
-            None => Vec::new(),
-        },
+        (Tab::Fleet, KeyCode::Char('A')) if rw => {
+            match app.fleet.list.current().map(|a| (a.id.to_string(), a.status)) {
+                Some((id, status)) => approve(app, id, status),
+                None => Vec::new(),
+            }
+        }
         (Tab::Jobs, KeyCode::Char('c')) if rw => job_action(app, Action::CancelJob),
         (Tab::Jobs, KeyCode::Char('r')) if rw => job_action(app, Action::RetryJob),
         _ => Vec::new(),
@@ -477,7 +535,10 @@ fn approve(app: &mut App, id: String, status: AgentStatus) -> Vec<Effect> {
     if status == AgentStatus::Pending {
         app.overlay = Some(Overlay::Confirm(Action::ApproveAgent(id)));
     } else {
-        app.status = Some(Status { text: format!("agent {id} is {status}: only a Pending agent can be approved"), error: true });
+        app.status = Some(Status {
+            text: format!("agent {id} is {status}: only a Pending agent can be approved"),
+            error: true,
+        });
     }
     Vec::new()
 }
@@ -491,7 +552,9 @@ fn job_action(app: &mut App, make: fn(String) -> Action) -> Vec<Effect> {
 
 fn overlay_key(app: &mut App, o: Overlay, k: KeyEvent) -> Vec<Effect> {
     match (o, k.code) {
-        (_, KeyCode::Char('q')) if !matches!(app.overlay, Some(Overlay::Confirm(_))) => vec![Effect::Quit],
+        (_, KeyCode::Char('q')) if !matches!(app.overlay, Some(Overlay::Confirm(_))) => {
+            vec![Effect::Quit]
+        }
         (Overlay::Confirm(a), KeyCode::Char('y') | KeyCode::Enter) => {
             app.overlay = None;
             app.status = Some(Status { text: format!("{}…", a.describe()), error: false });
@@ -505,9 +568,19 @@ fn overlay_key(app: &mut App, o: Overlay, k: KeyEvent) -> Vec<Effect> {
         (Overlay::RevokeReason { id, selected }, code) => {
             let n = REVOKE_REASONS.len();
             match code {
-                KeyCode::Char('j') | KeyCode::Down => app.overlay = Some(Overlay::RevokeReason { id, selected: (selected + 1) % n }),
-                KeyCode::Char('k') | KeyCode::Up => app.overlay = Some(Overlay::RevokeReason { id, selected: (selected + n - 1) % n }),
-                KeyCode::Enter => app.overlay = Some(Overlay::Confirm(Action::Revoke(id, REVOKE_REASONS[selected % n].to_owned()))),
+                KeyCode::Char('j') | KeyCode::Down => {
+                    app.overlay = Some(Overlay::RevokeReason { id, selected: (selected + 1) % n })
+                }
+                KeyCode::Char('k') | KeyCode::Up => {
+                    app.overlay =
+                        Some(Overlay::RevokeReason { id, selected: (selected + n - 1) % n })
+                }
+                KeyCode::Enter => {
+                    app.overlay = Some(Overlay::Confirm(Action::Revoke(
+                        id,
+                        REVOKE_REASONS[selected % n].to_owned(),
+                    )))
+                }
                 KeyCode::Esc => app.overlay = None,
                 _ => {}
             }
@@ -523,7 +596,12 @@ fn overlay_key(app: &mut App, o: Overlay, k: KeyEvent) -> Vec<Effect> {
         }
         (Overlay::CertDetail(_), KeyCode::Char(c)) if !app.opts.read_only => cert_action(app, c),
         (Overlay::AgentDetail(id), KeyCode::Char('A')) if !app.opts.read_only => {
-            let status = app.agent_detail.data.as_ref().map(|d| d.agent.status).unwrap_or(AgentStatus::Offline);
+            let status = app
+                .agent_detail
+                .data
+                .as_ref()
+                .map(|d| d.agent.status)
+                .unwrap_or(AgentStatus::Offline);
             approve(app, id, status)
         }
         _ => Vec::new(),
@@ -611,11 +689,14 @@ fn move_by(app: &mut App, delta: isize) -> Vec<Effect> {
 /// Next / previous page of the server's list (certificates, fleet).
 fn turn_page(app: &mut App, delta: i64) -> Vec<Effect> {
     let (page, total) = match app.tab {
-        Tab::Certificates => (&mut app.certs.page, app.certs.list.pane.data.as_ref().map(|p| p.total)),
+        Tab::Certificates => {
+            (&mut app.certs.page, app.certs.list.pane.data.as_ref().map(|p| p.total))
+        }
         Tab::Fleet => (&mut app.fleet.page, app.fleet.list.pane.data.as_ref().map(|p| p.total)),
         _ => return Vec::new(),
     };
-    let pages = total.map(|t| ((t.max(1) + PER_PAGE as i64 - 1) / PER_PAGE as i64) as u32).unwrap_or(1);
+    let pages =
+        total.map(|t| ((t.max(1) + PER_PAGE as i64 - 1) / PER_PAGE as i64) as u32).unwrap_or(1);
     let next = (*page as i64 + delta).clamp(1, pages.max(1) as i64) as u32;
     if next == *page {
         return Vec::new();

@@ -8,14 +8,17 @@ use certctl::model::{JobFilter, JobStatus, JobType, PageRequest};
 use serde_json::json;
 
 use crate::nginx::Nginx;
-use crate::support::{require, Agent, Server};
+use crate::support::{Agent, Server, require};
 
 const CN: &str = "acme-web.example.test";
 
 /// Pebble's env from `scripts/test`, or `None` (skip) outside it.
 fn pebble_env() -> Option<(String, String, String, u16)> {
     let Ok(url) = std::env::var("CERTCTL_TEST_PEBBLE_URL") else {
-        assert!(std::env::var_os("CERTCTL_TEST_REQUIRE_SERVICES").is_none(), "CERTCTL_TEST_PEBBLE_URL is not set but CERTCTL_TEST_REQUIRE_SERVICES is");
+        assert!(
+            std::env::var_os("CERTCTL_TEST_REQUIRE_SERVICES").is_none(),
+            "CERTCTL_TEST_PEBBLE_URL is not set but CERTCTL_TEST_REQUIRE_SERVICES is"
+        );
         eprintln!("skipped: no pebble (run scripts/test)");
         return None;
     };
@@ -63,20 +66,36 @@ async fn http01_through_the_nginx_webroot() {
     let nginx = Nginx::start_with_webroot(CN, env.3);
     let webroot = nginx.webroot();
     issue_and_deploy(env, &nginx, &[], Some(webroot.display().to_string())).await;
-    let left: Vec<_> = std::fs::read_dir(webroot.join(".well-known/acme-challenge")).unwrap().collect();
+    let left: Vec<_> =
+        std::fs::read_dir(webroot.join(".well-known/acme-challenge")).unwrap().collect();
     assert!(left.is_empty(), "token files are removed once the authorization is final: {left:?}");
 }
 
-async fn issue_and_deploy((url, ca, mgmt, _): (String, String, String, u16), nginx: &Nginx, env: &[(&str, &str)], webroot: Option<String>) {
+async fn issue_and_deploy(
+    (url, ca, mgmt, _): (String, String, String, u16),
+    nginx: &Nginx,
+    env: &[(&str, &str)],
+    webroot: Option<String>,
+) {
     let s = Server::start().await;
     let root = tempfile::tempdir().unwrap();
-    let agent = Agent::new(root.path(), &s.url).allow(&[nginx.command(&["-t"]), nginx.command(&["-s", "reload"])], &[nginx.prefix.path()]);
+    let agent = Agent::new(root.path(), &s.url)
+        .allow(&[nginx.command(&["-t"]), nginx.command(&["-s", "reload"])], &[nginx.prefix.path()]);
     let (ok, log) = agent.once_with(env).await;
     assert!(ok, "{log}");
     let id = agent.id();
 
     let cfg = json!({"directory_url": url, "terms_accepted": true, "ca_cert": ca, "challenge": "http-01", "http01_mode": "agent"});
-    s.admin.create_issuer(&ConnectorInput { id: Some("iss-acme".into()), name: Some("pebble".into()), connector_type: Some("acme".into()), config: Some(cfg), ..Default::default() }).await.unwrap();
+    s.admin
+        .create_issuer(&ConnectorInput {
+            id: Some("iss-acme".into()),
+            name: Some("pebble".into()),
+            connector_type: Some("acme".into()),
+            config: Some(cfg),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     let mut target = json!({
         "cert_path": nginx.cert_path(), "key_path": nginx.key_path(), "validate_command": nginx.command(&["-t"]),
         "reload_command": nginx.command(&["-s", "reload"]), "verify_address": format!("127.0.0.1:{}", nginx.port), "verify_server_name": CN,
@@ -85,11 +104,25 @@ async fn issue_and_deploy((url, ca, mgmt, _): (String, String, String, u16), ngi
         target["webroot"] = json!(w);
     }
     s.admin
-        .create_target(&ConnectorInput { id: Some("t-nginx".into()), name: Some("nginx".into()), connector_type: Some("nginx".into()), agent_id: Some(Some(id.clone())), config: Some(target), ..Default::default() })
+        .create_target(&ConnectorInput {
+            id: Some("t-nginx".into()),
+            name: Some("nginx".into()),
+            connector_type: Some("nginx".into()),
+            agent_id: Some(Some(id.clone())),
+            config: Some(target),
+            ..Default::default()
+        })
         .await
         .unwrap();
     s.admin
-        .create_certificate(&CertificateInput { id: Some("mc-acme".into()), common_name: CN.into(), sans: vec![format!("www.{CN}")], issuer_id: Some("iss-acme".into()), target_ids: vec!["t-nginx".into()], ..Default::default() })
+        .create_certificate(&CertificateInput {
+            id: Some("mc-acme".into()),
+            common_name: CN.into(),
+            sans: vec![format!("www.{CN}")],
+            issuer_id: Some("iss-acme".into()),
+            target_ids: vec!["t-nginx".into()],
+            ..Default::default()
+        })
         .await
         .unwrap();
 
@@ -104,20 +137,42 @@ async fn issue_and_deploy((url, ca, mgmt, _): (String, String, String, u16), ngi
     let chain = s.admin.export_certificate("mc-acme").await.unwrap();
     let certs = reqwest::Certificate::from_pem_bundle(ca.as_bytes()).unwrap();
     let http = reqwest::Client::builder().tls_certs_only(certs).build().unwrap();
-    let pebble_root = http.get(format!("{mgmt}/roots/0")).send().await.unwrap().text().await.unwrap();
+    let pebble_root =
+        http.get(format!("{mgmt}/roots/0")).send().await.unwrap().text().await.unwrap();
     let leaf = certctl::pki::parse_chain(&chain).unwrap().remove(0).pem();
     openssl_verify(&pebble_root, &chain, &leaf);
     let served = std::process::Command::new("openssl")
-        .args(["s_client", "-connect", &format!("127.0.0.1:{}", nginx.port), "-servername", CN, "-showcerts"])
+        .args([
+            "s_client",
+            "-connect",
+            &format!("127.0.0.1:{}", nginx.port),
+            "-servername",
+            CN,
+            "-showcerts",
+        ])
         .stdin(std::process::Stdio::null())
         .output()
         .unwrap();
     let served = String::from_utf8_lossy(&served.stdout);
     assert!(served.contains("Pebble Intermediate CA"), "{served}");
 
-    let f = JobFilter { job_type: Some(JobType::Validation), certificate_id: Some("mc-acme".into()), ..Default::default() };
+    let f = JobFilter {
+        job_type: Some(JobType::Validation),
+        certificate_id: Some("mc-acme".into()),
+        ..Default::default()
+    };
     let validations = s.admin.list_jobs(&f, PageRequest::new(1, 10)).await.unwrap().data;
-    assert!(!validations.is_empty() && validations.iter().all(|j| j.status == JobStatus::Completed), "{validations:?}");
-    let f = JobFilter { job_type: Some(JobType::Deployment), certificate_id: Some("mc-acme".into()), ..Default::default() };
-    assert_eq!(s.admin.list_jobs(&f, PageRequest::new(1, 10)).await.unwrap().data[0].status, JobStatus::Completed);
+    assert!(
+        !validations.is_empty() && validations.iter().all(|j| j.status == JobStatus::Completed),
+        "{validations:?}"
+    );
+    let f = JobFilter {
+        job_type: Some(JobType::Deployment),
+        certificate_id: Some("mc-acme".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        s.admin.list_jobs(&f, PageRequest::new(1, 10)).await.unwrap().data[0].status,
+        JobStatus::Completed
+    );
 }

@@ -11,12 +11,16 @@ use certctl::model::{AgentStatus, Job, JobFilter, JobStatus, JobType, PageReques
 use serde_json::json;
 
 use crate::nginx::Nginx;
-use crate::support::{require, Agent, Server};
+use crate::support::{Agent, Server, require};
 
 const CN: &str = "web.example.com";
 
 async fn jobs(s: &Server, job_type: JobType) -> Vec<Job> {
-    let f = JobFilter { job_type: Some(job_type), certificate_id: Some("mc-web".into()), ..Default::default() };
+    let f = JobFilter {
+        job_type: Some(job_type),
+        certificate_id: Some("mc-web".into()),
+        ..Default::default()
+    };
     let mut v = s.admin.list_jobs(&f, PageRequest::new(1, 100)).await.unwrap().data;
     v.sort_by_key(|j| j.created_at);
     v
@@ -25,7 +29,8 @@ async fn jobs(s: &Server, job_type: JobType) -> Vec<Job> {
 /// The fingerprint of the one version issued since the `seen` ones (added to `seen`).
 async fn new_fingerprint(s: &Server, seen: &mut Vec<String>) -> String {
     let v = s.admin.certificate_versions("mc-web").await.unwrap().data;
-    let new: Vec<String> = v.into_iter().map(|v| v.fingerprint_sha256).filter(|f| !seen.contains(f)).collect();
+    let new: Vec<String> =
+        v.into_iter().map(|v| v.fingerprint_sha256).filter(|f| !seen.contains(f)).collect();
     assert_eq!(new.len(), 1, "{new:?}");
     seen.push(new[0].clone());
     new[0].clone()
@@ -46,7 +51,10 @@ async fn nginx_issue_renew_and_roll_back() {
     // this host allows exactly the commands of the test's nginx (and the failing check below) and
     // writing in its certs dir
     let failing_check: Vec<String> = vec!["ls".into(), "/nonexistent/nginx-check".into()];
-    let agent = Agent::new(root.path(), &s.url).allow(&[nginx.command(&["-t"]), nginx.command(&["-s", "reload"]), failing_check.clone()], &[&nginx.prefix.path().join("certs")]);
+    let agent = Agent::new(root.path(), &s.url).allow(
+        &[nginx.command(&["-t"]), nginx.command(&["-s", "reload"]), failing_check.clone()],
+        &[&nginx.prefix.path().join("certs")],
+    );
 
     // first run: registers with the bootstrap token, saves its identity, heartbeats real metadata
     let (ok, log) = agent.once().await;
@@ -56,7 +64,10 @@ async fn nginx_issue_renew_and_roll_back() {
     let a = s.admin.get_agent(&id).await.unwrap();
     assert_eq!(a.name, "web-1");
     assert_eq!(a.hostname, std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap().trim());
-    assert_eq!((a.os.as_str(), a.arch.as_str(), a.agent_version.as_str()), ("linux", std::env::consts::ARCH, env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        (a.os.as_str(), a.arch.as_str(), a.agent_version.as_str()),
+        ("linux", std::env::consts::ARCH, env!("CARGO_PKG_VERSION"))
+    );
     assert!(!a.os_version.is_empty());
     assert_eq!(a.reported_labels.get("role").map(String::as_str), Some("web"));
     assert!(a.labels.is_empty(), "what the host says is never an operator label: {:?}", a.labels);
@@ -66,7 +77,10 @@ async fn nginx_issue_renew_and_roll_back() {
     // a restart reuses the saved identity
     assert!(agent.once().await.0);
     assert_eq!(agent.id(), id);
-    assert_eq!(s.admin.list_agents(&Default::default(), PageRequest::default()).await.unwrap().total, 1);
+    assert_eq!(
+        s.admin.list_agents(&Default::default(), PageRequest::default()).await.unwrap().total,
+        1
+    );
 
     let config = |validate: Vec<String>| {
         json!({
@@ -88,7 +102,13 @@ async fn nginx_issue_renew_and_roll_back() {
         .unwrap();
     let bootstrap_fp = nginx.served_fingerprint(CN);
     s.admin
-        .create_certificate(&CertificateInput { id: Some("mc-web".into()), common_name: CN.into(), sans: vec![CN.into(), "127.0.0.1".into()], target_ids: vec!["t-nginx".into()], ..Default::default() })
+        .create_certificate(&CertificateInput {
+            id: Some("mc-web".into()),
+            common_name: CN.into(),
+            sans: vec![CN.into(), "127.0.0.1".into()],
+            target_ids: vec!["t-nginx".into()],
+            ..Default::default()
+        })
         .await
         .unwrap();
 
@@ -109,7 +129,11 @@ async fn nginx_issue_renew_and_roll_back() {
     let key1 = std::fs::read_to_string(&key_file).unwrap();
     assert_eq!(std::fs::read_to_string(nginx.key_path()).unwrap(), key1);
     assert_eq!(mode(&nginx.key_path()), 0o600);
-    assert_eq!(s.admin.export_certificate("mc-web").await.unwrap(), std::fs::read_to_string(nginx.cert_path()).unwrap(), "full chain in cert_path");
+    assert_eq!(
+        s.admin.export_certificate("mc-web").await.unwrap(),
+        std::fs::read_to_string(nginx.cert_path()).unwrap(),
+        "full chain in cert_path"
+    );
 
     // renewal: the next key and certificate, deployed the same way
     s.admin.renew_certificate("mc-web").await.unwrap();
@@ -123,26 +147,47 @@ async fn nginx_issue_renew_and_roll_back() {
     let cert2 = std::fs::read(nginx.cert_path()).unwrap();
 
     // a validate command that fails: job Failed naming the step, old pair restored and served
-    s.admin.update_target("t-nginx", &ConnectorInput { config: Some(config(failing_check)), ..Default::default() }).await.unwrap();
+    s.admin
+        .update_target(
+            "t-nginx",
+            &ConnectorInput { config: Some(config(failing_check)), ..Default::default() },
+        )
+        .await
+        .unwrap();
     s.admin.renew_certificate("mc-web").await.unwrap();
     let (ok, log) = agent.once().await;
     assert!(!ok, "a failed deployment makes --once fail: {log}");
     let failed = jobs(&s, JobType::Deployment).await.pop().unwrap();
     assert_eq!(failed.status, JobStatus::Failed);
     let err = failed.last_error.unwrap_or_default();
-    assert!(err.starts_with("validate: `ls /nonexistent/nginx-check` exited with status 2:"), "{err}");
+    assert!(
+        err.starts_with("validate: `ls /nonexistent/nginx-check` exited with status 2:"),
+        "{err}"
+    );
     assert!(err.contains("No such file") && err.contains("rolled back"), "{err}");
     assert_eq!(nginx.served_fingerprint(CN), v2, "the previous certificate is still served");
     assert_eq!(std::fs::read(nginx.cert_path()).unwrap(), cert2);
     assert_eq!(std::fs::read_to_string(nginx.key_path()).unwrap(), key2);
     assert_eq!(std::fs::read_to_string(&key_file).unwrap(), key2, "the key in service is kept");
-    assert!(agent.keys.join("mc-web.key.next").exists(), "the new key waits for a successful deployment");
+    assert!(
+        agent.keys.join("mc-web.key.next").exists(),
+        "the new key waits for a successful deployment"
+    );
     assert_eq!(s.admin.get_agent(&id).await.unwrap().status, AgentStatus::Degraded);
-    let leftovers: Vec<_> = std::fs::read_dir(nginx.prefix.path().join("certs")).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let leftovers: Vec<_> = std::fs::read_dir(nginx.prefix.path().join("certs"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(leftovers.len(), 2, "{leftovers:?}");
 
     // fixed config + explicit deploy: the waiting key goes into service with its certificate
-    s.admin.update_target("t-nginx", &ConnectorInput { config: Some(config(nginx.command(&["-t"]))), ..Default::default() }).await.unwrap();
+    s.admin
+        .update_target(
+            "t-nginx",
+            &ConnectorInput { config: Some(config(nginx.command(&["-t"]))), ..Default::default() },
+        )
+        .await
+        .unwrap();
     s.admin.deploy_certificate("mc-web").await.unwrap();
     let (ok, log) = agent.once().await;
     assert!(ok, "{log}");
@@ -166,12 +211,19 @@ async fn nginx_issue_renew_and_roll_back() {
         let body_line = key.lines().nth(1).unwrap();
         for (line, body) in &sent {
             let text = String::from_utf8_lossy(body);
-            assert!(!text.contains("PRIVATE KEY") && !text.contains(body_line), "{line} carried key material");
+            assert!(
+                !text.contains("PRIVATE KEY") && !text.contains(body_line),
+                "{line} carried key material"
+            );
         }
     }
     for file in [s.db.clone(), s.db.with_extension("db-wal")] {
         if let Ok(bytes) = std::fs::read(&file) {
-            assert!(!bytes.windows(11).any(|w| w == b"PRIVATE KEY"), "{} holds a private key", file.display());
+            assert!(
+                !bytes.windows(11).any(|w| w == b"PRIVATE KEY"),
+                "{} holds a private key",
+                file.display()
+            );
         }
     }
     let _ = &s.svc;

@@ -12,12 +12,23 @@ use crate::support::{Agent, Server};
 /// The child of `mc-edge` on `agent`, reloaded.
 async fn child_of(s: &Server, agent: &str) -> certctl::model::Certificate {
     let t = s.admin.get_certificate("mc-edge").await.unwrap();
-    let c = t.children.unwrap_or_default().into_iter().find(|c| c.agent_id.as_ref().map(|a| a.as_str()) == Some(agent)).unwrap_or_else(|| panic!("no child on {agent}"));
+    let c = t
+        .children
+        .unwrap_or_default()
+        .into_iter()
+        .find(|c| c.agent_id.as_ref().map(|a| a.as_str()) == Some(agent))
+        .unwrap_or_else(|| panic!("no child on {agent}"));
     s.admin.get_certificate(c.id.as_str()).await.unwrap()
 }
 
 /// The child is Active with one version whose CN is `cn`, and that is what the agent deployed.
-async fn check_issued(s: &Server, agent: &str, cn: &str, files: &std::path::Path, keys: &std::path::Path) {
+async fn check_issued(
+    s: &Server,
+    agent: &str,
+    cn: &str,
+    files: &std::path::Path,
+    keys: &std::path::Path,
+) {
     let child = child_of(s, agent).await;
     assert_eq!(child.status, CertificateStatus::Active, "{child:?}");
     assert_eq!(child.common_name, cn);
@@ -25,8 +36,13 @@ async fn check_issued(s: &Server, agent: &str, cn: &str, files: &std::path::Path
     assert_eq!(versions.len(), 1);
     let leaf = certctl::pki::parse_certificate(&versions[0].pem_chain).unwrap();
     assert_eq!(leaf.subject_cn.as_deref(), Some(cn));
-    let deployed = certctl::pki::parse_certificate(&std::fs::read_to_string(files.join("cert.pem")).unwrap()).unwrap();
-    assert_eq!(deployed.fingerprint_sha256, versions[0].fingerprint_sha256, "{agent} deployed its own certificate");
+    let deployed =
+        certctl::pki::parse_certificate(&std::fs::read_to_string(files.join("cert.pem")).unwrap())
+            .unwrap();
+    assert_eq!(
+        deployed.fingerprint_sha256, versions[0].fingerprint_sha256,
+        "{agent} deployed its own certificate"
+    );
     // its key was made on that agent and is the deployed one
     let key = std::fs::read_to_string(keys.join(format!("{}.key", child.id))).unwrap();
     assert_eq!(std::fs::read_to_string(files.join("key.pem")).unwrap(), key);
@@ -37,12 +53,27 @@ async fn fleet_certificate_across_agent_processes() {
     let s = Server::start().await;
     let root = tempfile::tempdir().unwrap();
     let out = root.path().join("deployed");
-    let agents: Vec<(String, Agent)> = (1..=4).map(|i| (format!("edge-{i}"), Agent::new(&root.path().join(format!("agent-{i}")), &s.url).allow(&[], &[&out]))).collect();
+    let agents: Vec<(String, Agent)> = (1..=4)
+        .map(|i| {
+            (
+                format!("edge-{i}"),
+                Agent::new(&root.path().join(format!("agent-{i}")), &s.url).allow(&[], &[&out]),
+            )
+        })
+        .collect();
     for (name, _) in &agents {
         std::fs::create_dir_all(out.join(name)).unwrap();
     }
     s.admin
-        .create_agent_group(&GroupInput { id: Some("grp-edge".into()), name: Some("edge".into()), criteria: Some(GroupCriteria { reported_labels: [("fleet".into(), "edge".into())].into(), ..Default::default() }), ..Default::default() })
+        .create_agent_group(&GroupInput {
+            id: Some("grp-edge".into()),
+            name: Some("edge".into()),
+            criteria: Some(GroupCriteria {
+                reported_labels: [("fleet".into(), "edge".into())].into(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
         .await
         .unwrap();
 
@@ -73,7 +104,10 @@ async fn fleet_certificate_across_agent_processes() {
         .await
         .unwrap();
     assert_eq!(template.children.as_ref().map(Vec::len), Some(3));
-    assert!(s.admin.certificate_versions("mc-edge").await.unwrap().data.is_empty(), "the template is never issued");
+    assert!(
+        s.admin.certificate_versions("mc-edge").await.unwrap().data.is_empty(),
+        "the template is never issued"
+    );
 
     // each agent runs once: makes its key, sends its CSR, deploys its own certificate
     for (name, a) in &agents[..3] {
@@ -82,7 +116,10 @@ async fn fleet_certificate_across_agent_processes() {
         let id = a.id();
         check_issued(&s, &id, &format!("{name}.edge.example.com"), &out.join(name), &a.keys).await;
         let child = child_of(&s, &id).await;
-        assert_eq!(child.sans, [format!("{name}.edge.example.com"), format!("{id}.agents.example.com")]);
+        assert_eq!(
+            child.sans,
+            [format!("{name}.edge.example.com"), format!("{id}.agents.example.com")]
+        );
     }
 
     // a fourth agent joins: its first run registers, joins the group with its heartbeat, and
@@ -97,7 +134,11 @@ async fn fleet_certificate_across_agent_processes() {
     assert!(children.iter().all(|c| c.status == CertificateStatus::Active), "{children:?}");
     let mut fingerprints: Vec<String> = Vec::new();
     for c in &children {
-        fingerprints.push(s.admin.certificate_versions(c.id.as_str()).await.unwrap().data[0].fingerprint_sha256.clone());
+        fingerprints.push(
+            s.admin.certificate_versions(c.id.as_str()).await.unwrap().data[0]
+                .fingerprint_sha256
+                .clone(),
+        );
     }
     fingerprints.sort();
     fingerprints.dedup();

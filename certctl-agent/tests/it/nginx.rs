@@ -31,7 +31,19 @@ impl Nginx {
         let cert = p.join("certs/web.pem");
         let key = p.join("certs/web.key");
         let ok = Command::new("openssl")
-            .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=bootstrap"])
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-nodes",
+                "-days",
+                "1",
+                "-subj",
+                "/CN=bootstrap",
+            ])
             .arg("-keyout")
             .arg(&key)
             .arg("-out")
@@ -56,7 +68,11 @@ impl Nginx {
         let n = Nginx { prefix, port, child };
         let deadline = Instant::now() + Duration::from_secs(10);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "nginx did not start: {}", std::fs::read_to_string(n.prefix.path().join("logs/error.log")).unwrap_or_default());
+            assert!(
+                Instant::now() < deadline,
+                "nginx did not start: {}",
+                std::fs::read_to_string(n.prefix.path().join("logs/error.log")).unwrap_or_default()
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         n
@@ -64,7 +80,14 @@ impl Nginx {
 
     fn base_args(p: &std::path::Path) -> Vec<String> {
         let d = p.display();
-        vec!["-p".into(), format!("{d}/"), "-c".into(), "conf/nginx.conf".into(), "-e".into(), format!("{d}/logs/error.log")]
+        vec![
+            "-p".into(),
+            format!("{d}/"),
+            "-c".into(),
+            "conf/nginx.conf".into(),
+            "-e".into(),
+            format!("{d}/logs/error.log"),
+        ]
     }
 
     /// The nginx command with `extra` appended, as an argv array.
@@ -108,7 +131,13 @@ impl Nginx {
 
     fn served_fingerprint_once(&self, server_name: &str) -> String {
         let s = Command::new("openssl")
-            .args(["s_client", "-connect", &format!("127.0.0.1:{}", self.port), "-servername", server_name])
+            .args([
+                "s_client",
+                "-connect",
+                &format!("127.0.0.1:{}", self.port),
+                "-servername",
+                server_name,
+            ])
             .stdin(std::process::Stdio::null())
             .output()
             .unwrap();

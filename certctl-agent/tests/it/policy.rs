@@ -11,10 +11,10 @@ use std::path::Path;
 
 use certctl::api::{CertificateInput, ConnectorInput};
 use certctl::model::{ActorType, AuditDraft, Job, JobFilter, JobStatus, JobType, PageRequest};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use crate::nginx::Nginx;
-use crate::support::{require, Agent, Server};
+use crate::support::{Agent, Server, require};
 
 const CN: &str = "policy.example.com";
 
@@ -25,14 +25,22 @@ fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         let p = e.unwrap().path();
         let name = p.file_name().unwrap().to_string_lossy().into_owned();
         let meta = std::fs::symlink_metadata(&p).unwrap();
-        let contents = if meta.is_symlink() { std::fs::read_link(&p).unwrap().into_os_string().into_encoded_bytes() } else { std::fs::read(&p).unwrap() };
+        let contents = if meta.is_symlink() {
+            std::fs::read_link(&p).unwrap().into_os_string().into_encoded_bytes()
+        } else {
+            std::fs::read(&p).unwrap()
+        };
         out.insert(name, contents);
     }
     out
 }
 
 async fn last_deployment(s: &Server) -> Job {
-    let f = JobFilter { job_type: Some(JobType::Deployment), certificate_id: Some("mc-pol".into()), ..Default::default() };
+    let f = JobFilter {
+        job_type: Some(JobType::Deployment),
+        certificate_id: Some("mc-pol".into()),
+        ..Default::default()
+    };
     let mut v = s.admin.list_jobs(&f, PageRequest::new(1, 100)).await.unwrap().data;
     v.sort_by_key(|j| j.created_at);
     v.pop().unwrap()
@@ -59,31 +67,74 @@ async fn nginx_profile_with_the_connectors_default_commands() {
     let root = tempfile::tempdir().unwrap();
     let bin = root.path().join("bin");
     std::fs::create_dir_all(&bin).unwrap();
-    let real = std::env::var("PATH").unwrap_or_default().split(':').chain(["/usr/sbin"]).map(|d| Path::new(d).join("nginx")).find(|p| p.is_file()).unwrap();
+    let real = std::env::var("PATH")
+        .unwrap_or_default()
+        .split(':')
+        .chain(["/usr/sbin"])
+        .map(|d| Path::new(d).join("nginx"))
+        .find(|p| p.is_file())
+        .unwrap();
     let args: Vec<String> = nginx.command(&[])[1..].iter().map(|a| format!("'{a}'")).collect();
-    std::fs::write(bin.join("nginx"), format!("#!/bin/sh\nexec {} {} \"$@\"\n", real.display(), args.join(" "))).unwrap();
-    std::fs::set_permissions(bin.join("nginx"), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    std::fs::write(
+        bin.join("nginx"),
+        format!("#!/bin/sh\nexec {} {} \"$@\"\n", real.display(), args.join(" ")),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        bin.join("nginx"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
     let certs = nginx.prefix.path().join("certs");
-    let agent = Agent::new(&root.path().join("agent"), &s.url).settings("nginx", &[&certs]).path_first(&bin);
+    let agent = Agent::new(&root.path().join("agent"), &s.url)
+        .settings("nginx", &[&certs])
+        .path_first(&bin);
     let (ok, log) = agent.once().await;
     assert!(ok, "{log}");
-    assert!(log.contains(r#"["nginx","-t"]"#) || log.contains("nginx -t"), "the profile is logged: {log}");
+    assert!(
+        log.contains(r#"["nginx","-t"]"#) || log.contains("nginx -t"),
+        "the profile is logged: {log}"
+    );
     let config = json!({
         "cert_path": nginx.cert_path(), "key_path": nginx.key_path(),
         "verify_address": format!("127.0.0.1:{}", nginx.port), "verify_server_name": "profile.example.com",
     });
-    let target = ConnectorInput { id: Some("t-nginx".into()), name: Some("nginx".into()), connector_type: Some("nginx".into()), agent_id: Some(Some(agent.id())), config: Some(config.clone()), ..Default::default() };
+    let target = ConnectorInput {
+        id: Some("t-nginx".into()),
+        name: Some("nginx".into()),
+        connector_type: Some("nginx".into()),
+        agent_id: Some(Some(agent.id())),
+        config: Some(config.clone()),
+        ..Default::default()
+    };
     s.admin.create_target(&target).await.unwrap();
-    s.admin.create_certificate(&CertificateInput { id: Some("mc-pol".into()), common_name: "profile.example.com".into(), target_ids: vec!["t-nginx".into()], ..Default::default() }).await.unwrap();
+    s.admin
+        .create_certificate(&CertificateInput {
+            id: Some("mc-pol".into()),
+            common_name: "profile.example.com".into(),
+            target_ids: vec!["t-nginx".into()],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     let (ok, log) = agent.once().await;
     assert!(ok, "{log}");
-    let fp = s.admin.certificate_versions("mc-pol").await.unwrap().data[0].fingerprint_sha256.clone();
-    assert_eq!(nginx.wait_for("profile.example.com", &fp), fp, "NGINX serves the deployed certificate");
+    let fp =
+        s.admin.certificate_versions("mc-pol").await.unwrap().data[0].fingerprint_sha256.clone();
+    assert_eq!(
+        nginx.wait_for("profile.example.com", &fp),
+        fp,
+        "NGINX serves the deployed certificate"
+    );
     assert_eq!(last_deployment(&s).await.status, JobStatus::Completed);
 
     // a shell as the reload command: refused on the host, nothing run, nothing written
     let marker = root.path().join("MARKER");
-    let evil = with(&config, "reload_command", json!(["/bin/sh", "-c", format!("touch {}", marker.display())]));
+    let evil = with(
+        &config,
+        "reload_command",
+        json!(["/bin/sh", "-c", format!("touch {}", marker.display())]),
+    );
     let update = ConnectorInput { config: Some(evil), ..Default::default() };
     s.admin.update_target("t-nginx", &update).await.unwrap();
     let before = snapshot(&certs);
@@ -93,10 +144,19 @@ async fn nginx_profile_with_the_connectors_default_commands() {
     let job = last_deployment(&s).await;
     assert_eq!(job.status, JobStatus::Failed);
     let err = job.last_error.unwrap_or_default();
-    assert!(err.starts_with("policy:") && err.contains("CERTCTL_AGENT_ALLOWED_COMMANDS") && err.contains("/bin/sh"), "{err}");
+    assert!(
+        err.starts_with("policy:")
+            && err.contains("CERTCTL_AGENT_ALLOWED_COMMANDS")
+            && err.contains("/bin/sh"),
+        "{err}"
+    );
     assert!(!marker.exists(), "the shell never ran");
     assert_eq!(snapshot(&certs), before, "nothing was written");
-    assert_eq!(nginx.served_fingerprint("profile.example.com"), fp, "the previous certificate is still served");
+    assert_eq!(
+        nginx.served_fingerprint("profile.example.com"),
+        fp,
+        "the previous certificate is still served"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -113,53 +173,111 @@ async fn restricted_allow_list_deploys_and_refuses_the_rest() {
     let (check, reload) = (nginx.command(&["-t"]), nginx.command(&["-s", "reload"]));
     // allowed: the exact commands and the certs dir of the test's NGINX; also the agent's own
     // directory, whose identity, keys and journal are nevertheless never written
-    let agent = Agent::new(&root.path().join("agent"), &s.url).allow(&[check.clone(), reload.clone()], &[&certs, &root.path().join("agent")]);
+    let agent = Agent::new(&root.path().join("agent"), &s.url)
+        .allow(&[check.clone(), reload.clone()], &[&certs, &root.path().join("agent")]);
 
     let (ok, log) = agent.once().await;
     assert!(ok, "{log}");
-    assert!(log.contains("execution policy of this host: commands (") && log.contains(&format!("paths: {}, ", certs.display())), "the policy is logged at start: {log}");
+    assert!(
+        log.contains("execution policy of this host: commands (")
+            && log.contains(&format!("paths: {}, ", certs.display())),
+        "the policy is logged at start: {log}"
+    );
     let identity = std::fs::read(agent.state.join("agent.json")).unwrap();
     let good = json!({
         "cert_path": nginx.cert_path(), "key_path": nginx.key_path(), "validate_command": check, "reload_command": reload,
         "verify_address": format!("127.0.0.1:{}", nginx.port), "verify_server_name": CN,
     });
-    let target = ConnectorInput { id: Some("t-nginx".into()), name: Some("nginx".into()), connector_type: Some("nginx".into()), agent_id: Some(Some(agent.id())), config: Some(good.clone()), ..Default::default() };
+    let target = ConnectorInput {
+        id: Some("t-nginx".into()),
+        name: Some("nginx".into()),
+        connector_type: Some("nginx".into()),
+        agent_id: Some(Some(agent.id())),
+        config: Some(good.clone()),
+        ..Default::default()
+    };
     s.admin.create_target(&target).await.unwrap();
-    s.admin.create_certificate(&CertificateInput { id: Some("mc-pol".into()), common_name: CN.into(), sans: vec![CN.into()], target_ids: vec!["t-nginx".into()], ..Default::default() }).await.unwrap();
+    s.admin
+        .create_certificate(&CertificateInput {
+            id: Some("mc-pol".into()),
+            common_name: CN.into(),
+            sans: vec![CN.into()],
+            target_ids: vec!["t-nginx".into()],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
 
     // allowed: issued, deployed with exactly the listed commands, served
     let (ok, log) = agent.once().await;
     assert!(ok, "{log}");
-    let fp = s.admin.certificate_versions("mc-pol").await.unwrap().data[0].fingerprint_sha256.clone();
+    let fp =
+        s.admin.certificate_versions("mc-pol").await.unwrap().data[0].fingerprint_sha256.clone();
     assert_eq!(nginx.wait_for(CN, &fp), fp, "NGINX serves the deployed certificate");
     assert_eq!(last_deployment(&s).await.status, JobStatus::Completed);
 
     // refused: each target asks for one thing this host does not allow; a renewal makes a new
     // key and certificate that would be written and reloaded
     let marker = root.path().join("MARKER");
-    let shell: Vec<String> = vec!["/bin/sh".into(), "-c".into(), format!("touch {}", marker.display())];
+    let shell: Vec<String> =
+        vec!["/bin/sh".into(), "-c".into(), format!("touch {}", marker.display())];
     let other_argv = nginx.command(&["-t", "-c", &outside.join("evil.conf").display().to_string()]);
     std::os::unix::fs::symlink(&outside, certs.join("escape")).unwrap();
     let before = snapshot(&certs);
     let cases = [
-        (with(&good, "reload_command", json!(shell)), format!("reload_command {} is not allowed on this host (CERTCTL_AGENT_ALLOWED_COMMANDS)", serde_json::to_string(&shell).unwrap())),
-        (with(&good, "validate_command", json!(other_argv)), format!("validate_command {} is not allowed on this host (CERTCTL_AGENT_ALLOWED_COMMANDS)", serde_json::to_string(&other_argv).unwrap())),
+        (
+            with(&good, "reload_command", json!(shell)),
+            format!(
+                "reload_command {} is not allowed on this host (CERTCTL_AGENT_ALLOWED_COMMANDS)",
+                serde_json::to_string(&shell).unwrap()
+            ),
+        ),
+        (
+            with(&good, "validate_command", json!(other_argv)),
+            format!(
+                "validate_command {} is not allowed on this host (CERTCTL_AGENT_ALLOWED_COMMANDS)",
+                serde_json::to_string(&other_argv).unwrap()
+            ),
+        ),
         (
             with(&good, "key_path", json!(outside.join("web.key"))),
-            format!("key_path {} is outside the paths this host allows (CERTCTL_AGENT_ALLOWED_PATHS: {}, {})", outside.join("web.key").display(), certs.display(), root.path().join("agent").display()),
+            format!(
+                "key_path {} is outside the paths this host allows (CERTCTL_AGENT_ALLOWED_PATHS: {}, {})",
+                outside.join("web.key").display(),
+                certs.display(),
+                root.path().join("agent").display()
+            ),
         ),
-        (with(&good, "cert_path", json!(certs.join("escape/web.pem"))), format!("cert_path {} resolves to ", certs.join("escape/web.pem").display())),
-        (with(&good, "cert_path", json!(agent.state.join("agent.json"))), format!("cert_path {} is part of the agent's own state", agent.state.join("agent.json").display())),
+        (
+            with(&good, "cert_path", json!(certs.join("escape/web.pem"))),
+            format!("cert_path {} resolves to ", certs.join("escape/web.pem").display()),
+        ),
+        (
+            with(&good, "cert_path", json!(agent.state.join("agent.json"))),
+            format!(
+                "cert_path {} is part of the agent's own state",
+                agent.state.join("agent.json").display()
+            ),
+        ),
     ];
     for (config, want) in cases {
-        s.admin.update_target("t-nginx", &ConnectorInput { config: Some(config.clone()), ..Default::default() }).await.unwrap();
+        s.admin
+            .update_target(
+                "t-nginx",
+                &ConnectorInput { config: Some(config.clone()), ..Default::default() },
+            )
+            .await
+            .unwrap();
         s.admin.renew_certificate("mc-pol").await.unwrap();
         let (ok, log) = agent.once().await;
         assert!(!ok, "a refused deployment fails the run: {log}");
         let job = last_deployment(&s).await;
         assert_eq!(job.status, JobStatus::Failed, "{config}");
         let err = job.last_error.unwrap_or_default();
-        assert!(err.starts_with("policy: ") && err.contains(&want), "{config}\nwant {want}\ngot  {err}");
+        assert!(
+            err.starts_with("policy: ") && err.contains(&want),
+            "{config}\nwant {want}\ngot  {err}"
+        );
         assert!(!marker.exists(), "the shell never ran");
         assert_eq!(snapshot(&certs), before, "nothing written in the allowed dir: {config}");
         assert!(snapshot(&outside).is_empty(), "nothing written outside: {config}");
@@ -168,24 +286,52 @@ async fn restricted_allow_list_deploys_and_refuses_the_rest() {
     }
 
     // `..`: the API refuses it, naming the field ...
-    let dotdot = with(&good, "cert_path", json!(format!("{}/../../outside/web.pem", certs.display())));
-    let e = s.admin.update_target("t-nginx", &ConnectorInput { config: Some(dotdot.clone()), ..Default::default() }).await.unwrap_err().to_string();
+    let dotdot =
+        with(&good, "cert_path", json!(format!("{}/../../outside/web.pem", certs.display())));
+    let e = s
+        .admin
+        .update_target(
+            "t-nginx",
+            &ConnectorInput { config: Some(dotdot.clone()), ..Default::default() },
+        )
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("config.cert_path") && e.contains("`..`"), "{e}");
     // ... and so does the host when a config carries one anyway (written to the store directly,
     // as a compromised or older server could): the agent refuses the config before the policy
-    let mut t = s.svc.store().get_target(&certctl::model::TargetId::parse("t-nginx").unwrap()).await.unwrap();
+    let mut t = s
+        .svc
+        .store()
+        .get_target(&certctl::model::TargetId::parse("t-nginx").unwrap())
+        .await
+        .unwrap();
     t.config = dotdot;
-    s.svc.store().update_target(&t, &AuditDraft::new("test", ActorType::User, "target_updated", "target", "t-nginx")).await.unwrap();
+    s.svc
+        .store()
+        .update_target(
+            &t,
+            &AuditDraft::new("test", ActorType::User, "target_updated", "target", "t-nginx"),
+        )
+        .await
+        .unwrap();
     s.admin.renew_certificate("mc-pol").await.unwrap();
     let (ok, _) = agent.once().await;
     assert!(!ok);
     let err = last_deployment(&s).await.last_error.unwrap_or_default();
-    assert!(err.starts_with("write: target config: config.cert_path: ") && err.contains("must not contain a `..` component"), "{err}");
+    assert!(
+        err.starts_with("write: target config: config.cert_path: ")
+            && err.contains("must not contain a `..` component"),
+        "{err}"
+    );
     assert_eq!(snapshot(&certs), before);
     assert!(snapshot(&outside).is_empty() && !root.path().join("outside/web.pem").exists());
 
     // back to the allowed config: the waiting key and certificate go into service
-    s.admin.update_target("t-nginx", &ConnectorInput { config: Some(good), ..Default::default() }).await.unwrap();
+    s.admin
+        .update_target("t-nginx", &ConnectorInput { config: Some(good), ..Default::default() })
+        .await
+        .unwrap();
     s.admin.renew_certificate("mc-pol").await.unwrap();
     let (ok, log) = agent.once().await;
     assert!(ok, "{log}");
@@ -200,15 +346,30 @@ async fn a_malformed_setting_stops_the_agent_at_start() {
     let s = Server::start().await;
     let root = tempfile::tempdir().unwrap();
     for (commands, paths, want) in [
-        (r#"nginx;["/bin/sh", "-c""#, "/etc/ssl/certctl", "CERTCTL_AGENT_ALLOWED_COMMANDS: entry 2 starts with `[` but is not a JSON array"),
-        ("bash", "/etc/ssl/certctl", "CERTCTL_AGENT_ALLOWED_COMMANDS: entry 1: \"bash\" is not a profile"),
-        ("nginx", "/etc/ssl/../..", "CERTCTL_AGENT_ALLOWED_PATHS: entry 1: \"/etc/ssl/../..\" must not contain a `..` component"),
+        (
+            r#"nginx;["/bin/sh", "-c""#,
+            "/etc/ssl/certctl",
+            "CERTCTL_AGENT_ALLOWED_COMMANDS: entry 2 starts with `[` but is not a JSON array",
+        ),
+        (
+            "bash",
+            "/etc/ssl/certctl",
+            "CERTCTL_AGENT_ALLOWED_COMMANDS: entry 1: \"bash\" is not a profile",
+        ),
+        (
+            "nginx",
+            "/etc/ssl/../..",
+            "CERTCTL_AGENT_ALLOWED_PATHS: entry 1: \"/etc/ssl/../..\" must not contain a `..` component",
+        ),
     ] {
         let mut agent = Agent::new(root.path(), &s.url);
         agent.allowed = Some((commands.into(), paths.into()));
         let (ok, log) = agent.once().await;
         assert!(!ok && log.contains(want), "{log}");
     }
-    assert!(s.received.lock().unwrap().is_empty(), "the agent stopped before talking to the server");
+    assert!(
+        s.received.lock().unwrap().is_empty(),
+        "the agent stopped before talking to the server"
+    );
     assert!(!root.path().join("state/agent.json").exists());
 }

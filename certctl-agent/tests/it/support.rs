@@ -9,7 +9,7 @@ use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use certctl::service::{Service, ServiceConfig};
-use certctl_server::{app, AppState};
+use certctl_server::{AppState, app};
 use serde_json::Value;
 
 /// The server's quick-start token (`CERTCTL_AGENT_BOOTSTRAP_TOKEN`): agents it registers are
@@ -43,7 +43,8 @@ impl Server {
         let (dir, store) = certctl::testing::sqlite().await;
         // the ACME tests' pebble listens on loopback: allow it (CERTCTL_ALLOW_PRIVATE_TARGETS)
         let outbound = certctl::net::AddressPolicy::parse(&["127.0.0.0/8", "::1/128"]).unwrap();
-        let config = ServiceConfig { bootstrap_token: Some(TOKEN.into()), outbound, ..Default::default() };
+        let config =
+            ServiceConfig { bootstrap_token: Some(TOKEN.into()), outbound, ..Default::default() };
         let svc = Service::open(store, dir.path(), config).unwrap();
         let admin_key = svc.bootstrap().await.unwrap().admin_key.unwrap();
         let now = certctl::model::Timestamp::now();
@@ -61,13 +62,27 @@ impl Server {
             last_used_at: None,
             revoked_at: None,
         };
-        let audit = certctl::model::AuditDraft::new("test", certctl::model::ActorType::System, "bootstrap_token_created", "bootstrap_token", "bt-fleet");
+        let audit = certctl::model::AuditDraft::new(
+            "test",
+            certctl::model::ActorType::System,
+            "bootstrap_token_created",
+            "bootstrap_token",
+            "bt-fleet",
+        );
         svc.store().create_bootstrap_token(&fleet, &audit).await.unwrap();
         let received = Log::default();
-        let router = app(AppState::new(svc.clone())).layer(axum::middleware::from_fn_with_state(received.clone(), record));
+        let router = app(AppState::new(svc.clone()))
+            .layer(axum::middleware::from_fn_with_state(received.clone(), record));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap() });
+        tokio::spawn(async move {
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await
+            .unwrap()
+        });
         let admin = certctl::client::Client::builder(&url).api_key(admin_key).build().unwrap();
         Server { url, svc, admin, received, db: dir.path().join("certctl.db"), _dir: dir }
     }
@@ -89,7 +104,14 @@ pub struct Agent {
 
 impl Agent {
     pub fn new(root: &Path, server: &str) -> Self {
-        Agent { state: root.join("state"), keys: root.join("state").join("keys"), server: server.into(), allowed: None, token: FLEET_TOKEN, path_first: None }
+        Agent {
+            state: root.join("state"),
+            keys: root.join("state").join("keys"),
+            server: server.into(),
+            allowed: None,
+            token: FLEET_TOKEN,
+            path_first: None,
+        }
     }
 
     /// The same agent with these host settings as they are written (`nginx;systemd-reload:x`).
@@ -107,7 +129,8 @@ impl Agent {
 
     /// The same agent with a host policy: exactly these commands (JSON argv arrays) and paths.
     pub fn allow(mut self, commands: &[Vec<String>], paths: &[impl AsRef<Path>]) -> Self {
-        let commands: Vec<String> = commands.iter().map(|c| serde_json::to_string(c).unwrap()).collect();
+        let commands: Vec<String> =
+            commands.iter().map(|c| serde_json::to_string(c).unwrap()).collect();
         let commands = if commands.is_empty() { "none".to_owned() } else { commands.join(";") };
         let paths: Vec<String> = paths.iter().map(|p| p.as_ref().display().to_string()).collect();
         self.allowed = Some((commands, paths.join(":")));
@@ -133,15 +156,21 @@ impl Agent {
         let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_certctl-agent"));
         cmd.env_clear();
         if let Some((commands, paths)) = &self.allowed {
-            cmd.env("CERTCTL_AGENT_ALLOWED_COMMANDS", commands).env("CERTCTL_AGENT_ALLOWED_PATHS", paths);
+            cmd.env("CERTCTL_AGENT_ALLOWED_COMMANDS", commands)
+                .env("CERTCTL_AGENT_ALLOWED_PATHS", paths);
         }
         let out = cmd
             .arg("--once")
             .envs(env.iter().copied())
-            .env("PATH", match &self.path_first {
-                Some(d) => format!("{}:{}", d.display(), std::env::var("PATH").unwrap_or_default()),
-                None => std::env::var("PATH").unwrap_or_default(),
-            })
+            .env(
+                "PATH",
+                match &self.path_first {
+                    Some(d) => {
+                        format!("{}:{}", d.display(), std::env::var("PATH").unwrap_or_default())
+                    }
+                    None => std::env::var("PATH").unwrap_or_default(),
+                },
+            )
             .env("CERTCTL_SERVER_URL", &self.server)
             .env("CERTCTL_AGENT_BOOTSTRAP_TOKEN", self.token)
             .env("CERTCTL_AGENT_NAME", name)
@@ -157,7 +186,8 @@ impl Agent {
     }
 
     pub fn id(&self) -> String {
-        let v: Value = serde_json::from_slice(&std::fs::read(self.state.join("agent.json")).unwrap()).unwrap();
+        let v: Value =
+            serde_json::from_slice(&std::fs::read(self.state.join("agent.json")).unwrap()).unwrap();
         v["agent_id"].as_str().unwrap().to_owned()
     }
 }
@@ -167,8 +197,13 @@ impl Agent {
 pub fn require(program: &str) -> bool {
     let found = std::process::Command::new(program).arg("-v").output().is_ok();
     if !found {
-        assert!(std::env::var_os("CERTCTL_TEST_REQUIRE_SERVICES").is_none(), "{program} is missing but CERTCTL_TEST_REQUIRE_SERVICES is set");
-        eprintln!("skipped: the agent end-to-end tests ({program} is not installed; scripts/test installs it)");
+        assert!(
+            std::env::var_os("CERTCTL_TEST_REQUIRE_SERVICES").is_none(),
+            "{program} is missing but CERTCTL_TEST_REQUIRE_SERVICES is set"
+        );
+        eprintln!(
+            "skipped: the agent end-to-end tests ({program} is not installed; scripts/test installs it)"
+        );
     }
     found
 }

@@ -100,7 +100,11 @@ pub async fn run_tokens(cmd: TokenCmd, client: &Client, out: &Out) -> anyhow::Re
     match cmd {
         TokenCmd::Create { id, name, expires_in, max_uses, label, auto_approve, file } => {
             let mut b = Body::new(&file)?;
-            b.set("id", id.as_ref()).set("name", name.as_ref()).set("expires_in", expires_in.as_ref()).set("max_uses", max_uses.as_ref()).pairs("labels", &label);
+            b.set("id", id.as_ref())
+                .set("name", name.as_ref())
+                .set("expires_in", expires_in.as_ref())
+                .set("max_uses", max_uses.as_ref())
+                .pairs("labels", &label);
             if auto_approve {
                 b.set("auto_approve", Some(&true));
             }

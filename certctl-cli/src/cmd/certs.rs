@@ -195,7 +195,8 @@ impl Fields {
             let text = if t.trim_start().starts_with('{') {
                 t.clone()
             } else {
-                std::fs::read_to_string(t).with_context(|| format!("--target-template: reading {t}"))?
+                std::fs::read_to_string(t)
+                    .with_context(|| format!("--target-template: reading {t}"))?
             };
             b.json("target_template", Some(&text))?;
         }
@@ -207,7 +208,9 @@ impl ListArgs {
     fn filter(&self) -> anyhow::Result<CertificateFilter> {
         let status = body::parse_enum::<CertificateStatus>("status", self.status.as_deref())?;
         let expires_before = match self.expiring_within {
-            Some(d) => Some(Timestamp::now().plus(time::Duration::try_from(d).context("--expiring-within")?)),
+            Some(d) => Some(
+                Timestamp::now().plus(time::Duration::try_from(d).context("--expiring-within")?),
+            ),
             None => self.expires_before,
         };
         Ok(CertificateFilter {
@@ -233,15 +236,23 @@ pub async fn run(cmd: Cmd, client: &Client, out: &Out) -> anyhow::Result<ExitCod
     match cmd {
         Cmd::List(a) => {
             let filter = a.filter()?;
-            out.list_after(a.paging, |c: &Certificate| c.id.to_string(), |p, after| {
-                let filter = CertificateFilter { after: after.map(CertificateId::from_trusted), ..filter.clone() };
-                async move { client.list_certificates(&filter, p).await }
-            })
+            out.list_after(
+                a.paging,
+                |c: &Certificate| c.id.to_string(),
+                |p, after| {
+                    let filter = CertificateFilter {
+                        after: after.map(CertificateId::from_trusted),
+                        ..filter.clone()
+                    };
+                    async move { client.list_certificates(&filter, p).await }
+                },
+            )
             .await?;
         }
         Cmd::Get(Id { id }) => out.one(&client.get_certificate(&id).await?)?,
         Cmd::Create(a) => {
-            let input: CertificateInput = a.fields.body(a.cn.as_ref())?.set("id", a.id.as_ref()).typed()?;
+            let input: CertificateInput =
+                a.fields.body(a.cn.as_ref())?.set("id", a.id.as_ref()).typed()?;
             out.one(&client.create_certificate(&input).await?)?;
         }
         Cmd::Update(a) => {
@@ -266,9 +277,13 @@ pub async fn run(cmd: Cmd, client: &Client, out: &Out) -> anyhow::Result<ExitCod
             }
             out.page(&jobs)?;
         }
-        Cmd::Revoke { id, reason } => out.one(&client.revoke_certificate(&id, reason.as_deref()).await?)?,
+        Cmd::Revoke { id, reason } => {
+            out.one(&client.revoke_certificate(&id, reason.as_deref()).await?)?
+        }
         Cmd::Versions(Id { id }) => out.page(&client.certificate_versions(&id).await?)?,
-        Cmd::Violations { id, open, paging } => out.list(paging, |p| client.certificate_violations(&id, open, p)).await?,
+        Cmd::Violations { id, open, paging } => {
+            out.list(paging, |p| client.certificate_violations(&id, open, p)).await?
+        }
         Cmd::Export(e) => write_pem(out, &e, client.export_certificate(&e.id).await?)?,
         Cmd::ExportKey(e) => write_pem(out, &e, client.export_certificate_key(&e.id).await?)?,
     }
@@ -284,7 +299,8 @@ fn write_pem(out: &Out, e: &Export, pem: String) -> anyhow::Result<()> {
             #[cfg(unix)]
             std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
             let mut f = opts.open(path).with_context(|| format!("writing {}", path.display()))?;
-            std::io::Write::write_all(&mut f, pem.as_bytes()).with_context(|| format!("writing {}", path.display()))?;
+            std::io::Write::write_all(&mut f, pem.as_bytes())
+                .with_context(|| format!("writing {}", path.display()))?;
             out.done(&format!("wrote {}", path.display()))
         }
     }

@@ -74,8 +74,7 @@ impl Fields {
             .set("name", self.name.as_ref())
             .set("type", self.kind.as_ref())
             .set("enabled", self.enabled);
-        b.set("min_severity", self.min_severity.as_ref())
-            .list("events", &self.events);
+        b.set("min_severity", self.min_severity.as_ref()).list("events", &self.events);
         b.json("config", self.config.as_deref())?;
         b.typed()
     }

@@ -8,7 +8,7 @@ use serde_json::json;
 use crate::cli::Global;
 use crate::error::Failure;
 use crate::output::Out;
-use crate::settings::{config_path, ConfigFile, Context};
+use crate::settings::{ConfigFile, Context, config_path};
 
 #[derive(Debug, Subcommand)]
 pub enum Cmd {
@@ -27,7 +27,9 @@ pub enum Cmd {
 }
 
 pub fn run(cmd: Cmd, g: &Global, out: &Out) -> anyhow::Result<()> {
-    let path = config_path(g).ok_or_else(|| Failure::usage("no config file: set XDG_CONFIG_HOME, HOME or --config-file"))?;
+    let path = config_path(g).ok_or_else(|| {
+        Failure::usage("no config file: set XDG_CONFIG_HOME, HOME or --config-file")
+    })?;
     let mut file = ConfigFile::load(&path)?;
     match cmd {
         Cmd::UseContext { name } => {
@@ -71,7 +73,8 @@ pub fn run(cmd: Cmd, g: &Global, out: &Out) -> anyhow::Result<()> {
             out.text(&crate::output::render(&t))
         }
         Cmd::SetContext { name } => {
-            let (ctx_server, ctx_api_key_file, ctx_ca_cert) = (g.server.clone(), g.api_key_file.clone(), g.ca_cert.clone());
+            let (ctx_server, ctx_api_key_file, ctx_ca_cert) =
+                (g.server.clone(), g.api_key_file.clone(), g.ca_cert.clone());
             let ctx: &mut Context = file.contexts.entry(name.clone()).or_default();
             if ctx_server.is_some() {
                 ctx.server = ctx_server;

@@ -96,7 +96,10 @@ pub struct Fields {
 impl Fields {
     fn body(&self, id: Option<&String>) -> anyhow::Result<Body> {
         let mut b = Body::new(&self.file)?;
-        b.set("id", id).set("name", self.name.as_ref()).set("type", self.kind.as_ref()).set("enabled", self.enabled);
+        b.set("id", id)
+            .set("name", self.name.as_ref())
+            .set("type", self.kind.as_ref())
+            .set("enabled", self.enabled);
         b.json("config", self.config.as_deref())?;
         Ok(b)
     }
@@ -121,7 +124,14 @@ pub async fn run_issuers(cmd: IssuerCmd, client: &Client, out: &Out) -> anyhow::
         IssuerCmd::Test(Id { id }) => {
             let r = client.test_issuer(&id).await?;
             out.one(&r)?;
-            if r.ok { Ok(()) } else { Err(crate::error::Failure::failed("issuer_test_failed", format!("{id}: {}", r.message))) }
+            if r.ok {
+                Ok(())
+            } else {
+                Err(crate::error::Failure::failed(
+                    "issuer_test_failed",
+                    format!("{id}: {}", r.message),
+                ))
+            }
         }
         IssuerCmd::Ca(Id { id }) => out.text(&client.issuer_ca_pem(&id).await?),
     }
@@ -129,7 +139,9 @@ pub async fn run_issuers(cmd: IssuerCmd, client: &Client, out: &Out) -> anyhow::
 
 pub async fn run_targets(cmd: TargetCmd, client: &Client, out: &Out) -> anyhow::Result<()> {
     match cmd {
-        TargetCmd::List { agent, paging } => out.list(paging, |p| client.list_targets(agent.as_deref(), p)).await,
+        TargetCmd::List { agent, paging } => {
+            out.list(paging, |p| client.list_targets(agent.as_deref(), p)).await
+        }
         TargetCmd::Get(Id { id }) => out.one(&client.get_target(&id).await?),
         TargetCmd::Create { id, agent, fields } => {
             let input: ConnectorInput = fields.body(id.as_ref())?.set("agent_id", agent).typed()?;

@@ -102,7 +102,9 @@ impl Fields {
             .list("exclude", &self.exclude);
         let criteria: Map<String, Value> = criteria.typed()?;
         let mut b = Body::new(&self.file)?;
-        b.set("id", id).set("name", self.name.as_ref()).set("description", self.description.as_ref());
+        b.set("id", id)
+            .set("name", self.name.as_ref())
+            .set("description", self.description.as_ref());
         if !criteria.is_empty() {
             b.set("criteria", Some(criteria));
         }
@@ -114,12 +116,18 @@ pub async fn run(cmd: Cmd, client: &Client, out: &Out) -> anyhow::Result<()> {
     match cmd {
         Cmd::List { paging } => out.list(paging, |p| client.list_agent_groups(p)).await,
         Cmd::Get(Id { id }) => out.one(&client.get_agent_group(&id).await?),
-        Cmd::Create { id, fields } => out.one(&client.create_agent_group(&fields.input(id.as_ref())?).await?),
-        Cmd::Update { id, fields } => out.one(&client.update_agent_group(&id, &fields.input(None)?).await?),
+        Cmd::Create { id, fields } => {
+            out.one(&client.create_agent_group(&fields.input(id.as_ref())?).await?)
+        }
+        Cmd::Update { id, fields } => {
+            out.one(&client.update_agent_group(&id, &fields.input(None)?).await?)
+        }
         Cmd::Delete(Id { id }) => {
             client.delete_agent_group(&id).await?;
             out.done(&format!("deleted {id}"))
         }
-        Cmd::Members { id, paging } => out.list(paging, |p| client.agent_group_members(&id, p)).await,
+        Cmd::Members { id, paging } => {
+            out.list(paging, |p| client.agent_group_members(&id, p)).await
+        }
     }
 }

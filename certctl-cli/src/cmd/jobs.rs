@@ -86,7 +86,11 @@ pub async fn run(cmd: Cmd, client: &Client, out: &Out) -> anyhow::Result<ExitCod
             for id in &w.ids {
                 jobs.push(client.get_job(id).await?);
             }
-            let args = WaitArgs { wait: true, interval: w.interval, timeout: w.for_.unwrap_or(Duration::MAX) };
+            let args = WaitArgs {
+                wait: true,
+                interval: w.interval,
+                timeout: w.for_.unwrap_or(Duration::MAX),
+            };
             return wait::follow(client, out, jobs, &args).await;
         }
         Cmd::Watch(w) => watch(client, out, &w).await?,

@@ -4,8 +4,8 @@ use certctl::api::{OwnerInput, RenewalPolicyInput, TeamInput};
 use certctl::client::Client;
 use clap::{Args, Subcommand};
 
-use crate::cli::{FromFile, Id, Paging};
 use crate::body::Body;
+use crate::cli::{FromFile, Id, Paging};
 use crate::output::Out;
 
 /// The five verbs of a plain resource, with its own create/update fields.
@@ -129,8 +129,12 @@ pub async fn run_teams(cmd: TeamCmd, client: &Client, out: &Out) -> anyhow::Resu
     match cmd {
         Crud::List { paging, .. } => out.list(paging, |p| client.list_teams(p)).await,
         Crud::Get(Id { id }) => out.one(&client.get_team(&id).await?),
-        Crud::Create { id, fields } => out.one(&client.create_team(&team_input(id, fields)?).await?),
-        Crud::Update { id, fields } => out.one(&client.update_team(&id, &team_input(None, fields)?).await?),
+        Crud::Create { id, fields } => {
+            out.one(&client.create_team(&team_input(id, fields)?).await?)
+        }
+        Crud::Update { id, fields } => {
+            out.one(&client.update_team(&id, &team_input(None, fields)?).await?)
+        }
         Crud::Delete(Id { id }) => {
             client.delete_team(&id).await?;
             out.done(&format!("deleted {id}"))
@@ -140,10 +144,16 @@ pub async fn run_teams(cmd: TeamCmd, client: &Client, out: &Out) -> anyhow::Resu
 
 pub async fn run_owners(cmd: OwnerCmd, client: &Client, out: &Out) -> anyhow::Result<()> {
     match cmd {
-        Crud::List { filter, paging } => out.list(paging, |p| client.list_owners(filter.team.as_deref(), p)).await,
+        Crud::List { filter, paging } => {
+            out.list(paging, |p| client.list_owners(filter.team.as_deref(), p)).await
+        }
         Crud::Get(Id { id }) => out.one(&client.get_owner(&id).await?),
-        Crud::Create { id, fields } => out.one(&client.create_owner(&owner_input(id, fields)?).await?),
-        Crud::Update { id, fields } => out.one(&client.update_owner(&id, &owner_input(None, fields)?).await?),
+        Crud::Create { id, fields } => {
+            out.one(&client.create_owner(&owner_input(id, fields)?).await?)
+        }
+        Crud::Update { id, fields } => {
+            out.one(&client.update_owner(&id, &owner_input(None, fields)?).await?)
+        }
         Crud::Delete(Id { id }) => {
             client.delete_owner(&id).await?;
             out.done(&format!("deleted {id}"))
@@ -151,12 +161,20 @@ pub async fn run_owners(cmd: OwnerCmd, client: &Client, out: &Out) -> anyhow::Re
     }
 }
 
-pub async fn run_renewal_policies(cmd: RenewalPolicyCmd, client: &Client, out: &Out) -> anyhow::Result<()> {
+pub async fn run_renewal_policies(
+    cmd: RenewalPolicyCmd,
+    client: &Client,
+    out: &Out,
+) -> anyhow::Result<()> {
     match cmd {
         Crud::List { paging, .. } => out.list(paging, |p| client.list_renewal_policies(p)).await,
         Crud::Get(Id { id }) => out.one(&client.get_renewal_policy(&id).await?),
-        Crud::Create { id, fields } => out.one(&client.create_renewal_policy(&rp_input(id, fields)?).await?),
-        Crud::Update { id, fields } => out.one(&client.update_renewal_policy(&id, &rp_input(None, fields)?).await?),
+        Crud::Create { id, fields } => {
+            out.one(&client.create_renewal_policy(&rp_input(id, fields)?).await?)
+        }
+        Crud::Update { id, fields } => {
+            out.one(&client.update_renewal_policy(&id, &rp_input(None, fields)?).await?)
+        }
         Crud::Delete(Id { id }) => {
             client.delete_renewal_policy(&id).await?;
             out.done(&format!("deleted {id}"))

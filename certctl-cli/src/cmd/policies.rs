@@ -120,7 +120,9 @@ impl Fields {
             .json("config", self.config.as_deref())?;
         if !self.scope_group.is_empty() || !self.scope_environment.is_empty() {
             let mut scope = Body::default();
-            scope.list("agent_group_ids", &self.scope_group).list("environments", &self.scope_environment);
+            scope
+                .list("agent_group_ids", &self.scope_group)
+                .list("environments", &self.scope_environment);
             b.set("scope", Some(scope.typed::<serde_json::Value>()?));
         }
         b.typed()
@@ -131,14 +133,20 @@ pub async fn run(cmd: Cmd, client: &Client, out: &Out) -> anyhow::Result<()> {
     match cmd {
         Cmd::List { paging } => out.list(paging, |p| client.list_policies(p)).await,
         Cmd::Get(Id { id }) => out.one(&client.get_policy(&id).await?),
-        Cmd::Create { id, fields } => out.one(&client.create_policy(&fields.input(id.as_ref())?).await?),
-        Cmd::Update { id, fields } => out.one(&client.update_policy(&id, &fields.input(None)?).await?),
+        Cmd::Create { id, fields } => {
+            out.one(&client.create_policy(&fields.input(id.as_ref())?).await?)
+        }
+        Cmd::Update { id, fields } => {
+            out.one(&client.update_policy(&id, &fields.input(None)?).await?)
+        }
         Cmd::Delete(Id { id }) => {
             client.delete_policy(&id).await?;
             out.done(&format!("deleted {id}"))
         }
         Cmd::Evaluate(e) => evaluate(e, client, out).await,
-        Cmd::Violations { id, open, paging } => out.list(paging, |p| client.policy_violations(&id, open, p)).await,
+        Cmd::Violations { id, open, paging } => {
+            out.list(paging, |p| client.policy_violations(&id, open, p)).await
+        }
     }
 }
 
@@ -153,8 +161,15 @@ async fn evaluate(e: Evaluate, client: &Client, out: &Out) -> anyhow::Result<()>
         .list("target_ids", &e.target);
     let mut input: certctl::api::EvaluateInput = b.typed()?;
     if let Some(path) = &e.with {
-        let text = if path == "-" { std::io::read_to_string(std::io::stdin())? } else { std::fs::read_to_string(path)? };
-        input.with = Some(serde_json::from_str(&text).map_err(|err| anyhow::anyhow!("--with {path}: not a policy rule: {err}"))?);
+        let text = if path == "-" {
+            std::io::read_to_string(std::io::stdin())?
+        } else {
+            std::fs::read_to_string(path)?
+        };
+        input.with = Some(
+            serde_json::from_str(&text)
+                .map_err(|err| anyhow::anyhow!("--with {path}: not a policy rule: {err}"))?,
+        );
     }
     let evaluation = client.evaluate_policies(&input).await?;
     if out.is_json() {
@@ -177,7 +192,13 @@ async fn evaluate(e: Evaluate, client: &Client, out: &Out) -> anyhow::Result<()>
     if evaluation.allowed {
         Ok(())
     } else {
-        let reasons: Vec<String> = evaluation.rejections().map(|r| format!("{}: {}", r.name, r.reason)).collect();
-        Err(crate::error::Failure { exit: crate::error::REJECTED, code: "policy_rejected", message: format!("rejected by policy: {}", reasons.join("; ")) }.into())
+        let reasons: Vec<String> =
+            evaluation.rejections().map(|r| format!("{}: {}", r.name, r.reason)).collect();
+        Err(crate::error::Failure {
+            exit: crate::error::REJECTED,
+            code: "policy_rejected",
+            message: format!("rejected by policy: {}", reasons.join("; ")),
+        }
+        .into())
     }
 }

@@ -93,7 +93,15 @@ pub enum ApiKeyCmd {
 pub async fn run_audit(cmd: AuditCmd, client: &Client, out: &Out) -> anyhow::Result<ExitCode> {
     match cmd {
         AuditCmd::List { actor, action, resource_type, resource_id, since, until, paging } => {
-            let filter = AuditFilter { actor, action, resource_type, resource_id, since, until, ..Default::default() };
+            let filter = AuditFilter {
+                actor,
+                action,
+                resource_type,
+                resource_id,
+                since,
+                until,
+                ..Default::default()
+            };
             out.list(paging, |p| client.list_audit(&filter, p)).await?;
         }
         AuditCmd::Get(Id { id }) => out.one(&client.get_audit_event(&id).await?)?,
@@ -103,7 +111,10 @@ pub async fn run_audit(cmd: AuditCmd, client: &Client, out: &Out) -> anyhow::Res
             if !r.valid {
                 match (&r.problem, &r.first_invalid_id) {
                     (Some(p), _) => eprintln!("error: the audit chain is broken: {p}"),
-                    (None, first) => eprintln!("error: the audit chain is broken at {}", first.as_ref().map_or("?".into(), ToString::to_string)),
+                    (None, first) => eprintln!(
+                        "error: the audit chain is broken at {}",
+                        first.as_ref().map_or("?".into(), ToString::to_string)
+                    ),
                 }
                 return Ok(ExitCode::from(error::OTHER));
             }
@@ -119,11 +130,18 @@ fn capitalised(s: &str) -> String {
     c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
 }
 
-pub async fn run_notifications(cmd: NotificationCmd, client: &Client, out: &Out) -> anyhow::Result<()> {
+pub async fn run_notifications(
+    cmd: NotificationCmd,
+    client: &Client,
+    out: &Out,
+) -> anyhow::Result<()> {
     match cmd {
         NotificationCmd::List { status, certificate, unread, paging } => {
             let filter = NotificationFilter {
-                status: body::parse_enum::<NotificationStatus>("status", status.as_deref().map(capitalised).as_deref())?,
+                status: body::parse_enum::<NotificationStatus>(
+                    "status",
+                    status.as_deref().map(capitalised).as_deref(),
+                )?,
                 certificate_id: certificate.as_deref().map(Into::into),
                 unread,
             };
@@ -151,4 +169,3 @@ pub async fn run_api_keys(cmd: ApiKeyCmd, client: &Client, out: &Out) -> anyhow:
         }
     }
 }
-

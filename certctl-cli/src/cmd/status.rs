@@ -16,8 +16,14 @@ pub async fn run(client: &Client, out: &Out) -> anyhow::Result<()> {
     for (status, n) in &s.certificates_by_status {
         t.add_row(vec![Cell::new(format!("  {status}")), Cell::new(n)]);
     }
-    t.add_row(vec![Cell::new("Expiring within 7 days"), days(s.expiring_within_7_days, 0, out.color)]);
-    t.add_row(vec![Cell::new("Expiring within 30 days"), days(s.expiring_within_30_days, 1, out.color)]);
+    t.add_row(vec![
+        Cell::new("Expiring within 7 days"),
+        days(s.expiring_within_7_days, 0, out.color),
+    ]);
+    t.add_row(vec![
+        Cell::new("Expiring within 30 days"),
+        days(s.expiring_within_30_days, 1, out.color),
+    ]);
     let agents: i64 = s.agents_by_status.values().sum();
     t.add_row(vec![Cell::new("Agents"), Cell::new(agents)]);
     for (status, n) in &s.agents_by_status {

@@ -46,30 +46,13 @@ fn channels_crud_test_and_requeue() {
         "--min-severity",
         "warning",
     ]);
+    assert_eq!(c, json(&s.block_on(s.client.get_channel("nc-ops")).unwrap()));
     assert_eq!(
-        c,
-        json(&s.block_on(s.client.get_channel("nc-ops")).unwrap())
-    );
-    assert_eq!(
-        (
-            c["config"]["secret_set"].clone(),
-            c["events"].clone(),
-            c["min_severity"].clone()
-        ),
-        (
-            true.into(),
-            serde_json::json!(["renewal_failed", "agent_offline"]),
-            "warning".into()
-        )
+        (c["config"]["secret_set"].clone(), c["events"].clone(), c["min_severity"].clone()),
+        (true.into(), serde_json::json!(["renewal_failed", "agent_offline"]), "warning".into())
     );
     assert!(!c.to_string().contains("cli-webhook-secret-0123"));
-    assert_eq!(
-        s.json(&["notification-channels", "list"])
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(s.json(&["notification-channels", "list"]).as_array().unwrap().len(), 1);
     let table = s.table(&["channels", "list"]);
     assert!(
         table.contains("nc-ops")
@@ -77,10 +60,7 @@ fn channels_crud_test_and_requeue() {
             && table.contains("warning"),
         "{table}"
     );
-    assert_eq!(
-        s.json(&["channels", "update", "nc-ops", "--name", "ops team"])["name"],
-        "ops team"
-    );
+    assert_eq!(s.json(&["channels", "update", "nc-ops", "--name", "ops team"])["name"], "ops team");
     assert_eq!(
         s.json(&["channels", "get", "nc-ops"])["config"]["secret_set"],
         true,
@@ -104,23 +84,16 @@ fn channels_crud_test_and_requeue() {
     ]);
     let (code, _, err) = s.run(&["channels", "test", "nc-dead"]);
     assert_eq!(code, 1, "{err}");
-    assert!(
-        err.contains("nc-dead") && err.contains("connection"),
-        "{err}"
-    );
+    assert!(err.contains("nc-dead") && err.contains("connection"), "{err}");
 
     // bad input exits 5 naming the field; unknown ids exit 3
-    let (code, _, err) = s.run(&[
-        "channels", "create", "--name", "x", "--type", "pager", "--config", "{}",
-    ]);
+    let (code, _, err) =
+        s.run(&["channels", "create", "--name", "x", "--type", "pager", "--config", "{}"]);
     assert_eq!(code, 5, "{err}");
     assert!(err.contains("type"), "{err}");
     assert_eq!(s.run(&["channels", "get", "nc-nope"]).0, 3);
     assert_eq!(s.run(&["notifications", "requeue", "n-nope"]).0, 3);
-    assert_eq!(
-        s.json(&["notifications", "list", "--status", "dead"]),
-        serde_json::json!([])
-    );
+    assert_eq!(s.json(&["notifications", "list", "--status", "dead"]), serde_json::json!([]));
 
     assert_eq!(s.run(&["channels", "delete", "nc-dead"]).0, 0);
     assert_eq!(s.run(&["channels", "get", "nc-dead"]).0, 3);

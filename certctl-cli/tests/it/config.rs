@@ -15,7 +15,18 @@ fn contexts() {
         c
     };
     // without settings: the default URL, where nothing listens in tests → 6 or a refused key
-    let out = bare().args(["config", "set-context", "local", "--server", &s.url, "--api-key-file", key_file.to_str().unwrap()]).output().unwrap();
+    let out = bare()
+        .args([
+            "config",
+            "set-context",
+            "local",
+            "--server",
+            &s.url,
+            "--api-key-file",
+            key_file.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let file = home.join("certctl").join("config.toml");
     let text = std::fs::read_to_string(&file).unwrap();
@@ -28,16 +39,30 @@ fn contexts() {
     }
 
     let out = bare().args(["-o", "json", "teams", "list"]).output().unwrap();
-    assert!(out.status.success(), "the context's server and key: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "the context's server and key: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
-    bare().args(["config", "set-context", "prod", "--server", "http://127.0.0.1:1"]).assert().success();
+    bare()
+        .args(["config", "set-context", "prod", "--server", "http://127.0.0.1:1"])
+        .assert()
+        .success();
     let out = bare().args(["config", "get-contexts"]).output().unwrap();
     let table = String::from_utf8(out.stdout).unwrap();
-    assert!(table.lines().any(|l| l.trim_start().starts_with('*') && l.contains("local")), "{table}");
+    assert!(
+        table.lines().any(|l| l.trim_start().starts_with('*') && l.contains("local")),
+        "{table}"
+    );
     assert!(!table.contains(&s.admin));
 
     bare().args(["config", "use-context", "prod"]).assert().success();
-    assert_eq!(String::from_utf8(bare().args(["config", "current-context"]).output().unwrap().stdout).unwrap(), "prod\n");
+    assert_eq!(
+        String::from_utf8(bare().args(["config", "current-context"]).output().unwrap().stdout)
+            .unwrap(),
+        "prod\n"
+    );
     bare().args(["status"]).assert().code(6);
     // flags and variables win over the context; --context picks another one
     bare().args(["status", "--context", "local"]).assert().success();

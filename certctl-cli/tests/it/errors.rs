@@ -46,7 +46,8 @@ fn exit_codes() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let (code, _, err) = s.run(&["status", "--server", &format!("http://127.0.0.1:{port}")]);
     assert_eq!(code, 6, "{err}");
-    let (code, _, err) = s.run(&["-o", "json", "status", "--server", &format!("http://127.0.0.1:{port}")]);
+    let (code, _, err) =
+        s.run(&["-o", "json", "status", "--server", &format!("http://127.0.0.1:{port}")]);
     assert_eq!(code, 6);
     assert_eq!(serde_json::from_str::<Value>(&err).unwrap()["error"]["code"], "unreachable");
 }

@@ -31,18 +31,33 @@ fn man_pages_match_the_code() {
     let dir = tempfile::tempdir().unwrap();
     s.table(&["generate", "man", "--out-dir", dir.path().to_str().unwrap()]);
     let names = |d: &Path| {
-        let mut v: Vec<String> = std::fs::read_dir(d).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).filter(|n| n.starts_with("certctl") && n.ends_with(".1")).collect();
+        let mut v: Vec<String> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n.starts_with("certctl") && n.ends_with(".1"))
+            .collect();
         v.sort();
         v
     };
     let fresh = names(dir.path());
-    assert!(fresh.contains(&"certctl.1".to_owned()) && fresh.contains(&"certctl-certs.1".to_owned()) && fresh.contains(&"certctl-certs-list.1".to_owned()), "{fresh:?}");
+    assert!(
+        fresh.contains(&"certctl.1".to_owned())
+            && fresh.contains(&"certctl-certs.1".to_owned())
+            && fresh.contains(&"certctl-certs-list.1".to_owned()),
+        "{fresh:?}"
+    );
     let committed = names(&repo_man());
-    assert_eq!(committed, fresh, "man/ drifted from the code: run `cargo run -p certctl-cli -- generate man --out-dir man`");
+    assert_eq!(
+        committed, fresh,
+        "man/ drifted from the code: run `cargo run -p certctl-cli -- generate man --out-dir man`"
+    );
     for n in &fresh {
         let a = std::fs::read(dir.path().join(n)).unwrap();
         let b = std::fs::read(repo_man().join(n)).unwrap();
-        assert!(a == b, "man/{n} drifted from the code: run `cargo run -p certctl-cli -- generate man --out-dir man`");
+        assert!(
+            a == b,
+            "man/{n} drifted from the code: run `cargo run -p certctl-cli -- generate man --out-dir man`"
+        );
     }
 }
 
@@ -53,7 +68,14 @@ fn man_page_renders() {
         return;
     }
     let page = repo_man().join("certctl-certs.1");
-    let out = Command::new("man").arg("-l").arg(&page).env("MANPAGER", "cat").env("PAGER", "cat").env("MANWIDTH", "80").output().unwrap();
+    let out = Command::new("man")
+        .arg("-l")
+        .arg(&page)
+        .env("MANPAGER", "cat")
+        .env("PAGER", "cat")
+        .env("MANWIDTH", "80")
+        .output()
+        .unwrap();
     assert!(out.status.success(), "man -l: {}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("certctl-certs") && text.contains("renew"), "{text}");

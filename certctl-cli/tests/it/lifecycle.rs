@@ -8,7 +8,7 @@ use certctl::model::{CertificateFilter, PageRequest, Timestamp};
 use certctl::service::{KeygenMode, ServiceConfig};
 use serde_json::json;
 
-use crate::support::{json, Server};
+use crate::support::{Server, json};
 
 fn server_keygen() -> Server {
     let s = Server::with(ServiceConfig { keygen_mode: KeygenMode::Server, ..Default::default() });
@@ -25,29 +25,70 @@ fn server_keygen() -> Server {
 #[test]
 fn certificate_lifecycle() {
     let s = server_keygen();
-    let c = s.json(&["certs", "create", "--id", "mc-api", "--cn", "api.example.com", "--san", "api2.example.com", "--env", "staging", "--tag", "app=api", "--tag", "tier=1"]);
+    let c = s.json(&[
+        "certs",
+        "create",
+        "--id",
+        "mc-api",
+        "--cn",
+        "api.example.com",
+        "--san",
+        "api2.example.com",
+        "--env",
+        "staging",
+        "--tag",
+        "app=api",
+        "--tag",
+        "tier=1",
+    ]);
     assert_eq!(c, json(&s.block_on(s.client.get_certificate("mc-api")).unwrap()));
     assert_eq!(c["sans"], json!(["api2.example.com"]));
     assert_eq!(c["tags"], json!({"app": "api", "tier": "1"}));
     assert_eq!(c["status"], "Pending");
 
-    let u = s.json(&["certificates", "update", "mc-api", "--name", "API", "--environment", "production"]);
-    assert_eq!((u["name"].as_str(), u["environment"].as_str(), u["common_name"].as_str()), (Some("API"), Some("production"), Some("api.example.com")));
+    let u = s.json(&[
+        "certificates",
+        "update",
+        "mc-api",
+        "--name",
+        "API",
+        "--environment",
+        "production",
+    ]);
+    assert_eq!(
+        (u["name"].as_str(), u["environment"].as_str(), u["common_name"].as_str()),
+        (Some("API"), Some("production"), Some("api.example.com"))
+    );
     assert_eq!(s.json(&["certs", "get", "mc-api"]), u);
 
     let filter = CertificateFilter { exclude_archived: true, ..Default::default() };
     let listed = s.json(&["certs", "list"]);
-    assert_eq!(listed, json(&s.block_on(s.client.list_certificates(&filter, PageRequest::default())).unwrap().data));
-    assert_eq!(s.json(&["certs", "list", "--environment", "production", "--tag", "app=api"]).as_array().unwrap().len(), 1);
+    assert_eq!(
+        listed,
+        json(
+            &s.block_on(s.client.list_certificates(&filter, PageRequest::default())).unwrap().data
+        )
+    );
+    assert_eq!(
+        s.json(&["certs", "list", "--environment", "production", "--tag", "app=api"])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     assert_eq!(s.json(&["certs", "list", "--q", "api.example"]).as_array().unwrap().len(), 1);
     assert_eq!(s.json(&["certs", "list", "--status", "Active"]), json!([]));
 
     // renew --wait: follows the job to its end, prints it, exit 0
-    let job = s.json(&["certs", "renew", "mc-api", "--wait", "--interval", "100ms", "--timeout", "30s"]);
+    let job =
+        s.json(&["certs", "renew", "mc-api", "--wait", "--interval", "100ms", "--timeout", "30s"]);
     assert_eq!(job["status"], "Completed", "{job}");
     assert_eq!(job, json(&s.block_on(s.client.get_job(job["id"].as_str().unwrap())).unwrap()));
     assert_eq!(s.json(&["certs", "get", "mc-api"])["status"], "Active");
-    assert_eq!(s.json(&["certs", "list", "--expiring-within", "400d"]).as_array().unwrap().len(), 1);
+    assert_eq!(
+        s.json(&["certs", "list", "--expiring-within", "400d"]).as_array().unwrap().len(),
+        1
+    );
     assert_eq!(s.json(&["certs", "list", "--expiring-within", "1d"]), json!([]));
 
     let versions = s.json(&["certs", "versions", "mc-api"]);
@@ -77,7 +118,10 @@ fn certificate_lifecycle() {
 
     let revoked = s.json(&["certs", "revoke", "mc-api", "--reason", "superseded"]);
     assert_eq!(revoked["status"], "Revoked");
-    assert_eq!(s.run(&["certs", "archive", "mc-api"]), (0, "archived mc-api\n".into(), String::new()));
+    assert_eq!(
+        s.run(&["certs", "archive", "mc-api"]),
+        (0, "archived mc-api\n".into(), String::new())
+    );
     assert_eq!(s.json(&["certs", "list"]), json!([]));
     assert_eq!(s.json(&["certs", "list", "--include-archived"]).as_array().unwrap().len(), 1);
 }
@@ -87,7 +131,9 @@ fn jobs_cancel_retry_and_failed_wait() {
     // agent keygen and no agent: the job waits for a CSR that never comes
     let s = Server::start();
     s.json(&["agents", "register", "--id", "ag-x", "--name", "x"]);
-    s.json(&["targets", "create", "--id", "t-x", "--name", "x", "--type", "file", "--agent", "ag-x"]);
+    s.json(&[
+        "targets", "create", "--id", "t-x", "--name", "x", "--type", "file", "--agent", "ag-x",
+    ]);
     s.json(&["certs", "create", "--id", "mc-x", "--cn", "x.example.com", "--target", "t-x"]);
     let job = s.json(&["certs", "renew", "mc-x"]);
     let id = job["id"].as_str().unwrap();
@@ -99,7 +145,8 @@ fn jobs_cancel_retry_and_failed_wait() {
     let retried = s.json(&["jobs", "retry", id]);
     assert!(["Pending", "AwaitingCSR"].contains(&retried["status"].as_str().unwrap()), "{retried}");
     // --wait gives up after --timeout with exit 1; the job goes on
-    let (code, _, stderr) = s.run(&["certs", "renew", "mc-x", "--wait", "--interval", "50ms", "--timeout", "200ms"]);
+    let (code, _, stderr) =
+        s.run(&["certs", "renew", "mc-x", "--wait", "--interval", "50ms", "--timeout", "200ms"]);
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("still running"), "{stderr}");
 }

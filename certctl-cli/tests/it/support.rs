@@ -7,7 +7,7 @@ use certctl::api::ApiKeyInput;
 use certctl::client::Client;
 use certctl::model::Role;
 use certctl::service::{Actor, Service, ServiceConfig};
-use certctl_server::{app, AppState};
+use certctl_server::{AppState, app};
 use serde_json::Value;
 
 /// The server, its keys and a typed client (admin).
@@ -31,13 +31,20 @@ impl Server {
     }
 
     pub fn with(config: ServiceConfig) -> Self {
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
         let (dir, svc, admin, viewer, url) = rt.block_on(async move {
             let (dir, store) = certctl::testing::sqlite().await;
             let svc = Service::open(store, dir.path(), config).unwrap();
             let admin = svc.bootstrap().await.unwrap().admin_key.unwrap();
             let viewer = svc
-                .create_api_key(&Actor::system(), &ApiKeyInput { name: "auditor".into(), role: Role::Viewer })
+                .create_api_key(
+                    &Actor::system(),
+                    &ApiKeyInput { name: "auditor".into(), role: Role::Viewer },
+                )
                 .await
                 .unwrap()
                 .key;
@@ -48,7 +55,16 @@ impl Server {
             (dir, svc, admin, viewer, url)
         });
         let client = Client::builder(&url).api_key(&admin).build().unwrap();
-        Server { url, admin, viewer, svc, client, rt, config_home: tempfile::tempdir().unwrap(), _dir: dir }
+        Server {
+            url,
+            admin,
+            viewer,
+            svc,
+            client,
+            rt,
+            config_home: tempfile::tempdir().unwrap(),
+            _dir: dir,
+        }
     }
 
     pub fn block_on<F: Future>(&self, f: F) -> F::Output {
@@ -76,23 +92,38 @@ impl Server {
     #[track_caller]
     pub fn json(&self, args: &[&str]) -> Value {
         let out = self.cmd().args(["-o", "json"]).args(args).output().unwrap();
-        assert!(out.status.success(), "certctl {args:?}: {:?}\nstderr: {}", out.status, String::from_utf8_lossy(&out.stderr));
-        serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|e| panic!("certctl {args:?}: {e}\n{}", String::from_utf8_lossy(&out.stdout)))
+        assert!(
+            out.status.success(),
+            "certctl {args:?}: {:?}\nstderr: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!("certctl {args:?}: {e}\n{}", String::from_utf8_lossy(&out.stdout))
+        })
     }
 
     /// Runs `certctl ARGS` (table output), asserts exit 0, returns stdout.
     #[track_caller]
     pub fn table(&self, args: &[&str]) -> String {
         let out = self.cmd().args(args).output().unwrap();
-        assert!(out.status.success(), "certctl {args:?}: {:?}\nstderr: {}", out.status, String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "certctl {args:?}: {:?}\nstderr: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout).unwrap()
     }
 
     /// Runs `certctl ARGS`, returns (exit code, stdout, stderr).
     pub fn run(&self, args: &[&str]) -> (i32, String, String) {
         let out = self.cmd().args(args).output().unwrap();
-        (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into(),
+            String::from_utf8_lossy(&out.stderr).into(),
+        )
     }
 }
 

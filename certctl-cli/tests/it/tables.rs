@@ -12,7 +12,11 @@ fn redact(s: &str) -> String {
     let mut i = 0;
     while i < b.len() {
         let rest = &s[i..];
-        let is_date = rest.len() >= 10 && rest.as_bytes()[..10].iter().enumerate().all(|(k, c)| if k == 4 || k == 7 { *c == b'-' } else { c.is_ascii_digit() });
+        let is_date = rest.len() >= 10
+            && rest.as_bytes()[..10]
+                .iter()
+                .enumerate()
+                .all(|(k, c)| if k == 4 || k == 7 { *c == b'-' } else { c.is_ascii_digit() });
         if is_date {
             out.push_str("YYYY-MM-DD");
             i += 10;
@@ -47,13 +51,32 @@ fn certificate_tables() {
         mk("mc-month", "month.example.com", CertificateStatus::Expiring, Some(20)),
         mk("mc-new", "new.example.com", CertificateStatus::Pending, None),
     ];
-    let audit = AuditDraft::new("test", ActorType::System, "certificate_imported", "certificate", "-");
+    let audit =
+        AuditDraft::new("test", ActorType::System, "certificate_imported", "certificate", "-");
     s.block_on(s.svc.store().import_certificates(&certs, &audit)).unwrap();
 
     insta::assert_snapshot!("certs_list", redact(&s.table(&["certs", "list"])));
-    insta::assert_snapshot!("certs_list_narrow", redact(&s.cmd().env("COLUMNS", "60").args(["certs", "list", "--status", "Pending"]).output().map(|o| String::from_utf8(o.stdout).unwrap()).unwrap()));
+    insta::assert_snapshot!(
+        "certs_list_narrow",
+        redact(
+            &s.cmd()
+                .env("COLUMNS", "60")
+                .args(["certs", "list", "--status", "Pending"])
+                .output()
+                .map(|o| String::from_utf8(o.stdout).unwrap())
+                .unwrap()
+        )
+    );
     let got = s.table(&["certs", "get", "mc-api"]);
-    let got: String = got.lines().filter(|l| !["created_at", "updated_at", "expires_at"].iter().any(|f| l.trim_start().starts_with(f))).map(|l| format!("{l}\n")).collect();
+    let got: String = got
+        .lines()
+        .filter(|l| {
+            !["created_at", "updated_at", "expires_at"]
+                .iter()
+                .any(|f| l.trim_start().starts_with(f))
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
     insta::assert_snapshot!("certs_get", redact(&got));
 }
 
@@ -65,7 +88,8 @@ fn colour_only_when_asked() {
     c.id = "mc-soon".into();
     c.expires_at = Some(now.plus(time::Duration::days(3)));
     c.status = CertificateStatus::Expiring;
-    let audit = AuditDraft::new("test", ActorType::System, "certificate_imported", "certificate", "-");
+    let audit =
+        AuditDraft::new("test", ActorType::System, "certificate_imported", "certificate", "-");
     s.block_on(s.svc.store().import_certificates(&[c], &audit)).unwrap();
     // not a terminal (a pipe): never escape codes, even without NO_COLOR
     let out = s.cmd().env_remove("NO_COLOR").args(["certs", "list"]).output().unwrap();
@@ -75,9 +99,42 @@ fn colour_only_when_asked() {
 #[test]
 fn other_tables() {
     let s = Server::start();
-    s.table(&["teams", "create", "--id", "team-web", "--name", "Web", "--description", "The web team"]);
-    s.table(&["owners", "create", "--id", "o-alice", "--name", "Alice", "--email", "alice@example.com", "--team", "team-web"]);
-    s.table(&["groups", "create", "--id", "grp-linux", "--name", "Linux", "--os", "linux", "--arch", "x86_64", "--cidr", "10.0.0.0/8"]);
+    s.table(&[
+        "teams",
+        "create",
+        "--id",
+        "team-web",
+        "--name",
+        "Web",
+        "--description",
+        "The web team",
+    ]);
+    s.table(&[
+        "owners",
+        "create",
+        "--id",
+        "o-alice",
+        "--name",
+        "Alice",
+        "--email",
+        "alice@example.com",
+        "--team",
+        "team-web",
+    ]);
+    s.table(&[
+        "groups",
+        "create",
+        "--id",
+        "grp-linux",
+        "--name",
+        "Linux",
+        "--os",
+        "linux",
+        "--arch",
+        "x86_64",
+        "--cidr",
+        "10.0.0.0/8",
+    ]);
     insta::assert_snapshot!("teams_list", s.table(&["teams", "list"]));
     insta::assert_snapshot!("owners_list", s.table(&["owners", "list"]));
     insta::assert_snapshot!("groups_list", s.table(&["groups", "list"]));

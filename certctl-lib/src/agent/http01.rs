@@ -64,8 +64,14 @@ impl Http01Tokens {
                     return;
                 }
                 let answer = match respond(&tokens, &buf) {
-                    Some(ka) => format!("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{ka}", ka.len()),
-                    None => "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_owned(),
+                    Some(ka) => format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{ka}",
+                        ka.len()
+                    ),
+                    None => {
+                        "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                            .to_owned()
+                    }
                 };
                 let _ = sock.write_all(answer.as_bytes()).await;
                 let _ = sock.shutdown().await;
@@ -84,7 +90,10 @@ fn respond(tokens: &Http01Tokens, head: &[u8]) -> Option<String> {
         return None;
     }
     let path = target.split('?').next()?;
-    let path = path.strip_prefix("http://").map(|rest| rest.find('/').map_or("/", |i| &rest[i..])).unwrap_or(path);
+    let path = path
+        .strip_prefix("http://")
+        .map(|rest| rest.find('/').map_or("/", |i| &rest[i..]))
+        .unwrap_or(path);
     let token = path.strip_prefix(PREFIX)?;
     if !valid_token(token) {
         return None;
@@ -94,26 +103,39 @@ fn respond(tokens: &Http01Tokens, head: &[u8]) -> Option<String> {
 
 /// ACME tokens are base64url: anything else is refused (no path tricks in file names).
 pub fn valid_token(token: &str) -> bool {
-    !token.is_empty() && token.len() <= 256 && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    !token.is_empty()
+        && token.len() <= 256
+        && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// Writes the token file `<webroot>/.well-known/acme-challenge/<token>` (world-readable: the
 /// web server serves it) when the host's `policy` allows that path (else an error `policy: ...`
 /// naming `CERTCTL_AGENT_ALLOWED_PATHS`, and nothing is written); returns its path.
-pub fn write_webroot(webroot: &Path, token: &str, key_authorization: &str, policy: &HostPolicy) -> Result<PathBuf> {
+pub fn write_webroot(
+    webroot: &Path,
+    token: &str,
+    key_authorization: &str,
+    policy: &HostPolicy,
+) -> Result<PathBuf> {
     if !valid_token(token) {
         return Err(Error::invalid("token", "is not base64url"));
     }
     if !webroot.is_absolute() {
-        return Err(Error::invalid("webroot", format!("{} must be an absolute path", webroot.display())));
+        return Err(Error::invalid(
+            "webroot",
+            format!("{} must be an absolute path", webroot.display()),
+        ));
     }
     let dir = webroot.join(".well-known").join("acme-challenge");
     policy.check_path("webroot", &dir.join(token)).map_err(|m| Error::invalid("policy", m))?;
-    std::fs::create_dir_all(&dir).map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
     let path = dir.join(token);
-    std::fs::write(&path, key_authorization).map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
+    std::fs::write(&path, key_authorization)
+        .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
     use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).map_err(|e| Error::io(format!("chmod {}", path.display()), e))?;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644))
+        .map_err(|e| Error::io(format!("chmod {}", path.display()), e))?;
     Ok(path)
 }
 
@@ -130,7 +152,9 @@ mod tests {
         let task = tokio::spawn(tokens.clone().serve(listener));
         let get = |path: &'static str| async move {
             let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-            s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes()).await.unwrap();
+            s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
+                .await
+                .unwrap();
             let mut out = String::new();
             s.read_to_string(&mut out).await.unwrap();
             out
@@ -138,7 +162,9 @@ mod tests {
         let ok = get("/.well-known/acme-challenge/tok_1-A").await;
         assert!(ok.starts_with("HTTP/1.1 200") && ok.ends_with("\r\n\r\ntok_1-A.thumb"), "{ok}");
         assert!(get("/.well-known/acme-challenge/other").await.starts_with("HTTP/1.1 404"));
-        assert!(get("/.well-known/acme-challenge/../../etc/passwd").await.starts_with("HTTP/1.1 404"));
+        assert!(
+            get("/.well-known/acme-challenge/../../etc/passwd").await.starts_with("HTTP/1.1 404")
+        );
         tokens.remove("tok_1-A");
         assert!(get("/.well-known/acme-challenge/tok_1-A").await.starts_with("HTTP/1.1 404"));
         task.abort();
@@ -157,11 +183,24 @@ mod tests {
         // a webroot outside the allowed paths, or escaping through `..` or a symlink: nothing written
         let outside = dir.path().join("other");
         let e = write_webroot(&outside, "abc", "k", &policy).unwrap_err().to_string();
-        assert!(e.starts_with("policy: webroot ") && e.contains("CERTCTL_AGENT_ALLOWED_PATHS"), "{e}");
-        assert!(write_webroot(&root.join("../other"), "abc", "k", &policy).unwrap_err().to_string().contains("`..`"));
+        assert!(
+            e.starts_with("policy: webroot ") && e.contains("CERTCTL_AGENT_ALLOWED_PATHS"),
+            "{e}"
+        );
+        assert!(
+            write_webroot(&root.join("../other"), "abc", "k", &policy)
+                .unwrap_err()
+                .to_string()
+                .contains("`..`")
+        );
         std::fs::create_dir_all(&outside).unwrap();
         std::os::unix::fs::symlink(&outside, root.join("link")).unwrap();
-        assert!(write_webroot(&root.join("link"), "abc", "k", &policy).unwrap_err().to_string().contains("resolves to"));
+        assert!(
+            write_webroot(&root.join("link"), "abc", "k", &policy)
+                .unwrap_err()
+                .to_string()
+                .contains("resolves to")
+        );
         assert!(std::fs::read_dir(&outside).unwrap().next().is_none());
     }
 }

@@ -29,10 +29,18 @@ pub struct KeyStore {
 impl KeyStore {
     /// Opens `dir`, creating it 0700 when missing and tightening it to 0700 when it is not.
     pub fn open(dir: &Path) -> Result<Self> {
-        fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
-        let mode = fs::metadata(dir).map_err(|e| Error::io(format!("cannot stat {}", dir.display()), e))?.permissions().mode();
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
+        let mode = fs::metadata(dir)
+            .map_err(|e| Error::io(format!("cannot stat {}", dir.display()), e))?
+            .permissions()
+            .mode();
         if mode & 0o777 != 0o700 {
-            fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(|e| Error::io(format!("cannot chmod {}", dir.display()), e))?;
+            fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
+                .map_err(|e| Error::io(format!("cannot chmod {}", dir.display()), e))?;
         }
         Ok(Self { dir: dir.to_owned() })
     }
@@ -44,8 +52,15 @@ impl KeyStore {
 
     /// Path of a certificate's key in `slot`.
     pub fn path(&self, certificate_id: &str, slot: KeySlot) -> Result<PathBuf> {
-        if certificate_id.is_empty() || !certificate_id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
-            return Err(Error::invalid("certificate_id", format!("{certificate_id:?} is not a certificate id")));
+        if certificate_id.is_empty()
+            || !certificate_id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return Err(Error::invalid(
+                "certificate_id",
+                format!("{certificate_id:?} is not a certificate id"),
+            ));
         }
         Ok(self.dir.join(match slot {
             KeySlot::Current => format!("{certificate_id}.key"),
@@ -81,13 +96,19 @@ impl KeyStore {
     pub fn promote(&self, certificate_id: &str) -> Result<()> {
         let next = self.path(certificate_id, KeySlot::Next)?;
         let cur = self.path(certificate_id, KeySlot::Current)?;
-        fs::rename(&next, &cur).map_err(|e| Error::io(format!("cannot rename {} to {}", next.display(), cur.display()), e))?;
-        fs::File::open(&self.dir).and_then(|d| d.sync_all()).map_err(|e| Error::io(format!("cannot sync {}", self.dir.display()), e))
+        fs::rename(&next, &cur).map_err(|e| {
+            Error::io(format!("cannot rename {} to {}", next.display(), cur.display()), e)
+        })?;
+        fs::File::open(&self.dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| Error::io(format!("cannot sync {}", self.dir.display()), e))
     }
 
     fn read(&self, path: &Path) -> Result<Option<PrivateKey>> {
         match fs::read_to_string(path) {
-            Ok(pem) => PrivateKey::from_pem(&pem).map(Some).map_err(|e| Error::Pki(format!("{}: {e}", path.display()))),
+            Ok(pem) => PrivateKey::from_pem(&pem)
+                .map(Some)
+                .map_err(|e| Error::Pki(format!("{}: {e}", path.display()))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(Error::io(format!("cannot read {}", path.display()), e)),
         }
@@ -108,13 +129,27 @@ mod tests {
         let k1 = ks.next_key("mc-a").unwrap();
         let p = ks.path("mc-a", KeySlot::Next).unwrap();
         assert_eq!(fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600);
-        assert_eq!(ks.next_key("mc-a").unwrap().pem(), k1.pem(), "a retried CSR reuses the pending key");
-        assert_eq!(ks.find("mc-a", &k1.public_key_der()).unwrap().map(|f| f.1), Some(KeySlot::Next));
+        assert_eq!(
+            ks.next_key("mc-a").unwrap().pem(),
+            k1.pem(),
+            "a retried CSR reuses the pending key"
+        );
+        assert_eq!(
+            ks.find("mc-a", &k1.public_key_der()).unwrap().map(|f| f.1),
+            Some(KeySlot::Next)
+        );
         ks.promote("mc-a").unwrap();
-        assert_eq!(ks.find("mc-a", &k1.public_key_der()).unwrap().map(|f| f.1), Some(KeySlot::Current));
+        assert_eq!(
+            ks.find("mc-a", &k1.public_key_der()).unwrap().map(|f| f.1),
+            Some(KeySlot::Current)
+        );
         let k2 = ks.next_key("mc-a").unwrap();
         assert_ne!(k2.pem(), k1.pem());
-        assert!(ks.find("mc-a", &PrivateKey::generate_p256().unwrap().public_key_der()).unwrap().is_none());
+        assert!(
+            ks.find("mc-a", &PrivateKey::generate_p256().unwrap().public_key_der())
+                .unwrap()
+                .is_none()
+        );
         fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
         KeyStore::open(&dir).unwrap();
         assert_eq!(fs::metadata(&dir).unwrap().permissions().mode() & 0o777, 0o700);

@@ -83,7 +83,11 @@ fn unquote(v: &str) -> String {
 /// Every non-loopback address of the host's interfaces (getifaddrs), sorted, without duplicates.
 pub fn ip_addresses() -> Vec<String> {
     let mut ips: Vec<std::net::IpAddr> = match if_addrs::get_if_addrs() {
-        Ok(ifs) => ifs.into_iter().filter(|i| !i.is_loopback() && !i.ip().is_loopback()).map(|i| i.ip()).collect(),
+        Ok(ifs) => ifs
+            .into_iter()
+            .filter(|i| !i.is_loopback() && !i.ip().is_loopback())
+            .map(|i| i.ip())
+            .collect(),
         Err(e) => {
             tracing::warn!("cannot list the network interfaces: {e}");
             vec![]
@@ -98,7 +102,9 @@ pub fn ip_addresses() -> Vec<String> {
 pub fn parse_labels(s: &str) -> Result<BTreeMap<String, String>> {
     let mut labels = BTreeMap::new();
     for item in s.split(',').map(str::trim).filter(|i| !i.is_empty()) {
-        let (k, v) = item.split_once('=').ok_or_else(|| Error::invalid("labels", format!("{item:?} is not key=value")))?;
+        let (k, v) = item
+            .split_once('=')
+            .ok_or_else(|| Error::invalid("labels", format!("{item:?} is not key=value")))?;
         let k = k.trim();
         if k.is_empty() {
             return Err(Error::invalid("labels", format!("{item:?} has an empty key")));
@@ -118,7 +124,10 @@ mod tests {
         assert_eq!(os_release_name(debian).as_deref(), Some("Debian GNU/Linux 12 (bookworm)"));
         let bare = "# comment\nNAME=Alpine\nVERSION_ID=3.20.1\n";
         assert_eq!(os_release_name(bare).as_deref(), Some("Alpine 3.20.1"));
-        assert_eq!(os_release_name("PRETTY_NAME='It\\'s \\\"x\\\"'\n").as_deref(), Some("It's \"x\""));
+        assert_eq!(
+            os_release_name("PRETTY_NAME='It\\'s \\\"x\\\"'\n").as_deref(),
+            Some("It's \"x\"")
+        );
         assert_eq!(os_release_name("ID=foo\n"), None);
         assert_eq!(os_release_name(""), None);
     }
@@ -140,7 +149,13 @@ mod tests {
         assert!(!m.hostname.is_empty());
         assert_eq!(m.os, "linux");
         assert_eq!(m.arch, std::env::consts::ARCH);
-        assert!(m.ip_addresses.iter().all(|ip| ip.parse::<std::net::IpAddr>().is_ok_and(|a| !a.is_loopback())), "{:?}", m.ip_addresses);
+        assert!(
+            m.ip_addresses
+                .iter()
+                .all(|ip| ip.parse::<std::net::IpAddr>().is_ok_and(|a| !a.is_loopback())),
+            "{:?}",
+            m.ip_addresses
+        );
         if std::path::Path::new("/etc/os-release").exists() {
             assert!(!m.os_version.is_empty());
         }

@@ -8,13 +8,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::http01::{write_webroot, Http01Tokens};
+use super::http01::{Http01Tokens, write_webroot};
 use super::{AgentError, KeySlot, KeyStore};
 use crate::api::{JobReport, WorkItem};
 use crate::client::Client;
 use crate::model::{Agent, AgentMetadata, Job, JobStatus, JobType};
 use crate::pki::{build_csr, parse_chain};
-use crate::target::{from_config, leaf_spki, DeployOptions, Material};
+use crate::target::{DeployOptions, Material, from_config, leaf_spki};
 
 /// Poll rounds in a row when a round submitted CSRs (their deployments follow at once).
 const MAX_ROUNDS: usize = 3;
@@ -49,8 +49,21 @@ pub struct Worker {
 impl Worker {
     /// A worker for agent `agent_id`; `client` must carry that agent's API key. `opts.policy` is
     /// what this host allows deployments and HTTP-01 webroot tokens to run and write.
-    pub fn new(client: Client, agent_id: impl Into<String>, keys: KeyStore, opts: DeployOptions) -> Self {
-        Self { client, agent_id: agent_id.into(), keys, opts, stop: Arc::default(), http01: None, served: Mutex::default() }
+    pub fn new(
+        client: Client,
+        agent_id: impl Into<String>,
+        keys: KeyStore,
+        opts: DeployOptions,
+    ) -> Self {
+        Self {
+            client,
+            agent_id: agent_id.into(),
+            keys,
+            opts,
+            stop: Arc::default(),
+            http01: None,
+            served: Mutex::default(),
+        }
     }
 
     /// The same worker answering HTTP-01 through the built-in responder that serves `tokens`.
@@ -134,7 +147,9 @@ impl Worker {
             }
             let in_flight = items.iter().any(|i| {
                 following.contains(i.job.certificate_id.as_str())
-                    && (i.job.job_type == JobType::Validation || (matches!(i.job.job_type, JobType::Issuance | JobType::Renewal) && i.job.status == JobStatus::Running))
+                    && (i.job.job_type == JobType::Validation
+                        || (matches!(i.job.job_type, JobType::Issuance | JobType::Renewal)
+                            && i.job.status == JobStatus::Running))
             });
             if !in_flight || start.elapsed() > FOLLOW_MAX || self.stop.load(Ordering::SeqCst) {
                 break;
@@ -195,7 +210,11 @@ impl Worker {
     /// final).
     fn drop_tokens_not_in(&self, items: &[WorkItem]) {
         let Ok(mut served) = self.served.lock() else { return };
-        let live: HashSet<&str> = items.iter().filter(|i| i.job.job_type == JobType::Validation).map(|i| i.job.id.as_str()).collect();
+        let live: HashSet<&str> = items
+            .iter()
+            .filter(|i| i.job.job_type == JobType::Validation)
+            .map(|i| i.job.id.as_str())
+            .collect();
         served.retain(|job, (token, file)| {
             if live.contains(job.as_str()) {
                 return true;
@@ -214,10 +233,18 @@ impl Worker {
     }
 
     /// Generates (or reuses) the pending key and sends the CSR; the job as the server answered.
-    async fn answer_csr(&self, item: &WorkItem, report: &mut RoundReport) -> Result<Option<Job>, AgentError> {
+    async fn answer_csr(
+        &self,
+        item: &WorkItem,
+        report: &mut RoundReport,
+    ) -> Result<Option<Job>, AgentError> {
         let cert_id = item.job.certificate_id.as_str();
         let job_id = item.job.id.as_str();
-        let csr = match self.keys.next_key(cert_id).and_then(|k| build_csr(&k, &item.common_name, &item.sans)) {
+        let csr = match self
+            .keys
+            .next_key(cert_id)
+            .and_then(|k| build_csr(&k, &item.common_name, &item.sans))
+        {
             Ok(c) => c,
             Err(e) => {
                 tracing::error!(job = job_id, certificate = cert_id, "cannot prepare the CSR: {e}");
@@ -269,12 +296,18 @@ impl Worker {
     /// The deployment itself; the error is the report message (`<step>: ...`).
     async fn try_deploy(&self, item: &WorkItem) -> Result<String, String> {
         let cert_id = item.job.certificate_id.as_str();
-        let chain = item.pem_chain.as_deref().ok_or("write: the job carries no certificate chain")?;
-        let target_type = item.target_type.as_deref().ok_or("write: the job names no target type")?;
+        let chain =
+            item.pem_chain.as_deref().ok_or("write: the job carries no certificate chain")?;
+        let target_type =
+            item.target_type.as_deref().ok_or("write: the job names no target type")?;
         let config = item.target_config.clone().unwrap_or_else(|| serde_json::json!({}));
-        let target = from_config(target_type, &config).map_err(|e| format!("write: target config: {e}"))?;
+        let target =
+            from_config(target_type, &config).map_err(|e| format!("write: target config: {e}"))?;
         let leaf = parse_chain(chain).map_err(|e| format!("write: certificate chain: {e}"))?;
-        let spki = leaf.first().ok_or("write: empty chain").and_then(|l| leaf_spki(&l.der).map_err(|_| "write: malformed leaf"))?;
+        let spki = leaf
+            .first()
+            .ok_or("write: empty chain")
+            .and_then(|l| leaf_spki(&l.der).map_err(|_| "write: malformed leaf"))?;
         let (key_pem, slot) = self
             .keys
             .find(cert_id, &spki)
@@ -285,7 +318,10 @@ impl Worker {
         if slot == KeySlot::Next
             && let Err(e) = self.keys.promote(cert_id)
         {
-            tracing::warn!(certificate = cert_id, "deployed, but the new key could not replace the previous one in the key store: {e}");
+            tracing::warn!(
+                certificate = cert_id,
+                "deployed, but the new key could not replace the previous one in the key store: {e}"
+            );
         }
         let how = if done.changed { "deployed and verified" } else { "already in place" };
         Ok(format!("{how}: {} on {} target", done.fingerprint, target.kind()))

@@ -1,6 +1,6 @@
 //! `/agent-groups`: named sets of agents selected by criteria.
 
-use super::{query, Client, Result};
+use super::{Client, Result, query};
 use crate::api::GroupInput;
 use crate::model::{AgentGroup, Page, PageRequest};
 
@@ -11,7 +11,11 @@ impl Client {
     }
 
     /// `GET /agent-groups/{id}/members`: the agents matching the group's criteria now.
-    pub async fn agent_group_members(&self, id: &str, page: PageRequest) -> Result<Page<crate::model::Agent>> {
+    pub async fn agent_group_members(
+        &self,
+        id: &str,
+        page: PageRequest,
+    ) -> Result<Page<crate::model::Agent>> {
         self.get_json(self.url(&["agent-groups", id, "members"]), &query::paged(page)).await
     }
 

@@ -1,14 +1,21 @@
 //! `/agents`: registration, approval, heartbeat and retirement of the agents that hold the keys,
 //! and `/bootstrap-tokens` with which agents register themselves.
 
-use super::{query, Client, Result};
-use crate::api::{AgentInput, AgentRegistered, AgentUpdate, AgentView, BootstrapTokenCreated, BootstrapTokenInput, CsrSubmission, JobReport, WorkItem};
+use super::{Client, Result, query};
+use crate::api::{
+    AgentInput, AgentRegistered, AgentUpdate, AgentView, BootstrapTokenCreated,
+    BootstrapTokenInput, CsrSubmission, JobReport, WorkItem,
+};
 use crate::model::{Agent, AgentFilter, AgentMetadata, BootstrapToken, Job, Page, PageRequest};
 
 impl Client {
     /// `GET /agents`. `filter.ids` cannot be expressed in the API and is refused with
     /// [`ClientError::Config`](super::ClientError::Config).
-    pub async fn list_agents(&self, filter: &AgentFilter, page: PageRequest) -> Result<Page<Agent>> {
+    pub async fn list_agents(
+        &self,
+        filter: &AgentFilter,
+        page: PageRequest,
+    ) -> Result<Page<Agent>> {
         let q = query::agents(filter, page)?;
         self.get_json(self.url(&["agents"]), &q).await
     }
@@ -35,7 +42,10 @@ impl Client {
     }
 
     /// `POST /bootstrap-tokens` (admin): the answer holds the secret in `token`, shown once.
-    pub async fn create_bootstrap_token(&self, input: &BootstrapTokenInput) -> Result<BootstrapTokenCreated> {
+    pub async fn create_bootstrap_token(
+        &self,
+        input: &BootstrapTokenInput,
+    ) -> Result<BootstrapTokenCreated> {
         self.post(self.url(&["bootstrap-tokens"]), input).await
     }
 
@@ -71,7 +81,11 @@ impl Client {
 
     /// `POST /agents/{id}/csr`: submits the CSR for an AwaitingCSR job (agent key).
     pub async fn submit_csr(&self, id: &str, job_id: &str, csr_pem: &str) -> Result<Job> {
-        self.post(self.url(&["agents", id, "csr"]), &CsrSubmission { job_id: job_id.into(), csr_pem: csr_pem.into() }).await
+        self.post(
+            self.url(&["agents", id, "csr"]),
+            &CsrSubmission { job_id: job_id.into(), csr_pem: csr_pem.into() },
+        )
+        .await
     }
 
     /// `POST /agents/{id}/jobs/{job_id}/status`: reports a deployment's outcome (agent key).

@@ -1,6 +1,6 @@
 //! `/api-keys`: API key management (admin only); secrets are shown once, at creation.
 
-use super::{query, Client, Result};
+use super::{Client, Result, query};
 use crate::api::{ApiKeyCreated, ApiKeyInput};
 use crate::model::{ApiKey, Page, PageRequest};
 

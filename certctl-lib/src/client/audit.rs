@@ -1,11 +1,15 @@
 //! `/audit`: the append-only, hash-chained record of every change, and its verification.
 
-use super::{query, Client, Result};
+use super::{Client, Result, query};
 use crate::model::{AuditEvent, AuditFilter, ChainReport, Page, PageRequest};
 
 impl Client {
     /// `GET /audit`: one page of the events matching `filter`, newest first.
-    pub async fn list_audit(&self, filter: &AuditFilter, page: PageRequest) -> Result<Page<AuditEvent>> {
+    pub async fn list_audit(
+        &self,
+        filter: &AuditFilter,
+        page: PageRequest,
+    ) -> Result<Page<AuditEvent>> {
         self.get_json(self.url(&["audit"]), &query::audit(filter, page)).await
     }
 

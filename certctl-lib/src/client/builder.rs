@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::HeaderValue;
 use reqwest::Url;
+use reqwest::header::HeaderValue;
 
 use super::{Client, ClientError, Inner, Result};
 
@@ -97,17 +97,18 @@ impl ClientBuilder {
 
         let pem = match (&self.ca_pem, &self.ca_file) {
             (Some(p), _) => Some(p.clone()),
-            (None, Some(path)) => Some(
-                std::fs::read(path)
-                    .map_err(|e| ClientError::Config(format!("reading CA certificate {}: {e}", path.display())))?,
-            ),
+            (None, Some(path)) => Some(std::fs::read(path).map_err(|e| {
+                ClientError::Config(format!("reading CA certificate {}: {e}", path.display()))
+            })?),
             (None, None) => None,
         };
         if let Some(pem) = pem {
             let certs = reqwest::Certificate::from_pem_bundle(&pem)
                 .map_err(|e| ClientError::Config(format!("CA certificate: {e}")))?;
             if certs.is_empty() {
-                return Err(ClientError::Config("the CA certificate PEM holds no certificate".into()));
+                return Err(ClientError::Config(
+                    "the CA certificate PEM holds no certificate".into(),
+                ));
             }
             http = http.tls_certs_only(certs);
         }
@@ -119,8 +120,9 @@ impl ClientBuilder {
 
 /// The `Authorization` value of an API key, marked sensitive.
 pub(super) fn bearer(key: &str) -> Result<HeaderValue> {
-    let mut v = HeaderValue::from_str(&format!("Bearer {}", key.trim()))
-        .map_err(|_| ClientError::Config("the API key contains characters not allowed in an HTTP header".into()))?;
+    let mut v = HeaderValue::from_str(&format!("Bearer {}", key.trim())).map_err(|_| {
+        ClientError::Config("the API key contains characters not allowed in an HTTP header".into())
+    })?;
     v.set_sensitive(true);
     Ok(v)
 }
@@ -165,11 +167,17 @@ mod tests {
 
     #[test]
     fn bad_settings_are_config_errors() {
-        assert!(matches!(Client::builder("https://x").api_key("a\nb").build(), Err(ClientError::Config(_))));
+        assert!(matches!(
+            Client::builder("https://x").api_key("a\nb").build(),
+            Err(ClientError::Config(_))
+        ));
         assert!(matches!(
             Client::builder("https://x").ca_cert_file("/nonexistent/ca.pem").build(),
             Err(ClientError::Config(_))
         ));
-        assert!(matches!(Client::builder("https://x").ca_cert_pem("not a pem").build(), Err(ClientError::Config(_))));
+        assert!(matches!(
+            Client::builder("https://x").ca_cert_pem("not a pem").build(),
+            Err(ClientError::Config(_))
+        ));
     }
 }

@@ -1,15 +1,21 @@
 //! `/certificates`: inventory, versions, PEM export and the lifecycle actions.
 
-use super::{query, Client, Result};
+use super::{Client, Result, query};
 use crate::api::{CertificateInput, CertificatePatch, RevokeInput};
-use crate::model::{Certificate, CertificateFilter, CertificateVersion, Job, Page, PageRequest, PolicyViolation};
+use crate::model::{
+    Certificate, CertificateFilter, CertificateVersion, Job, Page, PageRequest, PolicyViolation,
+};
 
 impl Client {
     /// `GET /certificates`: one page of the certificates matching `filter`.
     ///
     /// Note that `CertificateFilter::default()` has `exclude_archived: false`, i.e. it lists
     /// archived certificates too; set `exclude_archived: true` for the server's default view.
-    pub async fn list_certificates(&self, filter: &CertificateFilter, page: PageRequest) -> Result<Page<Certificate>> {
+    pub async fn list_certificates(
+        &self,
+        filter: &CertificateFilter,
+        page: PageRequest,
+    ) -> Result<Page<Certificate>> {
         let q = query::certificates(filter, page)?;
         self.get_json(self.url(&["certificates"]), &q).await
     }
@@ -26,7 +32,11 @@ impl Client {
     }
 
     /// `PUT /certificates/{id}`: absent fields keep their value.
-    pub async fn update_certificate(&self, id: &str, patch: &CertificatePatch) -> Result<Certificate> {
+    pub async fn update_certificate(
+        &self,
+        id: &str,
+        patch: &CertificatePatch,
+    ) -> Result<Certificate> {
         self.put(self.url(&["certificates", id]), patch).await
     }
 
@@ -37,8 +47,17 @@ impl Client {
 
     /// `GET /certificates/{id}/violations`: the policy violations of this certificate;
     /// `open_only` leaves out resolved ones.
-    pub async fn certificate_violations(&self, id: &str, open_only: bool, page: PageRequest) -> Result<Page<PolicyViolation>> {
-        self.get_json(self.url(&["certificates", id, "violations"]), &query::violations(open_only, page)).await
+    pub async fn certificate_violations(
+        &self,
+        id: &str,
+        open_only: bool,
+        page: PageRequest,
+    ) -> Result<Page<PolicyViolation>> {
+        self.get_json(
+            self.url(&["certificates", id, "violations"]),
+            &query::violations(open_only, page),
+        )
+        .await
     }
 
     /// `GET /certificates/{id}/versions`: every issued version, newest first.
@@ -54,7 +73,11 @@ impl Client {
     /// `POST /certificates/{id}/export-key`: the server-held private key as PEM (server keygen
     /// demo mode only; admin; audited).
     pub async fn export_certificate_key(&self, id: &str) -> Result<String> {
-        let resp = self.send(self.request(reqwest::Method::POST, self.url(&["certificates", id, "export-key"]))).await?;
+        let resp = self
+            .send(
+                self.request(reqwest::Method::POST, self.url(&["certificates", id, "export-key"])),
+            )
+            .await?;
         let body = resp.bytes().await.map_err(super::ClientError::from_transport)?;
         String::from_utf8(body.to_vec()).map_err(|e| super::ClientError::Decode(e.to_string()))
     }

@@ -8,14 +8,12 @@ use crate::model::{NotificationChannel, Page, PageRequest};
 impl Client {
     /// `GET /notification-channels`.
     pub async fn list_channels(&self, page: PageRequest) -> Result<Page<NotificationChannel>> {
-        self.get_json(self.url(&["notification-channels"]), &query::paged(page))
-            .await
+        self.get_json(self.url(&["notification-channels"]), &query::paged(page)).await
     }
 
     /// `GET /notification-channels/{id}`.
     pub async fn get_channel(&self, id: &str) -> Result<NotificationChannel> {
-        self.get_json(self.url(&["notification-channels", id]), &Vec::new())
-            .await
+        self.get_json(self.url(&["notification-channels", id]), &Vec::new()).await
     }
 
     /// `POST /notification-channels`.
@@ -30,8 +28,7 @@ impl Client {
         id: &str,
         input: &ChannelInput,
     ) -> Result<NotificationChannel> {
-        self.put(self.url(&["notification-channels", id]), input)
-            .await
+        self.put(self.url(&["notification-channels", id]), input).await
     }
 
     /// `DELETE /notification-channels/{id}`.
@@ -42,7 +39,6 @@ impl Client {
     /// `POST /notification-channels/{id}/test`: sends a test message (a failed send is
     /// `ok: false` with the reason, not an error).
     pub async fn test_channel(&self, id: &str) -> Result<TestResult> {
-        self.action(self.url(&["notification-channels", id, "test"]))
-            .await
+        self.action(self.url(&["notification-channels", id, "test"])).await
     }
 }

@@ -130,10 +130,17 @@ mod tests {
 
     #[test]
     fn api_error_parsed_from_envelope() {
-        let e = ClientError::from_status(404, br#"{"error":{"code":"not_found","message":"certificate mc-x not found"}}"#);
+        let e = ClientError::from_status(
+            404,
+            br#"{"error":{"code":"not_found","message":"certificate mc-x not found"}}"#,
+        );
         assert_eq!(
             e,
-            ClientError::Api { status: 404, code: "not_found".into(), message: "certificate mc-x not found".into() }
+            ClientError::Api {
+                status: 404,
+                code: "not_found".into(),
+                message: "certificate mc-x not found".into()
+            }
         );
         assert!(e.is_not_found());
         assert_eq!(e.status(), Some(404));
@@ -144,7 +151,14 @@ mod tests {
     #[test]
     fn api_error_without_envelope() {
         let e = ClientError::from_status(502, b"");
-        assert_eq!(e, ClientError::Api { status: 502, code: "http_502".into(), message: "Bad Gateway".into() });
+        assert_eq!(
+            e,
+            ClientError::Api {
+                status: 502,
+                code: "http_502".into(),
+                message: "Bad Gateway".into()
+            }
+        );
         let e = ClientError::from_status(500, b"  boom\n");
         assert_eq!(e.code(), Some("http_500"));
         assert!(e.to_string().starts_with("boom"));

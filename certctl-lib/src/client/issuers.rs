@@ -1,6 +1,6 @@
 //! `/issuers`: the connectors that sign certificates, their health check and CA certificates.
 
-use super::{query, Client, Result};
+use super::{Client, Result, query};
 use crate::api::{ConnectorInput, TestResult};
 use crate::model::{Issuer, Page, PageRequest};
 

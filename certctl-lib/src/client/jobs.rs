@@ -1,6 +1,6 @@
 //! `/jobs`: issuance, renewal and deployment work, newest first.
 
-use super::{query, Client, Result};
+use super::{Client, Result, query};
 use crate::model::{Job, JobFilter, Page, PageRequest};
 
 impl Client {

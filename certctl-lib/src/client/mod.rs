@@ -31,8 +31,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use reqwest::{Method, RequestBuilder, Response, Url};
-use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 mod builder;
 mod error;
@@ -45,10 +45,10 @@ mod agents;
 mod api_keys;
 mod audit;
 mod certificates;
+mod channels;
 mod issuers;
 mod jobs;
 mod notifications;
-mod channels;
 mod owners;
 mod policies;
 mod renewal_policies;
@@ -59,7 +59,7 @@ mod teams;
 pub use builder::{ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
 pub use error::{ClientError, Result};
 pub use pages::{list_all, pages, pages_after};
-pub use settings::{ConfigFile, Context, Settings, SettingsError, DEFAULT_SERVER};
+pub use settings::{ConfigFile, Context, DEFAULT_SERVER, Settings, SettingsError};
 
 /// Query parameters of a request, in order (repeated keys allowed).
 pub(crate) type Query = Vec<(&'static str, String)>;
@@ -101,7 +101,13 @@ impl Client {
     /// (the fleet simulator's virtual agents) without one pool and TLS setup each.
     pub fn with_api_key(&self, key: &str) -> Result<Client> {
         let auth = Some(builder::bearer(key)?);
-        Ok(Client { inner: Arc::new(Inner { http: self.inner.http.clone(), base: self.inner.base.clone(), auth }) })
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http: self.inner.http.clone(),
+                base: self.inner.base.clone(),
+                auth,
+            }),
+        })
     }
 
     /// A request with this client's credentials.
@@ -173,7 +179,12 @@ impl Client {
     }
 
     /// `method` with a JSON body (or none: action endpoints accept an empty body), JSON answer.
-    async fn send_json<B: Serialize + ?Sized, T: DeserializeOwned>(&self, method: Method, url: Url, body: Option<&B>) -> Result<T> {
+    async fn send_json<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<&B>,
+    ) -> Result<T> {
         let mut req = self.request(method, url);
         if let Some(b) = body {
             req = req.json(b);
@@ -183,12 +194,20 @@ impl Client {
     }
 
     /// `POST` of a JSON body, JSON answer.
-    async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(&self, url: Url, body: &B) -> Result<T> {
+    async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        url: Url,
+        body: &B,
+    ) -> Result<T> {
         self.send_json(Method::POST, url, Some(body)).await
     }
 
     /// `PUT` of a JSON body, JSON answer.
-    async fn put<B: Serialize + ?Sized, T: DeserializeOwned>(&self, url: Url, body: &B) -> Result<T> {
+    async fn put<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        url: Url,
+        body: &B,
+    ) -> Result<T> {
         self.send_json(Method::PUT, url, Some(body)).await
     }
 
@@ -211,12 +230,18 @@ mod tests {
     fn urls_encode_each_segment() {
         let c = Client::builder("https://h:8443/").build().unwrap();
         assert_eq!(c.url(&["certificates"]).as_str(), "https://h:8443/api/v1/certificates");
-        assert_eq!(c.url(&["certificates", "a/b?c#d", "versions"]).as_str(), "https://h:8443/api/v1/certificates/a%2Fb%3Fc%23d/versions");
+        assert_eq!(
+            c.url(&["certificates", "a/b?c#d", "versions"]).as_str(),
+            "https://h:8443/api/v1/certificates/a%2Fb%3Fc%23d/versions"
+        );
         assert_eq!(c.url(&["teams", ".."]).as_str(), "https://h:8443/api/v1/teams/%252E%252E");
         assert_eq!(c.root_url(&["health"]).as_str(), "https://h:8443/health");
 
         let behind_proxy = Client::builder("https://h/certctl").build().unwrap();
-        assert_eq!(behind_proxy.url(&["jobs", "job-1"]).as_str(), "https://h/certctl/api/v1/jobs/job-1");
+        assert_eq!(
+            behind_proxy.url(&["jobs", "job-1"]).as_str(),
+            "https://h/certctl/api/v1/jobs/job-1"
+        );
         assert_eq!(behind_proxy.root_url(&["ready"]).as_str(), "https://h/certctl/ready");
     }
 }

@@ -1,11 +1,15 @@
 //! `/notifications`: expiry warnings and job failures sent (or to be sent) to owners.
 
-use super::{query, Client, Result};
+use super::{Client, Result, query};
 use crate::model::{Notification, NotificationFilter, Page, PageRequest};
 
 impl Client {
     /// `GET /notifications`.
-    pub async fn list_notifications(&self, filter: &NotificationFilter, page: PageRequest) -> Result<Page<Notification>> {
+    pub async fn list_notifications(
+        &self,
+        filter: &NotificationFilter,
+        page: PageRequest,
+    ) -> Result<Page<Notification>> {
         self.get_json(self.url(&["notifications"]), &query::notifications(filter, page)).await
     }
 

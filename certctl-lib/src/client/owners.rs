@@ -1,12 +1,16 @@
 //! `/owners`: the people responsible for certificates.
 
-use super::{query, Client, Result};
+use super::{Client, Result, query};
 use crate::api::OwnerInput;
 use crate::model::{Owner, Page, PageRequest};
 
 impl Client {
     /// `GET /owners`, optionally only the members of `team_id`.
-    pub async fn list_owners(&self, team_id: Option<&str>, page: PageRequest) -> Result<Page<Owner>> {
+    pub async fn list_owners(
+        &self,
+        team_id: Option<&str>,
+        page: PageRequest,
+    ) -> Result<Page<Owner>> {
         self.get_json(self.url(&["owners"]), &query::with("team_id", team_id, page)).await
     }
 

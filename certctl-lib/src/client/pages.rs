@@ -41,13 +41,21 @@ where
     F: FnMut(PageRequest) -> Fut,
     Fut: Future<Output = Result<Page<T>>>,
 {
-    futures_util::stream::try_unfold((State::Next(1), fetch), move |(state, mut fetch)| async move {
-        let State::Next(n) = state else { return Ok(None) };
-        let page = fetch(PageRequest::new(n, per_page)).await?;
-        let seen = i64::from(page.page.saturating_sub(1)) * i64::from(page.per_page) + page.data.len() as i64;
-        let next = if page.data.is_empty() || seen >= page.total || n == u32::MAX { State::Done } else { State::Next(n + 1) };
-        Ok(Some((page, (next, fetch))))
-    })
+    futures_util::stream::try_unfold(
+        (State::Next(1), fetch),
+        move |(state, mut fetch)| async move {
+            let State::Next(n) = state else { return Ok(None) };
+            let page = fetch(PageRequest::new(n, per_page)).await?;
+            let seen = i64::from(page.page.saturating_sub(1)) * i64::from(page.per_page)
+                + page.data.len() as i64;
+            let next = if page.data.is_empty() || seen >= page.total || n == u32::MAX {
+                State::Done
+            } else {
+                State::Next(n + 1)
+            };
+            Ok(Some((page, (next, fetch))))
+        },
+    )
 }
 
 /// Streams every page of a list that takes a keyset cursor (`GET /certificates?after=`): each
@@ -57,23 +65,32 @@ where
 /// The walk ends after the page that reaches `total` rows in all, after a short or empty page,
 /// or after the first error (which is yielded). Rows added behind the cursor while walking are
 /// not seen; none is seen twice.
-pub fn pages_after<T, K, F, Fut>(per_page: u32, key: K, fetch: F) -> impl Stream<Item = Result<Page<T>>>
+pub fn pages_after<T, K, F, Fut>(
+    per_page: u32,
+    key: K,
+    fetch: F,
+) -> impl Stream<Item = Result<Page<T>>>
 where
     K: Fn(&T) -> String,
     F: FnMut(PageRequest, Option<String>) -> Fut,
     Fut: Future<Output = Result<Page<T>>>,
 {
     let req = PageRequest::new(1, per_page);
-    futures_util::stream::try_unfold((Some(None::<String>), 0i64, fetch, key), move |(cursor, seen, mut fetch, key)| async move {
-        let Some(after) = cursor else { return Ok(None) };
-        let page = fetch(req, after).await?;
-        let seen = seen + page.data.len() as i64;
-        let next = match page.data.last() {
-            Some(last) if page.data.len() as u32 >= req.per_page && seen < page.total => Some(Some(key(last))),
-            _ => None,
-        };
-        Ok(Some((page, (next, seen, fetch, key))))
-    })
+    futures_util::stream::try_unfold(
+        (Some(None::<String>), 0i64, fetch, key),
+        move |(cursor, seen, mut fetch, key)| async move {
+            let Some(after) = cursor else { return Ok(None) };
+            let page = fetch(req, after).await?;
+            let seen = seen + page.data.len() as i64;
+            let next = match page.data.last() {
+                Some(last) if page.data.len() as u32 >= req.per_page && seen < page.total => {
+                    Some(Some(key(last)))
+                }
+                _ => None,
+            };
+            Ok(Some((page, (next, seen, fetch, key))))
+        },
+    )
 }
 
 /// Every row of a list, fetched `per_page` at a time (see [`pages`]).
@@ -138,19 +155,27 @@ mod tests {
     #[tokio::test]
     async fn keyset_walk_follows_the_last_row() {
         let asked = RefCell::new(Vec::new());
-        let walk = pages_after(3, |r: &i64| r.to_string(), |p, after| {
-            asked.borrow_mut().push(after.clone());
-            serve_after(7, p, after)
-        });
+        let walk = pages_after(
+            3,
+            |r: &i64| r.to_string(),
+            |p, after| {
+                asked.borrow_mut().push(after.clone());
+                serve_after(7, p, after)
+            },
+        );
         let rows: Vec<i64> = walk.map_ok(|p| p.data).try_concat().await.unwrap();
         assert_eq!(rows, (0..7).collect::<Vec<_>>());
         assert_eq!(*asked.borrow(), [None, Some("2".to_owned()), Some("5".to_owned())]);
 
         asked.borrow_mut().clear();
-        let walk = pages_after(3, |r: &i64| r.to_string(), |p, after| {
-            asked.borrow_mut().push(after.clone());
-            serve_after(6, p, after)
-        });
+        let walk = pages_after(
+            3,
+            |r: &i64| r.to_string(),
+            |p, after| {
+                asked.borrow_mut().push(after.clone());
+                serve_after(6, p, after)
+            },
+        );
         assert_eq!(walk.map_ok(|p| p.data.len()).try_collect::<Vec<_>>().await.unwrap(), [3, 3]);
         assert_eq!(asked.borrow().len(), 2, "no request past the total");
     }

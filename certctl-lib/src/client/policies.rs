@@ -1,6 +1,6 @@
 //! `/policies`: policy rules and their violations.
 
-use super::{query, Client, Result};
+use super::{Client, Result, query};
 use crate::api::PolicyInput;
 use crate::model::{Page, PageRequest, PolicyRule, PolicyViolation};
 
@@ -31,13 +31,25 @@ impl Client {
     }
 
     /// `GET /policies/{id}/violations`; `open_only` leaves out resolved ones.
-    pub async fn policy_violations(&self, id: &str, open_only: bool, page: PageRequest) -> Result<Page<PolicyViolation>> {
-        self.get_json(self.url(&["policies", id, "violations"]), &query::violations(open_only, page)).await
+    pub async fn policy_violations(
+        &self,
+        id: &str,
+        open_only: bool,
+        page: PageRequest,
+    ) -> Result<Page<PolicyViolation>> {
+        self.get_json(
+            self.url(&["policies", id, "violations"]),
+            &query::violations(open_only, page),
+        )
+        .await
     }
 
     /// `POST /policies/evaluate`: the verdict and each in-scope rule's result for an existing
     /// certificate or a draft (and `input.with`, a draft rule); nothing is stored.
-    pub async fn evaluate_policies(&self, input: &crate::api::EvaluateInput) -> Result<crate::policy::Evaluation> {
+    pub async fn evaluate_policies(
+        &self,
+        input: &crate::api::EvaluateInput,
+    ) -> Result<crate::policy::Evaluation> {
         self.post(self.url(&["policies", "evaluate"]), input).await
     }
 }

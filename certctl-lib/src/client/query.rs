@@ -2,7 +2,8 @@
 
 use super::{ClientError, Query, Result};
 use crate::model::{
-    AgentFilter, AuditFilter, CertificateFilter, JobFilter, NotificationFilter, PageRequest, Timestamp,
+    AgentFilter, AuditFilter, CertificateFilter, JobFilter, NotificationFilter, PageRequest,
+    Timestamp,
 };
 
 /// `page` and `per_page` (normalised: page ≥ 1, 1 ≤ per_page ≤ the server's maximum).
@@ -48,7 +49,9 @@ pub(crate) fn certificates(f: &CertificateFilter, p: PageRequest) -> Result<Quer
     opt(&mut q, "q", f.q.as_ref());
     for (k, v) in &f.tags {
         if k.contains(':') || k.is_empty() {
-            return Err(ClientError::Config(format!("tag key {k:?} must be non-empty and must not contain ':'")));
+            return Err(ClientError::Config(format!(
+                "tag key {k:?} must be non-empty and must not contain ':'"
+            )));
         }
         q.push(("tag", format!("{k}:{v}")));
     }
@@ -151,7 +154,10 @@ mod tests {
         let q = certificates(&CertificateFilter::default(), PageRequest::default()).unwrap();
         assert_eq!(encode(&q), "include_archived=true&page=1&per_page=50");
         let live = CertificateFilter { exclude_archived: true, ..Default::default() };
-        assert_eq!(encode(&certificates(&live, PageRequest::new(3, 20)).unwrap()), "page=3&per_page=20");
+        assert_eq!(
+            encode(&certificates(&live, PageRequest::new(3, 20)).unwrap()),
+            "page=3&per_page=20"
+        );
     }
 
     #[test]
@@ -211,7 +217,13 @@ mod tests {
 
     #[test]
     fn agent_filter() {
-        let f = AgentFilter { status: Some(AgentStatus::ALL[0]), os: Some("linux".into()), arch: Some("".into()), group_id: None, ids: None };
+        let f = AgentFilter {
+            status: Some(AgentStatus::ALL[0]),
+            os: Some("linux".into()),
+            arch: Some("".into()),
+            group_id: None,
+            ids: None,
+        };
         let q = agents(&f, PageRequest::new(0, 0)).unwrap();
         assert_eq!(
             q,
@@ -235,7 +247,11 @@ mod tests {
             agent_id: Some("ag-b".into()),
         };
         let s = encode(&jobs(&f, PageRequest::default()));
-        let want = format!("status={}&type={}&certificate_id=mc-a&agent_id=ag-b&page=1&per_page=50", JobStatus::ALL[0], JobType::ALL[0]);
+        let want = format!(
+            "status={}&type={}&certificate_id=mc-a&agent_id=ag-b&page=1&per_page=50",
+            JobStatus::ALL[0],
+            JobType::ALL[0]
+        );
         assert_eq!(s, want);
 
         let since = Timestamp::parse("2030-01-01T00:00:00Z").unwrap();
@@ -249,21 +265,37 @@ mod tests {
             exclude_resource_types: vec![],
         };
         let q = audit(&f, PageRequest::default());
-        assert_eq!(q[..4].iter().map(|(k, _)| *k).collect::<Vec<_>>(), ["actor", "action", "resource_type", "resource_id"]);
+        assert_eq!(
+            q[..4].iter().map(|(k, _)| *k).collect::<Vec<_>>(),
+            ["actor", "action", "resource_type", "resource_id"]
+        );
         assert_eq!(q[4], ("since", since.to_rfc3339()));
         assert_eq!(Timestamp::parse(&q[4].1).unwrap(), since);
         assert_eq!(q.len(), 7);
 
-        let f = NotificationFilter { status: None, certificate_id: Some("mc-a".into()), unread: true };
-        assert_eq!(encode(&notifications(&f, PageRequest::default())), "certificate_id=mc-a&unread=true&page=1&per_page=50");
-        assert_eq!(encode(&notifications(&NotificationFilter::default(), PageRequest::default())), "page=1&per_page=50");
+        let f =
+            NotificationFilter { status: None, certificate_id: Some("mc-a".into()), unread: true };
+        assert_eq!(
+            encode(&notifications(&f, PageRequest::default())),
+            "certificate_id=mc-a&unread=true&page=1&per_page=50"
+        );
+        assert_eq!(
+            encode(&notifications(&NotificationFilter::default(), PageRequest::default())),
+            "page=1&per_page=50"
+        );
     }
 
     #[test]
     fn single_reference_and_flag_lists() {
-        assert_eq!(encode(&with("agent_id", Some("ag-1"), PageRequest::default())), "agent_id=ag-1&page=1&per_page=50");
+        assert_eq!(
+            encode(&with("agent_id", Some("ag-1"), PageRequest::default())),
+            "agent_id=ag-1&page=1&per_page=50"
+        );
         assert_eq!(encode(&with("team_id", None, PageRequest::default())), "page=1&per_page=50");
-        assert_eq!(encode(&violations(true, PageRequest::default())), "open=true&page=1&per_page=50");
+        assert_eq!(
+            encode(&violations(true, PageRequest::default())),
+            "open=true&page=1&per_page=50"
+        );
         assert_eq!(encode(&violations(false, PageRequest::default())), "page=1&per_page=50");
     }
 }

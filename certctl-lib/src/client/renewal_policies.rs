@@ -1,6 +1,6 @@
 //! `/renewal-policies`: when certificates renew, how often to retry, when to alert.
 
-use super::{query, Client, Result};
+use super::{Client, Result, query};
 use crate::api::RenewalPolicyInput;
 use crate::model::{Page, PageRequest, RenewalPolicy};
 
@@ -21,7 +21,11 @@ impl Client {
     }
 
     /// `PUT /renewal-policies/{id}`: absent fields keep their value.
-    pub async fn update_renewal_policy(&self, id: &str, input: &RenewalPolicyInput) -> Result<RenewalPolicy> {
+    pub async fn update_renewal_policy(
+        &self,
+        id: &str,
+        input: &RenewalPolicyInput,
+    ) -> Result<RenewalPolicy> {
         self.put(self.url(&["renewal-policies", id]), input).await
     }
 

@@ -30,11 +30,7 @@ pub enum SettingsError {
     UnknownContext { name: String, path: PathBuf },
     /// A file (config, API key) could not be read or written.
     #[error("{what} {}: {source}", path.display())]
-    Io {
-        what: &'static str,
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { what: &'static str, path: PathBuf, source: std::io::Error },
     /// The config file is not valid TOML of the expected shape.
     #[error("reading {}: {message}", path.display())]
     Parse { path: PathBuf, message: String },
@@ -79,11 +75,9 @@ impl ConfigFile {
                 message: e.to_string(),
             }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
-            Err(source) => Err(SettingsError::Io {
-                what: "reading",
-                path: path.to_owned(),
-                source,
-            }),
+            Err(source) => {
+                Err(SettingsError::Io { what: "reading", path: path.to_owned(), source })
+            }
         }
     }
 
@@ -93,11 +87,7 @@ impl ConfigFile {
             what: &'static str,
             p: &'a Path,
         ) -> impl FnOnce(std::io::Error) -> SettingsError + 'a {
-            move |source| SettingsError::Io {
-                what,
-                path: p.to_owned(),
-                source,
-            }
+            move |source| SettingsError::Io { what, path: p.to_owned(), source }
         }
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(io("creating", dir))?;
@@ -166,11 +156,8 @@ impl Settings {
     /// Builds the client from the settings in force.
     pub fn client(&self) -> Result<Client, SettingsError> {
         let ctx = self.resolve_context()?;
-        let server = self
-            .server
-            .clone()
-            .or(ctx.server)
-            .unwrap_or_else(|| DEFAULT_SERVER.to_owned());
+        let server =
+            self.server.clone().or(ctx.server).unwrap_or_else(|| DEFAULT_SERVER.to_owned());
         let key = match (&self.api_key, &self.api_key_file) {
             (Some(k), _) => Some(k.expose().trim().to_owned()),
             (None, Some(f)) => Some(read_key(f)?),
@@ -201,10 +188,7 @@ mod tests {
         let path = dir.path().join("c.toml");
         let key = dir.path().join("key");
         std::fs::write(&key, "ck_from_file\n").unwrap();
-        let mut file = ConfigFile {
-            current_context: Some("prod".into()),
-            ..Default::default()
-        };
+        let mut file = ConfigFile { current_context: Some("prod".into()), ..Default::default() };
         file.contexts.insert(
             "prod".into(),
             Context {
@@ -214,14 +198,8 @@ mod tests {
             },
         );
         file.save(&path).unwrap();
-        let s = Settings {
-            config_file: Some(path.clone()),
-            ..Default::default()
-        };
-        assert_eq!(
-            s.client().unwrap().base_url().as_str(),
-            "https://prod:8443/"
-        );
+        let s = Settings { config_file: Some(path.clone()), ..Default::default() };
+        assert_eq!(s.client().unwrap().base_url().as_str(), "https://prod:8443/");
         let s = Settings {
             server: Some("http://flag:1".into()),
             config_file: Some(path.clone()),
@@ -236,13 +214,8 @@ mod tests {
         assert!(
             matches!(s.client(), Err(SettingsError::UnknownContext { name, .. }) if name == "nope")
         );
-        let none = Settings {
-            config_file: Some(dir.path().join("missing.toml")),
-            ..Default::default()
-        };
-        assert_eq!(
-            none.client().unwrap().base_url().as_str(),
-            "http://127.0.0.1:8443/"
-        );
+        let none =
+            Settings { config_file: Some(dir.path().join("missing.toml")), ..Default::default() };
+        assert_eq!(none.client().unwrap().base_url().as_str(), "http://127.0.0.1:8443/");
     }
 }

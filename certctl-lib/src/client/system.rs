@@ -12,7 +12,11 @@ impl Client {
     /// `GET /ready`: whether the database answers and migrations are applied. A server that is
     /// up but not ready (503 with a readiness body) is `Ok` with `ready: false`.
     pub async fn ready(&self) -> Result<Readiness> {
-        let resp = self.request(reqwest::Method::GET, self.root_url(&["ready"])).send().await.map_err(ClientError::from_transport)?;
+        let resp = self
+            .request(reqwest::Method::GET, self.root_url(&["ready"]))
+            .send()
+            .await
+            .map_err(ClientError::from_transport)?;
         let status = resp.status().as_u16();
         let body = resp.bytes().await.map_err(ClientError::from_transport)?;
         match (status, serde_json::from_slice::<Readiness>(&body)) {

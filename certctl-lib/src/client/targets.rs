@@ -1,12 +1,16 @@
 //! `/targets`: where certificates are deployed (and by which agent).
 
-use super::{query, Client, Result};
+use super::{Client, Result, query};
 use crate::api::ConnectorInput;
 use crate::model::{Page, PageRequest, Target};
 
 impl Client {
     /// `GET /targets`, optionally only those deployed by `agent_id`.
-    pub async fn list_targets(&self, agent_id: Option<&str>, page: PageRequest) -> Result<Page<Target>> {
+    pub async fn list_targets(
+        &self,
+        agent_id: Option<&str>,
+        page: PageRequest,
+    ) -> Result<Page<Target>> {
         self.get_json(self.url(&["targets"]), &query::with("agent_id", agent_id, page)).await
     }
 

@@ -1,6 +1,6 @@
 //! `/teams`: who owns certificates, at the team level.
 
-use super::{query, Client, Result};
+use super::{Client, Result, query};
 use crate::api::TeamInput;
 use crate::model::{Page, PageRequest, Team};
 

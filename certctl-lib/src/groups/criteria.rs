@@ -73,7 +73,21 @@ pub fn compile(criteria: &GroupCriteria) -> Result<CompiledCriteria> {
         || !labels.is_empty()
         || !reported_labels.is_empty()
         || version.is_some();
-    Ok(CompiledCriteria { os, arch, hostname, v4, v6, observed_v4, observed_v6, labels, reported_labels, version, include, exclude, selective })
+    Ok(CompiledCriteria {
+        os,
+        arch,
+        hostname,
+        v4,
+        v6,
+        observed_v4,
+        observed_v6,
+        labels,
+        reported_labels,
+        version,
+        include,
+        exclude,
+        selective,
+    })
 }
 
 /// An agent prepared for matching: its addresses and version are parsed once, so one agent can be
@@ -99,7 +113,17 @@ impl<'a> Subject<'a> {
     /// Prepares agent `id` with the metadata of a heartbeat: reported facts only (its labels are
     /// reported labels; no operator labels, no observed address).
     pub fn new(id: &'a AgentId, meta: &'a AgentMetadata) -> Self {
-        Self::build(id.as_str(), &meta.hostname, &meta.os, &meta.arch, &meta.ip_addresses, &meta.agent_version, &NO_LABELS, &meta.labels, None)
+        Self::build(
+            id.as_str(),
+            &meta.hostname,
+            &meta.os,
+            &meta.arch,
+            &meta.ip_addresses,
+            &meta.agent_version,
+            &NO_LABELS,
+            &meta.labels,
+            None,
+        )
     }
 
     /// Prepares a stored agent (no copy of its metadata).
@@ -136,7 +160,11 @@ impl<'a> Subject<'a> {
             id,
             // The glob set folds ASCII case only; non-ASCII names (rare: IDNs travel as `xn--`
             // punycode) are lowercased here, as the patterns are at compile time.
-            hostname: if hostname.is_ascii() { Cow::Borrowed(hostname) } else { Cow::Owned(hostname.to_lowercase()) },
+            hostname: if hostname.is_ascii() {
+                Cow::Borrowed(hostname)
+            } else {
+                Cow::Owned(hostname.to_lowercase())
+            },
             os: os.trim(),
             arch: arch.trim(),
             labels,
@@ -182,13 +210,21 @@ impl CompiledCriteria {
             && any_word(&self.os, s.os)
             && any_word(&self.arch, s.arch)
             && self.labels.iter().all(|(k, v)| s.labels.get(k.as_str()) == Some(v))
-            && self.reported_labels.iter().all(|(k, v)| s.reported_labels.get(k.as_str()) == Some(v))
-            && self.version.as_ref().is_none_or(|req| s.version.as_ref().is_some_and(|v| req.matches(v)))
+            && self
+                .reported_labels
+                .iter()
+                .all(|(k, v)| s.reported_labels.get(k.as_str()) == Some(v))
+            && self
+                .version
+                .as_ref()
+                .is_none_or(|req| s.version.as_ref().is_some_and(|v| req.matches(v)))
             && in_networks(&self.v4, &self.v6, &s.ips)
             && in_networks(&self.observed_v4, &self.observed_v6, s.observed.as_slice())
-            && self.hostname.as_ref().is_none_or(|set| !s.hostname.is_empty() && set.is_match(s.hostname.as_ref()))
+            && self
+                .hostname
+                .as_ref()
+                .is_none_or(|set| !s.hostname.is_empty() && set.is_match(s.hostname.as_ref()))
     }
-
 }
 
 /// No networks = no constraint; otherwise any address inside any network (an IPv4-mapped IPv6
@@ -199,7 +235,10 @@ fn in_networks(v4: &[Ipv4Net], v6: &[Ipv6Net], ips: &[IpAddr]) -> bool {
     }
     ips.iter().any(|ip| match ip {
         IpAddr::V4(a) => v4.iter().any(|n| n.contains(a)),
-        IpAddr::V6(a) => v6.iter().any(|n| n.contains(a)) || a.to_ipv4_mapped().is_some_and(|m| v4.iter().any(|n| n.contains(&m))),
+        IpAddr::V6(a) => {
+            v6.iter().any(|n| n.contains(a))
+                || a.to_ipv4_mapped().is_some_and(|m| v4.iter().any(|n| n.contains(&m)))
+        }
     })
 }
 
@@ -221,8 +260,11 @@ fn entry<'s>(field: &str, i: usize, s: &'s str) -> Result<&'s str> {
 }
 
 fn words(field: &str, list: &[String]) -> Result<Vec<String>> {
-    let mut out =
-        list.iter().enumerate().map(|(i, s)| entry(field, i, s).map(str::to_ascii_lowercase)).collect::<Result<Vec<_>>>()?;
+    let mut out = list
+        .iter()
+        .enumerate()
+        .map(|(i, s)| entry(field, i, s).map(str::to_ascii_lowercase))
+        .collect::<Result<Vec<_>>>()?;
     out.sort();
     out.dedup();
     Ok(out)
@@ -241,11 +283,16 @@ fn globs(list: &[String]) -> Result<Option<GlobSet>> {
             .backslash_escape(true)
             .build()
             .map_err(|e| {
-                Error::invalid(format!("criteria.hostname[{i}]"), format!("{p:?} is not a valid hostname glob: {}", e.kind()))
+                Error::invalid(
+                    format!("criteria.hostname[{i}]"),
+                    format!("{p:?} is not a valid hostname glob: {}", e.kind()),
+                )
             })?;
         set.add(glob);
     }
-    let set = set.build().map_err(|e| Error::invalid("criteria.hostname", format!("the patterns cannot be compiled: {e}")))?;
+    let set = set.build().map_err(|e| {
+        Error::invalid("criteria.hostname", format!("the patterns cannot be compiled: {e}"))
+    })?;
     Ok(Some(set))
 }
 
@@ -253,8 +300,12 @@ fn networks(field: &str, list: &[String]) -> Result<(Vec<Ipv4Net>, Vec<Ipv6Net>)
     let (mut v4, mut v6) = (Vec::new(), Vec::new());
     for (i, s) in list.iter().enumerate() {
         let t = entry(field, i, s)?;
-        let net = network(t)
-            .map_err(|why| Error::invalid(format!("{field}[{i}]"), format!("{t:?} is not an IPv4 or IPv6 network: {why}")))?;
+        let net = network(t).map_err(|why| {
+            Error::invalid(
+                format!("{field}[{i}]"),
+                format!("{t:?} is not an IPv4 or IPv6 network: {why}"),
+            )
+        })?;
         match net {
             IpNet::V4(n) => v4.push(n),
             IpNet::V6(n) => v6.push(n),
@@ -294,15 +345,16 @@ fn version_req(s: &str) -> Result<Option<VersionReq>> {
     if t.is_empty() {
         return Ok(None);
     }
-    VersionReq::parse(t)
-        .map(Some)
-        .map_err(|e| Error::invalid("criteria.agent_version", format!("{t:?} is not a semver requirement: {e}")))
+    VersionReq::parse(t).map(Some).map_err(|e| {
+        Error::invalid("criteria.agent_version", format!("{t:?} is not a semver requirement: {e}"))
+    })
 }
 
 fn ids(field: &str, list: &[AgentId]) -> Result<Vec<String>> {
     let mut out = Vec::with_capacity(list.len());
     for (i, id) in list.iter().enumerate() {
-        validate_id(AgentId::PREFIX, id.as_str()).map_err(|m| Error::invalid(format!("{field}[{i}]"), m))?;
+        validate_id(AgentId::PREFIX, id.as_str())
+            .map_err(|m| Error::invalid(format!("{field}[{i}]"), m))?;
         out.push(id.as_str().to_owned());
     }
     out.sort();

@@ -116,11 +116,18 @@ impl Membership {
 
     /// The groups (sorted by id) of a prepared agent.
     pub fn groups_of_subject(&self, subject: &Subject<'_>) -> Vec<GroupId> {
-        self.groups.iter().filter(|(_, c)| c.matches_subject(subject)).map(|(g, _)| g.clone()).collect()
+        self.groups
+            .iter()
+            .filter(|(_, c)| c.matches_subject(subject))
+            .map(|(g, _)| g.clone())
+            .collect()
     }
 
     /// Full recompute: every group (also empty ones) with its members sorted by id.
-    pub fn recompute<'a>(&self, agents: impl IntoIterator<Item = &'a Agent>) -> BTreeMap<GroupId, Vec<AgentId>> {
+    pub fn recompute<'a>(
+        &self,
+        agents: impl IntoIterator<Item = &'a Agent>,
+    ) -> BTreeMap<GroupId, Vec<AgentId>> {
         let mut out: Vec<Vec<AgentId>> = vec![Vec::new(); self.groups.len()];
         for agent in agents {
             let subject = Subject::from_agent(agent);
@@ -142,8 +149,12 @@ impl Membership {
 }
 
 /// The members of one group among `agents`, sorted by id (after a group is created or changed).
-pub fn members<'a>(criteria: &CompiledCriteria, agents: impl IntoIterator<Item = &'a Agent>) -> Vec<AgentId> {
-    let mut out: Vec<AgentId> = agents.into_iter().filter(|a| criteria.matches_agent(a)).map(|a| a.id.clone()).collect();
+pub fn members<'a>(
+    criteria: &CompiledCriteria,
+    agents: impl IntoIterator<Item = &'a Agent>,
+) -> Vec<AgentId> {
+    let mut out: Vec<AgentId> =
+        agents.into_iter().filter(|a| criteria.matches_agent(a)).map(|a| a.id.clone()).collect();
     out.sort_unstable();
     out
 }
@@ -154,7 +165,10 @@ pub fn members<'a>(criteria: &CompiledCriteria, agents: impl IntoIterator<Item =
 pub fn diff<T: Ord + Clone>(before: &[T], after: &[T]) -> (Vec<T>, Vec<T>) {
     let b: BTreeSet<&T> = before.iter().collect();
     let a: BTreeSet<&T> = after.iter().collect();
-    (a.difference(&b).map(|x| (*x).clone()).collect(), b.difference(&a).map(|x| (*x).clone()).collect())
+    (
+        a.difference(&b).map(|x| (*x).clone()).collect(),
+        b.difference(&a).map(|x| (*x).clone()).collect(),
+    )
 }
 
 /// Human words for the criteria, for the TUI and CLI, e.g.
@@ -187,7 +201,11 @@ pub fn describe(criteria: &GroupCriteria) -> String {
     let exclude = list(criteria.exclude.iter().map(AgentId::as_str));
     let mut out = parts.join(" AND ");
     if !include.is_empty() {
-        out = if out.is_empty() { format!("include {include}") } else { format!("{out} + include {include}") };
+        out = if out.is_empty() {
+            format!("include {include}")
+        } else {
+            format!("{out} + include {include}")
+        };
     }
     if out.is_empty() {
         return "matches nothing".to_owned();

@@ -32,10 +32,15 @@ pub fn check(field: &str, text: &str) -> Result<()> {
     let mut rest = text;
     while let Some(open) = rest.find('{') {
         let after = &rest[open..];
-        let close = after.find('}').ok_or_else(|| Error::invalid(field, format!("{text:?} has a '{{' without '}}'")))?;
+        let close = after
+            .find('}')
+            .ok_or_else(|| Error::invalid(field, format!("{text:?} has a '{{' without '}}'")))?;
         let token = &after[..=close];
         if !PLACEHOLDERS.contains(&token) {
-            return Err(Error::invalid(field, format!("{token} is not a placeholder; available: {}", PLACEHOLDERS.join(", "))));
+            return Err(Error::invalid(
+                field,
+                format!("{token} is not a placeholder; available: {}", PLACEHOLDERS.join(", ")),
+            ));
         }
         rest = &after[close + 1..];
     }
@@ -47,15 +52,21 @@ pub fn check(field: &str, text: &str) -> Result<()> {
 
 /// `text` with every placeholder replaced by its value.
 pub fn expand(text: &str, v: &Values<'_>) -> String {
-    text.replace("{hostname}", v.hostname).replace("{agent_id}", v.agent_id).replace("{agent_name}", v.agent_name)
+    text.replace("{hostname}", v.hostname)
+        .replace("{agent_id}", v.agent_id)
+        .replace("{agent_name}", v.agent_name)
 }
 
 /// Every string inside `value` (objects and arrays, recursively) expanded.
 pub fn expand_json(value: &serde_json::Value, v: &Values<'_>) -> serde_json::Value {
     match value {
         serde_json::Value::String(s) => serde_json::Value::String(expand(s, v)),
-        serde_json::Value::Array(a) => serde_json::Value::Array(a.iter().map(|x| expand_json(x, v)).collect()),
-        serde_json::Value::Object(o) => serde_json::Value::Object(o.iter().map(|(k, x)| (k.clone(), expand_json(x, v))).collect()),
+        serde_json::Value::Array(a) => {
+            serde_json::Value::Array(a.iter().map(|x| expand_json(x, v)).collect())
+        }
+        serde_json::Value::Object(o) => serde_json::Value::Object(
+            o.iter().map(|(k, x)| (k.clone(), expand_json(x, v))).collect(),
+        ),
         other => other.clone(),
     }
 }
@@ -64,8 +75,12 @@ pub fn expand_json(value: &serde_json::Value, v: &Values<'_>) -> serde_json::Val
 pub fn check_json(field: &str, value: &serde_json::Value) -> Result<()> {
     match value {
         serde_json::Value::String(s) => check(field, s),
-        serde_json::Value::Array(a) => a.iter().enumerate().try_for_each(|(i, x)| check_json(&format!("{field}[{i}]"), x)),
-        serde_json::Value::Object(o) => o.iter().try_for_each(|(k, x)| check_json(&format!("{field}.{k}"), x)),
+        serde_json::Value::Array(a) => {
+            a.iter().enumerate().try_for_each(|(i, x)| check_json(&format!("{field}[{i}]"), x))
+        }
+        serde_json::Value::Object(o) => {
+            o.iter().try_for_each(|(k, x)| check_json(&format!("{field}.{k}"), x))
+        }
         _ => Ok(()),
     }
 }
@@ -80,7 +95,10 @@ mod tests {
         assert_eq!(expand("{agent_name}.svc.example.com", &v), "web-1.svc.example.com");
         assert_eq!(expand("{hostname}/{agent_id}/{agent_id}", &v), "web-1.example.com/ag-7/ag-7");
         let c = serde_json::json!({"cert_path": "/etc/ssl/{agent_id}.pem", "reload_command": ["systemctl", "reload", "{agent_name}"], "n": 3});
-        assert_eq!(expand_json(&c, &v), serde_json::json!({"cert_path": "/etc/ssl/ag-7.pem", "reload_command": ["systemctl", "reload", "web-1"], "n": 3}));
+        assert_eq!(
+            expand_json(&c, &v),
+            serde_json::json!({"cert_path": "/etc/ssl/ag-7.pem", "reload_command": ["systemctl", "reload", "web-1"], "n": 3})
+        );
     }
 
     #[test]
@@ -88,10 +106,18 @@ mod tests {
         assert!(check("common_name", "{hostname}.example.com").is_ok());
         assert!(check("common_name", "plain.example.com").is_ok());
         let e = check("common_name", "{host}.example.com").unwrap_err().to_string();
-        assert!(e.contains("common_name") && e.contains("{host}") && e.contains("{agent_name}"), "{e}");
-        assert!(check("sans[0]", "{hostname.example.com").unwrap_err().to_string().contains("sans[0]"));
+        assert!(
+            e.contains("common_name") && e.contains("{host}") && e.contains("{agent_name}"),
+            "{e}"
+        );
+        assert!(
+            check("sans[0]", "{hostname.example.com").unwrap_err().to_string().contains("sans[0]")
+        );
         assert!(check("sans[0]", "hostname}.example.com").is_err());
-        let e = check_json("target_template.config", &serde_json::json!({"cert_path": "/x/{nope}"})).unwrap_err().to_string();
+        let e =
+            check_json("target_template.config", &serde_json::json!({"cert_path": "/x/{nope}"}))
+                .unwrap_err()
+                .to_string();
         assert!(e.contains("target_template.config.cert_path"), "{e}");
     }
 }

@@ -12,7 +12,8 @@ fn strings(items: &[&str]) -> Vec<String> {
 
 #[test]
 fn validation_errors_name_the_field() {
-    let labels = |k: &str| [(k.to_string(), "x".to_string())].into_iter().collect::<BTreeMap<_, _>>();
+    let labels =
+        |k: &str| [(k.to_string(), "x".to_string())].into_iter().collect::<BTreeMap<_, _>>();
     let ids = |a: &[&str]| a.iter().map(|s| AgentId::from_trusted(*s)).collect::<Vec<_>>();
     #[rustfmt::skip]
     let table: Vec<(GroupCriteria, &str, &str)> = vec![
@@ -120,7 +121,8 @@ fn gid(s: &str) -> GroupId {
 
 fn membership() -> Membership {
     let os = |o: &str| compile(&GroupCriteria { os: strings(&[o]), ..Default::default() }).unwrap();
-    let net = |n: &str| compile(&GroupCriteria { cidr: strings(&[n]), ..Default::default() }).unwrap();
+    let net =
+        |n: &str| compile(&GroupCriteria { cidr: strings(&[n]), ..Default::default() }).unwrap();
     Membership::new([
         (gid("grp-windows"), os("windows")),
         (gid("grp-linux"), os("linux")),
@@ -149,9 +151,15 @@ fn upsert_remove_get() {
     let mut m = membership();
     let a = agent("ag-a", "windows", "192.168.0.1");
     assert_eq!(m.groups_of_agent(&a), vec![gid("grp-windows")]);
-    m.upsert(gid("grp-windows"), compile(&GroupCriteria { os: strings(&["plan9"]), ..Default::default() }).unwrap());
+    m.upsert(
+        gid("grp-windows"),
+        compile(&GroupCriteria { os: strings(&["plan9"]), ..Default::default() }).unwrap(),
+    );
     assert!(m.groups_of_agent(&a).is_empty());
-    m.upsert(gid("grp-all-dc"), compile(&GroupCriteria { cidr: strings(&["0.0.0.0/0"]), ..Default::default() }).unwrap());
+    m.upsert(
+        gid("grp-all-dc"),
+        compile(&GroupCriteria { cidr: strings(&["0.0.0.0/0"]), ..Default::default() }).unwrap(),
+    );
     assert_eq!(m.groups_of_agent(&a), vec![gid("grp-all-dc")]);
     assert!(m.get(&gid("grp-all-dc")).is_some());
     assert!(m.remove(&gid("grp-all-dc")));
@@ -163,8 +171,11 @@ fn upsert_remove_get() {
 
 #[test]
 fn members_and_recompute_agree() {
-    let agents =
-        vec![agent("ag-c", "linux", "10.1.0.1"), agent("ag-a", "linux", "10.2.0.1"), agent("ag-b", "windows", "10.1.0.2")];
+    let agents = vec![
+        agent("ag-c", "linux", "10.1.0.1"),
+        agent("ag-a", "linux", "10.2.0.1"),
+        agent("ag-b", "windows", "10.1.0.2"),
+    ];
     let m = membership();
     let all = m.recompute(&agents);
     let ids = |a: &[&str]| a.iter().map(|s| AgentId::from_trusted(*s)).collect::<Vec<_>>();

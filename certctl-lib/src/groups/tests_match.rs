@@ -20,7 +20,11 @@ fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
 fn check(c: &GroupCriteria, cases: &[(&str, AgentMetadata, bool)]) {
     let compiled = compile(c).unwrap_or_else(|e| panic!("{c:?}: {e}"));
     for (what, meta, want) in cases {
-        assert_eq!(compiled.matches(&id("ag-t"), meta), *want, "{what}: criteria {c:?}, agent {meta:?}");
+        assert_eq!(
+            compiled.matches(&id("ag-t"), meta),
+            *want,
+            "{what}: criteria {c:?}, agent {meta:?}"
+        );
     }
 }
 
@@ -105,7 +109,11 @@ fn hostname_globs() {
 
 #[test]
 fn os_and_arch_any_of_ignoring_case() {
-    let m = |os: &str, arch: &str| AgentMetadata { os: os.into(), arch: arch.into(), ..Default::default() };
+    let m = |os: &str, arch: &str| AgentMetadata {
+        os: os.into(),
+        arch: arch.into(),
+        ..Default::default()
+    };
     let c = GroupCriteria { os: strings(&["linux", "Darwin"]), ..Default::default() };
     check(
         &c,
@@ -133,12 +141,19 @@ fn os_and_arch_any_of_ignoring_case() {
 #[test]
 fn reported_labels_all_must_match() {
     let m = |pairs: &[(&str, &str)]| AgentMetadata { labels: labels(pairs), ..Default::default() };
-    let c = GroupCriteria { reported_labels: labels(&[("env", "prod"), ("tier", "web")]), ..Default::default() };
+    let c = GroupCriteria {
+        reported_labels: labels(&[("env", "prod"), ("tier", "web")]),
+        ..Default::default()
+    };
     check(
         &c,
         &[
             ("all", m(&[("env", "prod"), ("tier", "web")]), true),
-            ("extra agent labels fine", m(&[("env", "prod"), ("tier", "web"), ("dc", "fra")]), true),
+            (
+                "extra agent labels fine",
+                m(&[("env", "prod"), ("tier", "web"), ("dc", "fra")]),
+                true,
+            ),
             ("one missing", m(&[("env", "prod")]), false),
             ("one differs", m(&[("env", "prod"), ("tier", "db")]), false),
             ("values are case-sensitive", m(&[("env", "Prod"), ("tier", "web")]), false),
@@ -146,7 +161,10 @@ fn reported_labels_all_must_match() {
         ],
     );
     let c = GroupCriteria { reported_labels: labels(&[("canary", "")]), ..Default::default() };
-    check(&c, &[("empty value present", m(&[("canary", "")]), true), ("key absent", m(&[]), false)]);
+    check(
+        &c,
+        &[("empty value present", m(&[("canary", "")]), true), ("key absent", m(&[]), false)],
+    );
     // what a heartbeat reports is never taken for an operator label
     let c = GroupCriteria { labels: labels(&[("env", "prod")]), ..Default::default() };
     check(&c, &[("reported only", m(&[("env", "prod")]), false)]);
@@ -268,10 +286,18 @@ fn agent_and_metadata_paths_agree() {
     for c in [
         GroupCriteria { hostname: strings(&["web-*"]), ..Default::default() },
         GroupCriteria { cidr: strings(&["10.2.0.0/16"]), ..Default::default() },
-        GroupCriteria { reported_labels: labels(&[("env", "prod")]), agent_version: "^1".into(), ..Default::default() },
+        GroupCriteria {
+            reported_labels: labels(&[("env", "prod")]),
+            agent_version: "^1".into(),
+            ..Default::default()
+        },
     ] {
         let compiled = compile(&c).unwrap();
-        assert_eq!(compiled.matches_agent(&agent), compiled.matches(&agent.id, &agent.metadata()), "{c:?}");
+        assert_eq!(
+            compiled.matches_agent(&agent),
+            compiled.matches(&agent.id, &agent.metadata()),
+            "{c:?}"
+        );
     }
 }
 
@@ -287,23 +313,49 @@ fn operator_labels_reported_labels_and_observed_address_are_apart() {
     agent.observed_ip = None;
     let m = |c: GroupCriteria| compile(&c).unwrap().matches_agent(&agent);
     // never seen: an observed_cidr criterion cannot match
-    assert!(!m(GroupCriteria { observed_cidr: strings(&["0.0.0.0/0", "::/0"]), ..Default::default() }));
-    let e = compile(&GroupCriteria { observed_cidr: strings(&["10.0.0.0/33"]), ..Default::default() }).unwrap_err();
+    assert!(!m(GroupCriteria {
+        observed_cidr: strings(&["0.0.0.0/0", "::/0"]),
+        ..Default::default()
+    }));
+    let e =
+        compile(&GroupCriteria { observed_cidr: strings(&["10.0.0.0/33"]), ..Default::default() })
+            .unwrap_err();
     assert!(e.to_string().starts_with("criteria.observed_cidr[0]:"), "{e}");
-    let e = compile(&GroupCriteria { reported_labels: labels(&[(" ", "x")]), ..Default::default() }).unwrap_err();
+    let e =
+        compile(&GroupCriteria { reported_labels: labels(&[(" ", "x")]), ..Default::default() })
+            .unwrap_err();
     assert!(e.to_string().starts_with("criteria.reported_labels:"), "{e}");
 }
 
 fn check_apart(m: &dyn Fn(GroupCriteria) -> bool) {
-    assert!(m(GroupCriteria { labels: labels(&[("env", "prod")]), ..Default::default() }), "operator label");
-    assert!(!m(GroupCriteria { labels: labels(&[("env", "dev")]), ..Default::default() }), "a reported value is not an operator label");
-    assert!(!m(GroupCriteria { labels: labels(&[("role", "web")]), ..Default::default() }), "a reported key is not an operator label");
-    assert!(m(GroupCriteria { reported_labels: labels(&[("env", "dev")]), ..Default::default() }), "reported label");
-    assert!(!m(GroupCriteria { reported_labels: labels(&[("env", "prod")]), ..Default::default() }), "an operator label is not reported");
+    assert!(
+        m(GroupCriteria { labels: labels(&[("env", "prod")]), ..Default::default() }),
+        "operator label"
+    );
+    assert!(
+        !m(GroupCriteria { labels: labels(&[("env", "dev")]), ..Default::default() }),
+        "a reported value is not an operator label"
+    );
+    assert!(
+        !m(GroupCriteria { labels: labels(&[("role", "web")]), ..Default::default() }),
+        "a reported key is not an operator label"
+    );
+    assert!(
+        m(GroupCriteria { reported_labels: labels(&[("env", "dev")]), ..Default::default() }),
+        "reported label"
+    );
+    assert!(
+        !m(GroupCriteria { reported_labels: labels(&[("env", "prod")]), ..Default::default() }),
+        "an operator label is not reported"
+    );
     // the reported address and the observed one are matched by their own criterion
     assert!(m(GroupCriteria { cidr: strings(&["10.1.0.0/16"]), ..Default::default() }));
     assert!(!m(GroupCriteria { observed_cidr: strings(&["10.1.0.0/16"]), ..Default::default() }));
     assert!(m(GroupCriteria { observed_cidr: strings(&["192.0.2.0/24"]), ..Default::default() }));
     assert!(!m(GroupCriteria { cidr: strings(&["192.0.2.0/24"]), ..Default::default() }));
-    assert!(m(GroupCriteria { observed_cidr: strings(&["192.0.2.0/24"]), labels: labels(&[("env", "prod")]), ..Default::default() }));
+    assert!(m(GroupCriteria {
+        observed_cidr: strings(&["192.0.2.0/24"]),
+        labels: labels(&[("env", "prod")]),
+        ..Default::default()
+    }));
 }

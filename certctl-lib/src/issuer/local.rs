@@ -15,10 +15,9 @@ use time::{Duration, OffsetDateTime};
 use x509_parser::certificate::X509Certificate;
 use x509_parser::prelude::FromDer;
 
-use crate::fsutil::write_new_file;
 use crate::error::{Error, Result};
+use crate::fsutil::write_new_file;
 use crate::pki::{CertInfo, CsrInfo, PrivateKey, parse_chain, parse_csr};
-
 
 /// File name of the Local CA certificate inside the data dir.
 pub const CA_CERT_FILE: &str = "local-ca.pem";
@@ -47,8 +46,7 @@ pub struct LocalCaConfig {
 impl LocalCaConfig {
     /// Checks the values; errors name the offending field.
     pub fn validate(&self) -> Result<()> {
-        self.validity_days
-            .map_or(Ok(()), |d| check_validity(d).map(|_| ()))
+        self.validity_days.map_or(Ok(()), |d| check_validity(d).map(|_| ()))
     }
 }
 
@@ -98,18 +96,14 @@ impl LocalCa {
         let cert_path = dir.join(CA_CERT_FILE);
         let key_path = dir.join(CA_KEY_FILE);
         let exists = |p: &Path| {
-            p.try_exists()
-                .map_err(|e| Error::io(format!("cannot check {}", p.display()), e))
+            p.try_exists().map_err(|e| Error::io(format!("cannot check {}", p.display()), e))
         };
         match (exists(&cert_path)?, exists(&key_path)?) {
             (true, true) => {}
             (false, false) => return Self::create(dir),
             (has_cert, _) => {
-                let (present, missing) = if has_cert {
-                    (&cert_path, &key_path)
-                } else {
-                    (&key_path, &cert_path)
-                };
+                let (present, missing) =
+                    if has_cert { (&cert_path, &key_path) } else { (&key_path, &cert_path) };
                 return Err(Error::Conflict(format!(
                     "incomplete Local CA: {} exists but {} does not; restore the missing file, \
                      or remove both to create a new CA",
@@ -174,9 +168,7 @@ impl LocalCa {
 
     fn from_parts(ca_cert_pem: &str, key: PrivateKey, chain_pem: Option<&str>) -> Result<LocalCa> {
         let mut certs = parse_chain(ca_cert_pem)?.into_iter();
-        let ca = certs
-            .next()
-            .ok_or_else(|| Error::Pki("no CA certificate".into()))?;
+        let ca = certs.next().ok_or_else(|| Error::Pki("no CA certificate".into()))?;
         let mut chain: Vec<CertInfo> = certs.collect();
         if let Some(extra) = chain_pem.filter(|p| !p.trim().is_empty()) {
             chain.extend(parse_chain(extra)?);
@@ -192,12 +184,7 @@ impl LocalCa {
         }
         let issuer = Issuer::from_ca_cert_pem(&ca.pem(), key.into_key_pair())
             .map_err(|e| Error::Pki(format!("cannot use the CA certificate for signing: {e}")))?;
-        Ok(LocalCa {
-            issuer,
-            ca,
-            chain,
-            default_validity_days: DEFAULT_VALIDITY_DAYS,
-        })
+        Ok(LocalCa { issuer, ca, chain, default_validity_days: DEFAULT_VALIDITY_DAYS })
     }
 
     /// Applies an issuer config (its default validity), after validating it.
@@ -267,10 +254,8 @@ impl LocalCa {
         if csr.key_algorithm == "RSA" {
             params.key_usages.push(KeyUsagePurpose::KeyEncipherment);
         }
-        params.extended_key_usages = vec![
-            ExtendedKeyUsagePurpose::ServerAuth,
-            ExtendedKeyUsagePurpose::ClientAuth,
-        ];
+        params.extended_key_usages =
+            vec![ExtendedKeyUsagePurpose::ServerAuth, ExtendedKeyUsagePurpose::ClientAuth];
         params.use_authority_key_identifier_extension = true;
 
         let cert = params
@@ -283,11 +268,7 @@ impl LocalCa {
                 pem_chain.push_str(&c.pem());
             }
         }
-        Ok(Issued {
-            pem_chain,
-            leaf,
-            csr,
-        })
+        Ok(Issued { pem_chain, leaf, csr })
     }
 }
 
@@ -296,10 +277,7 @@ impl fmt::Debug for LocalCa {
         f.debug_struct("LocalCa")
             .field("ca", &self.ca.subject)
             .field("serial", &self.ca.serial_number)
-            .field(
-                "chain",
-                &self.chain.iter().map(|c| &c.subject).collect::<Vec<_>>(),
-            )
+            .field("chain", &self.chain.iter().map(|c| &c.subject).collect::<Vec<_>>())
             .field("default_validity_days", &self.default_validity_days)
             .field("key", &"<redacted>")
             .finish()
@@ -319,26 +297,17 @@ fn check_validity(days: u32) -> Result<u32> {
 /// The CA certificate must be a CA allowed to sign certificates, and `key` must be its key.
 fn check_ca(ca: &CertInfo, key: &PrivateKey) -> Result<()> {
     if !ca.is_ca {
-        return Err(Error::invalid(
-            "ca_cert",
-            "not a CA certificate (basicConstraints CA:TRUE)",
-        ));
+        return Err(Error::invalid("ca_cert", "not a CA certificate (basicConstraints CA:TRUE)"));
     }
     let (_, x509) = X509Certificate::from_der(&ca.der)
         .map_err(|e| Error::Pki(format!("malformed CA certificate: {e}")))?;
     if let Ok(Some(ku)) = x509.key_usage()
         && !ku.value.key_cert_sign()
     {
-        return Err(Error::invalid(
-            "ca_cert",
-            "its key usage does not allow keyCertSign",
-        ));
+        return Err(Error::invalid("ca_cert", "its key usage does not allow keyCertSign"));
     }
     if x509.public_key().subject_public_key.data.as_ref() != key.public_key_raw() {
-        return Err(Error::invalid(
-            "ca_key",
-            "the private key does not match the CA certificate",
-        ));
+        return Err(Error::invalid("ca_key", "the private key does not match the CA certificate"));
     }
     Ok(())
 }
@@ -370,10 +339,7 @@ impl CsrKey {
         };
         let (_, spki) = x509_parser::x509::SubjectPublicKeyInfo::from_der(&csr.public_key_der)
             .map_err(|e| Error::Pki(format!("malformed public key: {e}")))?;
-        Ok(CsrKey {
-            raw: spki.subject_public_key.data.to_vec(),
-            alg,
-        })
+        Ok(CsrKey { raw: spki.subject_public_key.data.to_vec(), alg })
     }
 }
 

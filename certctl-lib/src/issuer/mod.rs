@@ -82,13 +82,20 @@ impl IssuerConnector for LocalIssuer {
     }
 
     fn validate_config(&self, config: &serde_json::Value) -> Result<()> {
-        let c: LocalCaConfig = serde_json::from_value(config.clone()).map_err(|e| Error::invalid("config", e))?;
+        let c: LocalCaConfig =
+            serde_json::from_value(config.clone()).map_err(|e| Error::invalid("config", e))?;
         c.validate()
     }
 
     async fn issue(&self, req: &IssueRequest<'_>) -> Result<String> {
-        let c: LocalCaConfig = serde_json::from_value(req.config.clone()).map_err(|e| Error::invalid("config", e))?;
-        let sign = SignRequest { common_name: req.common_name.to_owned(), sans: req.sans.to_vec(), validity_days: c.validity_days, not_before: None };
+        let c: LocalCaConfig =
+            serde_json::from_value(req.config.clone()).map_err(|e| Error::invalid("config", e))?;
+        let sign = SignRequest {
+            common_name: req.common_name.to_owned(),
+            sans: req.sans.to_vec(),
+            validity_days: c.validity_days,
+            not_before: None,
+        };
         Ok(self.ca.sign(req.csr_pem, &sign)?.pem_chain)
     }
 

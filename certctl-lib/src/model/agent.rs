@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{string_enum, AgentId, GroupId, Timestamp};
+use super::{AgentId, GroupId, Timestamp, string_enum};
 
 string_enum! {
     /// Health of an agent as seen by the control plane.
@@ -78,7 +78,12 @@ pub struct Agent {
 
 impl Agent {
     /// A newly registered agent: Offline until its first heartbeat, no metadata yet.
-    pub fn registered(id: AgentId, name: impl Into<String>, labels: BTreeMap<String, String>, now: Timestamp) -> Self {
+    pub fn registered(
+        id: AgentId,
+        name: impl Into<String>,
+        labels: BTreeMap<String, String>,
+        now: Timestamp,
+    ) -> Self {
         Agent {
             id,
             name: name.into(),
@@ -114,7 +119,11 @@ impl Agent {
     /// What changed in the agent's self-reported facts and observed address if it now reported
     /// `meta` from `observed`: `{"field": {"from": .., "to": ..}}` for each change, `None` when
     /// nothing changed (audited as `agent_facts_changed`).
-    pub fn fact_changes(&self, meta: &AgentMetadata, observed: Option<&str>) -> Option<serde_json::Value> {
+    pub fn fact_changes(
+        &self,
+        meta: &AgentMetadata,
+        observed: Option<&str>,
+    ) -> Option<serde_json::Value> {
         let mut out = serde_json::Map::new();
         let mut diff = |field: &str, from: serde_json::Value, to: serde_json::Value| {
             if from != to {
@@ -207,7 +216,9 @@ pub struct BootstrapToken {
 impl BootstrapToken {
     /// Whether it can register one more agent at `now`.
     pub fn usable(&self, now: Timestamp) -> bool {
-        self.revoked_at.is_none() && self.expires_at > now && self.max_uses.is_none_or(|m| self.uses < m)
+        self.revoked_at.is_none()
+            && self.expires_at > now
+            && self.max_uses.is_none_or(|m| self.uses < m)
     }
 }
 

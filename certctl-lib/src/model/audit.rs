@@ -8,7 +8,7 @@ use std::sync::Arc;
 use aws_lc_rs::{digest, hmac};
 use serde::{Deserialize, Serialize};
 
-use super::{string_enum, EventId, Timestamp};
+use super::{EventId, Timestamp, string_enum};
 
 /// `prev_hash` of the first event of the chain.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -131,7 +131,13 @@ pub struct AuditEvent {
 
 impl AuditEvent {
     /// Builds the keyed event that follows `prev_hash` at position `seq`, computing its MAC.
-    pub fn chain(draft: AuditDraft, seq: i64, prev_hash: String, timestamp: Timestamp, key: &AuditKey) -> Self {
+    pub fn chain(
+        draft: AuditDraft,
+        seq: i64,
+        prev_hash: String,
+        timestamp: Timestamp,
+        key: &AuditKey,
+    ) -> Self {
         let mut ev = Self::unsealed(draft, seq, prev_hash, timestamp);
         ev.mac_version = MAC_KEYED;
         ev.hash = key.mac(ev.content().as_bytes());
@@ -141,7 +147,12 @@ impl AuditEvent {
     /// A legacy (unkeyed SHA-256) event, as versions before the keyed chain wrote them. Tests
     /// use it to build upgraded databases.
     #[doc(hidden)]
-    pub fn chain_legacy(draft: AuditDraft, seq: i64, prev_hash: String, timestamp: Timestamp) -> Self {
+    pub fn chain_legacy(
+        draft: AuditDraft,
+        seq: i64,
+        prev_hash: String,
+        timestamp: Timestamp,
+    ) -> Self {
         let mut ev = Self::unsealed(draft, seq, prev_hash, timestamp);
         ev.hash = ev.compute_hash();
         ev
@@ -215,7 +226,12 @@ pub struct AuditCheckpoint {
 impl AuditCheckpoint {
     /// The checkpoint of the event `seq` whose hash is `head_hash`.
     pub fn sign(seq: i64, head_hash: &str, key: &AuditKey, now: Timestamp) -> Self {
-        Self { seq, head_hash: head_hash.to_owned(), mac: key.mac(Self::mac_input(seq, head_hash).as_bytes()), created_at: now }
+        Self {
+            seq,
+            head_hash: head_hash.to_owned(),
+            mac: key.mac(Self::mac_input(seq, head_hash).as_bytes()),
+            created_at: now,
+        }
     }
 
     /// What the MAC covers (distinct from any event's content, which is a JSON array).
@@ -247,8 +263,13 @@ impl ExpectedCheckpoint {
     /// Parses `SEQ:MAC` (MAC: 64 hex characters).
     pub fn parse(token: &str, source: impl Into<String>) -> Result<Self, String> {
         let token = token.trim();
-        let (seq, mac) = token.split_once(':').ok_or_else(|| format!("{token:?} is not SEQ:MAC"))?;
-        let seq: i64 = seq.parse().ok().filter(|s| *s > 0).ok_or_else(|| format!("{seq:?} is not a positive sequence number (SEQ:MAC)"))?;
+        let (seq, mac) =
+            token.split_once(':').ok_or_else(|| format!("{token:?} is not SEQ:MAC"))?;
+        let seq: i64 = seq
+            .parse()
+            .ok()
+            .filter(|s| *s > 0)
+            .ok_or_else(|| format!("{seq:?} is not a positive sequence number (SEQ:MAC)"))?;
         if mac.len() != 64 || !mac.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(format!("the MAC of {token:?} is not 64 hex characters (SEQ:MAC)"));
         }

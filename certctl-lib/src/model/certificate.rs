@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    string_enum, AgentId, CertificateId, IssuerId, OwnerId, RenewalPolicyId, TargetId, TeamId,
-    Timestamp, VersionId, ChannelId, GroupId,
+    AgentId, CertificateId, ChannelId, GroupId, IssuerId, OwnerId, RenewalPolicyId, TargetId,
+    TeamId, Timestamp, VersionId, string_enum,
 };
 
 string_enum! {

@@ -15,7 +15,8 @@ const ALPHABET: &[u8; 32] = b"0123456789abcdefghjkmnpqrstvwxyz";
 /// followed by 10 random chars, lowercase Crockford base32.
 fn generate_suffix() -> String {
     let mut out = String::with_capacity(20);
-    let ms = u64::try_from(time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000).unwrap_or(0);
+    let ms = u64::try_from(time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000)
+        .unwrap_or(0);
     for i in (0..10).rev() {
         out.push(ALPHABET[((ms >> (i * 5)) & 31) as usize] as char);
     }
@@ -29,12 +30,16 @@ fn generate_suffix() -> String {
 /// Checks a user-chosen id: the resource's prefix, then `[a-z0-9-]`, at most [`MAX_ID_LEN`].
 pub fn validate_id(prefix: &str, id: &str) -> Result<(), String> {
     if !id.starts_with(prefix) || id.len() == prefix.len() {
-        return Err(format!("id {id:?} must start with {prefix:?} followed by at least one character"));
+        return Err(format!(
+            "id {id:?} must start with {prefix:?} followed by at least one character"
+        ));
     }
     if id.len() > MAX_ID_LEN {
         return Err(format!("id {id:?} is longer than {MAX_ID_LEN} characters"));
     }
-    if let Some(c) = id.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')) {
+    if let Some(c) =
+        id.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
+    {
         return Err(format!("id {id:?} contains {c:?}; only a-z, 0-9 and '-' are allowed"));
     }
     Ok(())
@@ -185,9 +190,14 @@ mod tests {
     #[test]
     fn user_ids_are_checked() {
         assert!(CertificateId::parse("mc-api-prod").is_ok());
-        for bad in ["api-prod", "mc-", "mc-API", "mc-a_b", "mc-é", &format!("mc-{}", "a".repeat(62))] {
+        for bad in
+            ["api-prod", "mc-", "mc-API", "mc-a_b", "mc-é", &format!("mc-{}", "a".repeat(62))]
+        {
             let err = CertificateId::parse(bad).unwrap_err();
-            assert!(matches!(err, Error::Invalid { ref field, .. } if field == "id"), "{bad}: {err}");
+            assert!(
+                matches!(err, Error::Invalid { ref field, .. } if field == "id"),
+                "{bad}: {err}"
+            );
         }
         assert!(TeamId::parse("mc-x").is_err());
     }

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{string_enum, AgentId, CertificateId, JobId, TargetId, Timestamp, VersionId};
+use super::{AgentId, CertificateId, JobId, TargetId, Timestamp, VersionId, string_enum};
 
 string_enum! {
     /// What a job does.
@@ -82,7 +82,13 @@ pub struct Job {
 
 impl Job {
     /// A new job of `certificate_id` with no attempt made yet.
-    pub fn new(job_type: JobType, status: JobStatus, certificate_id: CertificateId, max_attempts: i64, now: Timestamp) -> Self {
+    pub fn new(
+        job_type: JobType,
+        status: JobStatus,
+        certificate_id: CertificateId,
+        max_attempts: i64,
+        now: Timestamp,
+    ) -> Self {
         Job {
             id: JobId::generate(),
             job_type,

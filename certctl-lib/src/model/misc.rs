@@ -2,7 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{string_enum, AgentId, ApiKeyId, CertificateId, IssuerId, NotificationId, OwnerId, TeamId, Timestamp};
+use super::{
+    AgentId, ApiKeyId, CertificateId, IssuerId, NotificationId, OwnerId, TeamId, Timestamp,
+    string_enum,
+};
 
 /// A team (`team-` id).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

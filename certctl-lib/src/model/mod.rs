@@ -11,27 +11,29 @@ mod page;
 mod policy;
 mod time;
 
+pub use self::time::Timestamp;
 pub use agent::{Agent, AgentGroup, AgentMetadata, AgentStatus, BootstrapToken, GroupCriteria};
 pub use audit::{
-    ActorType, AuditCheckpoint, AuditDraft, AuditEvent, AuditKey, ChainReport, ExpectedCheckpoint, AUDIT_KEY_PURPOSE, GENESIS_HASH, MAC_KEYED, MAC_LEGACY,
+    AUDIT_KEY_PURPOSE, ActorType, AuditCheckpoint, AuditDraft, AuditEvent, AuditKey, ChainReport,
+    ExpectedCheckpoint, GENESIS_HASH, MAC_KEYED, MAC_LEGACY,
 };
 pub use certificate::{
-    Certificate, CertificateStatus, CertificateTarget, CertificateVersion, FleetChild, RenewalPolicy, Target,
-    TargetTemplate,
+    Certificate, CertificateStatus, CertificateTarget, CertificateVersion, FleetChild,
+    RenewalPolicy, Target, TargetTemplate,
 };
 pub use ids::*;
 pub use job::{Job, JobStatus, JobType};
 pub use misc::{ApiKey, Issuer, Notification, NotificationStatus, Owner, Role, Team};
 pub use notify::{
-    redact_channel_config, ChannelType, Delivery, DeliveryOutcome, DeliveryStatus, EventKind, NotificationChannel,
-    NotifySeverity, SECRET_CONFIG_KEYS,
+    ChannelType, Delivery, DeliveryOutcome, DeliveryStatus, EventKind, NotificationChannel,
+    NotifySeverity, SECRET_CONFIG_KEYS, redact_channel_config,
 };
 pub use page::{
-    AgentFilter, AuditFilter, CertificateFilter, CertificateSort, CertificateSortKey, JobFilter, NotificationFilter, Page, PageRequest,
-    ViolationFilter, DEFAULT_PER_PAGE, MAX_PER_PAGE,
+    AgentFilter, AuditFilter, CertificateFilter, CertificateSort, CertificateSortKey,
+    DEFAULT_PER_PAGE, JobFilter, MAX_PER_PAGE, NotificationFilter, Page, PageRequest,
+    ViolationFilter,
 };
 pub use policy::{PolicyMode, PolicyRule, PolicyScope, PolicyType, PolicyViolation, Severity};
-pub use self::time::Timestamp;
 
 /// Declares a string-valued enum with `as_str`, `FromStr`, `Display` and serde as those strings.
 macro_rules! string_enum {
@@ -102,4 +104,3 @@ macro_rules! string_enum {
     };
 }
 pub(crate) use string_enum;
-

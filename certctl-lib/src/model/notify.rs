@@ -151,10 +151,7 @@ pub enum DeliveryOutcome {
     /// Delivered.
     Sent,
     /// Failed; try again at the given time.
-    Retry {
-        error: String,
-        next_attempt_at: Timestamp,
-    },
+    Retry { error: String, next_attempt_at: Timestamp },
     /// Failed for good.
     Dead { error: String },
     /// Not attempted this pass (the channel was failing): try at the given time, no attempt counted.

@@ -3,8 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::{
-    AgentId, AgentStatus, CertificateId, GroupId, CertificateStatus, IssuerId, RenewalPolicyId, JobStatus, JobType,
-    NotificationStatus, OwnerId, PolicyId, TeamId, Timestamp,
+    AgentId, AgentStatus, CertificateId, CertificateStatus, GroupId, IssuerId, JobStatus, JobType,
+    NotificationStatus, OwnerId, PolicyId, RenewalPolicyId, TeamId, Timestamp,
 };
 
 /// Page size when none is asked for.
@@ -112,7 +112,9 @@ impl CertificateFilter {
     pub fn ordering(&self) -> (&'static str, Option<&'static str>, bool) {
         match self.sort {
             Some(s) => (s.order_by(), s.column(), s.descending),
-            None if self.expires_before.is_some() || self.expires_after.is_some() => ("expires_at, id", Some("expires_at"), false),
+            None if self.expires_before.is_some() || self.expires_after.is_some() => {
+                ("expires_at, id", Some("expires_at"), false)
+            }
             None => ("id", None, false),
         }
     }
@@ -121,7 +123,10 @@ impl CertificateFilter {
     /// empty (`expires_at` of certificates never issued), unless an expiry bound rules those out.
     pub fn cursor_allowed(&self) -> bool {
         self.after.is_none()
-            || !matches!(self.sort, Some(CertificateSort { key: CertificateSortKey::ExpiresAt, .. }))
+            || !matches!(
+                self.sort,
+                Some(CertificateSort { key: CertificateSortKey::ExpiresAt, .. })
+            )
             || self.expires_before.is_some()
             || self.expires_after.is_some()
     }
@@ -150,7 +155,8 @@ pub enum CertificateSortKey {
 
 impl CertificateSort {
     /// Every accepted key, as written in `sort=`.
-    pub const KEYS: &'static [&'static str] = &["name", "common_name", "status", "expires_at", "created_at"];
+    pub const KEYS: &'static [&'static str] =
+        &["name", "common_name", "status", "expires_at", "created_at"];
 
     /// The `ORDER BY` clause (columns only from the fixed list above).
     pub fn order_by(&self) -> &'static str {
@@ -203,7 +209,12 @@ impl std::str::FromStr for CertificateSort {
             "status" => Status,
             "expires_at" => ExpiresAt,
             "created_at" => CreatedAt,
-            _ => return Err(format!("{s:?} is not one of {} (prefix - for descending)", Self::KEYS.join(", "))),
+            _ => {
+                return Err(format!(
+                    "{s:?} is not one of {} (prefix - for descending)",
+                    Self::KEYS.join(", ")
+                ));
+            }
         };
         Ok(Self { key, descending })
     }

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{string_enum, CertificateId, GroupId, PolicyId, Timestamp, ViolationId};
+use super::{CertificateId, GroupId, PolicyId, Timestamp, ViolationId, string_enum};
 
 string_enum! {
     /// Kind of rule; each has its own config shape.

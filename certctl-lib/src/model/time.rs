@@ -3,7 +3,7 @@
 use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use time::{format_description::well_known::Rfc3339, Duration, OffsetDateTime, UtcOffset};
+use time::{Duration, OffsetDateTime, UtcOffset, format_description::well_known::Rfc3339};
 
 /// A UTC instant truncated to whole milliseconds, so that every backend stores it exactly.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -127,7 +127,12 @@ impl schemars::JsonSchema for Timestamp {
 /// SQLite stores timestamps as INTEGER milliseconds since the epoch: exact, compact, ordered.
 #[cfg(feature = "sqlite")]
 mod sqlite_codec {
-    use sqlx::{encode::IsNull, error::BoxDynError, sqlite::{Sqlite, SqliteArgumentValue, SqliteTypeInfo, SqliteValueRef}, Decode, Encode, Type};
+    use sqlx::{
+        Decode, Encode, Type,
+        encode::IsNull,
+        error::BoxDynError,
+        sqlite::{Sqlite, SqliteArgumentValue, SqliteTypeInfo, SqliteValueRef},
+    };
 
     use super::Timestamp;
 
@@ -141,7 +146,10 @@ mod sqlite_codec {
     }
 
     impl<'q> Encode<'q, Sqlite> for Timestamp {
-        fn encode_by_ref(&self, buf: &mut Vec<SqliteArgumentValue<'q>>) -> Result<IsNull, BoxDynError> {
+        fn encode_by_ref(
+            &self,
+            buf: &mut Vec<SqliteArgumentValue<'q>>,
+        ) -> Result<IsNull, BoxDynError> {
             <i64 as Encode<'q, Sqlite>>::encode(self.unix_millis(), buf)
         }
     }
@@ -149,7 +157,8 @@ mod sqlite_codec {
     impl<'r> Decode<'r, Sqlite> for Timestamp {
         fn decode(v: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
             let ms = <i64 as Decode<'r, Sqlite>>::decode(v)?;
-            Timestamp::from_unix_millis(ms).ok_or_else(|| format!("timestamp {ms} out of range").into())
+            Timestamp::from_unix_millis(ms)
+                .ok_or_else(|| format!("timestamp {ms} out of range").into())
         }
     }
 }
@@ -157,7 +166,12 @@ mod sqlite_codec {
 /// PostgreSQL stores timestamps as TIMESTAMPTZ.
 #[cfg(feature = "postgres")]
 mod postgres_codec {
-    use sqlx::{encode::IsNull, error::BoxDynError, postgres::{PgArgumentBuffer, PgTypeInfo, PgValueRef, Postgres}, Decode, Encode, Type};
+    use sqlx::{
+        Decode, Encode, Type,
+        encode::IsNull,
+        error::BoxDynError,
+        postgres::{PgArgumentBuffer, PgTypeInfo, PgValueRef, Postgres},
+    };
     use time::OffsetDateTime;
 
     use super::Timestamp;

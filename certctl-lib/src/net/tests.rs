@@ -107,11 +107,18 @@ async fn resolution_checks_every_address() {
     assert_eq!(strict.resolve("8.8.8.8", 53).await.unwrap(), vec!["8.8.8.8:53".parse().unwrap()]);
     let allowed = AddressPolicy::parse(&["127.0.0.0/8", "::1/128"]).unwrap();
     let addrs = allowed.resolve("localhost", 8080).await.unwrap();
-    assert!(!addrs.is_empty() && addrs.iter().all(|a| a.ip().is_loopback() && a.port() == 8080), "{addrs:?}");
+    assert!(
+        !addrs.is_empty() && addrs.iter().all(|a| a.ip().is_loopback() && a.port() == 8080),
+        "{addrs:?}"
+    );
     // a name that does not resolve is a (transient) resolution error, accepted by vet
     assert!(matches!(strict.resolve("nowhere.invalid", 80).await, Err(NetError::Resolve { .. })));
     strict.vet("config.url", "nowhere.invalid", 80).await.unwrap();
-    let e = strict.vet_url("config.url", "http://[::ffff:127.0.0.1]:9/x").await.unwrap_err().to_string();
+    let e = strict
+        .vet_url("config.url", "http://[::ffff:127.0.0.1]:9/x")
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(e.starts_with("config.url: [::ffff:7f00:1] is a loopback address"), "{e}");
 }
 

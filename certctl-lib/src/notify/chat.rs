@@ -3,7 +3,9 @@
 
 use serde::Deserialize;
 
-use super::{Message, Notifier, NotifyContext, check_destination, check_url, http_result, parse_config};
+use super::{
+    Message, Notifier, NotifyContext, check_destination, check_url, http_result, parse_config,
+};
 use crate::config::Secret;
 use crate::error::{Error, Result};
 
@@ -20,10 +22,7 @@ impl ChatConfig {
         let c: ChatConfig = parse_config(config)?;
         // the message must not echo the URL (it is a secret): check without quoting it
         check_url("config.webhook_url", c.webhook_url.expose()).map_err(|_| {
-            Error::invalid(
-                "config.webhook_url",
-                "must be an http:// or https:// URL with a host",
-            )
+            Error::invalid("config.webhook_url", "must be an http:// or https:// URL with a host")
         })?;
         Ok(c)
     }
@@ -64,10 +63,8 @@ pub fn slack_payload(msg: &Message) -> serde_json::Value {
 
 /// A Teams incoming-webhook (Workflows) payload: one Adaptive Card.
 pub fn teams_payload(msg: &Message) -> serde_json::Value {
-    let facts: Vec<serde_json::Value> = facts(msg)
-        .into_iter()
-        .map(|(k, v)| serde_json::json!({"title": k, "value": v}))
-        .collect();
+    let facts: Vec<serde_json::Value> =
+        facts(msg).into_iter().map(|(k, v)| serde_json::json!({"title": k, "value": v})).collect();
     let mut card = serde_json::json!({
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
         "type": "AdaptiveCard",
@@ -102,11 +99,7 @@ pub(super) struct ChatNotifier {
 
 impl ChatNotifier {
     pub(super) fn new(config: ChatConfig, ctx: NotifyContext, flavour: Flavour) -> Self {
-        Self {
-            config,
-            ctx,
-            flavour,
-        }
+        Self { config, ctx, flavour }
     }
 }
 
@@ -118,13 +111,7 @@ impl Notifier for ChatNotifier {
             Flavour::Teams => ("teams webhook", teams_payload(msg)),
         };
         check_destination(what, &self.ctx, self.config.webhook_url.expose())?;
-        let r = self
-            .ctx
-            .http
-            .post(self.config.webhook_url.expose())
-            .json(&body)
-            .send()
-            .await;
+        let r = self.ctx.http.post(self.config.webhook_url.expose()).json(&body).send().await;
         http_result(what, r).await
     }
 }

@@ -50,19 +50,13 @@ impl EmailConfig {
     pub fn parse(config: &serde_json::Value) -> Result<Self> {
         let c: EmailConfig = parse_config(config)?;
         if c.host.trim().is_empty() || c.host.contains(|ch: char| ch.is_whitespace() || ch == '/') {
-            return Err(Error::invalid(
-                "config.host",
-                "must be a host name or address",
-            ));
+            return Err(Error::invalid("config.host", "must be a host name or address"));
         }
         if c.port == 0 {
             return Err(Error::invalid("config.port", "must be 1-65535"));
         }
         c.from.parse::<Mailbox>().map_err(|e| {
-            Error::invalid(
-                "config.from",
-                format!("{:?} is not an email address: {e}", c.from),
-            )
+            Error::invalid("config.from", format!("{:?} is not an email address: {e}", c.from))
         })?;
         for (i, t) in c.to.iter().enumerate() {
             t.parse::<Mailbox>().map_err(|e| {
@@ -73,10 +67,7 @@ impl EmailConfig {
             })?;
         }
         if c.password.is_some() && c.username.is_none() {
-            return Err(Error::invalid(
-                "config.username",
-                "is required when a password is given",
-            ));
+            return Err(Error::invalid("config.username", "is required when a password is given"));
         }
         if let Some(pem) = &c.tls_ca_pem {
             Certificate::from_pem(pem.as_bytes()).map_err(|e| {
@@ -95,7 +86,10 @@ pub(super) struct EmailNotifier {
 
 impl std::fmt::Debug for EmailNotifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EmailNotifier").field("config", &self.config).field("policy", &self.ctx.policy).finish_non_exhaustive()
+        f.debug_struct("EmailNotifier")
+            .field("config", &self.config)
+            .field("policy", &self.ctx.policy)
+            .finish_non_exhaustive()
     }
 }
 
@@ -153,15 +147,9 @@ impl EmailNotifier {
 #[async_trait::async_trait]
 impl Notifier for EmailNotifier {
     async fn send(&self, msg: &Message) -> Result<()> {
-        let perm = |message: String| Error::Connector {
-            message,
-            transient: false,
-        };
-        let from: Mailbox = self
-            .config
-            .from
-            .parse()
-            .map_err(|e| perm(format!("from address: {e}")))?;
+        let perm = |message: String| Error::Connector { message, transient: false };
+        let from: Mailbox =
+            self.config.from.parse().map_err(|e| perm(format!("from address: {e}")))?;
         let recipients = self.recipients(msg);
         if recipients.is_empty() {
             return Err(perm("no recipient: the channel lists none in `to` and the certificate has no owner email".into()));
@@ -178,11 +166,14 @@ impl Notifier for EmailNotifier {
                 }
             }
         }
-        let mail = b
-            .body(msg.text_body())
-            .map_err(|e| perm(format!("building the mail: {e}")))?;
+        let mail = b.body(msg.text_body()).map_err(|e| perm(format!("building the mail: {e}")))?;
         let what = format!("SMTP {}:{}", self.config.host, self.config.port);
-        let addrs = self.ctx.policy.resolve(&self.config.host, self.config.port).await.map_err(|e| e.to_connector(&what))?;
+        let addrs = self
+            .ctx
+            .policy
+            .resolve(&self.config.host, self.config.port)
+            .await
+            .map_err(|e| e.to_connector(&what))?;
         let mut last = None;
         for a in &addrs {
             match self.transport(a.ip()).send(mail.clone()).await {

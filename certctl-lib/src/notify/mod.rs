@@ -8,10 +8,10 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::net::AddressPolicy;
 use crate::model::{
     ChannelType, EventKind, Notification, NotificationId, NotifySeverity, Timestamp,
 };
+use crate::net::AddressPolicy;
 
 mod chat;
 mod email;
@@ -52,15 +52,12 @@ impl Message {
     /// The message of a stored notification event; `public_url` is the server's base URL.
     pub fn from_notification(n: &Notification, public_url: Option<&str>) -> Message {
         let d = &n.details;
-        let certificate = d
-            .get("certificate")
-            .and_then(|c| serde_json::from_value::<CertRef>(c.clone()).ok());
+        let certificate =
+            d.get("certificate").and_then(|c| serde_json::from_value::<CertRef>(c.clone()).ok());
         let link = match (public_url, &certificate) {
-            (Some(base), Some(c)) => Some(format!(
-                "{}/api/v1/certificates/{}",
-                base.trim_end_matches('/'),
-                c.id
-            )),
+            (Some(base), Some(c)) => {
+                Some(format!("{}/api/v1/certificates/{}", base.trim_end_matches('/'), c.id))
+            }
             _ => None,
         };
         Message {
@@ -69,9 +66,7 @@ impl Message {
             severity: n.severity,
             certificate,
             days_left: d.get("days_left").and_then(|v| v.as_i64()),
-            expires_at: d
-                .get("expires_at")
-                .and_then(|v| serde_json::from_value(v.clone()).ok()),
+            expires_at: d.get("expires_at").and_then(|v| serde_json::from_value(v.clone()).ok()),
             message: n.message.clone(),
             occurred_at: n.created_at,
             link,
@@ -180,14 +175,12 @@ pub fn build(
     ctx: &NotifyContext,
 ) -> Result<Arc<dyn Notifier>> {
     Ok(match channel_type {
-        ChannelType::Email => Arc::new(email::EmailNotifier::new(
-            EmailConfig::parse(config)?,
-            ctx.clone(),
-        )?),
-        ChannelType::Webhook => Arc::new(webhook::WebhookNotifier::new(
-            WebhookConfig::parse(config)?,
-            ctx.clone(),
-        )),
+        ChannelType::Email => {
+            Arc::new(email::EmailNotifier::new(EmailConfig::parse(config)?, ctx.clone())?)
+        }
+        ChannelType::Webhook => {
+            Arc::new(webhook::WebhookNotifier::new(WebhookConfig::parse(config)?, ctx.clone()))
+        }
         ChannelType::Slack => Arc::new(chat::ChatNotifier::new(
             ChatConfig::parse(config)?,
             ctx.clone(),
@@ -214,10 +207,7 @@ fn check_url(field: &str, url: &str) -> Result<reqwest::Url> {
     let u = reqwest::Url::parse(url)
         .map_err(|e| Error::invalid(field, format!("{url:?} is not a URL: {e}")))?;
     if !matches!(u.scheme(), "http" | "https") || u.host_str().is_none() {
-        return Err(Error::invalid(
-            field,
-            "must be an http:// or https:// URL with a host",
-        ));
+        return Err(Error::invalid(field, "must be an http:// or https:// URL with a host"));
     }
     Ok(u)
 }
@@ -226,8 +216,14 @@ fn check_url(field: &str, url: &str) -> Result<reqwest::Url> {
 /// the client's resolver when it connects); a refusal is a permanent connector error.
 fn check_destination(what: &str, ctx: &NotifyContext, url: &str) -> Result<()> {
     match reqwest::Url::parse(url) {
-        Ok(u) => ctx.policy.check_url(&u).map_err(|r| Error::Connector { message: format!("{what}: {r}"), transient: false }),
-        Err(_) => Err(Error::Connector { message: format!("{what}: the configured URL is not a URL"), transient: false }),
+        Ok(u) => ctx
+            .policy
+            .check_url(&u)
+            .map_err(|r| Error::Connector { message: format!("{what}: {r}"), transient: false }),
+        Err(_) => Err(Error::Connector {
+            message: format!("{what}: the configured URL is not a URL"),
+            transient: false,
+        }),
     }
 }
 
@@ -246,10 +242,7 @@ async fn http_result(
             let transient =
                 status.is_server_error() || status.as_u16() == 408 || status.as_u16() == 429;
             let note = if status.is_redirection() { " (redirects are not followed)" } else { "" };
-            Err(Error::Connector {
-                message: format!("{what} answered {status}{note}"),
-                transient,
-            })
+            Err(Error::Connector { message: format!("{what} answered {status}{note}"), transient })
         }
         Err(e) => {
             if let Some(r) = crate::net::refusal(&e) {

@@ -28,60 +28,23 @@ fn signatures_verify_and_reject_tampering_and_replay() {
     let sig = sign(b"0123456789abcdef", 1_700_000_000, body);
     assert!(
         sig.starts_with("sha256=")
-            && sig[7..]
-                .chars()
-                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+            && sig[7..].chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
     );
-    assert!(verify_signature(
-        b"0123456789abcdef",
-        "1700000000",
-        &sig,
-        body,
-        1_700_000_100,
-        300
-    ));
+    assert!(verify_signature(b"0123456789abcdef", "1700000000", &sig, body, 1_700_000_100, 300));
     assert!(
-        !verify_signature(
-            b"0123456789abcdef",
-            "1700000000",
-            &sig,
-            b"{}",
-            1_700_000_100,
-            300
-        ),
+        !verify_signature(b"0123456789abcdef", "1700000000", &sig, b"{}", 1_700_000_100, 300),
         "other body"
     );
     assert!(
-        !verify_signature(
-            b"another-secret-xx",
-            "1700000000",
-            &sig,
-            body,
-            1_700_000_100,
-            300
-        ),
+        !verify_signature(b"another-secret-xx", "1700000000", &sig, body, 1_700_000_100, 300),
         "other secret"
     );
     assert!(
-        !verify_signature(
-            b"0123456789abcdef",
-            "1700000001",
-            &sig,
-            body,
-            1_700_000_100,
-            300
-        ),
+        !verify_signature(b"0123456789abcdef", "1700000001", &sig, body, 1_700_000_100, 300),
         "other timestamp"
     );
     assert!(
-        !verify_signature(
-            b"0123456789abcdef",
-            "1700000000",
-            &sig,
-            body,
-            1_700_001_000,
-            300
-        ),
+        !verify_signature(b"0123456789abcdef", "1700000000", &sig, body, 1_700_001_000, 300),
         "too old: replay"
     );
 }
@@ -89,10 +52,7 @@ fn signatures_verify_and_reject_tampering_and_replay() {
 #[test]
 fn subjects_and_payloads_carry_the_certificate_and_event() {
     let m = msg();
-    assert_eq!(
-        m.subject(),
-        "[certctl] Certificate expires in 7 days: api.example.com"
-    );
+    assert_eq!(m.subject(), "[certctl] Certificate expires in 7 days: api.example.com");
     let p = webhook::payload(&m);
     assert_eq!(p["event"], "expiry_threshold");
     assert_eq!(p["certificate"]["common_name"], "api.example.com");
@@ -105,10 +65,7 @@ fn subjects_and_payloads_carry_the_certificate_and_event() {
         "{s}"
     );
     let t = teams_payload(&m);
-    assert_eq!(
-        t["attachments"][0]["contentType"],
-        "application/vnd.microsoft.card.adaptive"
-    );
+    assert_eq!(t["attachments"][0]["contentType"], "application/vnd.microsoft.card.adaptive");
     assert!(t.to_string().contains("mc-api"));
     let body = m.text_body();
     assert!(
@@ -138,19 +95,11 @@ fn configs_are_checked_with_the_field_named() {
     )
     .unwrap_err();
     assert!(e.to_string().contains("config.secret"), "{e}");
-    let e = validate(
-        ChannelType::Slack,
-        &serde_json::json!({"webhook_url": "nope-token-123"}),
-    )
-    .unwrap_err();
-    assert!(
-        !e.to_string().contains("token-123"),
-        "the URL is a secret: {e}"
-    );
-    let e = validate(
-        ChannelType::Teams,
-        &serde_json::json!({"webhook_url": "https://x/", "extra": 1}),
-    )
-    .unwrap_err();
+    let e = validate(ChannelType::Slack, &serde_json::json!({"webhook_url": "nope-token-123"}))
+        .unwrap_err();
+    assert!(!e.to_string().contains("token-123"), "the URL is a secret: {e}");
+    let e =
+        validate(ChannelType::Teams, &serde_json::json!({"webhook_url": "https://x/", "extra": 1}))
+            .unwrap_err();
     assert!(e.to_string().contains("extra"), "{e}");
 }

@@ -5,7 +5,9 @@
 use aws_lc_rs::hmac;
 use serde::Deserialize;
 
-use super::{Message, Notifier, NotifyContext, check_destination, check_url, http_result, parse_config};
+use super::{
+    Message, Notifier, NotifyContext, check_destination, check_url, http_result, parse_config,
+};
 use crate::config::Secret;
 use crate::error::{Error, Result};
 
@@ -29,10 +31,7 @@ impl WebhookConfig {
         let c: WebhookConfig = parse_config(config)?;
         check_url("config.url", &c.url)?;
         if c.secret.expose().len() < 16 {
-            return Err(Error::invalid(
-                "config.secret",
-                "must be at least 16 characters",
-            ));
+            return Err(Error::invalid("config.secret", "must be at least 16 characters"));
         }
         Ok(c)
     }

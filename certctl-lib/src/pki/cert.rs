@@ -56,18 +56,13 @@ impl CertInfo {
 /// Parses the first certificate of a PEM text (further blocks must still be certificates).
 pub fn parse_certificate(pem: &str) -> Result<CertInfo> {
     let blocks = pem_blocks(pem, CERT_LABELS, "certificate")?;
-    let first = blocks
-        .first()
-        .ok_or_else(|| Error::Pki("no certificate found".into()))?;
+    let first = blocks.first().ok_or_else(|| Error::Pki("no certificate found".into()))?;
     parse_der(first)
 }
 
 /// Parses every certificate of a PEM text, in order; an error when there is none.
 pub fn parse_chain(pem: &str) -> Result<Vec<CertInfo>> {
-    pem_blocks(pem, CERT_LABELS, "certificate")?
-        .iter()
-        .map(|der| parse_der(der))
-        .collect()
+    pem_blocks(pem, CERT_LABELS, "certificate")?.iter().map(|der| parse_der(der)).collect()
 }
 
 /// Parses one DER certificate.
@@ -75,10 +70,7 @@ pub(crate) fn parse_der(der: &[u8]) -> Result<CertInfo> {
     let (rest, cert) = X509Certificate::from_der(der)
         .map_err(|e| Error::Pki(format!("malformed certificate: {e}")))?;
     if !rest.is_empty() {
-        return Err(Error::Pki(format!(
-            "malformed certificate: {} trailing bytes",
-            rest.len()
-        )));
+        return Err(Error::Pki(format!("malformed certificate: {} trailing bytes", rest.len())));
     }
     let (key_algorithm, key_size) = key_facts(cert.public_key())?;
     let mut dns_names = Vec::new();
@@ -119,10 +111,7 @@ pub(crate) fn der_to_pem(label: &str, der: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut b64 = String::with_capacity(der.len().div_ceil(3) * 4);
     for chunk in der.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
         for i in 0..4 {
             if i <= chunk.len() {
                 b64.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));

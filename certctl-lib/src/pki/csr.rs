@@ -40,11 +40,7 @@ pub struct CsrInfo {
 impl CsrInfo {
     /// All requested SAN entries, DNS names first then IP addresses, as certificates list them.
     pub fn names(&self) -> Vec<String> {
-        self.dns_names
-            .iter()
-            .chain(&self.ip_addresses)
-            .cloned()
-            .collect()
+        self.dns_names.iter().chain(&self.ip_addresses).cloned().collect()
     }
 }
 
@@ -60,10 +56,7 @@ pub(crate) fn san_entries(field: &str, names: &[String]) -> Result<Vec<SanType>>
             Ok(match name.parse::<IpAddr>() {
                 Ok(ip) => SanType::IpAddress(ip),
                 Err(_) => SanType::DnsName(name.to_string().try_into().map_err(|_| {
-                    Error::invalid(
-                        field,
-                        format!("{name:?} is not a valid DNS name (ASCII only)"),
-                    )
+                    Error::invalid(field, format!("{name:?} is not a valid DNS name (ASCII only)"))
                 })?),
             })
         })
@@ -100,18 +93,12 @@ pub fn build_csr(key: &PrivateKey, common_name: &str, sans: &[String]) -> Result
 pub fn parse_csr(pem: &str) -> Result<CsrInfo> {
     let blocks = pem_blocks(pem, CSR_LABELS, "CSR")?;
     let [der] = blocks.as_slice() else {
-        return Err(Error::Pki(format!(
-            "expected one CSR, found {} PEM blocks",
-            blocks.len()
-        )));
+        return Err(Error::Pki(format!("expected one CSR, found {} PEM blocks", blocks.len())));
     };
     let (rest, csr) = X509CertificationRequest::from_der(der)
         .map_err(|e| Error::Pki(format!("malformed CSR: {e}")))?;
     if !rest.is_empty() {
-        return Err(Error::Pki(format!(
-            "malformed CSR: {} trailing bytes",
-            rest.len()
-        )));
+        return Err(Error::Pki(format!("malformed CSR: {} trailing bytes", rest.len())));
     }
     let info = &csr.certification_request_info;
     let (key_algorithm, key_size) = key_facts(&info.subject_pki)?;
@@ -189,16 +176,11 @@ fn verify_signature(csr: &X509CertificationRequest<'_>, key_alg: &str, bits: u32
         _ => return Err(unsupported()),
     };
     if csr.signature_value.unused_bits != 0 {
-        return Err(Error::Pki(
-            "malformed CSR: signature BIT STRING has unused bits".into(),
-        ));
+        return Err(Error::Pki("malformed CSR: signature BIT STRING has unused bits".into()));
     }
     let spki = &csr.certification_request_info.subject_pki;
     UnparsedPublicKey::new(alg, spki.subject_public_key.data.as_ref())
-        .verify(
-            csr.certification_request_info.raw,
-            csr.signature_value.data.as_ref(),
-        )
+        .verify(csr.certification_request_info.raw, csr.signature_value.data.as_ref())
         .map_err(|_| {
             Error::Pki(format!(
                 "CSR signature ({sig_name}) does not verify with the CSR's own public key"

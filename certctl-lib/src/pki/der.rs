@@ -50,11 +50,7 @@ pub(crate) fn key_facts(spki: &SubjectPublicKeyInfo<'_>) -> Result<(String, u32)
             .map_err(|e| Error::Pki(format!("malformed RSA public key: {e}")))?;
         Ok(("RSA".into(), integer_bits(rsa.modulus)))
     } else if *alg == OID_KEY_TYPE_EC_PUBLIC_KEY {
-        let curve = spki
-            .algorithm
-            .parameters
-            .as_ref()
-            .and_then(|p| p.as_oid().ok());
+        let curve = spki.algorithm.parameters.as_ref().and_then(|p| p.as_oid().ok());
         let bits = match curve {
             Some(c) if c == OID_EC_P256 => 256,
             Some(c) if c == OID_NIST_EC_P384 => 384,
@@ -137,9 +133,6 @@ mod tests {
     #[test]
     fn bad_ip_length_is_an_error() {
         assert!(ip_to_string(&[1, 2, 3]).is_err());
-        assert_eq!(
-            ip_to_string(&[10, 0, 0, 1]).ok().as_deref(),
-            Some("10.0.0.1")
-        );
+        assert_eq!(ip_to_string(&[10, 0, 0, 1]).ok().as_deref(), Some("10.0.0.1"));
     }
 }

@@ -11,18 +11,13 @@ fn sans(names: &[&str]) -> Vec<String> {
 }
 
 fn csr_der(pem: &str) -> Vec<u8> {
-    super::der::pem_blocks(pem, &["CERTIFICATE REQUEST"], "CSR")
-        .unwrap()
-        .remove(0)
+    super::der::pem_blocks(pem, &["CERTIFICATE REQUEST"], "CSR").unwrap().remove(0)
 }
 
 fn assert_pki_err<T: std::fmt::Debug>(r: crate::Result<T>, needle: &str) {
     match r {
         Err(Error::Pki(msg)) => {
-            assert!(
-                msg.to_lowercase().contains(&needle.to_lowercase()),
-                "{msg:?} lacks {needle:?}"
-            )
+            assert!(msg.to_lowercase().contains(&needle.to_lowercase()), "{msg:?} lacks {needle:?}")
         }
         other => panic!("expected Error::Pki containing {needle:?}, got {other:?}"),
     }
@@ -32,12 +27,7 @@ fn assert_pki_err<T: std::fmt::Debug>(r: crate::Result<T>, needle: &str) {
 fn our_csr_passes_openssl_and_roundtrips() {
     let dir = tempfile::tempdir().unwrap();
     let key = PrivateKey::generate_p256().unwrap();
-    let names = sans(&[
-        "api.example.com",
-        "*.api.example.com",
-        "10.0.0.7",
-        "2001:db8::1",
-    ]);
+    let names = sans(&["api.example.com", "*.api.example.com", "10.0.0.7", "2001:db8::1"]);
     let csr = build_csr(&key, "api.example.com", &names).unwrap();
     let f = write(dir.path(), "csr.pem", &csr);
 
@@ -53,10 +43,7 @@ fn our_csr_passes_openssl_and_roundtrips() {
         "prime256v1",
         "ecdsa-with-SHA256",
     ] {
-        assert!(
-            text.contains(want),
-            "openssl req -text lacks {want:?}:\n{text}"
-        );
+        assert!(text.contains(want), "openssl req -text lacks {want:?}:\n{text}");
     }
 
     let info = parse_csr(&csr).unwrap();
@@ -67,12 +54,7 @@ fn our_csr_passes_openssl_and_roundtrips() {
     assert_eq!(info.public_key_der, key.public_key_der());
     assert_eq!(
         info.names(),
-        sans(&[
-            "api.example.com",
-            "*.api.example.com",
-            "10.0.0.7",
-            "2001:db8::1"
-        ])
+        sans(&["api.example.com", "*.api.example.com", "10.0.0.7", "2001:db8::1"])
     );
 }
 
@@ -84,40 +66,23 @@ fn key_pem_is_pkcs8_that_openssl_reads() {
     assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----"), "{pem}");
     assert_eq!(format!("{key:?}"), "PrivateKey(<redacted>)");
     let f = write(dir.path(), "key.pem", &pem);
-    openssl(
-        dir.path(),
-        &[
-            "pkey", "-in", &f, "-pubout", "-outform", "DER", "-out", "pub.der",
-        ],
-    );
-    assert_eq!(
-        std::fs::read(dir.path().join("pub.der")).unwrap(),
-        key.public_key_der()
-    );
+    openssl(dir.path(), &["pkey", "-in", &f, "-pubout", "-outform", "DER", "-out", "pub.der"]);
+    assert_eq!(std::fs::read(dir.path().join("pub.der")).unwrap(), key.public_key_der());
 
     let again = PrivateKey::from_pem(&pem).unwrap();
     assert_eq!(again.public_key_der(), key.public_key_der());
     assert_pki_err(PrivateKey::from_pem("not a key"), "PKCS#8");
     let csr = build_csr(&key, "x.example", &[]).unwrap();
     assert_pki_err(PrivateKey::from_pem(&csr), "CERTIFICATE REQUEST");
-    let broken = pem.replace(
-        "-----BEGIN PRIVATE KEY-----\n",
-        "-----BEGIN PRIVATE KEY-----\nAAAA",
-    );
+    let broken = pem.replace("-----BEGIN PRIVATE KEY-----\n", "-----BEGIN PRIVATE KEY-----\nAAAA");
     assert_pki_err(PrivateKey::from_pem(&broken), "private key");
 }
 
 #[test]
 fn build_csr_rejects_bad_names() {
     let key = PrivateKey::generate_p256().unwrap();
-    assert!(matches!(
-        build_csr(&key, " ", &[]),
-        Err(Error::Invalid { .. })
-    ));
-    assert!(matches!(
-        build_csr(&key, "a.example", &sans(&[""])),
-        Err(Error::Invalid { .. })
-    ));
+    assert!(matches!(build_csr(&key, " ", &[]), Err(Error::Invalid { .. })));
+    assert!(matches!(build_csr(&key, "a.example", &sans(&[""])), Err(Error::Invalid { .. })));
     assert!(matches!(
         build_csr(&key, "a.example", &sans(&["bücher.de"])),
         Err(Error::Invalid { .. })
@@ -167,23 +132,9 @@ fn parses_openssl_ec_csr_and_certificate() {
         ],
     );
     let cert = parse_certificate(&read(d, "c.pem")).unwrap();
-    let out = openssl(
-        d,
-        &[
-            "x509",
-            "-in",
-            "c.pem",
-            "-noout",
-            "-serial",
-            "-fingerprint",
-            "-sha256",
-        ],
-    );
+    let out = openssl(d, &["x509", "-in", "c.pem", "-noout", "-serial", "-fingerprint", "-sha256"]);
     assert_eq!(cert.serial_number, openssl_value(&out, "serial"));
-    assert_eq!(
-        cert.fingerprint_sha256,
-        openssl_value(&out, "sha256 Fingerprint")
-    );
+    assert_eq!(cert.fingerprint_sha256, openssl_value(&out, "sha256 Fingerprint"));
     assert_eq!(cert.fingerprint_sha256, fingerprint_sha256(&cert.der));
     assert_eq!(cert.subject_cn.as_deref(), Some("web.example.org"));
     assert_eq!(cert.subject, "O=Example Org, CN=web.example.org");
@@ -193,30 +144,16 @@ fn parses_openssl_ec_csr_and_certificate() {
     assert_eq!((cert.key_algorithm.as_str(), cert.key_size), ("ECDSA", 256));
     let text = openssl(d, &["x509", "-in", "c.pem", "-noout", "-text"]);
     assert_eq!(cert.is_ca, text.contains("CA:TRUE"));
-    assert_eq!(
-        cert.not_after.datetime() - cert.not_before.datetime(),
-        time::Duration::days(30)
-    );
+    assert_eq!(cert.not_after.datetime() - cert.not_before.datetime(), time::Duration::days(30));
     let age = crate::model::Timestamp::now().datetime() - cert.not_before.datetime();
-    assert!(
-        age.whole_seconds().abs() < 300,
-        "not_before {:?}",
-        cert.not_before
-    );
+    assert!(age.whole_seconds().abs() < 300, "not_before {:?}", cert.not_before);
     // PEM re-encoding is byte-identical to openssl's.
     assert_eq!(cert.pem(), read(d, "c.pem"));
 
     // A bundle: parse_chain sees both, parse_certificate the first.
-    let bundle = format!(
-        "{}{}",
-        read(d, "c.pem"),
-        der_to_pem("CERTIFICATE", &cert.der)
-    );
+    let bundle = format!("{}{}", read(d, "c.pem"), der_to_pem("CERTIFICATE", &cert.der));
     assert_eq!(parse_chain(&bundle).unwrap().len(), 2);
-    assert_eq!(
-        parse_certificate(&bundle).unwrap().serial_number,
-        cert.serial_number
-    );
+    assert_eq!(parse_certificate(&bundle).unwrap().serial_number, cert.serial_number);
 }
 
 #[test]
@@ -313,10 +250,7 @@ fn tampered_csr_is_rejected() {
         assert_pki_err(parse_csr(&pem), "does not verify");
         let f = write(dir.path(), &format!("{name}.pem"), &pem);
         let (ok, out) = openssl_status(dir.path(), &["req", "-in", &f, "-verify", "-noout"]);
-        assert!(
-            !ok || !out.contains("verify OK"),
-            "openssl accepted the {name} flip: {out}"
-        );
+        assert!(!ok || !out.contains("verify OK"), "openssl accepted the {name} flip: {out}");
     }
 }
 
@@ -353,10 +287,7 @@ fn garbage_never_panics() {
     assert_pki_err(parse_chain(""), "no certificate found");
     assert_pki_err(parse_csr(&cert), "found BEGIN CERTIFICATE");
     assert_pki_err(parse_certificate(&csr), "found BEGIN CERTIFICATE REQUEST");
-    assert_pki_err(
-        parse_chain(&format!("{cert}{}", key.pem())),
-        "found BEGIN PRIVATE KEY",
-    );
+    assert_pki_err(parse_chain(&format!("{cert}{}", key.pem())), "found BEGIN PRIVATE KEY");
     assert_pki_err(
         parse_certificate("-----BEGIN CERTIFICATE-----\n!!not*base64\n-----END CERTIFICATE-----\n"),
         "base64",
@@ -368,17 +299,11 @@ fn garbage_never_panics() {
     // Every truncation and a byte flip at every position: errors or values, never a panic.
     let der = parse_certificate(&cert).unwrap().der;
     for len in 0..der.len() {
-        assert!(
-            parse_certificate(&der_to_pem("CERTIFICATE", &der[..len])).is_err(),
-            "len {len}"
-        );
+        assert!(parse_certificate(&der_to_pem("CERTIFICATE", &der[..len])).is_err(), "len {len}");
     }
     let cder = csr_der(&csr);
     for len in 0..cder.len() {
-        assert!(
-            parse_csr(&der_to_pem("CERTIFICATE REQUEST", &cder[..len])).is_err(),
-            "len {len}"
-        );
+        assert!(parse_csr(&der_to_pem("CERTIFICATE REQUEST", &cder[..len])).is_err(), "len {len}");
     }
     for i in 0..der.len() {
         let mut bad = der.clone();
@@ -388,9 +313,6 @@ fn garbage_never_panics() {
     for i in 0..cder.len() {
         let mut bad = cder.clone();
         bad[i] ^= 0xff;
-        assert!(
-            parse_csr(&der_to_pem("CERTIFICATE REQUEST", &bad)).is_err(),
-            "flip at {i}"
-        );
+        assert!(parse_csr(&der_to_pem("CERTIFICATE REQUEST", &bad)).is_err(), "flip at {i}");
     }
 }

@@ -18,11 +18,8 @@ pub(crate) fn openssl_status(dir: &Path, args: &[&str]) -> (bool, String) {
         .current_dir(dir)
         .output()
         .unwrap_or_else(|e| panic!("cannot run openssl (it is required by these tests): {e}"));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text =
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     (out.status.success(), text)
 }
 

@@ -15,14 +15,34 @@ const MAX_KEY_BITS: u64 = 16_384;
 /// A rule config after validation; what the checks in `rules` run against.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum RuleConfig {
-    AllowedIssuers { issuer_ids: Vec<IssuerId> },
-    AllowedDomains { domains: Vec<DomainRule> },
-    RequiredMetadata { tags: Vec<String>, require_owner: bool, require_team: bool },
-    AllowedEnvironments { environments: Vec<String> },
-    RenewalLeadTime { min_days: i64 },
-    CertificateLifetime { max_days: i64 },
-    KeyAlgorithm { allowed: Vec<KeyAllowance> },
-    SanRules { max_sans: Option<u64>, allow_wildcards: Option<bool>, allow_ip_addresses: Option<bool> },
+    AllowedIssuers {
+        issuer_ids: Vec<IssuerId>,
+    },
+    AllowedDomains {
+        domains: Vec<DomainRule>,
+    },
+    RequiredMetadata {
+        tags: Vec<String>,
+        require_owner: bool,
+        require_team: bool,
+    },
+    AllowedEnvironments {
+        environments: Vec<String>,
+    },
+    RenewalLeadTime {
+        min_days: i64,
+    },
+    CertificateLifetime {
+        max_days: i64,
+    },
+    KeyAlgorithm {
+        allowed: Vec<KeyAllowance>,
+    },
+    SanRules {
+        max_sans: Option<u64>,
+        allow_wildcards: Option<bool>,
+        allow_ip_addresses: Option<bool>,
+    },
 }
 
 /// One entry of an AllowedDomains list, normalised (lowercase, no trailing dot).
@@ -94,7 +114,10 @@ pub fn validate_config(rule_type: PolicyType, config: &Value) -> Result<()> {
 /// Parses and validates a config; see [`validate_config`].
 pub(crate) fn parse(rule_type: PolicyType, config: &Value) -> Result<RuleConfig> {
     let Some(map) = config.as_object() else {
-        return Err(Error::invalid("config", format!("must be a JSON object ({rule_type} config)")));
+        return Err(Error::invalid(
+            "config",
+            format!("must be a JSON object ({rule_type} config)"),
+        ));
     };
     let obj = Obj { map, rule_type };
     Ok(match rule_type {
@@ -104,7 +127,9 @@ pub(crate) fn parse(rule_type: PolicyType, config: &Value) -> Result<RuleConfig>
                 .into_iter()
                 .enumerate()
                 .map(|(i, s)| {
-                    IssuerId::parse(s).map_err(|e| Error::invalid(format!("config.issuer_ids[{i}]"), inner_message(e)))
+                    IssuerId::parse(s).map_err(|e| {
+                        Error::invalid(format!("config.issuer_ids[{i}]"), inner_message(e))
+                    })
                 })
                 .collect::<Result<_>>()?;
             RuleConfig::AllowedIssuers { issuer_ids }
@@ -114,7 +139,9 @@ pub(crate) fn parse(rule_type: PolicyType, config: &Value) -> Result<RuleConfig>
             let domains = non_empty_strings(obj.required("domains")?, "config.domains")?
                 .into_iter()
                 .enumerate()
-                .map(|(i, s)| domain_rule(s).map_err(|m| Error::invalid(format!("config.domains[{i}]"), m)))
+                .map(|(i, s)| {
+                    domain_rule(s).map_err(|m| Error::invalid(format!("config.domains[{i}]"), m))
+                })
                 .collect::<Result<_>>()?;
             RuleConfig::AllowedDomains { domains }
         }
@@ -124,26 +151,43 @@ pub(crate) fn parse(rule_type: PolicyType, config: &Value) -> Result<RuleConfig>
                 Some(v) => strings(v, "config.tags")?.into_iter().map(str::to_owned).collect(),
                 None => Vec::new(),
             };
-            let require_owner = obj.optional("require_owner").map(|v| boolean(v, "config.require_owner")).transpose()?;
-            let require_team = obj.optional("require_team").map(|v| boolean(v, "config.require_team")).transpose()?;
-            let (require_owner, require_team) = (require_owner.unwrap_or(false), require_team.unwrap_or(false));
+            let require_owner = obj
+                .optional("require_owner")
+                .map(|v| boolean(v, "config.require_owner"))
+                .transpose()?;
+            let require_team = obj
+                .optional("require_team")
+                .map(|v| boolean(v, "config.require_team"))
+                .transpose()?;
+            let (require_owner, require_team) =
+                (require_owner.unwrap_or(false), require_team.unwrap_or(false));
             if tags.is_empty() && !require_owner && !require_team {
-                return Err(Error::invalid("config", "requires nothing: set tags, require_owner or require_team"));
+                return Err(Error::invalid(
+                    "config",
+                    "requires nothing: set tags, require_owner or require_team",
+                ));
             }
             RuleConfig::RequiredMetadata { tags, require_owner, require_team }
         }
         PolicyType::AllowedEnvironments => {
             obj.only(&["environments"])?;
-            let environments = non_empty_strings(obj.required("environments")?, "config.environments")?;
-            RuleConfig::AllowedEnvironments { environments: environments.into_iter().map(str::to_owned).collect() }
+            let environments =
+                non_empty_strings(obj.required("environments")?, "config.environments")?;
+            RuleConfig::AllowedEnvironments {
+                environments: environments.into_iter().map(str::to_owned).collect(),
+            }
         }
         PolicyType::RenewalLeadTime => {
             obj.only(&["min_days"])?;
-            RuleConfig::RenewalLeadTime { min_days: days(obj.required("min_days")?, "config.min_days", 0)? }
+            RuleConfig::RenewalLeadTime {
+                min_days: days(obj.required("min_days")?, "config.min_days", 0)?,
+            }
         }
         PolicyType::CertificateLifetime => {
             obj.only(&["max_days"])?;
-            RuleConfig::CertificateLifetime { max_days: days(obj.required("max_days")?, "config.max_days", 1)? }
+            RuleConfig::CertificateLifetime {
+                max_days: days(obj.required("max_days")?, "config.max_days", 1)?,
+            }
         }
         PolicyType::KeyAlgorithm => {
             obj.only(&["allowed"])?;
@@ -153,11 +197,20 @@ pub(crate) fn parse(rule_type: PolicyType, config: &Value) -> Result<RuleConfig>
             obj.only(&["max_sans", "allow_wildcards", "allow_ip_addresses"])?;
             let max_sans = obj
                 .optional("max_sans")
-                .map(|v| v.as_u64().ok_or_else(|| Error::invalid("config.max_sans", "must be a whole number >= 0")))
+                .map(|v| {
+                    v.as_u64().ok_or_else(|| {
+                        Error::invalid("config.max_sans", "must be a whole number >= 0")
+                    })
+                })
                 .transpose()?;
-            let allow_wildcards = obj.optional("allow_wildcards").map(|v| boolean(v, "config.allow_wildcards")).transpose()?;
-            let allow_ip_addresses =
-                obj.optional("allow_ip_addresses").map(|v| boolean(v, "config.allow_ip_addresses")).transpose()?;
+            let allow_wildcards = obj
+                .optional("allow_wildcards")
+                .map(|v| boolean(v, "config.allow_wildcards"))
+                .transpose()?;
+            let allow_ip_addresses = obj
+                .optional("allow_ip_addresses")
+                .map(|v| boolean(v, "config.allow_ip_addresses"))
+                .transpose()?;
             RuleConfig::SanRules { max_sans, allow_wildcards, allow_ip_addresses }
         }
     })
@@ -184,7 +237,10 @@ impl<'a> Obj<'a> {
     fn required(&self, key: &str) -> Result<&'a Value> {
         match self.map.get(key) {
             Some(v) if !v.is_null() => Ok(v),
-            _ => Err(Error::invalid(format!("config.{key}"), format!("is required by {}", self.rule_type))),
+            _ => Err(Error::invalid(
+                format!("config.{key}"),
+                format!("is required by {}", self.rule_type),
+            )),
         }
     }
 
@@ -232,7 +288,10 @@ fn strings<'a>(v: &'a Value, field: &str) -> Result<Vec<&'a str>> {
 fn non_empty_strings<'a>(v: &'a Value, field: &str) -> Result<Vec<&'a str>> {
     let list = strings(v, field)?;
     if list.is_empty() {
-        return Err(Error::invalid(field, "must list at least one entry (an empty list would reject everything)"));
+        return Err(Error::invalid(
+            field,
+            "must list at least one entry (an empty list would reject everything)",
+        ));
     }
     Ok(list)
 }
@@ -269,7 +328,9 @@ fn check_hostname(name: &str) -> std::result::Result<(), String> {
         if label.is_empty() || label.len() > 63 {
             return Err("every label must have 1 to 63 characters".into());
         }
-        if let Some(c) = label.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_')) {
+        if let Some(c) =
+            label.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
+        {
             return Err(format!("{c:?} is not allowed in a domain name"));
         }
         if label.starts_with('-') || label.ends_with('-') {
@@ -281,10 +342,16 @@ fn check_hostname(name: &str) -> std::result::Result<(), String> {
 
 fn key_allowances(v: &Value) -> Result<Vec<KeyAllowance>> {
     let Some(items) = v.as_array() else {
-        return Err(Error::invalid("config.allowed", "must be a list of {algorithm, min_size} objects"));
+        return Err(Error::invalid(
+            "config.allowed",
+            "must be a list of {algorithm, min_size} objects",
+        ));
     };
     if items.is_empty() {
-        return Err(Error::invalid("config.allowed", "must list at least one algorithm (an empty list would reject every key)"));
+        return Err(Error::invalid(
+            "config.allowed",
+            "must list at least one algorithm (an empty list would reject every key)",
+        ));
     }
     items
         .iter()
@@ -292,23 +359,35 @@ fn key_allowances(v: &Value) -> Result<Vec<KeyAllowance>> {
         .map(|(i, item)| {
             let field = |k: &str| format!("config.allowed[{i}].{k}");
             let Some(map) = item.as_object() else {
-                return Err(Error::invalid(format!("config.allowed[{i}]"), "must be an object {algorithm, min_size}"));
+                return Err(Error::invalid(
+                    format!("config.allowed[{i}]"),
+                    "must be an object {algorithm, min_size}",
+                ));
             };
             if let Some(k) = map.keys().find(|k| !matches!(k.as_str(), "algorithm" | "min_size")) {
                 return Err(Error::invalid(field(k), "unknown key; expected algorithm, min_size"));
             }
             let family = match map.get("algorithm") {
-                None | Some(Value::Null) => return Err(Error::invalid(field("algorithm"), "is required")),
+                None | Some(Value::Null) => {
+                    return Err(Error::invalid(field("algorithm"), "is required"));
+                }
                 Some(a) => a.as_str().and_then(KeyFamily::parse),
             };
-            let family = family.ok_or_else(|| Error::invalid(field("algorithm"), "must be \"ECDSA\" or \"RSA\""))?;
+            let family = family.ok_or_else(|| {
+                Error::invalid(field("algorithm"), "must be \"ECDSA\" or \"RSA\"")
+            })?;
             let min_size = match map.get("min_size") {
-                None | Some(Value::Null) => return Err(Error::invalid(field("min_size"), "is required")),
+                None | Some(Value::Null) => {
+                    return Err(Error::invalid(field("min_size"), "is required"));
+                }
                 Some(s) => s.as_u64().filter(|n| (1..=MAX_KEY_BITS).contains(n)),
             };
-            let min_size = min_size
-                .and_then(|n| u32::try_from(n).ok())
-                .ok_or_else(|| Error::invalid(field("min_size"), format!("must be a key size in bits, 1 to {MAX_KEY_BITS}")))?;
+            let min_size = min_size.and_then(|n| u32::try_from(n).ok()).ok_or_else(|| {
+                Error::invalid(
+                    field("min_size"),
+                    format!("must be a key size in bits, 1 to {MAX_KEY_BITS}"),
+                )
+            })?;
             Ok(KeyAllowance { family, min_size })
         })
         .collect()

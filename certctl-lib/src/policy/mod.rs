@@ -41,7 +41,10 @@ use serde::{Deserialize, Serialize};
 
 pub use config::validate_config;
 
-use crate::model::{Certificate, GroupId, IssuerId, OwnerId, PolicyId, PolicyMode, PolicyRule, PolicyScope, PolicyType, Severity, TeamId};
+use crate::model::{
+    Certificate, GroupId, IssuerId, OwnerId, PolicyId, PolicyMode, PolicyRule, PolicyScope,
+    PolicyType, Severity, TeamId,
+};
 use config::RuleConfig;
 use rules::Facts;
 
@@ -127,7 +130,8 @@ impl Evaluation {
 
     /// `rejected by policy: <name>: <reason>; ...` listing every rejection, or `None` if allowed.
     pub fn rejection_message(&self) -> Option<String> {
-        let reasons: Vec<String> = self.rejections().map(|r| format!("{}: {}", r.name, r.reason)).collect();
+        let reasons: Vec<String> =
+            self.rejections().map(|r| format!("{}: {}", r.name, r.reason)).collect();
         (!reasons.is_empty()).then(|| format!("rejected by policy: {}", reasons.join("; ")))
     }
 }
@@ -140,10 +144,12 @@ pub fn in_scope(rule: &PolicyRule, subject: &Subject<'_>) -> bool {
 }
 
 fn scope_matches(scope: &PolicyScope, subject: &Subject<'_>) -> bool {
-    let groups_ok =
-        scope.agent_group_ids.is_empty() || scope.agent_group_ids.iter().any(|g| subject.agent_group_ids.contains(g));
+    let groups_ok = scope.agent_group_ids.is_empty()
+        || scope.agent_group_ids.iter().any(|g| subject.agent_group_ids.contains(g));
     let env_ok = scope.environments.is_empty()
-        || subject.environment.is_some_and(|env| scope.environments.iter().any(|e| e.eq_ignore_ascii_case(env)));
+        || subject
+            .environment
+            .is_some_and(|env| scope.environments.iter().any(|e| e.eq_ignore_ascii_case(env)));
     groups_ok && env_ok
 }
 
@@ -154,7 +160,17 @@ pub fn evaluate(rules: &[PolicyRule], subject: &Subject<'_>) -> Evaluation {
     let results = rules.iter().filter(|r| in_scope(r, subject)).map(|r| {
         // Borrow the rule's fields: only the config is parsed, nothing else is cloned up front.
         let config = config::parse(r.rule_type, &r.config).map_err(|e| e.to_string());
-        result(Meta { id: &r.id, name: &r.name, rule_type: r.rule_type, severity: r.severity, mode: r.mode }, &config, &facts)
+        result(
+            Meta {
+                id: &r.id,
+                name: &r.name,
+                rule_type: r.rule_type,
+                severity: r.severity,
+                mode: r.mode,
+            },
+            &config,
+            &facts,
+        )
     });
     verdict(results.collect())
 }
@@ -214,7 +230,13 @@ impl CompiledRule {
     }
 
     fn result(&self, facts: &Facts<'_, '_>) -> RuleResult {
-        let meta = Meta { id: &self.id, name: &self.name, rule_type: self.rule_type, severity: self.severity, mode: self.mode };
+        let meta = Meta {
+            id: &self.id,
+            name: &self.name,
+            rule_type: self.rule_type,
+            severity: self.severity,
+            mode: self.mode,
+        };
         result(meta, &self.config, facts)
     }
 }
@@ -229,7 +251,11 @@ struct Meta<'r> {
 }
 
 /// Runs a parsed (or invalid) config against the facts: the one place a [`RuleResult`] is made.
-fn result(meta: Meta<'_>, config: &std::result::Result<RuleConfig, String>, facts: &Facts<'_, '_>) -> RuleResult {
+fn result(
+    meta: Meta<'_>,
+    config: &std::result::Result<RuleConfig, String>,
+    facts: &Facts<'_, '_>,
+) -> RuleResult {
     let (passed, reason) = match config {
         Ok(config) => {
             let outcome = rules::check(config, facts);
@@ -257,7 +283,9 @@ pub struct CompiledPolicies {
 impl CompiledPolicies {
     /// Compiles the enabled rules, in order.
     pub fn new(rules: &[PolicyRule]) -> Self {
-        CompiledPolicies { rules: rules.iter().filter(|r| r.enabled).map(CompiledRule::new).collect() }
+        CompiledPolicies {
+            rules: rules.iter().filter(|r| r.enabled).map(CompiledRule::new).collect(),
+        }
     }
 
     /// Adds one rule (e.g. a draft rule for `?with=`) after the others.
@@ -275,6 +303,8 @@ impl CompiledPolicies {
     /// Evaluates every in-scope rule against the subject; same result as [`evaluate`].
     pub fn evaluate(&self, subject: &Subject<'_>) -> Evaluation {
         let facts = Facts::new(subject);
-        verdict(self.rules.iter().filter(|r| r.in_scope(subject)).map(|r| r.result(&facts)).collect())
+        verdict(
+            self.rules.iter().filter(|r| r.in_scope(subject)).map(|r| r.result(&facts)).collect(),
+        )
     }
 }

@@ -3,8 +3,8 @@
 use std::fmt::Display;
 use std::net::IpAddr;
 
-use super::config::{normalize_name, DomainRule, KeyAllowance, KeyFamily, RuleConfig};
 use super::Subject;
+use super::config::{DomainRule, KeyAllowance, KeyFamily, RuleConfig, normalize_name};
 
 /// How many list entries a reason spells out before "and N more".
 const LIST_LIMIT: usize = 10;
@@ -99,7 +99,11 @@ pub(crate) fn check(config: &RuleConfig, facts: &Facts<'_, '_>) -> Outcome {
             if issuer_ids.contains(s.issuer_id) {
                 pass(format!("issuer {} is allowed", s.issuer_id))
             } else {
-                fail(format!("issuer {} is not allowed: allowed issuers are {}", s.issuer_id, listing(issuer_ids.iter())))
+                fail(format!(
+                    "issuer {} is not allowed: allowed issuers are {}",
+                    s.issuer_id,
+                    listing(issuer_ids.iter())
+                ))
             }
         }
         RuleConfig::AllowedDomains { domains } => allowed_domains(domains, facts),
@@ -136,7 +140,9 @@ pub(crate) fn check(config: &RuleConfig, facts: &Facts<'_, '_>) -> Outcome {
                 Some(env) if environments.iter().any(|e| e.eq_ignore_ascii_case(env)) => {
                     pass(format!("environment {env} is allowed"))
                 }
-                Some(env) => fail(format!("environment {env} is not allowed: environments are {allowed}")),
+                Some(env) => {
+                    fail(format!("environment {env} is not allowed: environments are {allowed}"))
+                }
                 None => fail(format!("no environment is set: environments are {allowed}")),
             }
         }
@@ -144,11 +150,17 @@ pub(crate) fn check(config: &RuleConfig, facts: &Facts<'_, '_>) -> Outcome {
             Some(d) if d >= *min_days => {
                 pass(format!("renewal window of {d} days meets the minimum of {min_days} days"))
             }
-            Some(d) => fail(format!("renewal window of {d} days is shorter than the minimum of {min_days} days")),
-            None => pass("renewal window not known yet (checked once a renewal policy is set)".into()),
+            Some(d) => fail(format!(
+                "renewal window of {d} days is shorter than the minimum of {min_days} days"
+            )),
+            None => {
+                pass("renewal window not known yet (checked once a renewal policy is set)".into())
+            }
         },
         RuleConfig::CertificateLifetime { max_days } => match s.lifetime_days {
-            Some(d) if d <= *max_days => pass(format!("lifetime of {d} days is within the maximum of {max_days} days")),
+            Some(d) if d <= *max_days => {
+                pass(format!("lifetime of {d} days is within the maximum of {max_days} days"))
+            }
             Some(d) => fail(format!("lifetime of {d} days exceeds the maximum of {max_days} days")),
             None => pass("lifetime not known yet (checked at issuance)".into()),
         },
@@ -163,16 +175,26 @@ fn domain_allows(domains: &[DomainRule], name: &Name) -> bool {
     domains.iter().any(|rule| match (rule, name.ip) {
         (DomainRule::Ip(allowed), Some(ip)) => *allowed == ip,
         (DomainRule::Exact(exact), None) => *exact == name.norm,
-        (DomainRule::Suffix(suffix), None) => name.norm.len() > suffix.len() && name.norm.ends_with(suffix.as_str()),
+        (DomainRule::Suffix(suffix), None) => {
+            name.norm.len() > suffix.len() && name.norm.ends_with(suffix.as_str())
+        }
         _ => false,
     })
 }
 
 fn allowed_domains(domains: &[DomainRule], facts: &Facts<'_, '_>) -> Outcome {
-    let rejected: Vec<&str> =
-        facts.names.iter().filter(|n| !domain_allows(domains, n)).map(|n| n.norm.as_str()).collect();
+    let rejected: Vec<&str> = facts
+        .names
+        .iter()
+        .filter(|n| !domain_allows(domains, n))
+        .map(|n| n.norm.as_str())
+        .collect();
     if !rejected.is_empty() {
-        return fail(format!("{} not allowed: domains are {}", subject_verb(&rejected), listing(domains.iter())));
+        return fail(format!(
+            "{} not allowed: domains are {}",
+            subject_verb(&rejected),
+            listing(domains.iter())
+        ));
     }
     match facts.names.as_slice() {
         [] => pass("no names to check".into()),
@@ -194,12 +216,19 @@ fn key_algorithm(allowed: &[KeyAllowance], key: Option<(&str, u32)>) -> Outcome 
     if ok {
         pass(format!("{shown} {size}-bit key is allowed"))
     } else {
-        let list = listing(allowed.iter().map(|a| format!("{} >= {} bits", a.family.as_str(), a.min_size)));
+        let list = listing(
+            allowed.iter().map(|a| format!("{} >= {} bits", a.family.as_str(), a.min_size)),
+        );
         fail(format!("{shown} {size}-bit key is not allowed: allowed keys are {list}"))
     }
 }
 
-fn san_rules(max_sans: Option<u64>, wildcards: Option<bool>, ips: Option<bool>, facts: &Facts<'_, '_>) -> Outcome {
+fn san_rules(
+    max_sans: Option<u64>,
+    wildcards: Option<bool>,
+    ips: Option<bool>,
+    facts: &Facts<'_, '_>,
+) -> Outcome {
     let mut problems = Vec::new();
     let mut fine = Vec::new();
     if let Some(max) = max_sans {
@@ -211,7 +240,8 @@ fn san_rules(max_sans: Option<u64>, wildcards: Option<bool>, ips: Option<bool>, 
         }
     }
     if wildcards == Some(false) {
-        let found: Vec<&str> = facts.names.iter().filter(|n| n.is_wildcard()).map(|n| n.norm.as_str()).collect();
+        let found: Vec<&str> =
+            facts.names.iter().filter(|n| n.is_wildcard()).map(|n| n.norm.as_str()).collect();
         if found.is_empty() {
             fine.push("no wildcard names".into());
         } else {
@@ -219,7 +249,8 @@ fn san_rules(max_sans: Option<u64>, wildcards: Option<bool>, ips: Option<bool>, 
         }
     }
     if ips == Some(false) {
-        let found: Vec<&str> = facts.names.iter().filter(|n| n.ip.is_some()).map(|n| n.norm.as_str()).collect();
+        let found: Vec<&str> =
+            facts.names.iter().filter(|n| n.ip.is_some()).map(|n| n.norm.as_str()).collect();
         if found.is_empty() {
             fine.push("no IP addresses".into());
         } else {

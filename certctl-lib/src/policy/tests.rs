@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use super::*;
 use crate::model::Timestamp;
@@ -109,40 +109,101 @@ fn names(c: &mut Cert, cn: &str, sans: &[&str]) {
 #[test]
 fn allowed_issuers() {
     let cfg = json!({"issuer_ids": ["iss-local", "iss-vault"]});
-    table(PolicyType::AllowedIssuers, &[
-        ("listed", cfg.clone(), same, true, "issuer iss-local is allowed"),
-        ("not listed", cfg, |c| c.issuer = "iss-acme".into(), false,
-            "issuer iss-acme is not allowed: allowed issuers are iss-local, iss-vault"),
-    ]);
+    table(
+        PolicyType::AllowedIssuers,
+        &[
+            ("listed", cfg.clone(), same, true, "issuer iss-local is allowed"),
+            (
+                "not listed",
+                cfg,
+                |c| c.issuer = "iss-acme".into(),
+                false,
+                "issuer iss-acme is not allowed: allowed issuers are iss-local, iss-vault",
+            ),
+        ],
+    );
 }
 
 #[test]
 fn allowed_domains() {
-    let cfg = json!({"domains": ["*.corp.example", "api.example.com", "www.example.com.", "10.0.0.7"]});
-    table(PolicyType::AllowedDomains, &[
-        ("exact names", cfg.clone(), same, true, "all 2 names are within the allowed domains"),
-        ("one name, case and trailing dot ignored", cfg.clone(), |c| names(c, "API.Example.COM.", &[]), true,
-            "api.example.com is within the allowed domains"),
-        ("suffix any depth", cfg.clone(), |c| names(c, "a.corp.example", &["a.b.corp.example", "x.y.z.corp.example"]), true,
-            "all 3 names are within the allowed domains"),
-        ("wildcard name under suffix rule", cfg.clone(), |c| names(c, "*.corp.example", &["*.a.corp.example"]), true,
-            "all 2 names are within the allowed domains"),
-        ("apex is not under the suffix", cfg.clone(), |c| names(c, "corp.example", &[]), false,
-            "corp.example is not allowed: domains are *.corp.example, api.example.com, www.example.com, 10.0.0.7"),
-        ("look-alike suffix", cfg.clone(), |c| names(c, "evilcorp.example", &[]), false,
-            "evilcorp.example is not allowed: domains are *.corp.example, api.example.com, www.example.com, 10.0.0.7"),
-        ("exact rule does not allow subdomains", cfg.clone(), |c| names(c, "api.example.com", &["v2.api.example.com"]), false,
-            "v2.api.example.com is not allowed: domains are *.corp.example, api.example.com, www.example.com, 10.0.0.7"),
-        ("listed IP", cfg.clone(), |c| names(c, "api.example.com", &["10.0.0.7"]), true,
-            "all 2 names are within the allowed domains"),
-        ("unlisted IPs and a foreign name", cfg.clone(), |c| names(c, "shop.example.org", &["10.0.0.8", "::1"]), false,
-            "shop.example.org, 10.0.0.8, ::1 are not allowed: domains are *.corp.example, api.example.com, www.example.com, 10.0.0.7"),
-        ("IP is not a domain", json!({"domains": ["*.corp.example"]}), |c| names(c, "a.corp.example", &["10.1.2.3"]), false,
-            "10.1.2.3 is not allowed: domains are *.corp.example"),
-        ("shop example from the spec", json!({"domains": ["*.corp.example", "api.example.com"]}),
-            |c| names(c, "shop.example.org", &[]), false,
-            "shop.example.org is not allowed: domains are *.corp.example, api.example.com"),
-    ]);
+    let cfg =
+        json!({"domains": ["*.corp.example", "api.example.com", "www.example.com.", "10.0.0.7"]});
+    table(
+        PolicyType::AllowedDomains,
+        &[
+            ("exact names", cfg.clone(), same, true, "all 2 names are within the allowed domains"),
+            (
+                "one name, case and trailing dot ignored",
+                cfg.clone(),
+                |c| names(c, "API.Example.COM.", &[]),
+                true,
+                "api.example.com is within the allowed domains",
+            ),
+            (
+                "suffix any depth",
+                cfg.clone(),
+                |c| names(c, "a.corp.example", &["a.b.corp.example", "x.y.z.corp.example"]),
+                true,
+                "all 3 names are within the allowed domains",
+            ),
+            (
+                "wildcard name under suffix rule",
+                cfg.clone(),
+                |c| names(c, "*.corp.example", &["*.a.corp.example"]),
+                true,
+                "all 2 names are within the allowed domains",
+            ),
+            (
+                "apex is not under the suffix",
+                cfg.clone(),
+                |c| names(c, "corp.example", &[]),
+                false,
+                "corp.example is not allowed: domains are *.corp.example, api.example.com, www.example.com, 10.0.0.7",
+            ),
+            (
+                "look-alike suffix",
+                cfg.clone(),
+                |c| names(c, "evilcorp.example", &[]),
+                false,
+                "evilcorp.example is not allowed: domains are *.corp.example, api.example.com, www.example.com, 10.0.0.7",
+            ),
+            (
+                "exact rule does not allow subdomains",
+                cfg.clone(),
+                |c| names(c, "api.example.com", &["v2.api.example.com"]),
+                false,
+                "v2.api.example.com is not allowed: domains are *.corp.example, api.example.com, www.example.com, 10.0.0.7",
+            ),
+            (
+                "listed IP",
+                cfg.clone(),
+                |c| names(c, "api.example.com", &["10.0.0.7"]),
+                true,
+                "all 2 names are within the allowed domains",
+            ),
+            (
+                "unlisted IPs and a foreign name",
+                cfg.clone(),
+                |c| names(c, "shop.example.org", &["10.0.0.8", "::1"]),
+                false,
+                "shop.example.org, 10.0.0.8, ::1 are not allowed: domains are *.corp.example, api.example.com, www.example.com, 10.0.0.7",
+            ),
+            (
+                "IP is not a domain",
+                json!({"domains": ["*.corp.example"]}),
+                |c| names(c, "a.corp.example", &["10.1.2.3"]),
+                false,
+                "10.1.2.3 is not allowed: domains are *.corp.example",
+            ),
+            (
+                "shop example from the spec",
+                json!({"domains": ["*.corp.example", "api.example.com"]}),
+                |c| names(c, "shop.example.org", &[]),
+                false,
+                "shop.example.org is not allowed: domains are *.corp.example, api.example.com",
+            ),
+        ],
+    );
 }
 
 #[test]
@@ -158,85 +219,240 @@ fn allowed_domains_long_list_is_abbreviated() {
 #[test]
 fn required_metadata() {
     let cfg = json!({"tags": ["app", "cost-center"], "require_owner": true, "require_team": true});
-    table(PolicyType::RequiredMetadata, &[
-        ("all present", cfg.clone(), |c| { c.tags.insert("cost-center".into(), "42".into()); }, true,
-            "required metadata is present: owner, team, tag app, tag cost-center"),
-        ("missing owner and tag", cfg.clone(), |c| c.owner = None, false,
-            "missing required metadata: owner, tag cost-center"),
-        ("blank tag counts as missing", json!({"tags": ["app"]}), |c| { c.tags.insert("app".into(), " ".into()); }, false,
-            "missing required metadata: tag app"),
-        ("team only", json!({"require_team": true}), |c| c.team = None, false, "missing required metadata: team"),
-        ("owner only, present", json!({"require_owner": true, "require_team": false}), same, true,
-            "required metadata is present: owner"),
-    ]);
+    table(
+        PolicyType::RequiredMetadata,
+        &[
+            (
+                "all present",
+                cfg.clone(),
+                |c| {
+                    c.tags.insert("cost-center".into(), "42".into());
+                },
+                true,
+                "required metadata is present: owner, team, tag app, tag cost-center",
+            ),
+            (
+                "missing owner and tag",
+                cfg.clone(),
+                |c| c.owner = None,
+                false,
+                "missing required metadata: owner, tag cost-center",
+            ),
+            (
+                "blank tag counts as missing",
+                json!({"tags": ["app"]}),
+                |c| {
+                    c.tags.insert("app".into(), " ".into());
+                },
+                false,
+                "missing required metadata: tag app",
+            ),
+            (
+                "team only",
+                json!({"require_team": true}),
+                |c| c.team = None,
+                false,
+                "missing required metadata: team",
+            ),
+            (
+                "owner only, present",
+                json!({"require_owner": true, "require_team": false}),
+                same,
+                true,
+                "required metadata is present: owner",
+            ),
+        ],
+    );
 }
 
 #[test]
 fn allowed_environments() {
     let cfg = json!({"environments": ["production", "staging"]});
-    table(PolicyType::AllowedEnvironments, &[
-        ("listed", cfg.clone(), same, true, "environment production is allowed"),
-        ("case-insensitive", cfg.clone(), |c| c.env = Some("Staging".into()), true, "environment Staging is allowed"),
-        ("not listed", cfg.clone(), |c| c.env = Some("dev".into()), false,
-            "environment dev is not allowed: environments are production, staging"),
-        ("unset", cfg, |c| c.env = None, false, "no environment is set: environments are production, staging"),
-    ]);
+    table(
+        PolicyType::AllowedEnvironments,
+        &[
+            ("listed", cfg.clone(), same, true, "environment production is allowed"),
+            (
+                "case-insensitive",
+                cfg.clone(),
+                |c| c.env = Some("Staging".into()),
+                true,
+                "environment Staging is allowed",
+            ),
+            (
+                "not listed",
+                cfg.clone(),
+                |c| c.env = Some("dev".into()),
+                false,
+                "environment dev is not allowed: environments are production, staging",
+            ),
+            (
+                "unset",
+                cfg,
+                |c| c.env = None,
+                false,
+                "no environment is set: environments are production, staging",
+            ),
+        ],
+    );
 }
 
 #[test]
 fn renewal_lead_time() {
     let cfg = json!({"min_days": 14});
-    table(PolicyType::RenewalLeadTime, &[
-        ("longer", cfg.clone(), same, true, "renewal window of 30 days meets the minimum of 14 days"),
-        ("equal", cfg.clone(), |c| c.renewal = Some(14), true, "renewal window of 14 days meets the minimum of 14 days"),
-        ("shorter", cfg.clone(), |c| c.renewal = Some(7), false,
-            "renewal window of 7 days is shorter than the minimum of 14 days"),
-        ("unknown", cfg, |c| c.renewal = None, true,
-            "renewal window not known yet (checked once a renewal policy is set)"),
-    ]);
+    table(
+        PolicyType::RenewalLeadTime,
+        &[
+            (
+                "longer",
+                cfg.clone(),
+                same,
+                true,
+                "renewal window of 30 days meets the minimum of 14 days",
+            ),
+            (
+                "equal",
+                cfg.clone(),
+                |c| c.renewal = Some(14),
+                true,
+                "renewal window of 14 days meets the minimum of 14 days",
+            ),
+            (
+                "shorter",
+                cfg.clone(),
+                |c| c.renewal = Some(7),
+                false,
+                "renewal window of 7 days is shorter than the minimum of 14 days",
+            ),
+            (
+                "unknown",
+                cfg,
+                |c| c.renewal = None,
+                true,
+                "renewal window not known yet (checked once a renewal policy is set)",
+            ),
+        ],
+    );
 }
 
 #[test]
 fn certificate_lifetime() {
     let cfg = json!({"max_days": 90});
-    table(PolicyType::CertificateLifetime, &[
-        ("equal", cfg.clone(), same, true, "lifetime of 90 days is within the maximum of 90 days"),
-        ("longer", cfg.clone(), |c| c.lifetime = Some(398), false, "lifetime of 398 days exceeds the maximum of 90 days"),
-        ("unknown", cfg, |c| c.lifetime = None, true, "lifetime not known yet (checked at issuance)"),
-    ]);
+    table(
+        PolicyType::CertificateLifetime,
+        &[
+            (
+                "equal",
+                cfg.clone(),
+                same,
+                true,
+                "lifetime of 90 days is within the maximum of 90 days",
+            ),
+            (
+                "longer",
+                cfg.clone(),
+                |c| c.lifetime = Some(398),
+                false,
+                "lifetime of 398 days exceeds the maximum of 90 days",
+            ),
+            (
+                "unknown",
+                cfg,
+                |c| c.lifetime = None,
+                true,
+                "lifetime not known yet (checked at issuance)",
+            ),
+        ],
+    );
 }
 
 #[test]
 fn key_algorithm() {
     let cfg = json!({"allowed": [{"algorithm": "ECDSA", "min_size": 256}, {"algorithm": "RSA", "min_size": 3072}]});
-    table(PolicyType::KeyAlgorithm, &[
-        ("unknown key", cfg.clone(), same, true, "key not known yet (checked on CSR)"),
-        ("P-256", cfg.clone(), |c| c.key = Some(("ECDSA".into(), 256)), true, "ECDSA 256-bit key is allowed"),
-        ("RSA 4096, lowercase family", cfg.clone(), |c| c.key = Some(("rsa".into(), 4096)), true,
-            "RSA 4096-bit key is allowed"),
-        ("RSA too small", cfg.clone(), |c| c.key = Some(("RSA".into(), 2048)), false,
-            "RSA 2048-bit key is not allowed: allowed keys are ECDSA >= 256 bits, RSA >= 3072 bits"),
-        ("other family", json!({"allowed": [{"algorithm": "ECDSA", "min_size": 384}]}),
-            |c| c.key = Some(("Ed25519".into(), 256)), false,
-            "Ed25519 256-bit key is not allowed: allowed keys are ECDSA >= 384 bits"),
-    ]);
+    table(
+        PolicyType::KeyAlgorithm,
+        &[
+            ("unknown key", cfg.clone(), same, true, "key not known yet (checked on CSR)"),
+            (
+                "P-256",
+                cfg.clone(),
+                |c| c.key = Some(("ECDSA".into(), 256)),
+                true,
+                "ECDSA 256-bit key is allowed",
+            ),
+            (
+                "RSA 4096, lowercase family",
+                cfg.clone(),
+                |c| c.key = Some(("rsa".into(), 4096)),
+                true,
+                "RSA 4096-bit key is allowed",
+            ),
+            (
+                "RSA too small",
+                cfg.clone(),
+                |c| c.key = Some(("RSA".into(), 2048)),
+                false,
+                "RSA 2048-bit key is not allowed: allowed keys are ECDSA >= 256 bits, RSA >= 3072 bits",
+            ),
+            (
+                "other family",
+                json!({"allowed": [{"algorithm": "ECDSA", "min_size": 384}]}),
+                |c| c.key = Some(("Ed25519".into(), 256)),
+                false,
+                "Ed25519 256-bit key is not allowed: allowed keys are ECDSA >= 384 bits",
+            ),
+        ],
+    );
 }
 
 #[test]
 fn san_rules() {
     let strict = json!({"max_sans": 2, "allow_wildcards": false, "allow_ip_addresses": false});
-    table(PolicyType::SanRules, &[
-        ("within", strict.clone(), same, true, "SAN count 2 is within the maximum of 2; no wildcard names; no IP addresses"),
-        ("duplicates and the CN are not extra SANs", strict.clone(),
-            |c| names(c, "api.example.com", &["api.example.com", "API.example.com.", "www.example.com"]), true,
-            "SAN count 2 is within the maximum of 2; no wildcard names; no IP addresses"),
-        ("everything wrong", strict.clone(), |c| names(c, "*.example.com", &["*.example.com", "a.example.com", "10.0.0.7"]),
-            false,
-            "SAN count 3 exceeds the maximum of 2; wildcard names are not allowed: *.example.com; IP addresses are not allowed: 10.0.0.7"),
-        ("wildcards and IPs allowed", json!({"allow_wildcards": true, "allow_ip_addresses": true}),
-            |c| names(c, "*.example.com", &["10.0.0.7"]), true, "no SAN restrictions are configured"),
-        ("empty config", json!({}), same, true, "no SAN restrictions are configured"),
-        ("IPv6 only rule", json!({"allow_ip_addresses": false}), |c| names(c, "a.example.com", &["2001:db8::1"]), false,
-            "IP addresses are not allowed: 2001:db8::1"),
-    ]);
+    table(
+        PolicyType::SanRules,
+        &[
+            (
+                "within",
+                strict.clone(),
+                same,
+                true,
+                "SAN count 2 is within the maximum of 2; no wildcard names; no IP addresses",
+            ),
+            (
+                "duplicates and the CN are not extra SANs",
+                strict.clone(),
+                |c| {
+                    names(
+                        c,
+                        "api.example.com",
+                        &["api.example.com", "API.example.com.", "www.example.com"],
+                    )
+                },
+                true,
+                "SAN count 2 is within the maximum of 2; no wildcard names; no IP addresses",
+            ),
+            (
+                "everything wrong",
+                strict.clone(),
+                |c| names(c, "*.example.com", &["*.example.com", "a.example.com", "10.0.0.7"]),
+                false,
+                "SAN count 3 exceeds the maximum of 2; wildcard names are not allowed: *.example.com; IP addresses are not allowed: 10.0.0.7",
+            ),
+            (
+                "wildcards and IPs allowed",
+                json!({"allow_wildcards": true, "allow_ip_addresses": true}),
+                |c| names(c, "*.example.com", &["10.0.0.7"]),
+                true,
+                "no SAN restrictions are configured",
+            ),
+            ("empty config", json!({}), same, true, "no SAN restrictions are configured"),
+            (
+                "IPv6 only rule",
+                json!({"allow_ip_addresses": false}),
+                |c| names(c, "a.example.com", &["2001:db8::1"]),
+                false,
+                "IP addresses are not allowed: 2001:db8::1",
+            ),
+        ],
+    );
 }

@@ -25,7 +25,10 @@ fn scope_by_group_and_environment() {
     let mut other_env = domains_rule("pol-other-env");
     other_env.scope.environments = vec!["staging".into()];
     let mut both = domains_rule("pol-both");
-    both.scope = PolicyScope { agent_group_ids: vec!["grp-web".into()], environments: vec!["staging".into()] };
+    both.scope = PolicyScope {
+        agent_group_ids: vec!["grp-web".into()],
+        environments: vec!["staging".into()],
+    };
     let mut disabled = domains_rule("pol-disabled");
     disabled.enabled = false;
     let global = domains_rule("pol-global");
@@ -66,7 +69,8 @@ fn enforce_rejects_warn_lets_through() {
     let mut warn = domains_rule("pol-warn");
     warn.mode = PolicyMode::Warn;
     warn.severity = Severity::Warning;
-    let passing = rule("pol-pass", PolicyType::AllowedIssuers, json!({"issuer_ids": ["iss-local"]}));
+    let passing =
+        rule("pol-pass", PolicyType::AllowedIssuers, json!({"issuer_ids": ["iss-local"]}));
 
     let e = evaluate(&[warn.clone(), passing.clone()], &c.subject());
     assert!(e.allowed);
@@ -76,12 +80,16 @@ fn enforce_rejects_warn_lets_through() {
 
     let mut enforce = domains_rule("pol-enforce");
     enforce.name = "corp only".into();
-    let mut env = rule("pol-env", PolicyType::AllowedEnvironments, json!({"environments": ["staging"]}));
+    let mut env =
+        rule("pol-env", PolicyType::AllowedEnvironments, json!({"environments": ["staging"]}));
     env.name = "staging only".into();
     let e = evaluate(&[warn, passing, enforce, env], &c.subject());
     assert!(!e.allowed);
     assert_eq!(e.failures().count(), 3);
-    assert_eq!(e.rejections().map(|r| r.policy_id.as_str()).collect::<Vec<_>>(), ["pol-enforce", "pol-env"]);
+    assert_eq!(
+        e.rejections().map(|r| r.policy_id.as_str()).collect::<Vec<_>>(),
+        ["pol-enforce", "pol-env"]
+    );
     assert_eq!(
         e.rejection_message().as_deref(),
         Some(
@@ -126,7 +134,11 @@ fn invalid_config_at_evaluation_fails_without_panicking() {
         "the rule's config is invalid (config.domain: unknown key; AllowedDomains takes domains); \
          fix or disable the rule"
     );
-    assert!(e.results[1].reason.contains("config: must be a JSON object"), "{}", e.results[1].reason);
+    assert!(
+        e.results[1].reason.contains("config: must be a JSON object"),
+        "{}",
+        e.results[1].reason
+    );
     let compiled = CompiledPolicies::new(&broken);
     assert!(compiled.rules()[2].config_error().is_some_and(|m| m.starts_with("config.max_days")));
     assert_eq!(compiled.evaluate(&c.subject()), e);
@@ -147,12 +159,28 @@ fn draft_rule_can_be_added() {
 fn subject_from_certificate() {
     let now = crate::model::Timestamp::now();
     let record = Certificate {
-        id: "mc-x".into(), name: "x".into(), common_name: "a.corp.example".into(), sans: vec![],
-        environment: Some("production".into()), owner_id: None, team_id: None, issuer_id: "iss-local".into(),
-        renewal_policy_id: "rp-default".into(), status: crate::model::CertificateStatus::Pending, expires_at: None,
-        tags: Default::default(), target_ids: vec![], last_renewal_at: None, last_deployment_at: None,
-        created_at: now, updated_at: now,
-        parent_id: None, agent_id: None, agent_group_id: None, target_template: None, children: None,
+        id: "mc-x".into(),
+        name: "x".into(),
+        common_name: "a.corp.example".into(),
+        sans: vec![],
+        environment: Some("production".into()),
+        owner_id: None,
+        team_id: None,
+        issuer_id: "iss-local".into(),
+        renewal_policy_id: "rp-default".into(),
+        status: crate::model::CertificateStatus::Pending,
+        expires_at: None,
+        tags: Default::default(),
+        target_ids: vec![],
+        last_renewal_at: None,
+        last_deployment_at: None,
+        created_at: now,
+        updated_at: now,
+        parent_id: None,
+        agent_id: None,
+        agent_group_id: None,
+        target_template: None,
+        children: None,
     };
     let groups = ["grp-web".into()];
     let e = evaluate(&[domains_rule("pol-d")], &Subject::from_certificate(&record, &groups));
@@ -173,7 +201,11 @@ fn validation_names_the_field() {
         (AllowedDomains, json!({"domains": ["*"]}), "config.domains[0]"),
         (AllowedDomains, json!({"domains": ["-a.example"]}), "config.domains[0]"),
         (AllowedDomains, json!({"domains": ["a b.example"]}), "config.domains[0]"),
-        (AllowedDomains, json!({"domains": ["a.example"], "allow_subdomains": true}), "config.allow_subdomains"),
+        (
+            AllowedDomains,
+            json!({"domains": ["a.example"], "allow_subdomains": true}),
+            "config.allow_subdomains",
+        ),
         (RequiredMetadata, json!({}), "config"),
         (RequiredMetadata, json!({"tags": ["app", ""]}), "config.tags[1]"),
         (RequiredMetadata, json!({"require_owner": "yes"}), "config.require_owner"),
@@ -184,12 +216,22 @@ fn validation_names_the_field() {
         (CertificateLifetime, json!({"max": 90}), "config.max"),
         (KeyAlgorithm, json!({"allowed": []}), "config.allowed"),
         (KeyAlgorithm, json!({"allowed": ["ECDSA"]}), "config.allowed[0]"),
-        (KeyAlgorithm, json!({"allowed": [{"algorithm": "DSA", "min_size": 2048}]}), "config.allowed[0].algorithm"),
+        (
+            KeyAlgorithm,
+            json!({"allowed": [{"algorithm": "DSA", "min_size": 2048}]}),
+            "config.allowed[0].algorithm",
+        ),
         (KeyAlgorithm, json!({"allowed": [{"algorithm": "RSA"}]}), "config.allowed[0].min_size"),
-        (KeyAlgorithm, json!({"allowed": [{"algorithm": "RSA", "min_size": 2048}, {"algorithm": "ECDSA", "min_size": "256"}]}),
-            "config.allowed[1].min_size"),
-        (KeyAlgorithm, json!({"allowed": [{"algorithm": "RSA", "min_size": 2048, "curve": "P-256"}]}),
-            "config.allowed[0].curve"),
+        (
+            KeyAlgorithm,
+            json!({"allowed": [{"algorithm": "RSA", "min_size": 2048}, {"algorithm": "ECDSA", "min_size": "256"}]}),
+            "config.allowed[1].min_size",
+        ),
+        (
+            KeyAlgorithm,
+            json!({"allowed": [{"algorithm": "RSA", "min_size": 2048, "curve": "P-256"}]}),
+            "config.allowed[0].curve",
+        ),
         (SanRules, json!({"max_sans": -2}), "config.max_sans"),
         (SanRules, json!({"allow_wildcards": 1}), "config.allow_wildcards"),
         (SanRules, json!({"allow_ips": false}), "config.allow_ips"),
@@ -203,7 +245,8 @@ fn validation_names_the_field() {
             other => panic!("{rule_type} {config}: expected Invalid on {field}, got {other:?}"),
         }
     }
-    let err = validate_config(KeyAlgorithm, &json!({"allowed": [{"algorithm": "RSA"}]})).unwrap_err();
+    let err =
+        validate_config(KeyAlgorithm, &json!({"allowed": [{"algorithm": "RSA"}]})).unwrap_err();
     assert_eq!(err.to_string(), "config.allowed[0].min_size: is required");
 }
 
@@ -212,7 +255,10 @@ fn valid_configs_pass_validation() {
     use PolicyType::*;
     for (rule_type, config) in [
         (AllowedIssuers, json!({"issuer_ids": ["iss-local"]})),
-        (AllowedDomains, json!({"domains": ["*.Example.com.", "api.example.org", "10.0.0.1", "2001:db8::1", "_acme.example"]})),
+        (
+            AllowedDomains,
+            json!({"domains": ["*.Example.com.", "api.example.org", "10.0.0.1", "2001:db8::1", "_acme.example"]}),
+        ),
         (RequiredMetadata, json!({"tags": ["app"], "require_owner": null})),
         (AllowedEnvironments, json!({"environments": ["production"]})),
         (RenewalLeadTime, json!({"min_days": 0})),

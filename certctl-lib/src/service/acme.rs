@@ -6,7 +6,10 @@
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration as StdDuration, Instant};
 
-use instant_acme::{Account, AuthorizationStatus, ChallengeStatus, ChallengeType, Identifier, NewOrder, Order, OrderStatus};
+use instant_acme::{
+    Account, AuthorizationStatus, ChallengeStatus, ChallengeType, Identifier, NewOrder, Order,
+    OrderStatus,
+};
 use time::Duration;
 
 use super::{Actor, Service};
@@ -37,7 +40,11 @@ pub(crate) struct AcmeRuntime {
 
 impl Default for AcmeRuntime {
     fn default() -> Self {
-        Self { owner: format!("certctl-{:016x}", rand::random::<u64>()), running: Default::default(), accounts: Default::default() }
+        Self {
+            owner: format!("certctl-{:016x}", rand::random::<u64>()),
+            running: Default::default(),
+            accounts: Default::default(),
+        }
     }
 }
 
@@ -58,7 +65,14 @@ struct Todo {
 impl Service {
     /// Starts (or resumes) the ACME order of `job` with `csr`: the job moves to Running with the
     /// CSR stored and a driver task takes the order; returns the Running job at once.
-    pub(super) async fn start_acme_order(&self, job: Job, issuer: &Issuer, csr: &str, now: Timestamp, audits: Vec<AuditDraft>) -> Result<Job> {
+    pub(super) async fn start_acme_order(
+        &self,
+        job: Job,
+        issuer: &Issuer,
+        csr: &str,
+        now: Timestamp,
+        audits: Vec<AuditDraft>,
+    ) -> Result<Job> {
         let mut j = job.clone();
         j.csr_pem = Some(csr.to_owned());
         j.updated_at = now;
@@ -124,11 +138,24 @@ impl Service {
 
     async fn drive_acme(&self, job_id: &JobId) -> Result<()> {
         let now = Timestamp::now();
-        if !self.store().lease_acme_order(job_id, &self.acme.owner, now, now.plus(Duration::seconds(LEASE_SECONDS))).await? {
+        if !self
+            .store()
+            .lease_acme_order(
+                job_id,
+                &self.acme.owner,
+                now,
+                now.plus(Duration::seconds(LEASE_SECONDS)),
+            )
+            .await?
+        {
             return Ok(());
         }
         let job = self.store().get_job(job_id).await?;
-        let outcome = if job.status == JobStatus::Running { self.run_acme_order(&job).await } else { Err(AcmeFailure::permanent("job ended")) };
+        let outcome = if job.status == JobStatus::Running {
+            self.run_acme_order(&job).await
+        } else {
+            Err(AcmeFailure::permanent("job ended"))
+        };
         let row = self.store().get_acme_order(job_id).await?;
         if let Some(row) = &row {
             self.release_challenges(&job, row, outcome.is_ok()).await;
@@ -141,8 +168,21 @@ impl Service {
                 if job.status == JobStatus::Running {
                     let cert = self.store().get_certificate(&job.certificate_id).await?;
                     let csr = job.csr_pem.clone().unwrap_or_default();
-                    if let Err(e) = self.record_issued(job.clone(), &cert, &csr, &chain, None, now, Vec::new()).await {
-                        self.fail_job(job, &Error::Connector { message: format!("the CA issued a certificate certctl cannot record: {e}"), transient: false }, now).await?;
+                    if let Err(e) = self
+                        .record_issued(job.clone(), &cert, &csr, &chain, None, now, Vec::new())
+                        .await
+                    {
+                        self.fail_job(
+                            job,
+                            &Error::Connector {
+                                message: format!(
+                                    "the CA issued a certificate certctl cannot record: {e}"
+                                ),
+                                transient: false,
+                            },
+                            now,
+                        )
+                        .await?;
                     }
                 }
             }
@@ -153,7 +193,9 @@ impl Service {
                     self.store().delete_acme_order(job_id).await?;
                 }
                 if job.status == JobStatus::Running {
-                    let at = f.retry_after.map(|t| Timestamp::from_datetime(time::OffsetDateTime::from(t)));
+                    let at = f
+                        .retry_after
+                        .map(|t| Timestamp::from_datetime(time::OffsetDateTime::from(t)));
                     self.fail_job_after(job, &f.to_error(), now, at).await?;
                 }
             }
@@ -169,12 +211,17 @@ impl Service {
             return Err(AcmeFailure::permanent(format!("issuer {} is disabled", issuer.id)));
         }
         let cfg = AcmeConfig::parse(&issuer.config)?;
-        let csr = job.csr_pem.clone().ok_or_else(|| AcmeFailure::permanent("the job holds no CSR"))?;
+        let csr =
+            job.csr_pem.clone().ok_or_else(|| AcmeFailure::permanent("the job holds no CSR"))?;
         let der = pki::csr_der(&csr)?;
         let (account, http) = self.acme_account(&issuer, &cfg).await?;
         let ra = http.retry_after();
         let err = |e: instant_acme::Error| acme::classify(&e, ra.take());
-        let mut row = self.store().get_acme_order(&job.id).await?.ok_or_else(|| AcmeFailure::permanent("the order record is gone"))?;
+        let mut row = self
+            .store()
+            .get_acme_order(&job.id)
+            .await?
+            .ok_or_else(|| AcmeFailure::permanent("the order record is gone"))?;
         let mut order: Option<Order> = None;
         if let Some(url) = row.order_url.clone() {
             match account.order(url).await {
@@ -240,7 +287,10 @@ impl Service {
                 OrderStatus::Pending | OrderStatus::Processing => {}
             }
             if Instant::now() > deadline {
-                return Err(AcmeFailure::transient(format!("the ACME order is still {status:?} after {}s", ORDER_TIMEOUT.as_secs())));
+                return Err(AcmeFailure::transient(format!(
+                    "the ACME order is still {status:?} after {}s",
+                    ORDER_TIMEOUT.as_secs()
+                )));
             }
             tokio::time::sleep(delay).await;
             delay = (delay.mul_f32(1.5)).min(POLL_MAX);
@@ -253,7 +303,16 @@ impl Service {
 
     async fn keep_lease(&self, job: &Job) -> std::result::Result<(), Failure> {
         let now = Timestamp::now();
-        if self.store().lease_acme_order(&job.id, &self.acme.owner, now, now.plus(Duration::seconds(LEASE_SECONDS))).await? {
+        if self
+            .store()
+            .lease_acme_order(
+                &job.id,
+                &self.acme.owner,
+                now,
+                now.plus(Duration::seconds(LEASE_SECONDS)),
+            )
+            .await?
+        {
             Ok(())
         } else {
             Err(AcmeFailure::transient("another replica took over this ACME order"))
@@ -269,7 +328,11 @@ impl Service {
         row: &mut AcmeOrderRow,
         err: &(dyn Fn(instant_acme::Error) -> AcmeFailure + Sync),
     ) -> std::result::Result<(), Failure> {
-        let ctype = if cfg.challenge == Challenge::Dns01 { ChallengeType::Dns01 } else { ChallengeType::Http01 };
+        let ctype = if cfg.challenge == Challenge::Dns01 {
+            ChallengeType::Dns01
+        } else {
+            ChallengeType::Http01
+        };
         let mut todo = Vec::new();
         {
             let mut auths = order.authorizations();
@@ -279,16 +342,27 @@ impl Service {
                 match a.status {
                     AuthorizationStatus::Valid => continue,
                     AuthorizationStatus::Pending => {}
-                    s => return Err(AcmeFailure::permanent(format!("the authorization for {identifier} is {s:?}"))),
+                    s => {
+                        return Err(AcmeFailure::permanent(format!(
+                            "the authorization for {identifier} is {s:?}"
+                        )));
+                    }
                 }
                 let Some(ch) = a.challenge(ctype.clone()) else {
-                    return Err(AcmeFailure::permanent(format!("the CA offers no {ctype:?} challenge for {identifier}")));
+                    return Err(AcmeFailure::permanent(format!(
+                        "the CA offers no {ctype:?} challenge for {identifier}"
+                    )));
                 };
                 if ch.status != ChallengeStatus::Pending {
                     continue;
                 }
                 let ka = ch.key_authorization();
-                todo.push(Todo { token: ch.token.clone(), key_authorization: ka.as_str().to_owned(), dns_value: ka.dns_value(), identifier });
+                todo.push(Todo {
+                    token: ch.token.clone(),
+                    key_authorization: ka.as_str().to_owned(),
+                    dns_value: ka.dns_value(),
+                    identifier,
+                });
             }
         }
         if todo.is_empty() {
@@ -313,7 +387,9 @@ impl Service {
             (Challenge::Http01, Http01Mode::Agent) => self.agent_validations(job, &todo).await?,
             (Challenge::Dns01, _) => {
                 let dns = self.dns_updater(cfg)?;
-                let mut added: Vec<(String, String)> = serde_json::from_value(row.state.0.get("dns").cloned().unwrap_or_default()).unwrap_or_default();
+                let mut added: Vec<(String, String)> =
+                    serde_json::from_value(row.state.0.get("dns").cloned().unwrap_or_default())
+                        .unwrap_or_default();
                 for t in &todo {
                     let rec = (acme::dns::record_name(&t.identifier), t.dns_value.clone());
                     if added.contains(&rec) {
@@ -346,8 +422,14 @@ impl Service {
 
     /// Agent mode: one Validation job per token for the agent that holds the key; waits until
     /// the agent reports each Ready (it serves the token) before the CA is asked to validate.
-    async fn agent_validations(&self, job: &Job, todo: &[Todo]) -> std::result::Result<(), Failure> {
-        let agent = job.agent_id.clone().ok_or_else(|| AcmeFailure::permanent("http01_mode agent needs the job's agent (agent keygen)"))?;
+    async fn agent_validations(
+        &self,
+        job: &Job,
+        todo: &[Todo],
+    ) -> std::result::Result<(), Failure> {
+        let agent = job.agent_id.clone().ok_or_else(|| {
+            AcmeFailure::permanent("http01_mode agent needs the job's agent (agent keygen)")
+        })?;
         let cert = self.store().get_certificate(&job.certificate_id).await?;
         let mut webroot = None;
         for t in &cert.target_ids {
@@ -371,7 +453,16 @@ impl Service {
                 continue;
             }
             let now = Timestamp::now();
-            let v = Job { agent_id: Some(agent.clone()), ..Job::new(JobType::Validation, JobStatus::Pending, job.certificate_id.clone(), 1, now) };
+            let v = Job {
+                agent_id: Some(agent.clone()),
+                ..Job::new(
+                    JobType::Validation,
+                    JobStatus::Pending,
+                    job.certificate_id.clone(),
+                    1,
+                    now,
+                )
+            };
             let audit = Actor::system()
                 .audit("job_created", "job", v.id.as_str())
                 .with_details(serde_json::json!({"type": "Validation", "certificate_id": job.certificate_id, "agent_id": agent, "order_job_id": job.id, "identifier": t.identifier}));
@@ -402,7 +493,7 @@ impl Service {
                         return Err(AcmeFailure::permanent(format!(
                             "agent {agent} could not serve the HTTP-01 token: {}",
                             v.last_error.unwrap_or_else(|| v.status.to_string())
-                        )))
+                        )));
                     }
                     _ => {}
                 }
@@ -411,7 +502,10 @@ impl Service {
                 return Ok(());
             }
             if start.elapsed() > wait {
-                return Err(AcmeFailure::permanent(format!("agent {agent} did not serve the HTTP-01 token within {}s", wait.as_secs())));
+                return Err(AcmeFailure::permanent(format!(
+                    "agent {agent} did not serve the HTTP-01 token within {}s",
+                    wait.as_secs()
+                )));
             }
             if self.store().get_job(&job.id).await?.status != JobStatus::Running {
                 return Err(AcmeFailure::permanent("the job was cancelled"));
@@ -429,20 +523,49 @@ impl Service {
     /// theirs when their Validation job ends) and DNS records (hook `remove`). Best effort:
     /// failures are logged, the order's outcome stands.
     async fn release_challenges(&self, job: &Job, row: &AcmeOrderRow, ok: bool) {
-        if let Ok(page) = self.store().list_jobs(&JobFilter { certificate_id: Some(job.certificate_id.clone()), job_type: Some(JobType::Validation), ..Default::default() }, PageRequest::new(1, 100)).await {
+        if let Ok(page) = self
+            .store()
+            .list_jobs(
+                &JobFilter {
+                    certificate_id: Some(job.certificate_id.clone()),
+                    job_type: Some(JobType::Validation),
+                    ..Default::default()
+                },
+                PageRequest::new(1, 100),
+            )
+            .await
+        {
             for v in page.data.into_iter().filter(|v| !v.status.is_terminal()) {
-                let Ok(Some(c)) = self.store().acme_challenge_of_validation(&v.id).await else { continue };
+                let Ok(Some(c)) = self.store().acme_challenge_of_validation(&v.id).await else {
+                    continue;
+                };
                 if c.order_job_id != job.id {
                     continue;
                 }
                 let expected = v.status;
                 let mut v = v;
                 let now = Timestamp::now();
-                v.status = if ok && expected == JobStatus::Running { JobStatus::Completed } else { JobStatus::Cancelled };
+                v.status = if ok && expected == JobStatus::Running {
+                    JobStatus::Completed
+                } else {
+                    JobStatus::Cancelled
+                };
                 v.completed_at = Some(now);
                 v.updated_at = now;
-                let action = if v.status == JobStatus::Completed { "job_completed" } else { "job_cancelled" };
-                if let Err(e) = self.store().update_job(&v, expected, Some(&Actor::system().audit(action, "job", v.id.as_str()))).await {
+                let action = if v.status == JobStatus::Completed {
+                    "job_completed"
+                } else {
+                    "job_cancelled"
+                };
+                if let Err(e) = self
+                    .store()
+                    .update_job(
+                        &v,
+                        expected,
+                        Some(&Actor::system().audit(action, "job", v.id.as_str())),
+                    )
+                    .await
+                {
                     tracing::warn!(job = %v.id, "closing the validation job: {e}");
                 }
             }
@@ -450,11 +573,18 @@ impl Service {
         if let Err(e) = self.store().delete_acme_challenges(&job.id).await {
             tracing::warn!(job = %job.id, "removing HTTP-01 tokens: {e}");
         }
-        let added: Vec<(String, String)> = serde_json::from_value(row.state.0.get("dns").cloned().unwrap_or_default()).unwrap_or_default();
+        let added: Vec<(String, String)> =
+            serde_json::from_value(row.state.0.get("dns").cloned().unwrap_or_default())
+                .unwrap_or_default();
         if added.is_empty() {
             return;
         }
-        let dns = match self.store().get_issuer(&row.issuer_id).await.map(|i| AcmeConfig::parse(&i.config).and_then(|c| self.dns_updater(&c))) {
+        let dns = match self
+            .store()
+            .get_issuer(&row.issuer_id)
+            .await
+            .map(|i| AcmeConfig::parse(&i.config).and_then(|c| self.dns_updater(&c)))
+        {
             Ok(Ok(d)) => d,
             Ok(Err(e)) | Err(e) => {
                 tracing::warn!(job = %job.id, "DNS-01 cleanup: {e}");
@@ -474,17 +604,29 @@ impl Service {
     /// The DNS-01 provider of an issuer config: its hook resolved by name in the server's config,
     /// or its secret (rfc2136 TSIG) unsealed.
     fn dns_updater(&self, cfg: &AcmeConfig) -> Result<acme::DnsUpdater> {
-        let mut provider = cfg.dns.clone().ok_or_else(|| Error::invalid("config.dns_provider", "is required with challenge dns-01 (hook or rfc2136)"))?;
+        let mut provider = cfg.dns.clone().ok_or_else(|| {
+            Error::invalid(
+                "config.dns_provider",
+                "is required with challenge dns-01 (hook or rfc2136)",
+            )
+        })?;
         if let acme::DnsProvider::Rfc2136(c) = &mut provider {
             c.policy = self.config().outbound.clone();
         }
         acme::DnsUpdater::new(&provider, &self.config.dns_hooks, |sealed| {
-            String::from_utf8(self.keystore()?.open(sealed)?).map_err(|_| Error::Connector { message: "the sealed TSIG secret is not text".into(), transient: false })
+            String::from_utf8(self.keystore()?.open(sealed)?).map_err(|_| Error::Connector {
+                message: "the sealed TSIG secret is not text".into(),
+                transient: false,
+            })
         })
     }
 
     /// The issuer's ACME account: cached, stored (sealed), or created on first use.
-    async fn acme_account(&self, issuer: &Issuer, cfg: &AcmeConfig) -> std::result::Result<(Account, AcmeHttp), Failure> {
+    async fn acme_account(
+        &self,
+        issuer: &Issuer,
+        cfg: &AcmeConfig,
+    ) -> std::result::Result<(Account, AcmeHttp), Failure> {
         let mut cache = self.acme.accounts.lock().await;
         if let Some((config, account, http)) = cache.get(&issuer.id)
             && config == &issuer.config
@@ -495,18 +637,25 @@ impl Service {
         let ks = self.keystore()?;
         let stored = self.store().get_acme_account(&issuer.id).await?;
         let account = match stored {
-            Some(row) if row.directory_url == cfg.directory_url => acme::load_account(&http, &ks.open(&row.credentials_sealed)?).await?,
+            Some(row) if row.directory_url == cfg.directory_url => {
+                acme::load_account(&http, &ks.open(&row.credentials_sealed)?).await?
+            }
             other => {
                 if other.is_some() {
                     self.store().delete_acme_account(&issuer.id).await?;
                 }
-                let eab = match (&cfg.eab_hmac_key_sealed, &cfg.eab_hmac_key) {
-                    (Some(s), _) => Some(String::from_utf8(ks.open(s)?).map_err(|_| AcmeFailure::permanent("the sealed EAB key is not text"))?),
-                    (None, Some(k)) => Some(k.clone()),
-                    (None, None) => None,
-                };
+                let eab =
+                    match (&cfg.eab_hmac_key_sealed, &cfg.eab_hmac_key) {
+                        (Some(s), _) => Some(String::from_utf8(ks.open(s)?).map_err(|_| {
+                            AcmeFailure::permanent("the sealed EAB key is not text")
+                        })?),
+                        (None, Some(k)) => Some(k.clone()),
+                        (None, None) => None,
+                    };
                 let (account, creds) = acme::create_account(cfg, &http, eab.as_deref()).await?;
-                let json = serde_json::to_vec(&creds).map_err(|e| AcmeFailure::permanent(format!("serialising the ACME account: {e}")))?;
+                let json = serde_json::to_vec(&creds).map_err(|e| {
+                    AcmeFailure::permanent(format!("serialising the ACME account: {e}"))
+                })?;
                 let row = AcmeAccountRow {
                     issuer_id: issuer.id.clone(),
                     directory_url: cfg.directory_url.clone(),
@@ -516,7 +665,11 @@ impl Service {
                 };
                 let kept = self.store().put_acme_account(&row).await?;
                 tracing::info!(issuer = %issuer.id, account = %kept.account_url, "ACME account ready");
-                if kept.account_url == row.account_url { account } else { acme::load_account(&http, &ks.open(&kept.credentials_sealed)?).await? }
+                if kept.account_url == row.account_url {
+                    account
+                } else {
+                    acme::load_account(&http, &ks.open(&kept.credentials_sealed)?).await?
+                }
             }
         };
         cache.insert(issuer.id.clone(), (issuer.config.clone(), account.clone(), http.clone()));
@@ -525,31 +678,59 @@ impl Service {
 
     /// `POST /issuers/{id}/test` for ACME: the directory answers and the account exists (an
     /// account update with the configured contact is accepted).
-    pub(super) async fn test_acme_issuer(&self, issuer: &Issuer) -> std::result::Result<String, Failure> {
+    pub(super) async fn test_acme_issuer(
+        &self,
+        issuer: &Issuer,
+    ) -> std::result::Result<String, Failure> {
         let cfg = AcmeConfig::parse(&issuer.config)?;
         let (account, http) = self.acme_account(issuer, &cfg).await?;
         let contact: Vec<String> = cfg.email.iter().map(|e| format!("mailto:{e}")).collect();
         let contact: Vec<&str> = contact.iter().map(String::as_str).collect();
-        account.update_contacts(&contact).await.map_err(|e| acme::classify(&e, http.retry_after().take()))?;
+        account
+            .update_contacts(&contact)
+            .await
+            .map_err(|e| acme::classify(&e, http.retry_after().take()))?;
         Ok(format!("directory {} answers; account {} is valid", cfg.directory_url, account.id()))
     }
 
     /// Revokes `pem_chain`'s leaf through the issuer's ACME account.
-    pub(super) async fn acme_revoke(&self, issuer: &Issuer, pem_chain: &str, reason: &str) -> Result<()> {
+    pub(super) async fn acme_revoke(
+        &self,
+        issuer: &Issuer,
+        pem_chain: &str,
+        reason: &str,
+    ) -> Result<()> {
         let cfg = AcmeConfig::parse(&issuer.config)?;
         let (account, http) = self.acme_account(issuer, &cfg).await.map_err(|f| f.to_error())?;
-        let leaf = pki::parse_chain(pem_chain)?.into_iter().next().ok_or_else(|| Error::Pki("empty chain".into()))?;
+        let leaf = pki::parse_chain(pem_chain)?
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::Pki("empty chain".into()))?;
         let der = rustls_pki_types::CertificateDer::from(leaf.der);
-        let req = instant_acme::RevocationRequest { certificate: &der, reason: Some(acme::revocation_reason(reason)) };
-        account.revoke(&req).await.map_err(|e| acme::classify(&e, http.retry_after().take()).to_error())
+        let req = instant_acme::RevocationRequest {
+            certificate: &der,
+            reason: Some(acme::revocation_reason(reason)),
+        };
+        account
+            .revoke(&req)
+            .await
+            .map_err(|e| acme::classify(&e, http.retry_after().take()).to_error())
     }
 
     /// The key authorization the control plane serves for `token` (HTTP-01 server mode).
     pub async fn acme_http01_response(&self, token: &str) -> Result<Option<String>> {
-        if token.is_empty() || token.len() > 256 || !token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        if token.is_empty()
+            || token.len() > 256
+            || !token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
             return Ok(None);
         }
-        Ok(self.store().get_acme_challenge(token).await?.filter(|c| c.mode == "server").map(|c| c.key_authorization))
+        Ok(self
+            .store()
+            .get_acme_challenge(token)
+            .await?
+            .filter(|c| c.mode == "server")
+            .map(|c| c.key_authorization))
     }
 }
 
@@ -599,17 +780,44 @@ mod tests {
         let svc = Service::open(store, dir.path(), Default::default()).unwrap();
         svc.bootstrap().await.unwrap();
         let sys = Actor::system();
-        let cert = svc.create_certificate(&sys, &CertificateInput { id: Some("mc-ra".into()), common_name: "ra.example.test".into(), ..Default::default() }).await.unwrap();
+        let cert = svc
+            .create_certificate(
+                &sys,
+                &CertificateInput {
+                    id: Some("mc-ra".into()),
+                    common_name: "ra.example.test".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
         let now = Timestamp::now();
-        let mk = |status| Job { attempts: 1, ..Job::new(JobType::Issuance, status, cert.id.clone(), 3, now) };
-        let job = svc.store().create_job(&mk(JobStatus::Running), &sys.audit("job_created", "job", "x")).await.unwrap();
+        let mk = |status| Job {
+            attempts: 1,
+            ..Job::new(JobType::Issuance, status, cert.id.clone(), 3, now)
+        };
+        let job = svc
+            .store()
+            .create_job(&mk(JobStatus::Running), &sys.audit("job_created", "job", "x"))
+            .await
+            .unwrap();
         let later = now.plus(Duration::seconds(3600));
-        let rate_limited = Error::Connector { message: "urn:ietf:params:acme:error:rateLimited: too many".into(), transient: true };
+        let rate_limited = Error::Connector {
+            message: "urn:ietf:params:acme:error:rateLimited: too many".into(),
+            transient: true,
+        };
         let j = svc.fail_job_after(job, &rate_limited, now, Some(later)).await.unwrap();
         assert_eq!((j.status, j.next_attempt_at), (JobStatus::Pending, Some(later)));
         assert!(j.last_error.unwrap().contains("rateLimited"));
-        let job = svc.store().create_job(&mk(JobStatus::Running), &sys.audit("job_created", "job", "y")).await.unwrap();
-        let refused = Error::Connector { message: "urn:ietf:params:acme:error:rejectedIdentifier: no".into(), transient: false };
+        let job = svc
+            .store()
+            .create_job(&mk(JobStatus::Running), &sys.audit("job_created", "job", "y"))
+            .await
+            .unwrap();
+        let refused = Error::Connector {
+            message: "urn:ietf:params:acme:error:rejectedIdentifier: no".into(),
+            transient: false,
+        };
         let j = svc.fail_job_after(job, &refused, now, Some(later)).await.unwrap();
         assert_eq!((j.status, j.next_attempt_at), (JobStatus::Failed, None));
     }

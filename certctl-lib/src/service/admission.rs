@@ -17,14 +17,20 @@ const MAX_USES: i64 = 1_000_000;
 
 impl Service {
     /// Creates a bootstrap token (admin); the secret is returned once.
-    pub async fn create_bootstrap_token(&self, actor: &Actor, input: &BootstrapTokenInput) -> Result<BootstrapTokenCreated> {
+    pub async fn create_bootstrap_token(
+        &self,
+        actor: &Actor,
+        input: &BootstrapTokenInput,
+    ) -> Result<BootstrapTokenCreated> {
         actor.require(&Access::Admin)?;
         let now = Timestamp::now();
         let name = text("name", &required("name", Some(&input.name))?, 200)?;
         tags("labels", &input.labels)?;
         let ttl = match input.expires_in.as_deref() {
             None => DEFAULT_TTL,
-            Some(s) => crate::config::parse_duration(s).map_err(|e| Error::invalid("expires_in", e))?,
+            Some(s) => {
+                crate::config::parse_duration(s).map_err(|e| Error::invalid("expires_in", e))?
+            }
         };
         if ttl < std::time::Duration::from_secs(60) || ttl > MAX_TTL {
             return Err(Error::invalid("expires_in", "must be from 1m to 365d"));
@@ -43,7 +49,10 @@ impl Service {
             auto_approve: input.auto_approve,
             max_uses: input.max_uses,
             uses: 0,
-            expires_at: now.plus(time::Duration::try_from(ttl).map_err(|_| Error::invalid("expires_in", "is too long"))?),
+            expires_at: now.plus(
+                time::Duration::try_from(ttl)
+                    .map_err(|_| Error::invalid("expires_in", "is too long"))?,
+            ),
             created_by: actor.name.clone(),
             created_at: now,
             last_used_at: None,
@@ -58,20 +67,38 @@ impl Service {
     }
 
     /// Every bootstrap token (admin), newest last; never the secrets.
-    pub async fn list_bootstrap_tokens(&self, actor: &Actor, page: PageRequest) -> Result<Page<BootstrapToken>> {
+    pub async fn list_bootstrap_tokens(
+        &self,
+        actor: &Actor,
+        page: PageRequest,
+    ) -> Result<Page<BootstrapToken>> {
         actor.require(&Access::Admin)?;
         self.store().list_bootstrap_tokens(page).await
     }
 
-    pub async fn get_bootstrap_token(&self, actor: &Actor, id: &BootstrapTokenId) -> Result<BootstrapToken> {
+    pub async fn get_bootstrap_token(
+        &self,
+        actor: &Actor,
+        id: &BootstrapTokenId,
+    ) -> Result<BootstrapToken> {
         actor.require(&Access::Admin)?;
         self.store().get_bootstrap_token(id).await
     }
 
     /// Revokes a bootstrap token (admin): it registers no more agents; those it registered stay.
-    pub async fn revoke_bootstrap_token(&self, actor: &Actor, id: &BootstrapTokenId) -> Result<BootstrapToken> {
+    pub async fn revoke_bootstrap_token(
+        &self,
+        actor: &Actor,
+        id: &BootstrapTokenId,
+    ) -> Result<BootstrapToken> {
         actor.require(&Access::Admin)?;
-        self.store().revoke_bootstrap_token(id, Timestamp::now(), &actor.audit("bootstrap_token_revoked", "bootstrap_token", id.as_str())).await
+        self.store()
+            .revoke_bootstrap_token(
+                id,
+                Timestamp::now(),
+                &actor.audit("bootstrap_token_revoked", "bootstrap_token", id.as_str()),
+            )
+            .await
     }
 
     /// The caller presenting the bootstrap token with SHA-256 `hash`, if it is one that can still
@@ -80,7 +107,10 @@ impl Service {
         match self.store().find_bootstrap_token_by_hash(hash).await? {
             Some(t) if auth::secrets_equal(&t.token_hash, hash) => {
                 if !t.usable(Timestamp::now()) {
-                    return Err(Error::Unauthenticated(format!("bootstrap token {} is revoked, expired or used up", t.id)));
+                    return Err(Error::Unauthenticated(format!(
+                        "bootstrap token {} is revoked, expired or used up",
+                        t.id
+                    )));
                 }
                 Ok(Actor {
                     name: format!("bootstrap token {}", t.id),
@@ -100,10 +130,17 @@ impl Service {
         actor.require(&Access::Write)?;
         let mut agent = self.store().get_agent(id).await?;
         if agent.status != AgentStatus::Pending {
-            return Err(Error::Conflict(format!("agent {id} is {}, not Pending: only a pending agent can be approved", agent.status)));
+            return Err(Error::Conflict(format!(
+                "agent {id} is {}, not Pending: only a pending agent can be approved",
+                agent.status
+            )));
         }
         // the health loop moves it to Offline if its heartbeats have stopped
-        agent.status = if agent.last_heartbeat_at.is_some() { AgentStatus::Online } else { AgentStatus::Offline };
+        agent.status = if agent.last_heartbeat_at.is_some() {
+            AgentStatus::Online
+        } else {
+            AgentStatus::Offline
+        };
         agent.updated_at = Timestamp::now();
         let audit = actor.audit("agent_approved", "agent", id.as_str()).with_details(serde_json::json!({
             "hostname": agent.hostname, "observed_ip": agent.observed_ip, "reported_labels": agent.reported_labels, "labels": agent.labels,
@@ -117,7 +154,9 @@ impl Service {
     pub(super) async fn require_admitted(&self, id: &AgentId) -> Result<()> {
         let agent = self.store().get_agent(id).await?;
         if agent.status == AgentStatus::Pending {
-            return Err(Error::Forbidden(format!("agent {id} is pending approval (certctl agents approve {id})")));
+            return Err(Error::Forbidden(format!(
+                "agent {id} is pending approval (certctl agents approve {id})"
+            )));
         }
         Ok(())
     }

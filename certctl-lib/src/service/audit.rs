@@ -24,10 +24,16 @@ impl Service {
     }
 
     /// One page of the events `actor` may read (readers: all but the hidden types), newest first.
-    pub async fn list_audit(&self, actor: &Actor, filter: &AuditFilter, page: PageRequest) -> Result<Page<AuditEvent>> {
+    pub async fn list_audit(
+        &self,
+        actor: &Actor,
+        filter: &AuditFilter,
+        page: PageRequest,
+    ) -> Result<Page<AuditEvent>> {
         actor.require(&Access::Read)?;
         let mut f = filter.clone();
-        f.exclude_resource_types = hidden_audit_types(actor).iter().map(|t| (*t).to_owned()).collect();
+        f.exclude_resource_types =
+            hidden_audit_types(actor).iter().map(|t| (*t).to_owned()).collect();
         self.store().list_audit(&f, page).await
     }
 
@@ -56,7 +62,11 @@ impl Service {
     /// Writes a signed checkpoint of the chain's head when at least `min_new` events were added
     /// since the last one (0: always), to the database, the checkpoint file and the log (one
     /// line to ship off-host). Returns it when one was written.
-    pub async fn audit_checkpoint(&self, min_new: i64, now: Timestamp) -> Result<Option<AuditCheckpoint>> {
+    pub async fn audit_checkpoint(
+        &self,
+        min_new: i64,
+        now: Timestamp,
+    ) -> Result<Option<AuditCheckpoint>> {
         let Some(head) = self.store().audit_head().await? else { return Ok(None) };
         let last = self.store().latest_audit_checkpoint().await?;
         if head.seq - last.as_ref().map_or(0, |c| c.seq) < min_new {
@@ -79,7 +89,9 @@ impl Service {
         let Some(head) = self.store().audit_head().await? else { return Ok(None) };
         let last = self.store().latest_audit_checkpoint().await?;
         let new = head.seq - last.as_ref().map_or(0, |c| c.seq);
-        let old = last.as_ref().is_none_or(|c| c.created_at.plus(time::Duration::seconds(CHECKPOINT_MAX_AGE.as_secs() as i64)) <= now);
+        let old = last.as_ref().is_none_or(|c| {
+            c.created_at.plus(time::Duration::seconds(CHECKPOINT_MAX_AGE.as_secs() as i64)) <= now
+        });
         if new >= every || (new > 0 && old) {
             return self.audit_checkpoint(1, now).await;
         }
@@ -93,8 +105,18 @@ impl Service {
             && head.mac_version == MAC_LEGACY
         {
             let details = serde_json::json!({"legacy_events": head.seq, "legacy_head_hash": head.hash, "mac": "HMAC-SHA-256"});
-            self.store().append_audit(&Actor::system().audit("audit_chain_keyed", "audit", "chain").with_details(details)).await?;
-            tracing::info!(legacy_events = head.seq, "audit chain: events from now on are keyed (HMAC-SHA-256); the {} earlier events keep their unkeyed hashes", head.seq);
+            self.store()
+                .append_audit(
+                    &Actor::system()
+                        .audit("audit_chain_keyed", "audit", "chain")
+                        .with_details(details),
+                )
+                .await?;
+            tracing::info!(
+                legacy_events = head.seq,
+                "audit chain: events from now on are keyed (HMAC-SHA-256); the {} earlier events keep their unkeyed hashes",
+                head.seq
+            );
         }
         Ok(())
     }

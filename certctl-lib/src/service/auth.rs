@@ -25,7 +25,10 @@ pub fn hash_secret(secret: &str) -> String {
 
 /// Compares two secrets (or hashes) in time independent of where they differ.
 pub fn secrets_equal(a: &str, b: &str) -> bool {
-    let (ha, hb) = (digest::digest(&digest::SHA256, a.as_bytes()), digest::digest(&digest::SHA256, b.as_bytes()));
+    let (ha, hb) = (
+        digest::digest(&digest::SHA256, a.as_bytes()),
+        digest::digest(&digest::SHA256, b.as_bytes()),
+    );
     constant_time::verify_slices_are_equal(ha.as_ref(), hb.as_ref()).is_ok()
 }
 
@@ -76,12 +79,24 @@ impl fmt::Debug for Actor {
 impl Actor {
     /// The control plane itself (scheduler loops, start-up).
     pub fn system() -> Self {
-        Actor { name: "system".into(), kind: ActorType::System, role: Role::Admin, agent_id: None, bootstrap: None }
+        Actor {
+            name: "system".into(),
+            kind: ActorType::System,
+            role: Role::Admin,
+            agent_id: None,
+            bootstrap: None,
+        }
     }
 
     /// Everything is allowed (`--auth none` demo mode); audited as `anonymous`.
     pub fn anonymous_admin() -> Self {
-        Actor { name: "anonymous".into(), kind: ActorType::User, role: Role::Admin, agent_id: None, bootstrap: None }
+        Actor {
+            name: "anonymous".into(),
+            kind: ActorType::User,
+            role: Role::Admin,
+            agent_id: None,
+            bootstrap: None,
+        }
     }
 
     /// Whether this caller may do what `access` requires.
@@ -112,11 +127,19 @@ impl Actor {
             Access::Agent(id) => format!("the key of agent {id}"),
             Access::RegisterAgent => "the operator or admin role or the bootstrap token".to_owned(),
         };
-        Err(Error::Forbidden(format!("{} ({}) may not do this: it needs {what}", self.name, self.role)))
+        Err(Error::Forbidden(format!(
+            "{} ({}) may not do this: it needs {what}",
+            self.name, self.role
+        )))
     }
 
     /// An audit draft for an action of this caller.
-    pub fn audit(&self, action: &str, resource_type: &str, resource_id: impl Into<String>) -> AuditDraft {
+    pub fn audit(
+        &self,
+        action: &str,
+        resource_type: &str,
+        resource_id: impl Into<String>,
+    ) -> AuditDraft {
         AuditDraft::new(self.name.clone(), self.kind, action, resource_type, resource_id)
     }
 }
@@ -137,12 +160,32 @@ mod tests {
 
     #[test]
     fn roles() {
-        let user = |role| Actor { name: "k".into(), kind: ActorType::User, role, agent_id: None, bootstrap: None };
-        let agent = Actor { name: "ag-1".into(), kind: ActorType::Agent, role: Role::Agent, agent_id: Some("ag-1".into()), bootstrap: None };
-        assert!(user(Role::Viewer).allows(&Access::Read) && !user(Role::Viewer).allows(&Access::Write));
-        assert!(user(Role::Operator).allows(&Access::Write) && !user(Role::Operator).allows(&Access::Admin));
+        let user = |role| Actor {
+            name: "k".into(),
+            kind: ActorType::User,
+            role,
+            agent_id: None,
+            bootstrap: None,
+        };
+        let agent = Actor {
+            name: "ag-1".into(),
+            kind: ActorType::Agent,
+            role: Role::Agent,
+            agent_id: Some("ag-1".into()),
+            bootstrap: None,
+        };
+        assert!(
+            user(Role::Viewer).allows(&Access::Read) && !user(Role::Viewer).allows(&Access::Write)
+        );
+        assert!(
+            user(Role::Operator).allows(&Access::Write)
+                && !user(Role::Operator).allows(&Access::Admin)
+        );
         assert!(user(Role::Admin).allows(&Access::Admin));
-        assert!(agent.allows(&Access::Agent("ag-1".into())) && !agent.allows(&Access::Agent("ag-2".into())));
+        assert!(
+            agent.allows(&Access::Agent("ag-1".into()))
+                && !agent.allows(&Access::Agent("ag-2".into()))
+        );
         assert!(!agent.allows(&Access::Read));
         let boot = Actor { bootstrap: Some(Bootstrap::Setting), ..agent.clone() };
         assert!(boot.allows(&Access::RegisterAgent) && !boot.allows(&Access::Agent("ag-1".into())));
@@ -150,7 +193,19 @@ mod tests {
         for role in [Role::Admin, Role::Operator, Role::Viewer] {
             assert!(!user(role).allows(&Access::Agent("ag-1".into())), "{role}");
         }
-        assert!(user(Role::Admin).require(&Access::Agent("ag-1".into())).unwrap_err().to_string().contains("the key of agent ag-1"));
-        assert!(user(Role::Viewer).require(&Access::Write).unwrap_err().to_string().contains("operator"));
+        assert!(
+            user(Role::Admin)
+                .require(&Access::Agent("ag-1".into()))
+                .unwrap_err()
+                .to_string()
+                .contains("the key of agent ag-1")
+        );
+        assert!(
+            user(Role::Viewer)
+                .require(&Access::Write)
+                .unwrap_err()
+                .to_string()
+                .contains("operator")
+        );
     }
 }

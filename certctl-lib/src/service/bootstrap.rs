@@ -1,6 +1,6 @@
 //! First start: the Local CA issuer, the default renewal policy and the first admin key.
 
-use super::{auth, Actor, Service, DEFAULT_RENEWAL_POLICY_ID, LOCAL_ISSUER_ID};
+use super::{Actor, DEFAULT_RENEWAL_POLICY_ID, LOCAL_ISSUER_ID, Service, auth};
 use crate::error::{Error, Result};
 use crate::model::*;
 
@@ -33,12 +33,27 @@ impl Service {
                 created_at: now,
                 updated_at: now,
             };
-            ignore_conflict(s.create_issuer(&issuer, &sys.audit("issuer_created", "issuer", LOCAL_ISSUER_ID)).await)?;
+            ignore_conflict(
+                s.create_issuer(&issuer, &sys.audit("issuer_created", "issuer", LOCAL_ISSUER_ID))
+                    .await,
+            )?;
             out.created_local_issuer = true;
         }
-        if let Err(Error::NotFound { .. }) = s.get_renewal_policy(&DEFAULT_RENEWAL_POLICY_ID.into()).await {
+        if let Err(Error::NotFound { .. }) =
+            s.get_renewal_policy(&DEFAULT_RENEWAL_POLICY_ID.into()).await
+        {
             let rp = RenewalPolicy::with_defaults(DEFAULT_RENEWAL_POLICY_ID.into(), "Default", now);
-            ignore_conflict(s.create_renewal_policy(&rp, &sys.audit("renewal_policy_created", "renewal_policy", DEFAULT_RENEWAL_POLICY_ID)).await)?;
+            ignore_conflict(
+                s.create_renewal_policy(
+                    &rp,
+                    &sys.audit(
+                        "renewal_policy_created",
+                        "renewal_policy",
+                        DEFAULT_RENEWAL_POLICY_ID,
+                    ),
+                )
+                .await,
+            )?;
             out.created_default_policy = true;
         }
         let mut has_admin = false;
@@ -63,8 +78,12 @@ impl Service {
                 last_used_at: None,
                 revoked_at: None,
             };
-            s.create_api_key(&key, &sys.audit("api_key_created", "api_key", key.id.as_str()).with_details(serde_json::json!({"name": "admin", "role": "admin"})))
-                .await?;
+            s.create_api_key(
+                &key,
+                &sys.audit("api_key_created", "api_key", key.id.as_str())
+                    .with_details(serde_json::json!({"name": "admin", "role": "admin"})),
+            )
+            .await?;
             out.admin_key = Some(secret);
         }
         Ok(out)

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use super::org::exists;
 use super::validate::{certificate_name, tags, text};
-use super::{Actor, KeygenMode, Service, DEFAULT_RENEWAL_POLICY_ID, LOCAL_ISSUER_ID};
+use super::{Actor, DEFAULT_RENEWAL_POLICY_ID, KeygenMode, LOCAL_ISSUER_ID, Service};
 use crate::api::{CertificateInput, CertificatePatch};
 use crate::error::{Error, Result};
 use crate::model::*;
@@ -25,7 +25,11 @@ pub const REVOCATION_REASONS: &[&str] = &[
 
 impl Service {
     /// Creates a certificate (status Pending). With targets, its first issuance starts at once.
-    pub async fn create_certificate(&self, actor: &Actor, input: &CertificateInput) -> Result<Certificate> {
+    pub async fn create_certificate(
+        &self,
+        actor: &Actor,
+        input: &CertificateInput,
+    ) -> Result<Certificate> {
         let cert = self.draft_certificate(input).await?;
         if cert.is_template() {
             return self.create_template(actor, cert).await;
@@ -49,7 +53,11 @@ impl Service {
         let fleet = input.agent_group_id.is_some() || input.target_template.is_some();
         let common_name = name_or_template("common_name", &input.common_name, fleet)?;
         let mut cert = Certificate {
-            id: super::validate::new_id(input.id.as_deref(), CertificateId::parse, CertificateId::generate)?,
+            id: super::validate::new_id(
+                input.id.as_deref(),
+                CertificateId::parse,
+                CertificateId::generate,
+            )?,
             name: match input.name.as_deref() {
                 Some(n) => text("name", n, 200)?,
                 None => common_name.clone(),
@@ -59,19 +67,30 @@ impl Service {
             environment: environment(input.environment.as_deref())?,
             owner_id: None,
             team_id: None,
-            issuer_id: IssuerId::from_trusted(input.issuer_id.clone().unwrap_or_else(|| LOCAL_ISSUER_ID.into())),
-            renewal_policy_id: RenewalPolicyId::from_trusted(input.renewal_policy_id.clone().unwrap_or_else(|| DEFAULT_RENEWAL_POLICY_ID.into())),
+            issuer_id: IssuerId::from_trusted(
+                input.issuer_id.clone().unwrap_or_else(|| LOCAL_ISSUER_ID.into()),
+            ),
+            renewal_policy_id: RenewalPolicyId::from_trusted(
+                input.renewal_policy_id.clone().unwrap_or_else(|| DEFAULT_RENEWAL_POLICY_ID.into()),
+            ),
             status: CertificateStatus::Pending,
             expires_at: None,
             tags: input.tags.clone(),
-            target_ids: input.target_ids.iter().map(|t| TargetId::from_trusted(t.clone())).collect(),
+            target_ids: input
+                .target_ids
+                .iter()
+                .map(|t| TargetId::from_trusted(t.clone()))
+                .collect(),
             last_renewal_at: None,
             last_deployment_at: None,
             created_at: now,
             updated_at: now,
             parent_id: None,
             agent_id: None,
-            agent_group_id: input.agent_group_id.as_deref().map(|g| GroupId::from_trusted(g.to_owned())),
+            agent_group_id: input
+                .agent_group_id
+                .as_deref()
+                .map(|g| GroupId::from_trusted(g.to_owned())),
             target_template: input.target_template.clone(),
             children: None,
         };
@@ -86,19 +105,32 @@ impl Service {
     }
 
     /// Applies a patch; archived certificates cannot change.
-    pub async fn update_certificate(&self, actor: &Actor, id: &CertificateId, p: &CertificatePatch) -> Result<Certificate> {
+    pub async fn update_certificate(
+        &self,
+        actor: &Actor,
+        id: &CertificateId,
+        p: &CertificatePatch,
+    ) -> Result<Certificate> {
         let mut cert = self.store().get_certificate(id).await?;
         if cert.status == CertificateStatus::Archived {
             return Err(Error::Conflict(format!("certificate {id} is archived")));
         }
         if let Some(parent) = &cert.parent_id {
-            return Err(Error::Conflict(format!("certificate {id} is a child of fleet certificate {parent}: change {parent} instead")));
+            return Err(Error::Conflict(format!(
+                "certificate {id} is a child of fleet certificate {parent}: change {parent} instead"
+            )));
         }
         let fleet = cert.is_template();
         let spread_before = (cert.agent_group_id.clone(), cert.target_template.clone());
         if !fleet && (p.agent_group_id.is_some() || p.target_template.is_some()) {
-            let field = if p.agent_group_id.is_some() { "agent_group_id" } else { "target_template" };
-            return Err(Error::invalid(field, format!("certificate {id} is not a fleet certificate: create one with agent_group_id and target_template")));
+            let field =
+                if p.agent_group_id.is_some() { "agent_group_id" } else { "target_template" };
+            return Err(Error::invalid(
+                field,
+                format!(
+                    "certificate {id} is not a fleet certificate: create one with agent_group_id and target_template"
+                ),
+            ));
         }
         if let Some(g) = &p.agent_group_id {
             cert.agent_group_id = Some(GroupId::from_trusted(g.clone()));
@@ -147,7 +179,13 @@ impl Service {
             self.check_template(&cert).await?;
             // other fields are an operator's; what runs and is written where, and on which group, is not
             if spread_before != (cert.agent_group_id.clone(), cert.target_template.clone()) {
-                Self::require_admin_for_template(actor, &format!("changing fleet certificate {id} so that its target_template sets these"), &cert)?;
+                Self::require_admin_for_template(
+                    actor,
+                    &format!(
+                        "changing fleet certificate {id} so that its target_template sets these"
+                    ),
+                    &cert,
+                )?;
             }
             let audit = actor
                 .audit("certificate_updated", "certificate", id.as_str())
@@ -158,7 +196,9 @@ impl Service {
             return self.certificate_view(id).await;
         }
         let evaluation = self.enforce_policies(&cert, None).await?;
-        let audit = actor.audit("certificate_updated", "certificate", id.as_str()).with_details(serde_json::json!({"fields": fields}));
+        let audit = actor
+            .audit("certificate_updated", "certificate", id.as_str())
+            .with_details(serde_json::json!({"fields": fields}));
         let cert = self.store().update_certificate(&cert, &audit).await?;
         self.sync_violations(actor, id, &evaluation).await?;
         Ok(cert)
@@ -166,7 +206,11 @@ impl Service {
 
     /// Archives (soft-deletes) a certificate and cancels its open jobs; a fleet certificate's
     /// children are archived with it.
-    pub async fn archive_certificate(&self, actor: &Actor, id: &CertificateId) -> Result<Certificate> {
+    pub async fn archive_certificate(
+        &self,
+        actor: &Actor,
+        id: &CertificateId,
+    ) -> Result<Certificate> {
         let cert = self.store().get_certificate(id).await?;
         if cert.status == CertificateStatus::Archived {
             return Err(Error::Conflict(format!("certificate {id} is already archived")));
@@ -180,7 +224,12 @@ impl Service {
     }
 
     /// Cancels the open jobs of `cert` and marks it Archived (audit details `details`).
-    pub(super) async fn archive_inner(&self, actor: &Actor, mut cert: Certificate, details: serde_json::Value) -> Result<Certificate> {
+    pub(super) async fn archive_inner(
+        &self,
+        actor: &Actor,
+        mut cert: Certificate,
+        details: serde_json::Value,
+    ) -> Result<Certificate> {
         for job in self.store().open_jobs(&cert.id).await? {
             self.cancel_job_inner(actor, job, "certificate archived").await?;
         }
@@ -197,18 +246,27 @@ impl Service {
     pub async fn export_certificate(&self, id: &CertificateId) -> Result<String> {
         self.store().get_certificate(id).await?;
         let versions = self.store().list_versions(id).await?;
-        versions
-            .into_iter()
-            .next()
-            .map(|v| v.pem_chain)
-            .ok_or_else(|| Error::not_found("certificate version", format!("of {id} (not issued yet)")))
+        versions.into_iter().next().map(|v| v.pem_chain).ok_or_else(|| {
+            Error::not_found("certificate version", format!("of {id} (not issued yet)"))
+        })
     }
 
     /// Revokes the newest unrevoked version and marks the certificate Revoked.
-    pub async fn revoke_certificate(&self, actor: &Actor, id: &CertificateId, reason: Option<&str>) -> Result<Certificate> {
+    pub async fn revoke_certificate(
+        &self,
+        actor: &Actor,
+        id: &CertificateId,
+        reason: Option<&str>,
+    ) -> Result<Certificate> {
         let reason = reason.unwrap_or("unspecified");
         if !REVOCATION_REASONS.contains(&reason) {
-            return Err(Error::invalid("reason", format!("{reason:?} is not an RFC 5280 reason; one of {}", REVOCATION_REASONS.join(", "))));
+            return Err(Error::invalid(
+                "reason",
+                format!(
+                    "{reason:?} is not an RFC 5280 reason; one of {}",
+                    REVOCATION_REASONS.join(", ")
+                ),
+            ));
         }
         let mut cert = self.store().get_certificate(id).await?;
         if cert.status == CertificateStatus::Archived {
@@ -222,7 +280,12 @@ impl Service {
             .find(|v| v.revoked_at.is_none())
             .ok_or_else(|| Error::Conflict(format!("certificate {id} has no unrevoked version")))?;
         let issuer = self.store().get_issuer(&cert.issuer_id).await?;
-        let req = crate::issuer::RevokeRequest { pem_chain: &version.pem_chain, serial_number: &version.serial_number, reason, config: &issuer.config };
+        let req = crate::issuer::RevokeRequest {
+            pem_chain: &version.pem_chain,
+            serial_number: &version.serial_number,
+            reason,
+            config: &issuer.config,
+        };
         if issuer.issuer_type == "acme" {
             self.acme_revoke(&issuer, &version.pem_chain, reason).await?;
         } else {
@@ -235,7 +298,14 @@ impl Service {
         self.store().revoke_version(&version.id, reason, now, &audit).await?;
         cert.status = CertificateStatus::Revoked;
         cert.updated_at = now;
-        self.store().update_certificate(&cert, &actor.audit("certificate_status_changed", "certificate", id.as_str()).with_details(serde_json::json!({"status": "Revoked"}))).await
+        self.store()
+            .update_certificate(
+                &cert,
+                &actor
+                    .audit("certificate_status_changed", "certificate", id.as_str())
+                    .with_details(serde_json::json!({"status": "Revoked"})),
+            )
+            .await
     }
 
     /// Server keygen (demo) only: the private key of the newest version, unsealed, for an admin,
@@ -243,12 +313,30 @@ impl Service {
     pub async fn export_server_key(&self, actor: &Actor, id: &CertificateId) -> Result<String> {
         actor.require(&super::Access::Admin)?;
         if self.config().keygen_mode != KeygenMode::Server {
-            return Err(Error::Conflict("keys are generated on the agents (agent keygen mode); the server holds none".into()));
+            return Err(Error::Conflict(
+                "keys are generated on the agents (agent keygen mode); the server holds none"
+                    .into(),
+            ));
         }
-        let version = self.store().list_versions(id).await?.into_iter().next().ok_or_else(|| Error::Conflict(format!("certificate {id} has no version")))?;
-        let sealed = version.key_ciphertext.as_deref().ok_or_else(|| Error::Conflict(format!("version {} of {id} has no server-held key", version.id)))?;
-        let pem = String::from_utf8(self.keystore()?.open(sealed)?).map_err(|_| Error::Storage("server-held key is not UTF-8".into()))?;
-        self.store().append_audit(&actor.audit("private_key_exported", "certificate", id.as_str()).with_details(serde_json::json!({"version_id": version.id}))).await?;
+        let version = self
+            .store()
+            .list_versions(id)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::Conflict(format!("certificate {id} has no version")))?;
+        let sealed = version.key_ciphertext.as_deref().ok_or_else(|| {
+            Error::Conflict(format!("version {} of {id} has no server-held key", version.id))
+        })?;
+        let pem = String::from_utf8(self.keystore()?.open(sealed)?)
+            .map_err(|_| Error::Storage("server-held key is not UTF-8".into()))?;
+        self.store()
+            .append_audit(
+                &actor
+                    .audit("private_key_exported", "certificate", id.as_str())
+                    .with_details(serde_json::json!({"version_id": version.id})),
+            )
+            .await?;
         Ok(pem)
     }
 
@@ -262,7 +350,11 @@ impl Service {
     /// Issuer, renewal policy and targets exist; in agent keygen mode the targets are on one agent.
     async fn check_refs(&self, cert: &Certificate) -> Result<()> {
         exists(self.store().get_issuer(&cert.issuer_id).await, "issuer_id", &cert.issuer_id)?;
-        exists(self.store().get_renewal_policy(&cert.renewal_policy_id).await, "renewal_policy_id", &cert.renewal_policy_id)?;
+        exists(
+            self.store().get_renewal_policy(&cert.renewal_policy_id).await,
+            "renewal_policy_id",
+            &cert.renewal_policy_id,
+        )?;
         let mut agents = BTreeSet::new();
         for (i, t) in cert.target_ids.iter().enumerate() {
             let target = exists(self.store().get_target(t).await, &format!("target_ids[{i}]"), t)?;
@@ -290,7 +382,10 @@ fn name_or_template(field: &str, name: &str, fleet: bool) -> Result<String> {
         return certificate_name(field, name);
     }
     crate::groups::template::check(field, name)?;
-    certificate_name(field, &crate::groups::template::expand(name, &crate::groups::template::Values::sample()))?;
+    certificate_name(
+        field,
+        &crate::groups::template::expand(name, &crate::groups::template::Values::sample()),
+    )?;
     let n = name.trim();
     Ok(n.strip_suffix('.').unwrap_or(n).to_ascii_lowercase())
 }

@@ -4,7 +4,7 @@
 //! to send; destinations go through the SSRF guard (`outbound`).
 
 use super::validate::{new_id, required, text};
-use super::{outbound, Actor, Service};
+use super::{Actor, Service, outbound};
 use crate::api::{ChannelInput, TestResult};
 use crate::error::{Error, Result};
 use crate::model::*;
@@ -17,9 +17,8 @@ fn parse_type(s: &str) -> Result<ChannelType> {
 fn parse_events(v: &[String]) -> Result<Vec<EventKind>> {
     let mut out = Vec::new();
     for (i, s) in v.iter().enumerate() {
-        let k: EventKind = s
-            .parse()
-            .map_err(|e: String| Error::invalid(format!("events[{i}]"), e))?;
+        let k: EventKind =
+            s.parse().map_err(|e: String| Error::invalid(format!("events[{i}]"), e))?;
         if k == EventKind::Test {
             return Err(Error::invalid(
                 format!("events[{i}]"),
@@ -37,9 +36,7 @@ fn parse_events(v: &[String]) -> Result<Vec<EventKind>> {
 /// `<key>_sealed` values (only the server writes those).
 fn incoming_config(c: &serde_json::Value) -> Result<serde_json::Value> {
     let mut c = c.clone();
-    let obj = c
-        .as_object_mut()
-        .ok_or_else(|| Error::invalid("config", "must be a JSON object"))?;
+    let obj = c.as_object_mut().ok_or_else(|| Error::invalid("config", "must be a JSON object"))?;
     for k in SECRET_CONFIG_KEYS {
         obj.remove(&format!("{k}_set"));
         obj.remove(&sealed_key(k));
@@ -54,13 +51,20 @@ fn sealed_key(k: &str) -> String {
 impl Service {
     /// The config with its secrets opened, to validate it or to send through it. A config
     /// stored before secrets were sealed holds them in the clear and is taken as it is.
-    pub(super) fn open_channel_config(&self, config: &serde_json::Value) -> Result<serde_json::Value> {
+    pub(super) fn open_channel_config(
+        &self,
+        config: &serde_json::Value,
+    ) -> Result<serde_json::Value> {
         let mut config = config.clone();
         if let Some(obj) = config.as_object_mut() {
             for k in SECRET_CONFIG_KEYS {
                 if let Some(serde_json::Value::String(sealed)) = obj.remove(&sealed_key(k)) {
-                    let plain = String::from_utf8(self.keystore()?.open(&sealed)?)
-                        .map_err(|_| Error::Storage(format!("the sealed {k} of a notification channel is not UTF-8")))?;
+                    let plain =
+                        String::from_utf8(self.keystore()?.open(&sealed)?).map_err(|_| {
+                            Error::Storage(format!(
+                                "the sealed {k} of a notification channel is not UTF-8"
+                            ))
+                        })?;
                     obj.insert((*k).to_owned(), plain.into());
                 }
             }
@@ -77,12 +81,18 @@ impl Service {
             let p = self.store().list_channels(PageRequest::new(page, MAX_PER_PAGE)).await?;
             let n = p.data.len();
             for mut c in p.data {
-                if !SECRET_CONFIG_KEYS.iter().any(|k| c.config.get(*k).is_some_and(serde_json::Value::is_string)) {
+                if !SECRET_CONFIG_KEYS
+                    .iter()
+                    .any(|k| c.config.get(*k).is_some_and(serde_json::Value::is_string))
+                {
                     continue;
                 }
                 self.seal_config_secrets(&mut c.config, SECRET_CONFIG_KEYS)?;
-                let audit = Actor::system()
-                    .audit("notification_channel_secrets_sealed", "notification_channel", c.id.as_str());
+                let audit = Actor::system().audit(
+                    "notification_channel_secrets_sealed",
+                    "notification_channel",
+                    c.id.as_str(),
+                );
                 self.store().update_channel(&c, &audit).await?;
                 sealed += 1;
             }
@@ -102,10 +112,7 @@ impl Service {
         let now = Timestamp::now();
         let channel_type = parse_type(&required("type", input.channel_type.as_deref())?)?;
         let mut config = incoming_config(
-            input
-                .config
-                .as_ref()
-                .ok_or_else(|| Error::invalid("config", "is required"))?,
+            input.config.as_ref().ok_or_else(|| Error::invalid("config", "is required"))?,
         )?;
         notify::validate(channel_type, &config)?;
         self.vet_channel(channel_type, &config).await?;
@@ -117,9 +124,7 @@ impl Service {
             config,
             events: parse_events(input.events.as_deref().unwrap_or_default())?,
             min_severity: match &input.min_severity {
-                Some(s) => s
-                    .parse()
-                    .map_err(|e: String| Error::invalid("min_severity", e))?,
+                Some(s) => s.parse().map_err(|e: String| Error::invalid("min_severity", e))?,
                 None => NotifySeverity::Info,
             },
             enabled: input.enabled.unwrap_or(true),
@@ -127,11 +132,7 @@ impl Service {
             updated_at: now,
         };
         let audit = actor
-            .audit(
-                "notification_channel_created",
-                "notification_channel",
-                c.id.as_str(),
-            )
+            .audit("notification_channel_created", "notification_channel", c.id.as_str())
             .with_details(serde_json::json!({"type": c.channel_type, "name": c.name}));
         self.store().create_channel(&c, &audit).await
     }
@@ -169,9 +170,7 @@ impl Service {
             changed.push("events");
         }
         if let Some(s) = &input.min_severity {
-            c.min_severity = s
-                .parse()
-                .map_err(|e: String| Error::invalid("min_severity", e))?;
+            c.min_severity = s.parse().map_err(|e: String| Error::invalid("min_severity", e))?;
             changed.push("min_severity");
         }
         if let Some(e) = input.enabled {
@@ -185,11 +184,7 @@ impl Service {
         self.seal_config_secrets(&mut c.config, SECRET_CONFIG_KEYS)?;
         c.updated_at = Timestamp::now();
         let audit = actor
-            .audit(
-                "notification_channel_updated",
-                "notification_channel",
-                id.as_str(),
-            )
+            .audit("notification_channel_updated", "notification_channel", id.as_str())
             .with_details(serde_json::json!({"changed": changed}));
         self.store().update_channel(&c, &audit).await
     }
@@ -201,10 +196,8 @@ impl Service {
         let mut users = Vec::new();
         let mut page = 1;
         loop {
-            let p = self
-                .store()
-                .list_renewal_policies(PageRequest::new(page, MAX_PER_PAGE))
-                .await?;
+            let p =
+                self.store().list_renewal_policies(PageRequest::new(page, MAX_PER_PAGE)).await?;
             let n = p.data.len();
             users.extend(
                 p.data
@@ -226,11 +219,7 @@ impl Service {
         self.store()
             .delete_channel(
                 id,
-                &actor.audit(
-                    "notification_channel_deleted",
-                    "notification_channel",
-                    id.as_str(),
-                ),
+                &actor.audit("notification_channel_deleted", "notification_channel", id.as_str()),
             )
             .await
     }
@@ -238,13 +227,14 @@ impl Service {
     /// Sends a test message through the channel now (email: to its `to` list only).
     pub async fn test_channel(&self, actor: &Actor, id: &ChannelId) -> Result<TestResult> {
         let c = self.store().get_channel(id).await?;
-        let notifier = match notify::build(c.channel_type, &self.open_channel_config(&c.config)?, self.notify_context()?) {
+        let notifier = match notify::build(
+            c.channel_type,
+            &self.open_channel_config(&c.config)?,
+            self.notify_context()?,
+        ) {
             Ok(n) => n,
             Err(e) => {
-                return Ok(TestResult {
-                    ok: false,
-                    message: e.to_string(),
-                });
+                return Ok(TestResult { ok: false, message: e.to_string() });
             }
         };
         let now = Timestamp::now();
@@ -267,28 +257,17 @@ impl Service {
         let result = match tokio::time::timeout(timeout, notifier.send(&msg)).await {
             Ok(Ok(())) => TestResult {
                 ok: true,
-                message: format!(
-                    "sent a test message through {} channel {}",
-                    c.channel_type, c.id
-                ),
+                message: format!("sent a test message through {} channel {}", c.channel_type, c.id),
             },
-            Ok(Err(e)) => TestResult {
-                ok: false,
-                message: e.to_string(),
-            },
-            Err(_) => TestResult {
-                ok: false,
-                message: format!("timed out after {}s", timeout.as_secs()),
-            },
+            Ok(Err(e)) => TestResult { ok: false, message: e.to_string() },
+            Err(_) => {
+                TestResult { ok: false, message: format!("timed out after {}s", timeout.as_secs()) }
+            }
         };
         self.store()
             .append_audit(
                 &actor
-                    .audit(
-                        "notification_channel_tested",
-                        "notification_channel",
-                        id.as_str(),
-                    )
+                    .audit("notification_channel_tested", "notification_channel", id.as_str())
                     .with_details(serde_json::json!({"ok": result.ok})),
             )
             .await?;

@@ -57,7 +57,8 @@ fn stopped() -> Error {
 async fn write_loop(store: std::sync::Arc<dyn Store>, mut rx: mpsc::Receiver<Pending>) {
     while let Some(first) = rx.recv().await {
         let batch = drain(&mut rx, first, BATCH);
-        let (records, replies): (Vec<IssuanceRecord>, Vec<oneshot::Sender<Result<()>>>) = batch.into_iter().unzip();
+        let (records, replies): (Vec<IssuanceRecord>, Vec<oneshot::Sender<Result<()>>>) =
+            batch.into_iter().unzip();
         match store.record_issuances(&records).await {
             Ok(outcome) => {
                 for (reply, r) in replies.into_iter().zip(outcome) {

@@ -2,11 +2,11 @@
 
 use super::org::exists;
 use super::validate::{new_id, required, text};
-use super::{outbound, Access, Actor, Service, LOCAL_ISSUER_ID};
+use super::{Access, Actor, LOCAL_ISSUER_ID, Service, outbound};
 use crate::api::{ConnectorInput, TestResult};
 use crate::error::{Error, Result};
-use crate::issuer::acme::{AcmeConfig, DnsProvider};
 use crate::issuer::IssueRequest;
+use crate::issuer::acme::{AcmeConfig, DnsProvider};
 use crate::model::*;
 use crate::pki;
 pub use crate::target::argv;
@@ -19,9 +19,13 @@ pub const TARGET_TYPES: &[&str] = &["nginx", "file"];
 /// strings: they are run without a shell, and shell metacharacters are refused outright.
 pub fn validate_target(target_type: &str, config: &serde_json::Value) -> Result<()> {
     if !TARGET_TYPES.contains(&target_type) {
-        return Err(Error::invalid("type", format!("unknown target type {target_type:?}; available: {}", TARGET_TYPES.join(", "))));
+        return Err(Error::invalid(
+            "type",
+            format!("unknown target type {target_type:?}; available: {}", TARGET_TYPES.join(", ")),
+        ));
     }
-    let obj = config.as_object().ok_or_else(|| Error::invalid("config", "must be a JSON object"))?;
+    let obj =
+        config.as_object().ok_or_else(|| Error::invalid("config", "must be a JSON object"))?;
     for (k, v) in obj {
         if k.ends_with("_command") {
             argv(&format!("config.{k}"), v)?;
@@ -36,7 +40,12 @@ pub fn validate_target(target_type: &str, config: &serde_json::Value) -> Result<
 
 /// [`Error::Forbidden`] for a non-admin `actor` when a target config has admin-only parts
 /// ([`privileged::admin_only`]): `what` says what was asked ("creating target tg-web").
-pub fn require_admin_for_target(actor: &Actor, what: &str, target_type: &str, config: &serde_json::Value) -> Result<()> {
+pub fn require_admin_for_target(
+    actor: &Actor,
+    what: &str,
+    target_type: &str,
+    config: &serde_json::Value,
+) -> Result<()> {
     let reasons = privileged::admin_only(target_type, config);
     if reasons.is_empty() || actor.allows(&Access::Admin) {
         return Ok(());
@@ -66,7 +75,13 @@ impl Service {
     /// 422 on `config.dns_hook` listing the names), and only an admin may choose it, because it
     /// decides which server-side command runs. Returns the audit details of the hook
     /// (`dns_hook`, `dns_hook_argv`), `{}` for other configs.
-    fn check_issuer_hook(&self, actor: &Actor, what: &str, issuer_type: &str, config: &serde_json::Value) -> Result<serde_json::Value> {
+    fn check_issuer_hook(
+        &self,
+        actor: &Actor,
+        what: &str,
+        issuer_type: &str,
+        config: &serde_json::Value,
+    ) -> Result<serde_json::Value> {
         let Some(name) = dns_hook_of(issuer_type, config) else { return Ok(serde_json::json!({})) };
         let argv = self.config.dns_hooks.resolve("config.dns_hook", &name)?;
         if !actor.allows(&Access::Admin) {
@@ -86,7 +101,12 @@ impl Service {
         loop {
             let p = self.store().list_issuers(PageRequest::new(page, MAX_PER_PAGE)).await?;
             let n = p.data.len();
-            out.extend(p.data.into_iter().filter(|i| i.config.get("dns_hook_command").is_some()).map(|i| i.id));
+            out.extend(
+                p.data
+                    .into_iter()
+                    .filter(|i| i.config.get("dns_hook_command").is_some())
+                    .map(|i| i.id),
+            );
             if n < MAX_PER_PAGE as usize {
                 return Ok(out);
             }
@@ -102,7 +122,12 @@ impl Service {
         let mut config = input.config.clone().unwrap_or_else(|| serde_json::json!({}));
         outbound::strip_sealed(&mut config, outbound::ISSUER_SECRET_KEYS);
         self.connector(&issuer_type)?.validate_config(&config)?;
-        let mut details = self.check_issuer_hook(actor, "creating an issuer with a DNS hook", &issuer_type, &config)?;
+        let mut details = self.check_issuer_hook(
+            actor,
+            "creating an issuer with a DNS hook",
+            &issuer_type,
+            &config,
+        )?;
         self.vet_issuer(&issuer_type, &config).await?;
         self.seal_issuer_secrets(&mut config)?;
         let issuer = Issuer {
@@ -115,12 +140,23 @@ impl Service {
             updated_at: now,
         };
         details["type"] = issuer.issuer_type.clone().into();
-        let out = self.store().create_issuer(&issuer, &actor.audit("issuer_created", "issuer", issuer.id.as_str()).with_details(details)).await;
+        let out = self
+            .store()
+            .create_issuer(
+                &issuer,
+                &actor.audit("issuer_created", "issuer", issuer.id.as_str()).with_details(details),
+            )
+            .await;
         self.invalidate_snapshot();
         out
     }
 
-    pub async fn update_issuer(&self, actor: &Actor, id: &IssuerId, input: &ConnectorInput) -> Result<Issuer> {
+    pub async fn update_issuer(
+        &self,
+        actor: &Actor,
+        id: &IssuerId,
+        input: &ConnectorInput,
+    ) -> Result<Issuer> {
         let mut issuer = self.store().get_issuer(id).await?;
         let before = (issuer.issuer_type.clone(), issuer.config.clone());
         if let Some(n) = &input.name {
@@ -147,22 +183,38 @@ impl Service {
         // destination is vetted again
         let mut details = serde_json::json!({});
         if before != (issuer.issuer_type.clone(), issuer.config.clone()) {
-            details = self.check_issuer_hook(actor, &format!("changing the config of issuer {id}"), &issuer.issuer_type, &issuer.config)?;
+            details = self.check_issuer_hook(
+                actor,
+                &format!("changing the config of issuer {id}"),
+                &issuer.issuer_type,
+                &issuer.config,
+            )?;
             self.vet_issuer(&issuer.issuer_type, &issuer.config).await?;
         }
         details["type"] = issuer.issuer_type.clone().into();
         self.seal_issuer_secrets(&mut issuer.config)?;
         issuer.updated_at = Timestamp::now();
-        let out = self.store().update_issuer(&issuer, &actor.audit("issuer_updated", "issuer", id.as_str()).with_details(details)).await;
+        let out = self
+            .store()
+            .update_issuer(
+                &issuer,
+                &actor.audit("issuer_updated", "issuer", id.as_str()).with_details(details),
+            )
+            .await;
         self.invalidate_snapshot();
         out
     }
 
     pub async fn delete_issuer(&self, actor: &Actor, id: &IssuerId) -> Result<()> {
         if id.as_str() == LOCAL_ISSUER_ID {
-            return Err(Error::Conflict(format!("{id} is the built-in Local CA and cannot be deleted")));
+            return Err(Error::Conflict(format!(
+                "{id} is the built-in Local CA and cannot be deleted"
+            )));
         }
-        let out = self.store().delete_issuer(id, &actor.audit("issuer_deleted", "issuer", id.as_str())).await;
+        let out = self
+            .store()
+            .delete_issuer(id, &actor.audit("issuer_deleted", "issuer", id.as_str()))
+            .await;
         self.invalidate_snapshot();
         out
     }
@@ -191,11 +243,15 @@ impl Service {
         let key = pki::PrivateKey::generate_p256()?;
         let name = "certctl-issuer-test.invalid";
         let csr = pki::build_csr(&key, name, &[])?;
-        let req = IssueRequest { csr_pem: &csr, common_name: name, sans: &[], config: &issuer.config };
+        let req =
+            IssueRequest { csr_pem: &csr, common_name: name, sans: &[], config: &issuer.config };
         Ok(match connector.issue(&req).await {
             Ok(chain) => {
                 let leaf = pki::parse_certificate(&chain)?;
-                TestResult { ok: true, message: format!("issued a test certificate signed by {:?}", leaf.issuer) }
+                TestResult {
+                    ok: true,
+                    message: format!("issued a test certificate signed by {:?}", leaf.issuer),
+                }
             }
             Err(e) => TestResult { ok: false, message: e.to_string() },
         })
@@ -204,9 +260,12 @@ impl Service {
     /// The issuer's CA certificate(s) as PEM, to build trust stores.
     pub async fn issuer_ca_pem(&self, id: &IssuerId) -> Result<String> {
         let issuer = self.store().get_issuer(id).await?;
-        self.connector(&issuer.issuer_type)?
-            .ca_pem(&issuer.config)
-            .ok_or_else(|| Error::Conflict(format!("issuer {id} ({}) does not publish a CA certificate here", issuer.issuer_type)))
+        self.connector(&issuer.issuer_type)?.ca_pem(&issuer.config).ok_or_else(|| {
+            Error::Conflict(format!(
+                "issuer {id} ({}) does not publish a CA certificate here",
+                issuer.issuer_type
+            ))
+        })
     }
 
     pub async fn create_target(&self, actor: &Actor, input: &ConnectorInput) -> Result<Target> {
@@ -214,7 +273,12 @@ impl Service {
         let target_type = required("type", input.connector_type.as_deref())?;
         let config = input.config.clone().unwrap_or_else(|| serde_json::json!({}));
         validate_target(&target_type, &config)?;
-        require_admin_for_target(actor, "creating a target whose config sets these", &target_type, &config)?;
+        require_admin_for_target(
+            actor,
+            "creating a target whose config sets these",
+            &target_type,
+            &config,
+        )?;
         let target = Target {
             id: new_id(input.id.as_deref(), TargetId::parse, TargetId::generate)?,
             name: text("name", &required("name", input.name.as_deref())?, 200)?,
@@ -225,11 +289,18 @@ impl Service {
             created_at: now,
             updated_at: now,
         };
-        let audit = actor.audit("target_created", "target", target.id.as_str()).with_details(target_audit_details(&target));
+        let audit = actor
+            .audit("target_created", "target", target.id.as_str())
+            .with_details(target_audit_details(&target));
         self.store().create_target(&target, &audit).await
     }
 
-    pub async fn update_target(&self, actor: &Actor, id: &TargetId, input: &ConnectorInput) -> Result<Target> {
+    pub async fn update_target(
+        &self,
+        actor: &Actor,
+        id: &TargetId,
+        input: &ConnectorInput,
+    ) -> Result<Target> {
         let mut t = self.store().get_target(id).await?;
         let before = (t.target_type.clone(), t.agent_id.clone(), t.config.clone());
         if let Some(n) = &input.name {
@@ -251,10 +322,17 @@ impl Service {
         // renaming or disabling is an operator's; an admin-only config may not be changed or
         // moved to another agent by one
         if before != (t.target_type.clone(), t.agent_id.clone(), t.config.clone()) {
-            require_admin_for_target(actor, &format!("changing target {id} so that its config sets these"), &t.target_type, &t.config)?;
+            require_admin_for_target(
+                actor,
+                &format!("changing target {id} so that its config sets these"),
+                &t.target_type,
+                &t.config,
+            )?;
         }
         t.updated_at = Timestamp::now();
-        let audit = actor.audit("target_updated", "target", id.as_str()).with_details(target_audit_details(&t));
+        let audit = actor
+            .audit("target_updated", "target", id.as_str())
+            .with_details(target_audit_details(&t));
         self.store().update_target(&t, &audit).await
     }
 
@@ -288,14 +366,24 @@ mod tests {
     #[test]
     fn target_configs() {
         assert!(validate_target("nginx", &json!({"cert_path": "/etc/nginx/c.pem", "reload_command": ["nginx", "-s", "reload"]})).is_ok());
-        let e = validate_target("nginx", &json!({"reload_command": "nginx -s reload"})).unwrap_err();
+        let e =
+            validate_target("nginx", &json!({"reload_command": "nginx -s reload"})).unwrap_err();
         assert!(e.to_string().starts_with("config.reload_command:"), "{e}");
-        let e = validate_target("nginx", &json!({"reload_command": ["sh", "-c", "rm -rf / ; echo"]})).unwrap_err();
+        let e =
+            validate_target("nginx", &json!({"reload_command": ["sh", "-c", "rm -rf / ; echo"]}))
+                .unwrap_err();
         assert!(e.to_string().starts_with("config.reload_command[2]:"), "{e}");
         assert!(validate_target("nginx", &json!({"cert_path": "relative.pem"})).is_err());
         assert!(validate_target("iis", &json!({})).unwrap_err().to_string().starts_with("type:"));
-        assert!(validate_target("file", &json!({"cert_path": "/c.pem", "owner": "www-data", "group": 33})).is_ok());
-        let e = validate_target("file", &json!({"cert_path": "/c.pem", "owner": "root;id"})).unwrap_err();
+        assert!(
+            validate_target(
+                "file",
+                &json!({"cert_path": "/c.pem", "owner": "www-data", "group": 33})
+            )
+            .is_ok()
+        );
+        let e = validate_target("file", &json!({"cert_path": "/c.pem", "owner": "root;id"}))
+            .unwrap_err();
         assert!(e.to_string().starts_with("config.owner:"), "{e}");
         // paths with `..`, NUL bytes; empty argv and empty argv elements: refused, naming the field
         for (config, field) in [

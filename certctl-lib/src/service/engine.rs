@@ -30,14 +30,22 @@ impl Service {
         let mut items = Vec::new();
         // Running before Pending: Pending deployments move to Running here and must not be listed twice
         for status in [JobStatus::AwaitingCsr, JobStatus::Running, JobStatus::Pending] {
-            let filter = JobFilter { status: Some(status), agent_id: Some(agent_id.clone()), ..Default::default() };
+            let filter = JobFilter {
+                status: Some(status),
+                agent_id: Some(agent_id.clone()),
+                ..Default::default()
+            };
             for job in self.store().list_jobs(&filter, PageRequest::new(1, 100)).await?.data {
                 let job = match (status, job.job_type) {
                     (JobStatus::AwaitingCsr, JobType::Issuance | JobType::Renewal) => job,
                     (JobStatus::Running, JobType::Deployment) => job,
                     (JobStatus::Running | JobStatus::Pending, JobType::Validation) => job,
                     // an issuance the server works on (ACME order): nothing to do but wait
-                    (JobStatus::Running, JobType::Issuance | JobType::Renewal) if job.csr_pem.is_some() => job,
+                    (JobStatus::Running, JobType::Issuance | JobType::Renewal)
+                        if job.csr_pem.is_some() =>
+                    {
+                        job
+                    }
                     (JobStatus::Pending, JobType::Deployment) => {
                         let mut j = job.clone();
                         j.status = JobStatus::Running;
@@ -75,31 +83,58 @@ impl Service {
             && let Some(c) = self.store().acme_challenge_of_validation(&job.id).await?
         {
             let mode = if c.webroot.is_some() { "webroot" } else { "listener" };
-            validation = Some(ValidationWork { token: c.token, key_authorization: c.key_authorization, http01: Http01Work { mode: mode.into(), webroot: c.webroot } });
+            validation = Some(ValidationWork {
+                token: c.token,
+                key_authorization: c.key_authorization,
+                http01: Http01Work { mode: mode.into(), webroot: c.webroot },
+            });
         }
-        Ok(WorkItem { job, common_name: cert.common_name, sans: cert.sans, pem_chain, target_type, target_config, validation })
+        Ok(WorkItem {
+            job,
+            common_name: cert.common_name,
+            sans: cert.sans,
+            pem_chain,
+            target_type,
+            target_config,
+            validation,
+        })
     }
 
     /// Checks an agent's CSR and has it signed. A CSR that fails a check is refused (422) and
     /// nothing is stored; the job stays AwaitingCSR.
-    pub async fn submit_csr(&self, actor: &Actor, agent_id: &AgentId, input: &CsrSubmission) -> Result<Job> {
+    pub async fn submit_csr(
+        &self,
+        actor: &Actor,
+        agent_id: &AgentId,
+        input: &CsrSubmission,
+    ) -> Result<Job> {
         actor.require(&Access::Agent(agent_id.clone()))?;
         self.require_admitted(agent_id).await?;
-        let job = self.store().get_job(&JobId::from_trusted(input.job_id.clone())).await.map_err(|e| match e {
-            Error::NotFound { .. } => Error::invalid("job_id", format!("job {} does not exist", input.job_id)),
-            e => e,
-        })?;
+        let job = self.store().get_job(&JobId::from_trusted(input.job_id.clone())).await.map_err(
+            |e| match e {
+                Error::NotFound { .. } => {
+                    Error::invalid("job_id", format!("job {} does not exist", input.job_id))
+                }
+                e => e,
+            },
+        )?;
         if job.agent_id.as_ref() != Some(agent_id) {
             return Err(Error::Forbidden(format!("job {} belongs to another agent", job.id)));
         }
-        if !matches!(job.job_type, JobType::Issuance | JobType::Renewal) || job.status != JobStatus::AwaitingCsr {
-            return Err(Error::Conflict(format!("job {} is a {} job in status {}, not awaiting a CSR", job.id, job.job_type, job.status)));
+        if !matches!(job.job_type, JobType::Issuance | JobType::Renewal)
+            || job.status != JobStatus::AwaitingCsr
+        {
+            return Err(Error::Conflict(format!(
+                "job {} is a {} job in status {}, not awaiting a CSR",
+                job.id, job.job_type, job.status
+            )));
         }
         let cert = self.store().get_certificate(&job.certificate_id).await?;
         let csr = pki::parse_csr(&input.csr_pem).map_err(|e| Error::invalid("csr_pem", e))?;
         check_key(&csr)?;
         check_names(&cert, &csr)?;
-        let evaluation = self.enforce_policies(&cert, Some((&csr.key_algorithm, csr.key_size))).await?;
+        let evaluation =
+            self.enforce_policies(&cert, Some((&csr.key_algorithm, csr.key_size))).await?;
         self.sync_violations(actor, &cert.id, &evaluation).await?;
         let now = Timestamp::now();
         let audit = actor.audit("csr_submitted", "job", job.id.as_str()).with_details(serde_json::json!({
@@ -130,13 +165,23 @@ impl Service {
         }
         let issued = match self.connector(&issuer.issuer_type) {
             Ok(c) if issuer.enabled => {
-                let req = IssueRequest { csr_pem: csr, common_name: &cert.common_name, sans: &cert.sans, config: &issuer.config };
-                if job.job_type == JobType::Renewal { c.renew(&req).await } else { c.issue(&req).await }
+                let req = IssueRequest {
+                    csr_pem: csr,
+                    common_name: &cert.common_name,
+                    sans: &cert.sans,
+                    config: &issuer.config,
+                };
+                if job.job_type == JobType::Renewal {
+                    c.renew(&req).await
+                } else {
+                    c.issue(&req).await
+                }
             }
             Ok(_) => Err(Error::Conflict(format!("issuer {} is disabled", issuer.id))),
             Err(e) => Err(e),
         };
-        let attempts = if job.status == JobStatus::AwaitingCsr { job.attempts + 1 } else { job.attempts };
+        let attempts =
+            if job.status == JobStatus::AwaitingCsr { job.attempts + 1 } else { job.attempts };
         let chain = match issued {
             Ok(chain) => chain,
             Err(e) => {
@@ -146,7 +191,10 @@ impl Service {
                     running.attempts = attempts;
                     running.csr_pem = Some(csr.to_owned());
                     running.updated_at = now;
-                    running = self.store().update_job(&running, JobStatus::AwaitingCsr, audits.first()).await?;
+                    running = self
+                        .store()
+                        .update_job(&running, JobStatus::AwaitingCsr, audits.first())
+                        .await?;
                 }
                 return self.fail_job(running, &e, now).await;
             }
@@ -168,7 +216,8 @@ impl Service {
         mut audits: Vec<AuditDraft>,
     ) -> Result<Job> {
         let issuer_id = cert.issuer_id.clone();
-        let attempts = if job.status == JobStatus::AwaitingCsr { job.attempts + 1 } else { job.attempts };
+        let attempts =
+            if job.status == JobStatus::AwaitingCsr { job.attempts + 1 } else { job.attempts };
         let mut version = pki::version_from_chain(&cert.id, chain, Some(csr))?;
         version.key_ciphertext = key_ciphertext;
         let sys = Actor::system();
@@ -181,7 +230,10 @@ impl Service {
         c.expires_at = Some(version.not_after);
         c.last_renewal_at = Some(now);
         c.updated_at = now;
-        audits.push(sys.audit("certificate_status_changed", "certificate", c.id.as_str()).with_details(serde_json::json!({"status": "Active"})));
+        audits.push(
+            sys.audit("certificate_status_changed", "certificate", c.id.as_str())
+                .with_details(serde_json::json!({"status": "Active"})),
+        );
         let mut done = job.clone();
         done.status = JobStatus::Completed;
         done.attempts = attempts;
@@ -193,8 +245,17 @@ impl Service {
         audits.push(sys.audit("job_completed", "job", done.id.as_str()));
         let plan = self.plan_deployments(&sys, &c, &version, now).await?;
         audits.extend(plan.audits);
-        let record = IssuanceRecord { job: done.clone(), expected: job.status, version, certificate: c, deployments: plan.new, superseded: plan.superseded, audits };
-        let writer = self.issuances.get_or_init(|| super::commits::IssuanceWriter::start(self.store_arc()));
+        let record = IssuanceRecord {
+            job: done.clone(),
+            expected: job.status,
+            version,
+            certificate: c,
+            deployments: plan.new,
+            superseded: plan.superseded,
+            audits,
+        };
+        let writer =
+            self.issuances.get_or_init(|| super::commits::IssuanceWriter::start(self.store_arc()));
         writer.commit(record).await?;
         Ok(done)
     }
@@ -202,7 +263,13 @@ impl Service {
     /// Takes an agent's report of a deployment job. A failed deployment (the agent has already
     /// rolled back) fails the job at once and marks the agent Degraded; a success marks the
     /// binding Deployed and the agent Online again.
-    pub async fn report_job(&self, actor: &Actor, agent_id: &AgentId, job_id: &JobId, report: &JobReport) -> Result<Job> {
+    pub async fn report_job(
+        &self,
+        actor: &Actor,
+        agent_id: &AgentId,
+        job_id: &JobId,
+        report: &JobReport,
+    ) -> Result<Job> {
         actor.require(&Access::Agent(agent_id.clone()))?;
         self.require_admitted(agent_id).await?;
         let job = self.store().get_job(job_id).await?;
@@ -215,12 +282,23 @@ impl Service {
         let status = match report.status.as_str() {
             "Completed" => JobStatus::Completed,
             "Failed" => JobStatus::Failed,
-            other => return Err(Error::invalid("status", format!("{other:?} is not Completed or Failed"))),
+            other => {
+                return Err(Error::invalid(
+                    "status",
+                    format!("{other:?} is not Completed or Failed"),
+                ));
+            }
         };
-        if job.job_type != JobType::Deployment || !matches!(job.status, JobStatus::Running | JobStatus::Pending) {
-            return Err(Error::Conflict(format!("job {job_id} is a {} job in status {}; only running deployments take reports", job.job_type, job.status)));
+        if job.job_type != JobType::Deployment
+            || !matches!(job.status, JobStatus::Running | JobStatus::Pending)
+        {
+            return Err(Error::Conflict(format!(
+                "job {job_id} is a {} job in status {}; only running deployments take reports",
+                job.job_type, job.status
+            )));
         }
-        let message: Option<String> = report.message.as_ref().map(|m| m.chars().take(MAX_MESSAGE).collect());
+        let message: Option<String> =
+            report.message.as_ref().map(|m| m.chars().take(MAX_MESSAGE).collect());
         let now = Timestamp::now();
         let mut j = job.clone();
         if j.status == JobStatus::Pending {
@@ -229,7 +307,11 @@ impl Service {
         }
         let expected = j.status;
         j.status = status;
-        j.last_error = if status == JobStatus::Failed { message.clone().or(Some("deployment failed".into())) } else { None };
+        j.last_error = if status == JobStatus::Failed {
+            message.clone().or(Some("deployment failed".into()))
+        } else {
+            None
+        };
         j.completed_at = Some(now);
         j.updated_at = now;
         let audit = actor.audit("deployment_reported", "job", job_id.as_str()).with_details(serde_json::json!({
@@ -240,9 +322,15 @@ impl Service {
             self.record_job_failure(&j, None, now).await;
         }
         if let Some(t) = &j.target_id
-            && let Some(mut b) = self.store().list_certificate_targets(&j.certificate_id).await?.into_iter().find(|b| &b.target_id == t)
+            && let Some(mut b) = self
+                .store()
+                .list_certificate_targets(&j.certificate_id)
+                .await?
+                .into_iter()
+                .find(|b| &b.target_id == t)
         {
-            b.deployment_status = Some(if status == JobStatus::Completed { "Deployed" } else { "Failed" }.into());
+            b.deployment_status =
+                Some(if status == JobStatus::Completed { "Deployed" } else { "Failed" }.into());
             if status == JobStatus::Completed {
                 b.deployed_version_id = j.version_id.clone();
                 b.last_deployed_at = Some(now);
@@ -259,12 +347,24 @@ impl Service {
             self.store().update_certificate(&c, &actor.audit("certificate_deployed", "certificate", c.id.as_str()).with_details(serde_json::json!({"target_id": j.target_id, "version_id": j.version_id}))).await?;
         }
         let mut agent = self.store().get_agent(agent_id).await?;
-        let want = if status == JobStatus::Failed { AgentStatus::Degraded } else { AgentStatus::Online };
-        if agent.status != want && agent.status != AgentStatus::Retired && (want == AgentStatus::Degraded || agent.status == AgentStatus::Degraded) {
+        let want =
+            if status == JobStatus::Failed { AgentStatus::Degraded } else { AgentStatus::Online };
+        if agent.status != want
+            && agent.status != AgentStatus::Retired
+            && (want == AgentStatus::Degraded || agent.status == AgentStatus::Degraded)
+        {
             agent.status = want;
             agent.updated_at = now;
-            let action = if want == AgentStatus::Degraded { "agent_degraded" } else { "agent_recovered" };
-            self.store().update_agent(&agent, &Actor::system().audit(action, "agent", agent_id.as_str()).with_details(serde_json::json!({"job_id": j.id}))).await?;
+            let action =
+                if want == AgentStatus::Degraded { "agent_degraded" } else { "agent_recovered" };
+            self.store()
+                .update_agent(
+                    &agent,
+                    &Actor::system()
+                        .audit(action, "agent", agent_id.as_str())
+                        .with_details(serde_json::json!({"job_id": j.id})),
+                )
+                .await?;
         }
         Ok(j)
     }
@@ -277,10 +377,18 @@ impl Service {
         let status = match report.status.as_str() {
             "Ready" => JobStatus::Running,
             "Failed" => JobStatus::Failed,
-            other => return Err(Error::invalid("status", format!("{other:?} is not Ready or Failed (validation job)"))),
+            other => {
+                return Err(Error::invalid(
+                    "status",
+                    format!("{other:?} is not Ready or Failed (validation job)"),
+                ));
+            }
         };
         if job.status.is_terminal() {
-            return Err(Error::Conflict(format!("validation job {} is {} and takes no report", job.id, job.status)));
+            return Err(Error::Conflict(format!(
+                "validation job {} is {} and takes no report",
+                job.id, job.status
+            )));
         }
         if job.status == status {
             return Ok(job);
@@ -291,12 +399,22 @@ impl Service {
         j.status = status;
         j.updated_at = now;
         if status == JobStatus::Failed {
-            j.last_error = Some(report.message.as_deref().unwrap_or("the agent could not serve the token").chars().take(MAX_MESSAGE).collect());
+            j.last_error = Some(
+                report
+                    .message
+                    .as_deref()
+                    .unwrap_or("the agent could not serve the token")
+                    .chars()
+                    .take(MAX_MESSAGE)
+                    .collect(),
+            );
             j.completed_at = Some(now);
         } else {
             j.attempts += 1;
         }
-        let audit = actor.audit("validation_reported", "job", j.id.as_str()).with_details(serde_json::json!({"status": report.status, "message": j.last_error}));
+        let audit = actor
+            .audit("validation_reported", "job", j.id.as_str())
+            .with_details(serde_json::json!({"status": report.status, "message": j.last_error}));
         self.store().update_job(&j, expected, Some(&audit)).await
     }
 }
@@ -306,17 +424,39 @@ fn check_key(csr: &pki::CsrInfo) -> Result<()> {
     match (csr.key_algorithm.as_str(), csr.key_size) {
         ("ECDSA", n) if n >= 256 => Ok(()),
         ("RSA", n) if n >= 2048 => Ok(()),
-        (alg, n) => Err(Error::invalid("csr_pem", format!("key {alg} {n} is not allowed: use ECDSA P-256 or stronger, or RSA 2048 or stronger"))),
+        (alg, n) => Err(Error::invalid(
+            "csr_pem",
+            format!(
+                "key {alg} {n} is not allowed: use ECDSA P-256 or stronger, or RSA 2048 or stronger"
+            ),
+        )),
     }
 }
 
 /// The CSR must name exactly the certificate's common name and SANs (as a set).
 fn check_names(cert: &Certificate, csr: &pki::CsrInfo) -> Result<()> {
-    let want: BTreeSet<String> = std::iter::once(&cert.common_name).chain(&cert.sans).map(|n| n.to_ascii_lowercase()).collect();
-    let got: BTreeSet<String> = csr.common_name.iter().chain(&csr.dns_names).chain(&csr.ip_addresses).map(|n| n.to_ascii_lowercase()).collect();
+    let want: BTreeSet<String> = std::iter::once(&cert.common_name)
+        .chain(&cert.sans)
+        .map(|n| n.to_ascii_lowercase())
+        .collect();
+    let got: BTreeSet<String> = csr
+        .common_name
+        .iter()
+        .chain(&csr.dns_names)
+        .chain(&csr.ip_addresses)
+        .map(|n| n.to_ascii_lowercase())
+        .collect();
     if want != got {
         let list = |s: &BTreeSet<String>| s.iter().cloned().collect::<Vec<_>>().join(", ");
-        return Err(Error::invalid("csr_pem", format!("the CSR names [{}] but certificate {} needs exactly [{}]", list(&got), cert.id, list(&want))));
+        return Err(Error::invalid(
+            "csr_pem",
+            format!(
+                "the CSR names [{}] but certificate {} needs exactly [{}]",
+                list(&got),
+                cert.id,
+                list(&want)
+            ),
+        ));
     }
     Ok(())
 }

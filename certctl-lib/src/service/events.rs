@@ -35,11 +35,7 @@ pub(crate) struct AuditFeed {
 
 impl Default for AuditFeed {
     fn default() -> Self {
-        Self {
-            tx: broadcast::channel(CAPACITY).0,
-            wake: Notify::new(),
-            running: Mutex::new(false),
-        }
+        Self { tx: broadcast::channel(CAPACITY).0, wake: Notify::new(), running: Mutex::new(false) }
     }
 }
 
@@ -96,10 +92,8 @@ impl Service {
 
     /// The seq of the newest event (0 for an empty chain).
     async fn audit_head(&self) -> crate::Result<i64> {
-        let newest = self
-            .store()
-            .list_audit(&AuditFilter::default(), PageRequest::new(1, 1))
-            .await?;
+        let newest =
+            self.store().list_audit(&AuditFilter::default(), PageRequest::new(1, 1)).await?;
         Ok(newest.data.first().map_or(0, |e| e.seq))
     }
 

@@ -1,9 +1,11 @@
 //! Agents (registration, retirement, heartbeats), agent groups and API keys.
 
-use super::validate::{new_id, required, tags, text};
 use super::auth::{Access, Bootstrap};
-use super::{auth, Actor, Service};
-use crate::api::{AgentInput, AgentRegistered, AgentUpdate, AgentView, ApiKeyCreated, ApiKeyInput, GroupInput};
+use super::validate::{new_id, required, tags, text};
+use super::{Actor, Service, auth};
+use crate::api::{
+    AgentInput, AgentRegistered, AgentUpdate, AgentView, ApiKeyCreated, ApiKeyInput, GroupInput,
+};
 use crate::error::{Error, Result};
 use crate::model::*;
 
@@ -12,7 +14,11 @@ impl Service {
     /// an admitted agent with operator labels. An agent registering itself with a bootstrap token
     /// is `Pending` until approved (unless the token auto-approves); its operator labels are the
     /// token's, and the labels it sent are only its reported labels.
-    pub async fn register_agent(&self, actor: &Actor, input: &AgentInput) -> Result<AgentRegistered> {
+    pub async fn register_agent(
+        &self,
+        actor: &Actor,
+        input: &AgentInput,
+    ) -> Result<AgentRegistered> {
         actor.require(&Access::RegisterAgent)?;
         let now = Timestamp::now();
         tags("labels", &input.labels)?;
@@ -36,7 +42,8 @@ impl Service {
             Some(Bootstrap::Token(token_id)) => {
                 let token = self.store().get_bootstrap_token(token_id).await?;
                 let mut agent = Agent::registered(id, name, token.labels.clone(), now);
-                agent.status = if token.auto_approve { AgentStatus::Offline } else { AgentStatus::Pending };
+                agent.status =
+                    if token.auto_approve { AgentStatus::Offline } else { AgentStatus::Pending };
                 agent.reported_labels = input.labels.clone();
                 let audit = actor.audit("agent_registered", "agent", agent.id.as_str()).with_details(serde_json::json!({
                     "name": agent.name, "via": "bootstrap token", "bootstrap_token_id": token.id, "status": agent.status, "labels": agent.labels,
@@ -55,7 +62,14 @@ impl Service {
             last_used_at: None,
             revoked_at: None,
         };
-        self.store().create_api_key(&key, &actor.audit("api_key_created", "api_key", key.id.as_str()).with_details(serde_json::json!({"agent_id": agent.id, "role": "agent"}))).await?;
+        self.store()
+            .create_api_key(
+                &key,
+                &actor
+                    .audit("api_key_created", "api_key", key.id.as_str())
+                    .with_details(serde_json::json!({"agent_id": agent.id, "role": "agent"})),
+            )
+            .await?;
         if agent.status != AgentStatus::Pending {
             self.reconcile_agents(std::slice::from_ref(&agent)).await?;
         }
@@ -64,7 +78,12 @@ impl Service {
 
     /// `PUT /agents/{id}`: renames it or replaces its operator labels (audited with the change);
     /// group membership follows at once.
-    pub async fn update_agent(&self, actor: &Actor, id: &AgentId, input: &AgentUpdate) -> Result<Agent> {
+    pub async fn update_agent(
+        &self,
+        actor: &Actor,
+        id: &AgentId,
+        input: &AgentUpdate,
+    ) -> Result<Agent> {
         actor.require(&Access::Write)?;
         let mut agent = self.store().get_agent(id).await?;
         if agent.status == AgentStatus::Retired {
@@ -89,7 +108,9 @@ impl Service {
             return Ok(agent);
         }
         agent.updated_at = Timestamp::now();
-        let audit = actor.audit("agent_updated", "agent", id.as_str()).with_details(serde_json::Value::Object(details));
+        let audit = actor
+            .audit("agent_updated", "agent", id.as_str())
+            .with_details(serde_json::Value::Object(details));
         let agent = self.store().update_agent(&agent, &audit).await?;
         self.reconcile_agents(std::slice::from_ref(&agent)).await?;
         Ok(agent)
@@ -105,8 +126,20 @@ impl Service {
         let mut page = 1;
         loop {
             let keys = self.store().list_api_keys(PageRequest::new(page, MAX_PER_PAGE)).await?;
-            for k in keys.data.iter().filter(|k| k.agent_id.as_ref() == Some(id) && k.revoked_at.is_none()) {
-                self.store().revoke_api_key(&k.id, now, &actor.audit("api_key_revoked", "api_key", k.id.as_str()).with_details(serde_json::json!({"agent_id": id}))).await?;
+            for k in keys
+                .data
+                .iter()
+                .filter(|k| k.agent_id.as_ref() == Some(id) && k.revoked_at.is_none())
+            {
+                self.store()
+                    .revoke_api_key(
+                        &k.id,
+                        now,
+                        &actor
+                            .audit("api_key_revoked", "api_key", k.id.as_str())
+                            .with_details(serde_json::json!({"agent_id": id})),
+                    )
+                    .await?;
             }
             if keys.data.len() < MAX_PER_PAGE as usize {
                 break;
@@ -116,30 +149,49 @@ impl Service {
         self.clear_auth_cache();
         agent.status = AgentStatus::Retired;
         agent.updated_at = now;
-        let agent = self.store().update_agent(&agent, &actor.audit("agent_retired", "agent", id.as_str())).await?;
+        let agent = self
+            .store()
+            .update_agent(&agent, &actor.audit("agent_retired", "agent", id.as_str()))
+            .await?;
         self.reconcile_agents(std::slice::from_ref(&agent)).await?;
         Ok(agent)
     }
 
     /// Stores what an agent reports about its host (its own key only), with the address the
     /// request came from (`observed`, the TCP peer). Changed facts are audited.
-    pub async fn heartbeat(&self, actor: &Actor, id: &AgentId, meta: &AgentMetadata, observed: Option<std::net::IpAddr>) -> Result<Agent> {
+    pub async fn heartbeat(
+        &self,
+        actor: &Actor,
+        id: &AgentId,
+        meta: &AgentMetadata,
+        observed: Option<std::net::IpAddr>,
+    ) -> Result<Agent> {
         actor.require(&Access::Agent(id.clone()))?;
         if meta.ip_addresses.len() > 256 {
             return Err(Error::invalid("ip_addresses", "at most 256 addresses"));
         }
         for (i, ip) in meta.ip_addresses.iter().enumerate() {
             if ip.parse::<std::net::IpAddr>().is_err() {
-                return Err(Error::invalid(format!("ip_addresses[{i}]"), format!("{ip:?} is not an IP address")));
+                return Err(Error::invalid(
+                    format!("ip_addresses[{i}]"),
+                    format!("{ip:?} is not an IP address"),
+                ));
             }
         }
         tags("labels", &meta.labels)?;
-        for (field, v) in [("hostname", &meta.hostname), ("os", &meta.os), ("os_version", &meta.os_version), ("arch", &meta.arch), ("agent_version", &meta.agent_version)] {
+        for (field, v) in [
+            ("hostname", &meta.hostname),
+            ("os", &meta.os),
+            ("os_version", &meta.os_version),
+            ("arch", &meta.arch),
+            ("agent_version", &meta.agent_version),
+        ] {
             if v.len() > 255 {
                 return Err(Error::invalid(field, "at most 255 characters"));
             }
         }
-        let batcher = self.heartbeats.get_or_init(|| super::heartbeats::Batcher::start(self.clone()));
+        let batcher =
+            self.heartbeats.get_or_init(|| super::heartbeats::Batcher::start(self.clone()));
         // `::ffff:10.0.0.1` (an IPv4 client on a dual-stack listener) is stored as `10.0.0.1`
         let observed = observed.map(|ip| ip.to_canonical().to_string());
         batcher.submit(id.clone(), meta.clone(), observed).await
@@ -152,7 +204,11 @@ impl Service {
         loop {
             let p = self.store().list_groups(PageRequest::new(page, MAX_PER_PAGE)).await?;
             let n = p.data.len();
-            compiled.extend(p.data.into_iter().filter_map(|g| crate::groups::compile(&g.criteria).ok().map(|c| (g.id, c))));
+            compiled.extend(
+                p.data
+                    .into_iter()
+                    .filter_map(|g| crate::groups::compile(&g.criteria).ok().map(|c| (g.id, c))),
+            );
             if n < MAX_PER_PAGE as usize {
                 break;
             }
@@ -173,7 +229,8 @@ impl Service {
         let (mut joins, mut leaves) = (Vec::new(), Vec::new());
         for a in agents {
             let want = if admitted(a) { membership.groups_of_agent(a) } else { Vec::new() };
-            let mut had: Vec<GroupId> = stored.iter().filter(|(_, x)| *x == a.id).map(|(g, _)| g.clone()).collect();
+            let mut had: Vec<GroupId> =
+                stored.iter().filter(|(_, x)| *x == a.id).map(|(g, _)| g.clone()).collect();
             had.sort();
             let (joined, left) = crate::groups::diff(&had, &want);
             joins.extend(joined.into_iter().map(|g| (g, a.id.clone())));
@@ -196,16 +253,27 @@ impl Service {
         };
         let had = self.store().stored_members(group).await?;
         let (joined, left) = crate::groups::diff(&had, &want);
-        self.apply_membership(joined.into_iter().map(|a| (group.clone(), a)).collect(), left.into_iter().map(|a| (group.clone(), a)).collect()).await
+        self.apply_membership(
+            joined.into_iter().map(|a| (group.clone(), a)).collect(),
+            left.into_iter().map(|a| (group.clone(), a)).collect(),
+        )
+        .await
     }
 
-    async fn apply_membership(&self, joins: Vec<(GroupId, AgentId)>, leaves: Vec<(GroupId, AgentId)>) -> Result<()> {
+    async fn apply_membership(
+        &self,
+        joins: Vec<(GroupId, AgentId)>,
+        leaves: Vec<(GroupId, AgentId)>,
+    ) -> Result<()> {
         let sys = Actor::system();
         let audits: Vec<_> = joins
             .iter()
             .map(|(g, a)| (g, a, "agent_joined_group"))
             .chain(leaves.iter().map(|(g, a)| (g, a, "agent_left_group")))
-            .map(|(g, a, action)| sys.audit(action, "agent", a.as_str()).with_details(serde_json::json!({"group_id": g})))
+            .map(|(g, a, action)| {
+                sys.audit(action, "agent", a.as_str())
+                    .with_details(serde_json::json!({"group_id": g}))
+            })
             .collect();
         self.store().apply_membership(&joins, &leaves, Timestamp::now(), &audits).await?;
         self.after_membership_change(&joins, &leaves).await
@@ -213,7 +281,11 @@ impl Service {
 
     /// What follows a membership change at once: fleet children for joining agents (archived for
     /// leaving ones), and the violations of certificates whose key lives on a moved agent.
-    async fn after_membership_change(&self, joins: &[(GroupId, AgentId)], leaves: &[(GroupId, AgentId)]) -> Result<()> {
+    async fn after_membership_change(
+        &self,
+        joins: &[(GroupId, AgentId)],
+        leaves: &[(GroupId, AgentId)],
+    ) -> Result<()> {
         if joins.is_empty() && leaves.is_empty() {
             return Ok(());
         }
@@ -227,7 +299,11 @@ impl Service {
     /// An agent with the groups it belongs to now.
     pub async fn agent_view(&self, id: &AgentId) -> Result<AgentView> {
         let agent = self.store().get_agent(id).await?;
-        let groups = if admitted(&agent) { self.membership().await?.groups_of_agent(&agent) } else { Vec::new() };
+        let groups = if admitted(&agent) {
+            self.membership().await?.groups_of_agent(&agent)
+        } else {
+            Vec::new()
+        };
         Ok(AgentView { agent, groups })
     }
 
@@ -241,7 +317,11 @@ impl Service {
 
     /// The agents that `criteria` would select now, without saving anything (the group editor's
     /// preview). Invalid criteria are [`Error::Invalid`] naming the field.
-    pub async fn preview_group(&self, criteria: &GroupCriteria, page: PageRequest) -> Result<Page<Agent>> {
+    pub async fn preview_group(
+        &self,
+        criteria: &GroupCriteria,
+        page: PageRequest,
+    ) -> Result<Page<Agent>> {
         let compiled = crate::groups::compile(criteria)?;
         let agents = self.store().all_agents().await?;
         let ids = crate::groups::members(&compiled, agents.iter().filter(|a| admitted(a)));
@@ -250,7 +330,11 @@ impl Service {
     }
 
     /// `GET /agents`: `group_id` resolves to the group's current members.
-    pub async fn list_agents(&self, filter: &AgentFilter, page: PageRequest) -> Result<Page<Agent>> {
+    pub async fn list_agents(
+        &self,
+        filter: &AgentFilter,
+        page: PageRequest,
+    ) -> Result<Page<Agent>> {
         let mut f = filter.clone();
         if let Some(g) = &filter.group_id {
             f.ids = Some(self.group_members(g).await?);
@@ -269,12 +353,23 @@ impl Service {
             updated_at: now,
         };
         crate::groups::compile(&group.criteria)?;
-        let group = self.store().create_group(&group, &actor.audit("agent_group_created", "agent_group", group.id.as_str())).await?;
+        let group = self
+            .store()
+            .create_group(
+                &group,
+                &actor.audit("agent_group_created", "agent_group", group.id.as_str()),
+            )
+            .await?;
         self.reconcile_group(&group.id).await?;
         Ok(group)
     }
 
-    pub async fn update_group(&self, actor: &Actor, id: &GroupId, input: &GroupInput) -> Result<AgentGroup> {
+    pub async fn update_group(
+        &self,
+        actor: &Actor,
+        id: &GroupId,
+        input: &GroupInput,
+    ) -> Result<AgentGroup> {
         let mut g = self.store().get_group(id).await?;
         if let Some(n) = &input.name {
             g.name = text("name", n, 200)?;
@@ -287,26 +382,45 @@ impl Service {
         }
         crate::groups::compile(&g.criteria)?;
         g.updated_at = Timestamp::now();
-        let g = self.store().update_group(&g, &actor.audit("agent_group_updated", "agent_group", id.as_str())).await?;
+        let g = self
+            .store()
+            .update_group(&g, &actor.audit("agent_group_updated", "agent_group", id.as_str()))
+            .await?;
         self.reconcile_group(id).await?;
         Ok(g)
     }
 
     pub async fn delete_group(&self, actor: &Actor, id: &GroupId) -> Result<()> {
         let members = self.store().stored_members(id).await?;
-        self.store().delete_group(id, &actor.audit("agent_group_deleted", "agent_group", id.as_str())).await?;
+        self.store()
+            .delete_group(id, &actor.audit("agent_group_deleted", "agent_group", id.as_str()))
+            .await?;
         // the rows went with the group; the members' leaving is still an event of each agent
         let sys = Actor::system();
-        let audits: Vec<_> = members.iter().map(|a| sys.audit("agent_left_group", "agent", a.as_str()).with_details(serde_json::json!({"group_id": id, "reason": "group deleted"}))).collect();
-        let leaves: Vec<(GroupId, AgentId)> = members.iter().map(|a| (id.clone(), a.clone())).collect();
+        let audits: Vec<_> = members
+            .iter()
+            .map(|a| {
+                sys.audit("agent_left_group", "agent", a.as_str())
+                    .with_details(serde_json::json!({"group_id": id, "reason": "group deleted"}))
+            })
+            .collect();
+        let leaves: Vec<(GroupId, AgentId)> =
+            members.iter().map(|a| (id.clone(), a.clone())).collect();
         self.store().apply_membership(&[], &leaves, Timestamp::now(), &audits).await?;
         self.after_membership_change(&[], &leaves).await
     }
 
     /// Creates an API key for a person or script (not for agents: they get theirs at registration).
-    pub async fn create_api_key(&self, actor: &Actor, input: &ApiKeyInput) -> Result<ApiKeyCreated> {
+    pub async fn create_api_key(
+        &self,
+        actor: &Actor,
+        input: &ApiKeyInput,
+    ) -> Result<ApiKeyCreated> {
         if input.role == Role::Agent {
-            return Err(Error::invalid("role", "agent keys are created by registering an agent (POST /api/v1/agents)"));
+            return Err(Error::invalid(
+                "role",
+                "agent keys are created by registering an agent (POST /api/v1/agents)",
+            ));
         }
         let secret = auth::generate_secret()?;
         let key = ApiKey {
@@ -319,13 +433,22 @@ impl Service {
             last_used_at: None,
             revoked_at: None,
         };
-        let audit = actor.audit("api_key_created", "api_key", key.id.as_str()).with_details(serde_json::json!({"name": key.name, "role": key.role}));
+        let audit = actor
+            .audit("api_key_created", "api_key", key.id.as_str())
+            .with_details(serde_json::json!({"name": key.name, "role": key.role}));
         let api_key = self.store().create_api_key(&key, &audit).await?;
         Ok(ApiKeyCreated { api_key, key: secret })
     }
 
     pub async fn revoke_api_key(&self, actor: &Actor, id: &ApiKeyId) -> Result<ApiKey> {
-        let key = self.store().revoke_api_key(id, Timestamp::now(), &actor.audit("api_key_revoked", "api_key", id.as_str())).await;
+        let key = self
+            .store()
+            .revoke_api_key(
+                id,
+                Timestamp::now(),
+                &actor.audit("api_key_revoked", "api_key", id.as_str()),
+            )
+            .await;
         self.clear_auth_cache();
         key
     }

@@ -45,14 +45,30 @@ impl Service {
     /// Checks the fleet parts of a draft template: a group that exists, a target template whose
     /// type and config are valid once expanded, no explicit targets.
     pub(super) async fn check_template(&self, cert: &Certificate) -> Result<()> {
-        let group = cert.agent_group_id.as_ref().ok_or_else(|| Error::invalid("agent_group_id", "a fleet certificate needs agent_group_id (with target_template)"))?;
+        let group = cert.agent_group_id.as_ref().ok_or_else(|| {
+            Error::invalid(
+                "agent_group_id",
+                "a fleet certificate needs agent_group_id (with target_template)",
+            )
+        })?;
         super::org::exists(self.store().get_group(group).await, "agent_group_id", group)?;
-        let t = cert.target_template.as_ref().ok_or_else(|| Error::invalid("target_template", "a fleet certificate needs target_template (with agent_group_id)"))?;
+        let t = cert.target_template.as_ref().ok_or_else(|| {
+            Error::invalid(
+                "target_template",
+                "a fleet certificate needs target_template (with agent_group_id)",
+            )
+        })?;
         if !cert.target_ids.is_empty() {
-            return Err(Error::invalid("target_ids", "a fleet certificate has no targets of its own: each child gets one from target_template"));
+            return Err(Error::invalid(
+                "target_ids",
+                "a fleet certificate has no targets of its own: each child gets one from target_template",
+            ));
         }
         if cert.parent_id.is_some() {
-            return Err(Error::invalid("agent_group_id", "a fleet child cannot be a fleet certificate"));
+            return Err(Error::invalid(
+                "agent_group_id",
+                "a fleet child cannot be a fleet certificate",
+            ));
         }
         if let Some(n) = &t.name {
             template::check("target_template.name", n)?;
@@ -61,7 +77,9 @@ impl Service {
         template::check_json("target_template.config", &t.config)?;
         let sample = template::expand_json(&t.config, &Values::sample());
         validate_target(&t.target_type, &sample).map_err(|e| match e {
-            Error::Invalid { field, message } => Error::invalid(format!("target_template.{field}"), message),
+            Error::Invalid { field, message } => {
+                Error::invalid(format!("target_template.{field}"), message)
+            }
             e => e,
         })
     }
@@ -69,16 +87,33 @@ impl Service {
     /// A target template with admin-only parts (commands, webroot, paths outside the default
     /// prefixes: [`crate::target::privileged`]) needs the admin role, as a target would: the
     /// template spreads it to every agent of the group.
-    pub(super) fn require_admin_for_template(actor: &Actor, what: &str, cert: &Certificate) -> Result<()> {
+    pub(super) fn require_admin_for_template(
+        actor: &Actor,
+        what: &str,
+        cert: &Certificate,
+    ) -> Result<()> {
         match &cert.target_template {
-            Some(t) => require_admin_for_target(actor, &format!("{what} (its target_template is deployed on every agent of the group)"), &t.target_type, &t.config),
+            Some(t) => require_admin_for_target(
+                actor,
+                &format!("{what} (its target_template is deployed on every agent of the group)"),
+                &t.target_type,
+                &t.config,
+            ),
             None => Ok(()),
         }
     }
 
     /// Stores a checked template and materialises a child for each member of its group.
-    pub(super) async fn create_template(&self, actor: &Actor, cert: Certificate) -> Result<Certificate> {
-        Self::require_admin_for_template(actor, "creating a fleet certificate whose target_template sets these", &cert)?;
+    pub(super) async fn create_template(
+        &self,
+        actor: &Actor,
+        cert: Certificate,
+    ) -> Result<Certificate> {
+        Self::require_admin_for_template(
+            actor,
+            "creating a fleet certificate whose target_template sets these",
+            &cert,
+        )?;
         let audit = actor.audit("certificate_created", "certificate", cert.id.as_str()).with_details(serde_json::json!({
             "common_name": cert.common_name, "environment": cert.environment, "agent_group_id": cert.agent_group_id,
             "target_template": template_audit_details(&cert),
@@ -104,7 +139,10 @@ impl Service {
         let mut out = Vec::new();
         let mut page = 1;
         loop {
-            let p = self.store().list_certificates(&filter, PageRequest::new(page, MAX_PER_PAGE)).await?;
+            let p = self
+                .store()
+                .list_certificates(&filter, PageRequest::new(page, MAX_PER_PAGE))
+                .await?;
             let n = p.data.len();
             out.extend(p.data);
             if n < MAX_PER_PAGE as usize {
@@ -115,33 +153,53 @@ impl Service {
     }
 
     /// The agents (of `agents`) that are members of `group` now; none when it no longer exists.
-    async fn live_members<'a>(&self, group: &GroupId, agents: &'a [Agent]) -> Result<Vec<&'a Agent>> {
+    async fn live_members<'a>(
+        &self,
+        group: &GroupId,
+        agents: &'a [Agent],
+    ) -> Result<Vec<&'a Agent>> {
         let g = match self.store().get_group(group).await {
             Ok(g) => g,
             Err(Error::NotFound { .. }) => return Ok(Vec::new()),
             Err(e) => return Err(e),
         };
         let Ok(criteria) = crate::groups::compile(&g.criteria) else { return Ok(Vec::new()) };
-        Ok(agents.iter().filter(|a| super::fleet::admitted(a) && criteria.matches_agent(a)).collect())
+        Ok(agents
+            .iter()
+            .filter(|a| super::fleet::admitted(a) && criteria.matches_agent(a))
+            .collect())
     }
 
     /// Brings the children of `template` in line with its group's members and its fields: a child
     /// for each member (created, un-archived or updated), archived for everyone else.
-    pub(super) async fn reconcile_template(&self, actor: &Actor, template: &Certificate, agents: &[Agent]) -> Result<()> {
+    pub(super) async fn reconcile_template(
+        &self,
+        actor: &Actor,
+        template: &Certificate,
+        agents: &[Agent],
+    ) -> Result<()> {
         let children = self.children_of(&template.id).await?;
         let members = match (&template.agent_group_id, template.status) {
-            (Some(g), s) if s != CertificateStatus::Archived => self.live_members(g, agents).await?,
+            (Some(g), s) if s != CertificateStatus::Archived => {
+                self.live_members(g, agents).await?
+            }
             _ => Vec::new(),
         };
-        let by_agent: HashMap<&AgentId, &Certificate> = children.iter().filter_map(|c| c.agent_id.as_ref().map(|a| (a, c))).collect();
+        let by_agent: HashMap<&AgentId, &Certificate> =
+            children.iter().filter_map(|c| c.agent_id.as_ref().map(|a| (a, c))).collect();
         for agent in &members {
-            self.materialise_child(actor, template, agent, by_agent.get(&agent.id).copied()).await?;
+            self.materialise_child(actor, template, agent, by_agent.get(&agent.id).copied())
+                .await?;
         }
         for child in children.iter().filter(|c| c.status != CertificateStatus::Archived) {
             if !members.iter().any(|a| Some(&a.id) == child.agent_id.as_ref()) {
                 let why = match template.status {
                     CertificateStatus::Archived => "its fleet certificate was archived".to_owned(),
-                    _ => format!("agent {} is no longer a member of {}", child.agent_id.as_ref().map_or("?", |a| a.as_str()), template.agent_group_id.as_ref().map_or("?", |g| g.as_str())),
+                    _ => format!(
+                        "agent {} is no longer a member of {}",
+                        child.agent_id.as_ref().map_or("?", |a| a.as_str()),
+                        template.agent_group_id.as_ref().map_or("?", |g| g.as_str())
+                    ),
                 };
                 self.archive_child(actor, child, &why).await?;
             }
@@ -151,14 +209,26 @@ impl Service {
 
     /// Membership changed: each template of an affected group gives joining agents their child and
     /// archives the children of agents that left.
-    pub(super) async fn fleet_membership_changed(&self, joins: &[(GroupId, AgentId)], leaves: &[(GroupId, AgentId)]) -> Result<()> {
+    pub(super) async fn fleet_membership_changed(
+        &self,
+        joins: &[(GroupId, AgentId)],
+        leaves: &[(GroupId, AgentId)],
+    ) -> Result<()> {
         let mut groups: Vec<&GroupId> = joins.iter().chain(leaves).map(|(g, _)| g).collect();
         groups.sort();
         groups.dedup();
         let sys = Actor::system();
         for g in groups {
-            let filter = CertificateFilter { agent_group_id: Some(g.clone()), exclude_archived: true, ..Default::default() };
-            let templates = self.store().list_certificates(&filter, PageRequest::new(1, MAX_PER_PAGE)).await?.data;
+            let filter = CertificateFilter {
+                agent_group_id: Some(g.clone()),
+                exclude_archived: true,
+                ..Default::default()
+            };
+            let templates = self
+                .store()
+                .list_certificates(&filter, PageRequest::new(1, MAX_PER_PAGE))
+                .await?
+                .data;
             for t in &templates {
                 for (_, a) in joins.iter().filter(|(x, _)| x == g) {
                     let agent = self.store().get_agent(a).await?;
@@ -166,8 +236,13 @@ impl Service {
                     self.materialise_child(&sys, t, &agent, existing.as_ref()).await?;
                 }
                 for (_, a) in leaves.iter().filter(|(x, _)| x == g) {
-                    if let Some(child) = self.child_on(&t.id, a).await?.filter(|c| c.status != CertificateStatus::Archived) {
-                        self.archive_child(&sys, &child, &format!("agent {a} left group {g}")).await?;
+                    if let Some(child) = self
+                        .child_on(&t.id, a)
+                        .await?
+                        .filter(|c| c.status != CertificateStatus::Archived)
+                    {
+                        self.archive_child(&sys, &child, &format!("agent {a} left group {g}"))
+                            .await?;
                     }
                 }
             }
@@ -178,11 +253,18 @@ impl Service {
     /// Re-materialises every live template (renewal checker): retries children that could not be
     /// made before (e.g. a policy changed) and follows membership the heartbeats may have missed.
     pub(super) async fn reconcile_fleets(&self) -> Result<usize> {
-        let filter = CertificateFilter { templates_only: true, exclude_archived: true, ..Default::default() };
+        let filter = CertificateFilter {
+            templates_only: true,
+            exclude_archived: true,
+            ..Default::default()
+        };
         let mut templates = Vec::new();
         let mut page = 1;
         loop {
-            let p = self.store().list_certificates(&filter, PageRequest::new(page, MAX_PER_PAGE)).await?;
+            let p = self
+                .store()
+                .list_certificates(&filter, PageRequest::new(page, MAX_PER_PAGE))
+                .await?;
             let n = p.data.len();
             templates.extend(p.data);
             if n < MAX_PER_PAGE as usize {
@@ -202,19 +284,42 @@ impl Service {
     }
 
     /// The child of `template` on `agent`, archived or not.
-    async fn child_on(&self, template: &CertificateId, agent: &AgentId) -> Result<Option<Certificate>> {
-        let filter = CertificateFilter { parent_id: Some(template.clone()), key_agent_id: Some(agent.clone()), ..Default::default() };
-        Ok(self.store().list_certificates(&filter, PageRequest::new(1, 10)).await?.data.into_iter().find(|c| c.agent_id.as_ref() == Some(agent)))
+    async fn child_on(
+        &self,
+        template: &CertificateId,
+        agent: &AgentId,
+    ) -> Result<Option<Certificate>> {
+        let filter = CertificateFilter {
+            parent_id: Some(template.clone()),
+            key_agent_id: Some(agent.clone()),
+            ..Default::default()
+        };
+        Ok(self
+            .store()
+            .list_certificates(&filter, PageRequest::new(1, 10))
+            .await?
+            .data
+            .into_iter()
+            .find(|c| c.agent_id.as_ref() == Some(agent)))
     }
 
     /// Names and target of the child on `agent`, or why the template cannot give it one.
     fn desired(template: &Certificate, agent: &Agent) -> std::result::Result<Desired, String> {
         let v = Values::of(agent);
-        let t = template.target_template.as_ref().ok_or("the fleet certificate has no target_template")?;
-        let common_name = super::validate::certificate_name("common_name", &template::expand(&template.common_name, &v)).map_err(|e| e.to_string())?;
+        let t = template
+            .target_template
+            .as_ref()
+            .ok_or("the fleet certificate has no target_template")?;
+        let common_name = super::validate::certificate_name(
+            "common_name",
+            &template::expand(&template.common_name, &v),
+        )
+        .map_err(|e| e.to_string())?;
         let mut sans: Vec<String> = Vec::with_capacity(template.sans.len());
         for (i, s) in template.sans.iter().enumerate() {
-            let n = super::validate::certificate_name(&format!("sans[{i}]"), &template::expand(s, &v)).map_err(|e| e.to_string())?;
+            let n =
+                super::validate::certificate_name(&format!("sans[{i}]"), &template::expand(s, &v))
+                    .map_err(|e| e.to_string())?;
             if !sans.contains(&n) {
                 sans.push(n);
             }
@@ -225,11 +330,23 @@ impl Service {
         };
         let target_config = template::expand_json(&t.config, &v);
         validate_target(&t.target_type, &target_config).map_err(|e| e.to_string())?;
-        Ok(Desired { common_name, sans, target_name: target_name.chars().take(200).collect(), target_type: t.target_type.clone(), target_config })
+        Ok(Desired {
+            common_name,
+            sans,
+            target_name: target_name.chars().take(200).collect(),
+            target_type: t.target_type.clone(),
+            target_config,
+        })
     }
 
     /// Creates, un-archives or updates the child of `template` on `agent` (see the module doc).
-    async fn materialise_child(&self, actor: &Actor, template: &Certificate, agent: &Agent, existing: Option<&Certificate>) -> Result<()> {
+    async fn materialise_child(
+        &self,
+        actor: &Actor,
+        template: &Certificate,
+        agent: &Agent,
+        existing: Option<&Certificate>,
+    ) -> Result<()> {
         let live = existing.filter(|c| c.status != CertificateStatus::Archived);
         let d = match Self::desired(template, agent) {
             Ok(d) => d,
@@ -290,7 +407,8 @@ impl Service {
         }
         let evaluation = self.evaluate_on_agent(&child, Some(&agent.id), None, None).await?;
         if !evaluation.allowed {
-            let reasons = evaluation.rejections().map(|r| format!("{}: {}", r.name, r.reason)).collect();
+            let reasons =
+                evaluation.rejections().map(|r| format!("{}: {}", r.name, r.reason)).collect();
             return self.reject_child(actor, template, agent, live, reasons).await;
         }
         let names_changed = before.common_name != child.common_name || before.sans != child.sans;
@@ -343,7 +461,15 @@ impl Service {
     /// Keeps the child's target as the template says (name, type, config, enabled).
     async fn sync_child_target(&self, actor: &Actor, want: &Target) -> Result<()> {
         match self.store().get_target(&want.id).await {
-            Ok(t) if t.name == want.name && t.target_type == want.target_type && t.config == want.config && t.enabled && t.agent_id == want.agent_id => Ok(()),
+            Ok(t)
+                if t.name == want.name
+                    && t.target_type == want.target_type
+                    && t.config == want.config
+                    && t.enabled
+                    && t.agent_id == want.agent_id =>
+            {
+                Ok(())
+            }
             Ok(mut t) => {
                 t.name = want.name.clone();
                 t.target_type = want.target_type.clone();
@@ -351,7 +477,14 @@ impl Service {
                 t.enabled = true;
                 t.agent_id = want.agent_id.clone();
                 t.updated_at = Timestamp::now();
-                self.store().update_target(&t, &actor.audit("target_updated", "target", t.id.as_str()).with_details(serde_json::json!({"reason": "its fleet certificate changed"}))).await?;
+                self.store()
+                    .update_target(
+                        &t,
+                        &actor.audit("target_updated", "target", t.id.as_str()).with_details(
+                            serde_json::json!({"reason": "its fleet certificate changed"}),
+                        ),
+                    )
+                    .await?;
                 Ok(())
             }
             Err(e) => Err(e),
@@ -360,23 +493,51 @@ impl Service {
 
     /// The template cannot give `agent` a child: a live one is archived, and why is recorded on
     /// the template (once for the same reasons, not again on every reconciliation).
-    async fn reject_child(&self, actor: &Actor, template: &Certificate, agent: &Agent, live: Option<&Certificate>, reasons: Vec<String>) -> Result<()> {
+    async fn reject_child(
+        &self,
+        actor: &Actor,
+        template: &Certificate,
+        agent: &Agent,
+        live: Option<&Certificate>,
+        reasons: Vec<String>,
+    ) -> Result<()> {
         if let Some(child) = live {
             self.archive_child(actor, child, &format!("rejected: {}", reasons.join("; "))).await?;
         }
-        let filter = AuditFilter { action: Some("fleet_child_rejected".into()), resource_type: Some("certificate".into()), resource_id: Some(template.id.to_string()), ..Default::default() };
+        let filter = AuditFilter {
+            action: Some("fleet_child_rejected".into()),
+            resource_type: Some("certificate".into()),
+            resource_id: Some(template.id.to_string()),
+            ..Default::default()
+        };
         let recent = self.store().list_audit(&filter, PageRequest::new(1, 100)).await?.data;
         let details = serde_json::json!({"agent_id": agent.id, "reasons": reasons});
-        if recent.iter().find(|e| e.details.get("agent_id") == details.get("agent_id")).is_some_and(|e| e.details == details) {
+        if recent
+            .iter()
+            .find(|e| e.details.get("agent_id") == details.get("agent_id"))
+            .is_some_and(|e| e.details == details)
+        {
             return Ok(());
         }
         tracing::info!(template = %template.id, agent = %agent.id, ?reasons, "fleet child not created");
-        self.store().append_audit(&actor.audit("fleet_child_rejected", "certificate", template.id.as_str()).with_details(details)).await?;
+        self.store()
+            .append_audit(
+                &actor
+                    .audit("fleet_child_rejected", "certificate", template.id.as_str())
+                    .with_details(details),
+            )
+            .await?;
         Ok(())
     }
 
     /// Archives a child (open jobs cancelled), saying why.
     async fn archive_child(&self, actor: &Actor, child: &Certificate, why: &str) -> Result<()> {
-        self.archive_inner(actor, child.clone(), serde_json::json!({"reason": why, "parent_id": child.parent_id})).await.map(|_| ())
+        self.archive_inner(
+            actor,
+            child.clone(),
+            serde_json::json!({"reason": why, "parent_id": child.parent_id}),
+        )
+        .await
+        .map(|_| ())
     }
 }

@@ -33,9 +33,17 @@ impl Batcher {
     }
 
     /// Queues one heartbeat and waits until it is stored.
-    pub(super) async fn submit(&self, agent_id: AgentId, meta: AgentMetadata, observed_ip: Option<String>) -> Result<Agent> {
+    pub(super) async fn submit(
+        &self,
+        agent_id: AgentId,
+        meta: AgentMetadata,
+        observed_ip: Option<String>,
+    ) -> Result<Agent> {
         let (reply, answer) = oneshot::channel();
-        self.tx.send((Beat { agent_id, meta, observed_ip }, reply)).await.map_err(|_| Error::Storage("the heartbeat writer has stopped".into()))?;
+        self.tx
+            .send((Beat { agent_id, meta, observed_ip }, reply))
+            .await
+            .map_err(|_| Error::Storage("the heartbeat writer has stopped".into()))?;
         answer.await.map_err(|_| Error::Storage("the heartbeat writer has stopped".into()))?
     }
 }
@@ -51,7 +59,8 @@ async fn write_loop(svc: super::Service, mut rx: mpsc::Receiver<Pending>) {
                 if let Err(e) = svc.reconcile_agents(&agents).await {
                     tracing::error!(error = %e, "recomputing group membership after heartbeats failed");
                 }
-                let by_id: HashMap<AgentId, Agent> = agents.into_iter().map(|a| (a.id.clone(), a)).collect();
+                let by_id: HashMap<AgentId, Agent> =
+                    agents.into_iter().map(|a| (a.id.clone(), a)).collect();
                 for (beat, reply) in batch {
                     let answer = match by_id.get(&beat.agent_id) {
                         Some(a) => Ok(a.clone()),

@@ -6,7 +6,7 @@
 use std::fmt;
 use std::path::Path;
 
-use aws_lc_rs::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
+use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use aws_lc_rs::rand;
 
 use crate::error::{Error, Result};
@@ -30,8 +30,10 @@ impl fmt::Debug for KeyStore {
 impl KeyStore {
     /// From 32 bytes given as 64 hex characters.
     pub fn from_hex(hex_key: &str) -> Result<Self> {
-        let bytes = hex::decode(hex_key.trim()).map_err(|_| Error::invalid("secret_key", "must be 64 hex characters (32 bytes)"))?;
-        let key = UnboundKey::new(&AES_256_GCM, &bytes).map_err(|_| Error::invalid("secret_key", "must be 64 hex characters (32 bytes)"))?;
+        let bytes = hex::decode(hex_key.trim())
+            .map_err(|_| Error::invalid("secret_key", "must be 64 hex characters (32 bytes)"))?;
+        let key = UnboundKey::new(&AES_256_GCM, &bytes)
+            .map_err(|_| Error::invalid("secret_key", "must be 64 hex characters (32 bytes)"))?;
         Ok(Self { key: LessSafeKey::new(key), audit: AuditKey::derive(&bytes) })
     }
 
@@ -41,7 +43,10 @@ impl KeyStore {
         let path = dir.join(SECRET_KEY_FILE);
         match std::fs::read_to_string(&path) {
             Ok(text) => Self::from_hex(&text),
-            Err(e) => Err(Error::io(format!("reading the secret key {} (or set CERTCTL_SECRET_KEY)", path.display()), e)),
+            Err(e) => Err(Error::io(
+                format!("reading the secret key {} (or set CERTCTL_SECRET_KEY)", path.display()),
+                e,
+            )),
         }
     }
 
@@ -57,8 +62,13 @@ impl KeyStore {
             Ok(text) => Self::from_hex(&text),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let mut bytes = [0u8; 32];
-                rand::fill(&mut bytes).map_err(|_| Error::Storage("the random generator failed".into()))?;
-                crate::fsutil::write_new_file(&path, format!("{}\n", hex::encode(bytes)).as_bytes(), 0o600)?;
+                rand::fill(&mut bytes)
+                    .map_err(|_| Error::Storage("the random generator failed".into()))?;
+                crate::fsutil::write_new_file(
+                    &path,
+                    format!("{}\n", hex::encode(bytes)).as_bytes(),
+                    0o600,
+                )?;
                 Self::from_hex(&hex::encode(bytes))
             }
             Err(e) => Err(Error::io(format!("reading {}", path.display()), e)),
@@ -78,17 +88,22 @@ impl KeyStore {
 
     /// The plaintext of [`seal`](Self::seal)'s output; fails on a wrong key or tampering.
     pub fn open(&self, sealed: &str) -> Result<Vec<u8>> {
-        let raw = sealed.strip_prefix("v1:").and_then(|h| hex::decode(h).ok()).ok_or_else(|| Error::Storage("sealed secret is malformed".into()))?;
+        let raw = sealed
+            .strip_prefix("v1:")
+            .and_then(|h| hex::decode(h).ok())
+            .ok_or_else(|| Error::Storage("sealed secret is malformed".into()))?;
         if raw.len() < NONCE_LEN {
             return Err(Error::Storage("sealed secret is malformed".into()));
         }
         let (nonce, rest) = raw.split_at(NONCE_LEN);
-        let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| Error::Storage("sealed secret is malformed".into()))?;
+        let nonce = Nonce::try_assume_unique_for_key(nonce)
+            .map_err(|_| Error::Storage("sealed secret is malformed".into()))?;
         let mut data = rest.to_vec();
-        let plain = self
-            .key
-            .open_in_place(nonce, Aad::empty(), &mut data)
-            .map_err(|_| Error::Storage("sealed secret does not open with this key (wrong CERTCTL_SECRET_KEY?)".into()))?;
+        let plain = self.key.open_in_place(nonce, Aad::empty(), &mut data).map_err(|_| {
+            Error::Storage(
+                "sealed secret does not open with this key (wrong CERTCTL_SECRET_KEY?)".into(),
+            )
+        })?;
         Ok(plain.to_vec())
     }
 }
@@ -101,11 +116,16 @@ mod tests {
     fn seals_and_opens_and_detects_tampering() {
         let dir = tempfile::tempdir().unwrap();
         let ks = KeyStore::load_or_create(dir.path()).unwrap();
-        let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(dir.path().join(SECRET_KEY_FILE)).unwrap().permissions());
+        let mode = std::os::unix::fs::PermissionsExt::mode(
+            &std::fs::metadata(dir.path().join(SECRET_KEY_FILE)).unwrap().permissions(),
+        );
         assert_eq!(mode & 0o777, 0o600);
         let sealed = ks.seal(b"-----BEGIN PRIVATE KEY-----").unwrap();
         assert!(!sealed.contains("PRIVATE"));
-        assert_eq!(KeyStore::load_or_create(dir.path()).unwrap().open(&sealed).unwrap(), b"-----BEGIN PRIVATE KEY-----");
+        assert_eq!(
+            KeyStore::load_or_create(dir.path()).unwrap().open(&sealed).unwrap(),
+            b"-----BEGIN PRIVATE KEY-----"
+        );
         let mut bad = sealed.clone();
         bad.replace_range(bad.len() - 2.., "00");
         assert!(ks.open(&bad).is_err());

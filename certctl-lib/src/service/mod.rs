@@ -15,8 +15,8 @@ pub mod audit;
 pub mod auth;
 mod bootstrap;
 mod certificates;
-mod commits;
 mod channels;
+mod commits;
 mod connectors;
 pub mod demo;
 mod engine;
@@ -25,26 +25,26 @@ mod fleet;
 mod fleet_certs;
 mod heartbeats;
 mod jobs;
-pub mod notify;
 pub mod keystore;
-mod outbound;
+pub mod notify;
 mod org;
+mod outbound;
 mod policies;
 mod processor;
 mod records;
 mod snapshot;
-mod violations;
 pub mod validate;
+mod violations;
 
+pub use crate::api::EvaluateInput;
 pub use auth::{Access, Actor, Bootstrap};
-pub use events::visible_to;
 pub use bootstrap::Bootstrapped;
+pub use events::visible_to;
 pub use jobs::Started;
 pub use keystore::KeyStore;
-pub use crate::api::EvaluateInput;
+pub use notify::{DeliveryReport, NotifySettings};
 pub use processor::RenewalReport;
 pub use violations::ViolationReport;
-pub use notify::{DeliveryReport, NotifySettings};
 
 /// Id of the Local CA issuer every installation has.
 pub const LOCAL_ISSUER_ID: &str = "iss-local";
@@ -195,11 +195,18 @@ impl Service {
     /// Moves each secret `key` of a JSON config (a string in the clear) to `<key>_sealed`,
     /// sealed with the key store, so it is stored but never shown. Issuer and notification
     /// channel configs both go through here.
-    pub(crate) fn seal_config_secrets(&self, config: &mut serde_json::Value, keys: &[&str]) -> Result<()> {
+    pub(crate) fn seal_config_secrets(
+        &self,
+        config: &mut serde_json::Value,
+        keys: &[&str],
+    ) -> Result<()> {
         if let Some(obj) = config.as_object_mut() {
             for k in keys {
                 if let Some(serde_json::Value::String(plain)) = obj.remove(*k) {
-                    obj.insert(format!("{k}_sealed"), self.keystore()?.seal(plain.as_bytes())?.into());
+                    obj.insert(
+                        format!("{k}_sealed"),
+                        self.keystore()?.seal(plain.as_bytes())?.into(),
+                    );
                 }
             }
         }
@@ -215,7 +222,13 @@ impl Service {
     /// The connector for an issuer record's type.
     pub fn connector(&self, issuer_type: &str) -> Result<Arc<dyn IssuerConnector>> {
         self.issuers.get(issuer_type).cloned().ok_or_else(|| {
-            Error::invalid("type", format!("unknown issuer type {issuer_type:?}; available: {}", self.issuers.types().join(", ")))
+            Error::invalid(
+                "type",
+                format!(
+                    "unknown issuer type {issuer_type:?}; available: {}",
+                    self.issuers.types().join(", ")
+                ),
+            )
         })
     }
 
@@ -223,7 +236,9 @@ impl Service {
     /// The key store (server-held keys, ACME accounts) is `CERTCTL_SECRET_KEY` or
     /// `<data-dir>/secret.key` (created 0600 on first start).
     pub fn open(store: Arc<dyn Store>, data_dir: &Path, mut config: ServiceConfig) -> Result<Self> {
-        config.audit_checkpoint_file.get_or_insert_with(|| data_dir.join(crate::audit::CHECKPOINT_FILE));
+        config
+            .audit_checkpoint_file
+            .get_or_insert_with(|| data_dir.join(crate::audit::CHECKPOINT_FILE));
         let keystore = match &config.secret_key {
             Some(hex) => Some(KeyStore::from_hex(hex)?),
             None => Some(KeyStore::load_or_create(data_dir)?),
@@ -260,7 +275,13 @@ impl Service {
         if let Some(token) = self.config.bootstrap_token.as_deref()
             && auth::secrets_equal(bearer, token)
         {
-            return Ok(Actor { name: "bootstrap".into(), kind: ActorType::Agent, role: Role::Agent, agent_id: None, bootstrap: Some(Bootstrap::Setting) });
+            return Ok(Actor {
+                name: "bootstrap".into(),
+                kind: ActorType::Agent,
+                role: Role::Agent,
+                agent_id: None,
+                bootstrap: Some(Bootstrap::Setting),
+            });
         }
         let hash = auth::hash_secret(bearer);
         if let Ok(cache) = self.auth_cache.lock()
@@ -272,8 +293,20 @@ impl Service {
         let key = self.store.find_api_key_by_hash(&hash).await?;
         let actor = match key {
             Some(k) if auth::secrets_equal(&k.key_hash, &hash) => match k.agent_id {
-                Some(agent) => Actor { name: agent.to_string(), kind: ActorType::Agent, role: Role::Agent, agent_id: Some(agent), bootstrap: None },
-                None => Actor { name: k.name, kind: ActorType::User, role: k.role, agent_id: None, bootstrap: None },
+                Some(agent) => Actor {
+                    name: agent.to_string(),
+                    kind: ActorType::Agent,
+                    role: Role::Agent,
+                    agent_id: Some(agent),
+                    bootstrap: None,
+                },
+                None => Actor {
+                    name: k.name,
+                    kind: ActorType::User,
+                    role: k.role,
+                    agent_id: None,
+                    bootstrap: None,
+                },
             },
             // a bootstrap token created through the API (not cached: expiry and uses change)
             _ => return self.bootstrap_actor(&hash).await,

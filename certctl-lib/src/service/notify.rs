@@ -82,7 +82,8 @@ impl Service {
         if let Some(c) = self.notify_ctx.get() {
             return Ok(c);
         }
-        let c = NotifyContext::new(self.config().notify.send_timeout, self.config().outbound.clone())?;
+        let c =
+            NotifyContext::new(self.config().notify.send_timeout, self.config().outbound.clone())?;
         Ok(self.notify_ctx.get_or_init(|| c))
     }
 
@@ -101,12 +102,7 @@ impl Service {
                 serde_json::json!({"id": c.id, "name": c.name, "common_name": c.common_name}),
             );
             if let Some(o) = &c.owner_id {
-                recipient = self
-                    .store()
-                    .get_owner(o)
-                    .await
-                    .map(|o| o.email)
-                    .unwrap_or_default();
+                recipient = self.store().get_owner(o).await.map(|o| o.email).unwrap_or_default();
             }
             if let Ok(p) = self.renewal_policy_of(&c.renewal_policy_id).await {
                 policy_channels = p.notification_channel_ids;
@@ -144,11 +140,7 @@ impl Service {
             details: serde_json::Value::Object(details),
             deliveries: Vec::new(),
         };
-        Ok(self
-            .store()
-            .create_routed_notification(&n, &channels)
-            .await?
-            .is_some())
+        Ok(self.store().create_routed_notification(&n, &channels).await?.is_some())
     }
 
     /// [`record_event`](Self::record_event) for side effects of another operation: a failure
@@ -184,17 +176,9 @@ impl Service {
         let error = job.last_error.clone().unwrap_or_else(|| "failed".into());
         let (kind, severity, message, details) = match job.job_type {
             JobType::Deployment => {
-                let target = job
-                    .target_id
-                    .as_ref()
-                    .map_or("(none)".to_owned(), |t| t.to_string());
-                let step: String = error
-                    .lines()
-                    .next()
-                    .unwrap_or_default()
-                    .chars()
-                    .take(200)
-                    .collect();
+                let target = job.target_id.as_ref().map_or("(none)".to_owned(), |t| t.to_string());
+                let step: String =
+                    error.lines().next().unwrap_or_default().chars().take(200).collect();
                 let message = format!(
                     "deployment of {} ({}) to target {target} failed: {step}",
                     cert.common_name, cert.id
@@ -224,11 +208,7 @@ impl Service {
                 )
             }
         };
-        let dedup = Some(format!(
-            "job_failed:{}:{}",
-            job.id,
-            job.updated_at.unix_millis()
-        ));
+        let dedup = Some(format!("job_failed:{}:{}", job.id, job.updated_at.unix_millis()));
         self.record_event_logged(
             EventDraft {
                 kind,
@@ -329,9 +309,7 @@ impl Service {
                         (
                             d.notification_id,
                             d.channel_id,
-                            DeliveryOutcome::Dead {
-                                error: error.clone(),
-                            },
+                            DeliveryOutcome::Dead { error: error.clone() },
                         )
                     })),
                 }
@@ -395,13 +373,8 @@ impl Service {
                         match r {
                             Ok(()) => DeliveryOutcome::Sent,
                             Err(e) => {
-                                let transient = matches!(
-                                    e,
-                                    Error::Connector {
-                                        transient: true,
-                                        ..
-                                    }
-                                );
+                                let transient =
+                                    matches!(e, Error::Connector { transient: true, .. });
                                 if transient {
                                     failures.fetch_add(1, Ordering::Relaxed);
                                 }
@@ -418,9 +391,7 @@ impl Service {
                             }
                         }
                     } else {
-                        DeliveryOutcome::Dead {
-                            error: "the event no longer exists".into(),
-                        }
+                        DeliveryOutcome::Dead { error: "the event no longer exists".into() }
                     };
                     (d.notification_id, d.channel_id, outcome)
                 }
@@ -463,12 +434,7 @@ impl Service {
     ) -> Result<Notification> {
         self.store().get_notification(id).await?;
         let audit = actor.audit("notification_requeued", "notification", id.as_str());
-        if self
-            .store()
-            .requeue_notification(id, Timestamp::now(), &audit)
-            .await?
-            == 0
-        {
+        if self.store().requeue_notification(id, Timestamp::now(), &audit).await? == 0 {
             return Err(Error::Conflict(format!(
                 "notification {id} has no dead delivery to requeue"
             )));

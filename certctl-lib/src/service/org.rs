@@ -1,7 +1,7 @@
 //! Teams, owners and renewal policies.
 
 use super::validate::{email, new_id, required, text};
-use super::{Actor, Service, DEFAULT_RENEWAL_POLICY_ID};
+use super::{Actor, DEFAULT_RENEWAL_POLICY_ID, Service};
 use crate::api::{OwnerInput, RenewalPolicyInput, TeamInput};
 use crate::error::{Error, Result};
 use crate::model::*;
@@ -16,7 +16,9 @@ impl Service {
             created_at: now,
             updated_at: now,
         };
-        let audit = actor.audit("team_created", "team", team.id.as_str()).with_details(serde_json::json!({"name": team.name}));
+        let audit = actor
+            .audit("team_created", "team", team.id.as_str())
+            .with_details(serde_json::json!({"name": team.name}));
         self.store().create_team(&team, &audit).await
     }
 
@@ -49,10 +51,17 @@ impl Service {
             created_at: now,
             updated_at: now,
         };
-        self.store().create_owner(&owner, &actor.audit("owner_created", "owner", owner.id.as_str())).await
+        self.store()
+            .create_owner(&owner, &actor.audit("owner_created", "owner", owner.id.as_str()))
+            .await
     }
 
-    pub async fn update_owner(&self, actor: &Actor, id: &OwnerId, input: &OwnerInput) -> Result<Owner> {
+    pub async fn update_owner(
+        &self,
+        actor: &Actor,
+        id: &OwnerId,
+        input: &OwnerInput,
+    ) -> Result<Owner> {
         let mut owner = self.store().get_owner(id).await?;
         if let Some(n) = &input.name {
             owner.name = text("name", n, 200)?;
@@ -79,7 +88,11 @@ impl Service {
         Ok(Some(id))
     }
 
-    pub async fn create_renewal_policy(&self, actor: &Actor, input: &RenewalPolicyInput) -> Result<RenewalPolicy> {
+    pub async fn create_renewal_policy(
+        &self,
+        actor: &Actor,
+        input: &RenewalPolicyInput,
+    ) -> Result<RenewalPolicy> {
         let now = Timestamp::now();
         let mut rp = RenewalPolicy::with_defaults(
             new_id(input.id.as_deref(), RenewalPolicyId::parse, RenewalPolicyId::generate)?,
@@ -87,28 +100,53 @@ impl Service {
             now,
         );
         apply_renewal_policy(&mut rp, input)?;
-        let out = self.store().create_renewal_policy(&rp, &actor.audit("renewal_policy_created", "renewal_policy", rp.id.as_str())).await;
+        let out = self
+            .store()
+            .create_renewal_policy(
+                &rp,
+                &actor.audit("renewal_policy_created", "renewal_policy", rp.id.as_str()),
+            )
+            .await;
         self.invalidate_snapshot();
         out
     }
 
-    pub async fn update_renewal_policy(&self, actor: &Actor, id: &RenewalPolicyId, input: &RenewalPolicyInput) -> Result<RenewalPolicy> {
+    pub async fn update_renewal_policy(
+        &self,
+        actor: &Actor,
+        id: &RenewalPolicyId,
+        input: &RenewalPolicyInput,
+    ) -> Result<RenewalPolicy> {
         let mut rp = self.store().get_renewal_policy(id).await?;
         if let Some(n) = &input.name {
             rp.name = text("name", n, 200)?;
         }
         apply_renewal_policy(&mut rp, input)?;
         rp.updated_at = Timestamp::now();
-        let out = self.store().update_renewal_policy(&rp, &actor.audit("renewal_policy_updated", "renewal_policy", id.as_str())).await;
+        let out = self
+            .store()
+            .update_renewal_policy(
+                &rp,
+                &actor.audit("renewal_policy_updated", "renewal_policy", id.as_str()),
+            )
+            .await;
         self.invalidate_snapshot();
         out
     }
 
     pub async fn delete_renewal_policy(&self, actor: &Actor, id: &RenewalPolicyId) -> Result<()> {
         if id.as_str() == DEFAULT_RENEWAL_POLICY_ID {
-            return Err(Error::Conflict(format!("{id} is the default renewal policy and cannot be deleted")));
+            return Err(Error::Conflict(format!(
+                "{id} is the default renewal policy and cannot be deleted"
+            )));
         }
-        let out = self.store().delete_renewal_policy(id, &actor.audit("renewal_policy_deleted", "renewal_policy", id.as_str())).await;
+        let out = self
+            .store()
+            .delete_renewal_policy(
+                id,
+                &actor.audit("renewal_policy_deleted", "renewal_policy", id.as_str()),
+            )
+            .await;
         self.invalidate_snapshot();
         out
     }
@@ -138,7 +176,10 @@ fn apply_renewal_policy(rp: &mut RenewalPolicy, i: &RenewalPolicyInput) -> Resul
     }
     if let Some(v) = &i.alert_thresholds_days {
         if v.iter().any(|d| !(0..=365).contains(d)) {
-            return Err(Error::invalid("alert_thresholds_days", "each threshold must be between 0 and 365 days"));
+            return Err(Error::invalid(
+                "alert_thresholds_days",
+                "each threshold must be between 0 and 365 days",
+            ));
         }
         let mut v = v.clone();
         v.sort_unstable_by(|a, b| b.cmp(a));
@@ -149,7 +190,14 @@ fn apply_renewal_policy(rp: &mut RenewalPolicy, i: &RenewalPolicyInput) -> Resul
         rp.notification_channel_ids = v
             .iter()
             .enumerate()
-            .map(|(n, c)| ChannelId::parse(c).map_err(|_| Error::invalid(format!("notification_channel_ids[{n}]"), format!("{c:?} is not a channel id (nc-...)"))))
+            .map(|(n, c)| {
+                ChannelId::parse(c).map_err(|_| {
+                    Error::invalid(
+                        format!("notification_channel_ids[{n}]"),
+                        format!("{c:?} is not a channel id (nc-...)"),
+                    )
+                })
+            })
             .collect::<Result<_>>()?;
     }
     Ok(())
@@ -158,7 +206,9 @@ fn apply_renewal_policy(rp: &mut RenewalPolicy, i: &RenewalPolicyInput) -> Resul
 /// Maps the NotFound of a referenced resource to a 422 naming the field.
 pub(super) fn exists<T>(r: Result<T>, field: &str, id: &impl std::fmt::Display) -> Result<T> {
     match r {
-        Err(Error::NotFound { resource, .. }) => Err(Error::invalid(field, format!("{resource} {id} does not exist"))),
+        Err(Error::NotFound { resource, .. }) => {
+            Err(Error::invalid(field, format!("{resource} {id} does not exist")))
+        }
         other => other,
     }
 }

@@ -13,13 +13,24 @@ use super::snapshot::Snapshot;
 
 impl Service {
     /// Evaluates `cert` against every rule in scope (plus `extra`); `key` when a CSR is known.
-    pub async fn evaluate_certificate(&self, cert: &Certificate, key: Option<(&str, u32)>, extra: Option<&PolicyRule>) -> Result<Evaluation> {
+    pub async fn evaluate_certificate(
+        &self,
+        cert: &Certificate,
+        key: Option<(&str, u32)>,
+        extra: Option<&PolicyRule>,
+    ) -> Result<Evaluation> {
         let agent = self.key_agent(cert).await?;
         self.evaluate_on_agent(cert, agent.as_ref(), key, extra).await
     }
 
     /// Evaluates `cert` as if its key lived on `agent` (a fleet child before its target exists).
-    pub(super) async fn evaluate_on_agent(&self, cert: &Certificate, agent: Option<&AgentId>, key: Option<(&str, u32)>, extra: Option<&PolicyRule>) -> Result<Evaluation> {
+    pub(super) async fn evaluate_on_agent(
+        &self,
+        cert: &Certificate,
+        agent: Option<&AgentId>,
+        key: Option<(&str, u32)>,
+        extra: Option<&PolicyRule>,
+    ) -> Result<Evaluation> {
         let snapshot = self.snapshot().await?;
         if snapshot.rules.is_empty() && extra.is_none() {
             return Ok(Evaluation { allowed: true, results: Vec::new() });
@@ -36,36 +47,67 @@ impl Service {
             },
             None => Vec::new(),
         };
-        let window = self.renewal_policy_of(&cert.renewal_policy_id).await.ok().map(|p| p.renewal_window_days);
+        let window = self
+            .renewal_policy_of(&cert.renewal_policy_id)
+            .await
+            .ok()
+            .map(|p| p.renewal_window_days);
         let lifetime = self.issuer_of(&cert.issuer_id).await.ok().map(|i| validity_days(&i));
-        let subject = Subject { renewal_window_days: window, lifetime_days: lifetime, key, ..Subject::from_certificate(cert, &groups) };
+        let subject = Subject {
+            renewal_window_days: window,
+            lifetime_days: lifetime,
+            key,
+            ..Subject::from_certificate(cert, &groups)
+        };
         Ok(compiled.evaluate(&subject))
     }
 
     /// Evaluates and refuses (every reason) when an `enforce` rule fails.
-    pub(super) async fn enforce_policies(&self, cert: &Certificate, key: Option<(&str, u32)>) -> Result<Evaluation> {
+    pub(super) async fn enforce_policies(
+        &self,
+        cert: &Certificate,
+        key: Option<(&str, u32)>,
+    ) -> Result<Evaluation> {
         let evaluation = self.evaluate_certificate(cert, key, None).await?;
         if !evaluation.allowed {
-            return Err(Error::PolicyRejected(evaluation.rejections().map(|r| format!("{}: {}", r.name, r.reason)).collect()));
+            return Err(Error::PolicyRejected(
+                evaluation.rejections().map(|r| format!("{}: {}", r.name, r.reason)).collect(),
+            ));
         }
         Ok(evaluation)
     }
 
     /// Opens a violation for each failing `warn` rule without an open one, and resolves open
     /// violations of the certificate that no longer hold.
-    pub(super) async fn sync_violations(&self, actor: &Actor, cert: &CertificateId, evaluation: &Evaluation) -> Result<()> {
+    pub(super) async fn sync_violations(
+        &self,
+        actor: &Actor,
+        cert: &CertificateId,
+        evaluation: &Evaluation,
+    ) -> Result<()> {
         if evaluation.results.is_empty() && self.snapshot().await?.rules.is_empty() {
             // no rule exists: no violation can (deleting a rule deletes its violations)
             return Ok(());
         }
-        let filter = ViolationFilter { certificate_id: Some(cert.clone()), open_only: true, ..Default::default() };
-        let open = self.store().list_violations(&filter, PageRequest::new(1, MAX_PER_PAGE)).await?.data;
+        let filter = ViolationFilter {
+            certificate_id: Some(cert.clone()),
+            open_only: true,
+            ..Default::default()
+        };
+        let open =
+            self.store().list_violations(&filter, PageRequest::new(1, MAX_PER_PAGE)).await?.data;
         self.apply_violations(actor, cert, evaluation, &open).await.map(|_| ())
     }
 
     /// Opens a violation for each failing rule without an open one in `open` (the certificate's
     /// open violations) and resolves those that no longer fail; returns (opened, resolved).
-    pub(super) async fn apply_violations(&self, actor: &Actor, cert: &CertificateId, evaluation: &Evaluation, open: &[PolicyViolation]) -> Result<(usize, usize)> {
+    pub(super) async fn apply_violations(
+        &self,
+        actor: &Actor,
+        cert: &CertificateId,
+        evaluation: &Evaluation,
+        open: &[PolicyViolation],
+    ) -> Result<(usize, usize)> {
         let now = Timestamp::now();
         let (mut opened, mut resolved) = (0, 0);
         // failing `enforce` rules only reach here for certificates that already exist (a
@@ -88,8 +130,11 @@ impl Service {
             self.record_violation(&v, now).await;
             opened += 1;
         }
-        for v in open.iter().filter(|v| !evaluation.failures().any(|w| w.policy_id == v.policy_id)) {
-            let audit = actor.audit("policy_violation_resolved", "certificate", cert.as_str()).with_details(serde_json::json!({"policy_id": v.policy_id, "violation_id": v.id}));
+        for v in open.iter().filter(|v| !evaluation.failures().any(|w| w.policy_id == v.policy_id))
+        {
+            let audit = actor
+                .audit("policy_violation_resolved", "certificate", cert.as_str())
+                .with_details(serde_json::json!({"policy_id": v.policy_id, "violation_id": v.id}));
             self.store().resolve_violation(&v.id, now, &audit).await?;
             resolved += 1;
         }
@@ -100,13 +145,18 @@ impl Service {
     /// certificate or a draft, optionally with a draft rule; nothing is stored.
     pub async fn evaluate_policies(&self, input: &EvaluateInput) -> Result<Evaluation> {
         let cert = match &input.certificate_id {
-            Some(id) => self.store().get_certificate(&CertificateId::from_trusted(id.clone())).await?,
+            Some(id) => {
+                self.store().get_certificate(&CertificateId::from_trusted(id.clone())).await?
+            }
             None => self.draft_certificate(&input.draft).await?,
         };
         if cert.is_template() {
             return Err(Error::invalid(
                 if input.certificate_id.is_some() { "certificate_id" } else { "agent_group_id" },
-                format!("{} is a fleet certificate: policies are evaluated for each child on its agent; evaluate a child (GET /certificates?parent_id={})", cert.id, cert.id),
+                format!(
+                    "{} is a fleet certificate: policies are evaluated for each child on its agent; evaluate a child (GET /certificates?parent_id={})",
+                    cert.id, cert.id
+                ),
             ));
         }
         let extra = match &input.with {
@@ -119,11 +169,16 @@ impl Service {
 
 /// Renewal window and lifetime of `cert`, as far as the snapshot knows them.
 pub(super) fn known_facts(snapshot: &Snapshot, cert: &Certificate) -> (Option<i64>, Option<i64>) {
-    let window = snapshot.renewal_policies.get(&cert.renewal_policy_id).map(|p| p.renewal_window_days);
+    let window =
+        snapshot.renewal_policies.get(&cert.renewal_policy_id).map(|p| p.renewal_window_days);
     (window, snapshot.issuers.get(&cert.issuer_id).map(validity_days))
 }
 
 /// The validity an issuer gives (its `validity_days`, else the Local CA's default).
 fn validity_days(issuer: &Issuer) -> i64 {
-    issuer.config.get("validity_days").and_then(serde_json::Value::as_i64).unwrap_or(crate::issuer::local::DEFAULT_VALIDITY_DAYS.into())
+    issuer
+        .config
+        .get("validity_days")
+        .and_then(serde_json::Value::as_i64)
+        .unwrap_or(crate::issuer::local::DEFAULT_VALIDITY_DAYS.into())
 }

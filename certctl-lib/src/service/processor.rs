@@ -39,7 +39,13 @@ impl Service {
 
     /// [`fail_job`](Self::fail_job), retrying no earlier than `not_before` (the CA's
     /// `Retry-After`) when given.
-    pub(super) async fn fail_job_after(&self, job: Job, err: &Error, now: Timestamp, not_before: Option<Timestamp>) -> Result<Job> {
+    pub(super) async fn fail_job_after(
+        &self,
+        job: Job,
+        err: &Error,
+        now: Timestamp,
+        not_before: Option<Timestamp>,
+    ) -> Result<Job> {
         let transient = matches!(err, Error::Connector { transient: true, .. });
         let cert = self.store().get_certificate(&job.certificate_id).await?;
         let policy = self.renewal_policy_of(&cert.renewal_policy_id).await?;
@@ -50,9 +56,11 @@ impl Service {
         let sys = Actor::system();
         if transient && j.attempts < j.max_attempts {
             let exp = u32::try_from(j.attempts.saturating_sub(1).clamp(0, 20)).unwrap_or(20);
-            let delay = policy.retry_interval_seconds.saturating_mul(1i64 << exp).min(MAX_BACKOFF_SECONDS);
+            let delay =
+                policy.retry_interval_seconds.saturating_mul(1i64 << exp).min(MAX_BACKOFF_SECONDS);
             j.status = JobStatus::Pending;
-            j.next_attempt_at = Some(now.plus(Duration::seconds(delay)).max(not_before.unwrap_or(now)));
+            j.next_attempt_at =
+                Some(now.plus(Duration::seconds(delay)).max(not_before.unwrap_or(now)));
             let audit = sys.audit("job_retry_scheduled", "job", j.id.as_str()).with_details(serde_json::json!({
                 "error": j.last_error, "attempt": j.attempts, "max_attempts": j.max_attempts, "next_attempt_at": j.next_attempt_at,
             }));
@@ -70,7 +78,13 @@ impl Service {
             if c.status != CertificateStatus::Archived {
                 c.status = CertificateStatus::Failed;
                 c.updated_at = now;
-                self.store().update_certificate(&c, &sys.audit("certificate_status_changed", "certificate", c.id.as_str()).with_details(serde_json::json!({"status": "Failed", "job_id": j.id}))).await?;
+                self.store()
+                    .update_certificate(
+                        &c,
+                        &sys.audit("certificate_status_changed", "certificate", c.id.as_str())
+                            .with_details(serde_json::json!({"status": "Failed", "job_id": j.id})),
+                    )
+                    .await?;
             }
         }
         Ok(j)
@@ -87,7 +101,13 @@ impl Service {
         moved += self.resume_acme_orders(now).await?;
         let lease = Duration::milliseconds(self.config().job_lease.as_millis() as i64);
         for _ in 0..JOBS_PER_TICK {
-            let Some(job) = self.store().claim_job(&[JobType::Issuance, JobType::Renewal], now, now.plus(lease)).await? else { break };
+            let Some(job) = self
+                .store()
+                .claim_job(&[JobType::Issuance, JobType::Renewal], now, now.plus(lease))
+                .await?
+            else {
+                break;
+            };
             moved += 1;
             let keeper = self.keep_claim(job.id.clone());
             let out = self.run_claimed(job, now).await;
@@ -115,7 +135,10 @@ impl Service {
             j.updated_at = now;
             self.store().update_job(&j, JobStatus::Running, None).await?;
         } else {
-            let e = Error::Conflict(format!("no agent holds the key of {}: add a target on an agent", cert.id));
+            let e = Error::Conflict(format!(
+                "no agent holds the key of {}: add a target on an agent",
+                cert.id
+            ));
             self.fail_job(job, &e, now).await?;
         }
         Ok(())
@@ -128,7 +151,8 @@ impl Service {
         let svc = self.clone();
         tokio::spawn(async move {
             let lease = svc.config().job_lease;
-            let mut tick = tokio::time::interval((lease / 3).max(std::time::Duration::from_millis(100)));
+            let mut tick =
+                tokio::time::interval((lease / 3).max(std::time::Duration::from_millis(100)));
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             tick.tick().await;
             loop {
@@ -137,7 +161,9 @@ impl Service {
                 match svc.store().extend_claim(&job, until).await {
                     Ok(true) => {}
                     Ok(false) => return,
-                    Err(e) => tracing::warn!(job = %job, error = %e, "extending the claim on a job failed; retrying"),
+                    Err(e) => {
+                        tracing::warn!(job = %job, error = %e, "extending the claim on a job failed; retrying")
+                    }
                 }
             }
         })
@@ -150,9 +176,15 @@ impl Service {
         let mut n = 0;
         for job in self.store().expired_claims(now, JOBS_PER_TICK as i64).await? {
             let until = job.claimed_until;
-            let why = format!("the server that claimed this job stopped before finishing it (claim expired at {})", until.map_or_else(|| "-".into(), |t| t.to_string()));
+            let why = format!(
+                "the server that claimed this job stopped before finishing it (claim expired at {})",
+                until.map_or_else(|| "-".into(), |t| t.to_string())
+            );
             let moved = if job.attempts >= job.max_attempts {
-                let e = Error::Connector { message: format!("{why}; no attempts left"), transient: false };
+                let e = Error::Connector {
+                    message: format!("{why}; no attempts left"),
+                    transient: false,
+                };
                 self.fail_job(job.clone(), &e, now).await.map(|_| ())
             } else {
                 let mut j = job.clone();
@@ -189,13 +221,23 @@ impl Service {
             (JobStatus::Running, &[JobType::Deployment][..]),
         ] {
             let filter = JobFilter { status: Some(status), ..Default::default() };
-            for job in self.store().list_jobs(&filter, PageRequest::new(1, MAX_PER_PAGE)).await?.data {
+            for job in
+                self.store().list_jobs(&filter, PageRequest::new(1, MAX_PER_PAGE)).await?.data
+            {
                 if !types.contains(&job.job_type) || job.updated_at >= cutoff {
                     continue;
                 }
-                let who = job.agent_id.as_ref().map_or("no agent".to_owned(), |a| format!("agent {a}"));
-                let what = if status == JobStatus::AwaitingCsr { "a CSR" } else { "a deployment report" };
-                let e = Error::Connector { message: format!("timed out: {who} sent no {what} within {}s", self.config().agent_timeout.as_secs()), transient: false };
+                let who =
+                    job.agent_id.as_ref().map_or("no agent".to_owned(), |a| format!("agent {a}"));
+                let what =
+                    if status == JobStatus::AwaitingCsr { "a CSR" } else { "a deployment report" };
+                let e = Error::Connector {
+                    message: format!(
+                        "timed out: {who} sent no {what} within {}s",
+                        self.config().agent_timeout.as_secs()
+                    ),
+                    transient: false,
+                };
                 self.fail_job(job, &e, now).await?;
                 n += 1;
             }
@@ -204,7 +246,12 @@ impl Service {
     }
 
     /// Server keygen (demo only): the key is generated here, sealed, and never leaves sealed.
-    async fn issue_server_keygen(&self, job: Job, cert: &Certificate, now: Timestamp) -> Result<Job> {
+    async fn issue_server_keygen(
+        &self,
+        job: Job,
+        cert: &Certificate,
+        now: Timestamp,
+    ) -> Result<Job> {
         let key = pki::PrivateKey::generate_p256()?;
         let csr = pki::build_csr(&key, &cert.common_name, &cert.sans)?;
         let sealed = self.keystore()?.seal(key.pem().as_bytes())?;
@@ -221,7 +268,8 @@ impl Service {
         let mut policies = Vec::new();
         let mut page = 1;
         loop {
-            let p = self.store().list_renewal_policies(PageRequest::new(page, MAX_PER_PAGE)).await?;
+            let p =
+                self.store().list_renewal_policies(PageRequest::new(page, MAX_PER_PAGE)).await?;
             let n = p.data.len();
             policies.extend(p.data);
             if n < MAX_PER_PAGE as usize {
@@ -230,7 +278,9 @@ impl Service {
             page += 1;
         }
         for policy in &policies {
-            let horizon = policy.renewal_window_days.max(policy.alert_thresholds_days.iter().copied().max().unwrap_or(0));
+            let horizon = policy
+                .renewal_window_days
+                .max(policy.alert_thresholds_days.iter().copied().max().unwrap_or(0));
             let filter = CertificateFilter {
                 renewal_policy_id: Some(policy.id.clone()),
                 expires_before: Some(now.plus(Duration::days(horizon + 1))),
@@ -241,7 +291,8 @@ impl Service {
             let mut after = None;
             loop {
                 let f = CertificateFilter { after, ..filter.clone() };
-                let p = self.store().list_certificates(&f, PageRequest::new(1, MAX_PER_PAGE)).await?;
+                let p =
+                    self.store().list_certificates(&f, PageRequest::new(1, MAX_PER_PAGE)).await?;
                 let n = p.data.len();
                 after = p.data.last().map(|c| c.id.clone());
                 for cert in p.data {
@@ -257,48 +308,108 @@ impl Service {
         Ok(report)
     }
 
-    async fn check_certificate(&self, sys: &Actor, policy: &RenewalPolicy, mut cert: Certificate, now: Timestamp, report: &mut RenewalReport) -> Result<()> {
+    async fn check_certificate(
+        &self,
+        sys: &Actor,
+        policy: &RenewalPolicy,
+        mut cert: Certificate,
+        now: Timestamp,
+        report: &mut RenewalReport,
+    ) -> Result<()> {
         let Some(expires) = cert.expires_at else { return Ok(()) };
         if cert.status == CertificateStatus::Revoked {
             return Ok(());
         }
         let in_window = expires <= now.plus(Duration::days(policy.renewal_window_days));
         let new_status = match cert.status {
-            CertificateStatus::Active | CertificateStatus::Expiring if expires <= now => Some(CertificateStatus::Expired),
+            CertificateStatus::Active | CertificateStatus::Expiring if expires <= now => {
+                Some(CertificateStatus::Expired)
+            }
             CertificateStatus::Active if in_window => Some(CertificateStatus::Expiring),
             _ => None,
         };
         if let Some(st) = new_status {
             cert.status = st;
             cert.updated_at = now;
-            cert = self.store().update_certificate(&cert, &sys.audit("certificate_status_changed", "certificate", cert.id.as_str()).with_details(serde_json::json!({"status": st}))).await?;
-            if st == CertificateStatus::Expired { report.marked_expired += 1 } else { report.marked_expiring += 1 }
+            cert = self
+                .store()
+                .update_certificate(
+                    &cert,
+                    &sys.audit("certificate_status_changed", "certificate", cert.id.as_str())
+                        .with_details(serde_json::json!({"status": st})),
+                )
+                .await?;
+            if st == CertificateStatus::Expired {
+                report.marked_expired += 1
+            } else {
+                report.marked_expiring += 1
+            }
         }
         if new_status == Some(CertificateStatus::Expired) {
             let message = format!("{} ({}) expired at {expires}", cert.common_name, cert.id);
-            let details = serde_json::json!({"expires_at": expires, "days_left": expires.days_from(now)});
-            self.record_event_logged(EventDraft { kind: EventKind::CertificateExpired, severity: NotifySeverity::Critical, certificate: Some(&cert), message, details, dedup_key: Some(format!("expired:{}:{}", cert.id, expires.unix_millis())) }, now).await;
+            let details =
+                serde_json::json!({"expires_at": expires, "days_left": expires.days_from(now)});
+            self.record_event_logged(
+                EventDraft {
+                    kind: EventKind::CertificateExpired,
+                    severity: NotifySeverity::Critical,
+                    certificate: Some(&cert),
+                    message,
+                    details,
+                    dedup_key: Some(format!("expired:{}:{}", cert.id, expires.unix_millis())),
+                },
+                now,
+            )
+            .await;
         }
         // alerts: the most urgent threshold crossed, once per certificate, expiry and threshold
         let days_left = expires.days_from(now);
-        if let Some(t) = policy.alert_thresholds_days.iter().copied().filter(|t| days_left <= *t).min() {
+        if let Some(t) =
+            policy.alert_thresholds_days.iter().copied().filter(|t| days_left <= *t).min()
+        {
             let message = if days_left < 0 {
                 format!("{} ({}) expired {} days ago", cert.common_name, cert.id, -days_left)
             } else {
-                format!("{} ({}) expires in {days_left} days, at {expires}", cert.common_name, cert.id)
+                format!(
+                    "{} ({}) expires in {days_left} days, at {expires}",
+                    cert.common_name, cert.id
+                )
             };
-            let severity = if t <= 0 { NotifySeverity::Critical } else if t <= 7 { NotifySeverity::Warning } else { NotifySeverity::Info };
+            let severity = if t <= 0 {
+                NotifySeverity::Critical
+            } else if t <= 7 {
+                NotifySeverity::Warning
+            } else {
+                NotifySeverity::Info
+            };
             let details = serde_json::json!({"days_left": days_left, "expires_at": expires, "threshold_days": t});
-            let ev = EventDraft { kind: EventKind::ExpiryThreshold, severity, certificate: Some(&cert), message, details, dedup_key: Some(format!("expiry:{}:{}:{t}", cert.id, expires.unix_millis())) };
+            let ev = EventDraft {
+                kind: EventKind::ExpiryThreshold,
+                severity,
+                certificate: Some(&cert),
+                message,
+                details,
+                dedup_key: Some(format!("expiry:{}:{}:{t}", cert.id, expires.unix_millis())),
+            };
             if self.record_event(ev, now).await? {
                 report.alerts += 1;
             }
         }
-        if in_window && policy.auto_renew && matches!(cert.status, CertificateStatus::Active | CertificateStatus::Expiring | CertificateStatus::Expired) {
+        if in_window
+            && policy.auto_renew
+            && matches!(
+                cert.status,
+                CertificateStatus::Active
+                    | CertificateStatus::Expiring
+                    | CertificateStatus::Expired
+            )
+        {
             match self.renew_certificate(sys, &cert.id).await {
                 Ok(s) if s.created => report.jobs_started += 1,
                 Ok(_) => {}
-                Err(Error::Conflict(why)) | Err(Error::Invalid { message: why, .. }) => report.not_started.push((cert.id.clone(), why)),
+                Err(Error::Conflict(why)) | Err(Error::Invalid { message: why, .. }) => {
+                    report.not_started.push((cert.id.clone(), why))
+                }
                 Err(e) => return Err(e),
             }
         }
@@ -306,13 +417,35 @@ impl Service {
     }
 
     /// One agent-health pass: agents silent for longer than `offline_after` go Offline.
-    pub async fn check_agents(&self, now: Timestamp, offline_after: std::time::Duration) -> Result<Vec<AgentId>> {
+    pub async fn check_agents(
+        &self,
+        now: Timestamp,
+        offline_after: std::time::Duration,
+    ) -> Result<Vec<AgentId>> {
         let cutoff = now.plus(Duration::seconds(-(offline_after.as_secs() as i64)));
         let ids = self.store().mark_stale_agents_offline(cutoff).await?;
         for id in &ids {
-            self.store().append_audit(&Actor::system().audit("agent_offline", "agent", id.as_str()).with_details(serde_json::json!({"silent_since_before": cutoff}))).await?;
-            let message = format!("agent {id} sent no heartbeat for more than {}s", offline_after.as_secs());
-            self.record_event_logged(EventDraft { kind: EventKind::AgentOffline, severity: NotifySeverity::Warning, certificate: None, message, details: serde_json::json!({"agent_id": id}), dedup_key: None }, now).await;
+            self.store()
+                .append_audit(
+                    &Actor::system()
+                        .audit("agent_offline", "agent", id.as_str())
+                        .with_details(serde_json::json!({"silent_since_before": cutoff})),
+                )
+                .await?;
+            let message =
+                format!("agent {id} sent no heartbeat for more than {}s", offline_after.as_secs());
+            self.record_event_logged(
+                EventDraft {
+                    kind: EventKind::AgentOffline,
+                    severity: NotifySeverity::Warning,
+                    certificate: None,
+                    message,
+                    details: serde_json::json!({"agent_id": id}),
+                    dedup_key: None,
+                },
+                now,
+            )
+            .await;
         }
         Ok(ids)
     }

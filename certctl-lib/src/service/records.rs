@@ -7,13 +7,31 @@ use crate::error::{Error, Result};
 use crate::model::*;
 
 impl Service {
-    pub async fn mark_notification_read(&self, actor: &Actor, id: &NotificationId) -> Result<Notification> {
-        self.store().mark_notification_read(id, Timestamp::now(), &actor.audit("notification_read", "notification", id.as_str())).await
+    pub async fn mark_notification_read(
+        &self,
+        actor: &Actor,
+        id: &NotificationId,
+    ) -> Result<Notification> {
+        self.store()
+            .mark_notification_read(
+                id,
+                Timestamp::now(),
+                &actor.audit("notification_read", "notification", id.as_str()),
+            )
+            .await
     }
 
     pub async fn create_policy(&self, actor: &Actor, input: &PolicyInput) -> Result<PolicyRule> {
         let rule = self.draft_policy(input)?;
-        let out = self.store().create_policy(&rule, &actor.audit("policy_created", "policy", rule.id.as_str()).with_details(serde_json::json!({"type": rule.rule_type, "mode": rule.mode}))).await;
+        let out = self
+            .store()
+            .create_policy(
+                &rule,
+                &actor
+                    .audit("policy_created", "policy", rule.id.as_str())
+                    .with_details(serde_json::json!({"type": rule.rule_type, "mode": rule.mode})),
+            )
+            .await;
         self.invalidate_snapshot();
         out
     }
@@ -21,7 +39,9 @@ impl Service {
     /// A rule from a create body, validated, not stored.
     pub fn draft_policy(&self, input: &PolicyInput) -> Result<PolicyRule> {
         let now = Timestamp::now();
-        let rule_type: PolicyType = required("type", input.rule_type.as_deref())?.parse().map_err(|e| Error::invalid("type", e))?;
+        let rule_type: PolicyType = required("type", input.rule_type.as_deref())?
+            .parse()
+            .map_err(|e| Error::invalid("type", e))?;
         let rule = PolicyRule {
             id: new_id(input.id.as_deref(), PolicyId::parse, PolicyId::generate)?,
             name: text("name", &required("name", input.name.as_deref())?, 200)?,
@@ -38,7 +58,12 @@ impl Service {
         Ok(rule)
     }
 
-    pub async fn update_policy(&self, actor: &Actor, id: &PolicyId, input: &PolicyInput) -> Result<PolicyRule> {
+    pub async fn update_policy(
+        &self,
+        actor: &Actor,
+        id: &PolicyId,
+        input: &PolicyInput,
+    ) -> Result<PolicyRule> {
         let mut r = self.store().get_policy(id).await?;
         if let Some(n) = &input.name {
             r.name = text("name", n, 200)?;
@@ -63,13 +88,19 @@ impl Service {
         }
         crate::policy::validate_config(r.rule_type, &r.config)?;
         r.updated_at = Timestamp::now();
-        let out = self.store().update_policy(&r, &actor.audit("policy_updated", "policy", id.as_str())).await;
+        let out = self
+            .store()
+            .update_policy(&r, &actor.audit("policy_updated", "policy", id.as_str()))
+            .await;
         self.invalidate_snapshot();
         out
     }
 
     pub async fn delete_policy(&self, actor: &Actor, id: &PolicyId) -> Result<()> {
-        let out = self.store().delete_policy(id, &actor.audit("policy_deleted", "policy", id.as_str())).await;
+        let out = self
+            .store()
+            .delete_policy(id, &actor.audit("policy_deleted", "policy", id.as_str()))
+            .await;
         self.invalidate_snapshot();
         out
     }
@@ -85,29 +116,53 @@ impl Service {
         let one = PageRequest::new(1, 1);
         let mut agents = std::collections::BTreeMap::new();
         for st in AgentStatus::ALL {
-            let n = s.list_agents(&AgentFilter { status: Some(*st), ..Default::default() }, one).await?.total;
+            let n = s
+                .list_agents(&AgentFilter { status: Some(*st), ..Default::default() }, one)
+                .await?
+                .total;
             agents.insert(st.to_string(), n);
         }
         // Edges: 7, 14, 30 for the counters, then the histogram's weeks (one query for all).
-        let days: Vec<i64> = [7, 14, 30].into_iter().chain(crate::api::EXPIRY_HISTOGRAM_EDGES).collect();
-        let edges: Vec<Timestamp> = days.iter().map(|d| now.plus(time::Duration::days(*d))).collect();
+        let days: Vec<i64> =
+            [7, 14, 30].into_iter().chain(crate::api::EXPIRY_HISTOGRAM_EDGES).collect();
+        let edges: Vec<Timestamp> =
+            days.iter().map(|d| now.plus(time::Duration::days(*d))).collect();
         let below = s.count_expiring_before(now, &edges).await?;
-        let at = |d: i64| days.iter().position(|x| *x == d).and_then(|i| below.get(i)).copied().unwrap_or(0);
+        let at = |d: i64| {
+            days.iter().position(|x| *x == d).and_then(|i| below.get(i)).copied().unwrap_or(0)
+        };
         let mut histogram = Vec::new();
         let mut prev = 0;
         for d in crate::api::EXPIRY_HISTOGRAM_EDGES {
-            histogram.push(crate::api::ExpiryBucket { from_day: prev, to_day: d, count: at(d) - at(prev) });
+            histogram.push(crate::api::ExpiryBucket {
+                from_day: prev,
+                to_day: d,
+                count: at(d) - at(prev),
+            });
             prev = d;
         }
         let open = ViolationFilter { open_only: true, ..Default::default() };
         Ok(crate::api::Summary {
-            certificates_by_status: s.count_certificates_by_status().await?.into_iter().map(|(st, n)| (st.to_string(), n)).collect(),
+            certificates_by_status: s
+                .count_certificates_by_status()
+                .await?
+                .into_iter()
+                .map(|(st, n)| (st.to_string(), n))
+                .collect(),
             expiring_within_7_days: at(7),
             expiring_within_14_days: at(14),
             expiring_within_30_days: at(30),
             agents_by_status: agents,
-            failed_jobs: s.list_jobs(&JobFilter { status: Some(JobStatus::Failed), ..Default::default() }, one).await?.total,
-            failed_jobs_24h: s.count_failed_jobs_since(now.plus(time::Duration::hours(-24))).await?,
+            failed_jobs: s
+                .list_jobs(
+                    &JobFilter { status: Some(JobStatus::Failed), ..Default::default() },
+                    one,
+                )
+                .await?
+                .total,
+            failed_jobs_24h: s
+                .count_failed_jobs_since(now.plus(time::Duration::hours(-24)))
+                .await?,
             open_violations: s.list_violations(&open, one).await?.total,
             expiry_histogram: histogram,
             generated_at: Some(now),

@@ -22,10 +22,16 @@ pub fn certificate_name(field: &str, name: &str) -> Result<String> {
     for (i, label) in labels.iter().enumerate() {
         if *label == "*" {
             if i != 0 {
-                return Err(Error::invalid(field, format!("{name:?}: a wildcard may only be the whole left-most label")));
+                return Err(Error::invalid(
+                    field,
+                    format!("{name:?}: a wildcard may only be the whole left-most label"),
+                ));
             }
             if labels.len() < 3 {
-                return Err(Error::invalid(field, format!("{name:?}: a wildcard needs at least two labels after it")));
+                return Err(Error::invalid(
+                    field,
+                    format!("{name:?}: a wildcard needs at least two labels after it"),
+                ));
             }
             continue;
         }
@@ -33,20 +39,38 @@ pub fn certificate_name(field: &str, name: &str) -> Result<String> {
             return Err(Error::invalid(field, format!("{name:?} has an empty label")));
         }
         if label.len() > 63 {
-            return Err(Error::invalid(field, format!("{name:?} has a label longer than 63 characters")));
+            return Err(Error::invalid(
+                field,
+                format!("{name:?} has a label longer than 63 characters"),
+            ));
         }
         if label.contains('*') {
-            return Err(Error::invalid(field, format!("{name:?}: a wildcard may only be the whole left-most label")));
+            return Err(Error::invalid(
+                field,
+                format!("{name:?}: a wildcard may only be the whole left-most label"),
+            ));
         }
-        if let Some(c) = label.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_')) {
-            return Err(Error::invalid(field, format!("{name:?} contains {c:?}, which is not allowed in a DNS name")));
+        if let Some(c) =
+            label.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
+        {
+            return Err(Error::invalid(
+                field,
+                format!("{name:?} contains {c:?}, which is not allowed in a DNS name"),
+            ));
         }
         if label.starts_with('-') || label.ends_with('-') {
-            return Err(Error::invalid(field, format!("{name:?} has a label that starts or ends with '-'")));
+            return Err(Error::invalid(
+                field,
+                format!("{name:?} has a label that starts or ends with '-'"),
+            ));
         }
     }
-    if labels.len() > 1 && labels.last().is_some_and(|tld| tld.chars().all(|c| c.is_ascii_digit())) {
-        return Err(Error::invalid(field, format!("{name:?} is neither an IP address nor a DNS name")));
+    if labels.len() > 1 && labels.last().is_some_and(|tld| tld.chars().all(|c| c.is_ascii_digit()))
+    {
+        return Err(Error::invalid(
+            field,
+            format!("{name:?} is neither an IP address nor a DNS name"),
+        ));
     }
     Ok(n)
 }
@@ -72,7 +96,11 @@ pub fn text(field: &str, value: &str, max: usize) -> Result<String> {
 }
 
 /// A user-chosen id (checked against the resource's prefix) or a generated one.
-pub fn new_id<T>(given: Option<&str>, parse: impl Fn(&str) -> Result<T>, generate: impl Fn() -> T) -> Result<T> {
+pub fn new_id<T>(
+    given: Option<&str>,
+    parse: impl Fn(&str) -> Result<T>,
+    generate: impl Fn() -> T,
+) -> Result<T> {
     match given {
         Some(id) => parse(id),
         None => Ok(generate()),
@@ -89,7 +117,10 @@ pub fn tags(field: &str, tags: &std::collections::BTreeMap<String, String>) -> R
             return Err(Error::invalid(format!("{field}.{k}"), "keys must be 1 to 128 characters"));
         }
         if v.len() > 512 {
-            return Err(Error::invalid(format!("{field}.{k}"), "values must be at most 512 characters"));
+            return Err(Error::invalid(
+                format!("{field}.{k}"),
+                "values must be at most 512 characters",
+            ));
         }
     }
     Ok(())
@@ -99,7 +130,12 @@ pub fn tags(field: &str, tags: &std::collections::BTreeMap<String, String>) -> R
 pub fn email(field: &str, value: &str) -> Result<String> {
     let v = value.trim();
     match v.split_once('@') {
-        Some((local, domain)) if !local.is_empty() && !domain.is_empty() && !v.contains(char::is_whitespace) && !domain.contains('@') => {
+        Some((local, domain))
+            if !local.is_empty()
+                && !domain.is_empty()
+                && !v.contains(char::is_whitespace)
+                && !domain.contains('@') =>
+        {
             Ok(v.to_owned())
         }
         _ => Err(Error::invalid(field, format!("{value:?} is not an email address"))),
@@ -112,11 +148,32 @@ mod tests {
 
     #[test]
     fn names() {
-        for ok in ["api.example.com", "API.Example.COM.", "*.example.com", "10.0.0.1", "fd00::1", "localhost", "_acme.example.com", "xn--bcher-kva.example"] {
+        for ok in [
+            "api.example.com",
+            "API.Example.COM.",
+            "*.example.com",
+            "10.0.0.1",
+            "fd00::1",
+            "localhost",
+            "_acme.example.com",
+            "xn--bcher-kva.example",
+        ] {
             assert!(certificate_name("common_name", ok).is_ok(), "{ok}");
         }
         assert_eq!(certificate_name("cn", "API.Example.COM.").unwrap(), "api.example.com");
-        for bad in ["", " ", "a..b", "*.com", "a.*.example.com", "f*o.example.com", "-a.example.com", "a b.example.com", "exa$mple.com", "999.1.1.1", &"a".repeat(64)] {
+        for bad in [
+            "",
+            " ",
+            "a..b",
+            "*.com",
+            "a.*.example.com",
+            "f*o.example.com",
+            "-a.example.com",
+            "a b.example.com",
+            "exa$mple.com",
+            "999.1.1.1",
+            &"a".repeat(64),
+        ] {
             let e = certificate_name("sans[1]", bad).unwrap_err();
             assert!(e.to_string().starts_with("sans[1]: "), "{bad}: {e}");
         }

@@ -33,7 +33,12 @@ impl Service {
         }
         let sys = Actor::system();
         for a in agents {
-            let mut filter = CertificateFilter { key_agent_id: Some(a.clone()), exclude_archived: true, exclude_templates: true, ..Default::default() };
+            let mut filter = CertificateFilter {
+                key_agent_id: Some(a.clone()),
+                exclude_archived: true,
+                exclude_templates: true,
+                ..Default::default()
+            };
             loop {
                 let page = self.store().scan_certificates(&filter, MAX_PER_PAGE).await?;
                 for cert in &page {
@@ -41,7 +46,9 @@ impl Service {
                     self.sync_violations(&sys, &cert.id, &evaluation).await?;
                 }
                 match page.last() {
-                    Some(last) if page.len() == MAX_PER_PAGE as usize => filter.after = Some(last.id.clone()),
+                    Some(last) if page.len() == MAX_PER_PAGE as usize => {
+                        filter.after = Some(last.id.clone())
+                    }
                     _ => break,
                 }
             }
@@ -59,7 +66,8 @@ impl Service {
         let mut page = 1;
         loop {
             let filter = ViolationFilter { open_only: true, ..Default::default() };
-            let p = self.store().list_violations(&filter, PageRequest::new(page, MAX_PER_PAGE)).await?;
+            let p =
+                self.store().list_violations(&filter, PageRequest::new(page, MAX_PER_PAGE)).await?;
             let n = p.data.len();
             for v in p.data {
                 open.entry(v.certificate_id.clone()).or_default().push(v);
@@ -74,7 +82,13 @@ impl Service {
         }
         let compiled = CompiledPolicies::new(&snapshot.rules);
         let membership = self.membership().await?;
-        let groups_of: HashMap<AgentId, Vec<GroupId>> = self.store().all_agents().await?.iter().map(|a| (a.id.clone(), membership.groups_of_agent(a))).collect();
+        let groups_of: HashMap<AgentId, Vec<GroupId>> = self
+            .store()
+            .all_agents()
+            .await?
+            .iter()
+            .map(|a| (a.id.clone(), membership.groups_of_agent(a)))
+            .collect();
         let mut agent_of: HashMap<TargetId, AgentId> = HashMap::new();
         let mut page = 1;
         loop {
@@ -88,13 +102,26 @@ impl Service {
         }
         let sys = Actor::system();
         let none: Vec<GroupId> = Vec::new();
-        let mut filter = CertificateFilter { exclude_archived: true, exclude_templates: true, ..Default::default() };
+        let mut filter = CertificateFilter {
+            exclude_archived: true,
+            exclude_templates: true,
+            ..Default::default()
+        };
         loop {
             let certs = self.store().scan_certificates(&filter, MAX_PER_PAGE).await?;
             for cert in &certs {
-                let groups = cert.target_ids.iter().find_map(|t| agent_of.get(t)).and_then(|a| groups_of.get(a)).unwrap_or(&none);
+                let groups = cert
+                    .target_ids
+                    .iter()
+                    .find_map(|t| agent_of.get(t))
+                    .and_then(|a| groups_of.get(a))
+                    .unwrap_or(&none);
                 let (window, lifetime) = known_facts(&snapshot, cert);
-                let subject = Subject { renewal_window_days: window, lifetime_days: lifetime, ..Subject::from_certificate(cert, groups) };
+                let subject = Subject {
+                    renewal_window_days: window,
+                    lifetime_days: lifetime,
+                    ..Subject::from_certificate(cert, groups)
+                };
                 let evaluation = compiled.evaluate(&subject);
                 let had = open.remove(&cert.id).unwrap_or_default();
                 report.checked += 1;
@@ -106,7 +133,9 @@ impl Service {
                 report.resolved += r;
             }
             match certs.last() {
-                Some(last) if certs.len() == MAX_PER_PAGE as usize => filter.after = Some(last.id.clone()),
+                Some(last) if certs.len() == MAX_PER_PAGE as usize => {
+                    filter.after = Some(last.id.clone())
+                }
                 _ => break,
             }
         }

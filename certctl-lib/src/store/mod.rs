@@ -26,8 +26,9 @@ pub use sqlite::SqliteStore;
 /// Every store trait, for `use certctl::store::prelude::*;` to bring their methods into scope.
 pub mod prelude {
     pub use super::{
-        AcmeStore, AgentStore, ApiKeyStore, AuditStore, BootstrapTokenStore, CertificateStore, ChannelStore, DeliveryStore, GroupStore, IssuerStore, JobStore,
-        NotificationStore, OwnerStore, PolicyStore, RenewalPolicyStore, Store, TargetStore, TeamStore,
+        AcmeStore, AgentStore, ApiKeyStore, AuditStore, BootstrapTokenStore, CertificateStore,
+        ChannelStore, DeliveryStore, GroupStore, IssuerStore, JobStore, NotificationStore,
+        OwnerStore, PolicyStore, RenewalPolicyStore, Store, TargetStore, TeamStore,
     };
 }
 
@@ -46,7 +47,8 @@ pub trait TeamStore {
 pub trait OwnerStore {
     async fn create_owner(&self, owner: &Owner, audit: &AuditDraft) -> Result<Owner>;
     async fn get_owner(&self, id: &OwnerId) -> Result<Owner>;
-    async fn list_owners(&self, team_id: Option<&TeamId>, page: PageRequest) -> Result<Page<Owner>>;
+    async fn list_owners(&self, team_id: Option<&TeamId>, page: PageRequest)
+    -> Result<Page<Owner>>;
     async fn update_owner(&self, owner: &Owner, audit: &AuditDraft) -> Result<Owner>;
     async fn delete_owner(&self, id: &OwnerId, audit: &AuditDraft) -> Result<()>;
 }
@@ -54,10 +56,18 @@ pub trait OwnerStore {
 /// Renewal policies.
 #[async_trait]
 pub trait RenewalPolicyStore {
-    async fn create_renewal_policy(&self, p: &RenewalPolicy, audit: &AuditDraft) -> Result<RenewalPolicy>;
+    async fn create_renewal_policy(
+        &self,
+        p: &RenewalPolicy,
+        audit: &AuditDraft,
+    ) -> Result<RenewalPolicy>;
     async fn get_renewal_policy(&self, id: &RenewalPolicyId) -> Result<RenewalPolicy>;
     async fn list_renewal_policies(&self, page: PageRequest) -> Result<Page<RenewalPolicy>>;
-    async fn update_renewal_policy(&self, p: &RenewalPolicy, audit: &AuditDraft) -> Result<RenewalPolicy>;
+    async fn update_renewal_policy(
+        &self,
+        p: &RenewalPolicy,
+        audit: &AuditDraft,
+    ) -> Result<RenewalPolicy>;
     async fn delete_renewal_policy(&self, id: &RenewalPolicyId, audit: &AuditDraft) -> Result<()>;
 }
 
@@ -76,11 +86,18 @@ pub trait IssuerStore {
 pub trait TargetStore {
     async fn create_target(&self, target: &Target, audit: &AuditDraft) -> Result<Target>;
     async fn get_target(&self, id: &TargetId) -> Result<Target>;
-    async fn list_targets(&self, agent_id: Option<&AgentId>, page: PageRequest) -> Result<Page<Target>>;
+    async fn list_targets(
+        &self,
+        agent_id: Option<&AgentId>,
+        page: PageRequest,
+    ) -> Result<Page<Target>>;
     async fn update_target(&self, target: &Target, audit: &AuditDraft) -> Result<Target>;
     async fn delete_target(&self, id: &TargetId, audit: &AuditDraft) -> Result<()>;
     /// Deployment state of a certificate on each of its targets.
-    async fn list_certificate_targets(&self, certificate_id: &CertificateId) -> Result<Vec<CertificateTarget>>;
+    async fn list_certificate_targets(
+        &self,
+        certificate_id: &CertificateId,
+    ) -> Result<Vec<CertificateTarget>>;
     /// Records the outcome of a deployment on one binding.
     async fn update_certificate_target(&self, binding: &CertificateTarget) -> Result<()>;
 }
@@ -89,35 +106,74 @@ pub trait TargetStore {
 #[async_trait]
 pub trait CertificateStore {
     /// Inserts the certificate and its target bindings (`target_ids`).
-    async fn create_certificate(&self, cert: &Certificate, audit: &AuditDraft) -> Result<Certificate>;
+    async fn create_certificate(
+        &self,
+        cert: &Certificate,
+        audit: &AuditDraft,
+    ) -> Result<Certificate>;
     /// Inserts many certificates in one transaction (inventory imports), each with its own
     /// audit event: `audit` with `resource_id` set to the certificate's id.
     async fn import_certificates(&self, certs: &[Certificate], audit: &AuditDraft) -> Result<()>;
     async fn get_certificate(&self, id: &CertificateId) -> Result<Certificate>;
-    async fn list_certificates(&self, filter: &CertificateFilter, page: PageRequest) -> Result<Page<Certificate>>;
+    async fn list_certificates(
+        &self,
+        filter: &CertificateFilter,
+        page: PageRequest,
+    ) -> Result<Page<Certificate>>;
     /// Up to `limit` certificates of `filter` in the list's order, after `filter.after`, without
     /// counting a total (walks over every certificate: the renewal checker's policy pass).
-    async fn scan_certificates(&self, filter: &CertificateFilter, limit: u32) -> Result<Vec<Certificate>>;
+    async fn scan_certificates(
+        &self,
+        filter: &CertificateFilter,
+        limit: u32,
+    ) -> Result<Vec<Certificate>>;
     /// The children of a fleet certificate (archived ones too), in id order.
     async fn fleet_children(&self, parent: &CertificateId) -> Result<Vec<FleetChild>>;
     /// Inserts a fleet child and the target it gets on its agent, with their audit events, in
     /// one transaction (Conflict when the template already has a child on that agent).
-    async fn create_fleet_child(&self, target: &Target, cert: &Certificate, audits: &[AuditDraft]) -> Result<Certificate>;
+    async fn create_fleet_child(
+        &self,
+        target: &Target,
+        cert: &Certificate,
+        audits: &[AuditDraft],
+    ) -> Result<Certificate>;
     /// Replaces every field but `id` and `created_at`; target bindings follow `target_ids`.
-    async fn update_certificate(&self, cert: &Certificate, audit: &AuditDraft) -> Result<Certificate>;
+    async fn update_certificate(
+        &self,
+        cert: &Certificate,
+        audit: &AuditDraft,
+    ) -> Result<Certificate>;
     /// Exact number of certificates per status (from maintained counters, not a scan).
     async fn count_certificates_by_status(&self) -> Result<Vec<(CertificateStatus, i64)>>;
     /// For each of `edges`, how many certificates that are not archived expire in `[from, edge)`
     /// (one range scan of the expiry index, whatever the number of edges).
-    async fn count_expiring_before(&self, from: Timestamp, edges: &[Timestamp]) -> Result<Vec<i64>>;
+    async fn count_expiring_before(&self, from: Timestamp, edges: &[Timestamp])
+    -> Result<Vec<i64>>;
     /// Active or Expiring certificates whose `expires_at` lies within their renewal policy's
     /// window of `now`, soonest first, at most `limit`.
-    async fn certificates_due_for_renewal(&self, now: Timestamp, limit: i64) -> Result<Vec<Certificate>>;
-    async fn add_version(&self, version: &CertificateVersion, audit: &AuditDraft) -> Result<CertificateVersion>;
+    async fn certificates_due_for_renewal(
+        &self,
+        now: Timestamp,
+        limit: i64,
+    ) -> Result<Vec<Certificate>>;
+    async fn add_version(
+        &self,
+        version: &CertificateVersion,
+        audit: &AuditDraft,
+    ) -> Result<CertificateVersion>;
     async fn get_version(&self, id: &VersionId) -> Result<CertificateVersion>;
     /// Newest first.
-    async fn list_versions(&self, certificate_id: &CertificateId) -> Result<Vec<CertificateVersion>>;
-    async fn revoke_version(&self, id: &VersionId, reason: &str, at: Timestamp, audit: &AuditDraft) -> Result<CertificateVersion>;
+    async fn list_versions(
+        &self,
+        certificate_id: &CertificateId,
+    ) -> Result<Vec<CertificateVersion>>;
+    async fn revoke_version(
+        &self,
+        id: &VersionId,
+        reason: &str,
+        at: Timestamp,
+        audit: &AuditDraft,
+    ) -> Result<CertificateVersion>;
     /// Commits issuances in one transaction (group commit): for each, the job's final state, the
     /// version, the certificate, the deployment jobs and their audit events. A record whose job
     /// someone else moved first gets `Err(Conflict)` in its slot and writes nothing; the others
@@ -142,7 +198,12 @@ pub trait AgentStore {
     /// Stores reported metadata and `last_heartbeat_at` (no observed address); an Offline agent
     /// comes back Online. As [`record_heartbeats`](Self::record_heartbeats) for one agent; a
     /// retired agent is a [`Error::Conflict`].
-    async fn record_heartbeat(&self, id: &AgentId, meta: &AgentMetadata, at: Timestamp) -> Result<Agent>;
+    async fn record_heartbeat(
+        &self,
+        id: &AgentId,
+        meta: &AgentMetadata,
+        at: Timestamp,
+    ) -> Result<Agent>;
     /// Many heartbeats in one statement (the last one per agent wins); returns the agents it
     /// updated — unknown and retired agents are left out. A heartbeat whose reported facts or
     /// observed address differ from the stored ones appends an `agent_facts_changed` event (with
@@ -166,7 +227,13 @@ pub trait GroupStore {
     /// Stored members of a group.
     async fn stored_members(&self, group: &GroupId) -> Result<Vec<AgentId>>;
     /// Records joins and leaves, with their audit events, in one transaction.
-    async fn apply_membership(&self, joins: &[(GroupId, AgentId)], leaves: &[(GroupId, AgentId)], at: Timestamp, audits: &[AuditDraft]) -> Result<()>;
+    async fn apply_membership(
+        &self,
+        joins: &[(GroupId, AgentId)],
+        leaves: &[(GroupId, AgentId)],
+        at: Timestamp,
+        audits: &[AuditDraft],
+    ) -> Result<()>;
 }
 
 /// Everything an issuance writes, committed in one transaction by
@@ -198,11 +265,21 @@ pub trait JobStore {
     async fn open_jobs(&self, certificate_id: &CertificateId) -> Result<Vec<Job>>;
     /// Writes `job` if its stored status is still `expected` (optimistic concurrency) and the
     /// move is legal; otherwise [`Error::Conflict`].
-    async fn update_job(&self, job: &Job, expected: JobStatus, audit: Option<&AuditDraft>) -> Result<Job>;
+    async fn update_job(
+        &self,
+        job: &Job,
+        expected: JobStatus,
+        audit: Option<&AuditDraft>,
+    ) -> Result<Job>;
     /// Atomically takes the oldest Pending job of one of `types` that is due at `now`, moving it
     /// to Running with its claim held until `claimed_until`, and counting the attempt. Two
     /// claimers never get the same job.
-    async fn claim_job(&self, types: &[JobType], now: Timestamp, claimed_until: Timestamp) -> Result<Option<Job>>;
+    async fn claim_job(
+        &self,
+        types: &[JobType],
+        now: Timestamp,
+        claimed_until: Timestamp,
+    ) -> Result<Option<Job>>;
     /// Running jobs whose claim expired before `now` (the server that claimed them stopped),
     /// oldest claim first, at most `limit`.
     async fn expired_claims(&self, now: Timestamp, limit: i64) -> Result<Vec<Job>>;
@@ -219,9 +296,22 @@ pub trait PolicyStore {
     async fn list_policies(&self, page: PageRequest) -> Result<Page<PolicyRule>>;
     async fn update_policy(&self, rule: &PolicyRule, audit: &AuditDraft) -> Result<PolicyRule>;
     async fn delete_policy(&self, id: &PolicyId, audit: &AuditDraft) -> Result<()>;
-    async fn create_violation(&self, v: &PolicyViolation, audit: &AuditDraft) -> Result<PolicyViolation>;
-    async fn list_violations(&self, filter: &ViolationFilter, page: PageRequest) -> Result<Page<PolicyViolation>>;
-    async fn resolve_violation(&self, id: &ViolationId, at: Timestamp, audit: &AuditDraft) -> Result<PolicyViolation>;
+    async fn create_violation(
+        &self,
+        v: &PolicyViolation,
+        audit: &AuditDraft,
+    ) -> Result<PolicyViolation>;
+    async fn list_violations(
+        &self,
+        filter: &ViolationFilter,
+        page: PageRequest,
+    ) -> Result<Page<PolicyViolation>>;
+    async fn resolve_violation(
+        &self,
+        id: &ViolationId,
+        at: Timestamp,
+        audit: &AuditDraft,
+    ) -> Result<PolicyViolation>;
 }
 
 /// The audit chain: append and read, never change.
@@ -234,7 +324,8 @@ pub trait AuditStore {
     async fn append_audit(&self, draft: &AuditDraft) -> Result<AuditEvent>;
     async fn get_audit_event(&self, id: &EventId) -> Result<AuditEvent>;
     /// Newest first.
-    async fn list_audit(&self, filter: &AuditFilter, page: PageRequest) -> Result<Page<AuditEvent>>;
+    async fn list_audit(&self, filter: &AuditFilter, page: PageRequest)
+    -> Result<Page<AuditEvent>>;
     /// Events with `seq > after_seq` in chain order, at most `limit` (for verification walks).
     async fn audit_chain(&self, after_seq: i64, limit: i64) -> Result<Vec<AuditEvent>>;
     /// The newest event, if any.
@@ -273,8 +364,17 @@ pub trait NotificationStore {
     /// Creates the event, or nothing (`None`) when one with the same `dedup_key` exists.
     async fn create_notification(&self, n: &Notification) -> Result<Option<Notification>>;
     async fn get_notification(&self, id: &NotificationId) -> Result<Notification>;
-    async fn list_notifications(&self, filter: &NotificationFilter, page: PageRequest) -> Result<Page<Notification>>;
-    async fn mark_notification_read(&self, id: &NotificationId, at: Timestamp, audit: &AuditDraft) -> Result<Notification>;
+    async fn list_notifications(
+        &self,
+        filter: &NotificationFilter,
+        page: PageRequest,
+    ) -> Result<Page<Notification>>;
+    async fn mark_notification_read(
+        &self,
+        id: &NotificationId,
+        at: Timestamp,
+        audit: &AuditDraft,
+    ) -> Result<Notification>;
     /// Records delivery: status Sent, `sent_at`.
     async fn mark_notification_sent(&self, id: &NotificationId, at: Timestamp) -> Result<()>;
 }
@@ -282,10 +382,18 @@ pub trait NotificationStore {
 /// Notification channels (configs hold secrets: callers redact them on the way out).
 #[async_trait]
 pub trait ChannelStore {
-    async fn create_channel(&self, c: &NotificationChannel, audit: &AuditDraft) -> Result<NotificationChannel>;
+    async fn create_channel(
+        &self,
+        c: &NotificationChannel,
+        audit: &AuditDraft,
+    ) -> Result<NotificationChannel>;
     async fn get_channel(&self, id: &ChannelId) -> Result<NotificationChannel>;
     async fn list_channels(&self, page: PageRequest) -> Result<Page<NotificationChannel>>;
-    async fn update_channel(&self, c: &NotificationChannel, audit: &AuditDraft) -> Result<NotificationChannel>;
+    async fn update_channel(
+        &self,
+        c: &NotificationChannel,
+        audit: &AuditDraft,
+    ) -> Result<NotificationChannel>;
     async fn delete_channel(&self, id: &ChannelId, audit: &AuditDraft) -> Result<()>;
 }
 
@@ -295,7 +403,11 @@ pub trait ChannelStore {
 pub trait DeliveryStore {
     /// Creates the event and one Pending delivery per channel in one transaction, or nothing
     /// (`None`) when an event with the same `dedup_key` exists.
-    async fn create_routed_notification(&self, n: &Notification, channels: &[ChannelId]) -> Result<Option<Notification>>;
+    async fn create_routed_notification(
+        &self,
+        n: &Notification,
+        channels: &[ChannelId],
+    ) -> Result<Option<Notification>>;
     /// Pending deliveries whose next attempt is due, oldest first.
     async fn due_deliveries(&self, now: Timestamp, limit: i64) -> Result<Vec<Delivery>>;
     async fn notifications_by_ids(&self, ids: &[NotificationId]) -> Result<Vec<Notification>>;
@@ -303,11 +415,20 @@ pub trait DeliveryStore {
     async fn deliveries_of(&self, ids: &[NotificationId]) -> Result<Vec<Delivery>>;
     /// Records a pass's outcomes in one transaction and updates the events' statuses (Pending
     /// while a delivery is, else Dead when one is, else Sent).
-    async fn record_deliveries(&self, outcomes: &[(NotificationId, ChannelId, DeliveryOutcome)], now: Timestamp) -> Result<()>;
+    async fn record_deliveries(
+        &self,
+        outcomes: &[(NotificationId, ChannelId, DeliveryOutcome)],
+        now: Timestamp,
+    ) -> Result<()>;
     /// Pending events with nothing left to deliver (inbox only) become Sent.
     async fn settle_notifications(&self, now: Timestamp) -> Result<u64>;
     /// Dead deliveries of the event go back to Pending with no attempt counted; returns how many.
-    async fn requeue_notification(&self, id: &NotificationId, now: Timestamp, audit: &AuditDraft) -> Result<u64>;
+    async fn requeue_notification(
+        &self,
+        id: &NotificationId,
+        now: Timestamp,
+        audit: &AuditDraft,
+    ) -> Result<u64>;
 }
 
 /// One heartbeat to store: what the agent reported and the address the server saw it come from.
@@ -322,16 +443,31 @@ pub struct Beat {
 /// Agent bootstrap tokens (hashes only).
 #[async_trait]
 pub trait BootstrapTokenStore {
-    async fn create_bootstrap_token(&self, token: &BootstrapToken, audit: &AuditDraft) -> Result<BootstrapToken>;
+    async fn create_bootstrap_token(
+        &self,
+        token: &BootstrapToken,
+        audit: &AuditDraft,
+    ) -> Result<BootstrapToken>;
     async fn get_bootstrap_token(&self, id: &BootstrapTokenId) -> Result<BootstrapToken>;
     /// The token with this SHA-256 hash, whatever its state.
     async fn find_bootstrap_token_by_hash(&self, hash: &str) -> Result<Option<BootstrapToken>>;
     async fn list_bootstrap_tokens(&self, page: PageRequest) -> Result<Page<BootstrapToken>>;
-    async fn revoke_bootstrap_token(&self, id: &BootstrapTokenId, at: Timestamp, audit: &AuditDraft) -> Result<BootstrapToken>;
+    async fn revoke_bootstrap_token(
+        &self,
+        id: &BootstrapTokenId,
+        at: Timestamp,
+        audit: &AuditDraft,
+    ) -> Result<BootstrapToken>;
     /// Takes one use of the token and creates `agent` in one transaction: fails with
     /// [`Error::Unauthenticated`] (and writes nothing) when the token is revoked, expired or used
     /// up at `at` — also when several registrations race for its last use.
-    async fn register_with_bootstrap_token(&self, token: &BootstrapTokenId, agent: &Agent, at: Timestamp, audit: &AuditDraft) -> Result<Agent>;
+    async fn register_with_bootstrap_token(
+        &self,
+        token: &BootstrapTokenId,
+        agent: &Agent,
+        at: Timestamp,
+        audit: &AuditDraft,
+    ) -> Result<Agent>;
 }
 
 /// API keys (hashes only).
@@ -342,7 +478,12 @@ pub trait ApiKeyStore {
     /// The unrevoked key with this SHA-256 hash.
     async fn find_api_key_by_hash(&self, hash: &str) -> Result<Option<ApiKey>>;
     async fn list_api_keys(&self, page: PageRequest) -> Result<Page<ApiKey>>;
-    async fn revoke_api_key(&self, id: &ApiKeyId, at: Timestamp, audit: &AuditDraft) -> Result<ApiKey>;
+    async fn revoke_api_key(
+        &self,
+        id: &ApiKeyId,
+        at: Timestamp,
+        audit: &AuditDraft,
+    ) -> Result<ApiKey>;
 }
 
 /// An ACME account of an issuer; the credentials (account key) are sealed with the secret key.
@@ -399,7 +540,13 @@ pub trait AcmeStore {
     async fn put_acme_order(&self, row: &AcmeOrderRow) -> Result<()>;
     /// Takes or extends the lease of a job's order for `owner` until `until`; false when
     /// another owner holds an unexpired lease.
-    async fn lease_acme_order(&self, job: &JobId, owner: &str, now: Timestamp, until: Timestamp) -> Result<bool>;
+    async fn lease_acme_order(
+        &self,
+        job: &JobId,
+        owner: &str,
+        now: Timestamp,
+        until: Timestamp,
+    ) -> Result<bool>;
     /// Orders whose lease expired before `now` (or was never taken).
     async fn stale_acme_orders(&self, now: Timestamp, limit: i64) -> Result<Vec<AcmeOrderRow>>;
     async fn delete_acme_order(&self, job: &JobId) -> Result<()>;
@@ -465,7 +612,10 @@ impl LoopLock {
 
 /// Advisory lock key of a named lock (stable across replicas and versions).
 pub fn lock_key(name: &str) -> i64 {
-    let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, format!("certctl-lock:{name}").as_bytes());
+    let d = aws_lc_rs::digest::digest(
+        &aws_lc_rs::digest::SHA256,
+        format!("certctl-lock:{name}").as_bytes(),
+    );
     let mut b = [0u8; 8];
     b.copy_from_slice(&d.as_ref()[..8]);
     i64::from_be_bytes(b)
@@ -484,7 +634,10 @@ pub async fn connect(url: &str) -> Result<Arc<dyn Store>> {
     }
     Err(Error::invalid(
         "database_url",
-        format!("unsupported database URL {:?}: expected sqlite://PATH or postgres://...", redact_url(url)),
+        format!(
+            "unsupported database URL {:?}: expected sqlite://PATH or postgres://...",
+            redact_url(url)
+        ),
     ))
 }
 
@@ -549,6 +702,9 @@ mod migration_tests {
         let sqlite = versions("sqlite");
         let postgres = versions("postgres");
         assert!(!sqlite.is_empty());
-        assert_eq!(sqlite, postgres, "every migration exists for both backends, with the same version and name");
+        assert_eq!(
+            sqlite, postgres,
+            "every migration exists for both backends, with the same version and name"
+        );
     }
 }

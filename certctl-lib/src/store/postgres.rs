@@ -6,7 +6,7 @@ use std::time::Duration;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::types::Json;
 
-use super::sql::{db_err, fts_phrase, like_pattern, write_err, Candidates, Dialect};
+use super::sql::{Candidates, Dialect, db_err, fts_phrase, like_pattern, write_err};
 use crate::error::{Error, Result};
 use crate::model::*;
 
@@ -49,7 +49,9 @@ impl PgStore {
             .acquire_timeout(Duration::from_secs(10))
             .connect(url)
             .await
-            .map_err(|e| Error::Storage(format!("connecting to {}: {e}", super::redact_url(url))))?;
+            .map_err(|e| {
+                Error::Storage(format!("connecting to {}: {e}", super::redact_url(url)))
+            })?;
         MIGRATOR.run(&pool).await.map_err(|e| Error::Storage(format!("migrating: {e}")))?;
         Ok(Self { pool, audit_key: Default::default() })
     }
@@ -82,7 +84,11 @@ impl super::Store for PgStore {
     async fn try_lock(&self, name: &str) -> Result<Option<super::LoopLock>> {
         let mut conn = self.pool.acquire().await.map_err(db_err)?;
         conn.close_on_drop();
-        let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)").bind(super::lock_key(name)).fetch_one(&mut *conn).await.map_err(db_err)?;
+        let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+            .bind(super::lock_key(name))
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(db_err)?;
         Ok(got.then(|| super::LoopLock { _session: Some(conn) }))
     }
     async fn ready(&self) -> Result<()> {

@@ -5,10 +5,12 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 use sqlx::types::Json;
 
-use super::sql::{db_err, fts_phrase, like_pattern, write_err, Candidates, Dialect};
+use super::sql::{Candidates, Dialect, db_err, fts_phrase, like_pattern, write_err};
 use crate::error::{Error, Result};
 use crate::model::*;
 
@@ -62,7 +64,8 @@ impl SqliteStore {
     /// Opens (creating when missing) the database file at `path` and applies migrations.
     pub async fn open(path: &Path) -> Result<Self> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
         }
         let opts = SqliteConnectOptions::from_str("sqlite://")
             .map_err(db_err)?
@@ -78,7 +81,10 @@ impl SqliteStore {
             .connect_with(opts.clone())
             .await
             .map_err(|e| Error::Storage(format!("opening {}: {e}", path.display())))?;
-        MIGRATOR.run(&write).await.map_err(|e| Error::Storage(format!("migrating {}: {e}", path.display())))?;
+        MIGRATOR
+            .run(&write)
+            .await
+            .map_err(|e| Error::Storage(format!("migrating {}: {e}", path.display())))?;
         let read = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(opts.read_only(true))

@@ -18,12 +18,19 @@ pub fn argv(field: &str, v: &serde_json::Value) -> Result<Vec<String>> {
         .iter()
         .enumerate()
         .map(|(i, a)| {
-            let s = a.as_str().ok_or_else(|| Error::invalid(format!("{field}[{i}]"), "must be a string"))?;
+            let s = a
+                .as_str()
+                .ok_or_else(|| Error::invalid(format!("{field}[{i}]"), "must be a string"))?;
             if s.is_empty() {
                 return Err(Error::invalid(format!("{field}[{i}]"), "must not be empty"));
             }
             if let Some(c) = s.chars().find(|c| SHELL_METACHARACTERS.contains(c)) {
-                return Err(Error::invalid(format!("{field}[{i}]"), format!("{s:?} contains the shell metacharacter {c:?}; commands run without a shell")));
+                return Err(Error::invalid(
+                    format!("{field}[{i}]"),
+                    format!(
+                        "{s:?} contains the shell metacharacter {c:?}; commands run without a shell"
+                    ),
+                ));
             }
             Ok(s.to_owned())
         })
@@ -63,15 +70,30 @@ mod tests {
     fn argv_and_paths_are_checked() {
         assert_eq!(argv("c", &json!(["nginx", "-t"])).unwrap(), ["nginx", "-t"]);
         assert!(argv("c", &json!([])).unwrap_err().to_string().starts_with("c: must not be empty"));
-        assert!(argv("c", &json!([""])).unwrap_err().to_string().starts_with("c[0]: must not be empty"));
+        assert!(
+            argv("c", &json!([""])).unwrap_err().to_string().starts_with("c[0]: must not be empty")
+        );
         assert!(argv("c", &json!(["nginx", ""])).unwrap_err().to_string().starts_with("c[1]:"));
         assert!(argv("c", &json!(["a\u{0}b"])).unwrap_err().to_string().starts_with("c[0]:"));
         assert!(argv("c", &json!("nginx -t")).is_err());
-        assert_eq!(config_path("p", &json!("/etc/ssl/./a.pem")).unwrap(), PathBuf::from("/etc/ssl/./a.pem"));
-        for bad in [json!("rel/a.pem"), json!("/etc/ssl/../shadow"), json!("/a/.."), json!("/a\u{0}b"), json!(3), json!("")] {
+        assert_eq!(
+            config_path("p", &json!("/etc/ssl/./a.pem")).unwrap(),
+            PathBuf::from("/etc/ssl/./a.pem")
+        );
+        for bad in [
+            json!("rel/a.pem"),
+            json!("/etc/ssl/../shadow"),
+            json!("/a/.."),
+            json!("/a\u{0}b"),
+            json!(3),
+            json!(""),
+        ] {
             let e = config_path("config.cert_path", &bad).unwrap_err().to_string();
             assert!(e.starts_with("config.cert_path:"), "{bad}: {e}");
         }
-        assert!(config_path("p", &json!("/etc/ssl/..x/a.pem")).is_ok(), "only a whole `..` component is refused");
+        assert!(
+            config_path("p", &json!("/etc/ssl/..x/a.pem")).is_ok(),
+            "only a whole `..` component is refused"
+        );
     }
 }

@@ -61,12 +61,14 @@ pub async fn run_command(argv: &[String], timeout: Duration) -> Result<(), Comma
     if out.status.success() {
         return Ok(());
     }
-    let status = match (out.status.code(), std::os::unix::process::ExitStatusExt::signal(&out.status)) {
-        (Some(c), _) => format!("status {c}"),
-        (None, Some(s)) => format!("signal {s}"),
-        _ => "failure".into(),
-    };
-    let text = if out.stderr.iter().any(|b| !b.is_ascii_whitespace()) { &out.stderr } else { &out.stdout };
+    let status =
+        match (out.status.code(), std::os::unix::process::ExitStatusExt::signal(&out.status)) {
+            (Some(c), _) => format!("status {c}"),
+            (None, Some(s)) => format!("signal {s}"),
+            _ => "failure".into(),
+        };
+    let text =
+        if out.stderr.iter().any(|b| !b.is_ascii_whitespace()) { &out.stderr } else { &out.stdout };
     Err(CommandError::Failed { cmd, status, tail: tail(text) })
 }
 
@@ -95,7 +97,9 @@ mod tests {
         assert!(e.to_string().contains("nonexistent-certctl"), "{e}");
         let e = run_command(&["/nonexistent/prog".into()], t).await.unwrap_err();
         assert!(matches!(e, CommandError::Spawn { .. }), "{e}");
-        let e = run_command(&["sleep".into(), "5".into()], Duration::from_millis(100)).await.unwrap_err();
+        let e = run_command(&["sleep".into(), "5".into()], Duration::from_millis(100))
+            .await
+            .unwrap_err();
         assert!(matches!(e, CommandError::Timeout { .. }), "{e}");
         assert_eq!(tail(&[b'x'; 2000]).len(), TAIL_BYTES);
     }

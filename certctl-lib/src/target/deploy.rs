@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::{run_command, DeployError, DeployOptions, DeployOutcome, Material, Ownership, Step, Target};
+use super::{
+    DeployError, DeployOptions, DeployOutcome, Material, Ownership, Step, Target, run_command,
+};
 
 /// One file a target installs. `Debug` shows its length, never its contents (keys).
 #[derive(Clone, PartialEq, Eq)]
@@ -58,7 +60,11 @@ struct Journal {
 /// Installs `material` on `target` (the body of [`Target::deploy`]). First of all, every
 /// command and every file of the target is checked against `opts.policy`: a refusal fails with
 /// [`Step::Policy`] before anything is written or run.
-pub async fn install<T: Target + ?Sized>(target: &T, material: &Material, opts: &DeployOptions) -> Result<DeployOutcome, DeployError> {
+pub async fn install<T: Target + ?Sized>(
+    target: &T,
+    material: &Material,
+    opts: &DeployOptions,
+) -> Result<DeployOutcome, DeployError> {
     let files = target.files(material);
     let fingerprint = material.fingerprint().to_owned();
     if files.is_empty() {
@@ -67,10 +73,18 @@ pub async fn install<T: Target + ?Sized>(target: &T, material: &Material, opts: 
     opts.policy.check(&target.commands(), &files).map_err(|m| DeployError::new(Step::Policy, m))?;
     let mut seen = BTreeSet::new();
     if let Some(f) = files.iter().find(|f| !f.path.is_absolute() || !seen.insert(f.path.clone())) {
-        return Err(DeployError::new(Step::Write, format!("{} is not absolute or is named twice", f.path.display())));
+        return Err(DeployError::new(
+            Step::Write,
+            format!("{} is not absolute or is named twice", f.path.display()),
+        ));
     }
     if let Some(j) = &opts.journal {
-        recover(j, opts).await.map_err(|e| DeployError::new(Step::Rollback, format!("an interrupted deployment could not be undone: {e}")))?;
+        recover(j, opts).await.map_err(|e| {
+            DeployError::new(
+                Step::Rollback,
+                format!("an interrupted deployment could not be undone: {e}"),
+            )
+        })?;
     }
     let reload = target.reload_command().map(<[String]>::to_vec);
 
@@ -79,7 +93,9 @@ pub async fn install<T: Target + ?Sized>(target: &T, material: &Material, opts: 
         // the rename and the reload), reloading only when it is not.
         if target.verify(&fingerprint).await.is_err() {
             if let Some(r) = &reload {
-                run_command(r, opts.command_timeout).await.map_err(|e| DeployError::new(Step::Reload, e.to_string()))?;
+                run_command(r, opts.command_timeout)
+                    .await
+                    .map_err(|e| DeployError::new(Step::Reload, e.to_string()))?;
             }
             target.verify(&fingerprint).await?;
         }
@@ -101,19 +117,29 @@ pub async fn install<T: Target + ?Sized>(target: &T, material: &Material, opts: 
         && let Err(e) = write_replace(j, &serde_json::to_vec(&journal).unwrap_or_default(), 0o600)
     {
         discard(&journal.entries);
-        return Err(DeployError::new(Step::Write, format!("cannot write the journal {}: {e}", j.display())));
+        return Err(DeployError::new(
+            Step::Write,
+            format!("cannot write the journal {}: {e}", j.display()),
+        ));
     }
 
     let mut reloaded = false;
     let result = async {
         for e in &journal.entries {
-            fs::rename(&e.tmp, &e.path).map_err(|err| DeployError::new(Step::Write, format!("cannot rename into {}: {err}", e.path.display())))?;
+            fs::rename(&e.tmp, &e.path).map_err(|err| {
+                DeployError::new(
+                    Step::Write,
+                    format!("cannot rename into {}: {err}", e.path.display()),
+                )
+            })?;
         }
         sync_dirs(&journal.entries).map_err(|m| DeployError::new(Step::Write, m))?;
         target.validate(opts).await?;
         if let Some(r) = &reload {
             reloaded = true;
-            run_command(r, opts.command_timeout).await.map_err(|e| DeployError::new(Step::Reload, e.to_string()))?;
+            run_command(r, opts.command_timeout)
+                .await
+                .map_err(|e| DeployError::new(Step::Reload, e.to_string()))?;
         }
         target.verify(&fingerprint).await
     }
@@ -132,7 +158,9 @@ pub async fn install<T: Target + ?Sized>(target: &T, material: &Material, opts: 
         Err(mut err) => {
             let restored = restore(&journal.entries);
             let reload_again = match (&reload, reloaded) {
-                (Some(r), true) => run_command(r, opts.command_timeout).await.err().map(|e| e.to_string()),
+                (Some(r), true) => {
+                    run_command(r, opts.command_timeout).await.err().map(|e| e.to_string())
+                }
                 _ => None,
             };
             match (restored, reload_again) {
@@ -143,7 +171,9 @@ pub async fn install<T: Target + ?Sized>(target: &T, material: &Material, opts: 
                     err.message.push_str("; rolled back to the previous files");
                 }
                 (Err(m), _) => err.message.push_str(&format!("; rollback failed: {m}")),
-                (Ok(()), Some(m)) => err.message.push_str(&format!("; previous files restored, but the rollback reload failed: {m}")),
+                (Ok(()), Some(m)) => err.message.push_str(&format!(
+                    "; previous files restored, but the rollback reload failed: {m}"
+                )),
             }
             Err(err)
         }
@@ -160,8 +190,10 @@ pub async fn recover(journal: &Path, opts: &DeployOptions) -> Result<bool, Strin
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(false),
         Err(e) => return Err(format!("cannot read {}: {e}", journal.display())),
     };
-    let j: Journal = serde_json::from_slice(&bytes).map_err(|e| format!("{} is corrupt: {e}", journal.display()))?;
-    let paths = j.entries.iter().flat_map(|e| [Some(&e.path), Some(&e.tmp), e.backup.as_ref()]).flatten();
+    let j: Journal = serde_json::from_slice(&bytes)
+        .map_err(|e| format!("{} is corrupt: {e}", journal.display()))?;
+    let paths =
+        j.entries.iter().flat_map(|e| [Some(&e.path), Some(&e.tmp), e.backup.as_ref()]).flatten();
     let refused: Vec<String> = paths
         .filter_map(|p| opts.policy.check_path("journal entry", p).err())
         .chain(j.reload.as_ref().and_then(|r| opts.policy.check_command("reload_command", r).err()))
@@ -180,7 +212,11 @@ pub async fn recover(journal: &Path, opts: &DeployOptions) -> Result<bool, Strin
 /// Whether `f.path` is a regular file that already holds `f.contents` with `f.mode` and owner.
 fn unchanged(f: &FileSpec) -> bool {
     match fs::symlink_metadata(&f.path) {
-        Ok(m) if m.is_file() && m.permissions().mode() & 0o7777 == f.mode && f.owner.matches(&m) => fs::read(&f.path).is_ok_and(|b| b == f.contents),
+        Ok(m)
+            if m.is_file() && m.permissions().mode() & 0o7777 == f.mode && f.owner.matches(&m) =>
+        {
+            fs::read(&f.path).is_ok_and(|b| b == f.contents)
+        }
         _ => false,
     }
 }
@@ -190,7 +226,11 @@ fn unchanged(f: &FileSpec) -> bool {
 fn stage(f: &FileSpec) -> Result<Entry, String> {
     let (dir, name) = split(&f.path)?;
     if !dir.is_dir() {
-        fs::DirBuilder::new().recursive(true).mode(0o755).create(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o755)
+            .create(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
     let mut nonce = [0u8; 6];
     aws_lc_rs::rand::fill(&mut nonce).map_err(|_| "random generator failed".to_owned())?;
@@ -198,7 +238,12 @@ fn stage(f: &FileSpec) -> Result<Entry, String> {
     let written = (|| {
         let mut file = OpenOptions::new().write(true).create_new(true).mode(f.mode).open(&tmp)?;
         file.set_permissions(fs::Permissions::from_mode(f.mode))?;
-        f.owner.apply(&file).map_err(|e| std::io::Error::new(e.kind(), format!("cannot set owner {:?} / group {:?}: {e}", f.owner.uid, f.owner.gid)))?;
+        f.owner.apply(&file).map_err(|e| {
+            std::io::Error::new(
+                e.kind(),
+                format!("cannot set owner {:?} / group {:?}: {e}", f.owner.uid, f.owner.gid),
+            )
+        })?;
         // chown may clear mode bits: set them again
         file.set_permissions(fs::Permissions::from_mode(f.mode))?;
         file.write_all(&f.contents)?;
@@ -217,7 +262,9 @@ fn stage(f: &FileSpec) -> Result<Entry, String> {
         Ok(_) => {
             let bak = dir.join(format!(".{name}.certctl-previous"));
             let _ = fs::remove_file(&bak);
-            if let Err(e) = fs::hard_link(&f.path, &bak).or_else(|_| fs::copy(&f.path, &bak).map(drop)) {
+            if let Err(e) =
+                fs::hard_link(&f.path, &bak).or_else(|_| fs::copy(&f.path, &bak).map(drop))
+            {
                 let _ = fs::remove_file(&tmp);
                 return Err(format!("cannot back up {}: {e}", f.path.display()));
             }
@@ -264,7 +311,9 @@ fn restore(entries: &[Entry]) -> Result<(), String> {
 fn sync_dirs(entries: &[Entry]) -> Result<(), String> {
     let dirs: BTreeSet<&Path> = entries.iter().filter_map(|e| e.path.parent()).collect();
     for d in dirs {
-        fs::File::open(d).and_then(|f| f.sync_all()).map_err(|e| format!("cannot sync {}: {e}", d.display()))?;
+        fs::File::open(d)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| format!("cannot sync {}: {e}", d.display()))?;
     }
     Ok(())
 }

@@ -3,7 +3,10 @@
 
 use std::path::PathBuf;
 
-use super::{opt_command, opt_path, run_command, DeployError, DeployOptions, FileSpec, Material, Ownership, Step, Target};
+use super::{
+    DeployError, DeployOptions, FileSpec, Material, Ownership, Step, Target, opt_command, opt_path,
+    run_command,
+};
 use crate::error::{Error, Result};
 
 /// Config of a `file` target (all paths absolute; at least one).
@@ -40,8 +43,14 @@ impl FileTarget {
             reload_command: opt_command(c, "reload_command")?,
             owner: Ownership::from_config(c)?,
         };
-        if [&t.cert_path, &t.chain_path, &t.fullchain_path, &t.key_path, &t.combined_path].iter().all(|p| p.is_none()) {
-            return Err(Error::invalid("config", "a file target needs at least one of cert_path, chain_path, fullchain_path, key_path, combined_path"));
+        if [&t.cert_path, &t.chain_path, &t.fullchain_path, &t.key_path, &t.combined_path]
+            .iter()
+            .all(|p| p.is_none())
+        {
+            return Err(Error::invalid(
+                "config",
+                "a file target needs at least one of cert_path, chain_path, fullchain_path, key_path, combined_path",
+            ));
         }
         Ok(t)
     }
@@ -54,7 +63,15 @@ impl Target for FileTarget {
     }
 
     fn files(&self, m: &Material) -> Vec<FileSpec> {
-        let spec = |field, p: &Option<PathBuf>, contents: String, mode| p.as_ref().map(|p| FileSpec { field, path: p.clone(), contents: contents.into_bytes(), mode, owner: self.owner });
+        let spec = |field, p: &Option<PathBuf>, contents: String, mode| {
+            p.as_ref().map(|p| FileSpec {
+                field,
+                path: p.clone(),
+                contents: contents.into_bytes(),
+                mode,
+                owner: self.owner,
+            })
+        };
         [
             spec("cert_path", &self.cert_path, m.cert_pem().to_owned(), 0o644),
             spec("chain_path", &self.chain_path, m.chain_pem().to_owned(), 0o644),
@@ -72,12 +89,20 @@ impl Target for FileTarget {
     }
 
     fn commands(&self) -> Vec<(&'static str, &[String])> {
-        [("validate_command", self.validate_command.as_deref()), ("reload_command", self.reload_command.as_deref())].into_iter().filter_map(|(k, c)| c.map(|c| (k, c))).collect()
+        [
+            ("validate_command", self.validate_command.as_deref()),
+            ("reload_command", self.reload_command.as_deref()),
+        ]
+        .into_iter()
+        .filter_map(|(k, c)| c.map(|c| (k, c)))
+        .collect()
     }
 
     async fn validate(&self, opts: &DeployOptions) -> Result<(), DeployError> {
         match &self.validate_command {
-            Some(c) => run_command(c, opts.command_timeout).await.map_err(|e| DeployError::new(Step::Validate, e.to_string())),
+            Some(c) => run_command(c, opts.command_timeout)
+                .await
+                .map_err(|e| DeployError::new(Step::Validate, e.to_string())),
             None => Ok(()),
         }
     }

@@ -7,7 +7,7 @@ use x509_parser::certificate::X509Certificate;
 use x509_parser::prelude::FromDer;
 
 use crate::error::{Error, Result};
-use crate::pki::{parse_chain, PrivateKey};
+use crate::pki::{PrivateKey, parse_chain};
 
 /// What a deployment installs. Its `Debug` never shows the key.
 #[derive(Clone)]
@@ -20,7 +20,10 @@ pub struct Material {
 
 impl fmt::Debug for Material {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Material").field("fingerprint", &self.fingerprint).field("key_pem", &"<redacted>").finish()
+        f.debug_struct("Material")
+            .field("fingerprint", &self.fingerprint)
+            .field("key_pem", &"<redacted>")
+            .finish()
     }
 }
 
@@ -32,7 +35,9 @@ impl Material {
         let leaf = chain.first().ok_or_else(|| Error::Pki("empty chain".into()))?;
         let key = PrivateKey::from_pem(&key_pem)?;
         if leaf_spki(&leaf.der)? != key.public_key_der() {
-            return Err(Error::Pki("the private key does not match the certificate's public key".into()));
+            return Err(Error::Pki(
+                "the private key does not match the certificate's public key".into(),
+            ));
         }
         Ok(Self {
             leaf_pem: leaf.pem(),
@@ -75,6 +80,7 @@ impl Material {
 
 /// The SubjectPublicKeyInfo DER of a certificate.
 pub fn leaf_spki(der: &[u8]) -> Result<Vec<u8>> {
-    let (_, cert) = X509Certificate::from_der(der).map_err(|e| Error::Pki(format!("malformed certificate: {e}")))?;
+    let (_, cert) = X509Certificate::from_der(der)
+        .map_err(|e| Error::Pki(format!("malformed certificate: {e}")))?;
     Ok(cert.tbs_certificate.subject_pki.raw.to_vec())
 }

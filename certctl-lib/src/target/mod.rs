@@ -29,7 +29,7 @@
 mod argv;
 mod owner;
 pub mod privileged;
-pub use argv::{argv, config_path, SHELL_METACHARACTERS};
+pub use argv::{SHELL_METACHARACTERS, argv, config_path};
 pub use owner::account;
 
 #[cfg(feature = "agent")]
@@ -56,11 +56,11 @@ mod agent_side {
     use std::path::PathBuf;
     use std::time::Duration;
 
-    pub use super::command::{run_command, CommandError};
-    pub use super::deploy::{install, recover, FileSpec};
+    pub use super::command::{CommandError, run_command};
     pub(crate) use super::deploy::write_replace;
+    pub use super::deploy::{FileSpec, install, recover};
     pub use super::file::FileTarget;
-    pub use super::material::{leaf_spki, Material};
+    pub use super::material::{Material, leaf_spki};
     pub use super::nginx::NginxTarget;
     pub use super::owner::Ownership;
     pub use super::policy::HostPolicy;
@@ -139,7 +139,11 @@ mod agent_side {
 
     impl Default for DeployOptions {
         fn default() -> Self {
-            Self { journal: None, command_timeout: Duration::from_secs(60), policy: HostPolicy::default() }
+            Self {
+                journal: None,
+                command_timeout: Duration::from_secs(60),
+                policy: HostPolicy::default(),
+            }
         }
     }
 
@@ -161,7 +165,11 @@ mod agent_side {
         /// has no way to tell.
         async fn verify(&self, fingerprint: &str) -> Result<(), DeployError>;
         /// Installs `material` with the shared transactional primitive ([`install`]).
-        async fn deploy(&self, material: &Material, opts: &DeployOptions) -> Result<DeployOutcome, DeployError> {
+        async fn deploy(
+            &self,
+            material: &Material,
+            opts: &DeployOptions,
+        ) -> Result<DeployOutcome, DeployError> {
             install(self, material, opts).await
         }
     }
@@ -171,12 +179,18 @@ mod agent_side {
         match target_type {
             "file" => Ok(Box::new(FileTarget::from_config(config)?)),
             "nginx" => Ok(Box::new(NginxTarget::from_config(config)?)),
-            other => Err(Error::invalid("target_type", format!("this agent has no {other:?} connector; available: file, nginx"))),
+            other => Err(Error::invalid(
+                "target_type",
+                format!("this agent has no {other:?} connector; available: file, nginx"),
+            )),
         }
     }
 
     /// An optional command of a config (`<key>` as an argv array), checked with [`argv`].
-    pub(crate) fn opt_command(config: &serde_json::Value, key: &str) -> Result<Option<Vec<String>>> {
+    pub(crate) fn opt_command(
+        config: &serde_json::Value,
+        key: &str,
+    ) -> Result<Option<Vec<String>>> {
         match config.get(key) {
             None | Some(serde_json::Value::Null) => Ok(None),
             Some(v) => super::argv(&format!("config.{key}"), v).map(Some),

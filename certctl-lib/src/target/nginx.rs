@@ -5,7 +5,10 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use super::privileged::{NGINX_RELOAD_COMMAND, NGINX_VALIDATE_COMMAND};
-use super::{opt_command, opt_path, run_command, served_fingerprint, DeployError, DeployOptions, FileSpec, Material, Ownership, Step, Target};
+use super::{
+    DeployError, DeployOptions, FileSpec, Material, Ownership, Step, Target, opt_command, opt_path,
+    run_command, served_fingerprint,
+};
 use crate::error::{Error, Result};
 
 /// Handshakes in a row that must show the deployed leaf.
@@ -37,23 +40,34 @@ pub struct NginxTarget {
 impl NginxTarget {
     /// Reads the JSON config stored on the server.
     pub fn from_config(c: &serde_json::Value) -> Result<Self> {
-        let need = |k: &str| opt_path(c, k)?.ok_or_else(|| Error::invalid(format!("config.{k}"), "is required for an nginx target"));
+        let need = |k: &str| {
+            opt_path(c, k)?.ok_or_else(|| {
+                Error::invalid(format!("config.{k}"), "is required for an nginx target")
+            })
+        };
         let text = |k: &str| -> Result<Option<String>> {
             match c.get(k) {
                 None | Some(serde_json::Value::Null) => Ok(None),
-                Some(v) => v.as_str().map(|s| Some(s.to_owned())).ok_or_else(|| Error::invalid(format!("config.{k}"), "must be a string")),
+                Some(v) => v
+                    .as_str()
+                    .map(|s| Some(s.to_owned()))
+                    .ok_or_else(|| Error::invalid(format!("config.{k}"), "must be a string")),
             }
         };
         let secs = match c.get("verify_timeout_seconds") {
             None | Some(serde_json::Value::Null) => 15,
-            Some(v) => v.as_u64().filter(|s| (1..=600).contains(s)).ok_or_else(|| Error::invalid("config.verify_timeout_seconds", "must be 1..=600"))?,
+            Some(v) => v.as_u64().filter(|s| (1..=600).contains(s)).ok_or_else(|| {
+                Error::invalid("config.verify_timeout_seconds", "must be 1..=600")
+            })?,
         };
         Ok(Self {
             cert_path: need("cert_path")?,
             key_path: need("key_path")?,
             chain_path: opt_path(c, "chain_path")?,
-            validate_command: opt_command(c, "validate_command")?.unwrap_or_else(|| owned(NGINX_VALIDATE_COMMAND)),
-            reload_command: opt_command(c, "reload_command")?.unwrap_or_else(|| owned(NGINX_RELOAD_COMMAND)),
+            validate_command: opt_command(c, "validate_command")?
+                .unwrap_or_else(|| owned(NGINX_VALIDATE_COMMAND)),
+            reload_command: opt_command(c, "reload_command")?
+                .unwrap_or_else(|| owned(NGINX_RELOAD_COMMAND)),
             verify_address: text("verify_address")?,
             verify_server_name: text("verify_server_name")?,
             verify_timeout: Duration::from_secs(secs),
@@ -73,13 +87,32 @@ impl Target for NginxTarget {
     }
 
     fn files(&self, m: &Material) -> Vec<FileSpec> {
-        let cert = if self.chain_path.is_some() { m.cert_pem().to_owned() } else { m.fullchain_pem() };
+        let cert =
+            if self.chain_path.is_some() { m.cert_pem().to_owned() } else { m.fullchain_pem() };
         let mut files = vec![
-            FileSpec { field: "cert_path", path: self.cert_path.clone(), contents: cert.into_bytes(), mode: 0o644, owner: self.owner },
-            FileSpec { field: "key_path", path: self.key_path.clone(), contents: m.key_pem().as_bytes().to_vec(), mode: 0o600, owner: self.owner },
+            FileSpec {
+                field: "cert_path",
+                path: self.cert_path.clone(),
+                contents: cert.into_bytes(),
+                mode: 0o644,
+                owner: self.owner,
+            },
+            FileSpec {
+                field: "key_path",
+                path: self.key_path.clone(),
+                contents: m.key_pem().as_bytes().to_vec(),
+                mode: 0o600,
+                owner: self.owner,
+            },
         ];
         if let Some(p) = &self.chain_path {
-            files.push(FileSpec { field: "chain_path", path: p.clone(), contents: m.chain_pem().as_bytes().to_vec(), mode: 0o644, owner: self.owner });
+            files.push(FileSpec {
+                field: "chain_path",
+                path: p.clone(),
+                contents: m.chain_pem().as_bytes().to_vec(),
+                mode: 0o644,
+                owner: self.owner,
+            });
         }
         files
     }
@@ -93,7 +126,9 @@ impl Target for NginxTarget {
     }
 
     async fn validate(&self, opts: &DeployOptions) -> Result<(), DeployError> {
-        run_command(&self.validate_command, opts.command_timeout).await.map_err(|e| DeployError::new(Step::Validate, e.to_string()))
+        run_command(&self.validate_command, opts.command_timeout)
+            .await
+            .map_err(|e| DeployError::new(Step::Validate, e.to_string()))
     }
 
     async fn verify(&self, fingerprint: &str) -> Result<(), DeployError> {
@@ -117,7 +152,13 @@ impl Target for NginxTarget {
                         Ok(fp) => format!("{addr} still serves {fp}"),
                         Err(e) => e,
                     };
-                    return Err(DeployError::new(Step::Verify, format!("{what}, not the deployed {fingerprint}, after {} s", self.verify_timeout.as_secs())));
+                    return Err(DeployError::new(
+                        Step::Verify,
+                        format!(
+                            "{what}, not the deployed {fingerprint}, after {} s",
+                            self.verify_timeout.as_secs()
+                        ),
+                    ));
                 }
                 _ => {
                     in_a_row = 0;

@@ -8,7 +8,13 @@ use crate::error::{Error, Result};
 pub fn account(field: &str, v: &serde_json::Value) -> Result<Option<String>> {
     let s = match v {
         serde_json::Value::Null => return Ok(None),
-        serde_json::Value::Number(n) => return n.as_u64().filter(|n| *n < u64::from(u32::MAX)).map(|n| Some(n.to_string())).ok_or_else(|| Error::invalid(field, "must be a user/group name or a numeric id")),
+        serde_json::Value::Number(n) => {
+            return n
+                .as_u64()
+                .filter(|n| *n < u64::from(u32::MAX))
+                .map(|n| Some(n.to_string()))
+                .ok_or_else(|| Error::invalid(field, "must be a user/group name or a numeric id"));
+        }
         serde_json::Value::String(s) => s,
         _ => return Err(Error::invalid(field, "must be a user/group name or a numeric id")),
     };
@@ -17,7 +23,12 @@ pub fn account(field: &str, v: &serde_json::Value) -> Result<Option<String>> {
         && !s.starts_with('-')
         && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
     if !valid {
-        return Err(Error::invalid(field, format!("{s:?} is not a user/group name or numeric id (letters, digits, '_', '-', '.'; at most 32)")));
+        return Err(Error::invalid(
+            field,
+            format!(
+                "{s:?} is not a user/group name or numeric id (letters, digits, '_', '-', '.'; at most 32)"
+            ),
+        ));
     }
     Ok(Some(s.clone()))
 }
@@ -36,14 +47,22 @@ pub struct Ownership {
 impl Ownership {
     /// Reads `owner` and `group` of a target config and resolves them on this host.
     pub fn from_config(c: &serde_json::Value) -> Result<Self> {
-        let get = |k: &str| account(&format!("config.{k}"), c.get(k).unwrap_or(&serde_json::Value::Null));
+        let get =
+            |k: &str| account(&format!("config.{k}"), c.get(k).unwrap_or(&serde_json::Value::Null));
         let uid = match get("owner")? {
             None => None,
             Some(s) => Some(match s.parse::<u32>() {
                 Ok(id) => id,
                 Err(_) => nix::unistd::User::from_name(&s)
-                    .map_err(|e| Error::invalid("config.owner", format!("cannot look up user {s:?}: {e}")))?
-                    .ok_or_else(|| Error::invalid("config.owner", format!("there is no user {s:?} on this host")))?
+                    .map_err(|e| {
+                        Error::invalid("config.owner", format!("cannot look up user {s:?}: {e}"))
+                    })?
+                    .ok_or_else(|| {
+                        Error::invalid(
+                            "config.owner",
+                            format!("there is no user {s:?} on this host"),
+                        )
+                    })?
                     .uid
                     .as_raw(),
             }),
@@ -53,8 +72,15 @@ impl Ownership {
             Some(s) => Some(match s.parse::<u32>() {
                 Ok(id) => id,
                 Err(_) => nix::unistd::Group::from_name(&s)
-                    .map_err(|e| Error::invalid("config.group", format!("cannot look up group {s:?}: {e}")))?
-                    .ok_or_else(|| Error::invalid("config.group", format!("there is no group {s:?} on this host")))?
+                    .map_err(|e| {
+                        Error::invalid("config.group", format!("cannot look up group {s:?}: {e}"))
+                    })?
+                    .ok_or_else(|| {
+                        Error::invalid(
+                            "config.group",
+                            format!("there is no group {s:?} on this host"),
+                        )
+                    })?
                     .gid
                     .as_raw(),
             }),
@@ -88,7 +114,15 @@ mod tests {
         assert_eq!(account("o", &json!("www-data")).unwrap().as_deref(), Some("www-data"));
         assert_eq!(account("o", &json!(33)).unwrap().as_deref(), Some("33"));
         assert_eq!(account("o", &json!(null)).unwrap(), None);
-        for bad in [json!(""), json!("-rf"), json!("a b"), json!("root;id"), json!(-1), json!([]), json!("x".repeat(33))] {
+        for bad in [
+            json!(""),
+            json!("-rf"),
+            json!("a b"),
+            json!("root;id"),
+            json!(-1),
+            json!([]),
+            json!("x".repeat(33)),
+        ] {
             let e = account("config.owner", &bad).unwrap_err().to_string();
             assert!(e.contains("config.owner"), "{e}");
         }

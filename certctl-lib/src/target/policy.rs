@@ -45,9 +45,18 @@ pub const DEFAULT_PATHS: &str = super::privileged::DEFAULT_AGENT_PATHS;
 
 /// The named profiles and the argv lists each allows (each also with `sudo -n` in front).
 const PROFILES: &[(&str, &[&[&str]])] = &[
-    ("nginx", &[super::privileged::NGINX_VALIDATE_COMMAND, super::privileged::NGINX_RELOAD_COMMAND]),
+    (
+        "nginx",
+        &[super::privileged::NGINX_VALIDATE_COMMAND, super::privileged::NGINX_RELOAD_COMMAND],
+    ),
     ("apache", &[&["apachectl", "configtest"], &["apachectl", "graceful"]]),
-    ("haproxy", &[&["haproxy", "-c", "-f", "/etc/haproxy/haproxy.cfg"], &["systemctl", "reload", "haproxy"]]),
+    (
+        "haproxy",
+        &[
+            &["haproxy", "-c", "-f", "/etc/haproxy/haproxy.cfg"],
+            &["systemctl", "reload", "haproxy"],
+        ],
+    ),
 ];
 
 /// What the host allows an agent to run and write. `Default` is [`DEFAULT_COMMANDS`] and
@@ -67,13 +76,22 @@ pub struct HostPolicy {
 impl Default for HostPolicy {
     fn default() -> Self {
         // both constants parse (a unit test checks it); the fallback only keeps this infallible
-        Self::parse(DEFAULT_COMMANDS, DEFAULT_PATHS).unwrap_or_else(|_| Self { entries: Vec::new(), commands: Vec::new(), paths: Vec::new(), protected: Vec::new() })
+        Self::parse(DEFAULT_COMMANDS, DEFAULT_PATHS).unwrap_or_else(|_| Self {
+            entries: Vec::new(),
+            commands: Vec::new(),
+            paths: Vec::new(),
+            protected: Vec::new(),
+        })
     }
 }
 
 impl fmt::Debug for HostPolicy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HostPolicy").field("commands", &self.entries).field("paths", &self.paths).field("protected", &self.protected).finish()
+        f.debug_struct("HostPolicy")
+            .field("commands", &self.entries)
+            .field("paths", &self.paths)
+            .field("protected", &self.protected)
+            .finish()
     }
 }
 
@@ -119,7 +137,9 @@ impl HostPolicy {
 
     /// Whether `argv` is exactly one of the allowed commands.
     pub fn allows_command<S: AsRef<str>>(&self, argv: &[S]) -> bool {
-        self.commands.iter().any(|c| c.len() == argv.len() && c.iter().zip(argv).all(|(a, b)| a == b.as_ref()))
+        self.commands
+            .iter()
+            .any(|c| c.len() == argv.len() && c.iter().zip(argv).all(|(a, b)| a == b.as_ref()))
     }
 
     /// Ok when `argv` (the target's `field`) is allowed; else the refusal, naming the setting.
@@ -140,15 +160,38 @@ impl HostPolicy {
         if let Err(e) = super::argv::check_path(field, path) {
             return Err(format!("{e}; refused on this host ({PATHS_SETTING})"));
         }
-        let resolved = resolve(path).map_err(|e| format!("{field} {shown} cannot be resolved ({e}); refused on this host ({PATHS_SETTING})"))?;
-        let inside = self.paths.iter().filter_map(|p| resolve(p).ok()).any(|p| resolved != p && resolved.starts_with(&p));
-        if inside && self.protected.iter().filter_map(|p| resolve(p).ok()).any(|p| resolved.starts_with(&p)) {
-            return Err(format!("{field} {shown} is part of the agent's own state (identity, keys or journal), never written by a deployment"));
+        let resolved = resolve(path).map_err(|e| {
+            format!(
+                "{field} {shown} cannot be resolved ({e}); refused on this host ({PATHS_SETTING})"
+            )
+        })?;
+        let inside = self
+            .paths
+            .iter()
+            .filter_map(|p| resolve(p).ok())
+            .any(|p| resolved != p && resolved.starts_with(&p));
+        if inside
+            && self
+                .protected
+                .iter()
+                .filter_map(|p| resolve(p).ok())
+                .any(|p| resolved.starts_with(&p))
+        {
+            return Err(format!(
+                "{field} {shown} is part of the agent's own state (identity, keys or journal), never written by a deployment"
+            ));
         }
         match (inside, resolved.as_path() == path) {
             (true, _) => Ok(resolved),
-            (false, true) => Err(format!("{field} {shown} is outside the paths this host allows ({PATHS_SETTING}: {})", self.paths_list())),
-            (false, false) => Err(format!("{field} {shown} resolves to {}, outside the paths this host allows ({PATHS_SETTING}: {})", resolved.display(), self.paths_list())),
+            (false, true) => Err(format!(
+                "{field} {shown} is outside the paths this host allows ({PATHS_SETTING}: {})",
+                self.paths_list()
+            )),
+            (false, false) => Err(format!(
+                "{field} {shown} resolves to {}, outside the paths this host allows ({PATHS_SETTING}: {})",
+                resolved.display(),
+                self.paths_list()
+            )),
         }
     }
 
@@ -176,13 +219,15 @@ fn resolve(path: &Path) -> std::io::Result<PathBuf> {
     loop {
         match std::fs::symlink_metadata(existing) {
             Ok(_) => break,
-            Err(e) if e.kind() == ErrorKind::NotFound => match (existing.parent(), existing.file_name()) {
-                (Some(parent), Some(name)) => {
-                    missing.push(name);
-                    existing = parent;
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                match (existing.parent(), existing.file_name()) {
+                    (Some(parent), Some(name)) => {
+                        missing.push(name);
+                        existing = parent;
+                    }
+                    _ => return Err(e),
                 }
-                _ => return Err(e),
-            },
+            }
             Err(e) => return Err(e),
         }
     }
@@ -204,13 +249,19 @@ fn parse_commands(spec: &str) -> Result<(Vec<String>, Vec<Vec<String>>)> {
         }
         let n = entries.len() + 1;
         if rest.starts_with('[') {
-            let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<serde_json::Value>();
+            let mut stream =
+                serde_json::Deserializer::from_str(rest).into_iter::<serde_json::Value>();
             let value = match stream.next() {
                 Some(Ok(v)) => v,
-                _ => return Err(bad(format!("entry {n} starts with `[` but is not a JSON array of strings, e.g. [\"nginx\", \"-t\"]"))),
+                _ => {
+                    return Err(bad(format!(
+                        "entry {n} starts with `[` but is not a JSON array of strings, e.g. [\"nginx\", \"-t\"]"
+                    )));
+                }
             };
             let end = stream.byte_offset();
-            let argv = super::argv(&format!("entry {n}"), &value).map_err(|e| bad(e.to_string()))?;
+            let argv =
+                super::argv(&format!("entry {n}"), &value).map_err(|e| bad(e.to_string()))?;
             entries.push(rest[..end].to_owned());
             commands.push(argv);
             rest = rest[end..].trim_start();
@@ -223,9 +274,13 @@ fn parse_commands(spec: &str) -> Result<(Vec<String>, Vec<Vec<String>>)> {
         let name = rest[..end].trim();
         rest = &rest[end..];
         let argvs: Vec<Vec<String>> = if let Some(unit) = name.strip_prefix("systemd-reload:") {
-            let valid = !unit.is_empty() && !unit.starts_with('-') && unit.chars().all(|c| c.is_ascii_alphanumeric() || "@._:-\\".contains(c));
+            let valid = !unit.is_empty()
+                && !unit.starts_with('-')
+                && unit.chars().all(|c| c.is_ascii_alphanumeric() || "@._:-\\".contains(c));
             if !valid {
-                return Err(bad(format!("entry {n}: {unit:?} is not a systemd unit name (letters, digits, @ . _ : - \\, not starting with -)")));
+                return Err(bad(format!(
+                    "entry {n}: {unit:?} is not a systemd unit name (letters, digits, @ . _ : - \\, not starting with -)"
+                )));
             }
             vec![vec!["systemctl".into(), "reload".into(), unit.into()]]
         } else if name == "none" {
@@ -233,9 +288,16 @@ fn parse_commands(spec: &str) -> Result<(Vec<String>, Vec<Vec<String>>)> {
         } else if let Some((_, list)) = PROFILES.iter().find(|(p, _)| *p == name) {
             list.iter().map(|a| a.iter().map(|s| (*s).to_owned()).collect()).collect()
         } else {
-            return Err(bad(format!("entry {n}: {name:?} is not a profile (nginx, apache, haproxy, systemd-reload:UNIT, none) nor a JSON argv array")));
+            return Err(bad(format!(
+                "entry {n}: {name:?} is not a profile (nginx, apache, haproxy, systemd-reload:UNIT, none) nor a JSON argv array"
+            )));
         };
-        let sudo: Vec<Vec<String>> = argvs.iter().map(|a| ["sudo".to_owned(), "-n".to_owned()].into_iter().chain(a.iter().cloned()).collect()).collect();
+        let sudo: Vec<Vec<String>> = argvs
+            .iter()
+            .map(|a| {
+                ["sudo".to_owned(), "-n".to_owned()].into_iter().chain(a.iter().cloned()).collect()
+            })
+            .collect();
         entries.push(name.to_owned());
         for a in argvs.into_iter().chain(sudo) {
             if !commands.contains(&a) {
@@ -254,14 +316,22 @@ fn parse_commands(spec: &str) -> Result<(Vec<String>, Vec<Vec<String>>)> {
 
 /// The prefixes of the paths setting.
 fn parse_paths(spec: &str) -> Result<Vec<PathBuf>> {
-    let paths: Vec<PathBuf> = spec.split(':').map(str::trim).filter(|s| !s.is_empty()).map(PathBuf::from).collect();
+    let paths: Vec<PathBuf> =
+        spec.split(':').map(str::trim).filter(|s| !s.is_empty()).map(PathBuf::from).collect();
     if paths.is_empty() {
-        return Err(Error::invalid(PATHS_SETTING, "is empty; list absolute path prefixes separated by `:`"));
+        return Err(Error::invalid(
+            PATHS_SETTING,
+            "is empty; list absolute path prefixes separated by `:`",
+        ));
     }
     for (i, p) in paths.iter().enumerate() {
-        super::argv::check_path(&format!("entry {}", i + 1), p).map_err(|e| Error::invalid(PATHS_SETTING, e))?;
+        super::argv::check_path(&format!("entry {}", i + 1), p)
+            .map_err(|e| Error::invalid(PATHS_SETTING, e))?;
         if p.parent().is_none() {
-            return Err(Error::invalid(PATHS_SETTING, "`/` would allow writing anywhere; list the directories the agent may write to"));
+            return Err(Error::invalid(
+                PATHS_SETTING,
+                "`/` would allow writing anywhere; list the directories the agent may write to",
+            ));
         }
     }
     Ok(paths)

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 /// The agent's default allowed path prefixes (`CERTCTL_AGENT_ALLOWED_PATHS` when unset), `:`-separated.
 pub const DEFAULT_AGENT_PATHS: &str = "/etc/ssl/certctl:/var/lib/certctl";
@@ -33,7 +33,8 @@ pub fn default_command(target_type: &str, key: &str) -> Option<&'static [&'stati
 /// components (`/etc/ssl/certctl-x` does not).
 pub fn under_operator_prefixes(path: &str) -> bool {
     let p = Path::new(path);
-    super::argv::check_path("path", p).is_ok() && operator_path_prefixes().any(|pre| p.starts_with(pre))
+    super::argv::check_path("path", p).is_ok()
+        && operator_path_prefixes().any(|pre| p.starts_with(pre))
 }
 
 /// What in a target config only an admin may set, one line per key (empty: an operator may):
@@ -46,15 +47,27 @@ pub fn admin_only(target_type: &str, config: &Value) -> Vec<String> {
     for (k, v) in obj.iter().filter(|(_, v)| !v.is_null()) {
         if k.ends_with("_command") {
             let default = default_command(target_type, k);
-            let is_default = default.is_some_and(|d| v.as_array().is_some_and(|a| a.len() == d.len() && a.iter().zip(d).all(|(x, y)| x.as_str() == Some(y))));
+            let is_default = default.is_some_and(|d| {
+                v.as_array().is_some_and(|a| {
+                    a.len() == d.len() && a.iter().zip(d).all(|(x, y)| x.as_str() == Some(y))
+                })
+            });
             if !is_default {
-                let default = default.map_or_else(|| "none".to_owned(), |d| Value::from(d.to_vec()).to_string());
-                out.push(format!("config.{k} {v} is not the {target_type} connector's default ({default})"));
+                let default = default
+                    .map_or_else(|| "none".to_owned(), |d| Value::from(d.to_vec()).to_string());
+                out.push(format!(
+                    "config.{k} {v} is not the {target_type} connector's default ({default})"
+                ));
             }
         } else if k == "webroot" {
-            out.push(format!("config.webroot {v} has the agent write into a web server's directory"));
+            out.push(format!(
+                "config.webroot {v} has the agent write into a web server's directory"
+            ));
         } else if k.ends_with("_path") && !v.as_str().is_some_and(under_operator_prefixes) {
-            out.push(format!("config.{k} {v} is outside {}", DEFAULT_AGENT_PATHS.replace(':', " and ")));
+            out.push(format!(
+                "config.{k} {v} is outside {}",
+                DEFAULT_AGENT_PATHS.replace(':', " and ")
+            ));
         }
     }
     out
@@ -91,7 +104,10 @@ mod tests {
         assert!(admin_only("nginx", &json!({"cert_path": "/etc/ssl/certctl/{hostname}.pem", "key_path": "/etc/ssl/certctl/k.pem", "reload_command": ["nginx", "-s", "reload"], "validate_command": ["nginx", "-t"]})).is_empty());
         assert!(admin_only("nginx", &json!({"cert_path": "/etc/ssl/certctl/c.pem", "reload_command": null, "webroot": null, "chain_path": null})).is_empty());
         assert!(admin_only("file", &json!({"fullchain_path": "/etc/ssl/certctl/a.pem", "owner": "www-data", "verify_address": "127.0.0.1:443"})).is_empty());
-        assert!(admin_only("nginx", &json!({})).is_empty() && admin_only("nginx", &json!("not an object")).is_empty());
+        assert!(
+            admin_only("nginx", &json!({})).is_empty()
+                && admin_only("nginx", &json!("not an object")).is_empty()
+        );
     }
 
     #[test]
@@ -101,28 +117,56 @@ mod tests {
             assert_eq!(r.len(), 1, "{c}: {r:?}");
             r.into_iter().next().unwrap()
         };
-        let r = one("nginx", json!({"cert_path": "/etc/ssl/certctl/c.pem", "reload_command": ["/bin/sh", "-c", "touch /tmp/x"]}));
+        let r = one(
+            "nginx",
+            json!({"cert_path": "/etc/ssl/certctl/c.pem", "reload_command": ["/bin/sh", "-c", "touch /tmp/x"]}),
+        );
         assert!(r.starts_with("config.reload_command [\"/bin/sh\",\"-c\",\"touch /tmp/x\"] is not the nginx connector's default ([\"nginx\",\"-s\",\"reload\"])"), "{r}");
         // one argument more or less is not the default
         one("nginx", json!({"reload_command": ["nginx", "-s", "reload", "-c", "/tmp/evil.conf"]}));
         one("nginx", json!({"validate_command": ["nginx"]}));
         // the file connector runs no command by default, any is admin-only
-        assert!(one("file", json!({"reload_command": ["nginx", "-s", "reload"]})).contains("default (none)"));
+        assert!(
+            one("file", json!({"reload_command": ["nginx", "-s", "reload"]}))
+                .contains("default (none)")
+        );
         // a command key the connector does not know
         one("nginx", json!({"post_command": ["/usr/bin/true"]}));
-        assert!(one("nginx", json!({"webroot": "/var/lib/certctl/www"})).starts_with("config.webroot"));
-        for p in ["/etc/nginx/ssl/c.pem", "/etc/ssl/certctl-evil/c.pem", "/etc/ssl/certctl/../../shadow", "/var/lib/certctl/a/../../../etc/cron.d/x", "etc/ssl/certctl/c.pem", "/etc/ssl", "/"] {
+        assert!(
+            one("nginx", json!({"webroot": "/var/lib/certctl/www"})).starts_with("config.webroot")
+        );
+        for p in [
+            "/etc/nginx/ssl/c.pem",
+            "/etc/ssl/certctl-evil/c.pem",
+            "/etc/ssl/certctl/../../shadow",
+            "/var/lib/certctl/a/../../../etc/cron.d/x",
+            "etc/ssl/certctl/c.pem",
+            "/etc/ssl",
+            "/",
+        ] {
             assert!(one("nginx", json!({"cert_path": p})).starts_with("config.cert_path"), "{p}");
         }
         assert!(one("file", json!({"key_path": 5})).starts_with("config.key_path 5"));
-        let all = admin_only("nginx", &json!({"cert_path": "/root/c.pem", "key_path": "/root/k.pem", "reload_command": ["/bin/true"], "webroot": "/srv/www"}));
+        let all = admin_only(
+            "nginx",
+            &json!({"cert_path": "/root/c.pem", "key_path": "/root/k.pem", "reload_command": ["/bin/true"], "webroot": "/srv/www"}),
+        );
         assert_eq!(all.len(), 4, "{all:?}");
     }
 
     #[test]
     fn audit_view() {
-        let v = commands_and_paths("nginx", &json!({"cert_path": "/etc/ssl/certctl/c.pem", "reload_command": ["/usr/sbin/nginx", "-s", "reload"], "owner": "www-data", "webroot": "/srv/www"}));
-        assert_eq!(v, json!({"commands": {"validate_command": ["nginx", "-t"], "reload_command": ["/usr/sbin/nginx", "-s", "reload"]}, "paths": {"cert_path": "/etc/ssl/certctl/c.pem", "webroot": "/srv/www"}}));
-        assert_eq!(commands_and_paths("file", &json!({"fullchain_path": "/etc/ssl/certctl/f.pem"})), json!({"commands": {}, "paths": {"fullchain_path": "/etc/ssl/certctl/f.pem"}}));
+        let v = commands_and_paths(
+            "nginx",
+            &json!({"cert_path": "/etc/ssl/certctl/c.pem", "reload_command": ["/usr/sbin/nginx", "-s", "reload"], "owner": "www-data", "webroot": "/srv/www"}),
+        );
+        assert_eq!(
+            v,
+            json!({"commands": {"validate_command": ["nginx", "-t"], "reload_command": ["/usr/sbin/nginx", "-s", "reload"]}, "paths": {"cert_path": "/etc/ssl/certctl/c.pem", "webroot": "/srv/www"}})
+        );
+        assert_eq!(
+            commands_and_paths("file", &json!({"fullchain_path": "/etc/ssl/certctl/f.pem"})),
+            json!({"commands": {}, "paths": {"fullchain_path": "/etc/ssl/certctl/f.pem"}})
+        );
     }
 }

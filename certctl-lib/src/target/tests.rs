@@ -13,7 +13,10 @@ use crate::pki::PrivateKey;
 /// A self-signed certificate and its key.
 fn material(cn: &str) -> Material {
     let key = PrivateKey::generate_p256().unwrap();
-    let cert = rcgen::CertificateParams::new(vec![cn.to_owned()]).unwrap().self_signed(key.key_pair()).unwrap();
+    let cert = rcgen::CertificateParams::new(vec![cn.to_owned()])
+        .unwrap()
+        .self_signed(key.key_pair())
+        .unwrap();
     Material::new(&cert.pem(), key.pem()).unwrap()
 }
 
@@ -27,14 +30,21 @@ fn read(p: &Path) -> String {
 
 /// Names in `dir` (to spot leftover temp files and backups).
 fn names(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     v.sort();
     v
 }
 
 /// A host policy that allows writing under `root` and running exactly the commands of `targets`.
 fn allowing(root: &Path, targets: &[&dyn Target]) -> HostPolicy {
-    let cmds: Vec<String> = targets.iter().flat_map(|t| t.commands()).map(|(_, c)| serde_json::to_string(c).unwrap()).collect();
+    let cmds: Vec<String> = targets
+        .iter()
+        .flat_map(|t| t.commands())
+        .map(|(_, c)| serde_json::to_string(c).unwrap())
+        .collect();
     let spec = if cmds.is_empty() { "none".to_owned() } else { cmds.join(";") };
     HostPolicy::parse(&spec, &root.display().to_string()).unwrap()
 }
@@ -63,16 +73,24 @@ async fn file_target_writes_modes_and_is_idempotent() {
     let marker = tmp.path().join("reloads");
     let t = file_target(&dir, json!({"reload_command": ["touch", marker]}));
     let m = material("a.example.com");
-    let opts = DeployOptions { journal: Some(tmp.path().join("journal")), ..opts(tmp.path(), &[&*t]) };
+    let opts =
+        DeployOptions { journal: Some(tmp.path().join("journal")), ..opts(tmp.path(), &[&*t]) };
     let out = t.deploy(&m, &opts).await.unwrap();
     assert!(out.changed);
     assert_eq!(out.fingerprint, m.fingerprint());
     assert_eq!(read(&dir.join("cert.pem")), m.cert_pem());
     assert_eq!(read(&dir.join("fullchain.pem")), m.fullchain_pem());
     assert_eq!(read(&dir.join("key.pem")), m.key_pem());
-    assert_eq!((mode(&dir.join("cert.pem")), mode(&dir.join("key.pem")), mode(&dir.join("combined.pem"))), (0o644, 0o600, 0o600));
+    assert_eq!(
+        (mode(&dir.join("cert.pem")), mode(&dir.join("key.pem")), mode(&dir.join("combined.pem"))),
+        (0o644, 0o600, 0o600)
+    );
     assert!(marker.exists(), "reloaded");
-    assert_eq!(names(&dir), ["cert.pem", "chain.pem", "combined.pem", "fullchain.pem", "key.pem"], "no temp or backup left");
+    assert_eq!(
+        names(&dir),
+        ["cert.pem", "chain.pem", "combined.pem", "fullchain.pem", "key.pem"],
+        "no temp or backup left"
+    );
     assert!(!tmp.path().join("journal").exists());
 
     // same material again: nothing written, no reload
@@ -92,15 +110,25 @@ async fn failures_restore_the_previous_files() {
     let v2 = material("a.example.com");
     let none = opts(tmp.path(), &[]);
     file_target(&dir, json!({})).deploy(&v1, &none).await.unwrap();
-    let snapshot = |d: &Path| names(d).into_iter().map(|n| (read(&d.join(&n)), mode(&d.join(&n)), n)).collect::<Vec<_>>();
+    let snapshot = |d: &Path| {
+        names(d).into_iter().map(|n| (read(&d.join(&n)), mode(&d.join(&n)), n)).collect::<Vec<_>>()
+    };
     let before = snapshot(&dir);
 
     // validate fails: step named, stderr tail carried, files restored
     let t = file_target(&dir, json!({"validate_command": ["ls", "/nonexistent-validate-check"]}));
     let e = t.deploy(&v2, &opts(tmp.path(), &[&*t])).await.unwrap_err();
     assert_eq!(e.step, Step::Validate, "{e}");
-    assert!(e.to_string().starts_with("validate: `ls /nonexistent-validate-check` exited with status 2"), "{e}");
-    assert!(e.message.contains("nonexistent-validate-check") && e.message.ends_with("rolled back to the previous files"), "{e}");
+    assert!(
+        e.to_string()
+            .starts_with("validate: `ls /nonexistent-validate-check` exited with status 2"),
+        "{e}"
+    );
+    assert!(
+        e.message.contains("nonexistent-validate-check")
+            && e.message.ends_with("rolled back to the previous files"),
+        "{e}"
+    );
     assert_eq!(snapshot(&dir), before);
 
     // reload fails: restored, and the reload runs again (the marker counts runs)
@@ -111,7 +139,11 @@ async fn failures_restore_the_previous_files() {
     let e = t.deploy(&v2, &opts(tmp.path(), &[&t])).await.unwrap_err();
     assert_eq!(e.step, Step::Verify, "{e}");
     assert_eq!(snapshot(&dir), before);
-    assert_eq!(names(&count).len(), 2, "reloaded with the new files, then again with the restored ones");
+    assert_eq!(
+        names(&count).len(),
+        2,
+        "reloaded with the new files, then again with the restored ones"
+    );
 
     let t = file_target(&dir, json!({"reload_command": ["false"]}));
     let e = t.deploy(&v2, &opts(tmp.path(), &[&*t])).await.unwrap_err();
@@ -121,7 +153,8 @@ async fn failures_restore_the_previous_files() {
 
     // a file that did not exist before is removed again
     let extra = tmp.path().join("other").join("new.pem");
-    let t = from_config("file", &json!({"cert_path": extra, "validate_command": ["false"]})).unwrap();
+    let t =
+        from_config("file", &json!({"cert_path": extra, "validate_command": ["false"]})).unwrap();
     assert_eq!(t.deploy(&v2, &opts(tmp.path(), &[&*t])).await.unwrap_err().step, Step::Validate);
     assert!(!extra.exists());
     assert!(names(extra.parent().unwrap()).is_empty());
@@ -159,17 +192,26 @@ async fn an_interrupted_deployment_is_undone() {
     let dir = tmp.path().join("tls");
     let journal = tmp.path().join("deploy.journal");
     let slow = file_target(&dir, json!({"validate_command": ["sleep", "30"]}));
-    let opts = DeployOptions { journal: Some(journal.clone()), command_timeout: Duration::from_secs(30), policy: allowing(tmp.path(), &[&*slow]) };
+    let opts = DeployOptions {
+        journal: Some(journal.clone()),
+        command_timeout: Duration::from_secs(30),
+        policy: allowing(tmp.path(), &[&*slow]),
+    };
     let v1 = material("a.example.com");
     file_target(&dir, json!({})).deploy(&v1, &opts).await.unwrap();
     // the agent dies while the validate command runs: the new files are in place
     let v2 = material("a.example.com");
-    assert!(tokio::time::timeout(Duration::from_millis(500), slow.deploy(&v2, &opts)).await.is_err());
+    assert!(
+        tokio::time::timeout(Duration::from_millis(500), slow.deploy(&v2, &opts)).await.is_err()
+    );
     assert_eq!(read(&dir.join("key.pem")), v2.key_pem());
     assert!(journal.exists());
     // at the next start: back to the previous pair, nothing left over
     // a host policy that no longer allows the journal's files leaves everything as it is
-    let narrower = DeployOptions { policy: HostPolicy::parse("none", "/nonexistent-certctl").unwrap(), ..Default::default() };
+    let narrower = DeployOptions {
+        policy: HostPolicy::parse("none", "/nonexistent-certctl").unwrap(),
+        ..Default::default()
+    };
     let e = recover(&journal, &narrower).await.unwrap_err();
     assert!(e.contains("left as it is") && e.contains("CERTCTL_AGENT_ALLOWED_PATHS"), "{e}");
     assert_eq!(read(&dir.join("key.pem")), v2.key_pem());
@@ -185,15 +227,31 @@ async fn an_interrupted_deployment_is_undone() {
 fn configs_are_checked() {
     assert!(from_config("file", &json!({})).is_err());
     assert!(from_config("file", &json!({"cert_path": "relative.pem"})).is_err());
-    let e = from_config("file", &json!({"cert_path": "/x.pem", "reload_command": ["sh", "-c", "reboot; true"]})).unwrap_err();
+    let e = from_config(
+        "file",
+        &json!({"cert_path": "/x.pem", "reload_command": ["sh", "-c", "reboot; true"]}),
+    )
+    .unwrap_err();
     assert!(e.to_string().starts_with("config.reload_command[2]"), "{e}");
-    assert!(from_config("nginx", &json!({"cert_path": "/a.pem"})).unwrap_err().to_string().contains("key_path"));
-    let n = NginxTarget::from_config(&json!({"cert_path": "/a.pem", "key_path": "/a.key"})).unwrap();
-    assert_eq!((n.validate_command.join(" "), n.reload_command.join(" ")), ("nginx -t".to_owned(), "nginx -s reload".to_owned()));
+    assert!(
+        from_config("nginx", &json!({"cert_path": "/a.pem"}))
+            .unwrap_err()
+            .to_string()
+            .contains("key_path")
+    );
+    let n =
+        NginxTarget::from_config(&json!({"cert_path": "/a.pem", "key_path": "/a.key"})).unwrap();
+    assert_eq!(
+        (n.validate_command.join(" "), n.reload_command.join(" ")),
+        ("nginx -t".to_owned(), "nginx -s reload".to_owned())
+    );
     assert!(from_config("iis", &json!({})).is_err());
     let m = material("a.example.com");
     let other = PrivateKey::generate_p256().unwrap();
-    assert!(Material::new(&m.fullchain_pem(), other.pem()).is_err(), "a key that is not the leaf's is refused");
+    assert!(
+        Material::new(&m.fullchain_pem(), other.pem()).is_err(),
+        "a key that is not the leaf's is refused"
+    );
     assert!(!format!("{m:?}").contains("PRIVATE"));
 }
 
@@ -236,9 +294,16 @@ async fn owner_and_group_are_set_and_checked() {
     }
 
     // an account this host does not have is refused when the config is read
-    let e = from_config("file", &json!({"cert_path": dir.join("c.pem"), "owner": "no-such-user-certctl"})).unwrap_err().to_string();
+    let e = from_config(
+        "file",
+        &json!({"cert_path": dir.join("c.pem"), "owner": "no-such-user-certctl"}),
+    )
+    .unwrap_err()
+    .to_string();
     assert!(e.contains("config.owner") && e.contains("no user"), "{e}");
-    let e = from_config("file", &json!({"cert_path": dir.join("c.pem"), "group": "bad group"})).unwrap_err().to_string();
+    let e = from_config("file", &json!({"cert_path": dir.join("c.pem"), "group": "bad group"}))
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("config.group"), "{e}");
 }
 
@@ -257,15 +322,28 @@ async fn the_host_policy_is_checked_before_anything_is_written_or_run() {
     let t = from_config("file", &json!({"cert_path": allowed.join("c.pem"), "key_path": outside.join("k.pem"), "validate_command": ["true"], "reload_command": ["touch", marker]})).unwrap();
     let e = t.deploy(&m, &o).await.unwrap_err();
     assert_eq!(e.step, Step::Policy);
-    let want = format!(r#"policy: reload_command ["touch","{}"] is not allowed on this host (CERTCTL_AGENT_ALLOWED_COMMANDS); key_path {} is outside"#, marker.display(), outside.join("k.pem").display());
+    let want = format!(
+        r#"policy: reload_command ["touch","{}"] is not allowed on this host (CERTCTL_AGENT_ALLOWED_COMMANDS); key_path {} is outside"#,
+        marker.display(),
+        outside.join("k.pem").display()
+    );
     assert!(e.to_string().starts_with(&want), "{e}");
     assert!(!marker.exists() && !outside.exists() && !root.join("journal").exists());
     assert!(names(&allowed).is_empty(), "nothing written, not even a temp file");
 
     // allowed: written
-    let t = from_config("file", &json!({"cert_path": allowed.join("tls/c.pem"), "reload_command": ["true"]})).unwrap();
+    let t = from_config(
+        "file",
+        &json!({"cert_path": allowed.join("tls/c.pem"), "reload_command": ["true"]}),
+    )
+    .unwrap();
     assert!(t.deploy(&m, &o).await.unwrap().changed);
     // the default policy (nginx profile, /etc/ssl/certctl, /var/lib/certctl) refuses this tempdir
     let e = t.deploy(&m, &DeployOptions::default()).await.unwrap_err();
-    assert!(e.message.contains("reload_command [\"true\"] is not allowed") && e.message.contains("CERTCTL_AGENT_ALLOWED_PATHS: /etc/ssl/certctl, /var/lib/certctl"), "{e}");
+    assert!(
+        e.message.contains("reload_command [\"true\"] is not allowed")
+            && e.message
+                .contains("CERTCTL_AGENT_ALLOWED_PATHS: /etc/ssl/certctl, /var/lib/certctl"),
+        "{e}"
+    );
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
+use rustls::crypto::{CryptoProvider, verify_tls12_signature, verify_tls13_signature};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
 
@@ -16,7 +16,10 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Connects to `address` (`host:port`), sends `server_name` as SNI (else the address's host),
 /// and returns the SHA-256 fingerprint of the leaf the server presents.
-pub async fn served_fingerprint(address: &str, server_name: Option<&str>) -> Result<String, String> {
+pub async fn served_fingerprint(
+    address: &str,
+    server_name: Option<&str>,
+) -> Result<String, String> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let config = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
@@ -28,15 +31,28 @@ pub async fn served_fingerprint(address: &str, server_name: Option<&str>) -> Res
         let h = address.rsplit_once(':').map_or(address, |(h, _)| h);
         h.trim_start_matches('[').trim_end_matches(']').to_owned()
     });
-    let name = ServerName::try_from(host.clone()).map_err(|e| format!("{host:?} is not a server name: {e}"))?;
+    let name = ServerName::try_from(host.clone())
+        .map_err(|e| format!("{host:?} is not a server name: {e}"))?;
     let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
     let handshake = async {
-        let tcp = tokio::net::TcpStream::connect(address).await.map_err(|e| format!("cannot connect to {address}: {e}"))?;
-        let tls = connector.connect(name, tcp).await.map_err(|e| format!("TLS handshake with {address} failed: {e}"))?;
-        let leaf = tls.get_ref().1.peer_certificates().and_then(|c| c.first()).ok_or_else(|| format!("{address} presented no certificate"))?;
+        let tcp = tokio::net::TcpStream::connect(address)
+            .await
+            .map_err(|e| format!("cannot connect to {address}: {e}"))?;
+        let tls = connector
+            .connect(name, tcp)
+            .await
+            .map_err(|e| format!("TLS handshake with {address} failed: {e}"))?;
+        let leaf = tls
+            .get_ref()
+            .1
+            .peer_certificates()
+            .and_then(|c| c.first())
+            .ok_or_else(|| format!("{address} presented no certificate"))?;
         Ok(fingerprint_sha256(leaf.as_ref()))
     };
-    tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await.map_err(|_| format!("no TLS handshake with {address} within {} s", HANDSHAKE_TIMEOUT.as_secs()))?
+    tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await.map_err(|_| {
+        format!("no TLS handshake with {address} within {} s", HANDSHAKE_TIMEOUT.as_secs())
+    })?
 }
 
 /// Accepts any server certificate (signatures over the handshake are still checked): the caller
@@ -45,15 +61,32 @@ pub async fn served_fingerprint(address: &str, server_name: Option<&str>) -> Res
 struct ReadOnly(Arc<CryptoProvider>);
 
 impl ServerCertVerifier for ReadOnly {
-    fn verify_server_cert(&self, _: &CertificateDer<'_>, _: &[CertificateDer<'_>], _: &ServerName<'_>, _: &[u8], _: UnixTime) -> Result<ServerCertVerified, rustls::Error> {
+    fn verify_server_cert(
+        &self,
+        _: &CertificateDer<'_>,
+        _: &[CertificateDer<'_>],
+        _: &ServerName<'_>,
+        _: &[u8],
+        _: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
         Ok(ServerCertVerified::assertion())
     }
 
-    fn verify_tls12_signature(&self, message: &[u8], cert: &CertificateDer<'_>, dss: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, rustls::Error> {
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
         verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
     }
 
-    fn verify_tls13_signature(&self, message: &[u8], cert: &CertificateDer<'_>, dss: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, rustls::Error> {
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
         verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
     }
 

@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
+use certctl::Error;
 use certctl::model::*;
 use certctl::store::{Beat, Store};
-use certctl::Error;
 
 use crate::support::*;
 use crate::{assert_err, both_backends};
@@ -35,15 +35,43 @@ async fn agents(s: Arc<dyn Store>) {
     for id in ["ag-a", "ag-b", "ag-c", "ag-d"] {
         s.create_agent(&agent(id), &audit("agent_registered", id)).await.unwrap();
     }
-    assert_err!(s.create_agent(&agent("ag-a"), &audit("agent_registered", "ag-a")).await, Error::Conflict(_));
+    assert_err!(
+        s.create_agent(&agent("ag-a"), &audit("agent_registered", "ag-a")).await,
+        Error::Conflict(_)
+    );
     let t0 = ts("2027-01-01T00:00:00Z");
-    let a = s.record_heartbeat(&"ag-a".into(), &meta("web-1", "linux", "x86_64", &["10.1.0.5", "fd00::5"]), t0).await.unwrap();
-    assert_eq!((a.status, a.hostname.as_str(), a.last_heartbeat_at), (AgentStatus::Online, "web-1", Some(t0)));
+    let a = s
+        .record_heartbeat(
+            &"ag-a".into(),
+            &meta("web-1", "linux", "x86_64", &["10.1.0.5", "fd00::5"]),
+            t0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (a.status, a.hostname.as_str(), a.last_heartbeat_at),
+        (AgentStatus::Online, "web-1", Some(t0))
+    );
     assert_eq!(a.metadata(), meta("web-1", "linux", "x86_64", &["10.1.0.5", "fd00::5"]));
     assert_eq!(s.get_agent(&"ag-a".into()).await.unwrap(), a);
-    s.record_heartbeat(&"ag-b".into(), &meta("web-2", "Linux", "aarch64", &["10.1.0.6"]), t0.plus(time::Duration::seconds(100))).await.unwrap();
-    s.record_heartbeat(&"ag-c".into(), &meta("win-1", "windows", "x86_64", &["10.2.0.1"]), t0.plus(time::Duration::seconds(100))).await.unwrap();
-    assert_err!(s.record_heartbeat(&"ag-zz".into(), &meta("x", "linux", "x86_64", &[]), t0).await, Error::NotFound { .. });
+    s.record_heartbeat(
+        &"ag-b".into(),
+        &meta("web-2", "Linux", "aarch64", &["10.1.0.6"]),
+        t0.plus(time::Duration::seconds(100)),
+    )
+    .await
+    .unwrap();
+    s.record_heartbeat(
+        &"ag-c".into(),
+        &meta("win-1", "windows", "x86_64", &["10.2.0.1"]),
+        t0.plus(time::Duration::seconds(100)),
+    )
+    .await
+    .unwrap();
+    assert_err!(
+        s.record_heartbeat(&"ag-zz".into(), &meta("x", "linux", "x86_64", &[]), t0).await,
+        Error::NotFound { .. }
+    );
 
     let list = |f: AgentFilter| {
         let s = s.clone();
@@ -53,13 +81,32 @@ async fn agents(s: Arc<dyn Store>) {
             p.data.into_iter().map(|a| a.id.to_string()).collect::<Vec<_>>()
         }
     };
-    assert_eq!(list(AgentFilter { os: Some("LINUX".into()), ..Default::default() }).await, ["ag-a", "ag-b"], "os is case-insensitive");
-    assert_eq!(list(AgentFilter { arch: Some("x86_64".into()), ..Default::default() }).await, ["ag-a", "ag-c"]);
-    assert_eq!(list(AgentFilter { status: Some(AgentStatus::Offline), ..Default::default() }).await, ["ag-d"]);
-    assert_eq!(list(AgentFilter { ids: Some(vec!["ag-b".into(), "ag-d".into()]), ..Default::default() }).await, ["ag-b", "ag-d"]);
+    assert_eq!(
+        list(AgentFilter { os: Some("LINUX".into()), ..Default::default() }).await,
+        ["ag-a", "ag-b"],
+        "os is case-insensitive"
+    );
+    assert_eq!(
+        list(AgentFilter { arch: Some("x86_64".into()), ..Default::default() }).await,
+        ["ag-a", "ag-c"]
+    );
+    assert_eq!(
+        list(AgentFilter { status: Some(AgentStatus::Offline), ..Default::default() }).await,
+        ["ag-d"]
+    );
+    assert_eq!(
+        list(AgentFilter { ids: Some(vec!["ag-b".into(), "ag-d".into()]), ..Default::default() })
+            .await,
+        ["ag-b", "ag-d"]
+    );
     assert!(list(AgentFilter { ids: Some(vec![]), ..Default::default() }).await.is_empty());
     assert_eq!(
-        list(AgentFilter { os: Some("linux".into()), arch: Some("aarch64".into()), ..Default::default() }).await,
+        list(AgentFilter {
+            os: Some("linux".into()),
+            arch: Some("aarch64".into()),
+            ..Default::default()
+        })
+        .await,
         ["ag-b"]
     );
     assert_eq!(s.all_agents().await.unwrap().len(), 4);
@@ -74,8 +121,18 @@ async fn agents(s: Arc<dyn Store>) {
     let mut stale: Vec<_> = stale.into_iter().map(|a| a.to_string()).collect();
     stale.sort();
     assert_eq!(stale, ["ag-b", "ag-c"], "Degraded agents go Offline too; ag-d already is");
-    let back = s.record_heartbeat(&"ag-a".into(), &meta("web-1", "linux", "x86_64", &["10.9.0.5"]), t0.plus(time::Duration::seconds(600))).await.unwrap();
-    assert_eq!((back.status, back.ip_addresses.clone()), (AgentStatus::Online, vec!["10.9.0.5".to_owned()]));
+    let back = s
+        .record_heartbeat(
+            &"ag-a".into(),
+            &meta("web-1", "linux", "x86_64", &["10.9.0.5"]),
+            t0.plus(time::Duration::seconds(600)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (back.status, back.ip_addresses.clone()),
+        (AgentStatus::Online, vec!["10.9.0.5".to_owned()])
+    );
 
     // many heartbeats in one statement: the last per agent wins; unknown agents are left out
     let t1 = t0.plus(time::Duration::seconds(700));
@@ -89,7 +146,15 @@ async fn agents(s: Arc<dyn Store>) {
     updated.sort_by(|a, b| a.id.cmp(&b.id));
     assert_eq!(updated.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(), ["ag-b", "ag-c"]);
     let b = s.get_agent(&"ag-b".into()).await.unwrap();
-    assert_eq!((b.hostname.as_str(), b.ip_addresses.clone(), b.status, b.last_heartbeat_at), ("web-2b", vec!["10.1.0.8".to_owned(), "fd00::8".to_owned()], AgentStatus::Online, Some(t1)));
+    assert_eq!(
+        (b.hostname.as_str(), b.ip_addresses.clone(), b.status, b.last_heartbeat_at),
+        (
+            "web-2b",
+            vec!["10.1.0.8".to_owned(), "fd00::8".to_owned()],
+            AgentStatus::Online,
+            Some(t1)
+        )
+    );
     assert_eq!(b.reported_labels.get("env").map(String::as_str), Some("prod"));
     assert!(b.labels.is_empty(), "reported labels never become operator labels: {:?}", b.labels);
     assert_eq!(updated[0], b, "the returned rows are the stored ones");
@@ -101,8 +166,16 @@ async fn agents(s: Arc<dyn Store>) {
     d.name = "old box".into();
     let d = s.update_agent(&d, &audit("agent_retired", "ag-d")).await.unwrap();
     assert_eq!((d.status, d.name.as_str()), (AgentStatus::Retired, "old box"));
-    assert_err!(s.record_heartbeat(&"ag-d".into(), &meta("x", "linux", "x86_64", &[]), t0).await, Error::Conflict(_));
-    assert!(s.record_heartbeats(&[beat("ag-d", meta("x", "linux", "x86_64", &[]))], t0).await.unwrap().is_empty());
+    assert_err!(
+        s.record_heartbeat(&"ag-d".into(), &meta("x", "linux", "x86_64", &[]), t0).await,
+        Error::Conflict(_)
+    );
+    assert!(
+        s.record_heartbeats(&[beat("ag-d", meta("x", "linux", "x86_64", &[]))], t0)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 /// Heartbeats write reported facts and the observed address, never the operator's labels; a
@@ -112,13 +185,18 @@ async fn agent_facts(s: Arc<dyn Store>) {
     a.labels = [("env".to_owned(), "prod".to_owned())].into();
     s.create_agent(&a, &audit("agent_registered", "ag-f")).await.unwrap();
     let facts = |s: Arc<dyn Store>| async move {
-        let f = AuditFilter { action: Some("agent_facts_changed".into()), resource_id: Some("ag-f".into()), ..Default::default() };
+        let f = AuditFilter {
+            action: Some("agent_facts_changed".into()),
+            resource_id: Some("ag-f".into()),
+            ..Default::default()
+        };
         s.list_audit(&f, PageRequest::default()).await.unwrap().data
     };
     let t0 = ts("2027-01-01T00:00:00Z");
     let mut m = meta("web-1", "linux", "x86_64", &["10.1.0.5"]);
     m.labels = [("env".to_owned(), "dev".to_owned())].into();
-    let b = Beat { agent_id: "ag-f".into(), meta: m.clone(), observed_ip: Some("192.0.2.7".into()) };
+    let b =
+        Beat { agent_id: "ag-f".into(), meta: m.clone(), observed_ip: Some("192.0.2.7".into()) };
     let got = s.record_heartbeats(std::slice::from_ref(&b), t0).await.unwrap().pop().unwrap();
     assert_eq!(got.labels.get("env").map(String::as_str), Some("prod"), "operator label kept");
     assert_eq!(got.reported_labels.get("env").map(String::as_str), Some("dev"));
@@ -132,14 +210,21 @@ async fn agent_facts(s: Arc<dyn Store>) {
     assert_eq!(d["reported_labels"]["to"]["env"], "dev");
     assert!(d.get("os_version").is_some() && d.get("labels").is_none(), "{d}");
     // the same again: nothing to audit
-    s.record_heartbeats(std::slice::from_ref(&b), t0.plus(time::Duration::seconds(60))).await.unwrap();
+    s.record_heartbeats(std::slice::from_ref(&b), t0.plus(time::Duration::seconds(60)))
+        .await
+        .unwrap();
     assert_eq!(facts(s.clone()).await.len(), 1);
     // no observed address (a heartbeat the server could not place) keeps the stored one
-    let got = s.record_heartbeat(&"ag-f".into(), &m, t0.plus(time::Duration::seconds(90))).await.unwrap();
+    let got =
+        s.record_heartbeat(&"ag-f".into(), &m, t0.plus(time::Duration::seconds(90))).await.unwrap();
     assert_eq!(got.observed_ip.as_deref(), Some("192.0.2.7"));
     assert_eq!(facts(s.clone()).await.len(), 1);
     // a new address and a new IP: one event naming both and only them
-    let b2 = Beat { agent_id: "ag-f".into(), meta: meta("web-1", "linux", "x86_64", &["10.1.0.6"]), observed_ip: Some("192.0.2.8".into()) };
+    let b2 = Beat {
+        agent_id: "ag-f".into(),
+        meta: meta("web-1", "linux", "x86_64", &["10.1.0.6"]),
+        observed_ip: Some("192.0.2.8".into()),
+    };
     let mut b2m = b2.clone();
     b2m.meta.labels = m.labels.clone();
     s.record_heartbeats(&[b2m], t0.plus(time::Duration::seconds(120))).await.unwrap();
@@ -154,7 +239,13 @@ async fn agent_facts(s: Arc<dyn Store>) {
     s.create_agent(&p, &audit("agent_registered", "ag-p")).await.unwrap();
     let got = s.record_heartbeat(&"ag-p".into(), &m, t0).await.unwrap();
     assert_eq!(got.status, AgentStatus::Pending);
-    assert!(s.mark_stale_agents_offline(t0.plus(time::Duration::days(1))).await.unwrap().iter().all(|a| a.as_str() != "ag-p"));
+    assert!(
+        s.mark_stale_agents_offline(t0.plus(time::Duration::days(1)))
+            .await
+            .unwrap()
+            .iter()
+            .all(|a| a.as_str() != "ag-p")
+    );
 }
 
 fn token(id: &str, max_uses: Option<i64>, expires_at: Timestamp) -> BootstrapToken {
@@ -179,39 +270,118 @@ fn token(id: &str, max_uses: Option<i64>, expires_at: Timestamp) -> BootstrapTok
 async fn bootstrap_tokens(s: Arc<dyn Store>) {
     let now = Timestamp::now();
     let later = now.plus(time::Duration::hours(1));
-    s.create_bootstrap_token(&token("bt-two", Some(2), later), &audit("bootstrap_token_created", "bt-two")).await.unwrap();
-    s.create_bootstrap_token(&token("bt-old", None, now.plus(time::Duration::seconds(-1))), &audit("bootstrap_token_created", "bt-old")).await.unwrap();
-    assert_err!(s.create_bootstrap_token(&token("bt-two", None, later), &audit("bootstrap_token_created", "bt-two")).await, Error::Conflict(_));
+    s.create_bootstrap_token(
+        &token("bt-two", Some(2), later),
+        &audit("bootstrap_token_created", "bt-two"),
+    )
+    .await
+    .unwrap();
+    s.create_bootstrap_token(
+        &token("bt-old", None, now.plus(time::Duration::seconds(-1))),
+        &audit("bootstrap_token_created", "bt-old"),
+    )
+    .await
+    .unwrap();
+    assert_err!(
+        s.create_bootstrap_token(
+            &token("bt-two", None, later),
+            &audit("bootstrap_token_created", "bt-two")
+        )
+        .await,
+        Error::Conflict(_)
+    );
     let found = s.find_bootstrap_token_by_hash("hash-of-bt-two").await.unwrap().unwrap();
-    assert_eq!((found.id.as_str(), found.uses, found.labels.get("site").map(String::as_str)), ("bt-two", 0, Some("fra")));
+    assert_eq!(
+        (found.id.as_str(), found.uses, found.labels.get("site").map(String::as_str)),
+        ("bt-two", 0, Some("fra"))
+    );
     assert!(s.find_bootstrap_token_by_hash("nope").await.unwrap().is_none());
-    assert!(format!("{found:?}").contains("<redacted>") && !format!("{found:?}").contains("hash-of"));
+    assert!(
+        format!("{found:?}").contains("<redacted>") && !format!("{found:?}").contains("hash-of")
+    );
 
     let tid = BootstrapTokenId::from_trusted("bt-two");
     for id in ["ag-t1", "ag-t2"] {
-        s.register_with_bootstrap_token(&tid, &agent(id), now, &audit("agent_registered", id)).await.unwrap();
+        s.register_with_bootstrap_token(&tid, &agent(id), now, &audit("agent_registered", id))
+            .await
+            .unwrap();
     }
-    assert_err!(s.register_with_bootstrap_token(&tid, &agent("ag-t3"), now, &audit("agent_registered", "ag-t3")).await, Error::Unauthenticated(_));
+    assert_err!(
+        s.register_with_bootstrap_token(
+            &tid,
+            &agent("ag-t3"),
+            now,
+            &audit("agent_registered", "ag-t3")
+        )
+        .await,
+        Error::Unauthenticated(_)
+    );
     assert_err!(s.get_agent(&"ag-t3".into()).await, Error::NotFound { .. });
     let t = s.get_bootstrap_token(&tid).await.unwrap();
     assert_eq!((t.uses, t.last_used_at), (2, Some(now)));
     assert!(!t.usable(now));
     // expired
     let old = BootstrapTokenId::from_trusted("bt-old");
-    assert_err!(s.register_with_bootstrap_token(&old, &agent("ag-t4"), now, &audit("agent_registered", "ag-t4")).await, Error::Unauthenticated(_));
+    assert_err!(
+        s.register_with_bootstrap_token(
+            &old,
+            &agent("ag-t4"),
+            now,
+            &audit("agent_registered", "ag-t4")
+        )
+        .await,
+        Error::Unauthenticated(_)
+    );
     assert_err!(s.get_agent(&"ag-t4".into()).await, Error::NotFound { .. });
     // revoked
-    s.create_bootstrap_token(&token("bt-rev", None, later), &audit("bootstrap_token_created", "bt-rev")).await.unwrap();
+    s.create_bootstrap_token(
+        &token("bt-rev", None, later),
+        &audit("bootstrap_token_created", "bt-rev"),
+    )
+    .await
+    .unwrap();
     let rev = BootstrapTokenId::from_trusted("bt-rev");
-    let r = s.revoke_bootstrap_token(&rev, now, &audit("bootstrap_token_revoked", "bt-rev")).await.unwrap();
+    let r = s
+        .revoke_bootstrap_token(&rev, now, &audit("bootstrap_token_revoked", "bt-rev"))
+        .await
+        .unwrap();
     assert_eq!(r.revoked_at, Some(now));
-    assert_err!(s.revoke_bootstrap_token(&rev, now, &audit("bootstrap_token_revoked", "bt-rev")).await, Error::Conflict(_));
-    assert_err!(s.register_with_bootstrap_token(&rev, &agent("ag-t5"), now, &audit("agent_registered", "ag-t5")).await, Error::Unauthenticated(_));
+    assert_err!(
+        s.revoke_bootstrap_token(&rev, now, &audit("bootstrap_token_revoked", "bt-rev")).await,
+        Error::Conflict(_)
+    );
+    assert_err!(
+        s.register_with_bootstrap_token(
+            &rev,
+            &agent("ag-t5"),
+            now,
+            &audit("agent_registered", "ag-t5")
+        )
+        .await,
+        Error::Unauthenticated(_)
+    );
     // an agent id that exists: nothing is used up
-    s.create_bootstrap_token(&token("bt-one", Some(1), later), &audit("bootstrap_token_created", "bt-one")).await.unwrap();
+    s.create_bootstrap_token(
+        &token("bt-one", Some(1), later),
+        &audit("bootstrap_token_created", "bt-one"),
+    )
+    .await
+    .unwrap();
     let one = BootstrapTokenId::from_trusted("bt-one");
-    assert_err!(s.register_with_bootstrap_token(&one, &agent("ag-t1"), now, &audit("agent_registered", "ag-t1")).await, Error::Conflict(_));
+    assert_err!(
+        s.register_with_bootstrap_token(
+            &one,
+            &agent("ag-t1"),
+            now,
+            &audit("agent_registered", "ag-t1")
+        )
+        .await,
+        Error::Conflict(_)
+    );
     assert_eq!(s.get_bootstrap_token(&one).await.unwrap().uses, 0);
     let page = s.list_bootstrap_tokens(PageRequest::default()).await.unwrap();
-    assert_eq!(page.data.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(), ["bt-old", "bt-one", "bt-rev", "bt-two"]);
+    assert_eq!(
+        page.data.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(),
+        ["bt-old", "bt-one", "bt-rev", "bt-two"]
+    );
 }

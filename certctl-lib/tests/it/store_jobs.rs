@@ -3,9 +3,9 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use certctl::Error;
 use certctl::model::*;
 use certctl::store::Store;
-use certctl::Error;
 
 use crate::support::*;
 use crate::{assert_err, both_backends};
@@ -85,15 +85,31 @@ async fn group_commit_of_issuances(s: Arc<dyn Store>) {
         let c = s.get_certificate(&id).await.unwrap();
         assert_eq!(c.status == CertificateStatus::Active, issued, "{c:?}");
         assert_eq!(s.list_versions(&id).await.unwrap().len(), usize::from(issued));
-        let deployments = s.list_jobs(&JobFilter { certificate_id: Some(id.clone()), job_type: Some(JobType::Deployment), ..Default::default() }, PageRequest::default()).await.unwrap();
+        let deployments = s
+            .list_jobs(
+                &JobFilter {
+                    certificate_id: Some(id.clone()),
+                    job_type: Some(JobType::Deployment),
+                    ..Default::default()
+                },
+                PageRequest::default(),
+            )
+            .await
+            .unwrap();
         assert_eq!(deployments.total, i64::from(issued));
         let binding = s.list_certificate_targets(&id).await.unwrap().remove(0);
-        assert_eq!(binding.deployment_status.as_deref(), issued.then_some("Pending"), "{binding:?}");
+        assert_eq!(
+            binding.deployment_status.as_deref(),
+            issued.then_some("Pending"),
+            "{binding:?}"
+        );
     }
     assert_eq!(s.get_job(&"job-g2".into()).await.unwrap().status, JobStatus::Cancelled);
     let after = s.list_audit(&Default::default(), PageRequest::new(1, 1)).await.unwrap().total;
     assert_eq!(after - before, 2, "the audit events of the two committed issuances");
-    assert!(certctl::audit::verify_chain(&*s, &certctl::testing::audit_key(), &[]).await.unwrap().valid);
+    assert!(
+        certctl::audit::verify_chain(&*s, &certctl::testing::audit_key(), &[]).await.unwrap().valid
+    );
     // a batch that is all conflicts writes nothing and says so per record
     let again = s.record_issuances(&records[..1]).await.unwrap();
     assert_err!(again.into_iter().next().unwrap(), Error::Conflict(_));
@@ -105,8 +121,12 @@ async fn loop_locks(s: Arc<dyn Store>) {
     assert!(other.is_some(), "locks are per loop");
     if s.backend() == "postgres" {
         // a second replica (another pool on the same database) is refused while it is held
-        let pg = (s.as_ref() as &dyn std::any::Any).downcast_ref::<certctl::store::PgStore>().unwrap();
-        let db: String = sqlx::query_scalar("SELECT current_database()::text").fetch_one(pg.pool()).await.unwrap();
+        let pg =
+            (s.as_ref() as &dyn std::any::Any).downcast_ref::<certctl::store::PgStore>().unwrap();
+        let db: String = sqlx::query_scalar("SELECT current_database()::text")
+            .fetch_one(pg.pool())
+            .await
+            .unwrap();
         let base = std::env::var("CERTCTL_TEST_POSTGRES_URL").unwrap();
         let url = format!("{}/{db}", base.rsplit_once('/').unwrap().0);
         let replica = certctl::store::PgStore::connect(&url).await.unwrap();
@@ -129,8 +149,12 @@ async fn loop_locks(s: Arc<dyn Store>) {
 
 async fn job_lifecycle(s: Arc<dyn Store>) {
     cert_prereqs(&*s).await;
-    s.create_certificate(&cert("mc-a", "a.example.com"), &audit("certificate_created", "mc-a")).await.unwrap();
-    s.create_certificate(&cert("mc-b", "b.example.com"), &audit("certificate_created", "mc-b")).await.unwrap();
+    s.create_certificate(&cert("mc-a", "a.example.com"), &audit("certificate_created", "mc-a"))
+        .await
+        .unwrap();
+    s.create_certificate(&cert("mc-b", "b.example.com"), &audit("certificate_created", "mc-b"))
+        .await
+        .unwrap();
     s.create_agent(&agent("ag-1"), &audit("agent_registered", "ag-1")).await.unwrap();
     let mut j1 = job("job-1", "mc-a", JobType::Issuance);
     j1.agent_id = Some("ag-1".into());
@@ -140,25 +164,48 @@ async fn job_lifecycle(s: Arc<dyn Store>) {
         s.create_job(j, &audit("job_created", j.id.as_str())).await.unwrap();
     }
     assert_eq!(s.get_job(&j1.id).await.unwrap(), j1);
-    assert_err!(s.create_job(&job("job-4", "mc-none", JobType::Renewal), &audit("job_created", "job-4")).await, Error::NotFound { .. });
+    assert_err!(
+        s.create_job(&job("job-4", "mc-none", JobType::Renewal), &audit("job_created", "job-4"))
+            .await,
+        Error::NotFound { .. }
+    );
 
     let ids = |f: JobFilter| {
         let s = s.clone();
         async move {
-            let mut v: Vec<String> = s.list_jobs(&f, PageRequest::default()).await.unwrap().data.into_iter().map(|j| j.id.to_string()).collect();
+            let mut v: Vec<String> = s
+                .list_jobs(&f, PageRequest::default())
+                .await
+                .unwrap()
+                .data
+                .into_iter()
+                .map(|j| j.id.to_string())
+                .collect();
             v.sort();
             v
         }
     };
-    assert_eq!(ids(JobFilter { certificate_id: Some("mc-a".into()), ..Default::default() }).await, ["job-1", "job-2"]);
-    assert_eq!(ids(JobFilter { job_type: Some(JobType::Renewal), ..Default::default() }).await, ["job-3"]);
-    assert_eq!(ids(JobFilter { agent_id: Some("ag-1".into()), ..Default::default() }).await, ["job-1"]);
+    assert_eq!(
+        ids(JobFilter { certificate_id: Some("mc-a".into()), ..Default::default() }).await,
+        ["job-1", "job-2"]
+    );
+    assert_eq!(
+        ids(JobFilter { job_type: Some(JobType::Renewal), ..Default::default() }).await,
+        ["job-3"]
+    );
+    assert_eq!(
+        ids(JobFilter { agent_id: Some("ag-1".into()), ..Default::default() }).await,
+        ["job-1"]
+    );
 
     // legal move with the right expectation
     let mut w = j1.clone();
     w.status = JobStatus::AwaitingCsr;
     s.update_job(&w, JobStatus::Pending, Some(&audit("job_awaiting_csr", "job-1"))).await.unwrap();
-    assert_eq!(ids(JobFilter { status: Some(JobStatus::AwaitingCsr), ..Default::default() }).await, ["job-1"]);
+    assert_eq!(
+        ids(JobFilter { status: Some(JobStatus::AwaitingCsr), ..Default::default() }).await,
+        ["job-1"]
+    );
     // stale expectation: someone else moved it already
     let mut again = j1.clone();
     again.status = JobStatus::Cancelled;
@@ -185,8 +232,15 @@ async fn job_lifecycle(s: Arc<dyn Store>) {
     assert!(s.claim_job(&[JobType::Validation], now, lease()).await.unwrap().is_none());
     let c = s.claim_job(&[JobType::Renewal], now, lease()).await.unwrap().unwrap();
     assert_eq!((c.id.as_str(), c.status, c.attempts), ("job-3", JobStatus::Running, 1));
-    assert!(s.claim_job(&[JobType::Renewal], now, lease()).await.unwrap().is_none(), "job-later is not due");
-    let c = s.claim_job(&[JobType::Renewal], now.plus(time::Duration::hours(2)), lease()).await.unwrap().unwrap();
+    assert!(
+        s.claim_job(&[JobType::Renewal], now, lease()).await.unwrap().is_none(),
+        "job-later is not due"
+    );
+    let c = s
+        .claim_job(&[JobType::Renewal], now.plus(time::Duration::hours(2)), lease())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(c.id.as_str(), "job-later");
     // transient failure: back to Pending with a backoff, then claimed again
     let mut retry = c.clone();
@@ -194,7 +248,11 @@ async fn job_lifecycle(s: Arc<dyn Store>) {
     retry.last_error = Some("CA unreachable".into());
     retry.next_attempt_at = Some(now.plus(time::Duration::hours(3)));
     s.update_job(&retry, JobStatus::Running, None).await.unwrap();
-    let c = s.claim_job(&[JobType::Renewal], now.plus(time::Duration::hours(4)), lease()).await.unwrap().unwrap();
+    let c = s
+        .claim_job(&[JobType::Renewal], now.plus(time::Duration::hours(4)), lease())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!((c.attempts, c.last_error.as_deref()), (2, Some("CA unreachable")));
 
     // the claim: held until the lease given, extended while held, expired ones are listed,
@@ -207,13 +265,23 @@ async fn job_lifecycle(s: Arc<dyn Store>) {
     assert_eq!(s.get_job(&c.id).await.unwrap().claimed_until, Some(far));
     // job-3 (claimed above, five minutes) expired first, then this one
     let expired = s.expired_claims(far.plus(time::Duration::seconds(1)), 10).await.unwrap();
-    assert_eq!(expired.iter().map(|j| j.id.as_str()).collect::<Vec<_>>(), vec!["job-3", c.id.as_str()]);
+    assert_eq!(
+        expired.iter().map(|j| j.id.as_str()).collect::<Vec<_>>(),
+        vec!["job-3", c.id.as_str()]
+    );
     let mut done = c.clone();
     done.status = JobStatus::Completed;
     let done = s.update_job(&done, JobStatus::Running, None).await.unwrap();
     assert_eq!((done.claimed_until, s.get_job(&c.id).await.unwrap().claimed_until), (None, None));
-    assert!(!s.extend_claim(&c.id, far).await.unwrap(), "a job that left Running has no claim to extend");
-    assert_eq!(s.expired_claims(far.plus(time::Duration::seconds(1)), 10).await.unwrap().len(), 1, "job-3 only");
+    assert!(
+        !s.extend_claim(&c.id, far).await.unwrap(),
+        "a job that left Running has no claim to extend"
+    );
+    assert_eq!(
+        s.expired_claims(far.plus(time::Duration::seconds(1)), 10).await.unwrap().len(),
+        1,
+        "job-3 only"
+    );
 }
 
 /// A claim lease five minutes from now.
@@ -223,11 +291,15 @@ fn lease() -> Timestamp {
 
 async fn concurrent_claims(s: Arc<dyn Store>) {
     cert_prereqs(&*s).await;
-    s.create_certificate(&cert("mc-a", "a.example.com"), &audit("certificate_created", "mc-a")).await.unwrap();
+    s.create_certificate(&cert("mc-a", "a.example.com"), &audit("certificate_created", "mc-a"))
+        .await
+        .unwrap();
     const N: usize = 60;
     for i in 0..N {
         let id = format!("job-{i:03}");
-        s.create_job(&job(&id, "mc-a", JobType::Renewal), &audit("job_created", &id)).await.unwrap();
+        s.create_job(&job(&id, "mc-a", JobType::Renewal), &audit("job_created", &id))
+            .await
+            .unwrap();
     }
     let now = Timestamp::now();
     let mut tasks = Vec::new();
@@ -252,7 +324,13 @@ async fn concurrent_claims(s: Arc<dyn Store>) {
     assert_eq!(all.len(), N, "every job claimed once");
     assert_eq!(unique.len(), N, "no job claimed twice");
     assert!(claimers_with_work > 1, "claims really ran concurrently");
-    let running = s.list_jobs(&JobFilter { status: Some(JobStatus::Running), ..Default::default() }, PageRequest::new(1, 500)).await.unwrap();
+    let running = s
+        .list_jobs(
+            &JobFilter { status: Some(JobStatus::Running), ..Default::default() },
+            PageRequest::new(1, 500),
+        )
+        .await
+        .unwrap();
     assert_eq!(running.total as usize, N);
     assert!(running.data.iter().all(|j| j.attempts == 1));
 }

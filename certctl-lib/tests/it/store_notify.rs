@@ -51,23 +51,13 @@ fn event(id: &str, key: &str, at: Timestamp) -> Notification {
 
 async fn channels_and_deliveries(s: Arc<dyn Store>) {
     // channels: the stored config keeps its secret (the API redacts on the way out)
-    s.create_channel(
-        &channel("nc-a"),
-        &audit("notification_channel_created", "nc-a"),
-    )
-    .await
-    .unwrap();
-    s.create_channel(
-        &channel("nc-b"),
-        &audit("notification_channel_created", "nc-b"),
-    )
-    .await
-    .unwrap();
-    assert_err!(
-        s.create_channel(&channel("nc-a"), &audit("x", "nc-a"))
-            .await,
-        Error::Conflict(_)
-    );
+    s.create_channel(&channel("nc-a"), &audit("notification_channel_created", "nc-a"))
+        .await
+        .unwrap();
+    s.create_channel(&channel("nc-b"), &audit("notification_channel_created", "nc-b"))
+        .await
+        .unwrap();
+    assert_err!(s.create_channel(&channel("nc-a"), &audit("x", "nc-a")).await, Error::Conflict(_));
     let a = s.get_channel(&"nc-a".into()).await.unwrap();
     assert_eq!(a.config["secret"], "0123456789abcdef");
     assert_eq!(
@@ -82,71 +72,31 @@ async fn channels_and_deliveries(s: Arc<dyn Store>) {
             .unwrap()
             .enabled
     );
-    assert_eq!(
-        s.list_channels(PageRequest::default()).await.unwrap().total,
-        2
-    );
+    assert_eq!(s.list_channels(PageRequest::default()).await.unwrap().total, 2);
 
     // an event with a delivery per channel; the same key again creates nothing
     let t0 = ts("2026-01-01T00:00:00Z");
     let ids = [ChannelId::from("nc-a"), ChannelId::from("nc-b")];
-    assert!(
-        s.create_routed_notification(&event("n-1", "k1", t0), &ids)
-            .await
-            .unwrap()
-            .is_some()
-    );
-    assert!(
-        s.create_routed_notification(&event("n-1b", "k1", t0), &ids)
-            .await
-            .unwrap()
-            .is_none()
-    );
-    assert!(
-        s.create_routed_notification(&event("n-2", "k2", t0), &[])
-            .await
-            .unwrap()
-            .is_some()
-    );
+    assert!(s.create_routed_notification(&event("n-1", "k1", t0), &ids).await.unwrap().is_some());
+    assert!(s.create_routed_notification(&event("n-1b", "k1", t0), &ids).await.unwrap().is_none());
+    assert!(s.create_routed_notification(&event("n-2", "k2", t0), &[]).await.unwrap().is_some());
     let got = s.get_notification(&"n-1".into()).await.unwrap();
     assert_eq!(
         (got.severity, got.details["error"].as_str()),
         (NotifySeverity::Critical, Some("boom"))
     );
-    assert_eq!(
-        s.deliveries_of(&["n-1".into(), "n-2".into()])
-            .await
-            .unwrap()
-            .len(),
-        2
-    );
-    assert!(
-        s.due_deliveries(ts("2025-12-31T00:00:00Z"), 10)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert_eq!(s.deliveries_of(&["n-1".into(), "n-2".into()]).await.unwrap().len(), 2);
+    assert!(s.due_deliveries(ts("2025-12-31T00:00:00Z"), 10).await.unwrap().is_empty());
     let due = s.due_deliveries(t0, 10).await.unwrap();
+    assert_eq!(due.iter().map(|d| d.channel_id.as_str()).collect::<Vec<_>>(), ["nc-a", "nc-b"]);
     assert_eq!(
-        due.iter()
-            .map(|d| d.channel_id.as_str())
-            .collect::<Vec<_>>(),
-        ["nc-a", "nc-b"]
-    );
-    assert_eq!(
-        s.notifications_by_ids(&["n-1".into(), "n-2".into(), "n-404".into()])
-            .await
-            .unwrap()
-            .len(),
+        s.notifications_by_ids(&["n-1".into(), "n-2".into(), "n-404".into()]).await.unwrap().len(),
         2
     );
 
     // inbox-only events settle as Sent; routed ones wait for their deliveries
     assert_eq!(s.settle_notifications(t0).await.unwrap(), 1);
-    assert_eq!(
-        s.get_notification(&"n-2".into()).await.unwrap().status,
-        NotificationStatus::Sent
-    );
+    assert_eq!(s.get_notification(&"n-2".into()).await.unwrap().status, NotificationStatus::Sent);
 
     // outcomes: a retry keeps it Pending and not due before its time; Sent + Dead make it Dead
     let t1 = ts("2026-01-01T00:01:00Z");
@@ -156,53 +106,28 @@ async fn channels_and_deliveries(s: Arc<dyn Store>) {
             (
                 n1.clone(),
                 ids[0].clone(),
-                DeliveryOutcome::Retry {
-                    error: "503".into(),
-                    next_attempt_at: t1,
-                },
+                DeliveryOutcome::Retry { error: "503".into(), next_attempt_at: t1 },
             ),
-            (
-                n1.clone(),
-                ids[1].clone(),
-                DeliveryOutcome::Dead {
-                    error: "disabled".into(),
-                },
-            ),
+            (n1.clone(), ids[1].clone(), DeliveryOutcome::Dead { error: "disabled".into() }),
         ],
         t0,
     )
     .await
     .unwrap();
-    assert_eq!(
-        s.get_notification(&n1).await.unwrap().status,
-        NotificationStatus::Pending
-    );
+    assert_eq!(s.get_notification(&n1).await.unwrap().status, NotificationStatus::Pending);
     assert!(s.due_deliveries(t0, 10).await.unwrap().is_empty());
     s.record_deliveries(
-        &[(
-            n1.clone(),
-            ids[0].clone(),
-            DeliveryOutcome::Deferred {
-                next_attempt_at: t1,
-            },
-        )],
+        &[(n1.clone(), ids[0].clone(), DeliveryOutcome::Deferred { next_attempt_at: t1 })],
         t0,
     )
     .await
     .unwrap();
-    s.record_deliveries(&[(n1.clone(), ids[0].clone(), DeliveryOutcome::Sent)], t1)
-        .await
-        .unwrap();
+    s.record_deliveries(&[(n1.clone(), ids[0].clone(), DeliveryOutcome::Sent)], t1).await.unwrap();
     let n = s.get_notification(&n1).await.unwrap();
     assert_eq!((n.status, n.sent_at), (NotificationStatus::Dead, None));
     let ds = s.deliveries_of(std::slice::from_ref(&n1)).await.unwrap();
     assert_eq!(
-        (
-            ds[0].status,
-            ds[0].attempts,
-            ds[0].sent_at,
-            ds[0].last_error.clone()
-        ),
+        (ds[0].status, ds[0].attempts, ds[0].sent_at, ds[0].last_error.clone()),
         (DeliveryStatus::Sent, 2, Some(t1), None),
         "a deferral is no attempt"
     );
@@ -212,10 +137,7 @@ async fn channels_and_deliveries(s: Arc<dyn Store>) {
     );
     let dead = s
         .list_notifications(
-            &NotificationFilter {
-                status: Some(NotificationStatus::Dead),
-                ..Default::default()
-            },
+            &NotificationFilter { status: Some(NotificationStatus::Dead), ..Default::default() },
             PageRequest::default(),
         )
         .await
@@ -224,45 +146,22 @@ async fn channels_and_deliveries(s: Arc<dyn Store>) {
 
     // requeue: dead deliveries go back to Pending, once
     assert_eq!(
-        s.requeue_notification(&n1, t1, &audit("notification_requeued", "n-1"))
-            .await
-            .unwrap(),
+        s.requeue_notification(&n1, t1, &audit("notification_requeued", "n-1")).await.unwrap(),
         1
     );
     assert_eq!(
-        s.requeue_notification(&n1, t1, &audit("notification_requeued", "n-1"))
-            .await
-            .unwrap(),
+        s.requeue_notification(&n1, t1, &audit("notification_requeued", "n-1")).await.unwrap(),
         0
     );
-    assert_eq!(
-        s.get_notification(&n1).await.unwrap().status,
-        NotificationStatus::Pending
-    );
+    assert_eq!(s.get_notification(&n1).await.unwrap().status, NotificationStatus::Pending);
     let due = s.due_deliveries(t1, 10).await.unwrap();
-    assert_eq!(
-        (due.len(), due[0].attempts, due[0].channel_id.as_str()),
-        (1, 0, "nc-b")
-    );
-    s.record_deliveries(&[(n1.clone(), ids[1].clone(), DeliveryOutcome::Sent)], t1)
-        .await
-        .unwrap();
+    assert_eq!((due.len(), due[0].attempts, due[0].channel_id.as_str()), (1, 0, "nc-b"));
+    s.record_deliveries(&[(n1.clone(), ids[1].clone(), DeliveryOutcome::Sent)], t1).await.unwrap();
     let n = s.get_notification(&n1).await.unwrap();
     assert_eq!((n.status, n.sent_at), (NotificationStatus::Sent, Some(t1)));
 
     // deleting a channel leaves its delivery history
-    s.delete_channel(
-        &"nc-b".into(),
-        &audit("notification_channel_deleted", "nc-b"),
-    )
-    .await
-    .unwrap();
+    s.delete_channel(&"nc-b".into(), &audit("notification_channel_deleted", "nc-b")).await.unwrap();
     assert_err!(s.get_channel(&"nc-b".into()).await, Error::NotFound { .. });
-    assert_eq!(
-        s.deliveries_of(std::slice::from_ref(&n1))
-            .await
-            .unwrap()
-            .len(),
-        2
-    );
+    assert_eq!(s.deliveries_of(std::slice::from_ref(&n1)).await.unwrap().len(), 2);
 }

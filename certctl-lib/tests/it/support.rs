@@ -1,6 +1,5 @@
 //! Fixtures: stores on both backends and model builders.
 
-
 use certctl::model::*;
 use certctl::store::Store;
 
@@ -33,21 +32,45 @@ pub fn ts(s: &str) -> Timestamp {
 
 pub fn team(id: &str) -> Team {
     let now = Timestamp::now();
-    Team { id: id.into(), name: format!("Team {id}"), description: String::new(), created_at: now, updated_at: now }
+    Team {
+        id: id.into(),
+        name: format!("Team {id}"),
+        description: String::new(),
+        created_at: now,
+        updated_at: now,
+    }
 }
 
 pub fn owner(id: &str, team: Option<&str>) -> Owner {
     let now = Timestamp::now();
-    Owner { id: id.into(), name: format!("Owner {id}"), email: format!("{id}@example.com"), team_id: team.map(Into::into), created_at: now, updated_at: now }
+    Owner {
+        id: id.into(),
+        name: format!("Owner {id}"),
+        email: format!("{id}@example.com"),
+        team_id: team.map(Into::into),
+        created_at: now,
+        updated_at: now,
+    }
 }
 
 pub fn renewal_policy(id: &str, window: i64) -> RenewalPolicy {
-    RenewalPolicy { renewal_window_days: window, ..RenewalPolicy::with_defaults(id.into(), id, Timestamp::now()) }
+    RenewalPolicy {
+        renewal_window_days: window,
+        ..RenewalPolicy::with_defaults(id.into(), id, Timestamp::now())
+    }
 }
 
 pub fn issuer(id: &str) -> Issuer {
     let now = Timestamp::now();
-    Issuer { id: id.into(), name: id.into(), issuer_type: "local".into(), config: serde_json::json!({"validity_days": 90}), enabled: true, created_at: now, updated_at: now }
+    Issuer {
+        id: id.into(),
+        name: id.into(),
+        issuer_type: "local".into(),
+        config: serde_json::json!({"validity_days": 90}),
+        enabled: true,
+        created_at: now,
+        updated_at: now,
+    }
 }
 
 pub fn agent(id: &str) -> Agent {
@@ -88,18 +111,27 @@ pub fn cert(id: &str, cn: &str) -> Certificate {
         last_deployment_at: None,
         created_at: now,
         updated_at: now,
-        parent_id: None, agent_id: None, agent_group_id: None, target_template: None, children: None,
+        parent_id: None,
+        agent_id: None,
+        agent_group_id: None,
+        target_template: None,
+        children: None,
     }
 }
 
 pub fn job(id: &str, cert: &str, job_type: JobType) -> Job {
-    Job { id: id.into(), ..Job::new(job_type, JobStatus::Pending, cert.into(), 4, Timestamp::now()) }
+    Job {
+        id: id.into(),
+        ..Job::new(job_type, JobStatus::Pending, cert.into(), 4, Timestamp::now())
+    }
 }
 
 /// Issuer `iss-t` and renewal policy `rp-t` that [`cert`] refers to.
 pub async fn cert_prereqs(s: &dyn Store) {
     s.create_issuer(&issuer("iss-t"), &audit("issuer_created", "iss-t")).await.expect("issuer");
-    s.create_renewal_policy(&renewal_policy("rp-t", 30), &audit("renewal_policy_created", "rp-t")).await.expect("rp");
+    s.create_renewal_policy(&renewal_policy("rp-t", 30), &audit("renewal_policy_created", "rp-t"))
+        .await
+        .expect("rp");
 }
 
 /// Asserts `r` is `Err(Error::$variant {..})`.

@@ -9,7 +9,9 @@ use std::time::Duration;
 pub async fn spawn_server(data_dir: &Path, env: &[(&str, &str)]) -> (Child, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_certctl-server"));
-    cmd.env("CERTCTL_DATA_DIR", data_dir).env("CERTCTL_LISTEN", format!("127.0.0.1:{port}")).env("CERTCTL_LOG", "warn");
+    cmd.env("CERTCTL_DATA_DIR", data_dir)
+        .env("CERTCTL_LISTEN", format!("127.0.0.1:{port}"))
+        .env("CERTCTL_LOG", "warn");
     for (k, v) in env {
         cmd.env(k, v);
     }

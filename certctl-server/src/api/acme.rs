@@ -2,7 +2,7 @@
 //! server` (no authentication: the CA asks, and the key authorization is public by design).
 
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::AppState;

@@ -7,15 +7,24 @@ use certctl::api::{CsrSubmission, JobReport};
 use certctl::model::{AgentId, JobId};
 
 use super::list_of;
+use crate::AppState;
 use crate::error::ApiResult;
 use crate::extract::{Caller, Json};
-use crate::AppState;
 
-pub async fn work(State(s): State<AppState>, Caller(a): Caller, Path(id): Path<String>) -> ApiResult<impl IntoResponse> {
+pub async fn work(
+    State(s): State<AppState>,
+    Caller(a): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<impl IntoResponse> {
     Ok(axum::Json(list_of(s.svc.agent_work(&a, &AgentId::from(id.as_str())).await?)))
 }
 
-pub async fn csr(State(s): State<AppState>, Caller(a): Caller, Path(id): Path<String>, Json(body): Json<CsrSubmission>) -> ApiResult<impl IntoResponse> {
+pub async fn csr(
+    State(s): State<AppState>,
+    Caller(a): Caller,
+    Path(id): Path<String>,
+    Json(body): Json<CsrSubmission>,
+) -> ApiResult<impl IntoResponse> {
     Ok(axum::Json(s.svc.submit_csr(&a, &AgentId::from(id.as_str()), &body).await?))
 }
 
@@ -25,5 +34,9 @@ pub async fn report(
     Path((id, job)): Path<(String, String)>,
     Json(body): Json<JobReport>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok(axum::Json(s.svc.report_job(&a, &AgentId::from(id.as_str()), &JobId::from(job.as_str()), &body).await?))
+    Ok(axum::Json(
+        s.svc
+            .report_job(&a, &AgentId::from(id.as_str()), &JobId::from(job.as_str()), &body)
+            .await?,
+    ))
 }

@@ -19,9 +19,7 @@ pub async fn get(
     _: Reader,
     Path(id): Path<String>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok(axum::Json(
-        s.svc.store().get_channel(&id.as_str().into()).await?,
-    ))
+    Ok(axum::Json(s.svc.store().get_channel(&id.as_str().into()).await?))
 }
 pub async fn create(
     State(s): State<AppState>,
@@ -36,9 +34,7 @@ pub async fn update(
     Path(id): Path<String>,
     Json(i): Json<ChannelInput>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok(axum::Json(
-        s.svc.update_channel(&a, &id.as_str().into(), &i).await?,
-    ))
+    Ok(axum::Json(s.svc.update_channel(&a, &id.as_str().into(), &i).await?))
 }
 pub async fn delete(
     State(s): State<AppState>,
@@ -54,9 +50,7 @@ pub async fn test(
     Path(id): Path<String>,
     _: OptionalJson<serde_json::Value>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok(axum::Json(
-        s.svc.test_channel(&a, &id.as_str().into()).await?,
-    ))
+    Ok(axum::Json(s.svc.test_channel(&a, &id.as_str().into()).await?))
 }
 pub async fn requeue(
     State(s): State<AppState>,
@@ -64,7 +58,5 @@ pub async fn requeue(
     Path(id): Path<String>,
     _: OptionalJson<serde_json::Value>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok(axum::Json(
-        s.svc.requeue_notification(&a, &id.as_str().into()).await?,
-    ))
+    Ok(axum::Json(s.svc.requeue_notification(&a, &id.as_str().into()).await?))
 }

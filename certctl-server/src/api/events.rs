@@ -47,11 +47,8 @@ pub async fn stream(
         .map(|e| Ok(audit_event(&e)))
         .collect::<Vec<_>>();
     let live = live(rx, actor, last);
-    Ok(Sse::new(stream::iter(backlog).chain(live)).keep_alive(
-        KeepAlive::new()
-            .interval(Duration::from_secs(15))
-            .text("keep-alive"),
-    ))
+    Ok(Sse::new(stream::iter(backlog).chain(live))
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)).text("keep-alive")))
 }
 
 fn audit_event(ev: &AuditEvent) -> Event {
@@ -68,26 +65,21 @@ fn live(
     actor: Actor,
     skip_through: Option<i64>,
 ) -> impl Stream<Item = Result<Event, Infallible>> {
-    stream::unfold(
-        (rx, actor, skip_through),
-        |(mut rx, actor, skip)| async move {
-            loop {
-                match rx.recv().await {
-                    Ok(ev) => {
-                        if skip.is_some_and(|s| ev.seq <= s) || !visible_to(&actor, &ev) {
-                            continue;
-                        }
-                        return Some((Ok(audit_event(&ev)), (rx, actor, skip)));
+    stream::unfold((rx, actor, skip_through), |(mut rx, actor, skip)| async move {
+        loop {
+            match rx.recv().await {
+                Ok(ev) => {
+                    if skip.is_some_and(|s| ev.seq <= s) || !visible_to(&actor, &ev) {
+                        continue;
                     }
-                    Err(RecvError::Lagged(n)) => {
-                        let e = Event::default()
-                            .event("lagged")
-                            .data(format!("{{\"missed\":{n}}}"));
-                        return Some((Ok(e), (rx, actor, skip)));
-                    }
-                    Err(RecvError::Closed) => return None,
+                    return Some((Ok(audit_event(&ev)), (rx, actor, skip)));
                 }
+                Err(RecvError::Lagged(n)) => {
+                    let e = Event::default().event("lagged").data(format!("{{\"missed\":{n}}}"));
+                    return Some((Ok(e), (rx, actor, skip)));
+                }
+                Err(RecvError::Closed) => return None,
             }
-        },
-    )
+        }
+    })
 }

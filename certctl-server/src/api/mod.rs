@@ -1,9 +1,9 @@
 //! The REST API: one table of every route (method, path, handler, documentation) from which
 //! both the router and the OpenAPI document are built, so the two cannot drift.
 
+use axum::Router;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::Router;
 use serde::Serialize;
 
 use crate::AppState;
@@ -16,9 +16,9 @@ mod connectors;
 mod events;
 mod fleet;
 mod jobs;
+pub mod openapi;
 mod org;
 mod records;
-pub mod openapi;
 pub mod system;
 
 /// One documented route under `/api/v1`.
@@ -181,7 +181,10 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// Outside `/api/v1`: the dashboard (GET), else the API's 404.
-async fn top_fallback(method: axum::http::Method, uri: axum::http::Uri) -> axum::response::Response {
+async fn top_fallback(
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+) -> axum::response::Response {
     match crate::web::serve(&method, &uri) {
         Some(r) => r,
         None => no_route(uri).await.into_response(),

@@ -3,15 +3,34 @@
 
 use certctl::api::*;
 use certctl::model::*;
-use schemars::generate::SchemaSettings;
 use schemars::SchemaGenerator;
-use serde_json::{json, Map, Value};
+use schemars::generate::SchemaSettings;
+use serde_json::{Map, Value, json};
 
-use super::{Endpoint, ENDPOINTS};
+use super::{ENDPOINTS, Endpoint};
 
 /// Query parameters of the list endpoints (the filters the handlers parse).
 const LIST_PARAMS: &[(&str, &[&str])] = &[
-    ("/certificates", &["status", "environment", "owner_id", "team_id", "issuer_id", "renewal_policy_id", "expires_before", "expires_after", "q", "tag", "include_archived", "after", "parent_id", "agent_group_id", "sort"]),
+    (
+        "/certificates",
+        &[
+            "status",
+            "environment",
+            "owner_id",
+            "team_id",
+            "issuer_id",
+            "renewal_policy_id",
+            "expires_before",
+            "expires_after",
+            "q",
+            "tag",
+            "include_archived",
+            "after",
+            "parent_id",
+            "agent_group_id",
+            "sort",
+        ],
+    ),
     ("/agents", &["status", "os", "arch", "group_id"]),
     ("/jobs", &["status", "type", "certificate_id", "agent_id"]),
     ("/audit", &["actor", "action", "resource_type", "resource_id", "since", "until"]),
@@ -110,9 +129,15 @@ fn operation(g: &mut SchemaGenerator, e: &Endpoint) -> Value {
     }
     let ok = match e.response {
         "empty" => json!({"description": "done"}),
-        "pem" => json!({"description": "PEM text", "content": {"application/x-pem-file": {"schema": {"type": "string"}}}}),
-        "sse" => json!({"description": "an event stream; each `data:` line is one AuditEvent", "content": {"text/event-stream": {"schema": {"type": "string"}, "x-event-data": schema_for(g, "AuditEvent")}}}),
-        name => json!({"description": "success", "content": {"application/json": {"schema": schema_for(g, name).unwrap_or(Value::Null)}}}),
+        "pem" => {
+            json!({"description": "PEM text", "content": {"application/x-pem-file": {"schema": {"type": "string"}}}})
+        }
+        "sse" => {
+            json!({"description": "an event stream; each `data:` line is one AuditEvent", "content": {"text/event-stream": {"schema": {"type": "string"}, "x-event-data": schema_for(g, "AuditEvent")}}})
+        }
+        name => {
+            json!({"description": "success", "content": {"application/json": {"schema": schema_for(g, name).unwrap_or(Value::Null)}}})
+        }
     };
     let error = json!({"description": "error", "content": {"application/json": {"schema": schema_for(g, "ErrorBody")}}});
     let mut op = json!({
@@ -140,8 +165,13 @@ pub fn document() -> Value {
         let entry = paths.entry(format!("/api/v1{}", e.path)).or_insert_with(|| json!({}));
         entry[e.method] = op;
     }
-    for (path, summary, schema) in [("/health", "The process is up", None), ("/ready", "The database answers and migrations are applied", Some("Readiness"))] {
-        let content = schema.map(|n| json!({"application/json": {"schema": schema_for(&mut g, n)}})).unwrap_or(json!({}));
+    for (path, summary, schema) in [
+        ("/health", "The process is up", None),
+        ("/ready", "The database answers and migrations are applied", Some("Readiness")),
+    ] {
+        let content = schema
+            .map(|n| json!({"application/json": {"schema": schema_for(&mut g, n)}}))
+            .unwrap_or(json!({}));
         paths.insert(path.into(), json!({"get": {"operationId": path.trim_start_matches('/'), "summary": summary, "tags": ["system"], "security": [], "responses": {"200": {"description": "ok", "content": content}}}}));
     }
     json!({

@@ -6,58 +6,121 @@ use axum::response::IntoResponse;
 use certctl::api::{OwnerInput, RenewalPolicyInput, TeamInput};
 
 use super::created;
+use crate::AppState;
 use crate::error::ApiResult;
 use crate::extract::{Json, Params, Reader, Writer};
-use crate::AppState;
 
-pub async fn list_teams(State(s): State<AppState>, _: Reader, q: Params) -> ApiResult<impl IntoResponse> {
+pub async fn list_teams(
+    State(s): State<AppState>,
+    _: Reader,
+    q: Params,
+) -> ApiResult<impl IntoResponse> {
     Ok(axum::Json(s.svc.store().list_teams(q.page()?).await?))
 }
-pub async fn get_team(State(s): State<AppState>, _: Reader, Path(id): Path<String>) -> ApiResult<impl IntoResponse> {
+pub async fn get_team(
+    State(s): State<AppState>,
+    _: Reader,
+    Path(id): Path<String>,
+) -> ApiResult<impl IntoResponse> {
     Ok(axum::Json(s.svc.store().get_team(&id.as_str().into()).await?))
 }
-pub async fn create_team(State(s): State<AppState>, Writer(a): Writer, Json(i): Json<TeamInput>) -> ApiResult<impl IntoResponse> {
+pub async fn create_team(
+    State(s): State<AppState>,
+    Writer(a): Writer,
+    Json(i): Json<TeamInput>,
+) -> ApiResult<impl IntoResponse> {
     Ok(created(s.svc.create_team(&a, &i).await?))
 }
-pub async fn update_team(State(s): State<AppState>, Writer(a): Writer, Path(id): Path<String>, Json(i): Json<TeamInput>) -> ApiResult<impl IntoResponse> {
+pub async fn update_team(
+    State(s): State<AppState>,
+    Writer(a): Writer,
+    Path(id): Path<String>,
+    Json(i): Json<TeamInput>,
+) -> ApiResult<impl IntoResponse> {
     Ok(axum::Json(s.svc.update_team(&a, &id.as_str().into(), &i).await?))
 }
-pub async fn delete_team(State(s): State<AppState>, Writer(a): Writer, Path(id): Path<String>) -> ApiResult<impl IntoResponse> {
+pub async fn delete_team(
+    State(s): State<AppState>,
+    Writer(a): Writer,
+    Path(id): Path<String>,
+) -> ApiResult<impl IntoResponse> {
     s.svc.delete_team(&a, &id.as_str().into()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn list_owners(State(s): State<AppState>, _: Reader, q: Params) -> ApiResult<impl IntoResponse> {
+pub async fn list_owners(
+    State(s): State<AppState>,
+    _: Reader,
+    q: Params,
+) -> ApiResult<impl IntoResponse> {
     let team = q.str("team_id").map(certctl::model::TeamId::from_trusted);
     Ok(axum::Json(s.svc.store().list_owners(team.as_ref(), q.page()?).await?))
 }
-pub async fn get_owner(State(s): State<AppState>, _: Reader, Path(id): Path<String>) -> ApiResult<impl IntoResponse> {
+pub async fn get_owner(
+    State(s): State<AppState>,
+    _: Reader,
+    Path(id): Path<String>,
+) -> ApiResult<impl IntoResponse> {
     Ok(axum::Json(s.svc.store().get_owner(&id.as_str().into()).await?))
 }
-pub async fn create_owner(State(s): State<AppState>, Writer(a): Writer, Json(i): Json<OwnerInput>) -> ApiResult<impl IntoResponse> {
+pub async fn create_owner(
+    State(s): State<AppState>,
+    Writer(a): Writer,
+    Json(i): Json<OwnerInput>,
+) -> ApiResult<impl IntoResponse> {
     Ok(created(s.svc.create_owner(&a, &i).await?))
 }
-pub async fn update_owner(State(s): State<AppState>, Writer(a): Writer, Path(id): Path<String>, Json(i): Json<OwnerInput>) -> ApiResult<impl IntoResponse> {
+pub async fn update_owner(
+    State(s): State<AppState>,
+    Writer(a): Writer,
+    Path(id): Path<String>,
+    Json(i): Json<OwnerInput>,
+) -> ApiResult<impl IntoResponse> {
     Ok(axum::Json(s.svc.update_owner(&a, &id.as_str().into(), &i).await?))
 }
-pub async fn delete_owner(State(s): State<AppState>, Writer(a): Writer, Path(id): Path<String>) -> ApiResult<impl IntoResponse> {
+pub async fn delete_owner(
+    State(s): State<AppState>,
+    Writer(a): Writer,
+    Path(id): Path<String>,
+) -> ApiResult<impl IntoResponse> {
     s.svc.delete_owner(&a, &id.as_str().into()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn list_renewal_policies(State(s): State<AppState>, _: Reader, q: Params) -> ApiResult<impl IntoResponse> {
+pub async fn list_renewal_policies(
+    State(s): State<AppState>,
+    _: Reader,
+    q: Params,
+) -> ApiResult<impl IntoResponse> {
     Ok(axum::Json(s.svc.store().list_renewal_policies(q.page()?).await?))
 }
-pub async fn get_renewal_policy(State(s): State<AppState>, _: Reader, Path(id): Path<String>) -> ApiResult<impl IntoResponse> {
+pub async fn get_renewal_policy(
+    State(s): State<AppState>,
+    _: Reader,
+    Path(id): Path<String>,
+) -> ApiResult<impl IntoResponse> {
     Ok(axum::Json(s.svc.store().get_renewal_policy(&id.as_str().into()).await?))
 }
-pub async fn create_renewal_policy(State(s): State<AppState>, Writer(a): Writer, Json(i): Json<RenewalPolicyInput>) -> ApiResult<impl IntoResponse> {
+pub async fn create_renewal_policy(
+    State(s): State<AppState>,
+    Writer(a): Writer,
+    Json(i): Json<RenewalPolicyInput>,
+) -> ApiResult<impl IntoResponse> {
     Ok(created(s.svc.create_renewal_policy(&a, &i).await?))
 }
-pub async fn update_renewal_policy(State(s): State<AppState>, Writer(a): Writer, Path(id): Path<String>, Json(i): Json<RenewalPolicyInput>) -> ApiResult<impl IntoResponse> {
+pub async fn update_renewal_policy(
+    State(s): State<AppState>,
+    Writer(a): Writer,
+    Path(id): Path<String>,
+    Json(i): Json<RenewalPolicyInput>,
+) -> ApiResult<impl IntoResponse> {
     Ok(axum::Json(s.svc.update_renewal_policy(&a, &id.as_str().into(), &i).await?))
 }
-pub async fn delete_renewal_policy(State(s): State<AppState>, Writer(a): Writer, Path(id): Path<String>) -> ApiResult<impl IntoResponse> {
+pub async fn delete_renewal_policy(
+    State(s): State<AppState>,
+    Writer(a): Writer,
+    Path(id): Path<String>,
+) -> ApiResult<impl IntoResponse> {
     s.svc.delete_renewal_policy(&a, &id.as_str().into()).await?;
     Ok(StatusCode::NO_CONTENT)
 }

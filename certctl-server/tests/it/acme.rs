@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use axum::http::Method;
 use certctl::pki;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use crate::support::Server;
 
@@ -30,7 +30,10 @@ pub struct Pebble {
 /// `CERTCTL_TEST_REQUIRE_SERVICES`.
 pub fn pebble() -> Option<Pebble> {
     let Ok(url) = std::env::var("CERTCTL_TEST_PEBBLE_URL") else {
-        assert!(std::env::var_os("CERTCTL_TEST_REQUIRE_SERVICES").is_none(), "CERTCTL_TEST_PEBBLE_URL is not set but CERTCTL_TEST_REQUIRE_SERVICES is");
+        assert!(
+            std::env::var_os("CERTCTL_TEST_REQUIRE_SERVICES").is_none(),
+            "CERTCTL_TEST_PEBBLE_URL is not set but CERTCTL_TEST_REQUIRE_SERVICES is"
+        );
         eprintln!("skipped: no pebble (run scripts/test)");
         return None;
     };
@@ -60,7 +63,16 @@ impl Pebble {
 
     /// Pebble's current root (regenerated at each start).
     pub async fn root(&self) -> String {
-        self.http().get(format!("{}/roots/0", self.mgmt)).send().await.unwrap().error_for_status().unwrap().text().await.unwrap()
+        self.http()
+            .get(format!("{}/roots/0", self.mgmt))
+            .send()
+            .await
+            .unwrap()
+            .error_for_status()
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
     }
 
     /// The chain verifies against pebble's root (openssl, with the chain's intermediates).
@@ -70,7 +82,13 @@ impl Pebble {
         std::fs::write(dir.path().join("chain.pem"), chain).unwrap();
         let leaf = pki::parse_chain(chain).unwrap().remove(0);
         std::fs::write(dir.path().join("leaf.der"), &leaf.der).unwrap();
-        let conv = std::process::Command::new("openssl").args(["x509", "-inform", "DER", "-in"]).arg(dir.path().join("leaf.der")).arg("-out").arg(dir.path().join("leaf.pem")).status().unwrap();
+        let conv = std::process::Command::new("openssl")
+            .args(["x509", "-inform", "DER", "-in"])
+            .arg(dir.path().join("leaf.der"))
+            .arg("-out")
+            .arg(dir.path().join("leaf.pem"))
+            .status()
+            .unwrap();
         assert!(conv.success());
         let out = std::process::Command::new("openssl")
             .args(["verify", "-CAfile"])
@@ -80,12 +98,24 @@ impl Pebble {
             .arg(dir.path().join("leaf.pem"))
             .output()
             .unwrap();
-        assert!(out.status.success(), "chain does not verify against pebble's root: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "chain does not verify against pebble's root: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     /// Pebble's view of a certificate (`Valid` or `Revoked`), by serial (hex).
     pub async fn status_of(&self, serial_hex: &str) -> String {
-        let v: Value = self.http().get(format!("{}/cert-status-by-serial/{serial_hex}", self.mgmt)).send().await.unwrap().json().await.unwrap();
+        let v: Value = self
+            .http()
+            .get(format!("{}/cert-status-by-serial/{serial_hex}", self.mgmt))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         v["Status"].as_str().unwrap_or_default().to_owned()
     }
 
@@ -142,12 +172,30 @@ pub async fn agent(s: &Server, name: &str, target_config: Value) -> TestAgent {
 
 /// As the agent: takes the AwaitingCSR job of `cert`, sends a CSR made with a fresh key.
 pub async fn send_csr(s: &Server, a: &TestAgent, cert: &str) -> (String, pki::PrivateKey) {
-    let work = s.call(Method::GET, &format!("/api/v1/agents/{}/work", a.id), Some(&a.key), None).await.ok(200);
-    let item = work["data"].as_array().unwrap().iter().find(|w| w["certificate_id"] == cert && w["status"] == "AwaitingCSR").unwrap_or_else(|| panic!("no CSR work for {cert}: {work}")).clone();
-    let sans: Vec<String> = item["sans"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_owned()).collect();
+    let work = s
+        .call(Method::GET, &format!("/api/v1/agents/{}/work", a.id), Some(&a.key), None)
+        .await
+        .ok(200);
+    let item = work["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["certificate_id"] == cert && w["status"] == "AwaitingCSR")
+        .unwrap_or_else(|| panic!("no CSR work for {cert}: {work}"))
+        .clone();
+    let sans: Vec<String> =
+        item["sans"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_owned()).collect();
     let key = pki::PrivateKey::generate_p256().unwrap();
     let csr = pki::build_csr(&key, item["common_name"].as_str().unwrap(), &sans).unwrap();
-    let job = s.call(Method::POST, &format!("/api/v1/agents/{}/csr", a.id), Some(&a.key), Some(json!({"job_id": item["id"], "csr_pem": csr}))).await.ok(200);
+    let job = s
+        .call(
+            Method::POST,
+            &format!("/api/v1/agents/{}/csr", a.id),
+            Some(&a.key),
+            Some(json!({"job_id": item["id"], "csr_pem": csr})),
+        )
+        .await
+        .ok(200);
     assert_eq!(job["status"], "Running", "the order runs in the background: {job}");
     (item["id"].as_str().unwrap().to_owned(), key)
 }
@@ -157,7 +205,9 @@ pub async fn wait_job(s: &Server, job: &str, within: Duration) -> Value {
     let start = Instant::now();
     loop {
         let j = s.get(&format!("/api/v1/jobs/{job}")).await.ok(200);
-        if matches!(j["status"].as_str(), Some("Completed" | "Failed" | "Cancelled")) || (j["status"] == "Pending" && j["last_error"].is_string()) {
+        if matches!(j["status"].as_str(), Some("Completed" | "Failed" | "Cancelled"))
+            || (j["status"] == "Pending" && j["last_error"].is_string())
+        {
             return j;
         }
         assert!(start.elapsed() < within, "job {job} still {} after {within:?}: {j}", j["status"]);
@@ -182,7 +232,10 @@ async fn bad_nonces_are_retried() {
         let t = s.action(&format!("/api/v1/issuers/iss-n{i}/test")).await.ok(200);
         assert_eq!(t["ok"], true, "round {i}: {t}");
     }
-    assert!(certctl::issuer::acme::bad_nonces_seen() > before, "pebble rejected no nonce in {i} rounds: is PEBBLE_WFE_NONCEREJECT set to 0?");
+    assert!(
+        certctl::issuer::acme::bad_nonces_seen() > before,
+        "pebble rejected no nonce in {i} rounds: is PEBBLE_WFE_NONCEREJECT set to 0?"
+    );
 }
 
 crate::both_backends! {
@@ -199,7 +252,12 @@ async fn unreachable_ca_is_retried_then_fails(s: Server) {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut cfg = p.issuer_config(json!({}));
     cfg["directory_url"] = json!(format!("https://127.0.0.1:{closed}/dir"));
-    s.post("/api/v1/issuers", json!({"id": "iss-down", "name": "down", "type": "acme", "config": cfg})).await.ok(201);
+    s.post(
+        "/api/v1/issuers",
+        json!({"id": "iss-down", "name": "down", "type": "acme", "config": cfg}),
+    )
+    .await
+    .ok(201);
     let a = agent(&s, "down-1", json!({"fullchain_path": "/tmp/certctl-acme-down.pem"})).await;
     s.post("/api/v1/certificates", json!({"id": "mc-down", "common_name": "down.example.test", "issuer_id": "iss-down", "target_ids": [a.target]})).await.ok(201);
     let (job, _) = send_csr(&s, &a, "mc-down").await;
@@ -237,8 +295,16 @@ async fn http01_served_by_the_control_plane(s: Server) {
     assert_eq!(test["ok"], true, "{test}");
     assert!(test["message"].as_str().unwrap().contains("account"), "{test}");
     // the account is stored once, sealed
-    let row = s.svc.store().get_acme_account(&certctl::model::IssuerId::from("iss-pebble")).await.unwrap().unwrap();
-    assert!(row.credentials_sealed.starts_with("v1:") && !row.credentials_sealed.contains("key_pkcs8"));
+    let row = s
+        .svc
+        .store()
+        .get_acme_account(&certctl::model::IssuerId::from("iss-pebble"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        row.credentials_sealed.starts_with("v1:") && !row.credentials_sealed.contains("key_pkcs8")
+    );
     assert!(row.account_url.starts_with("https://127.0.0.1:"));
 
     let a = agent(&s, "web-1", json!({"fullchain_path": "/tmp/certctl-acme-web.pem"})).await;
@@ -248,21 +314,42 @@ async fn http01_served_by_the_control_plane(s: Server) {
     assert_eq!(done["status"], "Completed", "{done}");
     let cert = s.get("/api/v1/certificates/mc-web").await.ok(200);
     assert_eq!(cert["status"], "Active");
-    let chain = s.get("/api/v1/certificates/mc-web/export").await.ok(200).as_str().unwrap().to_owned();
+    let chain =
+        s.get("/api/v1/certificates/mc-web/export").await.ok(200).as_str().unwrap().to_owned();
     p.verify_chain(&chain).await;
     let leaf = pki::parse_chain(&chain).unwrap().remove(0);
-    assert_eq!(leaf.dns_names.iter().cloned().collect::<std::collections::BTreeSet<_>>(), ["web.example.test".to_owned(), "www.example.test".to_owned()].into());
+    assert_eq!(
+        leaf.dns_names.iter().cloned().collect::<std::collections::BTreeSet<_>>(),
+        ["web.example.test".to_owned(), "www.example.test".to_owned()].into()
+    );
     let spki = key.public_key_der();
-    assert!(leaf.der.windows(spki.len()).any(|w| w == spki.as_slice()), "the leaf carries the agent's key: finalized with the agent's CSR");
+    assert!(
+        leaf.der.windows(spki.len()).any(|w| w == spki.as_slice()),
+        "the leaf carries the agent's key: finalized with the agent's CSR"
+    );
     // the deployment job for the agent is there; the tokens are gone
-    let work = s.call(Method::GET, &format!("/api/v1/agents/{}/work", a.id), Some(&a.key), None).await.ok(200);
-    assert!(work["data"].as_array().unwrap().iter().any(|w| w["type"] == "Deployment" && w["pem_chain"].is_string()), "{work}");
+    let work = s
+        .call(Method::GET, &format!("/api/v1/agents/{}/work", a.id), Some(&a.key), None)
+        .await
+        .ok(200);
+    assert!(
+        work["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w["type"] == "Deployment" && w["pem_chain"].is_string()),
+        "{work}"
+    );
     let r = s.call(Method::GET, "/.well-known/acme-challenge/unknown-token", None, None).await;
     assert_eq!(r.status.as_u16(), 404);
 
     // renewal: the same flow, one order at a time
     let renew = s.action("/api/v1/certificates/mc-web/renew").await.ok(202);
-    assert_eq!(s.action("/api/v1/certificates/mc-web/renew").await.ok(202)["id"], renew["id"], "never two orders for one certificate");
+    assert_eq!(
+        s.action("/api/v1/certificates/mc-web/renew").await.ok(202)["id"],
+        renew["id"],
+        "never two orders for one certificate"
+    );
     let (job2, _) = send_csr(&s, &a, "mc-web").await;
     assert_eq!(wait_job(&s, &job2, Duration::from_secs(60)).await["status"], "Completed");
     let versions = s.get("/api/v1/certificates/mc-web/versions").await.ok(200);
@@ -271,7 +358,10 @@ async fn http01_served_by_the_control_plane(s: Server) {
     // revocation through ACME: pebble knows it as revoked
     let serial = versions["data"][0]["serial_number"].as_str().unwrap().to_owned();
     assert_eq!(p.status_of(&serial).await, "Valid");
-    let revoked = s.post("/api/v1/certificates/mc-web/revoke", json!({"reason": "keyCompromise"})).await.ok(200);
+    let revoked = s
+        .post("/api/v1/certificates/mc-web/revoke", json!({"reason": "keyCompromise"}))
+        .await
+        .ok(200);
     assert_eq!(revoked["status"], "Revoked");
     assert_eq!(p.status_of(&serial).await, "Revoked");
 }
@@ -281,12 +371,22 @@ crate::both_backends_with! {
 }
 
 /// A server whose config defines the DNS hook `challtestsrv` ([`dns_hook`], in `<data dir>/hooks`).
-async fn dns_hook_server(store: std::sync::Arc<dyn certctl::store::Store>, dir: tempfile::TempDir, url: String) -> Server {
+async fn dns_hook_server(
+    store: std::sync::Arc<dyn certctl::store::Store>,
+    dir: tempfile::TempDir,
+    url: String,
+) -> Server {
     let hooks_dir = dir.path().join("hooks");
     std::fs::create_dir_all(&hooks_dir).unwrap();
     let argv = dns_hook(&hooks_dir, &pebble().map(|p| p.challtestsrv).unwrap_or_default());
-    let hooks = certctl::issuer::acme::DnsHooks::new("test", [("challtestsrv".to_owned(), argv)]).unwrap();
-    let config = certctl::service::ServiceConfig { bootstrap_token: Some(crate::support::BOOTSTRAP_TOKEN.into()), dns_hooks: hooks, outbound: crate::support::loopback_allowed(), ..Default::default() };
+    let hooks =
+        certctl::issuer::acme::DnsHooks::new("test", [("challtestsrv".to_owned(), argv)]).unwrap();
+    let config = certctl::service::ServiceConfig {
+        bootstrap_token: Some(crate::support::BOOTSTRAP_TOKEN.into()),
+        dns_hooks: hooks,
+        outbound: crate::support::loopback_allowed(),
+        ..Default::default()
+    };
     Server::with(store, dir, url, config, |s| s).await
 }
 
@@ -327,14 +427,20 @@ async fn dns01_hook_wildcard(s: Server) {
     let hooks = s.dir.path().join("hooks");
     let backend = s.svc.store().backend();
     let cfg = p.issuer_config(json!({"challenge": "dns-01", "dns_provider": "hook", "dns_hook": "challtestsrv", "dns_propagation_seconds": 0}));
-    s.post("/api/v1/issuers", json!({"id": "iss-dns", "name": "pebble dns", "type": "acme", "config": cfg})).await.ok(201);
+    s.post(
+        "/api/v1/issuers",
+        json!({"id": "iss-dns", "name": "pebble dns", "type": "acme", "config": cfg}),
+    )
+    .await
+    .ok(201);
     let a = agent(&s, "dns-1", json!({"fullchain_path": "/tmp/certctl-acme-dns.pem"})).await;
     let apex = format!("wild-{backend}.example.test");
     s.post("/api/v1/certificates", json!({"id": "mc-wild", "common_name": format!("*.{apex}"), "sans": [apex], "issuer_id": "iss-dns", "target_ids": [a.target]})).await.ok(201);
     let (job, _) = send_csr(&s, &a, "mc-wild").await;
     let done = wait_job(&s, &job, Duration::from_secs(60)).await;
     assert_eq!(done["status"], "Completed", "{done}");
-    let chain = s.get("/api/v1/certificates/mc-wild/export").await.ok(200).as_str().unwrap().to_owned();
+    let chain =
+        s.get("/api/v1/certificates/mc-wild/export").await.ok(200).as_str().unwrap().to_owned();
     p.verify_chain(&chain).await;
     assert!(pki::parse_chain(&chain).unwrap()[0].dns_names.contains(&format!("*.{apex}")));
     // the wildcard and its apex share one record name: two values added, removed only after both
@@ -362,9 +468,17 @@ async fn dns01_hook_wildcard(s: Server) {
 pub fn assert_hook_env_cleared(env_json: &std::path::Path) {
     let seen: Value = serde_json::from_str(&std::fs::read_to_string(env_json).unwrap()).unwrap();
     let env = seen["env"].as_object().unwrap();
-    let allowed = ["PATH", "LANG", "CERTCTL_ACME_DNS_ACTION", "CERTCTL_ACME_DNS_NAME", "CERTCTL_ACME_DNS_VALUE"];
+    let allowed = [
+        "PATH",
+        "LANG",
+        "CERTCTL_ACME_DNS_ACTION",
+        "CERTCTL_ACME_DNS_NAME",
+        "CERTCTL_ACME_DNS_VALUE",
+    ];
     assert!(env.keys().all(|k| allowed.contains(&k.as_str()) || k == "LC_CTYPE"), "{seen}");
-    assert!(std::env::var_os("CERTCTL_TEST_PEBBLE_URL").is_some() && std::env::var_os("HOME").is_some());
+    assert!(
+        std::env::var_os("CERTCTL_TEST_PEBBLE_URL").is_some() && std::env::var_os("HOME").is_some()
+    );
     assert!(!env.contains_key("HOME") && !env.contains_key("CERTCTL_TEST_PEBBLE_URL"), "{seen}");
     assert_eq!((seen["cwd"].as_str(), seen["stdin"].as_str()), (Some("/"), Some("")), "{seen}");
 }
@@ -376,15 +490,29 @@ async fn eab_and_refusals(s: Server) {
     // without EAB, the EAB pebble refuses to create the account
     let mut cfg = p.issuer_config(json!({}));
     cfg["directory_url"] = json!(p.eab_url);
-    s.post("/api/v1/issuers", json!({"id": "iss-noeab", "name": "no eab", "type": "acme", "config": cfg.clone()})).await.ok(201);
+    s.post(
+        "/api/v1/issuers",
+        json!({"id": "iss-noeab", "name": "no eab", "type": "acme", "config": cfg.clone()}),
+    )
+    .await
+    .ok(201);
     let t = s.action("/api/v1/issuers/iss-noeab/test").await.ok(200);
     assert_eq!(t["ok"], false, "{t}");
     assert!(t["message"].as_str().unwrap().contains("externalAccountRequired"), "{t}");
     // with EAB: the HMAC key is stored sealed, never returned
     cfg["eab_kid"] = json!(p.eab_kid);
     cfg["eab_hmac_key"] = json!(p.eab_key);
-    let iss = s.post("/api/v1/issuers", json!({"id": "iss-eab", "name": "eab", "type": "acme", "config": cfg})).await.ok(201);
-    assert!(!iss.to_string().contains(&p.eab_key) && iss["config"]["eab_hmac_key_sealed"].is_string(), "{iss}");
+    let iss = s
+        .post(
+            "/api/v1/issuers",
+            json!({"id": "iss-eab", "name": "eab", "type": "acme", "config": cfg}),
+        )
+        .await
+        .ok(201);
+    assert!(
+        !iss.to_string().contains(&p.eab_key) && iss["config"]["eab_hmac_key_sealed"].is_string(),
+        "{iss}"
+    );
     assert!(!s.get("/api/v1/issuers/iss-eab").await.ok(200).to_string().contains(&p.eab_key));
     assert_eq!(s.action("/api/v1/issuers/iss-eab/test").await.ok(200)["ok"], true);
     let a = agent(&s, "eab-1", json!({"fullchain_path": "/tmp/certctl-acme-eab.pem"})).await;
@@ -392,7 +520,8 @@ async fn eab_and_refusals(s: Server) {
     let (job, _) = send_csr(&s, &a, "mc-eab").await;
     assert_eq!(wait_job(&s, &job, Duration::from_secs(60)).await["status"], "Completed");
     let eab = Pebble { mgmt: p.eab_mgmt.clone(), ..p.clone() };
-    eab.verify_chain(s.get("/api/v1/certificates/mc-eab/export").await.ok(200).as_str().unwrap()).await;
+    eab.verify_chain(s.get("/api/v1/certificates/mc-eab/export").await.ok(200).as_str().unwrap())
+        .await;
 
     // a name pebble refuses: the job fails at once with the CA's problem type and detail
     s.post("/api/v1/certificates", json!({"id": "mc-refused", "common_name": "refused.example.test", "issuer_id": "iss-eab", "target_ids": [a.target]})).await.ok(201);

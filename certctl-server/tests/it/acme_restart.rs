@@ -13,7 +13,7 @@ use certctl::client::Client;
 use certctl::model::{JobStatus, JobType};
 use serde_json::json;
 
-use crate::acme::{pebble, serve_on, HTTP01_PORT};
+use crate::acme::{HTTP01_PORT, pebble, serve_on};
 
 fn start(dir: &std::path::Path, port: u16) -> Child {
     Command::new(env!("CARGO_BIN_EXE_certctl-server"))
@@ -41,7 +41,14 @@ async fn up(url: &str, key: &str) -> Client {
 async fn validation_work(agent: &Client, id: &str, within: Duration) -> WorkItem {
     let start = Instant::now();
     loop {
-        if let Some(w) = agent.agent_work(id).await.unwrap().data.into_iter().find(|w| w.job.job_type == JobType::Validation) {
+        if let Some(w) = agent
+            .agent_work(id)
+            .await
+            .unwrap()
+            .data
+            .into_iter()
+            .find(|w| w.job.job_type == JobType::Validation)
+        {
             return w;
         }
         assert!(start.elapsed() < within, "no validation work within {within:?}");
@@ -51,7 +58,10 @@ async fn validation_work(agent: &Client, id: &str, within: Duration) -> WorkItem
 
 type Tokens = Arc<Mutex<HashMap<String, String>>>;
 
-async fn token(State(t): State<Tokens>, Path(token): Path<String>) -> Result<String, axum::http::StatusCode> {
+async fn token(
+    State(t): State<Tokens>,
+    Path(token): Path<String>,
+) -> Result<String, axum::http::StatusCode> {
     t.lock().unwrap().get(&token).cloned().ok_or(axum::http::StatusCode::NOT_FOUND)
 }
 
@@ -73,22 +83,56 @@ async fn order_resumes_after_a_server_restart() {
     let key = std::fs::read_to_string(&key_file).unwrap().trim().to_owned();
     let admin = up(&url, &key).await;
     let cfg = p.issuer_config(json!({"http01_mode": "agent"}));
-    admin.create_issuer(&ConnectorInput { id: Some("iss-acme".into()), name: Some("pebble".into()), connector_type: Some("acme".into()), config: Some(cfg), ..Default::default() }).await.unwrap();
-    let reg = admin.register_agent(&AgentInput { name: "edge".into(), ..Default::default() }).await.unwrap();
+    admin
+        .create_issuer(&ConnectorInput {
+            id: Some("iss-acme".into()),
+            name: Some("pebble".into()),
+            connector_type: Some("acme".into()),
+            config: Some(cfg),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let reg = admin
+        .register_agent(&AgentInput { name: "edge".into(), ..Default::default() })
+        .await
+        .unwrap();
     let agent_id = reg.agent.id.to_string();
     let agent = Client::builder(&url).api_key(&reg.api_key).build().unwrap();
     let t = admin
-        .create_target(&ConnectorInput { name: Some("files".into()), connector_type: Some("file".into()), agent_id: Some(Some(agent_id.clone())), config: Some(json!({"fullchain_path": "/tmp/certctl-restart.pem"})), ..Default::default() })
+        .create_target(&ConnectorInput {
+            name: Some("files".into()),
+            connector_type: Some("file".into()),
+            agent_id: Some(Some(agent_id.clone())),
+            config: Some(json!({"fullchain_path": "/tmp/certctl-restart.pem"})),
+            ..Default::default()
+        })
         .await
         .unwrap();
     admin
-        .create_certificate(&CertificateInput { id: Some("mc-restart".into()), common_name: "restart.example.test".into(), issuer_id: Some("iss-acme".into()), target_ids: vec![t.id.to_string()], ..Default::default() })
+        .create_certificate(&CertificateInput {
+            id: Some("mc-restart".into()),
+            common_name: "restart.example.test".into(),
+            issuer_id: Some("iss-acme".into()),
+            target_ids: vec![t.id.to_string()],
+            ..Default::default()
+        })
         .await
         .unwrap();
-    let item = agent.agent_work(&agent_id).await.unwrap().data.into_iter().find(|w| w.job.status == JobStatus::AwaitingCsr).unwrap();
+    let item = agent
+        .agent_work(&agent_id)
+        .await
+        .unwrap()
+        .data
+        .into_iter()
+        .find(|w| w.job.status == JobStatus::AwaitingCsr)
+        .unwrap();
     let key_pair = certctl::pki::PrivateKey::generate_p256().unwrap();
     let csr = certctl::pki::build_csr(&key_pair, &item.common_name, &item.sans).unwrap();
-    assert_eq!(agent.submit_csr(&agent_id, item.job.id.as_str(), &csr).await.unwrap().status, JobStatus::Running);
+    assert_eq!(
+        agent.submit_csr(&agent_id, item.job.id.as_str(), &csr).await.unwrap().status,
+        JobStatus::Running
+    );
     let before = validation_work(&agent, &agent_id, Duration::from_secs(30)).await;
 
     // crash while the order waits for the agent
@@ -96,17 +140,30 @@ async fn order_resumes_after_a_server_restart() {
     child.wait().unwrap();
     let mut child = start(dir.path(), port);
     let _ = up(&url, &key).await;
-    assert_eq!(admin.get_job(item.job.id.as_str()).await.unwrap().status, JobStatus::Running, "the job is not lost");
+    assert_eq!(
+        admin.get_job(item.job.id.as_str()).await.unwrap().status,
+        JobStatus::Running,
+        "the job is not lost"
+    );
 
     // the agent serves the token (still handed out after the restart) and says so
     let tokens = Tokens::default();
     let v = before.validation.clone().unwrap();
     tokens.lock().unwrap().insert(v.token.clone(), v.key_authorization.clone());
-    let router = axum::Router::new().route("/.well-known/acme-challenge/{token}", axum::routing::get(token)).with_state(tokens.clone());
+    let router = axum::Router::new()
+        .route("/.well-known/acme-challenge/{token}", axum::routing::get(token))
+        .with_state(tokens.clone());
     let _http01 = serve_on(router, p.http_port).await;
     let after = validation_work(&agent, &agent_id, Duration::from_secs(30)).await;
     assert_eq!(after.validation.as_ref().map(|v| &v.token), Some(&v.token));
-    agent.report_job(&agent_id, after.job.id.as_str(), &JobReport { status: "Ready".into(), message: None }).await.unwrap();
+    agent
+        .report_job(
+            &agent_id,
+            after.job.id.as_str(),
+            &JobReport { status: "Ready".into(), message: None },
+        )
+        .await
+        .unwrap();
 
     // the restarted server resumes the order once the dead process's lease has expired (15 s)
     let start = Instant::now();

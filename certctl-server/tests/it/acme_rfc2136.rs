@@ -27,14 +27,27 @@ struct Bind {
 /// under `CERTCTL_TEST_REQUIRE_SERVICES`.
 fn bind() -> Option<Bind> {
     let Ok(server) = std::env::var("CERTCTL_TEST_RFC2136_SERVER") else {
-        assert!(std::env::var_os("CERTCTL_TEST_REQUIRE_SERVICES").is_none(), "CERTCTL_TEST_RFC2136_SERVER is not set but CERTCTL_TEST_REQUIRE_SERVICES is");
+        assert!(
+            std::env::var_os("CERTCTL_TEST_REQUIRE_SERVICES").is_none(),
+            "CERTCTL_TEST_RFC2136_SERVER is not set but CERTCTL_TEST_REQUIRE_SERVICES is"
+        );
         eprintln!("skipped: no BIND (run scripts/test)");
         return None;
     };
     let var = |k: &str| std::env::var(k).unwrap_or_else(|_| panic!("{k} is not set"));
     let main = pebble()?;
-    let pebble = Pebble { url: var("CERTCTL_TEST_PEBBLE_RFC2136_URL"), mgmt: var("CERTCTL_TEST_PEBBLE_RFC2136_MGMT_URL"), ..main };
-    Some(Bind { server, key_name: var("CERTCTL_TEST_RFC2136_KEY_NAME"), secret: var("CERTCTL_TEST_RFC2136_SECRET"), zone: var("CERTCTL_TEST_RFC2136_ZONE"), pebble })
+    let pebble = Pebble {
+        url: var("CERTCTL_TEST_PEBBLE_RFC2136_URL"),
+        mgmt: var("CERTCTL_TEST_PEBBLE_RFC2136_MGMT_URL"),
+        ..main
+    };
+    Some(Bind {
+        server,
+        key_name: var("CERTCTL_TEST_RFC2136_KEY_NAME"),
+        secret: var("CERTCTL_TEST_RFC2136_SECRET"),
+        zone: var("CERTCTL_TEST_RFC2136_ZONE"),
+        pebble,
+    })
 }
 
 impl Bind {
@@ -52,8 +65,16 @@ impl Bind {
 
     /// The provider itself, talking to BIND (zone found through its SOA answers).
     fn provider(&self, secret: &str) -> Rfc2136 {
-        let raw = RawRfc2136 { server: Some(self.server.clone()), key_name: Some(self.key_name.clone()), secret: Some(secret.to_owned()), ..Default::default() };
-        let cfg = Rfc2136Config { policy: crate::support::loopback_allowed(), ..Rfc2136Config::parse(raw).unwrap() };
+        let raw = RawRfc2136 {
+            server: Some(self.server.clone()),
+            key_name: Some(self.key_name.clone()),
+            secret: Some(secret.to_owned()),
+            ..Default::default()
+        };
+        let cfg = Rfc2136Config {
+            policy: crate::support::loopback_allowed(),
+            ..Rfc2136Config::parse(raw).unwrap()
+        };
         Rfc2136::new(&cfg, secret).unwrap()
     }
 
@@ -96,8 +117,17 @@ async fn rfc2136_provider_against_bind() {
     u.add(&name, "visible").await.unwrap();
     dns.propagate(&[(name.clone(), "visible".into())], Duration::ZERO).await.unwrap();
     let start = std::time::Instant::now();
-    match dns.propagate(&[(name.clone(), "visible".into()), (name.clone(), "never-added".into())], Duration::from_secs(1)).await.unwrap_err() {
-        certctl::Error::Connector { message, transient } => assert!(transient && message.contains("does not serve"), "{message}"),
+    match dns
+        .propagate(
+            &[(name.clone(), "visible".into()), (name.clone(), "never-added".into())],
+            Duration::from_secs(1),
+        )
+        .await
+        .unwrap_err()
+    {
+        certctl::Error::Connector { message, transient } => {
+            assert!(transient && message.contains("does not serve"), "{message}")
+        }
         e => panic!("{e}"),
     }
     assert!(start.elapsed() >= Duration::from_secs(1), "bounded by the wait, not shorter");
@@ -107,7 +137,13 @@ async fn rfc2136_provider_against_bind() {
     match wrong.add(&name, "forged").await.unwrap_err() {
         certctl::Error::Connector { message, transient } => {
             assert!(!transient, "{message}");
-            assert!(message.contains("NOTAUTH") && message.contains("BADSIG") && message.contains(&b.server) && message.contains(&b.zone), "{message}");
+            assert!(
+                message.contains("NOTAUTH")
+                    && message.contains("BADSIG")
+                    && message.contains(&b.server)
+                    && message.contains(&b.zone),
+                "{message}"
+            );
         }
         e => panic!("{e}"),
     }
@@ -134,13 +170,18 @@ async fn rfc2136_issues_and_cleans_up(s: Server) {
     let (job, key) = send_csr(&s, &a, "mc-rfc").await;
     let done = wait_job(&s, &job, Duration::from_secs(90)).await;
     assert_eq!(done["status"], "Completed", "{done}");
-    let chain = s.get("/api/v1/certificates/mc-rfc/export").await.ok(200).as_str().unwrap().to_owned();
+    let chain =
+        s.get("/api/v1/certificates/mc-rfc/export").await.ok(200).as_str().unwrap().to_owned();
     b.pebble.verify_chain(&chain).await;
     let leaf = pki::parse_chain(&chain).unwrap().remove(0);
     assert_eq!(leaf.dns_names, [host]);
     let spki = key.public_key_der();
     assert!(leaf.der.windows(spki.len()).any(|w| w == spki.as_slice()));
-    assert_eq!(b.txt(&record).await, ["foreign-value"], "the order's value is removed, the other one stays");
+    assert_eq!(
+        b.txt(&record).await,
+        ["foreign-value"],
+        "the order's value is removed, the other one stays"
+    );
     u.remove(&record, "foreign-value").await.unwrap();
 }
 
@@ -156,9 +197,11 @@ async fn rfc2136_wildcard_and_apex(s: Server) {
     let (job, _) = send_csr(&s, &a, "mc-rfcw").await;
     let done = wait_job(&s, &job, Duration::from_secs(90)).await;
     assert_eq!(done["status"], "Completed", "{done}");
-    let chain = s.get("/api/v1/certificates/mc-rfcw/export").await.ok(200).as_str().unwrap().to_owned();
+    let chain =
+        s.get("/api/v1/certificates/mc-rfcw/export").await.ok(200).as_str().unwrap().to_owned();
     b.pebble.verify_chain(&chain).await;
-    let names: std::collections::BTreeSet<String> = pki::parse_chain(&chain).unwrap()[0].dns_names.iter().cloned().collect();
+    let names: std::collections::BTreeSet<String> =
+        pki::parse_chain(&chain).unwrap()[0].dns_names.iter().cloned().collect();
     assert_eq!(names, [format!("*.{apex}"), apex.clone()].into());
     assert!(b.txt(&format!("_acme-challenge.{apex}")).await.is_empty(), "both values removed");
 }
@@ -168,16 +211,30 @@ async fn rfc2136_wrong_secret_fails(s: Server) {
     let Some(b) = bind() else { return };
     let backend = s.svc.store().backend();
     let host = format!("bad-{backend}.{}", b.zone);
-    let cfg = b.issuer_config(json!({"rfc2136_tsig_secret": "d3Jvbmctc2VjcmV0LXdyb25nLXNlY3JldC13cm9uZyE="}));
-    s.post("/api/v1/issuers", json!({"id": "iss-rfcbad", "name": "bind bad key", "type": "acme", "config": cfg})).await.ok(201);
-    let a = agent(&s, "rfc-bad", json!({"fullchain_path": "/tmp/certctl-acme-rfc2136-bad.pem"})).await;
+    let cfg = b.issuer_config(
+        json!({"rfc2136_tsig_secret": "d3Jvbmctc2VjcmV0LXdyb25nLXNlY3JldC13cm9uZyE="}),
+    );
+    s.post(
+        "/api/v1/issuers",
+        json!({"id": "iss-rfcbad", "name": "bind bad key", "type": "acme", "config": cfg}),
+    )
+    .await
+    .ok(201);
+    let a =
+        agent(&s, "rfc-bad", json!({"fullchain_path": "/tmp/certctl-acme-rfc2136-bad.pem"})).await;
     s.post("/api/v1/certificates", json!({"id": "mc-rfcbad", "common_name": host, "issuer_id": "iss-rfcbad", "target_ids": [a.target]})).await.ok(201);
     let (job, _) = send_csr(&s, &a, "mc-rfcbad").await;
     let done = wait_job(&s, &job, Duration::from_secs(60)).await;
     assert_eq!(done["status"], "Failed", "{done}");
     assert_eq!(done["attempts"], 1, "not retried: {done}");
     let err = done["last_error"].as_str().unwrap();
-    assert!(err.contains("NOTAUTH") && err.contains("BADSIG") && err.contains("rfc2136_tsig_secret") && err.contains(&b.server), "{err}");
+    assert!(
+        err.contains("NOTAUTH")
+            && err.contains("BADSIG")
+            && err.contains("rfc2136_tsig_secret")
+            && err.contains(&b.server),
+        "{err}"
+    );
     assert!(b.txt(&format!("_acme-challenge.{host}")).await.is_empty());
 }
 
@@ -205,25 +262,57 @@ async fn rfc2136_config_validation(s: Server) {
         } else {
             cfg[k] = v.clone();
         }
-        let msg = s.post("/api/v1/issuers", json!({"id": format!("iss-bad{i}"), "name": "bad", "type": "acme", "config": cfg})).await.err(422, "validation_failed");
+        let msg = s
+            .post(
+                "/api/v1/issuers",
+                json!({"id": format!("iss-bad{i}"), "name": "bad", "type": "acme", "config": cfg}),
+            )
+            .await
+            .err(422, "validation_failed");
         assert!(msg.contains(field), "{k}={v}: {msg}");
         assert!(!msg.contains(secret));
         s.get(&format!("/api/v1/issuers/iss-bad{i}")).await.err(404, "not_found");
     }
-    let created = s.post("/api/v1/issuers", json!({"id": "iss-rfcok", "name": "ok", "type": "acme", "config": base})).await.ok(201);
-    let sealed = created["config"]["rfc2136_tsig_secret_sealed"].as_str().unwrap_or_default().to_owned();
-    assert!(sealed.starts_with("v1:") && created["config"].get("rfc2136_tsig_secret").is_none(), "{created}");
-    for body in [created, s.get("/api/v1/issuers/iss-rfcok").await.ok(200), s.get("/api/v1/issuers").await.ok(200)] {
+    let created = s
+        .post(
+            "/api/v1/issuers",
+            json!({"id": "iss-rfcok", "name": "ok", "type": "acme", "config": base}),
+        )
+        .await
+        .ok(201);
+    let sealed =
+        created["config"]["rfc2136_tsig_secret_sealed"].as_str().unwrap_or_default().to_owned();
+    assert!(
+        sealed.starts_with("v1:") && created["config"].get("rfc2136_tsig_secret").is_none(),
+        "{created}"
+    );
+    for body in [
+        created,
+        s.get("/api/v1/issuers/iss-rfcok").await.ok(200),
+        s.get("/api/v1/issuers").await.ok(200),
+    ] {
         assert!(!body.to_string().contains(secret), "{body}");
     }
     // sending the stored config back keeps the sealed secret; a new secret is sealed again
     let mut cfg = s.get("/api/v1/issuers/iss-rfcok").await.ok(200)["config"].clone();
     cfg["rfc2136_ttl"] = json!(120);
     let updated = s.put("/api/v1/issuers/iss-rfcok", json!({"config": cfg})).await.ok(200);
-    assert_eq!((updated["config"]["rfc2136_tsig_secret_sealed"].as_str(), &updated["config"]["rfc2136_ttl"]), (Some(sealed.as_str()), &json!(120)));
+    assert_eq!(
+        (
+            updated["config"]["rfc2136_tsig_secret_sealed"].as_str(),
+            &updated["config"]["rfc2136_ttl"]
+        ),
+        (Some(sealed.as_str()), &json!(120))
+    );
     let mut cfg = updated["config"].clone();
     cfg.as_object_mut().unwrap().remove("rfc2136_tsig_secret_sealed");
     cfg["rfc2136_tsig_secret"] = json!("bmV3LXNlY3JldA==");
     let updated = s.put("/api/v1/issuers/iss-rfcok", json!({"config": cfg})).await.ok(200);
-    assert!(!updated.to_string().contains("bmV3LXNlY3JldA==") && updated["config"]["rfc2136_tsig_secret_sealed"].as_str().is_some_and(|s| s != sealed), "{updated}");
+    assert!(
+        !updated.to_string().contains("bmV3LXNlY3JldA==")
+            && updated["config"]["rfc2136_tsig_secret_sealed"]
+                .as_str()
+                .is_some_and(|s| s != sealed),
+        "{updated}"
+    );
 }

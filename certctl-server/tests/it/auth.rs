@@ -5,7 +5,7 @@ use axum::http::Method;
 use serde_json::json;
 
 use crate::both_backends;
-use crate::support::{Server, BOOTSTRAP_TOKEN};
+use crate::support::{BOOTSTRAP_TOKEN, Server};
 
 both_backends! {
     roles => roles;
@@ -13,28 +13,44 @@ both_backends! {
 }
 
 async fn roles(s: Server) {
-    let msg = s.call(Method::GET, "/api/v1/certificates", None, None).await.err(401, "unauthenticated");
+    let msg =
+        s.call(Method::GET, "/api/v1/certificates", None, None).await.err(401, "unauthenticated");
     assert!(msg.contains("Authorization"), "{msg}");
     let r = s.call(Method::GET, "/api/v1/certificates", Some("certctl_wrong"), None).await;
     assert_eq!(r.headers["www-authenticate"], "Bearer");
     r.err(401, "unauthenticated");
-    let req = axum::http::Request::get("/api/v1/teams").header("authorization", "Basic abc").body(axum::body::Body::empty()).unwrap();
+    let req = axum::http::Request::get("/api/v1/teams")
+        .header("authorization", "Basic abc")
+        .body(axum::body::Body::empty())
+        .unwrap();
     s.send(req).await.err(401, "unauthenticated");
 
     // viewer: reads everything, changes nothing (and nothing is written)
     let team = json!({"id": "team-a", "name": "A"});
     s.call(Method::GET, "/api/v1/teams", Some(&s.viewer), None).await.ok(200);
     s.call(Method::GET, "/api/v1/audit", Some(&s.viewer), None).await.ok(200);
-    let msg = s.call(Method::POST, "/api/v1/teams", Some(&s.viewer), Some(team.clone())).await.err(403, "forbidden");
+    let msg = s
+        .call(Method::POST, "/api/v1/teams", Some(&s.viewer), Some(team.clone()))
+        .await
+        .err(403, "forbidden");
     assert!(msg.contains("auditor") && msg.contains("operator"), "{msg}");
-    s.call(Method::POST, "/api/v1/certificates/mc-x/renew", Some(&s.viewer), None).await.err(403, "forbidden");
+    s.call(Method::POST, "/api/v1/certificates/mc-x/renew", Some(&s.viewer), None)
+        .await
+        .err(403, "forbidden");
     s.get("/api/v1/teams/team-a").await.err(404, "not_found");
     s.call(Method::GET, "/api/v1/api-keys", Some(&s.viewer), None).await.err(403, "forbidden");
 
     // operator: changes inventory, not keys
     s.call(Method::POST, "/api/v1/teams", Some(&s.operator), Some(team)).await.ok(201);
     s.call(Method::GET, "/api/v1/api-keys", Some(&s.operator), None).await.err(403, "forbidden");
-    s.call(Method::POST, "/api/v1/api-keys", Some(&s.operator), Some(json!({"name": "x", "role": "admin"}))).await.err(403, "forbidden");
+    s.call(
+        Method::POST,
+        "/api/v1/api-keys",
+        Some(&s.operator),
+        Some(json!({"name": "x", "role": "admin"})),
+    )
+    .await
+    .err(403, "forbidden");
 
     // admin: keys; the secret is shown once and works; revoking it stops it
     let created = s.post("/api/v1/api-keys", json!({"name": "ci", "role": "viewer"})).await.ok(201);
@@ -44,10 +60,20 @@ async fn roles(s: Server) {
     let id = created["id"].as_str().unwrap().to_owned();
     s.call(Method::GET, "/api/v1/teams", Some(&key), None).await.ok(200);
     let listed = s.get("/api/v1/api-keys").await.ok(200);
-    assert!(listed["data"].as_array().unwrap().iter().all(|k| k.get("key").is_none() && k.get("key_hash").is_none()));
+    assert!(
+        listed["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|k| k.get("key").is_none() && k.get("key_hash").is_none())
+    );
     assert!(!listed.to_string().contains(&key[8..]), "secrets never listed");
-    s.post("/api/v1/api-keys", json!({"name": "x", "role": "root"})).await.err(422, "validation_failed");
-    s.post("/api/v1/api-keys", json!({"name": "x", "role": "agent"})).await.err(422, "validation_failed");
+    s.post("/api/v1/api-keys", json!({"name": "x", "role": "root"}))
+        .await
+        .err(422, "validation_failed");
+    s.post("/api/v1/api-keys", json!({"name": "x", "role": "agent"}))
+        .await
+        .err(422, "validation_failed");
     s.delete(&format!("/api/v1/api-keys/{id}")).await.ok(204);
     s.call(Method::GET, "/api/v1/teams", Some(&key), None).await.err(401, "unauthenticated");
     s.delete(&format!("/api/v1/api-keys/{id}")).await.err(409, "conflict");
@@ -59,38 +85,80 @@ async fn roles(s: Server) {
 }
 
 async fn agent_keys(s: Server) {
-    let reg = s.post("/api/v1/agents", json!({"name": "web-1", "labels": {"env": "prod"}})).await.ok(201);
-    let (id, key) = (reg["id"].as_str().unwrap().to_owned(), reg["api_key"].as_str().unwrap().to_owned());
+    let reg =
+        s.post("/api/v1/agents", json!({"name": "web-1", "labels": {"env": "prod"}})).await.ok(201);
+    let (id, key) =
+        (reg["id"].as_str().unwrap().to_owned(), reg["api_key"].as_str().unwrap().to_owned());
     assert!(id.starts_with("ag-"));
     assert_eq!(reg["status"], "Offline");
     let other = s.post("/api/v1/agents", json!({"id": "ag-other", "name": "web-2"})).await.ok(201);
     let meta = json!({"hostname": "web-1.example.com", "os": "linux", "os_version": "Debian 12", "arch": "x86_64",
                       "ip_addresses": ["10.1.0.5", "fd00::5"], "agent_version": "0.1.0", "labels": {"env": "prod"}});
-    let hb = s.call(Method::POST, &format!("/api/v1/agents/{id}/heartbeat"), Some(&key), Some(meta.clone())).await.ok(200);
-    assert_eq!((hb["status"].as_str(), hb["hostname"].as_str()), (Some("Online"), Some("web-1.example.com")));
+    let hb = s
+        .call(
+            Method::POST,
+            &format!("/api/v1/agents/{id}/heartbeat"),
+            Some(&key),
+            Some(meta.clone()),
+        )
+        .await
+        .ok(200);
+    assert_eq!(
+        (hb["status"].as_str(), hb["hostname"].as_str()),
+        (Some("Online"), Some("web-1.example.com"))
+    );
     let got = s.get(&format!("/api/v1/agents/{id}")).await.ok(200);
     assert_eq!(got["ip_addresses"], json!(["10.1.0.5", "fd00::5"]));
     assert!(got["last_heartbeat_at"].is_string());
     // confined to its own agent
-    s.call(Method::POST, "/api/v1/agents/ag-other/heartbeat", Some(&key), Some(meta.clone())).await.err(403, "forbidden");
+    s.call(Method::POST, "/api/v1/agents/ag-other/heartbeat", Some(&key), Some(meta.clone()))
+        .await
+        .err(403, "forbidden");
     s.call(Method::GET, "/api/v1/certificates", Some(&key), None).await.err(403, "forbidden");
-    s.call(Method::GET, &format!("/api/v1/agents/{id}"), Some(&key), None).await.err(403, "forbidden");
+    s.call(Method::GET, &format!("/api/v1/agents/{id}"), Some(&key), None)
+        .await
+        .err(403, "forbidden");
     // bad metadata is refused and changes nothing
     let bad = json!({"hostname": "x", "ip_addresses": ["10.1.0.999"]});
-    let msg = s.call(Method::POST, &format!("/api/v1/agents/{id}/heartbeat"), Some(&key), Some(bad)).await.err(422, "validation_failed");
+    let msg = s
+        .call(Method::POST, &format!("/api/v1/agents/{id}/heartbeat"), Some(&key), Some(bad))
+        .await
+        .err(422, "validation_failed");
     assert!(msg.starts_with("ip_addresses[0]"), "{msg}");
-    assert_eq!(s.get(&format!("/api/v1/agents/{id}")).await.ok(200)["hostname"], "web-1.example.com");
+    assert_eq!(
+        s.get(&format!("/api/v1/agents/{id}")).await.ok(200)["hostname"],
+        "web-1.example.com"
+    );
 
     // the bootstrap token registers agents and does nothing else
-    let boot = s.call(Method::POST, "/api/v1/agents", Some(BOOTSTRAP_TOKEN), Some(json!({"name": "self-1"}))).await.ok(201);
+    let boot = s
+        .call(
+            Method::POST,
+            "/api/v1/agents",
+            Some(BOOTSTRAP_TOKEN),
+            Some(json!({"name": "self-1"})),
+        )
+        .await
+        .ok(201);
     assert!(boot["api_key"].is_string());
     s.call(Method::GET, "/api/v1/agents", Some(BOOTSTRAP_TOKEN), None).await.err(403, "forbidden");
-    s.call(Method::POST, "/api/v1/teams", Some(BOOTSTRAP_TOKEN), Some(json!({"name": "x"}))).await.err(403, "forbidden");
-    s.call(Method::POST, "/api/v1/agents", Some(&s.viewer), Some(json!({"name": "nope"}))).await.err(403, "forbidden");
+    s.call(Method::POST, "/api/v1/teams", Some(BOOTSTRAP_TOKEN), Some(json!({"name": "x"})))
+        .await
+        .err(403, "forbidden");
+    s.call(Method::POST, "/api/v1/agents", Some(&s.viewer), Some(json!({"name": "nope"})))
+        .await
+        .err(403, "forbidden");
 
     // retiring revokes the agent's key
     s.action(&format!("/api/v1/agents/{}/retire", other["id"].as_str().unwrap())).await.ok(200);
-    s.call(Method::POST, "/api/v1/agents/ag-other/heartbeat", Some(other["api_key"].as_str().unwrap()), Some(meta)).await.err(401, "unauthenticated");
+    s.call(
+        Method::POST,
+        "/api/v1/agents/ag-other/heartbeat",
+        Some(other["api_key"].as_str().unwrap()),
+        Some(meta),
+    )
+    .await
+    .err(401, "unauthenticated");
     s.action("/api/v1/agents/ag-other/retire").await.err(409, "conflict");
     let listed = s.get("/api/v1/agents?status=Retired").await.ok(200);
     assert_eq!(listed["total"], 1);

@@ -32,7 +32,8 @@ async fn loops_run_and_sigterm_stops() {
     let key = std::fs::read_to_string(&key_file).unwrap();
     assert_eq!(std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777, 0o600);
     assert!(key.ends_with('\n') && key.trim().starts_with("certctl_") && key.lines().count() == 1);
-    let client = Client::builder(format!("http://127.0.0.1:{port}")).api_key(key.trim()).build().unwrap();
+    let client =
+        Client::builder(format!("http://127.0.0.1:{port}")).api_key(key.trim()).build().unwrap();
     let mut ready = false;
     for _ in 0..100 {
         if client.health().await.is_ok() {
@@ -43,7 +44,14 @@ async fn loops_run_and_sigterm_stops() {
     }
     assert!(ready, "server did not come up");
     assert!(client.ready().await.unwrap().warnings.iter().any(|w| w.contains("server keygen")));
-    client.create_certificate(&CertificateInput { id: Some("mc-loop".into()), common_name: "loop.example.com".into(), ..Default::default() }).await.unwrap();
+    client
+        .create_certificate(&CertificateInput {
+            id: Some("mc-loop".into()),
+            common_name: "loop.example.com".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     client.renew_certificate("mc-loop").await.unwrap();
     let mut status = CertificateStatus::Pending;
     let start = Instant::now();
@@ -68,7 +76,10 @@ async fn loops_run_and_sigterm_stops() {
     };
     assert!(code.success(), "{code:?}");
     let out = std::io::read_to_string(child.stdout.take().unwrap()).unwrap();
-    assert!(out.contains("admin API key") && out.contains(key.trim()), "the key is printed once at first start");
+    assert!(
+        out.contains("admin API key") && out.contains(key.trim()),
+        "the key is printed once at first start"
+    );
 }
 
 /// The README's quick start: `--demo` seeds a ready-to-explore control plane; with
@@ -109,7 +120,10 @@ async fn demo_over_self_signed_tls() {
     assert_eq!(summary.certificates_by_status.get("Expired"), Some(&1));
     assert!(summary.expiring_within_7_days >= 1);
     let untrusted = Client::builder(&url).api_key("x").build().unwrap();
-    assert!(matches!(untrusted.health().await, Err(certctl::client::ClientError::Unreachable(_))), "an unknown CA is refused");
+    assert!(
+        matches!(untrusted.health().await, Err(certctl::client::ClientError::Unreachable(_))),
+        "an unknown CA is refused"
+    );
     let _ = child.kill();
     let _ = child.wait();
     let out = std::io::read_to_string(child.stdout.take().unwrap()).unwrap();
@@ -121,17 +135,26 @@ async fn demo_over_self_signed_tls() {
 /// backlog of 128 the rest would wait a second for a SYN retransmit and time out here.
 #[tokio::test]
 async fn listener_queues_a_reconnect_storm() {
-    let somaxconn: u32 = std::fs::read_to_string("/proc/sys/net/core/somaxconn").ok().and_then(|s| s.trim().parse().ok()).unwrap_or(4096);
+    let somaxconn: u32 = std::fs::read_to_string("/proc/sys/net/core/somaxconn")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(4096);
     let listener = certctl_server::serve::listen("127.0.0.1:0".parse().unwrap()).unwrap();
     let addr = listener.local_addr().unwrap();
     let n = 600.min(somaxconn as usize);
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..n {
-        tasks.spawn(tokio::time::timeout(Duration::from_millis(700), tokio::net::TcpStream::connect(addr)));
+        tasks.spawn(tokio::time::timeout(
+            Duration::from_millis(700),
+            tokio::net::TcpStream::connect(addr),
+        ));
     }
     let mut streams = Vec::new();
     while let Some(r) = tasks.join_next().await {
-        let stream = r.unwrap().expect("a connection waited for a SYN retransmit: the accept queue overflowed").unwrap();
+        let stream = r
+            .unwrap()
+            .expect("a connection waited for a SYN retransmit: the accept queue overflowed")
+            .unwrap();
         streams.push(stream);
     }
     assert_eq!(streams.len(), n);

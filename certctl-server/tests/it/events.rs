@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::http::{header, Method, Request};
+use axum::http::{Method, Request, header};
 use http_body_util::BodyExt;
 use serde_json::json;
 use tower::ServiceExt;
@@ -25,7 +25,8 @@ struct Stream {
 
 impl Stream {
     async fn open(s: &Server, key: &str, last_event_id: Option<&str>) -> Stream {
-        let mut req = Request::get("/api/v1/events").header(header::AUTHORIZATION, format!("Bearer {key}"));
+        let mut req =
+            Request::get("/api/v1/events").header(header::AUTHORIZATION, format!("Bearer {key}"));
         if let Some(id) = last_event_id {
             req = req.header("last-event-id", id);
         }
@@ -39,7 +40,9 @@ impl Stream {
     async fn until(&mut self, needle: &str) {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
         while !self.seen.contains(needle) {
-            let frame = tokio::time::timeout_at(deadline, self.body.frame()).await.unwrap_or_else(|_| panic!("{needle:?} did not arrive; got:\n{}", self.seen));
+            let frame = tokio::time::timeout_at(deadline, self.body.frame())
+                .await
+                .unwrap_or_else(|_| panic!("{needle:?} did not arrive; got:\n{}", self.seen));
             let frame = frame.expect("the stream ended").unwrap();
             if let Ok(data) = frame.into_data() {
                 self.seen.push_str(&String::from_utf8_lossy(&data));
@@ -51,16 +54,22 @@ impl Stream {
 async fn events_stream(s: Server) {
     // authentication is required; agent keys may not read the audit trail
     s.call(Method::GET, "/api/v1/events", None, None).await.err(401, "unauthenticated");
-    s.call(Method::GET, "/api/v1/events", Some("certctl_wrong"), None).await.err(401, "unauthenticated");
+    s.call(Method::GET, "/api/v1/events", Some("certctl_wrong"), None)
+        .await
+        .err(401, "unauthenticated");
     let agent = s.post("/api/v1/agents", json!({"name": "web-1"})).await.ok(201);
-    s.call(Method::GET, "/api/v1/events", Some(agent["api_key"].as_str().unwrap()), None).await.err(403, "forbidden");
+    s.call(Method::GET, "/api/v1/events", Some(agent["api_key"].as_str().unwrap()), None)
+        .await
+        .err(403, "forbidden");
 
     let mut admin = Stream::open(&s, &s.admin, None).await;
     let mut viewer = Stream::open(&s, &s.viewer, None).await;
-    let cert = s.post("/api/v1/certificates", json!({"common_name": "sse.example.com"})).await.ok(201);
+    let cert =
+        s.post("/api/v1/certificates", json!({"common_name": "sse.example.com"})).await.ok(201);
     let id = cert["id"].as_str().unwrap();
     let key = s.post("/api/v1/api-keys", json!({"name": "later", "role": "viewer"})).await.ok(201);
-    let marker = s.post("/api/v1/teams", json!({"id": "team-after", "name": "After"})).await.ok(201);
+    let marker =
+        s.post("/api/v1/teams", json!({"id": "team-after", "name": "After"})).await.ok(201);
     assert_eq!(marker["id"], "team-after");
 
     // both see the certificate, as an `audit` event with the seq as id and the event as data
@@ -68,7 +77,8 @@ async fn events_stream(s: Server) {
         st.until("\"resource_id\":\"team-after\"").await;
         assert!(st.seen.contains("event: audit"), "{}", st.seen);
         let line = st.seen.lines().find(|l| l.starts_with("data:") && l.contains(id)).unwrap();
-        let ev: serde_json::Value = serde_json::from_str(line.trim_start_matches("data:").trim()).unwrap();
+        let ev: serde_json::Value =
+            serde_json::from_str(line.trim_start_matches("data:").trim()).unwrap();
         assert_eq!(ev["action"], "certificate_created");
         assert_eq!(ev["resource_type"], "certificate");
         assert!(st.seen.contains(&format!("id: {}", ev["seq"])), "{}", st.seen);
@@ -93,25 +103,62 @@ async fn events_stream(s: Server) {
 async fn whoami_and_preview(s: Server) {
     s.call(Method::GET, "/api/v1/whoami", None, None).await.err(401, "unauthenticated");
     let me = s.call(Method::GET, "/api/v1/whoami", Some(&s.viewer), None).await.ok(200);
-    assert_eq!(me, json!({"name": "auditor", "role": "viewer", "actor_type": "User", "can_write": false, "can_admin": false}));
+    assert_eq!(
+        me,
+        json!({"name": "auditor", "role": "viewer", "actor_type": "User", "can_write": false, "can_admin": false})
+    );
     let me = s.call(Method::GET, "/api/v1/whoami", Some(&s.operator), None).await.ok(200);
     assert_eq!((me["can_write"].as_bool(), me["can_admin"].as_bool()), (Some(true), Some(false)));
 
     for (id, os) in [("ag-lin1", "linux"), ("ag-lin2", "Linux"), ("ag-win1", "windows")] {
         let reg = s.post("/api/v1/agents", json!({"id": id, "name": id})).await.ok(201);
         let meta = json!({"hostname": format!("{id}.example.com"), "os": os, "os_version": "1", "arch": "x86_64", "ip_addresses": ["10.1.2.3"], "agent_version": "0.1.0", "labels": {}});
-        s.call(Method::POST, &format!("/api/v1/agents/{id}/heartbeat"), Some(reg["api_key"].as_str().unwrap()), Some(meta)).await.ok(200);
+        s.call(
+            Method::POST,
+            &format!("/api/v1/agents/{id}/heartbeat"),
+            Some(reg["api_key"].as_str().unwrap()),
+            Some(meta),
+        )
+        .await
+        .ok(200);
     }
     let groups_before = s.get("/api/v1/agent-groups").await.ok(200)["total"].clone();
     // viewers may preview; nothing is saved
-    let p = s.call(Method::POST, "/api/v1/agent-groups/preview", Some(&s.viewer), Some(json!({"criteria": {"os": ["linux"]}}))).await.ok(200);
-    let ids: Vec<_> = p["data"].as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap().to_owned()).collect();
-    assert_eq!((p["total"].as_i64(), ids), (Some(2), vec!["ag-lin1".to_owned(), "ag-lin2".to_owned()]));
-    let p = s.post("/api/v1/agent-groups/preview", json!({"criteria": {"os": ["linux"], "exclude": ["ag-lin2"]}})).await.ok(200);
+    let p = s
+        .call(
+            Method::POST,
+            "/api/v1/agent-groups/preview",
+            Some(&s.viewer),
+            Some(json!({"criteria": {"os": ["linux"]}})),
+        )
+        .await
+        .ok(200);
+    let ids: Vec<_> = p["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        (p["total"].as_i64(), ids),
+        (Some(2), vec!["ag-lin1".to_owned(), "ag-lin2".to_owned()])
+    );
+    let p = s
+        .post(
+            "/api/v1/agent-groups/preview",
+            json!({"criteria": {"os": ["linux"], "exclude": ["ag-lin2"]}}),
+        )
+        .await
+        .ok(200);
     assert_eq!(p["total"], 1);
     assert_eq!(s.get("/api/v1/agent-groups").await.ok(200)["total"], groups_before);
     // bad criteria: 422 naming the field
-    let msg = s.post("/api/v1/agent-groups/preview", json!({"criteria": {"cidr": ["10.0.0.0/8", "nope"]}})).await.err(422, "validation_failed");
+    let msg = s
+        .post("/api/v1/agent-groups/preview", json!({"criteria": {"cidr": ["10.0.0.0/8", "nope"]}}))
+        .await
+        .err(422, "validation_failed");
     assert!(msg.contains("criteria.cidr[1]"), "{msg}");
-    s.post("/api/v1/agent-groups/preview", json!({"criteria": {"os": "linux"}})).await.err(422, "validation_failed");
+    s.post("/api/v1/agent-groups/preview", json!({"criteria": {"os": "linux"}}))
+        .await
+        .err(422, "validation_failed");
 }

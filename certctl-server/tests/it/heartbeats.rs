@@ -14,7 +14,10 @@ both_backends! {
 async fn concurrent_heartbeats(s: Server) {
     let mut keys = Vec::new();
     for i in 0..30 {
-        let reg = s.post("/api/v1/agents", json!({"id": format!("ag-h{i}"), "name": format!("h{i}")})).await.ok(201);
+        let reg = s
+            .post("/api/v1/agents", json!({"id": format!("ag-h{i}"), "name": format!("h{i}")}))
+            .await
+            .ok(201);
         keys.push(reg["api_key"].as_str().unwrap().to_owned());
     }
     let s = std::sync::Arc::new(s);
@@ -40,12 +43,33 @@ async fn concurrent_heartbeats(s: Server) {
     }
     // only the agent's own key heartbeats: not an admin, not another agent
     let admin = s.admin.clone();
-    s.call(Method::POST, "/api/v1/agents/ag-h0/heartbeat", Some(&admin), Some(json!({"hostname": "x"}))).await.err(403, "forbidden");
-    s.call(Method::POST, "/api/v1/agents/ag-nope/heartbeat", Some(&admin), Some(json!({"hostname": "x"}))).await.err(403, "forbidden");
+    s.call(
+        Method::POST,
+        "/api/v1/agents/ag-h0/heartbeat",
+        Some(&admin),
+        Some(json!({"hostname": "x"})),
+    )
+    .await
+    .err(403, "forbidden");
+    s.call(
+        Method::POST,
+        "/api/v1/agents/ag-nope/heartbeat",
+        Some(&admin),
+        Some(json!({"hostname": "x"})),
+    )
+    .await
+    .err(403, "forbidden");
     // a retired agent's key no longer works
     let key0 = s.get("/api/v1/agents/ag-h0").await.ok(200);
     assert!(key0["hostname"].as_str().unwrap().starts_with("h0-r"));
     s.action("/api/v1/agents/ag-h0/retire").await.ok(200);
     assert_eq!(s.get("/api/v1/agents/ag-h0").await.ok(200)["status"], "Retired");
-    s.call(Method::POST, "/api/v1/agents/ag-h0/heartbeat", Some(&keys[0]), Some(json!({"hostname": "x"}))).await.err(401, "unauthenticated");
+    s.call(
+        Method::POST,
+        "/api/v1/agents/ag-h0/heartbeat",
+        Some(&keys[0]),
+        Some(json!({"hostname": "x"})),
+    )
+    .await
+    .err(401, "unauthenticated");
 }

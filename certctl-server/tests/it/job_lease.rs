@@ -23,25 +23,49 @@ both_backends_with! {
 }
 
 async fn server_keygen(store: Arc<dyn Store>, dir: tempfile::TempDir, url: String) -> Server {
-    let config = ServiceConfig { keygen_mode: KeygenMode::Server, job_lease: Duration::from_secs(60), ..Default::default() };
+    let config = ServiceConfig {
+        keygen_mode: KeygenMode::Server,
+        job_lease: Duration::from_secs(60),
+        ..Default::default()
+    };
     Server::with(store, dir, url, config, |s| s).await
 }
 
 const TYPES: &[JobType] = &[JobType::Issuance, JobType::Renewal];
 
 async fn claim_expired_events(store: &dyn Store, job: &JobId) -> Vec<AuditEvent> {
-    let f = AuditFilter { action: Some("job_claim_expired".into()), resource_id: Some(job.to_string()), ..Default::default() };
+    let f = AuditFilter {
+        action: Some("job_claim_expired".into()),
+        resource_id: Some(job.to_string()),
+        ..Default::default()
+    };
     store.list_audit(&f, PageRequest::default()).await.unwrap().data
 }
 
 async fn expired_claim_is_taken_back(s: Server) {
-    s.post("/api/v1/certificates", json!({"id": "mc-lease", "common_name": "lease.example.com"})).await.ok(201);
-    let job: Job = serde_json::from_value(s.action("/api/v1/certificates/mc-lease/renew").await.ok(202)).unwrap();
+    s.post("/api/v1/certificates", json!({"id": "mc-lease", "common_name": "lease.example.com"}))
+        .await
+        .ok(201);
+    let job: Job =
+        serde_json::from_value(s.action("/api/v1/certificates/mc-lease/renew").await.ok(202))
+            .unwrap();
     // a server claims the job and dies before it commits
     let now = Timestamp::now();
-    let claimed = s.svc.store().claim_job(TYPES, now, now.plus(time::Duration::seconds(60))).await.unwrap().unwrap();
-    assert_eq!((claimed.id.clone(), claimed.status, claimed.attempts), (job.id.clone(), JobStatus::Running, 1));
-    assert_eq!(s.get(&format!("/api/v1/jobs/{}", job.id)).await.ok(200)["claimed_until"], json!(claimed.claimed_until));
+    let claimed = s
+        .svc
+        .store()
+        .claim_job(TYPES, now, now.plus(time::Duration::seconds(60)))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (claimed.id.clone(), claimed.status, claimed.attempts),
+        (job.id.clone(), JobStatus::Running, 1)
+    );
+    assert_eq!(
+        s.get(&format!("/api/v1/jobs/{}", job.id)).await.ok(200)["claimed_until"],
+        json!(claimed.claimed_until)
+    );
     // while the claim holds, nobody else takes it
     assert_eq!(s.svc.process_jobs(now.plus(time::Duration::seconds(30))).await.unwrap(), 0);
     assert_eq!(s.svc.store().get_job(&job.id).await.unwrap().status, JobStatus::Running);
@@ -53,17 +77,38 @@ async fn expired_claim_is_taken_back(s: Server) {
     assert_eq!(s.get("/api/v1/certificates/mc-lease").await.ok(200)["status"], "Active");
     let evs = claim_expired_events(s.svc.store(), &job.id).await;
     assert_eq!(evs.len(), 1);
-    assert_eq!((evs[0].actor.as_str(), evs[0].details["claimed_until"].clone(), evs[0].details["attempt"].clone()), ("system", json!(claimed.claimed_until), json!(1)));
+    assert_eq!(
+        (
+            evs[0].actor.as_str(),
+            evs[0].details["claimed_until"].clone(),
+            evs[0].details["attempt"].clone()
+        ),
+        ("system", json!(claimed.claimed_until), json!(1))
+    );
     assert_eq!(s.get("/api/v1/audit/verify").await.ok(200)["valid"], true);
 }
 
 async fn expired_claim_without_attempts_fails(s: Server) {
-    s.post("/api/v1/renewal-policies", json!({"id": "rp-once", "name": "once", "max_retries": 0})).await.ok(201);
-    s.post("/api/v1/certificates", json!({"id": "mc-once", "common_name": "once.example.com", "renewal_policy_id": "rp-once"})).await.ok(201);
-    let job: Job = serde_json::from_value(s.action("/api/v1/certificates/mc-once/renew").await.ok(202)).unwrap();
+    s.post("/api/v1/renewal-policies", json!({"id": "rp-once", "name": "once", "max_retries": 0}))
+        .await
+        .ok(201);
+    s.post(
+        "/api/v1/certificates",
+        json!({"id": "mc-once", "common_name": "once.example.com", "renewal_policy_id": "rp-once"}),
+    )
+    .await
+    .ok(201);
+    let job: Job =
+        serde_json::from_value(s.action("/api/v1/certificates/mc-once/renew").await.ok(202))
+            .unwrap();
     assert_eq!(job.max_attempts, 1);
     let now = Timestamp::now();
-    s.svc.store().claim_job(TYPES, now, now.plus(time::Duration::seconds(5))).await.unwrap().unwrap();
+    s.svc
+        .store()
+        .claim_job(TYPES, now, now.plus(time::Duration::seconds(5)))
+        .await
+        .unwrap()
+        .unwrap();
     s.svc.process_jobs(now.plus(time::Duration::seconds(6))).await.unwrap();
     let failed = s.svc.store().get_job(&job.id).await.unwrap();
     assert_eq!((failed.status, failed.claimed_until), (JobStatus::Failed, None));
@@ -93,7 +138,10 @@ async fn wait_up(dir: &std::path::Path, port: u16) -> Client {
     let start = Instant::now();
     while start.elapsed() < Duration::from_secs(30) {
         if let Ok(key) = std::fs::read_to_string(&key_file) {
-            let c = Client::builder(format!("http://127.0.0.1:{port}")).api_key(key.trim()).build().unwrap();
+            let c = Client::builder(format!("http://127.0.0.1:{port}"))
+                .api_key(key.trim())
+                .build()
+                .unwrap();
             if c.health().await.is_ok() {
                 return c;
             }
@@ -103,7 +151,11 @@ async fn wait_up(dir: &std::path::Path, port: u16) -> Client {
     panic!("server did not come up");
 }
 
-async fn wait_for<F: std::future::Future<Output = bool>>(what: &str, secs: u64, mut check: impl FnMut() -> F) {
+async fn wait_for<F: std::future::Future<Output = bool>>(
+    what: &str,
+    secs: u64,
+    mut check: impl FnMut() -> F,
+) {
     let start = Instant::now();
     while start.elapsed() < Duration::from_secs(secs) {
         if check().await {
@@ -123,10 +175,20 @@ async fn killed_server_job_is_completed_after_restart() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut child = spawn_server(dir.path(), &url, port);
     let client = wait_up(dir.path(), port).await;
-    client.create_certificate(&CertificateInput { id: Some("mc-kill".into()), common_name: "kill.example.com".into(), ..Default::default() }).await.unwrap();
+    client
+        .create_certificate(&CertificateInput {
+            id: Some("mc-kill".into()),
+            common_name: "kill.example.com".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     // the issuance's commit inserts a version: hold it behind a table lock
     let mut lock = sqlx::PgConnection::connect(&url).await.unwrap();
-    sqlx::raw_sql("BEGIN; LOCK TABLE certificate_versions IN SHARE MODE").execute(&mut lock).await.unwrap();
+    sqlx::raw_sql("BEGIN; LOCK TABLE certificate_versions IN SHARE MODE")
+        .execute(&mut lock)
+        .await
+        .unwrap();
     let job = client.renew_certificate("mc-kill").await.unwrap();
     let pool = sqlx::PgPool::connect(&url).await.unwrap();
     wait_for("the commit to wait for the lock", 30, || {
@@ -164,7 +226,10 @@ async fn killed_server_job_is_completed_after_restart() {
     let done = store.get_job(&job.id).await.unwrap();
     assert_eq!((done.attempts, done.claimed_until), (2, None));
     assert_eq!(store.list_versions(&"mc-kill".into()).await.unwrap().len(), 1, "issued once");
-    assert_eq!(store.get_certificate(&"mc-kill".into()).await.unwrap().status, CertificateStatus::Active);
+    assert_eq!(
+        store.get_certificate(&"mc-kill".into()).await.unwrap().status,
+        CertificateStatus::Active
+    );
     assert_eq!(claim_expired_events(&*store, &job.id).await.len(), 1);
     let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
     child.wait().unwrap();

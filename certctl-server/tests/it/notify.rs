@@ -18,7 +18,12 @@ use crate::support::Server;
 const SECRET: &str = "webhook-shared-secret-0123456789";
 
 async fn quick_retries(store: Arc<dyn Store>, dir: tempfile::TempDir, url: String) -> Server {
-    let notify = NotifySettings { max_attempts: 3, retry_base: Duration::from_secs(10), send_timeout: Duration::from_millis(1500), ..Default::default() };
+    let notify = NotifySettings {
+        max_attempts: 3,
+        retry_base: Duration::from_secs(10),
+        send_timeout: Duration::from_millis(1500),
+        ..Default::default()
+    };
     server_with_notify(store, dir, url, notify).await
 }
 
@@ -58,13 +63,17 @@ async fn channels_api(s: Server) {
             assert!(!body.contains(secret), "{path} returned a secret: {body}");
         }
     }
-    assert_eq!(
-        s.get("/api/v1/notification-channels").await.ok(200)["total"],
-        3
-    );
+    assert_eq!(s.get("/api/v1/notification-channels").await.ok(200)["total"], 3);
     // stored sealed: the database holds none of the secrets in the clear
     for cid in [id.as_str(), "nc-mail", "nc-slack"] {
-        let stored = s.svc.store().get_channel(&ChannelId::from_trusted(cid)).await.unwrap().config.to_string();
+        let stored = s
+            .svc
+            .store()
+            .get_channel(&ChannelId::from_trusted(cid))
+            .await
+            .unwrap()
+            .config
+            .to_string();
         for secret in [SECRET, "smtp-password-xyz", "tokensecret"] {
             assert!(!stored.contains(secret), "{cid} stored a secret in the clear: {stored}");
         }
@@ -109,21 +118,14 @@ async fn channels_api(s: Server) {
         ),
     ] {
         let r = s.post("/api/v1/notification-channels", body.clone()).await;
-        assert!(
-            matches!(r.status.as_u16(), 400 | 422),
-            "{body} -> {}",
-            r.body
-        );
+        assert!(matches!(r.status.as_u16(), 400 | 422), "{body} -> {}", r.body);
         assert!(
             r.body["error"]["message"].as_str().unwrap().contains(field),
             "{body} -> {}",
             r.body
         );
     }
-    assert_eq!(
-        s.get("/api/v1/notification-channels").await.ok(200)["total"],
-        3
-    );
+    assert_eq!(s.get("/api/v1/notification-channels").await.ok(200)["total"], 3);
 
     // update: omitted secrets are kept (the webhook still signs with the stored secret), echoed
     // markers ignored; a new URL needs the secret again (ssrf.rs)
@@ -137,10 +139,7 @@ async fn channels_api(s: Server) {
         .ok(200);
     assert_eq!(u["name"], "ops hook 2");
     assert_eq!(u["config"]["secret_set"], true, "{u}");
-    let t = s
-        .action(&format!("/api/v1/notification-channels/{id}/test"))
-        .await
-        .ok(200);
+    let t = s.action(&format!("/api/v1/notification-channels/{id}/test")).await.ok(200);
     assert_eq!(t["ok"], true, "{t}");
     let hit = &hook.hits()[0];
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
@@ -153,19 +152,22 @@ async fn channels_api(s: Server) {
         300
     ));
     assert_eq!(hit.json()["event"], "test");
-    s.put(
-        &format!("/api/v1/notification-channels/{id}"),
-        json!({"config": {"url": "not a url"}}),
-    )
-    .await
-    .err(422, "validation_failed");
+    s.put(&format!("/api/v1/notification-channels/{id}"), json!({"config": {"url": "not a url"}}))
+        .await
+        .err(422, "validation_failed");
 
     // a channel stored in the clear (by a version before secrets were sealed) is sealed at start
     // and still signs with its secret
     let mut legacy = s.svc.store().get_channel(&ChannelId::from_trusted(&id)).await.unwrap();
     legacy.id = ChannelId::from_trusted("nc-legacy");
     legacy.config = json!({"url": hook.url, "secret": SECRET});
-    let audit = AuditDraft::new("test", ActorType::System, "notification_channel_created", "notification_channel", "nc-legacy");
+    let audit = AuditDraft::new(
+        "test",
+        ActorType::System,
+        "notification_channel_created",
+        "notification_channel",
+        "nc-legacy",
+    );
     s.svc.store().create_channel(&legacy, &audit).await.unwrap();
     assert_eq!(s.svc.seal_stored_channel_secrets().await.unwrap(), 1);
     assert_eq!(s.svc.seal_stored_channel_secrets().await.unwrap(), 0, "sealed once");
@@ -174,30 +176,29 @@ async fn channels_api(s: Server) {
     let hits = hook.hits().len();
     assert_eq!(s.action("/api/v1/notification-channels/nc-legacy/test").await.ok(200)["ok"], true);
     let hit = &hook.hits()[hits];
-    assert!(certctl::notify::verify_signature(SECRET.as_bytes(), &hit.header("x-certctl-timestamp"), &hit.header("x-certctl-signature"), &hit.body, now, 300));
+    assert!(certctl::notify::verify_signature(
+        SECRET.as_bytes(),
+        &hit.header("x-certctl-timestamp"),
+        &hit.header("x-certctl-signature"),
+        &hit.body,
+        now,
+        300
+    ));
     s.delete("/api/v1/notification-channels/nc-legacy").await.ok(204);
 
     // a channel that cannot be reached: the test says so, with the reason
     let dead = s.post("/api/v1/notification-channels", json!({"name": "dead", "type": "webhook", "config": {"url": "http://127.0.0.1:9/", "secret": SECRET}})).await.ok(201);
     let t = s
-        .action(&format!(
-            "/api/v1/notification-channels/{}/test",
-            dead["id"].as_str().unwrap()
-        ))
+        .action(&format!("/api/v1/notification-channels/{}/test", dead["id"].as_str().unwrap()))
         .await
         .ok(200);
     assert_eq!(t["ok"], false);
     assert!(t["message"].as_str().unwrap().contains("connection"), "{t}");
 
     // roles: viewers read, cannot write
-    s.call(
-        Method::GET,
-        "/api/v1/notification-channels",
-        Some(&s.viewer.clone()),
-        None,
-    )
-    .await
-    .ok(200);
+    s.call(Method::GET, "/api/v1/notification-channels", Some(&s.viewer.clone()), None)
+        .await
+        .ok(200);
     s.call(Method::POST, "/api/v1/notification-channels", Some(&s.viewer.clone()), Some(json!({"name": "v", "type": "webhook", "config": {"url": "http://x/", "secret": SECRET}})))
         .await
         .err(403, "forbidden");
@@ -209,29 +210,16 @@ async fn channels_api(s: Server) {
     )
     .await
     .ok(201);
-    let msg = s
-        .delete(&format!("/api/v1/notification-channels/{id}"))
-        .await
-        .err(409, "conflict");
+    let msg = s.delete(&format!("/api/v1/notification-channels/{id}")).await.err(409, "conflict");
     assert!(msg.contains("rp-hook"), "{msg}");
-    s.delete("/api/v1/notification-channels/nc-slack")
-        .await
-        .ok(204);
-    s.get("/api/v1/notification-channels/nc-slack")
-        .await
-        .err(404, "not_found");
+    s.delete("/api/v1/notification-channels/nc-slack").await.ok(204);
+    s.get("/api/v1/notification-channels/nc-slack").await.err(404, "not_found");
 
     // audit: created, updated, tested, deleted — without secrets
-    let audit = s
-        .get("/api/v1/audit?resource_type=notification_channel&per_page=100")
-        .await
-        .ok(200);
-    let actions: Vec<&str> = audit["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+    let audit =
+        s.get("/api/v1/audit?resource_type=notification_channel&per_page=100").await.ok(200);
+    let actions: Vec<&str> =
+        audit["data"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     for a in [
         "notification_channel_created",
         "notification_channel_updated",
@@ -282,60 +270,27 @@ async fn webhook_signed_retried_dead_requeued(s: Server) {
     );
     assert_eq!(p["days_left"], 9, "{p}");
     assert_eq!(p["expires_at"], json!(cert.expires_at.unwrap()));
-    assert!(
-        p["message"]
-            .as_str()
-            .unwrap()
-            .contains("hooked.example.com")
-    );
+    assert!(p["message"].as_str().unwrap().contains("hooked.example.com"));
     assert!(p["occurred_at"].is_string());
-    assert_eq!(
-        p["link"],
-        "https://certctl.example.test/api/v1/certificates/mc-hooked"
-    );
+    assert_eq!(p["link"], "https://certctl.example.test/api/v1/certificates/mc-hooked");
 
-    let list = s
-        .get("/api/v1/notifications?certificate_id=mc-hooked")
-        .await
-        .ok(200);
+    let list = s.get("/api/v1/notifications?certificate_id=mc-hooked").await.ok(200);
     let n = &list["data"][0];
     assert_eq!(n["status"], "Pending", "{n}");
     let nid = n["id"].as_str().unwrap().to_owned();
     let d = |n: &serde_json::Value, c: &str| {
-        n["deliveries"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|d| d["channel_id"] == c)
-            .unwrap()
-            .clone()
+        n["deliveries"].as_array().unwrap().iter().find(|d| d["channel_id"] == c).unwrap().clone()
     };
     assert_eq!(d(n, "nc-good")["status"], "Sent");
     assert_eq!(d(n, "nc-flaky")["attempts"], 1);
-    assert!(
-        d(n, "nc-flaky")["last_error"]
-            .as_str()
-            .unwrap()
-            .contains("500"),
-        "{n}"
-    );
+    assert!(d(n, "nc-flaky")["last_error"].as_str().unwrap().contains("500"), "{n}");
 
     // nothing is due before the backoff ends; the flaky one succeeds at its third attempt
-    let r = s
-        .svc
-        .deliver_notifications_report(now.plus(time::Duration::seconds(5)))
-        .await
-        .unwrap();
+    let r = s.svc.deliver_notifications_report(now.plus(time::Duration::seconds(5))).await.unwrap();
     assert_eq!((r.sent, r.retrying), (0, 0), "{r:?}");
-    s.svc
-        .deliver_notifications_report(now.plus(time::Duration::seconds(11)))
-        .await
-        .unwrap();
-    let r = s
-        .svc
-        .deliver_notifications_report(now.plus(time::Duration::seconds(32)))
-        .await
-        .unwrap();
+    s.svc.deliver_notifications_report(now.plus(time::Duration::seconds(11))).await.unwrap();
+    let r =
+        s.svc.deliver_notifications_report(now.plus(time::Duration::seconds(32))).await.unwrap();
     assert_eq!((r.sent, r.dead), (1, 1), "{r:?}");
     assert_eq!(flaky.served(), 3);
     assert_eq!(flaky.hits().len(), 1);
@@ -345,21 +300,14 @@ async fn webhook_signed_retried_dead_requeued(s: Server) {
     assert_eq!(d(&n, "nc-flaky")["attempts"], 3);
     assert_eq!(d(&n, "nc-down")["status"], "Dead");
     assert_eq!(d(&n, "nc-down")["attempts"], 3, "max_attempts");
-    assert!(
-        d(&n, "nc-down")["last_error"]
-            .as_str()
-            .unwrap()
-            .contains("503")
-    );
+    assert!(d(&n, "nc-down")["last_error"].as_str().unwrap().contains("503"));
     assert_eq!(down.served(), 3);
 
     // dead: listed, then requeued and delivered once the receiver is back
     let dead = s.get("/api/v1/notifications?status=dead").await.ok(200);
     assert_eq!(dead["total"], 1);
     assert_eq!(dead["data"][0]["id"], nid.as_str());
-    s.get("/api/v1/notifications?status=lost")
-        .await
-        .err(400, "bad_request");
+    s.get("/api/v1/notifications?status=lost").await.err(400, "bad_request");
     s.call(
         Method::POST,
         &format!("/api/v1/notifications/{nid}/requeue"),
@@ -369,43 +317,25 @@ async fn webhook_signed_retried_dead_requeued(s: Server) {
     .await
     .err(403, "forbidden");
     down.heal();
-    let n = s
-        .action(&format!("/api/v1/notifications/{nid}/requeue"))
-        .await
-        .ok(200);
+    let n = s.action(&format!("/api/v1/notifications/{nid}/requeue")).await.ok(200);
     assert_eq!(n["status"], "Pending");
     assert_eq!(d(&n, "nc-down")["attempts"], 0);
-    s.action(&format!("/api/v1/notifications/{nid}/requeue"))
-        .await
-        .err(409, "conflict");
-    let r = s
-        .svc
-        .deliver_notifications_report(Timestamp::now())
-        .await
-        .unwrap();
+    s.action(&format!("/api/v1/notifications/{nid}/requeue")).await.err(409, "conflict");
+    let r = s.svc.deliver_notifications_report(Timestamp::now()).await.unwrap();
     assert_eq!(r.sent, 1, "{r:?}");
     assert_eq!(down.hits().len(), 1);
     let n = s.get(&format!("/api/v1/notifications/{nid}")).await.ok(200);
     assert_eq!(n["status"], "Sent");
     assert!(n["sent_at"].is_string());
-    assert_eq!(
-        good.hits().len(),
-        1,
-        "requeue resends only the dead delivery"
-    );
+    assert_eq!(good.hits().len(), 1, "requeue resends only the dead delivery");
     let audit = s
-        .get(&format!(
-            "/api/v1/audit?action=notification_requeued&resource_id={nid}"
-        ))
+        .get(&format!("/api/v1/audit?action=notification_requeued&resource_id={nid}"))
         .await
         .ok(200);
     assert_eq!(audit["total"], 1);
     // read marking still works
     assert!(
-        s.action(&format!("/api/v1/notifications/{nid}/read"))
-            .await
-            .ok(200)["read_at"]
-            .is_string()
+        s.action(&format!("/api/v1/notifications/{nid}/read")).await.ok(200)["read_at"].is_string()
     );
 }
 
@@ -414,42 +344,21 @@ async fn thresholds_sent_once_across_restarts(s: Server) {
     s.post("/api/v1/notification-channels", json!({"id": "nc-once", "name": "once", "type": "webhook", "config": {"url": hook.url, "secret": SECRET}})).await.ok(201);
     s.post("/api/v1/renewal-policies", json!({"id": "rp-once", "name": "once", "auto_renew": false, "notification_channel_ids": ["nc-once"]})).await.ok(201);
     import_cert(&s, "mc-once", "once.example.com", 20, "rp-once", None).await;
-    let expires = s
-        .svc
-        .store()
-        .get_certificate(&"mc-once".into())
-        .await
-        .unwrap()
-        .expires_at
-        .unwrap();
+    let expires =
+        s.svc.store().get_certificate(&"mc-once".into()).await.unwrap().expires_at.unwrap();
     let now = Timestamp::now();
     for i in 0..20 {
-        s.svc
-            .check_renewals(now.plus(time::Duration::minutes(i)))
-            .await
-            .unwrap();
-        s.svc
-            .deliver_notifications(now.plus(time::Duration::minutes(i)))
-            .await
-            .unwrap();
+        s.svc.check_renewals(now.plus(time::Duration::minutes(i))).await.unwrap();
+        s.svc.deliver_notifications(now.plus(time::Duration::minutes(i))).await.unwrap();
     }
     assert_eq!(hook.hits().len(), 1, "the 30-day threshold, once");
     // a restart: a new service over the same database and data dir sends nothing again
-    let restarted = certctl::service::Service::open(
-        s.svc.store_arc(),
-        s.dir.path(),
-        s.svc.config().clone(),
-    )
-    .unwrap();
+    let restarted =
+        certctl::service::Service::open(s.svc.store_arc(), s.dir.path(), s.svc.config().clone())
+            .unwrap();
     for i in 0..5 {
-        restarted
-            .check_renewals(now.plus(time::Duration::hours(i)))
-            .await
-            .unwrap();
-        restarted
-            .deliver_notifications(now.plus(time::Duration::hours(i)))
-            .await
-            .unwrap();
+        restarted.check_renewals(now.plus(time::Duration::hours(i))).await.unwrap();
+        restarted.deliver_notifications(now.plus(time::Duration::hours(i))).await.unwrap();
     }
     assert_eq!(hook.hits().len(), 1);
     // the next thresholds are new alerts, each once
@@ -462,13 +371,7 @@ async fn thresholds_sent_once_across_restarts(s: Server) {
     let mut events: Vec<String> = hook
         .hits()
         .iter()
-        .map(|h| {
-            format!(
-                "{}:{}",
-                h.json()["event"].as_str().unwrap(),
-                h.json()["days_left"]
-            )
-        })
+        .map(|h| format!("{}:{}", h.json()["event"].as_str().unwrap(), h.json()["days_left"]))
         .collect();
     events[3..].sort(); // the last two were sent in the same pass, concurrently
     let left = |d: i64| expires.days_from(now.plus(time::Duration::days(d)));
@@ -497,10 +400,7 @@ async fn chat_payloads_and_slow_channels(s: Server) {
     import_cert(&s, "mc-chat", "chat.example.com", 12, "rp-chat", None).await;
     let now = Timestamp::now();
     s.svc.check_renewals(now).await.unwrap();
-    let n = s
-        .get("/api/v1/notifications?certificate_id=mc-chat")
-        .await
-        .ok(200);
+    let n = s.get("/api/v1/notifications?certificate_id=mc-chat").await.ok(200);
     assert_eq!(
         n["data"][0]["deliveries"].as_array().unwrap().len(),
         3,
@@ -511,14 +411,8 @@ async fn chat_payloads_and_slow_channels(s: Server) {
     let started = std::time::Instant::now();
     let r = s.svc.deliver_notifications_report(now).await.unwrap();
     assert_eq!((r.sent, r.retrying), (2, 1), "{r:?}");
-    assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "the pass waited for the slow receiver"
-    );
-    let n = s
-        .get("/api/v1/notifications?certificate_id=mc-chat")
-        .await
-        .ok(200);
+    assert!(started.elapsed() < Duration::from_secs(5), "the pass waited for the slow receiver");
+    let n = s.get("/api/v1/notifications?certificate_id=mc-chat").await.ok(200);
     let slow_d = n["data"][0]["deliveries"]
         .as_array()
         .unwrap()
@@ -526,16 +420,10 @@ async fn chat_payloads_and_slow_channels(s: Server) {
         .find(|d| d["channel_id"] == "nc-slow")
         .unwrap()
         .clone();
-    assert!(
-        slow_d["last_error"].as_str().unwrap().contains("timed out"),
-        "{slow_d}"
-    );
+    assert!(slow_d["last_error"].as_str().unwrap().contains("timed out"), "{slow_d}");
 
     let sp = slack.hits()[0].json();
-    assert!(
-        sp["text"].as_str().unwrap().contains("chat.example.com"),
-        "{sp}"
-    );
+    assert!(sp["text"].as_str().unwrap().contains("chat.example.com"), "{sp}");
     let blocks = sp["blocks"].to_string();
     assert!(
         blocks.contains("Days left")

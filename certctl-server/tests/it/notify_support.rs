@@ -22,10 +22,7 @@ impl Hit {
         serde_json::from_slice(&self.body).unwrap()
     }
     pub fn header(&self, name: &str) -> String {
-        self.headers
-            .get(name)
-            .map(|v| v.to_str().unwrap().to_owned())
-            .unwrap_or_default()
+        self.headers.get(name).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
     }
 }
 
@@ -59,10 +56,7 @@ impl Receiver {
                         if f.load(Ordering::SeqCst) != usize::MAX {
                             f.fetch_sub(1, Ordering::SeqCst);
                         }
-                        return (
-                            StatusCode::from_u16(fail_status).unwrap(),
-                            "scripted failure",
-                        );
+                        return (StatusCode::from_u16(fail_status).unwrap(), "scripted failure");
                     }
                     h.lock().unwrap().push(Hit { headers, body });
                     (StatusCode::OK, "ok")
@@ -72,12 +66,7 @@ impl Receiver {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/hook", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        Receiver {
-            url,
-            hits,
-            fail_left,
-            served,
-        }
+        Receiver { url, hits, fail_left, served }
     }
 
     pub async fn ok() -> Self {
@@ -102,9 +91,22 @@ impl Receiver {
 
 /// A certificate imported with `expires_at` in `days`, on renewal policy `policy`, owned by `owner`.
 /// A test server whose notifications use `notify` (links to https://certctl.example.test).
-pub async fn server_with_notify(store: Arc<dyn certctl::store::Store>, dir: tempfile::TempDir, url: String, notify: certctl::service::NotifySettings) -> crate::support::Server {
-    let notify = certctl::service::NotifySettings { public_url: Some("https://certctl.example.test".into()), ..notify };
-    let config = certctl::service::ServiceConfig { bootstrap_token: Some(crate::support::BOOTSTRAP_TOKEN.into()), notify, outbound: crate::support::loopback_allowed(), ..Default::default() };
+pub async fn server_with_notify(
+    store: Arc<dyn certctl::store::Store>,
+    dir: tempfile::TempDir,
+    url: String,
+    notify: certctl::service::NotifySettings,
+) -> crate::support::Server {
+    let notify = certctl::service::NotifySettings {
+        public_url: Some("https://certctl.example.test".into()),
+        ..notify
+    };
+    let config = certctl::service::ServiceConfig {
+        bootstrap_token: Some(crate::support::BOOTSTRAP_TOKEN.into()),
+        notify,
+        outbound: crate::support::loopback_allowed(),
+        ..Default::default()
+    };
     crate::support::Server::with(store, dir, url, config, |s| s).await
 }
 
@@ -129,18 +131,9 @@ pub async fn import_cert(
     c.renewal_policy_id = policy.into();
     c.owner_id = owner.map(OwnerId::from_trusted);
     c.tags = Default::default();
-    let audit = AuditDraft::new(
-        "test",
-        ActorType::System,
-        "certificate_imported",
-        "certificate",
-        id,
-    );
-    s.svc
-        .store()
-        .import_certificates(std::slice::from_ref(&c), &audit)
-        .await
-        .unwrap();
+    let audit =
+        AuditDraft::new("test", ActorType::System, "certificate_imported", "certificate", id);
+    s.svc.store().import_certificates(std::slice::from_ref(&c), &audit).await.unwrap();
     c
 }
 
@@ -239,18 +232,12 @@ impl Mail {
                 headers.push((k.trim().to_owned(), v.trim().to_owned()));
             }
         }
-        Mail {
-            headers,
-            body: body.to_owned(),
-        }
+        Mail { headers, body: body.to_owned() }
     }
 
     /// The body, quoted-printable decoded when so encoded.
     pub fn text(&self) -> String {
-        if !self
-            .header("Content-Transfer-Encoding")
-            .eq_ignore_ascii_case("quoted-printable")
-        {
+        if !self.header("Content-Transfer-Encoding").eq_ignore_ascii_case("quoted-printable") {
             return self.body.clone();
         }
         let joined = self.body.replace("=\n", "");

@@ -19,7 +19,11 @@ const SETTING: &str = "CERTCTL_ALLOW_PRIVATE_TARGETS";
 /// What the echoing receiver answers: must never appear in anything the API returns.
 const BODY: &str = "INTERNAL-ONLY-BODY-7f3a9c";
 
-async fn strict(store: Arc<dyn certctl::store::Store>, dir: tempfile::TempDir, url: String) -> Server {
+async fn strict(
+    store: Arc<dyn certctl::store::Store>,
+    dir: tempfile::TempDir,
+    url: String,
+) -> Server {
     Server::strict(store, dir, url).await
 }
 
@@ -34,7 +38,11 @@ crate::both_backends! {
 
 /// An HTTP server on loopback that answers every request `status` with `body` and `location`;
 /// returns its base URL and a counter of requests.
-async fn answering(status: u16, body: &'static str, location: Option<String>) -> (String, Arc<AtomicUsize>) {
+async fn answering(
+    status: u16,
+    body: &'static str,
+    location: Option<String>,
+) -> (String, Arc<AtomicUsize>) {
     let n = Arc::new(AtomicUsize::new(0));
     let count = n.clone();
     let app = axum::Router::new().fallback(move || {
@@ -99,11 +107,18 @@ async fn refused_at_create(s: Server) {
         ("http://[::ffff:127.0.0.1]/".to_owned(), "loopback"),
         ("http://0.0.0.0:8443/".to_owned(), "unspecified"),
     ] {
-        let m = refused(post("/api/v1/notification-channels", webhook(url.clone())).await, "config.url");
+        let m = refused(
+            post("/api/v1/notification-channels", webhook(url.clone())).await,
+            "config.url",
+        );
         assert!(m.contains(class), "{url}: {m}");
     }
     // a name says what it resolved to
-    let m = refused(post("/api/v1/notification-channels", webhook(format!("http://localhost:{port}/hook"))).await, "config.url");
+    let m = refused(
+        post("/api/v1/notification-channels", webhook(format!("http://localhost:{port}/hook")))
+            .await,
+        "config.url",
+    );
     assert!(m.contains("localhost resolves to"), "{m}");
     // chat: the refusal names the host, never the URL's token
     let m = refused(post("/api/v1/notification-channels", json!({"name": "x", "type": "slack", "config": {"webhook_url": "http://192.168.1.1/services/T/B/tokensecret"}})).await, "config.webhook_url");
@@ -117,14 +132,23 @@ async fn refused_at_create(s: Server) {
 
     // ACME: the directory and the rfc2136 primary
     let acme = |extra: Value| {
-        let mut c = json!({"directory_url": "https://acme.example.invalid/dir", "terms_accepted": true});
+        let mut c =
+            json!({"directory_url": "https://acme.example.invalid/dir", "terms_accepted": true});
         for (k, v) in extra.as_object().unwrap() {
             c[k] = v.clone();
         }
         json!({"name": "acme", "type": "acme", "config": c})
     };
-    for dir in ["https://127.0.0.1:14000/dir", "https://localhost:14000/dir", "https://[::1]/dir", "https://169.254.169.254/dir"] {
-        refused(post("/api/v1/issuers", acme(json!({"directory_url": dir}))).await, "config.directory_url");
+    for dir in [
+        "https://127.0.0.1:14000/dir",
+        "https://localhost:14000/dir",
+        "https://[::1]/dir",
+        "https://169.254.169.254/dir",
+    ] {
+        refused(
+            post("/api/v1/issuers", acme(json!({"directory_url": dir}))).await,
+            "config.directory_url",
+        );
     }
     let rfc = json!({"challenge": "dns-01", "dns_provider": "rfc2136", "rfc2136_tsig_key_name": "k", "rfc2136_tsig_secret": "c2VjcmV0LXRzaWcta2V5LWJ5dGVz"});
     for server in ["127.0.0.1:53", "10.1.2.3", "[::1]:5353"] {
@@ -136,14 +160,36 @@ async fn refused_at_create(s: Server) {
 
     // public destinations (and names that do not resolve yet) are accepted; an update to an
     // internal one is refused and changes nothing
-    let c = post("/api/v1/notification-channels", webhook("https://hooks.example.invalid/certctl".into())).await.ok(201);
+    let c = post(
+        "/api/v1/notification-channels",
+        webhook("https://hooks.example.invalid/certctl".into()),
+    )
+    .await
+    .ok(201);
     let id = c["id"].as_str().unwrap();
     post("/api/v1/notification-channels", webhook("http://8.8.8.8/hook".into())).await.ok(201);
-    let r = s.call(axum::http::Method::PUT, &format!("/api/v1/notification-channels/{id}"), Some(&op), Some(json!({"config": {"url": "http://169.254.169.254/", "secret": SECRET}}))).await;
+    let r = s
+        .call(
+            axum::http::Method::PUT,
+            &format!("/api/v1/notification-channels/{id}"),
+            Some(&op),
+            Some(json!({"config": {"url": "http://169.254.169.254/", "secret": SECRET}})),
+        )
+        .await;
     refused(r, "config.url");
-    assert_eq!(s.get(&format!("/api/v1/notification-channels/{id}")).await.ok(200)["config"]["url"], "https://hooks.example.invalid/certctl");
+    assert_eq!(
+        s.get(&format!("/api/v1/notification-channels/{id}")).await.ok(200)["config"]["url"],
+        "https://hooks.example.invalid/certctl"
+    );
     let i = post("/api/v1/issuers", acme(json!({}))).await.ok(201);
-    let r = s.call(axum::http::Method::PUT, &format!("/api/v1/issuers/{}", i["id"].as_str().unwrap()), Some(&op), Some(acme(json!({"directory_url": "https://10.0.0.5/dir"})))).await;
+    let r = s
+        .call(
+            axum::http::Method::PUT,
+            &format!("/api/v1/issuers/{}", i["id"].as_str().unwrap()),
+            Some(&op),
+            Some(acme(json!({"directory_url": "https://10.0.0.5/dir"}))),
+        )
+        .await;
     refused(r, "config.directory_url");
 }
 
@@ -156,22 +202,59 @@ async fn refused_at_send(s: Server) {
     let now = Timestamp::now();
     for (id, t, config) in [
         ("nc-literal", ChannelType::Webhook, json!({"url": hook.url, "secret": SECRET})),
-        ("nc-name", ChannelType::Webhook, json!({"url": format!("http://localhost:{port}/hook"), "secret": SECRET})),
-        ("nc-chat", ChannelType::Slack, json!({"webhook_url": format!("http://127.0.0.1:{port}/services/T/B/tokensecret")})),
-        ("nc-mail", ChannelType::Email, json!({"host": "localhost", "port": smtp_port, "tls": "none", "from": "a@example.test", "to": ["b@example.test"]})),
+        (
+            "nc-name",
+            ChannelType::Webhook,
+            json!({"url": format!("http://localhost:{port}/hook"), "secret": SECRET}),
+        ),
+        (
+            "nc-chat",
+            ChannelType::Slack,
+            json!({"webhook_url": format!("http://127.0.0.1:{port}/services/T/B/tokensecret")}),
+        ),
+        (
+            "nc-mail",
+            ChannelType::Email,
+            json!({"host": "localhost", "port": smtp_port, "tls": "none", "from": "a@example.test", "to": ["b@example.test"]}),
+        ),
     ] {
-        let c = NotificationChannel { id: ChannelId::from_trusted(id), name: id.into(), channel_type: t, config, events: vec![], min_severity: NotifySeverity::Info, enabled: true, created_at: now, updated_at: now };
-        let audit = AuditDraft::new("test", ActorType::System, "notification_channel_created", "notification_channel", id);
+        let c = NotificationChannel {
+            id: ChannelId::from_trusted(id),
+            name: id.into(),
+            channel_type: t,
+            config,
+            events: vec![],
+            min_severity: NotifySeverity::Info,
+            enabled: true,
+            created_at: now,
+            updated_at: now,
+        };
+        let audit = AuditDraft::new(
+            "test",
+            ActorType::System,
+            "notification_channel_created",
+            "notification_channel",
+            id,
+        );
         s.svc.store().create_channel(&c, &audit).await.unwrap();
         let t = s.action(&format!("/api/v1/notification-channels/{id}/test")).await.ok(200);
         let m = t["message"].as_str().unwrap();
         assert!(t["ok"] == false && m.contains("loopback") && m.contains(SETTING), "{id}: {t}");
         assert!(!m.contains("tokensecret"), "{m}");
     }
-    assert_eq!((hook.served(), smtp_hits.load(Ordering::SeqCst)), (0, 0), "nothing reached the receivers");
+    assert_eq!(
+        (hook.served(), smtp_hits.load(Ordering::SeqCst)),
+        (0, 0),
+        "nothing reached the receivers"
+    );
 
     // a delivery fails at once (permanent) with the same reason
-    s.post("/api/v1/renewal-policies", json!({"id": "rp-internal", "name": "internal", "notification_channel_ids": ["nc-name"]})).await.ok(201);
+    s.post(
+        "/api/v1/renewal-policies",
+        json!({"id": "rp-internal", "name": "internal", "notification_channel_ids": ["nc-name"]}),
+    )
+    .await
+    .ok(201);
     import_cert(&s, "mc-internal", "internal.example.com", 10, "rp-internal", None).await;
     assert_eq!(s.svc.check_renewals(now).await.unwrap().alerts, 1);
     let r = s.svc.deliver_notifications_report(now).await.unwrap();
@@ -192,7 +275,14 @@ async fn refused_at_send(s: Server) {
         created_at: now,
         updated_at: now,
     };
-    s.svc.store().create_issuer(&issuer, &AuditDraft::new("test", ActorType::System, "issuer_created", "issuer", "iss-internal")).await.unwrap();
+    s.svc
+        .store()
+        .create_issuer(
+            &issuer,
+            &AuditDraft::new("test", ActorType::System, "issuer_created", "issuer", "iss-internal"),
+        )
+        .await
+        .unwrap();
     let t = s.action("/api/v1/issuers/iss-internal/test").await.ok(200);
     let m = t["message"].as_str().unwrap();
     assert!(t["ok"] == false && m.contains("loopback") && m.contains(SETTING), "{t}");
@@ -210,10 +300,18 @@ async fn no_redirects_no_echo(s: Server) {
         ("nc-redirect", "webhook", json!({"url": format!("{redirect}/hook"), "secret": SECRET})),
         ("nc-redirect-chat", "teams", json!({"webhook_url": format!("{redirect}/workflows/x")})),
     ] {
-        s.post("/api/v1/notification-channels", json!({"id": id, "name": id, "type": t, "config": config})).await.ok(201);
+        s.post(
+            "/api/v1/notification-channels",
+            json!({"id": id, "name": id, "type": t, "config": config}),
+        )
+        .await
+        .ok(201);
         let r = s.action(&format!("/api/v1/notification-channels/{id}/test")).await.ok(200);
         let text = r.to_string();
-        assert!(r["ok"] == false && !text.contains(BODY), "{id}: the remote body was echoed: {text}");
+        assert!(
+            r["ok"] == false && !text.contains(BODY),
+            "{id}: the remote body was echoed: {text}"
+        );
         let m = r["message"].as_str().unwrap();
         if id.starts_with("nc-echo") {
             assert!(m.contains("400 Bad Request"), "{m}");
@@ -242,74 +340,153 @@ async fn secrets_stay_with_their_destination(s: Server) {
     };
     let mail = json!({"host": "127.0.0.1", "port": 2525, "tls": "starttls", "username": "certctl", "password": "admin-entered-password",
         "from": "certctl@example.test", "to": ["ops@example.test"]});
-    s.post("/api/v1/notification-channels", json!({"id": "nc-mail", "name": "mail", "type": "email", "config": mail})).await.ok(201);
-    let stored = || async { s.svc.store().get_channel(&ChannelId::from_trusted("nc-mail")).await.unwrap().config };
+    s.post(
+        "/api/v1/notification-channels",
+        json!({"id": "nc-mail", "name": "mail", "type": "email", "config": mail}),
+    )
+    .await
+    .ok(201);
+    let stored = || async {
+        s.svc.store().get_channel(&ChannelId::from_trusted("nc-mail")).await.unwrap().config
+    };
     // the stored password, opened with the server's key (sealing again changes the ciphertext)
     let keys = certctl::service::KeyStore::load_or_create(s.dir.path()).unwrap();
-    let password = |c: &Value| c["password_sealed"].as_str().map(|v| String::from_utf8(keys.open(v).unwrap()).unwrap());
+    let password = |c: &Value| {
+        c["password_sealed"].as_str().map(|v| String::from_utf8(keys.open(v).unwrap()).unwrap())
+    };
     assert_eq!(password(&stored().await).as_deref(), Some("admin-entered-password"));
     // same destination, password left out: kept
     let mut same = mail.clone();
     same.as_object_mut().unwrap().remove("password");
     same["to"] = json!(["other@example.test"]);
-    assert_eq!(put("/api/v1/notification-channels/nc-mail".into(), json!({"config": same})).await.ok(200)["config"]["password_set"], true);
+    assert_eq!(
+        put("/api/v1/notification-channels/nc-mail".into(), json!({"config": same})).await.ok(200)
+            ["config"]["password_set"],
+        true
+    );
     assert_eq!(password(&stored().await).as_deref(), Some("admin-entered-password"));
     // another host, port, TLS mode or CA without the password: refused, nothing changed
-    for (k, v) in [("host", json!("127.0.0.2")), ("port", json!(2526)), ("tls", json!("none")), ("tls_ca_pem", json!(s.svc.local_ca().root_pem()))] {
+    for (k, v) in [
+        ("host", json!("127.0.0.2")),
+        ("port", json!(2526)),
+        ("tls", json!("none")),
+        ("tls_ca_pem", json!(s.svc.local_ca().root_pem())),
+    ] {
         let mut moved = same.clone();
         moved[k] = v;
-        let m = put("/api/v1/notification-channels/nc-mail".into(), json!({"config": moved})).await.err(422, "validation_failed");
-        assert!(m.starts_with("config.password: is required again when ") && m.contains(k), "{k}: {m}");
+        let m = put("/api/v1/notification-channels/nc-mail".into(), json!({"config": moved}))
+            .await
+            .err(422, "validation_failed");
+        assert!(
+            m.starts_with("config.password: is required again when ") && m.contains(k),
+            "{k}: {m}"
+        );
         let now = stored().await;
-        assert_eq!((&now["host"], password(&now).as_deref()), (&json!("127.0.0.1"), Some("admin-entered-password")), "{k}");
+        assert_eq!(
+            (&now["host"], password(&now).as_deref()),
+            (&json!("127.0.0.1"), Some("admin-entered-password")),
+            "{k}"
+        );
     }
     // with a new password, or without authentication, the new host is taken
     let mut moved = same.clone();
     moved["host"] = json!("127.0.0.2");
     moved["password"] = json!("a-new-password");
-    assert_eq!(put("/api/v1/notification-channels/nc-mail".into(), json!({"config": moved.clone()})).await.ok(200)["config"]["password_set"], true);
+    assert_eq!(
+        put("/api/v1/notification-channels/nc-mail".into(), json!({"config": moved.clone()}))
+            .await
+            .ok(200)["config"]["password_set"],
+        true
+    );
     assert_eq!(password(&stored().await).as_deref(), Some("a-new-password"));
     let mut anon = moved.clone();
     anon["host"] = json!("127.0.0.3");
     for k in ["username", "password"] {
         anon.as_object_mut().unwrap().remove(k);
     }
-    let c = put("/api/v1/notification-channels/nc-mail".into(), json!({"config": anon})).await.ok(200);
-    assert!(c["config"].get("password_set").is_none() && stored().await.get("password_sealed").is_none(), "{c}");
+    let c =
+        put("/api/v1/notification-channels/nc-mail".into(), json!({"config": anon})).await.ok(200);
+    assert!(
+        c["config"].get("password_set").is_none()
+            && stored().await.get("password_sealed").is_none(),
+        "{c}"
+    );
 
     // webhook: a new URL needs the secret again; the receiver then checks the new one
     let a = Receiver::ok().await;
     let b = Receiver::ok().await;
     s.post("/api/v1/notification-channels", json!({"id": "nc-hook", "name": "hook", "type": "webhook", "config": {"url": a.url, "secret": SECRET}})).await.ok(201);
-    let m = put("/api/v1/notification-channels/nc-hook".into(), json!({"config": {"url": b.url, "secret_set": true}})).await.err(422, "validation_failed");
+    let m = put(
+        "/api/v1/notification-channels/nc-hook".into(),
+        json!({"config": {"url": b.url, "secret_set": true}}),
+    )
+    .await
+    .err(422, "validation_failed");
     assert!(m.starts_with("config.secret: is required again when url changes"), "{m}");
     let fresh = "a-fresh-webhook-secret-987654321";
-    put("/api/v1/notification-channels/nc-hook".into(), json!({"config": {"url": b.url, "secret": fresh}})).await.ok(200);
+    put(
+        "/api/v1/notification-channels/nc-hook".into(),
+        json!({"config": {"url": b.url, "secret": fresh}}),
+    )
+    .await
+    .ok(200);
     assert_eq!(s.action("/api/v1/notification-channels/nc-hook/test").await.ok(200)["ok"], true);
     let hit = &b.hits()[0];
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    assert!(certctl::notify::verify_signature(fresh.as_bytes(), &hit.header("x-certctl-timestamp"), &hit.header("x-certctl-signature"), &hit.body, now, 300));
+    assert!(certctl::notify::verify_signature(
+        fresh.as_bytes(),
+        &hit.header("x-certctl-timestamp"),
+        &hit.header("x-certctl-signature"),
+        &hit.body,
+        now,
+        300
+    ));
     assert!(a.hits().is_empty());
 
     // ACME: the EAB key stays with its directory; a sealed value copied from elsewhere is ignored
     let cfg = json!({"directory_url": "https://127.0.0.1:14000/dir", "terms_accepted": true, "eab_kid": "kid-1", "eab_hmac_key": "c2VjcmV0LWhtYWMta2V5"});
-    s.post("/api/v1/issuers", json!({"id": "iss-eab", "name": "eab", "type": "acme", "config": cfg})).await.ok(201);
-    let stored_issuer = || async { s.svc.store().get_issuer(&IssuerId::from("iss-eab")).await.unwrap().config };
+    s.post(
+        "/api/v1/issuers",
+        json!({"id": "iss-eab", "name": "eab", "type": "acme", "config": cfg}),
+    )
+    .await
+    .ok(201);
+    let stored_issuer =
+        || async { s.svc.store().get_issuer(&IssuerId::from("iss-eab")).await.unwrap().config };
     let eab_sealed = stored_issuer().await["eab_hmac_key_sealed"].clone();
     assert!(eab_sealed.is_string());
     let mut echo = stored_issuer().await;
     echo["email"] = json!("ops@example.test");
     put("/api/v1/issuers/iss-eab".into(), json!({"config": echo.clone()})).await.ok(200);
-    assert_eq!(stored_issuer().await["eab_hmac_key_sealed"], eab_sealed, "kept for the same directory");
-    for (k, v) in [("directory_url", json!("https://127.0.0.2:14000/dir")), ("ca_cert", json!(s.svc.local_ca().root_pem()))] {
+    assert_eq!(
+        stored_issuer().await["eab_hmac_key_sealed"],
+        eab_sealed,
+        "kept for the same directory"
+    );
+    for (k, v) in [
+        ("directory_url", json!("https://127.0.0.2:14000/dir")),
+        ("ca_cert", json!(s.svc.local_ca().root_pem())),
+    ] {
         let mut moved = echo.clone();
         moved[k] = v;
-        let m = put("/api/v1/issuers/iss-eab".into(), json!({"config": moved})).await.err(422, "validation_failed");
-        assert!(m.starts_with("config.eab_hmac_key: is required again when ") && m.contains(k), "{m}");
+        let m = put("/api/v1/issuers/iss-eab".into(), json!({"config": moved}))
+            .await
+            .err(422, "validation_failed");
+        assert!(
+            m.starts_with("config.eab_hmac_key: is required again when ") && m.contains(k),
+            "{m}"
+        );
     }
     let mut copied = echo.clone();
     copied["directory_url"] = json!("https://127.0.0.9:14000/dir");
-    let r = s.call(axum::http::Method::POST, "/api/v1/issuers", Some(&op), Some(json!({"id": "iss-copy", "name": "copy", "type": "acme", "config": copied}))).await;
+    let r = s
+        .call(
+            axum::http::Method::POST,
+            "/api/v1/issuers",
+            Some(&op),
+            Some(json!({"id": "iss-copy", "name": "copy", "type": "acme", "config": copied})),
+        )
+        .await;
     let m = r.err(422, "validation_failed");
     assert!(m.starts_with("config.eab_kid:"), "{m}");
     s.get("/api/v1/issuers/iss-copy").await.err(404, "not_found");

@@ -18,10 +18,7 @@ async fn overview_counters(s: Server) {
         let mut c = certctl::testing::sample_certificates(1, now).remove(0);
         c.id = id.into();
         c.status = status;
-        c.expires_at = Some(
-            now.plus(time::Duration::days(days))
-                .plus(time::Duration::hours(1)),
-        );
+        c.expires_at = Some(now.plus(time::Duration::days(days)).plus(time::Duration::hours(1)));
         c
     };
     let certs = [
@@ -34,18 +31,9 @@ async fn overview_counters(s: Server) {
         mk("mc-past", -3, CertificateStatus::Expired),
         mk("mc-archived", 2, CertificateStatus::Archived),
     ];
-    let audit = AuditDraft::new(
-        "test",
-        ActorType::System,
-        "certificate_imported",
-        "certificate",
-        "-",
-    );
-    s.svc
-        .store()
-        .import_certificates(&certs, &audit)
-        .await
-        .unwrap();
+    let audit =
+        AuditDraft::new("test", ActorType::System, "certificate_imported", "certificate", "-");
+    s.svc.store().import_certificates(&certs, &audit).await.unwrap();
 
     // two failed jobs, one of them two days old, and a running one
     let job = |id: &str, status: JobStatus, age_hours: i64| {
@@ -85,20 +73,11 @@ async fn overview_counters(s: Server) {
     assert_eq!(sum["open_violations"], 1, "{sum}");
     let h = sum["expiry_histogram"].as_array().unwrap();
     assert_eq!(h.len(), 13);
-    assert_eq!(
-        (h[0]["from_day"].as_i64(), h[0]["to_day"].as_i64()),
-        (Some(0), Some(7))
-    );
-    assert_eq!(
-        (h[12]["from_day"].as_i64(), h[12]["to_day"].as_i64()),
-        (Some(84), Some(90))
-    );
+    assert_eq!((h[0]["from_day"].as_i64(), h[0]["to_day"].as_i64()), (Some(0), Some(7)));
+    assert_eq!((h[12]["from_day"].as_i64(), h[12]["to_day"].as_i64()), (Some(84), Some(90)));
     let counts: Vec<i64> = h.iter().map(|b| b["count"].as_i64().unwrap()).collect();
     assert_eq!(counts, [1, 1, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1], "{sum}");
     // the typed client reads the same document
     let typed: certctl::api::Summary = serde_json::from_value(sum).unwrap();
-    assert_eq!(
-        typed.expiry_histogram.iter().map(|b| b.count).sum::<i64>(),
-        5
-    );
+    assert_eq!(typed.expiry_histogram.iter().map(|b| b.count).sum::<i64>(), 5);
 }

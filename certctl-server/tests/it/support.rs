@@ -3,12 +3,12 @@
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::http::{header, Method, Request, StatusCode};
+use axum::http::{Method, Request, StatusCode, header};
 use certctl::api::ApiKeyInput;
 use certctl::model::Role;
 use certctl::service::{Actor, Service, ServiceConfig};
 use certctl::store::Store;
-use certctl_server::{app, AppState};
+use certctl_server::{AppState, app};
 use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
@@ -57,35 +57,62 @@ impl Server {
     /// A server whose outbound connections may reach loopback (the test receivers, pebble, BIND
     /// and aiosmtpd all listen there); the SSRF tests use [`Server::strict`].
     pub async fn new(store: Arc<dyn Store>, dir: tempfile::TempDir, url: String) -> Self {
-        let config = ServiceConfig { bootstrap_token: Some(BOOTSTRAP_TOKEN.into()), outbound: loopback_allowed(), ..Default::default() };
+        let config = ServiceConfig {
+            bootstrap_token: Some(BOOTSTRAP_TOKEN.into()),
+            outbound: loopback_allowed(),
+            ..Default::default()
+        };
         Self::with(store, dir, url, config, |s| s).await
     }
 
     /// A server with the default (empty) `CERTCTL_ALLOW_PRIVATE_TARGETS`.
     pub async fn strict(store: Arc<dyn Store>, dir: tempfile::TempDir, url: String) -> Self {
-        let config = ServiceConfig { bootstrap_token: Some(BOOTSTRAP_TOKEN.into()), ..Default::default() };
+        let config =
+            ServiceConfig { bootstrap_token: Some(BOOTSTRAP_TOKEN.into()), ..Default::default() };
         Self::with(store, dir, url, config, |s| s).await
     }
 
     /// A server with its own service configuration and extra connectors.
-    pub async fn with(store: Arc<dyn Store>, dir: tempfile::TempDir, url: String, config: ServiceConfig, extend: impl FnOnce(Service) -> Service) -> Self {
+    pub async fn with(
+        store: Arc<dyn Store>,
+        dir: tempfile::TempDir,
+        url: String,
+        config: ServiceConfig,
+        extend: impl FnOnce(Service) -> Service,
+    ) -> Self {
         let svc = extend(Service::open(store, dir.path(), config).unwrap());
         let admin = svc.bootstrap().await.unwrap().admin_key.unwrap();
         let sys = Actor::system();
-        let operator = svc.create_api_key(&sys, &ApiKeyInput { name: "ops".into(), role: Role::Operator }).await.unwrap().key;
-        let viewer = svc.create_api_key(&sys, &ApiKeyInput { name: "auditor".into(), role: Role::Viewer }).await.unwrap().key;
+        let operator = svc
+            .create_api_key(&sys, &ApiKeyInput { name: "ops".into(), role: Role::Operator })
+            .await
+            .unwrap()
+            .key;
+        let viewer = svc
+            .create_api_key(&sys, &ApiKeyInput { name: "auditor".into(), role: Role::Viewer })
+            .await
+            .unwrap()
+            .key;
         let router = app(AppState::new(svc.clone()));
         Server { router, svc, admin, operator, viewer, url, dir }
     }
 
     /// Sends a request with `key` (if any) and a JSON body (if any).
-    pub async fn call(&self, method: Method, path: &str, key: Option<&str>, body: Option<Value>) -> Resp {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        key: Option<&str>,
+        body: Option<Value>,
+    ) -> Resp {
         let mut req = Request::builder().method(method).uri(path);
         if let Some(k) = key {
             req = req.header(header::AUTHORIZATION, format!("Bearer {k}"));
         }
         let req = match body {
-            Some(b) => req.header(header::CONTENT_TYPE, "application/json").body(Body::from(b.to_string())),
+            Some(b) => {
+                req.header(header::CONTENT_TYPE, "application/json").body(Body::from(b.to_string()))
+            }
             None => req.body(Body::empty()),
         }
         .unwrap();
@@ -100,7 +127,8 @@ impl Server {
         let body = if bytes.is_empty() {
             Value::Null
         } else {
-            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
         };
         Resp { status, headers, body }
     }

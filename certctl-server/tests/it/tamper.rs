@@ -13,7 +13,9 @@ both_backends! {
 
 async fn tampered_row_is_named(s: Server) {
     for i in 0..5 {
-        s.post("/api/v1/teams", json!({"id": format!("team-{i}"), "name": format!("T{i}")})).await.ok(201);
+        s.post("/api/v1/teams", json!({"id": format!("team-{i}"), "name": format!("T{i}")}))
+            .await
+            .ok(201);
     }
     let victim = s.get("/api/v1/audit?resource_id=team-2").await.ok(200)["data"][0].clone();
     let id = victim["id"].as_str().unwrap().to_owned();
@@ -46,7 +48,10 @@ async fn tampered_row_is_named(s: Server) {
     assert_eq!(out.status.code(), Some(1), "{stdout} {stderr}");
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(report["first_invalid_id"], json!(id));
-    assert!(stderr.contains(&format!("event {id}")) && stderr.contains("MAC does not match"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("event {id}")) && stderr.contains("MAC does not match"),
+        "{stderr}"
+    );
 }
 
 /// Runs SQL on a SQLite file from outside the server (a second connection, as an attacker would).
@@ -68,5 +73,9 @@ pub fn pg_exec(url: &str, sql: &str) -> Result<u64, certctl::Error> {
 
 /// Runs `f` to completion on a runtime of its own thread (the test's runtime is busy awaiting).
 pub fn block<T: Send + 'static>(f: impl std::future::Future<Output = T> + Send + 'static) -> T {
-    std::thread::spawn(move || tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(f)).join().unwrap()
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(f)
+    })
+    .join()
+    .unwrap()
 }

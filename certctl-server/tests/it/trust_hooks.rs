@@ -13,14 +13,24 @@ use certctl::issuer::acme::DnsHooks;
 use certctl::model::{Issuer, IssuerId, Timestamp};
 use certctl::service::{Actor, KeygenMode, ServiceConfig};
 use certctl::store::Store;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
-use crate::support::{Server, BOOTSTRAP_TOKEN};
+use crate::support::{BOOTSTRAP_TOKEN, Server};
 
 /// A server (server keygen, so the processor orders without an agent) with two DNS hooks.
 async fn hooks_server(store: Arc<dyn Store>, dir: tempfile::TempDir, url: String) -> Server {
-    let hooks = DnsHooks::from_json("CERTCTL_ACME_DNS_HOOKS", r#"{"zone-a": ["/usr/bin/true", "--zone", "a.example"], "zone-b": ["/usr/bin/false"]}"#).unwrap();
-    let config = ServiceConfig { bootstrap_token: Some(BOOTSTRAP_TOKEN.into()), keygen_mode: KeygenMode::Server, dns_hooks: hooks, outbound: crate::support::loopback_allowed(), ..Default::default() };
+    let hooks = DnsHooks::from_json(
+        "CERTCTL_ACME_DNS_HOOKS",
+        r#"{"zone-a": ["/usr/bin/true", "--zone", "a.example"], "zone-b": ["/usr/bin/false"]}"#,
+    )
+    .unwrap();
+    let config = ServiceConfig {
+        bootstrap_token: Some(BOOTSTRAP_TOKEN.into()),
+        keygen_mode: KeygenMode::Server,
+        dns_hooks: hooks,
+        outbound: crate::support::loopback_allowed(),
+        ..Default::default()
+    };
     Server::with(store, dir, url, config, |s| s).await
 }
 
@@ -39,8 +49,14 @@ async fn audit(s: &Server, action: &str, id: &str) -> Vec<Value> {
 
 async fn operator_targets_need_default_commands_and_paths(s: Server) {
     let op = s.operator.clone();
-    let agent = s.post("/api/v1/agents", json!({"name": "web-1"})).await.ok(201)["id"].as_str().unwrap().to_owned();
-    let other = s.post("/api/v1/agents", json!({"name": "web-2"})).await.ok(201)["id"].as_str().unwrap().to_owned();
+    let agent = s.post("/api/v1/agents", json!({"name": "web-1"})).await.ok(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let other = s.post("/api/v1/agents", json!({"name": "web-2"})).await.ok(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let marker = s.dir.path().join("MARKER");
     let evil = json!(["/bin/sh", "-c", format!("touch {}", marker.display())]);
     let body = |id: &str, config: Value| json!({"id": id, "name": id, "type": "nginx", "agent_id": agent, "config": config});
@@ -52,8 +68,22 @@ async fn operator_targets_need_default_commands_and_paths(s: Server) {
     };
 
     // an operator's command, webroot or path outside the prefixes: 403 naming what needs admin, nothing stored
-    let msg = s.call(Method::POST, "/api/v1/targets", Some(&op), Some(body("t-evil", with("reload_command", evil.clone())))).await.err(403, "forbidden");
-    assert!(msg.contains("admin role") && msg.contains("config.reload_command") && msg.contains("/bin/sh") && msg.contains("/etc/ssl/certctl"), "{msg}");
+    let msg = s
+        .call(
+            Method::POST,
+            "/api/v1/targets",
+            Some(&op),
+            Some(body("t-evil", with("reload_command", evil.clone()))),
+        )
+        .await
+        .err(403, "forbidden");
+    assert!(
+        msg.contains("admin role")
+            && msg.contains("config.reload_command")
+            && msg.contains("/bin/sh")
+            && msg.contains("/etc/ssl/certctl"),
+        "{msg}"
+    );
     for (k, v) in [
         ("validate_command", json!(["/usr/bin/python3", "-c", "import os"])),
         ("reload_command", json!(["nginx", "-s", "reload", "-c", "/tmp/evil.conf"])),
@@ -61,11 +91,30 @@ async fn operator_targets_need_default_commands_and_paths(s: Server) {
         ("key_path", json!("/root/.ssh/authorized_keys")),
         ("cert_path", json!("/etc/ssl/certctl-other/c.pem")),
     ] {
-        let msg = s.call(Method::POST, "/api/v1/targets", Some(&op), Some(body("t-evil", with(k, v.clone())))).await.err(403, "forbidden");
+        let msg = s
+            .call(
+                Method::POST,
+                "/api/v1/targets",
+                Some(&op),
+                Some(body("t-evil", with(k, v.clone()))),
+            )
+            .await
+            .err(403, "forbidden");
         assert!(msg.contains(&format!("config.{k}")), "{k}={v}: {msg}");
     }
     // a `..` path is refused for everyone, before any role question
-    let msg = s.call(Method::POST, "/api/v1/targets", Some(&op), Some(body("t-evil", with("chain_path", json!("/var/lib/certctl/../../../etc/cron.d/x"))))).await.err(422, "validation_failed");
+    let msg = s
+        .call(
+            Method::POST,
+            "/api/v1/targets",
+            Some(&op),
+            Some(body(
+                "t-evil",
+                with("chain_path", json!("/var/lib/certctl/../../../etc/cron.d/x")),
+            )),
+        )
+        .await
+        .err(422, "validation_failed");
     assert!(msg.starts_with("config.chain_path"), "{msg}");
     s.get("/api/v1/targets/t-evil").await.err(404, "not_found");
     assert_eq!(s.get("/api/v1/targets").await.ok(200)["total"], 0);
@@ -73,18 +122,47 @@ async fn operator_targets_need_default_commands_and_paths(s: Server) {
     // a file target has no default command: any is admin-only
     s.call(Method::POST, "/api/v1/targets", Some(&op), Some(json!({"name": "f", "type": "file", "config": {"fullchain_path": "/etc/ssl/certctl/f.pem", "reload_command": ["nginx", "-s", "reload"]}}))).await.err(403, "forbidden");
     // invalid input is still a 422 first
-    s.call(Method::POST, "/api/v1/targets", Some(&op), Some(body("t-evil", with("reload_command", json!("sh -c id"))))).await.err(422, "validation_failed");
+    s.call(
+        Method::POST,
+        "/api/v1/targets",
+        Some(&op),
+        Some(body("t-evil", with("reload_command", json!("sh -c id")))),
+    )
+    .await
+    .err(422, "validation_failed");
 
     // the built-in commands and paths under the prefixes are an operator's
-    let t = s.call(Method::POST, "/api/v1/targets", Some(&op), Some(body("t-ok", with("reload_command", json!(["nginx", "-s", "reload"]))))).await.ok(201);
+    let t = s
+        .call(
+            Method::POST,
+            "/api/v1/targets",
+            Some(&op),
+            Some(body("t-ok", with("reload_command", json!(["nginx", "-s", "reload"])))),
+        )
+        .await
+        .ok(201);
     assert_eq!(t["config"]["reload_command"], json!(["nginx", "-s", "reload"]));
     s.call(Method::POST, "/api/v1/targets", Some(&op), Some(json!({"name": "lib", "type": "file", "config": {"fullchain_path": "/var/lib/certctl/app/f.pem", "owner": "www-data"}}))).await.ok(201);
     let ev = audit(&s, "target_created", "t-ok").await;
-    assert_eq!(ev[0]["details"]["commands"], json!({"validate_command": ["nginx", "-t"], "reload_command": ["nginx", "-s", "reload"]}), "{ev:?}");
+    assert_eq!(
+        ev[0]["details"]["commands"],
+        json!({"validate_command": ["nginx", "-t"], "reload_command": ["nginx", "-s", "reload"]}),
+        "{ev:?}"
+    );
     assert_eq!(ev[0]["details"]["paths"]["cert_path"], "/etc/ssl/certctl/web/fullchain.pem");
     // an operator may not turn it into a command runner
-    s.call(Method::PUT, "/api/v1/targets/t-ok", Some(&op), Some(json!({"config": with("reload_command", evil.clone())}))).await.err(403, "forbidden");
-    assert_eq!(s.get("/api/v1/targets/t-ok").await.ok(200)["config"]["reload_command"], json!(["nginx", "-s", "reload"]));
+    s.call(
+        Method::PUT,
+        "/api/v1/targets/t-ok",
+        Some(&op),
+        Some(json!({"config": with("reload_command", evil.clone())})),
+    )
+    .await
+    .err(403, "forbidden");
+    assert_eq!(
+        s.get("/api/v1/targets/t-ok").await.ok(200)["config"]["reload_command"],
+        json!(["nginx", "-s", "reload"])
+    );
 
     // an admin may, and the audit event carries the full argv
     s.post("/api/v1/targets", body("t-admin", with("reload_command", evil.clone()))).await.ok(201);
@@ -92,50 +170,133 @@ async fn operator_targets_need_default_commands_and_paths(s: Server) {
     assert_eq!(ev.len(), 1);
     assert_eq!(ev[0]["details"]["commands"]["reload_command"], evil, "{ev:?}");
     assert_eq!(ev[0]["details"]["agent_id"], agent.as_str());
-    assert!(ev[0]["details"]["admin_only"][0].as_str().unwrap().starts_with("config.reload_command"), "{ev:?}");
+    assert!(
+        ev[0]["details"]["admin_only"][0].as_str().unwrap().starts_with("config.reload_command"),
+        "{ev:?}"
+    );
     // ... an operator may rename or disable it, not change its config or move it to another host
-    s.call(Method::PUT, "/api/v1/targets/t-admin", Some(&op), Some(json!({"name": "renamed", "enabled": false}))).await.ok(200);
-    let msg = s.call(Method::PUT, "/api/v1/targets/t-admin", Some(&op), Some(json!({"agent_id": other}))).await.err(403, "forbidden");
+    s.call(
+        Method::PUT,
+        "/api/v1/targets/t-admin",
+        Some(&op),
+        Some(json!({"name": "renamed", "enabled": false})),
+    )
+    .await
+    .ok(200);
+    let msg = s
+        .call(Method::PUT, "/api/v1/targets/t-admin", Some(&op), Some(json!({"agent_id": other})))
+        .await
+        .err(403, "forbidden");
     assert!(msg.contains("t-admin"), "{msg}");
-    s.call(Method::PUT, "/api/v1/targets/t-admin", Some(&op), Some(json!({"config": with("reload_command", json!(["/bin/true"]))}))).await.err(403, "forbidden");
+    s.call(
+        Method::PUT,
+        "/api/v1/targets/t-admin",
+        Some(&op),
+        Some(json!({"config": with("reload_command", json!(["/bin/true"]))})),
+    )
+    .await
+    .err(403, "forbidden");
     let kept = s.get("/api/v1/targets/t-admin").await.ok(200);
-    assert_eq!((kept["agent_id"].as_str(), &kept["config"]["reload_command"]), (Some(agent.as_str()), &evil));
+    assert_eq!(
+        (kept["agent_id"].as_str(), &kept["config"]["reload_command"]),
+        (Some(agent.as_str()), &evil)
+    );
     // ... and may take the command out again
-    s.call(Method::PUT, "/api/v1/targets/t-admin", Some(&op), Some(json!({"config": certs}))).await.ok(200);
+    s.call(Method::PUT, "/api/v1/targets/t-admin", Some(&op), Some(json!({"config": certs})))
+        .await
+        .ok(200);
     assert!(!marker.exists(), "nothing ran on the server");
 }
 
 async fn operator_fleet_templates(s: Server) {
     let op = s.operator.clone();
-    s.post("/api/v1/agent-groups", json!({"id": "grp-web", "name": "web", "criteria": {"cidr": ["10.1.0.0/16"]}})).await.ok(201);
-    s.post("/api/v1/agent-groups", json!({"id": "grp-all", "name": "all", "criteria": {"cidr": ["0.0.0.0/0"]}})).await.ok(201);
+    s.post(
+        "/api/v1/agent-groups",
+        json!({"id": "grp-web", "name": "web", "criteria": {"cidr": ["10.1.0.0/16"]}}),
+    )
+    .await
+    .ok(201);
+    s.post(
+        "/api/v1/agent-groups",
+        json!({"id": "grp-all", "name": "all", "criteria": {"cidr": ["0.0.0.0/0"]}}),
+    )
+    .await
+    .ok(201);
     let fleet = |id: &str, config: Value| json!({"id": id, "common_name": "{hostname}", "agent_group_id": "grp-web", "target_template": {"type": "file", "config": config}});
     let ok = json!({"fullchain_path": "/etc/ssl/certctl/{agent_id}/fullchain.pem", "key_path": "/etc/ssl/certctl/{agent_id}/key.pem"});
     let mut evil = ok.clone();
     evil["reload_command"] = json!(["/bin/sh", "-c", "id"]);
 
-    let msg = s.call(Method::POST, "/api/v1/certificates", Some(&op), Some(fleet("mc-evil", evil.clone()))).await.err(403, "forbidden");
+    let msg = s
+        .call(Method::POST, "/api/v1/certificates", Some(&op), Some(fleet("mc-evil", evil.clone())))
+        .await
+        .err(403, "forbidden");
     assert!(msg.contains("target_template") && msg.contains("config.reload_command"), "{msg}");
-    let msg = s.call(Method::POST, "/api/v1/certificates", Some(&op), Some(fleet("mc-evil", json!({"fullchain_path": "/etc/nginx/{agent_id}.pem"})))).await.err(403, "forbidden");
+    let msg = s
+        .call(
+            Method::POST,
+            "/api/v1/certificates",
+            Some(&op),
+            Some(fleet("mc-evil", json!({"fullchain_path": "/etc/nginx/{agent_id}.pem"}))),
+        )
+        .await
+        .err(403, "forbidden");
     assert!(msg.contains("config.fullchain_path"), "{msg}");
     s.get("/api/v1/certificates/mc-evil").await.err(404, "not_found");
 
     // default-only templates are an operator's, and the template's paths are in the audit event
-    s.call(Method::POST, "/api/v1/certificates", Some(&op), Some(fleet("mc-fleet", ok.clone()))).await.ok(201);
+    s.call(Method::POST, "/api/v1/certificates", Some(&op), Some(fleet("mc-fleet", ok.clone())))
+        .await
+        .ok(201);
     let ev = audit(&s, "certificate_created", "mc-fleet").await;
-    assert_eq!(ev[0]["details"]["target_template"]["paths"]["key_path"], "/etc/ssl/certctl/{agent_id}/key.pem", "{ev:?}");
-    s.call(Method::PUT, "/api/v1/certificates/mc-fleet", Some(&op), Some(json!({"target_template": {"type": "file", "config": evil.clone()}}))).await.err(403, "forbidden");
+    assert_eq!(
+        ev[0]["details"]["target_template"]["paths"]["key_path"],
+        "/etc/ssl/certctl/{agent_id}/key.pem",
+        "{ev:?}"
+    );
+    s.call(
+        Method::PUT,
+        "/api/v1/certificates/mc-fleet",
+        Some(&op),
+        Some(json!({"target_template": {"type": "file", "config": evil.clone()}})),
+    )
+    .await
+    .err(403, "forbidden");
 
     // an admin may; the operator may then change other fields but not spread it to another group
     s.post("/api/v1/certificates", fleet("mc-admin", evil.clone())).await.ok(201);
     let ev = audit(&s, "certificate_created", "mc-admin").await;
-    assert_eq!(ev[0]["details"]["target_template"]["commands"]["reload_command"], json!(["/bin/sh", "-c", "id"]), "{ev:?}");
-    s.call(Method::PUT, "/api/v1/certificates/mc-admin", Some(&op), Some(json!({"tags": {"team": "web"}}))).await.ok(200);
-    s.call(Method::PUT, "/api/v1/certificates/mc-admin", Some(&op), Some(json!({"agent_group_id": "grp-all"}))).await.err(403, "forbidden");
+    assert_eq!(
+        ev[0]["details"]["target_template"]["commands"]["reload_command"],
+        json!(["/bin/sh", "-c", "id"]),
+        "{ev:?}"
+    );
+    s.call(
+        Method::PUT,
+        "/api/v1/certificates/mc-admin",
+        Some(&op),
+        Some(json!({"tags": {"team": "web"}})),
+    )
+    .await
+    .ok(200);
+    s.call(
+        Method::PUT,
+        "/api/v1/certificates/mc-admin",
+        Some(&op),
+        Some(json!({"agent_group_id": "grp-all"})),
+    )
+    .await
+    .err(403, "forbidden");
     assert_eq!(s.get("/api/v1/certificates/mc-admin").await.ok(200)["agent_group_id"], "grp-web");
     s.put("/api/v1/certificates/mc-admin", json!({"agent_group_id": "grp-all"})).await.ok(200);
     let ev = audit(&s, "certificate_updated", "mc-admin").await;
-    assert_eq!((ev[0]["details"]["agent_group_id"].as_str(), &ev[0]["details"]["target_template"]["commands"]["reload_command"]), (Some("grp-all"), &json!(["/bin/sh", "-c", "id"])));
+    assert_eq!(
+        (
+            ev[0]["details"]["agent_group_id"].as_str(),
+            &ev[0]["details"]["target_template"]["commands"]["reload_command"]
+        ),
+        (Some("grp-all"), &json!(["/bin/sh", "-c", "id"]))
+    );
 }
 
 async fn issuers_name_server_hooks(s: Server) {
@@ -147,25 +308,65 @@ async fn issuers_name_server_hooks(s: Server) {
     };
     // an argv from the API is refused for everyone, naming the field and where hooks live now
     for key in [&s.admin, &op] {
-        let msg = s.call(Method::POST, "/api/v1/issuers", Some(key), Some(cfg(json!({"dns_hook_command": ["/bin/sh", "-c", "id"]})))).await.err(422, "validation_failed");
-        assert!(msg.starts_with("config.dns_hook_command:") && msg.contains("CERTCTL_ACME_DNS_HOOKS"), "{msg}");
+        let msg = s
+            .call(
+                Method::POST,
+                "/api/v1/issuers",
+                Some(key),
+                Some(cfg(json!({"dns_hook_command": ["/bin/sh", "-c", "id"]}))),
+            )
+            .await
+            .err(422, "validation_failed");
+        assert!(
+            msg.starts_with("config.dns_hook_command:") && msg.contains("CERTCTL_ACME_DNS_HOOKS"),
+            "{msg}"
+        );
     }
     // an unknown name lists the configured ones
-    let msg = s.post("/api/v1/issuers", cfg(json!({"dns_hook": "zone-c"}))).await.err(422, "validation_failed");
-    assert!(msg.starts_with("config.dns_hook:") && msg.contains("zone-c") && msg.contains("configured: zone-a, zone-b"), "{msg}");
+    let msg = s
+        .post("/api/v1/issuers", cfg(json!({"dns_hook": "zone-c"})))
+        .await
+        .err(422, "validation_failed");
+    assert!(
+        msg.starts_with("config.dns_hook:")
+            && msg.contains("zone-c")
+            && msg.contains("configured: zone-a, zone-b"),
+        "{msg}"
+    );
     s.post("/api/v1/issuers", cfg(json!({}))).await.err(422, "validation_failed");
     // choosing which server command runs is an admin's
-    let msg = s.call(Method::POST, "/api/v1/issuers", Some(&op), Some(cfg(json!({"dns_hook": "zone-a"})))).await.err(403, "forbidden");
+    let msg = s
+        .call(Method::POST, "/api/v1/issuers", Some(&op), Some(cfg(json!({"dns_hook": "zone-a"}))))
+        .await
+        .err(403, "forbidden");
     assert!(msg.contains("admin role") && msg.contains("zone-a"), "{msg}");
     s.get("/api/v1/issuers/iss-dns").await.err(404, "not_found");
     let created = s.post("/api/v1/issuers", cfg(json!({"dns_hook": "zone-a"}))).await.ok(201);
     assert_eq!(created["config"]["dns_hook"], "zone-a");
     let ev = audit(&s, "issuer_created", "iss-dns").await;
-    assert_eq!((ev[0]["details"]["dns_hook"].as_str(), &ev[0]["details"]["dns_hook_argv"]), (Some("zone-a"), &json!(["/usr/bin/true", "--zone", "a.example"])), "{ev:?}");
+    assert_eq!(
+        (ev[0]["details"]["dns_hook"].as_str(), &ev[0]["details"]["dns_hook_argv"]),
+        (Some("zone-a"), &json!(["/usr/bin/true", "--zone", "a.example"])),
+        "{ev:?}"
+    );
     // an operator may rename it, not switch its hook
-    s.call(Method::PUT, "/api/v1/issuers/iss-dns", Some(&op), Some(json!({"name": "renamed"}))).await.ok(200);
-    s.call(Method::PUT, "/api/v1/issuers/iss-dns", Some(&op), Some(json!({"config": cfg(json!({"dns_hook": "zone-b"}))["config"]}))).await.err(403, "forbidden");
-    s.put("/api/v1/issuers/iss-dns", json!({"config": cfg(json!({"dns_hook": "zone-b"}))["config"]})).await.ok(200);
+    s.call(Method::PUT, "/api/v1/issuers/iss-dns", Some(&op), Some(json!({"name": "renamed"})))
+        .await
+        .ok(200);
+    s.call(
+        Method::PUT,
+        "/api/v1/issuers/iss-dns",
+        Some(&op),
+        Some(json!({"config": cfg(json!({"dns_hook": "zone-b"}))["config"]})),
+    )
+    .await
+    .err(403, "forbidden");
+    s.put(
+        "/api/v1/issuers/iss-dns",
+        json!({"config": cfg(json!({"dns_hook": "zone-b"}))["config"]}),
+    )
+    .await
+    .ok(200);
     let ev = audit(&s, "issuer_updated", "iss-dns").await;
     assert_eq!(ev[0]["details"]["dns_hook_argv"], json!(["/usr/bin/false"]), "{ev:?}");
     // an operator's HTTP-01 ACME issuer runs nothing on the server and needs no admin
@@ -188,12 +389,24 @@ async fn stored_dns_hook_command_never_runs(s: Server) {
         created_at: now,
         updated_at: now,
     };
-    s.svc.store().create_issuer(&issuer, &Actor::system().audit("issuer_created", "issuer", "iss-legacy")).await.unwrap();
+    s.svc
+        .store()
+        .create_issuer(&issuer, &Actor::system().audit("issuer_created", "issuer", "iss-legacy"))
+        .await
+        .unwrap();
     let legacy = s.svc.issuers_with_legacy_dns_hook().await.unwrap();
     assert_eq!(legacy.iter().map(|i| i.as_str()).collect::<Vec<_>>(), ["iss-legacy"]);
 
-    s.post("/api/v1/certificates", json!({"id": "mc-legacy", "common_name": "legacy.example.test", "issuer_id": "iss-legacy"})).await.ok(201);
-    let job = s.action("/api/v1/certificates/mc-legacy/renew").await.ok(202)["id"].as_str().unwrap().to_owned();
+    s.post(
+        "/api/v1/certificates",
+        json!({"id": "mc-legacy", "common_name": "legacy.example.test", "issuer_id": "iss-legacy"}),
+    )
+    .await
+    .ok(201);
+    let job = s.action("/api/v1/certificates/mc-legacy/renew").await.ok(202)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let start = Instant::now();
     let done = loop {
         s.svc.process_jobs(Timestamp::now()).await.unwrap();
@@ -205,7 +418,12 @@ async fn stored_dns_hook_command_never_runs(s: Server) {
     };
     assert_eq!(done["status"], "Failed", "{done}");
     let err = done["last_error"].as_str().unwrap();
-    assert!(err.contains("dns_hook_command") && err.contains("CERTCTL_ACME_DNS_HOOKS") && err.contains("never run"), "{err}");
+    assert!(
+        err.contains("dns_hook_command")
+            && err.contains("CERTCTL_ACME_DNS_HOOKS")
+            && err.contains("never run"),
+        "{err}"
+    );
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(!marker.exists(), "the stored argv ran");
     // fixing it means naming a configured hook (an admin's act)
@@ -225,7 +443,12 @@ async fn binary_hook_gets_no_server_env() {
         .output()
         .unwrap();
     let said = String::from_utf8_lossy(&bad.stderr);
-    assert!(!bad.status.success() && said.contains("CERTCTL_ACME_DNS_HOOKS.zone") && said.contains("absolute path"), "{said}");
+    assert!(
+        !bad.status.success()
+            && said.contains("CERTCTL_ACME_DNS_HOOKS.zone")
+            && said.contains("absolute path"),
+        "{said}"
+    );
 
     let Some(p) = crate::acme::pebble() else { return };
     let dir = tempfile::tempdir().unwrap();
@@ -272,7 +495,8 @@ async fn binary_hook_gets_no_server_env() {
     };
     let mut up = false;
     for _ in 0..100 {
-        if call(reqwest::Method::GET, "/issuers", None).await.is_ok_and(|r| r.status().is_success()) {
+        if call(reqwest::Method::GET, "/issuers", None).await.is_ok_and(|r| r.status().is_success())
+        {
             up = true;
             break;
         }
@@ -280,16 +504,42 @@ async fn binary_hook_gets_no_server_env() {
     }
     assert!(up, "server did not come up");
     let cfg = p.issuer_config(json!({"challenge": "dns-01", "dns_provider": "hook", "dns_hook": "challtestsrv", "dns_propagation_seconds": 0}));
-    let r = call(reqwest::Method::POST, "/issuers", Some(json!({"id": "iss-dns", "name": "dns", "type": "acme", "config": cfg}))).await.unwrap();
+    let r = call(
+        reqwest::Method::POST,
+        "/issuers",
+        Some(json!({"id": "iss-dns", "name": "dns", "type": "acme", "config": cfg})),
+    )
+    .await
+    .unwrap();
     assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
-    let r = call(reqwest::Method::POST, "/certificates", Some(json!({"id": "mc-bin", "common_name": "bin-hook.example.test", "issuer_id": "iss-dns"}))).await.unwrap();
+    let r = call(
+        reqwest::Method::POST,
+        "/certificates",
+        Some(
+            json!({"id": "mc-bin", "common_name": "bin-hook.example.test", "issuer_id": "iss-dns"}),
+        ),
+    )
+    .await
+    .unwrap();
     assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
-    let job: Value = call(reqwest::Method::POST, "/certificates/mc-bin/renew", None).await.unwrap().json().await.unwrap();
+    let job: Value = call(reqwest::Method::POST, "/certificates/mc-bin/renew", None)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let job_id = job["id"].as_str().unwrap().to_owned();
     let start = Instant::now();
     let done = loop {
-        let j: Value = call(reqwest::Method::GET, &format!("/jobs/{job_id}"), None).await.unwrap().json().await.unwrap();
-        if matches!(j["status"].as_str(), Some("Completed" | "Failed")) || start.elapsed() > Duration::from_secs(60) {
+        let j: Value = call(reqwest::Method::GET, &format!("/jobs/{job_id}"), None)
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if matches!(j["status"].as_str(), Some("Completed" | "Failed"))
+            || start.elapsed() > Duration::from_secs(60)
+        {
             break j;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -298,7 +548,16 @@ async fn binary_hook_gets_no_server_env() {
     assert_eq!(done["status"], "Completed", "{done}");
     let env_json = hooks.path().join("env.json");
     let seen = std::fs::read_to_string(&env_json).unwrap();
-    assert!(!seen.contains(&secret) && !seen.contains(canary) && !seen.contains("CERTCTL_SECRET_KEY") && !seen.contains("CERTCTL_DATA_DIR"), "{seen}");
-    assert!(!seen.contains(&dir.path().display().to_string()), "the data dir is not the hook's working dir: {seen}");
+    assert!(
+        !seen.contains(&secret)
+            && !seen.contains(canary)
+            && !seen.contains("CERTCTL_SECRET_KEY")
+            && !seen.contains("CERTCTL_DATA_DIR"),
+        "{seen}"
+    );
+    assert!(
+        !seen.contains(&dir.path().display().to_string()),
+        "the data dir is not the hook's working dir: {seen}"
+    );
     crate::acme::assert_hook_env_cleared(&env_json);
 }

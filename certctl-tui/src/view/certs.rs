@@ -1,13 +1,13 @@
 //! Certificates: the server's page of certificates as a table (only the visible rows are
 //! built), with the filter, quick filter, server-side sort and page in the title.
 
+use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
-use ratatui::Frame;
 
-use super::{empty_text, pane_block, table_rows, window, Theme};
-use crate::app::{sort_label, App, CertCol, Quick, PER_PAGE};
+use super::{Theme, empty_text, pane_block, table_rows, window};
+use crate::app::{App, CertCol, PER_PAGE, Quick, sort_label};
 use crate::sort::days_left;
 
 pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
@@ -19,7 +19,14 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         if p.data.is_empty() {
             title.push_str(&format!(" · 0 of {}", p.total));
         } else {
-            title.push_str(&format!(" · {}–{} of {} · page {}/{}", first + 1, first + p.data.len() as i64, p.total, c.page, pages));
+            title.push_str(&format!(
+                " · {}–{} of {} · page {}/{}",
+                first + 1,
+                first + p.data.len() as i64,
+                p.total,
+                c.page,
+                pages
+            ));
         }
     }
     match &c.quick {
@@ -44,13 +51,37 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     }
     let wide = area.width >= 120;
     let widths = if wide {
-        [Constraint::Length(22), Constraint::Min(24), Constraint::Length(12), Constraint::Length(17), Constraint::Length(5), Constraint::Length(16), Constraint::Length(14), Constraint::Length(3)]
+        [
+            Constraint::Length(22),
+            Constraint::Min(24),
+            Constraint::Length(12),
+            Constraint::Length(17),
+            Constraint::Length(5),
+            Constraint::Length(16),
+            Constraint::Length(14),
+            Constraint::Length(3),
+        ]
     } else {
-        [Constraint::Length(15), Constraint::Min(16), Constraint::Length(7), Constraint::Length(8), Constraint::Length(4), Constraint::Length(9), Constraint::Length(7), Constraint::Length(3)]
+        [
+            Constraint::Length(15),
+            Constraint::Min(16),
+            Constraint::Length(7),
+            Constraint::Length(8),
+            Constraint::Length(4),
+            Constraint::Length(9),
+            Constraint::Length(7),
+            Constraint::Length(3),
+        ]
     };
     let header = Row::new(CertCol::ALL.iter().map(|col| {
         let mark = match c.sort {
-            Some(s) if CertCol::of_sort(s.key) == Some(*col) => if s.descending { "↓" } else { "↑" },
+            Some(s) if CertCol::of_sort(s.key) == Some(*col) => {
+                if s.descending {
+                    "↓"
+                } else {
+                    "↑"
+                }
+            }
             _ => "",
         };
         Cell::from(format!("{}{mark}", col.title()))
@@ -64,13 +95,23 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
             Cell::from(cert.common_name.clone()),
             Cell::from(cert.environment.clone().unwrap_or_default()),
             Cell::from(Span::styled(cert.status.to_string(), t.status(cert.status.as_str()))),
-            Cell::from(Line::from(Span::styled(days.map(|d| d.to_string()).unwrap_or_else(|| "-".into()), t.days(days))).right_aligned()),
+            Cell::from(
+                Line::from(Span::styled(
+                    days.map(|d| d.to_string()).unwrap_or_else(|| "-".into()),
+                    t.days(days),
+                ))
+                .right_aligned(),
+            ),
             Cell::from(cert.issuer_id.to_string()),
             Cell::from(cert.owner_id.as_ref().map(|o| o.to_string()).unwrap_or_default()),
             Cell::from(Line::from(cert.target_ids.len().to_string()).right_aligned()),
         ])
     });
-    let table = Table::new(body, widths).header(header).block(block).row_highlight_style(t.selected()).column_spacing(1);
+    let table = Table::new(body, widths)
+        .header(header)
+        .block(block)
+        .row_highlight_style(t.selected())
+        .column_spacing(1);
     let mut state = TableState::default().with_selected(Some(c.list.selected.saturating_sub(from)));
     f.render_stateful_widget(table, area, &mut state);
 }

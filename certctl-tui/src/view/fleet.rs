@@ -1,13 +1,13 @@
 //! Fleet (agents, narrowed to a group's members by the group selector) and Groups (each
 //! group's criteria in words and its live members).
 
+use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
-use ratatui::Frame;
 
-use super::{empty_text, pane_block, table_rows, window, Theme};
-use crate::app::{App, Pane, PER_PAGE};
+use super::{Theme, empty_text, pane_block, table_rows, window};
+use crate::app::{App, PER_PAGE, Pane};
 use crate::sort::age;
 use certctl::model::Agent;
 
@@ -16,7 +16,12 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     let mut title = String::from("Fleet");
     match &fl.group {
         Some(g) => {
-            let name = fl.groups.iter().find(|x| x.id.as_str() == g).map(|x| x.name.clone()).unwrap_or_else(|| g.clone());
+            let name = fl
+                .groups
+                .iter()
+                .find(|x| x.id.as_str() == g)
+                .map(|x| x.name.clone())
+                .unwrap_or_else(|| g.clone());
             title.push_str(&format!(" · group {name}"));
         }
         None => title.push_str(" · all agents"),
@@ -30,7 +35,16 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
 
 /// A table of agents; `selectable` highlights the selected row.
 #[allow(clippy::too_many_arguments)]
-fn agents_table(f: &mut Frame, app: &App, t: &Theme, area: Rect, title: String, pane: &Pane<certctl::model::Page<Agent>>, selected: usize, selectable: bool) {
+fn agents_table(
+    f: &mut Frame,
+    app: &App,
+    t: &Theme,
+    area: Rect,
+    title: String,
+    pane: &Pane<certctl::model::Page<Agent>>,
+    selected: usize,
+    selectable: bool,
+) {
     let block = pane_block(title, pane, t);
     let rows: &[Agent] = pane.data.as_ref().map(|p| p.data.as_slice()).unwrap_or(&[]);
     if rows.is_empty() {
@@ -41,12 +55,32 @@ fn agents_table(f: &mut Frame, app: &App, t: &Theme, area: Rect, title: String, 
     }
     let wide = area.width >= 120;
     let widths = if wide {
-        vec![Constraint::Length(16), Constraint::Min(18), Constraint::Length(14), Constraint::Length(24), Constraint::Length(8), Constraint::Length(20), Constraint::Length(9), Constraint::Length(6)]
+        vec![
+            Constraint::Length(16),
+            Constraint::Min(18),
+            Constraint::Length(14),
+            Constraint::Length(24),
+            Constraint::Length(8),
+            Constraint::Length(20),
+            Constraint::Length(9),
+            Constraint::Length(6),
+        ]
     } else {
-        vec![Constraint::Length(10), Constraint::Min(12), Constraint::Length(11), Constraint::Length(13), Constraint::Length(6), Constraint::Length(0), Constraint::Length(8), Constraint::Length(4)]
+        vec![
+            Constraint::Length(10),
+            Constraint::Min(12),
+            Constraint::Length(11),
+            Constraint::Length(13),
+            Constraint::Length(6),
+            Constraint::Length(0),
+            Constraint::Length(8),
+            Constraint::Length(4),
+        ]
     };
     let version = if wide { "VERSION" } else { "VER" };
-    let header = Row::new(["NAME", "HOSTNAME", "OS/ARCH", "IPS", version, "LABELS", "STATUS", "SEEN"]).style(t.header());
+    let header =
+        Row::new(["NAME", "HOSTNAME", "OS/ARCH", "IPS", version, "LABELS", "STATUS", "SEEN"])
+            .style(t.header());
     let (from, to) = window(selected, rows.len(), table_rows(area.height));
     let body = rows[from..to].iter().map(|a| {
         let labels: Vec<String> = a.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
@@ -61,13 +95,19 @@ fn agents_table(f: &mut Frame, app: &App, t: &Theme, area: Rect, title: String, 
             Cell::from(Line::from(age(a.last_heartbeat_at, app.now)).right_aligned()),
         ])
     });
-    let table = Table::new(body, widths).header(header).block(block).row_highlight_style(t.selected()).column_spacing(1);
-    let mut state = TableState::default().with_selected(selectable.then_some(selected.saturating_sub(from)));
+    let table = Table::new(body, widths)
+        .header(header)
+        .block(block)
+        .row_highlight_style(t.selected())
+        .column_spacing(1);
+    let mut state =
+        TableState::default().with_selected(selectable.then_some(selected.saturating_sub(from)));
     f.render_stateful_widget(table, area, &mut state);
 }
 
 pub fn draw_groups(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
-    let [top, bottom] = Layout::vertical([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(area);
+    let [top, bottom] =
+        Layout::vertical([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(area);
     let g = &app.groups;
     let block = pane_block("Groups", &g.pane, t);
     if g.rows().is_empty() {
@@ -77,11 +117,19 @@ pub fn draw_groups(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     } else {
         let header = Row::new(["ID", "NAME", "CRITERIA"]).style(t.header());
         let (from, to) = window(g.selected, g.rows().len(), table_rows(top.height));
-        let body = g.rows()[from..to]
-            .iter()
-            .map(|x| Row::new(vec![Cell::from(x.id.to_string()), Cell::from(x.name.clone()), Cell::from(certctl::groups::describe(&x.criteria))]));
+        let body = g.rows()[from..to].iter().map(|x| {
+            Row::new(vec![
+                Cell::from(x.id.to_string()),
+                Cell::from(x.name.clone()),
+                Cell::from(certctl::groups::describe(&x.criteria)),
+            ])
+        });
         let widths = [Constraint::Length(16), Constraint::Length(16), Constraint::Min(20)];
-        let table = Table::new(body, widths).header(header).block(block).row_highlight_style(t.selected()).column_spacing(1);
+        let table = Table::new(body, widths)
+            .header(header)
+            .block(block)
+            .row_highlight_style(t.selected())
+            .column_spacing(1);
         let mut state = TableState::default().with_selected(Some(g.selected.saturating_sub(from)));
         f.render_stateful_widget(table, top, &mut state);
     }
@@ -89,9 +137,22 @@ pub fn draw_groups(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         f.render_widget(pane_block("Members", &app.members, t), bottom);
         return;
     };
-    let [crit, members] = Layout::vertical([Constraint::Length(2), Constraint::Min(0)]).areas(bottom);
-    let words = Line::from(vec![Span::styled("criteria: ", t.title()), Span::raw(certctl::groups::describe(&cur.criteria))]);
+    let [crit, members] =
+        Layout::vertical([Constraint::Length(2), Constraint::Min(0)]).areas(bottom);
+    let words = Line::from(vec![
+        Span::styled("criteria: ", t.title()),
+        Span::raw(certctl::groups::describe(&cur.criteria)),
+    ]);
     f.render_widget(Paragraph::new(words).wrap(Wrap { trim: true }), crit);
     let total = app.members.data.as_ref().map(|p| p.total).unwrap_or(0);
-    agents_table(f, app, t, members, format!("Members of {} · {total}", cur.name), &app.members, 0, false);
+    agents_table(
+        f,
+        app,
+        t,
+        members,
+        format!("Members of {} · {total}", cur.name),
+        &app.members,
+        0,
+        false,
+    );
 }

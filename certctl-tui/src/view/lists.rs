@@ -1,31 +1,52 @@
 //! Jobs (failed first, with their error), Policies (with the selected rule's open violations)
 //! and the Audit tail.
 
+use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Span;
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
-use ratatui::Frame;
 
-use super::{empty_text, pane_block, table_rows, window, Theme};
+use super::{Theme, empty_text, pane_block, table_rows, window};
 use crate::app::App;
 use crate::sort::age;
 
 pub fn draw_jobs(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     let rows = app.job_rows();
     let total = app.jobs.pane.data.as_ref().map(|p| p.total).unwrap_or(0);
-    let block = pane_block(format!("Jobs · newest {} of {total}, failed first", rows.len()), &app.jobs.pane, t);
+    let block = pane_block(
+        format!("Jobs · newest {} of {total}, failed first", rows.len()),
+        &app.jobs.pane,
+        t,
+    );
     if rows.is_empty() {
         let inner = block.inner(area);
         f.render_widget(block, area);
         f.render_widget(Paragraph::new(empty_text(&app.jobs.pane, "jobs")), inner);
         return;
     }
-    let header = Row::new(["ID", "TYPE", "STATUS", "CERTIFICATE", "TRY", "AGE", "ERROR"]).style(t.header());
+    let header =
+        Row::new(["ID", "TYPE", "STATUS", "CERTIFICATE", "TRY", "AGE", "ERROR"]).style(t.header());
     let wide = area.width >= 120;
     let widths = if wide {
-        [Constraint::Length(22), Constraint::Length(10), Constraint::Length(11), Constraint::Length(22), Constraint::Length(5), Constraint::Length(5), Constraint::Min(20)]
+        [
+            Constraint::Length(22),
+            Constraint::Length(10),
+            Constraint::Length(11),
+            Constraint::Length(22),
+            Constraint::Length(5),
+            Constraint::Length(5),
+            Constraint::Min(20),
+        ]
     } else {
-        [Constraint::Length(12), Constraint::Length(8), Constraint::Length(9), Constraint::Length(12), Constraint::Length(3), Constraint::Length(4), Constraint::Min(10)]
+        [
+            Constraint::Length(12),
+            Constraint::Length(8),
+            Constraint::Length(9),
+            Constraint::Length(12),
+            Constraint::Length(3),
+            Constraint::Length(4),
+            Constraint::Min(10),
+        ]
     };
     let (from, to) = window(app.jobs.selected, rows.len(), table_rows(area.height));
     let body = rows[from..to].iter().map(|j| {
@@ -39,13 +60,19 @@ pub fn draw_jobs(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
             Cell::from(Span::styled(j.last_error.clone().unwrap_or_default(), t.bad())),
         ])
     });
-    let table = Table::new(body, widths).header(header).block(block).row_highlight_style(t.selected()).column_spacing(1);
-    let mut state = TableState::default().with_selected(Some(app.jobs.selected.saturating_sub(from)));
+    let table = Table::new(body, widths)
+        .header(header)
+        .block(block)
+        .row_highlight_style(t.selected())
+        .column_spacing(1);
+    let mut state =
+        TableState::default().with_selected(Some(app.jobs.selected.saturating_sub(from)));
     f.render_stateful_widget(table, area, &mut state);
 }
 
 pub fn draw_policies(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
-    let [top, bottom] = Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
+    let [top, bottom] =
+        Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
     let p = &app.policies;
     let block = pane_block("Policies", &p.pane, t);
     if p.rows().is_empty() {
@@ -54,7 +81,14 @@ pub fn draw_policies(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         f.render_widget(Paragraph::new(empty_text(&p.pane, "policy rules")), inner);
     } else {
         let header = Row::new(["ID", "NAME", "TYPE", "MODE", "SEVERITY", "ON"]).style(t.header());
-        let widths = [Constraint::Length(16), Constraint::Min(12), Constraint::Length(18), Constraint::Length(8), Constraint::Length(8), Constraint::Length(3)];
+        let widths = [
+            Constraint::Length(16),
+            Constraint::Min(12),
+            Constraint::Length(18),
+            Constraint::Length(8),
+            Constraint::Length(8),
+            Constraint::Length(3),
+        ];
         let (from, to) = window(p.selected, p.rows().len(), table_rows(top.height));
         let body = p.rows()[from..to].iter().map(|r| {
             Row::new(vec![
@@ -66,7 +100,11 @@ pub fn draw_policies(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
                 Cell::from(if r.enabled { "yes" } else { "no" }),
             ])
         });
-        let table = Table::new(body, widths).header(header).block(block).row_highlight_style(t.selected()).column_spacing(1);
+        let table = Table::new(body, widths)
+            .header(header)
+            .block(block)
+            .row_highlight_style(t.selected())
+            .column_spacing(1);
         let mut state = TableState::default().with_selected(Some(p.selected.saturating_sub(from)));
         f.render_stateful_widget(table, top, &mut state);
     }
@@ -82,7 +120,8 @@ pub fn draw_policies(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         return;
     }
     let header = Row::new(["CERTIFICATE", "SEVERITY", "AGE", "MESSAGE"]).style(t.header());
-    let widths = [Constraint::Length(18), Constraint::Length(8), Constraint::Length(4), Constraint::Min(20)];
+    let widths =
+        [Constraint::Length(18), Constraint::Length(8), Constraint::Length(4), Constraint::Min(20)];
     let body = rows.iter().take(table_rows(bottom.height)).map(|x| {
         Row::new(vec![
             Cell::from(x.certificate_id.to_string()),
@@ -105,7 +144,13 @@ pub fn draw_audit(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         return;
     }
     let header = Row::new(["SEQ", "AGE", "ACTOR", "ACTION", "RESOURCE"]).style(t.header());
-    let widths = [Constraint::Length(6), Constraint::Length(4), Constraint::Length(12), Constraint::Length(22), Constraint::Min(16)];
+    let widths = [
+        Constraint::Length(6),
+        Constraint::Length(4),
+        Constraint::Length(12),
+        Constraint::Length(22),
+        Constraint::Min(16),
+    ];
     let (from, to) = window(a.selected, a.rows().len(), table_rows(area.height));
     let body = a.rows()[from..to].iter().map(|e| {
         Row::new(vec![
@@ -116,7 +161,11 @@ pub fn draw_audit(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
             Cell::from(format!("{} {}", e.resource_type, e.resource_id)),
         ])
     });
-    let table = Table::new(body, widths).header(header).block(block).row_highlight_style(t.selected()).column_spacing(1);
+    let table = Table::new(body, widths)
+        .header(header)
+        .block(block)
+        .row_highlight_style(t.selected())
+        .column_spacing(1);
     let mut state = TableState::default().with_selected(Some(a.selected.saturating_sub(from)));
     f.render_stateful_widget(table, area, &mut state);
 }

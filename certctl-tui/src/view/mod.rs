@@ -8,10 +8,10 @@ mod overlay;
 mod overview;
 mod theme;
 
+use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Tabs};
-use ratatui::Frame;
 
 use crate::app::{App, Pane, Tab};
 pub use theme::Theme;
@@ -19,7 +19,9 @@ pub use theme::Theme;
 /// Draws the whole console.
 pub fn draw(f: &mut Frame, app: &App) {
     let t = Theme::new(app.opts.color);
-    let [top, body, bottom] = Layout::vertical([Constraint::Length(1), Constraint::Min(0), Constraint::Length(1)]).areas(f.area());
+    let [top, body, bottom] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(0), Constraint::Length(1)])
+            .areas(f.area());
     tabs(f, app, &t, top);
     match app.tab {
         Tab::Overview => overview::draw(f, app, &t, body),
@@ -40,8 +42,16 @@ pub fn table_rows(height: u16) -> usize {
 }
 
 fn tabs(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
-    let titles: Vec<Line> = Tab::ALL.iter().enumerate().map(|(i, tab)| Line::from(format!("{} {}", i + 1, tab.title()))).collect();
-    let w = Tabs::new(titles).select(app.tab.index()).highlight_style(t.selected()).divider(" ").padding("", "");
+    let titles: Vec<Line> = Tab::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, tab)| Line::from(format!("{} {}", i + 1, tab.title())))
+        .collect();
+    let w = Tabs::new(titles)
+        .select(app.tab.index())
+        .highlight_style(t.selected())
+        .divider(" ")
+        .padding("", "");
     f.render_widget(w, area);
 }
 
@@ -53,7 +63,8 @@ fn status_bar(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         (None, Some(s)) => Span::raw(s.text.clone()),
         (None, None) => Span::styled(app.opts.server.clone(), t.dim()),
     };
-    let [l, r] = Layout::horizontal([Constraint::Min(0), Constraint::Length(hint.len() as u16)]).areas(area);
+    let [l, r] =
+        Layout::horizontal([Constraint::Min(0), Constraint::Length(hint.len() as u16)]).areas(area);
     f.render_widget(Paragraph::new(Line::from(left)), l);
     f.render_widget(Paragraph::new(Span::styled(hint, t.dim())), r);
 }
@@ -72,7 +83,10 @@ pub fn pane_block<'a, T>(title: impl Into<String>, pane: &Pane<T>, t: &Theme) ->
         None if !pane.loading && pane.error.is_none() => " idle ".into(),
         None => String::new(),
     };
-    Block::default().borders(Borders::ALL).title(Line::from(spans)).title(Line::from(Span::styled(right, t.dim())).right_aligned())
+    Block::default()
+        .borders(Borders::ALL)
+        .title(Line::from(spans))
+        .title(Line::from(Span::styled(right, t.dim())).right_aligned())
 }
 
 /// The window `[offset, offset + rows)` of a list of `len` rows that keeps `selected` visible.

@@ -1,12 +1,12 @@
 //! Overlays drawn over the body: the key bindings (`?`), the confirm dialog, the revocation
 //! reason picker and the certificate / agent detail panes.
 
+use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
-use ratatui::Frame;
 
-use super::{empty_text, pane_block, Theme};
+use super::{Theme, empty_text, pane_block};
 use crate::app::{App, Overlay};
 use crate::msg::REVOKE_REASONS;
 use crate::sort::{age, days_left};
@@ -39,17 +39,31 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, body: Rect) {
             let lines: Vec<Line> = KEYS
                 .iter()
                 .filter(|(_, _, mutating)| !(*mutating && app.opts.read_only))
-                .map(|(k, what, _)| Line::from(vec![Span::styled(format!("{k:<16}"), t.title()), Span::raw(*what)]))
+                .map(|(k, what, _)| {
+                    Line::from(vec![Span::styled(format!("{k:<16}"), t.title()), Span::raw(*what)])
+                })
                 .collect();
             let area = popup(body, 68, lines.len() as u16 + 2);
             f.render_widget(Clear, area);
-            f.render_widget(Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(" Keys · Esc closes ")), area);
+            f.render_widget(
+                Paragraph::new(lines)
+                    .block(Block::default().borders(Borders::ALL).title(" Keys · Esc closes ")),
+                area,
+            );
         }
         Overlay::Confirm(a) => {
             let area = popup(body, 50, 5);
             f.render_widget(Clear, area);
-            let lines = vec![Line::from(Span::styled(format!("{}?", a.describe()), t.title())), Line::raw(""), Line::raw("y / Enter: yes    n / Esc: no")];
-            f.render_widget(Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(" Confirm ")), area);
+            let lines = vec![
+                Line::from(Span::styled(format!("{}?", a.describe()), t.title())),
+                Line::raw(""),
+                Line::raw("y / Enter: yes    n / Esc: no"),
+            ];
+            f.render_widget(
+                Paragraph::new(lines)
+                    .block(Block::default().borders(Borders::ALL).title(" Confirm ")),
+                area,
+            );
         }
         Overlay::RevokeReason { id, selected } => {
             let area = popup(body, 50, REVOKE_REASONS.len() as u16 + 3);
@@ -57,10 +71,15 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, body: Rect) {
             let mut lines = vec![Line::raw(format!("Revoke {id}: reason (Enter picks)"))];
             for (i, r) in REVOKE_REASONS.iter().enumerate() {
                 let mark = if i == *selected { "> " } else { "  " };
-                let style = if i == *selected { t.selected() } else { ratatui::style::Style::default() };
+                let style =
+                    if i == *selected { t.selected() } else { ratatui::style::Style::default() };
                 lines.push(Line::from(Span::styled(format!("{mark}{r}"), style)));
             }
-            f.render_widget(Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(" Revoke ")), area);
+            f.render_widget(
+                Paragraph::new(lines)
+                    .block(Block::default().borders(Borders::ALL).title(" Revoke ")),
+                area,
+            );
         }
         Overlay::CertDetail(id) => cert_detail(f, app, t, body, id),
         Overlay::AgentDetail(id) => agent_detail(f, app, t, body, id),
@@ -71,7 +90,12 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, body: Rect) {
 fn popup(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
     let h = h.min(area.height);
-    Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
 }
 
 fn head<'a>(t: &Theme, s: &str) -> Line<'a> {
@@ -91,9 +115,16 @@ fn cert_detail(f: &mut Frame, app: &App, t: &Theme, body: Rect, id: &str) {
     let c = &d.cert;
     let days = days_left(c.expires_at, app.now);
     let mut left = vec![
-        Line::from(vec![Span::styled(c.common_name.clone(), t.title()), Span::raw("  "), Span::styled(c.status.to_string(), t.status(c.status.as_str()))]),
         Line::from(vec![
-            Span::raw(format!("expires {} ", c.expires_at.map(|e| e.to_rfc3339()).unwrap_or_else(|| "-".into()))),
+            Span::styled(c.common_name.clone(), t.title()),
+            Span::raw("  "),
+            Span::styled(c.status.to_string(), t.status(c.status.as_str())),
+        ]),
+        Line::from(vec![
+            Span::raw(format!(
+                "expires {} ",
+                c.expires_at.map(|e| e.to_rfc3339()).unwrap_or_else(|| "-".into())
+            )),
             Span::styled(days.map(|d| format!("({d} days)")).unwrap_or_default(), t.days(days)),
         ]),
         Line::raw(format!(
@@ -113,7 +144,12 @@ fn cert_detail(f: &mut Frame, app: &App, t: &Theme, body: Rect, id: &str) {
         let fp: String = v.fingerprint_sha256.chars().take(16).collect();
         let nb = v.not_before.to_rfc3339();
         let na = v.not_after.to_rfc3339();
-        left.push(Line::raw(format!("  {} {}…{} {fp}…", short(&v.serial_number, 12), nb.get(..10).unwrap_or(&nb), na.get(..10).unwrap_or(&na))));
+        left.push(Line::raw(format!(
+            "  {} {}…{} {fp}…",
+            short(&v.serial_number, 12),
+            nb.get(..10).unwrap_or(&nb),
+            na.get(..10).unwrap_or(&na)
+        )));
     }
     left.push(head(t, "Targets (last deployment)"));
     if d.targets.is_empty() {
@@ -122,7 +158,10 @@ fn cert_detail(f: &mut Frame, app: &App, t: &Theme, body: Rect, id: &str) {
     for (tg, state) in &d.targets {
         let agent = tg.agent_id.as_ref().map(|a| a.to_string()).unwrap_or_else(|| "-".into());
         let st = state.clone().unwrap_or_else(|| "never deployed".into());
-        left.push(Line::from(vec![Span::raw(format!("  {} {} on {agent}: ", tg.name, tg.target_type)), Span::styled(st.clone(), t.status(&st))]));
+        left.push(Line::from(vec![
+            Span::raw(format!("  {} {} on {agent}: ", tg.name, tg.target_type)),
+            Span::styled(st.clone(), t.status(&st)),
+        ]));
     }
     let mut right = vec![head(t, "Jobs")];
     if d.jobs.is_empty() {
@@ -132,7 +171,10 @@ fn cert_detail(f: &mut Frame, app: &App, t: &Theme, body: Rect, id: &str) {
         right.push(Line::from(vec![
             Span::raw(format!("  {} {} ", short(j.id.as_str(), 14), j.job_type)),
             Span::styled(j.status.to_string(), t.status(j.status.as_str())),
-            Span::styled(j.last_error.as_ref().map(|e| format!(" {e}")).unwrap_or_default(), t.bad()),
+            Span::styled(
+                j.last_error.as_ref().map(|e| format!(" {e}")).unwrap_or_default(),
+                t.bad(),
+            ),
         ]));
     }
     right.push(head(t, "Open violations"));
@@ -140,14 +182,25 @@ fn cert_detail(f: &mut Frame, app: &App, t: &Theme, body: Rect, id: &str) {
         right.push(Line::raw("  none"));
     }
     for v in d.violations.iter().take(4) {
-        right.push(Line::from(vec![Span::styled(format!("  {} ", v.severity), t.status(v.severity.as_str())), Span::raw(v.message.clone())]));
+        right.push(Line::from(vec![
+            Span::styled(format!("  {} ", v.severity), t.status(v.severity.as_str())),
+            Span::raw(v.message.clone()),
+        ]));
     }
     if d.violations_partial {
-        right.push(Line::styled(format!("  (more than the {} read)", crate::net::VIOLATIONS_PAGE), t.warn()));
+        right.push(Line::styled(
+            format!("  (more than the {} read)", crate::net::VIOLATIONS_PAGE),
+            t.warn(),
+        ));
     }
     right.push(head(t, "Last audit events"));
     for e in d.audit.iter().take(6) {
-        right.push(Line::raw(format!("  {:>4} {} by {}", age(Some(e.timestamp), app.now), e.action, e.actor)));
+        right.push(Line::raw(format!(
+            "  {:>4} {} by {}",
+            age(Some(e.timestamp), app.now),
+            e.action,
+            e.actor
+        )));
     }
     two_columns(f, inner, left, right);
 }
@@ -164,7 +217,11 @@ fn agent_detail(f: &mut Frame, app: &App, t: &Theme, body: Rect, id: &str) {
     };
     let a = &d.agent;
     let mut left = vec![
-        Line::from(vec![Span::styled(format!("{} ({})", a.name, a.hostname), t.title()), Span::raw("  "), Span::styled(a.status.to_string(), t.status(a.status.as_str()))]),
+        Line::from(vec![
+            Span::styled(format!("{} ({})", a.name, a.hostname), t.title()),
+            Span::raw("  "),
+            Span::styled(a.status.to_string(), t.status(a.status.as_str())),
+        ]),
         Line::raw(format!("{} {} {} · agent {}", a.os, a.os_version, a.arch, a.agent_version)),
         Line::raw(format!("last heartbeat {} ago", age(a.last_heartbeat_at, app.now))),
         head(t, "Addresses"),
@@ -188,7 +245,9 @@ fn agent_detail(f: &mut Frame, app: &App, t: &Theme, body: Rect, id: &str) {
     if d.targets.is_empty() {
         right.push(Line::raw("  none"));
     }
-    right.extend(d.targets.iter().map(|x| Line::raw(format!("  {} ({}) {}", x.name, x.target_type, x.id))));
+    right.extend(
+        d.targets.iter().map(|x| Line::raw(format!("  {} ({}) {}", x.name, x.target_type, x.id))),
+    );
     right.push(head(t, "Certificates (from its jobs: keys held here)"));
     if d.certificates.is_empty() {
         right.push(Line::raw("  none"));
@@ -200,7 +259,8 @@ fn agent_detail(f: &mut Frame, app: &App, t: &Theme, body: Rect, id: &str) {
 /// Side by side when wide enough, else one above the other.
 fn two_columns(f: &mut Frame, area: Rect, left: Vec<Line>, right: Vec<Line>) {
     if area.width >= 100 {
-        let [l, r] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area);
+        let [l, r] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
+            .areas(area);
         f.render_widget(Paragraph::new(left).wrap(Wrap { trim: false }), l);
         f.render_widget(Paragraph::new(right), r);
     } else {

@@ -60,7 +60,8 @@ impl Theme {
     pub fn status(&self, s: &str) -> Style {
         match s {
             "Failed" | "Expired" | "Revoked" | "Offline" | "Error" | "Critical" => self.bad(),
-            "Expiring" | "Degraded" | "RenewalInProgress" | "Pending" | "AwaitingCSR" | "Running" | "Warning" => self.warn(),
+            "Expiring" | "Degraded" | "RenewalInProgress" | "Pending" | "AwaitingCSR"
+            | "Running" | "Warning" => self.warn(),
             "Active" | "Online" | "Completed" => self.good(),
             _ => Style::default(),
         }

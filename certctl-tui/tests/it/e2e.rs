@@ -3,7 +3,7 @@
 //! from the second page come first), a renewal is confirmed and its job appears, `q` quits with
 //! the terminal restored (cooked mode, main screen); SIGTERM restores it too.
 
-use crate::support::{have_tmux, Server, Tmux};
+use crate::support::{Server, Tmux, have_tmux};
 
 /// Runs the console under `sh`, which then prints its exit status and the tty's modes.
 fn console(s: &Server, name: &str) -> Tmux {
@@ -16,7 +16,13 @@ fn console(s: &Server, name: &str) -> Tmux {
         ("TUI_BIN", bin),
         ("NO_COLOR", "1"),
     ];
-    Tmux::start(name, 80, 24, &env, &["sh", "-c", r#""$TUI_BIN" --refresh 2s; echo "EXIT=$?"; stty -a; exec sleep 60"#])
+    Tmux::start(
+        name,
+        80,
+        24,
+        &env,
+        &["sh", "-c", r#""$TUI_BIN" --refresh 2s; echo "EXIT=$?"; stty -a; exec sleep 60"#],
+    )
 }
 
 /// After the console ended: its exit status was printed and the tty is back in cooked mode
@@ -24,10 +30,15 @@ fn console(s: &Server, name: &str) -> Tmux {
 #[track_caller]
 fn assert_restored(t: &Tmux) {
     // wait for stty's lines too, not only the exit status printed before them
-    let screen = t.wait("the console to exit", |s| s.contains("EXIT=") && s.contains("icanon") && s.contains("echo"));
+    let screen = t.wait("the console to exit", |s| {
+        s.contains("EXIT=") && s.contains("icanon") && s.contains("echo")
+    });
     assert!(screen.contains("EXIT=0"), "{screen}");
     let words: Vec<&str> = screen.split_whitespace().collect();
-    assert!(words.contains(&"icanon") && words.contains(&"echo"), "terminal left in raw mode:\n{screen}");
+    assert!(
+        words.contains(&"icanon") && words.contains(&"echo"),
+        "terminal left in raw mode:\n{screen}"
+    );
     assert!(!screen.contains("1 Overview"), "still on the console's screen:\n{screen}");
 }
 
@@ -41,7 +52,11 @@ fn browse_filter_renew_and_quit() {
     t.wait("the overview", |s| s.contains("1 Overview") && s.contains("refreshed"));
 
     t.keys(&["2"]);
-    t.wait("certificate CNs", |s| s.contains("alpha.example.com") && s.contains("beta.example.com") && s.contains("gamma.example.org"));
+    t.wait("certificate CNs", |s| {
+        s.contains("alpha.example.com")
+            && s.contains("beta.example.com")
+            && s.contains("gamma.example.org")
+    });
 
     t.keys(&["3"]);
     t.wait("agent hostnames", |s| s.contains("web1.prod.internal") && s.contains("Online"));
@@ -50,7 +65,9 @@ fn browse_filter_renew_and_quit() {
     t.wait("certificates again", |s| s.contains("alpha.example.com"));
     t.keys(&["/"]);
     t.text("beta");
-    let screen = t.wait("the filtered list", |s| s.contains("beta.example.com") && !s.contains("alpha.example.com") && s.contains("of 1"));
+    let screen = t.wait("the filtered list", |s| {
+        s.contains("beta.example.com") && !s.contains("alpha.example.com") && s.contains("of 1")
+    });
     assert!(screen.contains("/beta"), "{screen}");
     t.keys(&["Enter"]);
 
@@ -59,9 +76,20 @@ fn browse_filter_renew_and_quit() {
     t.wait("the confirm dialog", |s| s.contains("renew mc-beta?"));
     t.keys(&["y"]);
     let screen = t.wait("the renewal's job", |s| s.contains("renew mc-beta: job job-"));
-    let job = screen.split("job job-").nth(1).and_then(|r| r.split_whitespace().next()).map(|id| format!("job-{id}")).unwrap();
-    let jobs = s.rt.block_on(s.client.list_jobs(&Default::default(), certctl::model::PageRequest::new(1, 10))).unwrap();
-    assert!(jobs.data.iter().any(|j| j.id.as_str() == job && j.certificate_id.as_str() == "mc-beta"), "{job} not on the server");
+    let job = screen
+        .split("job job-")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .map(|id| format!("job-{id}"))
+        .unwrap();
+    let jobs = s
+        .rt
+        .block_on(s.client.list_jobs(&Default::default(), certctl::model::PageRequest::new(1, 10)))
+        .unwrap();
+    assert!(
+        jobs.data.iter().any(|j| j.id.as_str() == job && j.certificate_id.as_str() == "mc-beta"),
+        "{job} not on the server"
+    );
     t.keys(&["5"]);
     t.wait("the job on the Jobs screen", |s| s.contains("mc-beta") && s.contains("Issuance"));
 
@@ -84,28 +112,52 @@ fn sort_is_done_by_the_server_over_every_page() {
     // them and alpha, beta and gamma are on page 2; their common names sort after all three.
     s.rt.block_on(async {
         for i in 0..100 {
-            let input = certctl::api::CertificateInput { id: Some(format!("mc-a{i:03}")), common_name: format!("zz-{i:03}.example.net"), ..Default::default() };
+            let input = certctl::api::CertificateInput {
+                id: Some(format!("mc-a{i:03}")),
+                common_name: format!("zz-{i:03}.example.net"),
+                ..Default::default()
+            };
             s.client.create_certificate(&input).await.unwrap();
         }
     });
     let t = console(&s, "sort");
     t.wait("the overview", |s| s.contains("1 Overview") && s.contains("refreshed"));
     t.keys(&["2"]);
-    let screen = t.wait("page 1 by id", |s| s.contains("of 103") && s.contains("zz-000.example.net"));
+    let screen =
+        t.wait("page 1 by id", |s| s.contains("of 103") && s.contains("zz-000.example.net"));
     assert!(!screen.contains("alpha.example.com"), "{screen}");
     // s: common name ascending, page 1 of the whole list: the three from page 2 come first
     t.keys(&["s"]);
-    let screen = t.wait("sorted by common name", |s| s.contains("by common name ↑") && s.contains("COMMON NAME↑") && s.contains("alpha.example.com"));
+    let screen = t.wait("sorted by common name", |s| {
+        s.contains("by common name ↑")
+            && s.contains("COMMON NAME↑")
+            && s.contains("alpha.example.com")
+    });
     let at = |cn: &str| screen.find(cn).unwrap_or(usize::MAX);
-    assert!(at("alpha.example.com") < at("beta.example.com") && at("beta.example.com") < at("gamma.example.org") && at("gamma.example.org") < at("zz-000"), "{screen}");
+    assert!(
+        at("alpha.example.com") < at("beta.example.com")
+            && at("beta.example.com") < at("gamma.example.org")
+            && at("gamma.example.org") < at("zz-000"),
+        "{screen}"
+    );
     assert!(screen.contains("page 1/2"), "{screen}");
     // S: descending, page 1 again; the selected mc-a000 (kept since page 1 by id) is still
     // selected, now its last row, so the table shows the page's end; the three are on page 2
     t.keys(&["S"]);
-    let screen = t.wait("reversed", |s| s.contains("by common name ↓") && s.contains("COMMON NAME↓") && s.contains("zz-000.example.net") && !s.contains("alpha.example.com"));
-    assert!(screen.find("zz-001") < screen.find("zz-000") && screen.contains("page 1/2"), "{screen}");
+    let screen = t.wait("reversed", |s| {
+        s.contains("by common name ↓")
+            && s.contains("COMMON NAME↓")
+            && s.contains("zz-000.example.net")
+            && !s.contains("alpha.example.com")
+    });
+    assert!(
+        screen.find("zz-001") < screen.find("zz-000") && screen.contains("page 1/2"),
+        "{screen}"
+    );
     t.keys(&["n"]);
-    let screen = t.wait("page 2 of the same order", |s| s.contains("page 2/2") && s.contains("alpha.example.com"));
+    let screen = t.wait("page 2 of the same order", |s| {
+        s.contains("page 2/2") && s.contains("alpha.example.com")
+    });
     assert!(screen.find("gamma.example.org") < screen.find("alpha.example.com"), "{screen}");
     t.keys(&["q"]);
     assert_restored(&t);

@@ -9,7 +9,7 @@ use certctl::api::{AgentInput, CertificateInput};
 use certctl::client::Client;
 use certctl::model::AgentMetadata;
 use certctl::service::{KeygenMode, Service, ServiceConfig};
-use certctl_server::{app, AppState};
+use certctl_server::{AppState, app};
 
 pub struct Server {
     pub url: String,
@@ -22,7 +22,11 @@ pub struct Server {
 impl Server {
     /// Server keygen (so a renewal needs no agent to start), three certificates, one agent.
     pub fn start() -> Self {
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
         let (dir, admin, url) = rt.block_on(async {
             let (dir, store) = certctl::testing::sqlite().await;
             let config = ServiceConfig { keygen_mode: KeygenMode::Server, ..Default::default() };
@@ -42,11 +46,28 @@ impl Server {
 
     fn seed(&self) {
         self.rt.block_on(async {
-            for (id, cn, env) in [("mc-alpha", "alpha.example.com", "production"), ("mc-beta", "beta.example.com", "staging"), ("mc-gamma", "gamma.example.org", "production")] {
-                let input = CertificateInput { id: Some(id.into()), common_name: cn.into(), environment: Some(env.into()), ..Default::default() };
+            for (id, cn, env) in [
+                ("mc-alpha", "alpha.example.com", "production"),
+                ("mc-beta", "beta.example.com", "staging"),
+                ("mc-gamma", "gamma.example.org", "production"),
+            ] {
+                let input = CertificateInput {
+                    id: Some(id.into()),
+                    common_name: cn.into(),
+                    environment: Some(env.into()),
+                    ..Default::default()
+                };
                 self.client.create_certificate(&input).await.unwrap();
             }
-            let reg = self.client.register_agent(&AgentInput { id: Some("ag-web1".into()), name: "web1".into(), labels: BTreeMap::new() }).await.unwrap();
+            let reg = self
+                .client
+                .register_agent(&AgentInput {
+                    id: Some("ag-web1".into()),
+                    name: "web1".into(),
+                    labels: BTreeMap::new(),
+                })
+                .await
+                .unwrap();
             let agent = Client::builder(&self.url).api_key(&reg.api_key).build().unwrap();
             let meta = AgentMetadata {
                 hostname: "web1.prod.internal".into(),
@@ -84,7 +105,18 @@ impl Tmux {
     pub fn start(name: &str, w: u16, h: u16, env: &[(&str, &str)], argv: &[&str]) -> Self {
         let socket = format!("certctl-tui-{name}-{}", std::process::id());
         let mut c = Command::new("tmux");
-        c.args(["-L", &socket, "-f", "/dev/null", "new-session", "-d", "-x", &w.to_string(), "-y", &h.to_string()]);
+        c.args([
+            "-L",
+            &socket,
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-x",
+            &w.to_string(),
+            "-y",
+            &h.to_string(),
+        ]);
         for (k, v) in env {
             c.arg("-e").arg(format!("{k}={v}"));
         }

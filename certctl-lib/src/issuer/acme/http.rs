@@ -56,15 +56,22 @@ impl AcmeHttp {
     /// A client trusting the system roots, or only `ca_cert` (PEM) when given, that connects
     /// only where `policy` allows.
     pub fn new(ca_cert: Option<&str>, policy: &AddressPolicy) -> Result<Self> {
-        let mut b = crate::net::http_client(policy, reqwest::Client::builder()).timeout(REQUEST_TIMEOUT).user_agent(concat!("certctl/", env!("CARGO_PKG_VERSION")));
+        let mut b = crate::net::http_client(policy, reqwest::Client::builder())
+            .timeout(REQUEST_TIMEOUT)
+            .user_agent(concat!("certctl/", env!("CARGO_PKG_VERSION")));
         if let Some(pem) = ca_cert {
-            let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes()).map_err(|e| Error::invalid("config.ca_cert", format!("not a PEM certificate bundle: {e}")))?;
+            let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes()).map_err(|e| {
+                Error::invalid("config.ca_cert", format!("not a PEM certificate bundle: {e}"))
+            })?;
             if certs.is_empty() {
                 return Err(Error::invalid("config.ca_cert", "holds no certificate"));
             }
             b = b.tls_certs_only(certs);
         }
-        let client = b.build().map_err(|e| Error::Connector { message: format!("building the ACME HTTP client: {e}"), transient: false })?;
+        let client = b.build().map_err(|e| Error::Connector {
+            message: format!("building the ACME HTTP client: {e}"),
+            transient: false,
+        })?;
         Ok(Self { client, retry_after: RetryAfter::default(), policy: policy.clone() })
     }
 
@@ -75,13 +82,18 @@ impl AcmeHttp {
 }
 
 impl HttpClient for AcmeHttp {
-    fn request(&self, req: http::Request<BodyWrapper<Bytes>>) -> Pin<Box<dyn Future<Output = std::result::Result<BytesResponse, instant_acme::Error>> + Send>> {
+    fn request(
+        &self,
+        req: http::Request<BodyWrapper<Bytes>>,
+    ) -> Pin<Box<dyn Future<Output = std::result::Result<BytesResponse, instant_acme::Error>> + Send>>
+    {
         let client = self.client.clone();
         let retry_after = self.retry_after.clone();
         let policy = self.policy.clone();
         Box::pin(async move {
             let (parts, body) = req.into_parts();
-            let url = reqwest::Url::parse(&parts.uri.to_string()).map_err(|e| instant_acme::Error::Other(Box::new(e)))?;
+            let url = reqwest::Url::parse(&parts.uri.to_string())
+                .map_err(|e| instant_acme::Error::Other(Box::new(e)))?;
             policy.check_url(&url).map_err(|r| instant_acme::Error::Other(Box::new(r)))?;
             let body = match body.collect().await {
                 Ok(c) => c.to_bytes(),
@@ -97,15 +109,25 @@ impl HttpClient for AcmeHttp {
             let status = resp.status();
             let headers = resp.headers().clone();
             if !status.is_success() {
-                retry_after.set(headers.get(http::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(parse_retry_after));
+                retry_after.set(
+                    headers
+                        .get(http::header::RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(parse_retry_after),
+                );
             }
-            let problem = headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|t| t.starts_with("application/problem+json"));
-            let mut bytes = resp.bytes().await.map_err(|e| instant_acme::Error::Other(Box::new(e)))?;
+            let problem = headers
+                .get(http::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|t| t.starts_with("application/problem+json"));
+            let mut bytes =
+                resp.bytes().await.map_err(|e| instant_acme::Error::Other(Box::new(e)))?;
             if !status.is_success() && !problem {
                 // only the CA's problem documents reach an error message, never another body
                 bytes = Bytes::from(serde_json::json!({"type": "about:blank", "detail": format!("the server answered {status} without an ACME problem document"), "status": status.as_u16()}).to_string());
             }
-            if status == http::StatusCode::BAD_REQUEST && bytes.windows(8).any(|w| w == b"badNonce") {
+            if status == http::StatusCode::BAD_REQUEST && bytes.windows(8).any(|w| w == b"badNonce")
+            {
                 BAD_NONCES.fetch_add(1, Ordering::Relaxed);
                 tracing::debug!("the ACME CA rejected a nonce; retrying with a fresh one");
             }
@@ -125,7 +147,9 @@ pub fn parse_retry_after(v: &str) -> Option<SystemTime> {
         return SystemTime::now().checked_add(Duration::from_secs(secs.min(7 * 86_400)));
     }
     let format = time::format_description::well_known::Rfc2822;
-    time::OffsetDateTime::parse(v.replace("GMT", "+0000").as_str(), &format).ok().map(SystemTime::from)
+    time::OffsetDateTime::parse(v.replace("GMT", "+0000").as_str(), &format)
+        .ok()
+        .map(SystemTime::from)
 }
 
 #[cfg(test)]
@@ -158,7 +182,9 @@ mod tests {
             }
         });
         let get = |http: AcmeHttp| async move {
-            let req = http::Request::get(format!("http://localhost:{port}/dir")).body(BodyWrapper::from(Vec::new())).unwrap();
+            let req = http::Request::get(format!("http://localhost:{port}/dir"))
+                .body(BodyWrapper::from(Vec::new()))
+                .unwrap();
             http.request(req).await
         };
         let allowed = crate::net::AddressPolicy::parse(&["127.0.0.0/8", "::1"]).unwrap();
@@ -166,9 +192,21 @@ mod tests {
         assert_eq!(resp.parts.status, http::StatusCode::FORBIDDEN);
         let body = resp.body.into_bytes().await.unwrap();
         let text = String::from_utf8_lossy(&body);
-        assert!(!text.contains("INTERNAL-ONLY-BODY") && text.contains("without an ACME problem document"), "{text}");
-        let e = get(AcmeHttp::new(None, &crate::net::AddressPolicy::strict()).unwrap()).await.err().unwrap();
+        assert!(
+            !text.contains("INTERNAL-ONLY-BODY")
+                && text.contains("without an ACME problem document"),
+            "{text}"
+        );
+        let e = get(AcmeHttp::new(None, &crate::net::AddressPolicy::strict()).unwrap())
+            .await
+            .err()
+            .unwrap();
         let f = super::super::classify(&e, None);
-        assert!(!f.transient && f.message.contains("loopback") && f.message.contains(crate::net::SETTING), "{f:?}");
+        assert!(
+            !f.transient
+                && f.message.contains("loopback")
+                && f.message.contains(crate::net::SETTING),
+            "{f:?}"
+        );
     }
 }

@@ -19,7 +19,7 @@ pub mod rfc2136;
 
 pub use dns::{DnsProvider, DnsUpdater};
 pub use hooks::DnsHooks;
-pub use http::{bad_nonces_seen, AcmeHttp, RetryAfter};
+pub use http::{AcmeHttp, RetryAfter, bad_nonces_seen};
 
 /// Let's Encrypt production, as `directory_url: letsencrypt`.
 pub const LETSENCRYPT: &str = "https://acme-v02.api.letsencrypt.org/directory";
@@ -111,29 +111,57 @@ struct RawConfig {
 impl AcmeConfig {
     /// Parses and checks an issuer config; errors name the field (`config.email`).
     pub fn parse(config: &serde_json::Value) -> Result<Self> {
-        let raw: RawConfig = serde_json::from_value(config.clone()).map_err(|e| Error::invalid("config", e.to_string()))?;
+        let raw: RawConfig = serde_json::from_value(config.clone())
+            .map_err(|e| Error::invalid("config", e.to_string()))?;
         let directory_url = match raw.directory_url.as_deref().map(str::trim) {
-            None | Some("") => return Err(Error::invalid("config.directory_url", "is required (a URL, or letsencrypt / letsencrypt-staging)")),
+            None | Some("") => {
+                return Err(Error::invalid(
+                    "config.directory_url",
+                    "is required (a URL, or letsencrypt / letsencrypt-staging)",
+                ));
+            }
             Some("letsencrypt") => LETSENCRYPT.to_owned(),
             Some("letsencrypt-staging") => LETSENCRYPT_STAGING.to_owned(),
-            Some(u) if u.starts_with("https://") && u.len() > 8 && !u.contains(char::is_whitespace) => u.to_owned(),
-            Some(u) => return Err(Error::invalid("config.directory_url", format!("{u:?} must be an https:// URL, letsencrypt or letsencrypt-staging"))),
+            Some(u)
+                if u.starts_with("https://") && u.len() > 8 && !u.contains(char::is_whitespace) =>
+            {
+                u.to_owned()
+            }
+            Some(u) => {
+                return Err(Error::invalid(
+                    "config.directory_url",
+                    format!("{u:?} must be an https:// URL, letsencrypt or letsencrypt-staging"),
+                ));
+            }
         };
         if !raw.terms_accepted {
-            return Err(Error::invalid("config.terms_accepted", "must be true: the CA's terms of service have to be accepted to create an account"));
+            return Err(Error::invalid(
+                "config.terms_accepted",
+                "must be true: the CA's terms of service have to be accepted to create an account",
+            ));
         }
         if let Some(e) = &raw.email
-            && (e.len() > 254 || !e.contains('@') || e.contains(char::is_whitespace) || e.starts_with('@') || e.ends_with('@'))
+            && (e.len() > 254
+                || !e.contains('@')
+                || e.contains(char::is_whitespace)
+                || e.starts_with('@')
+                || e.ends_with('@'))
         {
             return Err(Error::invalid("config.email", format!("{e:?} is not an email address")));
         }
         match (&raw.eab_kid, raw.eab_hmac_key.is_some() || raw.eab_hmac_key_sealed.is_some()) {
             (Some(k), true) if !k.is_empty() => {}
             (None, false) => {}
-            _ => return Err(Error::invalid("config.eab_kid", "eab_kid and eab_hmac_key go together")),
+            _ => {
+                return Err(Error::invalid(
+                    "config.eab_kid",
+                    "eab_kid and eab_hmac_key go together",
+                ));
+            }
         }
         if let Some(k) = &raw.eab_hmac_key {
-            decode_b64url(k).map_err(|_| Error::invalid("config.eab_hmac_key", "must be base64url"))?;
+            decode_b64url(k)
+                .map_err(|_| Error::invalid("config.eab_hmac_key", "must be base64url"))?;
         }
         if let Some(pem) = &raw.ca_cert {
             AcmeHttp::new(Some(pem), &crate::net::AddressPolicy::strict())?;
@@ -141,12 +169,22 @@ impl AcmeConfig {
         let challenge = match raw.challenge.as_deref().unwrap_or("http-01") {
             "http-01" => Challenge::Http01,
             "dns-01" => Challenge::Dns01,
-            other => return Err(Error::invalid("config.challenge", format!("{other:?} is not http-01 or dns-01"))),
+            other => {
+                return Err(Error::invalid(
+                    "config.challenge",
+                    format!("{other:?} is not http-01 or dns-01"),
+                ));
+            }
         };
         let http01_mode = match raw.http01_mode.as_deref().unwrap_or("server") {
             "server" => Http01Mode::Server,
             "agent" => Http01Mode::Agent,
-            other => return Err(Error::invalid("config.http01_mode", format!("{other:?} is not server or agent"))),
+            other => {
+                return Err(Error::invalid(
+                    "config.http01_mode",
+                    format!("{other:?} is not server or agent"),
+                ));
+            }
         };
         let rfc = rfc2136::RawRfc2136 {
             server: raw.rfc2136_server,
@@ -164,7 +202,10 @@ impl AcmeConfig {
             match raw.dns_provider.as_deref() {
                 Some("hook") => {
                     if rfc.any() {
-                        return Err(Error::invalid("config.dns_provider", "rfc2136_* keys need dns_provider rfc2136"));
+                        return Err(Error::invalid(
+                            "config.dns_provider",
+                            "rfc2136_* keys need dns_provider rfc2136",
+                        ));
                     }
                     let name = raw.dns_hook.ok_or_else(|| Error::invalid("config.dns_hook", "is required with dns_provider hook: the name of a hook defined in the server's config (CERTCTL_ACME_DNS_HOOKS)"))?;
                     hooks::check_name("config.dns_hook", &name)?;
@@ -172,12 +213,25 @@ impl AcmeConfig {
                 }
                 Some("rfc2136") => {
                     if raw.dns_hook.is_some() {
-                        return Err(Error::invalid("config.dns_hook", "is for dns_provider hook, not rfc2136"));
+                        return Err(Error::invalid(
+                            "config.dns_hook",
+                            "is for dns_provider hook, not rfc2136",
+                        ));
                     }
                     Some(DnsProvider::Rfc2136(rfc2136::Rfc2136Config::parse(rfc)?))
                 }
-                Some(other) => return Err(Error::invalid("config.dns_provider", format!("{other:?} is not supported; available: hook, rfc2136"))),
-                None => return Err(Error::invalid("config.dns_provider", "is required with challenge dns-01 (hook or rfc2136)")),
+                Some(other) => {
+                    return Err(Error::invalid(
+                        "config.dns_provider",
+                        format!("{other:?} is not supported; available: hook, rfc2136"),
+                    ));
+                }
+                None => {
+                    return Err(Error::invalid(
+                        "config.dns_provider",
+                        "is required with challenge dns-01 (hook or rfc2136)",
+                    ));
+                }
             }
         } else {
             None
@@ -185,7 +239,12 @@ impl AcmeConfig {
         let dns_propagation_seconds = match raw.dns_propagation_seconds {
             None => DEFAULT_DNS_PROPAGATION_SECONDS,
             Some(n) if (0..=3600).contains(&n) => n as u64,
-            Some(n) => return Err(Error::invalid("config.dns_propagation_seconds", format!("{n} must be between 0 and 3600"))),
+            Some(n) => {
+                return Err(Error::invalid(
+                    "config.dns_propagation_seconds",
+                    format!("{n} must be between 0 and 3600"),
+                ));
+            }
         };
         Ok(Self {
             directory_url,
@@ -239,9 +298,26 @@ impl From<Error> for AcmeFailure {
 
 /// Problem types that retrying cannot fix.
 const PERMANENT: &[&str] = &[
-    "rejectedIdentifier", "unauthorized", "malformed", "caa", "badCSR", "unsupportedIdentifier", "invalidContact",
-    "unsupportedContact", "externalAccountRequired", "accountDoesNotExist", "badRevocationReason", "alreadyRevoked",
-    "incorrectResponse", "dns", "connection", "tls", "compound", "orderNotReady", "badSignatureAlgorithm", "userActionRequired",
+    "rejectedIdentifier",
+    "unauthorized",
+    "malformed",
+    "caa",
+    "badCSR",
+    "unsupportedIdentifier",
+    "invalidContact",
+    "unsupportedContact",
+    "externalAccountRequired",
+    "accountDoesNotExist",
+    "badRevocationReason",
+    "alreadyRevoked",
+    "incorrectResponse",
+    "dns",
+    "connection",
+    "tls",
+    "compound",
+    "orderNotReady",
+    "badSignatureAlgorithm",
+    "userActionRequired",
 ];
 
 /// A problem document as `type: detail` (subproblems appended).
@@ -253,7 +329,11 @@ pub fn describe_problem(p: &instant_acme::Problem) -> String {
         (None, None) => "the CA returned an empty problem".to_owned(),
     };
     for sp in &p.subproblems {
-        s.push_str(&format!("; {}: {}", sp.r#type.as_deref().unwrap_or("?"), sp.detail.as_deref().unwrap_or("")));
+        s.push_str(&format!(
+            "; {}: {}",
+            sp.r#type.as_deref().unwrap_or("?"),
+            sp.detail.as_deref().unwrap_or("")
+        ));
     }
     s
 }
@@ -265,31 +345,60 @@ pub fn classify(e: &instant_acme::Error, retry_after: Option<SystemTime>) -> Acm
     match e {
         instant_acme::Error::Api(p) => {
             let kind = p.r#type.as_deref().and_then(|t| t.rsplit(':').next()).unwrap_or("");
-            let transient = !PERMANENT.contains(&kind) && (matches!(kind, "badNonce" | "rateLimited" | "serverInternal") || p.status.is_some_and(|s| s >= 500) || kind.is_empty());
-            AcmeFailure { message: describe_problem(p), transient, retry_after: if transient { retry_after } else { None } }
+            let transient = !PERMANENT.contains(&kind)
+                && (matches!(kind, "badNonce" | "rateLimited" | "serverInternal")
+                    || p.status.is_some_and(|s| s >= 500)
+                    || kind.is_empty());
+            AcmeFailure {
+                message: describe_problem(p),
+                transient,
+                retry_after: if transient { retry_after } else { None },
+            }
         }
-        instant_acme::Error::Crypto | instant_acme::Error::KeyRejected | instant_acme::Error::Unsupported(_) => AcmeFailure::permanent(format!("ACME: {e}")),
+        instant_acme::Error::Crypto
+        | instant_acme::Error::KeyRejected
+        | instant_acme::Error::Unsupported(_) => AcmeFailure::permanent(format!("ACME: {e}")),
         instant_acme::Error::Other(inner) if crate::net::refusal(&**inner).is_some() => {
-            AcmeFailure::permanent(format!("ACME: {}", crate::net::refusal(&**inner).map(|r| r.to_string()).unwrap_or_default()))
+            AcmeFailure::permanent(format!(
+                "ACME: {}",
+                crate::net::refusal(&**inner).map(|r| r.to_string()).unwrap_or_default()
+            ))
         }
         // serde's message can quote the body; say only that it is not what ACME expects
-        instant_acme::Error::Json(_) => AcmeFailure { message: "ACME CA answered badly: the answer is not the JSON that ACME expects".into(), transient: true, retry_after },
-        other => AcmeFailure { message: format!("ACME CA unreachable or answered badly: {other}"), transient: true, retry_after },
+        instant_acme::Error::Json(_) => AcmeFailure {
+            message: "ACME CA answered badly: the answer is not the JSON that ACME expects".into(),
+            transient: true,
+            retry_after,
+        },
+        other => AcmeFailure {
+            message: format!("ACME CA unreachable or answered badly: {other}"),
+            transient: true,
+            retry_after,
+        },
     }
 }
 
 /// Creates an account on the CA (EAB when configured); `eab_key` is the decoded HMAC key.
-pub async fn create_account(cfg: &AcmeConfig, http: &AcmeHttp, eab_hmac_key: Option<&str>) -> std::result::Result<(Account, AccountCredentials), AcmeFailure> {
+pub async fn create_account(
+    cfg: &AcmeConfig,
+    http: &AcmeHttp,
+    eab_hmac_key: Option<&str>,
+) -> std::result::Result<(Account, AccountCredentials), AcmeFailure> {
     let contact: Vec<String> = cfg.email.iter().map(|e| format!("mailto:{e}")).collect();
     let contact: Vec<&str> = contact.iter().map(String::as_str).collect();
     let eab = match (&cfg.eab_kid, eab_hmac_key) {
         (Some(kid), Some(key)) => {
-            let bytes = decode_b64url(key).map_err(|_| AcmeFailure::permanent("config.eab_hmac_key: must be base64url"))?;
+            let bytes = decode_b64url(key)
+                .map_err(|_| AcmeFailure::permanent("config.eab_hmac_key: must be base64url"))?;
             Some(ExternalAccountKey::new(kid.clone(), &bytes))
         }
         _ => None,
     };
-    let new = NewAccount { contact: &contact, terms_of_service_agreed: cfg.terms_accepted, only_return_existing: false };
+    let new = NewAccount {
+        contact: &contact,
+        terms_of_service_agreed: cfg.terms_accepted,
+        only_return_existing: false,
+    };
     Account::builder_with_http(Box::new(http.clone()))
         .create(&new, cfg.directory_url.clone(), eab.as_ref())
         .await
@@ -297,9 +406,16 @@ pub async fn create_account(cfg: &AcmeConfig, http: &AcmeHttp, eab_hmac_key: Opt
 }
 
 /// Restores an account from its stored credentials (JSON).
-pub async fn load_account(http: &AcmeHttp, credentials_json: &[u8]) -> std::result::Result<Account, AcmeFailure> {
-    let creds: AccountCredentials = serde_json::from_slice(credentials_json).map_err(|e| AcmeFailure::permanent(format!("stored ACME account is unreadable: {e}")))?;
-    Account::builder_with_http(Box::new(http.clone())).from_credentials(creds).await.map_err(|e| classify(&e, http.retry_after().take()))
+pub async fn load_account(
+    http: &AcmeHttp,
+    credentials_json: &[u8],
+) -> std::result::Result<Account, AcmeFailure> {
+    let creds: AccountCredentials = serde_json::from_slice(credentials_json)
+        .map_err(|e| AcmeFailure::permanent(format!("stored ACME account is unreadable: {e}")))?;
+    Account::builder_with_http(Box::new(http.clone()))
+        .from_credentials(creds)
+        .await
+        .map_err(|e| classify(&e, http.retry_after().take()))
 }
 
 /// RFC 5280 reason name → ACME revocation reason.
@@ -340,11 +456,18 @@ impl IssuerConnector for AcmeIssuer {
     }
 
     async fn issue(&self, _: &IssueRequest<'_>) -> Result<String> {
-        Err(Error::Connector { message: "ACME orders run through the job engine's order driver".into(), transient: false })
+        Err(Error::Connector {
+            message: "ACME orders run through the job engine's order driver".into(),
+            transient: false,
+        })
     }
 
     async fn revoke(&self, _: &RevokeRequest<'_>) -> Result<()> {
-        Err(Error::Connector { message: "ACME revocation runs through the service (it needs the issuer's account)".into(), transient: false })
+        Err(Error::Connector {
+            message: "ACME revocation runs through the service (it needs the issuer's account)"
+                .into(),
+            transient: false,
+        })
     }
 
     fn ca_pem(&self, config: &serde_json::Value) -> Option<String> {
@@ -360,27 +483,51 @@ mod tests {
     #[test]
     fn configs() {
         let c = AcmeConfig::parse(&json!({"directory_url": "letsencrypt-staging", "terms_accepted": true, "email": "ops@example.com"})).unwrap();
-        assert_eq!((c.directory_url.as_str(), c.challenge, c.http01_mode), (LETSENCRYPT_STAGING, Challenge::Http01, Http01Mode::Server));
+        assert_eq!(
+            (c.directory_url.as_str(), c.challenge, c.http01_mode),
+            (LETSENCRYPT_STAGING, Challenge::Http01, Http01Mode::Server)
+        );
         let err = |v| AcmeConfig::parse(&v).unwrap_err().to_string();
         assert!(err(json!({"terms_accepted": true})).starts_with("config.directory_url:"));
-        assert!(err(json!({"directory_url": "http://x/dir", "terms_accepted": true})).starts_with("config.directory_url:"));
+        assert!(
+            err(json!({"directory_url": "http://x/dir", "terms_accepted": true}))
+                .starts_with("config.directory_url:")
+        );
         assert!(err(json!({"directory_url": "letsencrypt"})).starts_with("config.terms_accepted:"));
-        assert!(err(json!({"directory_url": "letsencrypt", "terms_accepted": true, "email": "nope"})).starts_with("config.email:"));
-        assert!(err(json!({"directory_url": "letsencrypt", "terms_accepted": true, "eab_kid": "k"})).starts_with("config.eab_kid:"));
+        assert!(
+            err(json!({"directory_url": "letsencrypt", "terms_accepted": true, "email": "nope"}))
+                .starts_with("config.email:")
+        );
+        assert!(
+            err(json!({"directory_url": "letsencrypt", "terms_accepted": true, "eab_kid": "k"}))
+                .starts_with("config.eab_kid:")
+        );
         assert!(err(json!({"directory_url": "letsencrypt", "terms_accepted": true, "challenge": "tls-alpn-01"})).starts_with("config.challenge:"));
         assert!(err(json!({"directory_url": "letsencrypt", "terms_accepted": true, "challenge": "dns-01", "dns_provider": "hook"})).starts_with("config.dns_hook:"));
         assert!(err(json!({"directory_url": "letsencrypt", "terms_accepted": true, "challenge": "dns-01", "dns_provider": "hook", "dns_hook": "Bad Name"})).starts_with("config.dns_hook:"));
         // an argv in the issuer config is refused, whatever the provider or challenge
-        for extra in [json!({"challenge": "dns-01", "dns_provider": "hook", "dns_hook_command": ["/bin/sh", "-c", "id"]}), json!({"dns_hook_command": ["/bin/true"]})] {
+        for extra in [
+            json!({"challenge": "dns-01", "dns_provider": "hook", "dns_hook_command": ["/bin/sh", "-c", "id"]}),
+            json!({"dns_hook_command": ["/bin/true"]}),
+        ] {
             let mut c = json!({"directory_url": "letsencrypt", "terms_accepted": true});
             c.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
             let e = err(c);
-            assert!(e.starts_with("config.dns_hook_command:") && e.contains("CERTCTL_ACME_DNS_HOOKS"), "{e}");
+            assert!(
+                e.starts_with("config.dns_hook_command:") && e.contains("CERTCTL_ACME_DNS_HOOKS"),
+                "{e}"
+            );
         }
         assert!(err(json!({"directory_url": "letsencrypt", "terms_accepted": true, "ca_cert": "not pem"})).starts_with("config.ca_cert:"));
-        assert!(err(json!({"directory_url": "letsencrypt", "terms_accepted": true, "surprise": 1})).starts_with("config:"));
+        assert!(
+            err(json!({"directory_url": "letsencrypt", "terms_accepted": true, "surprise": 1}))
+                .starts_with("config:")
+        );
         let d = AcmeConfig::parse(&json!({"directory_url": "letsencrypt", "terms_accepted": true, "challenge": "dns-01", "dns_provider": "hook", "dns_hook": "zone-a", "dns_propagation_seconds": 0})).unwrap();
-        assert_eq!((d.dns, d.dns_propagation_seconds), (Some(DnsProvider::Hook("zone-a".into())), 0));
+        assert_eq!(
+            (d.dns, d.dns_propagation_seconds),
+            (Some(DnsProvider::Hook("zone-a".into())), 0)
+        );
         let e = AcmeConfig::parse(&json!({"directory_url": "letsencrypt", "terms_accepted": true, "eab_kid": "kid", "eab_hmac_key": "c2VjcmV0LWhtYWMta2V5"})).unwrap();
         assert!(!format!("{e:?}").contains("c2VjcmV0"));
         assert!(err(json!({"directory_url": "letsencrypt", "terms_accepted": true, "challenge": "dns-01", "dns_provider": "route53"})).contains("available: hook, rfc2136"));
@@ -396,7 +543,10 @@ mod tests {
             "rfc2136_server": "ns1.example.test", "rfc2136_tsig_key_name": "certctl", "rfc2136_tsig_secret": secret});
         let c = AcmeConfig::parse(&base).unwrap();
         let Some(DnsProvider::Rfc2136(r)) = &c.dns else { panic!("{c:?}") };
-        assert_eq!((r.server.as_str(), r.algorithm.as_str(), r.ttl, r.zone.as_deref()), ("ns1.example.test", "hmac-sha256", 60, None));
+        assert_eq!(
+            (r.server.as_str(), r.algorithm.as_str(), r.ttl, r.zone.as_deref()),
+            ("ns1.example.test", "hmac-sha256", 60, None)
+        );
         assert!(!format!("{c:?}").contains(secret), "{c:?}");
         let with = |k: &str, v: serde_json::Value| {
             let mut b = base.clone();
@@ -437,12 +587,16 @@ mod tests {
         let mut hook = base.clone();
         hook["dns_provider"] = json!("hook");
         hook["dns_hook"] = json!("a");
-        assert!(AcmeConfig::parse(&hook).unwrap_err().to_string().starts_with("config.dns_provider:"));
+        assert!(
+            AcmeConfig::parse(&hook).unwrap_err().to_string().starts_with("config.dns_provider:")
+        );
     }
 
     #[test]
     fn problems_are_classified() {
-        let p = |t: &str, status| instant_acme::Error::Api(serde_json::from_value(json!({"type": format!("urn:ietf:params:acme:error:{t}"), "detail": "d", "status": status})).unwrap());
+        let p = |t: &str, status| {
+            instant_acme::Error::Api(serde_json::from_value(json!({"type": format!("urn:ietf:params:acme:error:{t}"), "detail": "d", "status": status})).unwrap())
+        };
         for t in ["rejectedIdentifier", "unauthorized", "malformed", "caa", "badCSR"] {
             let f = classify(&p(t, 400), None);
             assert!(!f.transient, "{t}");

@@ -94,28 +94,36 @@ impl RawRfc2136 {
 impl Rfc2136Config {
     /// Checks the `rfc2136_*` keys; errors name the field (`config.rfc2136_server`).
     pub fn parse(raw: RawRfc2136) -> Result<Self> {
-        let server = raw
-            .server
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| Error::invalid("config.rfc2136_server", "is required with dns_provider rfc2136 (host:port of the primary)"))?;
+        let server =
+            raw.server.as_deref().map(str::trim).filter(|s| !s.is_empty()).ok_or_else(|| {
+                Error::invalid(
+                    "config.rfc2136_server",
+                    "is required with dns_provider rfc2136 (host:port of the primary)",
+                )
+            })?;
         split_server(server).map_err(|m| Error::invalid("config.rfc2136_server", m))?;
-        let key_name = raw
-            .key_name
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| Error::invalid("config.rfc2136_tsig_key_name", "is required with dns_provider rfc2136"))?;
+        let key_name =
+            raw.key_name.as_deref().map(str::trim).filter(|s| !s.is_empty()).ok_or_else(|| {
+                Error::invalid(
+                    "config.rfc2136_tsig_key_name",
+                    "is required with dns_provider rfc2136",
+                )
+            })?;
         dns_name(key_name).map_err(|m| Error::invalid("config.rfc2136_tsig_key_name", m))?;
-        let algorithm = raw.algorithm.as_deref().map(str::trim).unwrap_or("hmac-sha256").to_ascii_lowercase();
+        let algorithm =
+            raw.algorithm.as_deref().map(str::trim).unwrap_or("hmac-sha256").to_ascii_lowercase();
         tsig_algorithm(&algorithm)?;
         match (&raw.secret, &raw.secret_sealed) {
             (Some(s), _) => {
                 decode_secret(s).map_err(|m| Error::invalid("config.rfc2136_tsig_secret", m))?;
             }
             (None, Some(s)) if !s.is_empty() => {}
-            _ => return Err(Error::invalid("config.rfc2136_tsig_secret", "is required with dns_provider rfc2136 (base64, as in tsig-keygen's output)")),
+            _ => {
+                return Err(Error::invalid(
+                    "config.rfc2136_tsig_secret",
+                    "is required with dns_provider rfc2136 (base64, as in tsig-keygen's output)",
+                ));
+            }
         }
         let zone = match raw.zone.as_deref().map(str::trim) {
             None => None,
@@ -127,9 +135,23 @@ impl Rfc2136Config {
         let ttl = match raw.ttl {
             None => DEFAULT_TTL,
             Some(n) if (0..=86_400).contains(&n) => n as u32,
-            Some(n) => return Err(Error::invalid("config.rfc2136_ttl", format!("{n} must be between 0 and 86400"))),
+            Some(n) => {
+                return Err(Error::invalid(
+                    "config.rfc2136_ttl",
+                    format!("{n} must be between 0 and 86400"),
+                ));
+            }
         };
-        Ok(Self { server: server.to_owned(), key_name: key_name.to_owned(), algorithm, secret: raw.secret, secret_sealed: raw.secret_sealed, zone, ttl, policy: AddressPolicy::strict() })
+        Ok(Self {
+            server: server.to_owned(),
+            key_name: key_name.to_owned(),
+            algorithm,
+            secret: raw.secret,
+            secret_sealed: raw.secret_sealed,
+            zone,
+            ttl,
+            policy: AddressPolicy::strict(),
+        })
     }
 }
 
@@ -149,10 +171,19 @@ fn split_server(s: &str) -> std::result::Result<(String, u16), String> {
         return Ok((ip.to_string(), 53));
     }
     let (host, port) = match s.rsplit_once(':') {
-        Some((h, p)) => (h, p.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(|| format!("{s:?}: the port must be a number between 1 and 65535"))?),
+        Some((h, p)) => (
+            h,
+            p.parse::<u16>()
+                .ok()
+                .filter(|p| *p > 0)
+                .ok_or_else(|| format!("{s:?}: the port must be a number between 1 and 65535"))?,
+        ),
         None => (s, 53),
     };
-    if host.is_empty() || host.len() > 253 || !host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.') {
+    if host.is_empty()
+        || host.len() > 253
+        || !host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+    {
         return Err(format!("{s:?} is not host:port"));
     }
     Ok((host.to_owned(), port))
@@ -176,7 +207,10 @@ fn tsig_algorithm(name: &str) -> Result<TsigAlgorithm> {
         "hmac-sha256" => Ok(TsigAlgorithm::HmacSha256),
         "hmac-sha384" => Ok(TsigAlgorithm::HmacSha384),
         "hmac-sha512" => Ok(TsigAlgorithm::HmacSha512),
-        other => Err(Error::invalid("config.rfc2136_tsig_algorithm", format!("{other:?} is not supported; available: hmac-sha256, hmac-sha384, hmac-sha512"))),
+        other => Err(Error::invalid(
+            "config.rfc2136_tsig_algorithm",
+            format!("{other:?} is not supported; available: hmac-sha256, hmac-sha384, hmac-sha512"),
+        )),
     }
 }
 
@@ -184,7 +218,9 @@ fn decode_secret(s: &str) -> std::result::Result<Vec<u8>, String> {
     let s = s.trim();
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(s)
-        .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(s.trim_end_matches('=')))
+        .or_else(|_| {
+            base64::engine::general_purpose::STANDARD_NO_PAD.decode(s.trim_end_matches('='))
+        })
         .map_err(|_| "must be base64 (as in tsig-keygen's output)".to_owned())?;
     if bytes.is_empty() {
         return Err("is empty".into());
@@ -205,7 +241,10 @@ pub struct Rfc2136 {
 
 impl std::fmt::Debug for Rfc2136 {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Rfc2136").field("server", &format_args!("{}:{}", self.host, self.port)).field("zone", &self.zone).finish_non_exhaustive()
+        f.debug_struct("Rfc2136")
+            .field("server", &format_args!("{}:{}", self.host, self.port))
+            .field("zone", &self.zone)
+            .finish_non_exhaustive()
     }
 }
 
@@ -220,17 +259,30 @@ enum Fault {
 impl Rfc2136 {
     /// An updater for `cfg` with the plain base64 TSIG `secret` (unsealed by the caller).
     pub fn new(cfg: &Rfc2136Config, secret: &str) -> Result<Self> {
-        let (host, port) = split_server(&cfg.server).map_err(|m| Error::invalid("config.rfc2136_server", m))?;
-        let key = decode_secret(secret).map_err(|m| Error::invalid("config.rfc2136_tsig_secret", m))?;
-        let key_name = dns_name(&cfg.key_name).map_err(|m| Error::invalid("config.rfc2136_tsig_key_name", m))?;
-        let signer = TSigner::new(key, tsig_algorithm(&cfg.algorithm)?, key_name, FUDGE).map_err(|e| Error::invalid("config.rfc2136_tsig_algorithm", e.to_string()))?;
-        let zone = cfg.zone.as_deref().map(dns_name).transpose().map_err(|m| Error::invalid("config.rfc2136_zone", m))?;
+        let (host, port) =
+            split_server(&cfg.server).map_err(|m| Error::invalid("config.rfc2136_server", m))?;
+        let key =
+            decode_secret(secret).map_err(|m| Error::invalid("config.rfc2136_tsig_secret", m))?;
+        let key_name = dns_name(&cfg.key_name)
+            .map_err(|m| Error::invalid("config.rfc2136_tsig_key_name", m))?;
+        let signer = TSigner::new(key, tsig_algorithm(&cfg.algorithm)?, key_name, FUDGE)
+            .map_err(|e| Error::invalid("config.rfc2136_tsig_algorithm", e.to_string()))?;
+        let zone = cfg
+            .zone
+            .as_deref()
+            .map(dns_name)
+            .transpose()
+            .map_err(|m| Error::invalid("config.rfc2136_zone", m))?;
         Ok(Self { host, port, zone, ttl: cfg.ttl, signer, policy: cfg.policy.clone() })
     }
 
     /// The primary as `host:port`.
     pub fn server(&self) -> String {
-        if self.host.contains(':') { format!("[{}]:{}", self.host, self.port) } else { format!("{}:{}", self.host, self.port) }
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
     }
 
     /// Appends `value` to the TXT record `name` (FQDN without trailing dot).
@@ -245,23 +297,47 @@ impl Rfc2136 {
 
     async fn update(&self, action: &str, name: &str, value: &str) -> Result<()> {
         let what = format!("rfc2136 {action} {name} TXT at {}", self.server());
-        let record = dns_name(name).map_err(|m| Error::Connector { message: format!("{what}: {m}"), transient: false })?;
+        let record = dns_name(name)
+            .map_err(|m| Error::Connector { message: format!("{what}: {m}"), transient: false })?;
         let zone = self.zone_of(&record).await.map_err(|f| fault(&what, None, f))?;
         let mut rrset = RecordSet::new(record.clone(), RecordType::TXT, 0);
         rrset.set_ttl(self.ttl);
         rrset.add_rdata(RData::TXT(TXT::new(vec![value.to_owned()])));
-        let mut msg = if action == "add" { update_message::append(rrset, zone.clone(), false, false) } else { update_message::delete_by_rdata(rrset, zone.clone(), false) };
+        let mut msg = if action == "add" {
+            update_message::append(rrset, zone.clone(), false, false)
+        } else {
+            update_message::delete_by_rdata(rrset, zone.clone(), false)
+        };
         msg.metadata.id = rand::random();
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default();
+        let now =
+            SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default();
         let mut verifier = msg
             .finalize(&self.signer, now)
-            .map_err(|e| Error::Connector { message: format!("{what}: signing the update: {e}"), transient: false })?
-            .ok_or_else(|| Error::Connector { message: format!("{what}: the update was not signed"), transient: false })?;
-        let bytes = msg.to_vec().map_err(|e| Error::Connector { message: format!("{what}: encoding the update: {e}"), transient: false })?;
+            .map_err(|e| Error::Connector {
+                message: format!("{what}: signing the update: {e}"),
+                transient: false,
+            })?
+            .ok_or_else(|| Error::Connector {
+                message: format!("{what}: the update was not signed"),
+                transient: false,
+            })?;
+        let bytes = msg.to_vec().map_err(|e| Error::Connector {
+            message: format!("{what}: encoding the update: {e}"),
+            transient: false,
+        })?;
         let answer = self.exchange(&bytes).await.map_err(|f| fault(&what, Some(&zone), f))?;
-        let reply = Message::from_vec(&answer).map_err(|e| fault(&what, Some(&zone), Fault::Answer(format!("unreadable answer: {e}"))))?;
-        if reply.metadata.id != msg.metadata.id || reply.metadata.message_type != MessageType::Response || reply.metadata.op_code != OpCode::Update {
-            return Err(fault(&what, Some(&zone), Fault::Answer("the answer does not match the update".into())));
+        let reply = Message::from_vec(&answer).map_err(|e| {
+            fault(&what, Some(&zone), Fault::Answer(format!("unreadable answer: {e}")))
+        })?;
+        if reply.metadata.id != msg.metadata.id
+            || reply.metadata.message_type != MessageType::Response
+            || reply.metadata.op_code != OpCode::Update
+        {
+            return Err(fault(
+                &what,
+                Some(&zone),
+                Fault::Answer("the answer does not match the update".into()),
+            ));
         }
         let rcode = reply.metadata.response_code;
         let tsig_error = reply.signature().and_then(|s| s.data.error);
@@ -277,12 +353,25 @@ impl Rfc2136 {
                 m.push_str(" (the name is not in the zone: check rfc2136_zone)");
             }
             let transient = rcode == ResponseCode::ServFail;
-            return Err(Error::Connector { message: format!("{what} (zone {zone}): {m}"), transient });
+            return Err(Error::Connector {
+                message: format!("{what} (zone {zone}): {m}"),
+                transient,
+            });
         }
         if reply.signature().is_none() {
-            return Err(fault(&what, Some(&zone), Fault::Answer("the answer is not signed (TSIG): it cannot be trusted".into())));
+            return Err(fault(
+                &what,
+                Some(&zone),
+                Fault::Answer("the answer is not signed (TSIG): it cannot be trusted".into()),
+            ));
         }
-        verifier.verify(&answer).map_err(|e| fault(&what, Some(&zone), Fault::Answer(format!("the answer's TSIG does not verify: {e}"))))?;
+        verifier.verify(&answer).map_err(|e| {
+            fault(
+                &what,
+                Some(&zone),
+                Fault::Answer(format!("the answer's TSIG does not verify: {e}")),
+            )
+        })?;
         Ok(())
     }
 
@@ -296,14 +385,21 @@ impl Rfc2136 {
     /// its own zones).
     pub async fn txt_values(&self, name: &str) -> Result<Vec<String>> {
         let what = format!("rfc2136 lookup of {name} TXT at {}", self.server());
-        let record = dns_name(name).map_err(|m| Error::Connector { message: format!("{what}: {m}"), transient: false })?;
-        let reply = self.query(&record, RecordType::TXT).await.map_err(|f| fault(&what, None, f))?;
+        let record = dns_name(name)
+            .map_err(|m| Error::Connector { message: format!("{what}: {m}"), transient: false })?;
+        let reply =
+            self.query(&record, RecordType::TXT).await.map_err(|f| fault(&what, None, f))?;
         let have = reply
             .answers
             .iter()
             .filter(|r| r.name == record)
             .filter_map(|r| match &r.data {
-                RData::TXT(t) => Some(t.txt_data.iter().map(|d| String::from_utf8_lossy(d).into_owned()).collect::<String>()),
+                RData::TXT(t) => Some(
+                    t.txt_data
+                        .iter()
+                        .map(|d| String::from_utf8_lossy(d).into_owned())
+                        .collect::<String>(),
+                ),
                 _ => None,
             })
             .collect();
@@ -324,15 +420,26 @@ impl Rfc2136 {
             let reply = self.query(&candidate, RecordType::SOA).await?;
             match reply.metadata.response_code {
                 ResponseCode::NoError | ResponseCode::NXDomain => {}
-                rc => return Err(Fault::Answer(format!("the SOA query for {candidate} was answered {}: set rfc2136_zone", rcode_name(rc)))),
+                rc => {
+                    return Err(Fault::Answer(format!(
+                        "the SOA query for {candidate} was answered {}: set rfc2136_zone",
+                        rcode_name(rc)
+                    )));
+                }
             }
-            let soa = reply.answers.iter().chain(&reply.authorities).find(|r| r.record_type() == RecordType::SOA && r.name.zone_of(record));
+            let soa = reply
+                .answers
+                .iter()
+                .chain(&reply.authorities)
+                .find(|r| r.record_type() == RecordType::SOA && r.name.zone_of(record));
             if let Some(soa) = soa {
                 return Ok(soa.name.clone());
             }
             candidate = candidate.base_name();
         }
-        Err(Fault::Answer(format!("the server knows no zone containing {record}: set rfc2136_zone")))
+        Err(Fault::Answer(format!(
+            "the server knows no zone containing {record}: set rfc2136_zone"
+        )))
     }
 
     async fn query(&self, name: &Name, rtype: RecordType) -> std::result::Result<Message, Fault> {
@@ -342,8 +449,11 @@ impl Rfc2136 {
         msg.add_query(Query::query(name.clone(), rtype));
         let bytes = msg.to_vec().map_err(|e| Fault::Answer(format!("encoding the query: {e}")))?;
         let answer = self.exchange(&bytes).await?;
-        let reply = Message::from_vec(&answer).map_err(|e| Fault::Answer(format!("unreadable answer: {e}")))?;
-        if reply.metadata.id != msg.metadata.id || reply.metadata.message_type != MessageType::Response {
+        let reply = Message::from_vec(&answer)
+            .map_err(|e| Fault::Answer(format!("unreadable answer: {e}")))?;
+        if reply.metadata.id != msg.metadata.id
+            || reply.metadata.message_type != MessageType::Response
+        {
             return Err(Fault::Answer("the answer does not match the query".into()));
         }
         Ok(reply)
@@ -351,24 +461,32 @@ impl Rfc2136 {
 
     /// One DNS message over TCP (2-byte length prefix, RFC 1035 4.2.2).
     async fn exchange(&self, msg: &[u8]) -> std::result::Result<Vec<u8>, Fault> {
-        let len = u16::try_from(msg.len()).map_err(|_| Fault::Answer("the message is too long".into()))?;
+        let len = u16::try_from(msg.len())
+            .map_err(|_| Fault::Answer("the message is too long".into()))?;
         let run = async {
             // resolved once, every address checked, connected to a checked one
             let addrs = self.policy.resolve(&self.host, self.port).await.map_err(|e| match e {
                 NetError::Refused(r) => Fault::Answer(r.to_string()),
                 other => Fault::Io(other.to_string()),
             })?;
-            let mut s = TcpStream::connect(&addrs[..]).await.map_err(|e| Fault::Io(format!("cannot connect: {e}")))?;
+            let mut s = TcpStream::connect(&addrs[..])
+                .await
+                .map_err(|e| Fault::Io(format!("cannot connect: {e}")))?;
             let mut out = Vec::with_capacity(msg.len() + 2);
             out.extend_from_slice(&len.to_be_bytes());
             out.extend_from_slice(msg);
             s.write_all(&out).await.map_err(|e| Fault::Io(format!("sending: {e}")))?;
-            let n = s.read_u16().await.map_err(|e| Fault::Io(format!("reading the answer: {e}")))?;
+            let n =
+                s.read_u16().await.map_err(|e| Fault::Io(format!("reading the answer: {e}")))?;
             let mut buf = vec![0; usize::from(n)];
-            s.read_exact(&mut buf).await.map_err(|e| Fault::Io(format!("reading the answer: {e}")))?;
+            s.read_exact(&mut buf)
+                .await
+                .map_err(|e| Fault::Io(format!("reading the answer: {e}")))?;
             Ok(buf)
         };
-        tokio::time::timeout(EXCHANGE_TIMEOUT, run).await.map_err(|_| Fault::Io(format!("no answer within {}s", EXCHANGE_TIMEOUT.as_secs())))?
+        tokio::time::timeout(EXCHANGE_TIMEOUT, run)
+            .await
+            .map_err(|_| Fault::Io(format!("no answer within {}s", EXCHANGE_TIMEOUT.as_secs())))?
     }
 }
 
@@ -376,7 +494,9 @@ fn fault(what: &str, zone: Option<&Name>, f: Fault) -> Error {
     let zone = zone.map(|z| format!(" (zone {z})")).unwrap_or_default();
     match f {
         Fault::Io(m) => Error::Connector { message: format!("{what}{zone}: {m}"), transient: true },
-        Fault::Answer(m) => Error::Connector { message: format!("{what}{zone}: {m}"), transient: false },
+        Fault::Answer(m) => {
+            Error::Connector { message: format!("{what}{zone}: {m}"), transient: false }
+        }
     }
 }
 
@@ -414,13 +534,21 @@ mod tests {
     use super::*;
 
     fn raw() -> RawRfc2136 {
-        RawRfc2136 { server: Some("127.0.0.1:8153".into()), key_name: Some("k".into()), secret: Some("c2VjcmV0LXRzaWcta2V5LWJ5dGVz".into()), ..Default::default() }
+        RawRfc2136 {
+            server: Some("127.0.0.1:8153".into()),
+            key_name: Some("k".into()),
+            secret: Some("c2VjcmV0LXRzaWcta2V5LWJ5dGVz".into()),
+            ..Default::default()
+        }
     }
 
     #[test]
     fn configs() {
         let c = Rfc2136Config::parse(raw()).unwrap();
-        assert_eq!((c.algorithm.as_str(), c.ttl, c.zone.as_deref()), ("hmac-sha256", DEFAULT_TTL, None));
+        assert_eq!(
+            (c.algorithm.as_str(), c.ttl, c.zone.as_deref()),
+            ("hmac-sha256", DEFAULT_TTL, None)
+        );
         assert!(!format!("{c:?}").contains("c2VjcmV0"));
         assert!(!format!("{:?}", raw()).contains("c2VjcmV0"));
         let err = |f: fn(&mut RawRfc2136)| {
@@ -429,12 +557,23 @@ mod tests {
             Rfc2136Config::parse(r).unwrap_err().to_string()
         };
         assert!(err(|r| r.server = None).starts_with("config.rfc2136_server:"));
-        assert!(err(|r| r.server = Some("ns1.example.test:99999".into())).starts_with("config.rfc2136_server:"));
-        assert!(err(|r| r.server = Some("ns1 example".into())).starts_with("config.rfc2136_server:"));
+        assert!(
+            err(|r| r.server = Some("ns1.example.test:99999".into()))
+                .starts_with("config.rfc2136_server:")
+        );
+        assert!(
+            err(|r| r.server = Some("ns1 example".into())).starts_with("config.rfc2136_server:")
+        );
         assert!(err(|r| r.key_name = None).starts_with("config.rfc2136_tsig_key_name:"));
         assert!(err(|r| r.secret = None).starts_with("config.rfc2136_tsig_secret:"));
-        assert!(err(|r| r.secret = Some("not base64!".into())).starts_with("config.rfc2136_tsig_secret:"));
-        assert!(err(|r| r.algorithm = Some("hmac-md5".into())).starts_with("config.rfc2136_tsig_algorithm:"));
+        assert!(
+            err(|r| r.secret = Some("not base64!".into()))
+                .starts_with("config.rfc2136_tsig_secret:")
+        );
+        assert!(
+            err(|r| r.algorithm = Some("hmac-md5".into()))
+                .starts_with("config.rfc2136_tsig_algorithm:")
+        );
         assert!(err(|r| r.zone = Some("bad zone".into())).starts_with("config.rfc2136_zone:"));
         assert!(err(|r| r.ttl = Some(-1)).starts_with("config.rfc2136_ttl:"));
         for alg in ["hmac-sha384", "HMAC-SHA512"] {
@@ -458,13 +597,18 @@ mod tests {
         // the primary is on loopback: refused by default, with the setting named
         let strict = Rfc2136::new(&c, c.secret.as_deref().unwrap()).unwrap();
         match strict.add("_acme-challenge.x.example.test", "v").await.unwrap_err() {
-            Error::Connector { message, transient } => assert!(!transient && message.contains("loopback") && message.contains(crate::net::SETTING), "{message}"),
+            Error::Connector { message, transient } => assert!(
+                !transient && message.contains("loopback") && message.contains(crate::net::SETTING),
+                "{message}"
+            ),
             e => panic!("{e}"),
         }
         c.policy = AddressPolicy::parse(&["127.0.0.0/8"]).unwrap();
         let u = Rfc2136::new(&c, c.secret.as_deref().unwrap()).unwrap();
         match u.add("_acme-challenge.x.example.test", "v").await.unwrap_err() {
-            Error::Connector { message, transient } => assert!(transient && message.contains(&format!("127.0.0.1:{port}")), "{message}"),
+            Error::Connector { message, transient } => {
+                assert!(transient && message.contains(&format!("127.0.0.1:{port}")), "{message}")
+            }
             e => panic!("{e}"),
         }
         // a name outside the configured zone is refused before anything is sent

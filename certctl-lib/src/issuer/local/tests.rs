@@ -42,10 +42,7 @@ fn root_mode_creates_once_and_issues_verifiable_leaves() {
     let data = dir.path().join("data");
     let ca = LocalCa::load_or_create(&data).unwrap();
 
-    let key_mode = fs::metadata(data.join(CA_KEY_FILE))
-        .unwrap()
-        .permissions()
-        .mode();
+    let key_mode = fs::metadata(data.join(CA_KEY_FILE)).unwrap().permissions().mode();
     assert_eq!(key_mode & 0o777, 0o600);
     let leftovers: Vec<_> = fs::read_dir(&data)
         .unwrap()
@@ -74,36 +71,22 @@ fn root_mode_creates_once_and_issues_verifiable_leaves() {
 
     let csr_key = PrivateKey::generate_p256().unwrap();
     let csr = build_csr(&csr_key, "api.example.com", &["api.example.com".into()]).unwrap();
-    let req = request(
-        "api.example.com",
-        &["www.example.com", "10.1.2.3", "::1"],
-        Some(30),
-    );
+    let req = request("api.example.com", &["www.example.com", "10.1.2.3", "::1"], Some(30));
     let issued = again.sign(&csr, &req).unwrap();
     let leaf = &issued.leaf;
-    assert_eq!(
-        issued.pem_chain,
-        leaf.pem(),
-        "root mode: the chain is the leaf only"
-    );
+    assert_eq!(issued.pem_chain, leaf.pem(), "root mode: the chain is the leaf only");
     assert_eq!(leaf.subject_cn.as_deref(), Some("api.example.com"));
     assert_eq!(leaf.dns_names, ["api.example.com", "www.example.com"]);
     assert_eq!(leaf.ip_addresses, ["10.1.2.3", "::1"]);
     assert!(!leaf.is_ca);
     assert_eq!(leaf.issuer, root.subject);
     assert_eq!(issued.csr.public_key_der, csr_key.public_key_der());
-    assert_eq!(
-        leaf.not_after.datetime() - leaf.not_before.datetime(),
-        Duration::days(30)
-    );
+    assert_eq!(leaf.not_after.datetime() - leaf.not_before.datetime(), Duration::days(30));
     assert!(leaf.serial_number.len() >= 30, "{}", leaf.serial_number);
 
     let (ok, out) = openssl_verify(d, &ca.root_pem(), &issued.pem_chain, None);
     assert!(ok && out.contains("OK"), "{out}");
-    let text = openssl(
-        d,
-        &["x509", "-in", "leaf.pem", "-noout", "-text", "-serial"],
-    );
+    let text = openssl(d, &["x509", "-in", "leaf.pem", "-noout", "-text", "-serial"]);
     for want in [
         "TLS Web Server Authentication",
         "CA:FALSE",
@@ -117,16 +100,8 @@ fn root_mode_creates_once_and_issues_verifiable_leaves() {
     assert_eq!(openssl_value(&text, "serial"), leaf.serial_number);
     // The leaf's public key is the CSR's.
     write(d, "ckey.pem", &csr_key.pem());
-    openssl(
-        d,
-        &[
-            "x509", "-in", "leaf.pem", "-noout", "-pubkey", "-out", "lpub.pem",
-        ],
-    );
-    openssl(
-        d,
-        &["pkey", "-in", "ckey.pem", "-pubout", "-out", "cpub.pem"],
-    );
+    openssl(d, &["x509", "-in", "leaf.pem", "-noout", "-pubkey", "-out", "lpub.pem"]);
+    openssl(d, &["pkey", "-in", "ckey.pem", "-pubout", "-out", "cpub.pem"]);
     assert_eq!(read(d, "lpub.pem"), read(d, "cpub.pem"));
 }
 
@@ -137,10 +112,7 @@ fn incomplete_ca_dir_is_refused() {
     fs::remove_file(dir.path().join(CA_CERT_FILE)).unwrap();
     let err = LocalCa::load_or_create(dir.path()).unwrap_err();
     assert!(matches!(err, Error::Conflict(_)), "{err:?}");
-    assert!(
-        dir.path().join(CA_KEY_FILE).exists(),
-        "the key must never be replaced"
-    );
+    assert!(dir.path().join(CA_KEY_FILE).exists(), "the key must never be replaced");
 }
 
 #[test]
@@ -148,25 +120,13 @@ fn validity_bounds_and_defaults() {
     let dir = tempfile::tempdir().unwrap();
     let ca = LocalCa::load_or_create(dir.path()).unwrap();
     let csr = p256_csr("v.example");
-    let span = |i: &Issued| {
-        (i.leaf.not_after.datetime() - i.leaf.not_before.datetime()).whole_days()
-    };
+    let span =
+        |i: &Issued| (i.leaf.not_after.datetime() - i.leaf.not_before.datetime()).whole_days();
 
-    assert_eq!(
-        span(
-            &ca.sign(&csr, &request("v.example", &[], Some(397)))
-                .unwrap()
-        ),
-        397
-    );
-    assert_eq!(
-        span(&ca.sign(&csr, &request("v.example", &[], None)).unwrap()),
-        90
-    );
+    assert_eq!(span(&ca.sign(&csr, &request("v.example", &[], Some(397))).unwrap()), 397);
+    assert_eq!(span(&ca.sign(&csr, &request("v.example", &[], None)).unwrap()), 90);
     for bad in [0, 398] {
-        let err = ca
-            .sign(&csr, &request("v.example", &[], Some(bad)))
-            .unwrap_err();
+        let err = ca.sign(&csr, &request("v.example", &[], Some(bad))).unwrap_err();
         assert!(
             matches!(&err, Error::Invalid { field, .. } if field == "validity_days"),
             "{err:?}"
@@ -176,21 +136,12 @@ fn validity_bounds_and_defaults() {
     let cfg: LocalCaConfig = serde_json::from_str(r#"{"validity_days": 30}"#).unwrap();
     cfg.validate().unwrap();
     let ca = ca.with_config(&cfg).unwrap();
-    assert_eq!(
-        span(&ca.sign(&csr, &request("v.example", &[], None)).unwrap()),
-        30
-    );
+    assert_eq!(span(&ca.sign(&csr, &request("v.example", &[], None)).unwrap()), 30);
     let bad: LocalCaConfig = serde_json::from_str(r#"{"validity_days": 398}"#).unwrap();
     assert!(matches!(bad.validate(), Err(Error::Invalid { .. })));
     assert!(serde_json::from_str::<LocalCaConfig>(r#"{"validity": 3}"#).is_err());
-    assert_eq!(
-        serde_json::from_str::<LocalCaConfig>("{}").unwrap(),
-        LocalCaConfig::default()
-    );
-    assert!(matches!(
-        ca.sign(&csr, &request(" ", &[], None)),
-        Err(Error::Invalid { .. })
-    ));
+    assert_eq!(serde_json::from_str::<LocalCaConfig>("{}").unwrap(), LocalCaConfig::default());
+    assert!(matches!(ca.sign(&csr, &request(" ", &[], None)), Err(Error::Invalid { .. })));
 }
 
 #[test]
@@ -198,24 +149,13 @@ fn bad_csrs_are_rejected() {
     let dir = tempfile::tempdir().unwrap();
     let ca = LocalCa::load_or_create(dir.path()).unwrap();
     let csr = p256_csr("t.example");
-    let mut csr_der = x509_parser::pem::parse_x509_pem(csr.as_bytes())
-        .unwrap()
-        .1
-        .contents;
+    let mut csr_der = x509_parser::pem::parse_x509_pem(csr.as_bytes()).unwrap().1.contents;
     let last = csr_der.len() - 1;
     csr_der[last] ^= 1;
     let flipped = crate::pki::der_to_pem("CERTIFICATE REQUEST", &csr_der);
-    let err = ca
-        .sign(&flipped, &request("t.example", &[], None))
-        .unwrap_err();
-    assert!(
-        matches!(&err, Error::Pki(m) if m.contains("does not verify")),
-        "{err:?}"
-    );
-    assert!(matches!(
-        ca.sign("garbage", &request("t.example", &[], None)),
-        Err(Error::Pki(_))
-    ));
+    let err = ca.sign(&flipped, &request("t.example", &[], None)).unwrap_err();
+    assert!(matches!(&err, Error::Pki(m) if m.contains("does not verify")), "{err:?}");
+    assert!(matches!(ca.sign("garbage", &request("t.example", &[], None)), Err(Error::Pki(_))));
 }
 
 #[test]
@@ -239,36 +179,18 @@ fn rsa_csr_gets_key_encipherment() {
             "rr.pem",
         ],
     );
-    let issued = ca
-        .sign(&read(d, "rr.pem"), &request("rsa.example.org", &[], None))
-        .unwrap();
-    assert_eq!(
-        (issued.leaf.key_algorithm.as_str(), issued.leaf.key_size),
-        ("RSA", 2048)
-    );
-    assert_eq!(
-        issued.leaf.dns_names,
-        ["rsa.example.org"],
-        "CN added to the SANs"
-    );
+    let issued = ca.sign(&read(d, "rr.pem"), &request("rsa.example.org", &[], None)).unwrap();
+    assert_eq!((issued.leaf.key_algorithm.as_str(), issued.leaf.key_size), ("RSA", 2048));
+    assert_eq!(issued.leaf.dns_names, ["rsa.example.org"], "CN added to the SANs");
     let (ok, out) = openssl_verify(d, &ca.root_pem(), &issued.pem_chain, None);
     assert!(ok, "{out}");
     let text = openssl(d, &["x509", "-in", "leaf.pem", "-noout", "-text"]);
-    assert!(
-        text.contains("Digital Signature, Key Encipherment"),
-        "{text}"
-    );
+    assert!(text.contains("Digital Signature, Key Encipherment"), "{text}");
 }
 
 /// With openssl in `d`: root.{crt,key} -> i1.{crt,key} -> i2.{crt,key} (the one we sign with).
 fn openssl_hierarchy(d: &Path) {
-    let ec = [
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-    ];
+    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
     let ext = "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n\
                subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid:always\n";
     write(d, "ca.ext", ext);
@@ -287,19 +209,13 @@ fn openssl_hierarchy(d: &Path) {
     openssl(d, &root);
     for (name, parent) in [("i1", "root"), ("i2", "i1")] {
         let mut req = vec!["req", "-new"];
-        let (key, csr, subj) = (
-            format!("{name}.key"),
-            format!("{name}.csr"),
-            format!("/O=Corp/CN=Corp {name}"),
-        );
+        let (key, csr, subj) =
+            (format!("{name}.key"), format!("{name}.csr"), format!("/O=Corp/CN=Corp {name}"));
         req.extend(ec);
         req.extend(["-keyout", &key, "-subj", &subj, "-out", &csr]);
         openssl(d, &req);
-        let (pc, pk, crt) = (
-            format!("{parent}.crt"),
-            format!("{parent}.key"),
-            format!("{name}.crt"),
-        );
+        let (pc, pk, crt) =
+            (format!("{parent}.crt"), format!("{parent}.key"), format!("{name}.crt"));
         openssl(
             d,
             &[
@@ -328,22 +244,14 @@ fn sub_ca_mode_with_openssl_hierarchy() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     openssl_hierarchy(d);
-    let (root, i1, i2, i2_key) = (
-        read(d, "root.crt"),
-        read(d, "i1.crt"),
-        read(d, "i2.crt"),
-        read(d, "i2.key"),
-    );
+    let (root, i1, i2, i2_key) =
+        (read(d, "root.crt"), read(d, "i1.crt"), read(d, "i2.crt"), read(d, "i2.key"));
 
     let ca = LocalCa::from_pem(&i2, &i2_key, Some(&i1)).unwrap();
     assert_eq!(ca.ca_pem(), i2);
     assert_eq!(ca.root_pem(), i1, "topmost known certificate");
-    let issued = ca
-        .sign(
-            &p256_csr("svc.corp"),
-            &request("svc.corp", &["10.9.8.7"], Some(397)),
-        )
-        .unwrap();
+    let issued =
+        ca.sign(&p256_csr("svc.corp"), &request("svc.corp", &["10.9.8.7"], Some(397))).unwrap();
     assert_eq!(issued.pem_chain, format!("{}{i2}{i1}", issued.leaf.pem()));
     // not_after is capped by the intermediate's.
     assert_eq!(issued.leaf.not_after, ca.ca_info().not_after);
@@ -364,26 +272,15 @@ fn sub_ca_mode_with_openssl_hierarchy() {
     assert_eq!(ca.root_pem(), i2);
     let ca = LocalCa::from_pem(&format!("{i2}{i1}"), &i2_key, Some(&root)).unwrap();
     assert_eq!(ca.root_pem(), root);
-    let issued = ca
-        .sign(&p256_csr("svc.corp"), &request("svc.corp", &[], None))
-        .unwrap();
+    let issued = ca.sign(&p256_csr("svc.corp"), &request("svc.corp", &[], None)).unwrap();
     assert_eq!(issued.pem_chain, format!("{}{i2}{i1}", issued.leaf.pem()));
 
     // Mismatches are refused.
     let err = LocalCa::from_pem(&i2, &read(d, "i1.key"), None).unwrap_err();
-    assert!(
-        matches!(&err, Error::Invalid { field, .. } if field == "ca_key"),
-        "{err:?}"
-    );
+    assert!(matches!(&err, Error::Invalid { field, .. } if field == "ca_key"), "{err:?}");
     let err = LocalCa::from_pem(&i2, &i2_key, Some(&root)).unwrap_err();
-    assert!(
-        matches!(&err, Error::Invalid { field, .. } if field == "chain"),
-        "{err:?}"
-    );
+    assert!(matches!(&err, Error::Invalid { field, .. } if field == "chain"), "{err:?}");
     let leaf_key = PrivateKey::generate_p256().unwrap();
     let err = LocalCa::from_pem(&leaf_only, &leaf_key.pem(), None).unwrap_err();
-    assert!(
-        matches!(&err, Error::Invalid { field, .. } if field == "ca_cert"),
-        "{err:?}"
-    );
+    assert!(matches!(&err, Error::Invalid { field, .. } if field == "ca_cert"), "{err:?}");
 }

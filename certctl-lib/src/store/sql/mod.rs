@@ -77,7 +77,10 @@ pub(crate) fn write_err(e: sqlx::Error, resource: &'static str, id: &str) -> Err
         }
         if d.is_foreign_key_violation() {
             let field = d.constraint().and_then(fk_column).unwrap_or_else(|| "reference".into());
-            return Error::NotFound { resource: "referenced resource", id: format!("{field} of {resource} {id}") };
+            return Error::NotFound {
+                resource: "referenced resource",
+                id: format!("{field} of {resource} {id}"),
+            };
         }
     }
     db_err(e)
@@ -96,7 +99,17 @@ pub(crate) fn delete_err(e: sqlx::Error, resource: &'static str, id: &str) -> Er
 /// `managed_certificates_owner_id_fkey` → `owner_id` (PostgreSQL's default constraint names).
 fn fk_column(constraint: &str) -> Option<String> {
     let stem = constraint.strip_suffix("_fkey")?;
-    for col in ["owner_id", "team_id", "issuer_id", "renewal_policy_id", "certificate_id", "target_id", "agent_id", "version_id", "policy_id"] {
+    for col in [
+        "owner_id",
+        "team_id",
+        "issuer_id",
+        "renewal_policy_id",
+        "certificate_id",
+        "target_id",
+        "agent_id",
+        "version_id",
+        "policy_id",
+    ] {
         if stem.ends_with(col) {
             return Some(col.to_owned());
         }
@@ -140,6 +153,9 @@ mod tests {
     #[test]
     fn like_patterns_are_escaped() {
         assert_eq!(super::like_pattern("a_b%c\\"), "%a\\_b\\%c\\\\%");
-        assert_eq!(super::fk_column("managed_certificates_owner_id_fkey").as_deref(), Some("owner_id"));
+        assert_eq!(
+            super::fk_column("managed_certificates_owner_id_fkey").as_deref(),
+            Some("owner_id")
+        );
     }
 }

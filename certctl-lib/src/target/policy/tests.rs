@@ -27,7 +27,11 @@ fn defaults_are_the_builtin_connector_commands() {
     assert!(!p.allows_command(&argv("nginx -t -c /tmp/evil.conf")), "no extra arguments");
     assert!(!p.allows_command(&argv("nginx")), "no fewer arguments");
     let line = p.to_string();
-    assert!(line.contains("commands (nginx): nginx -t | nginx -s reload") && line.ends_with("paths: /etc/ssl/certctl, /var/lib/certctl"), "{line}");
+    assert!(
+        line.contains("commands (nginx): nginx -t | nginx -s reload")
+            && line.ends_with("paths: /etc/ssl/certctl, /var/lib/certctl"),
+        "{line}"
+    );
 }
 
 #[test]
@@ -47,11 +51,21 @@ fn profiles_exact_argv_and_sudo_forms() {
     ] {
         assert!(p.allows_command(&argv(ok)), "{ok}");
     }
-    for refused in ["nginx -t", "sudo nginx -t", "sudo -n /usr/local/bin/reload-app --graceful", "systemctl restart nginx", "systemctl reload nginx haproxy", "/usr/local/bin/reload-app"] {
+    for refused in [
+        "nginx -t",
+        "sudo nginx -t",
+        "sudo -n /usr/local/bin/reload-app --graceful",
+        "systemctl restart nginx",
+        "systemctl reload nginx haproxy",
+        "/usr/local/bin/reload-app",
+    ] {
         assert!(!p.allows_command(&argv(refused)), "{refused}");
     }
     let e = p.check_command("reload_command", &argv("/bin/sh -c touch")).unwrap_err();
-    assert_eq!(e, r#"reload_command ["/bin/sh","-c","touch"] is not allowed on this host (CERTCTL_AGENT_ALLOWED_COMMANDS)"#);
+    assert_eq!(
+        e,
+        r#"reload_command ["/bin/sh","-c","touch"] is not allowed on this host (CERTCTL_AGENT_ALLOWED_COMMANDS)"#
+    );
     assert!(p.check_command("validate_command", &argv("apachectl configtest")).is_ok());
     // the same profile twice expands once
     assert_eq!(HostPolicy::parse("nginx;nginx", "/a").unwrap().commands().len(), 4);
@@ -81,11 +95,23 @@ fn malformed_settings_are_refused_naming_the_setting() {
         ("none;nginx", "`none` cannot be combined"),
     ] {
         let e = err(commands, "/a");
-        assert!(e.starts_with("CERTCTL_AGENT_ALLOWED_COMMANDS: ") && e.contains(want), "{commands:?}: {e}");
+        assert!(
+            e.starts_with("CERTCTL_AGENT_ALLOWED_COMMANDS: ") && e.contains(want),
+            "{commands:?}: {e}"
+        );
     }
-    for (paths, want) in [("", "is empty"), (" : ", "is empty"), ("etc/ssl", "must be an absolute path"), ("/etc/ssl/../..", "`..`"), ("/a:/", "`/` would allow writing anywhere")] {
+    for (paths, want) in [
+        ("", "is empty"),
+        (" : ", "is empty"),
+        ("etc/ssl", "must be an absolute path"),
+        ("/etc/ssl/../..", "`..`"),
+        ("/a:/", "`/` would allow writing anywhere"),
+    ] {
         let e = err("nginx", paths);
-        assert!(e.starts_with("CERTCTL_AGENT_ALLOWED_PATHS: ") && e.contains(want), "{paths:?}: {e}");
+        assert!(
+            e.starts_with("CERTCTL_AGENT_ALLOWED_PATHS: ") && e.contains(want),
+            "{paths:?}: {e}"
+        );
     }
     let p = HostPolicy::parse("nginx", " /a/b : /c ::").unwrap();
     assert_eq!(p.paths(), [PathBuf::from("/a/b"), PathBuf::from("/c")]);
@@ -105,17 +131,37 @@ fn fixture() -> (tempfile::TempDir, PathBuf, HostPolicy) {
 fn paths_below_the_prefixes_only() {
     let (_tmp, root, p) = fixture();
     let a = root.join("allowed");
-    assert_eq!(p.check_path("cert_path", &a.join("existing/cert.pem")).unwrap(), a.join("existing/cert.pem"));
-    assert_eq!(p.check_path("cert_path", &a.join("new/dir/cert.pem")).unwrap(), a.join("new/dir/cert.pem"), "missing directories are fine");
+    assert_eq!(
+        p.check_path("cert_path", &a.join("existing/cert.pem")).unwrap(),
+        a.join("existing/cert.pem")
+    );
+    assert_eq!(
+        p.check_path("cert_path", &a.join("new/dir/cert.pem")).unwrap(),
+        a.join("new/dir/cert.pem"),
+        "missing directories are fine"
+    );
     assert!(p.check_path("cert_path", &a.join("./existing/cert.pem")).is_ok());
     let e = p.check_path("key_path", &root.join("outside/key.pem")).unwrap_err();
-    assert!(e.starts_with(&format!("key_path {} is outside the paths this host allows (CERTCTL_AGENT_ALLOWED_PATHS: {})", root.join("outside/key.pem").display(), a.display())), "{e}");
+    assert!(
+        e.starts_with(&format!(
+            "key_path {} is outside the paths this host allows (CERTCTL_AGENT_ALLOWED_PATHS: {})",
+            root.join("outside/key.pem").display(),
+            a.display()
+        )),
+        "{e}"
+    );
     assert!(p.check_path("cert_path", &a).is_err(), "the prefix itself is not a file to write");
     std::fs::create_dir_all(root.join("allowed-evil")).unwrap();
-    assert!(p.check_path("cert_path", &root.join("allowed-evil/c.pem")).is_err(), "prefixes match whole components");
+    assert!(
+        p.check_path("cert_path", &root.join("allowed-evil/c.pem")).is_err(),
+        "prefixes match whole components"
+    );
     let e = p.check_path("cert_path", &a.join("existing/../../outside/c.pem")).unwrap_err();
     assert!(e.contains("`..`") && e.contains("CERTCTL_AGENT_ALLOWED_PATHS"), "{e}");
-    assert!(p.check_path("cert_path", &a.join("../allowed/c.pem")).is_err(), "`..` is refused even when it stays inside");
+    assert!(
+        p.check_path("cert_path", &a.join("../allowed/c.pem")).is_err(),
+        "`..` is refused even when it stays inside"
+    );
     assert!(p.check_path("cert_path", Path::new("relative/c.pem")).is_err());
 }
 
@@ -126,21 +172,34 @@ fn symlink_escapes_are_refused() {
     // a directory inside the prefix that points outside
     symlink(root.join("outside"), a.join("escape")).unwrap();
     let e = p.check_path("cert_path", &a.join("escape/cert.pem")).unwrap_err();
-    assert!(e.contains(&format!("resolves to {}", root.join("outside/cert.pem").display())) && e.ends_with(&format!("(CERTCTL_AGENT_ALLOWED_PATHS: {})", a.display())), "{e}");
-    assert!(p.check_path("cert_path", &a.join("escape/new/cert.pem")).is_err(), "below a symlinked dir, existing or not");
+    assert!(
+        e.contains(&format!("resolves to {}", root.join("outside/cert.pem").display()))
+            && e.ends_with(&format!("(CERTCTL_AGENT_ALLOWED_PATHS: {})", a.display())),
+        "{e}"
+    );
+    assert!(
+        p.check_path("cert_path", &a.join("escape/new/cert.pem")).is_err(),
+        "below a symlinked dir, existing or not"
+    );
     // the file itself a symlink to a file outside, or dangling
     std::fs::write(root.join("outside/shadow"), "x").unwrap();
     symlink(root.join("outside/shadow"), a.join("existing/key.pem")).unwrap();
-    assert!(p.check_path("key_path", &a.join("existing/key.pem")).unwrap_err().contains("resolves to"));
+    assert!(
+        p.check_path("key_path", &a.join("existing/key.pem")).unwrap_err().contains("resolves to")
+    );
     symlink(root.join("outside/nothing"), a.join("existing/dangling.pem")).unwrap();
     let e = p.check_path("key_path", &a.join("existing/dangling.pem")).unwrap_err();
     assert!(e.contains("cannot be resolved"), "{e}");
     // a symlink that stays inside is fine
     symlink(a.join("existing"), a.join("current")).unwrap();
-    assert_eq!(p.check_path("cert_path", &a.join("current/c.pem")).unwrap(), a.join("existing/c.pem"));
+    assert_eq!(
+        p.check_path("cert_path", &a.join("current/c.pem")).unwrap(),
+        a.join("existing/c.pem")
+    );
     // the prefix itself may be a symlink: both spellings are inside
     symlink(&a, root.join("link-to-allowed")).unwrap();
-    let via_link = HostPolicy::parse("none", &root.join("link-to-allowed").display().to_string()).unwrap();
+    let via_link =
+        HostPolicy::parse("none", &root.join("link-to-allowed").display().to_string()).unwrap();
     assert!(via_link.check_path("cert_path", &a.join("c.pem")).is_ok());
     assert!(via_link.check_path("cert_path", &root.join("link-to-allowed/c.pem")).is_ok());
 }
@@ -158,20 +217,43 @@ fn the_agents_own_state_is_never_written() {
     // through a symlink too
     std::fs::create_dir_all(state.join("keys")).unwrap();
     symlink(state.join("keys"), root.join("allowed/k")).unwrap();
-    assert!(p.check_path("key_path", &root.join("allowed/k/mc-1.key")).unwrap_err().contains("own state"));
-    assert!(p.to_string().ends_with(&format!("never written: {}, {}", state.join("agent.json").display(), state.join("keys").display())), "{p}");
+    assert!(
+        p.check_path("key_path", &root.join("allowed/k/mc-1.key"))
+            .unwrap_err()
+            .contains("own state")
+    );
+    assert!(
+        p.to_string().ends_with(&format!(
+            "never written: {}, {}",
+            state.join("agent.json").display(),
+            state.join("keys").display()
+        )),
+        "{p}"
+    );
 }
 
 #[test]
 fn a_whole_deployment_is_checked_at_once() {
     let (_tmp, root, _) = fixture();
     let p = HostPolicy::parse("nginx", &root.join("allowed").display().to_string()).unwrap();
-    let file = |field, path: PathBuf| FileSpec { field, path, contents: Vec::new(), mode: 0o644, owner: Ownership::default() };
-    let ok = [file("cert_path", root.join("allowed/c.pem")), file("key_path", root.join("allowed/k.pem"))];
+    let file = |field, path: PathBuf| FileSpec {
+        field,
+        path,
+        contents: Vec::new(),
+        mode: 0o644,
+        owner: Ownership::default(),
+    };
+    let ok = [
+        file("cert_path", root.join("allowed/c.pem")),
+        file("key_path", root.join("allowed/k.pem")),
+    ];
     let (t, r) = (argv("nginx -t"), argv("nginx -s reload"));
     assert!(p.check(&[("validate_command", &t), ("reload_command", &r)], &ok).is_ok());
     let bad_cmd = argv("/bin/sh -c id");
-    let bad = [file("cert_path", root.join("allowed/c.pem")), file("key_path", root.join("outside/k.pem"))];
+    let bad = [
+        file("cert_path", root.join("allowed/c.pem")),
+        file("key_path", root.join("outside/k.pem")),
+    ];
     let e = p.check(&[("validate_command", &t), ("reload_command", &bad_cmd)], &bad).unwrap_err();
     assert!(e.starts_with(r#"reload_command ["/bin/sh","-c","id"] is not allowed on this host (CERTCTL_AGENT_ALLOWED_COMMANDS); key_path "#), "{e}");
     assert_eq!(e.matches("; ").count(), 1, "{e}");
