@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use certctl::agent::{AgentError, Identity, KeyStore, Worker, metadata};
+use certctl::agent::{AgentError, Identity, KeyDir, Worker, metadata};
 use certctl::client::Client;
 use certctl::model::AgentStatus;
 use certctl::target::{DeployOptions, HostPolicy};
@@ -87,7 +87,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<bool> {
     ];
     let policy = HostPolicy::parse(&args.allowed_commands, &args.allowed_paths)?.protect(own_state);
     let id = identity(&args, &server, &labels).await?;
-    let keys = KeyStore::open(&key_dir)?;
+    let keys = KeyDir::open(&key_dir)?;
     tracing::info!("execution policy of this host: {policy}");
     let opts = DeployOptions {
         journal: Some(args.state_dir.join("deploy.journal")),

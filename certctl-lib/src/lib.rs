@@ -6,24 +6,28 @@
 //!
 //! | module | role |
 //! |---|---|
-//! | [`model`] | plain data: certificates, versions, agents, groups, jobs, policies, audit events, ids |
+//! | [`model`] | plain data: certificates, versions, agents, groups, jobs, policies, audit events, ids (no sqlx) |
+//! | [`api`] | wire types of the REST API shared by server and client: request bodies, the error envelope, action results |
 //! | [`store`] | persistence: one trait per aggregate under [`store::Store`]; SQLite and PostgreSQL |
+//! | `service` | the use cases every door calls: permissions, validation, audit, lifecycle, background tasks (features `server` + `store`) |
 //! | [`policy`] | the policy engine: rule configs, scope, explainable evaluation and verdicts |
 //! | [`pki`] | P-256 keys, CSR building and verification, certificate and chain parsing |
-//! | `issuer` | connectors that sign CSRs: the Local CA (feature `server`) |
+//! | `issuer` | connectors that sign CSRs: the Local CA, ACME (ordered: start, poll, finalize) (feature `server`) |
 //! | [`groups`] | dynamic agent groups: criteria validation, matching, membership diffs |
 //! | [`audit`] | verification of the keyed audit chain against its checkpoints; writing checkpoints |
 //! | `client` | the typed HTTP client of the REST API (feature `client`) |
-//! | [`target`] | deployment targets (`file`, `nginx`) and the transactional deploy primitive (I/O parts: feature `agent`) |
-//! | `agent` | the agent's logic: host metadata, identity, local key store, the work loop (feature `agent`) |
+//! | [`target`] | deployment targets (`file`, `nginx`), the host's execution policy and the transactional deploy primitive (I/O parts: feature `agent`) |
+//! | `agent` | the agent's logic: host metadata, identity, key directory, the work loop (feature `agent`) |
 //! | `net` | the SSRF guard: which addresses user-configured outbound connections may reach, pinned resolution (feature `server`) |
 //! | `notify` | notifier connectors: email (SMTP), signed webhooks, Slack, Teams (feature `server`) |
+//! | [`config`] | settings shared by every binary: duration values (`500ms`, `30s`, `30d`) |
+//! | [`fsutil`] | crash-safe file creation for secrets and certificates: restrictive mode from the first byte |
 //! | [`error`] | the typed [`Error`] every function returns |
 //!
 //! Cargo features: `sqlite` and `postgres` (storage backends, both on by default), `server`
 //! (server-side connectors such as the Local CA, on by default), `client` (the typed HTTP client,
 //! reqwest with rustls on aws-lc-rs; on by default), `agent` (the agent side: target connectors,
-//! metadata, key store; implies `client`). The CLI, TUI and agent build with
+//! metadata, key directory; implies `client`). The CLI, TUI and agent build with
 //! `default-features = false, features = ["client"]` and link neither sqlx nor the connectors.
 //!
 //! ## Example: a certificate issued by the Local CA

@@ -1,7 +1,8 @@
-//! The agent's local key store: one directory (0700) with `<certificate_id>.key` (the key in
-//! service) and `<certificate_id>.key.next` (a key whose CSR was sent and whose certificate is not
-//! deployed yet), both 0600 from their first byte. Keys never leave this directory except into the
-//! target files a deployment writes on the same host.
+//! The agent's key directory ([`KeyDir`]; the server's sealing key is `service::KeyStore`): one
+//! directory (0700) with `<certificate_id>.key` (the key in service) and `<certificate_id>.key.next`
+//! (a key whose CSR was sent and whose certificate is not deployed yet), both 0600 from their first
+//! byte. Keys never leave this directory except into the target files a deployment writes on the
+//! same host.
 
 use std::fs;
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
@@ -22,11 +23,11 @@ pub enum KeySlot {
 
 /// The key directory.
 #[derive(Clone, Debug)]
-pub struct KeyStore {
+pub struct KeyDir {
     dir: PathBuf,
 }
 
-impl KeyStore {
+impl KeyDir {
     /// Opens `dir`, creating it 0700 when missing and tightening it to 0700 when it is not.
     pub fn open(dir: &Path) -> Result<Self> {
         fs::DirBuilder::new()
@@ -123,7 +124,7 @@ mod tests {
     fn pending_key_then_promotion() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("keys");
-        let ks = KeyStore::open(&dir).unwrap();
+        let ks = KeyDir::open(&dir).unwrap();
         assert_eq!(fs::metadata(&dir).unwrap().permissions().mode() & 0o777, 0o700);
         assert!(ks.path("../etc/passwd", KeySlot::Current).is_err());
         let k1 = ks.next_key("mc-a").unwrap();
@@ -151,7 +152,7 @@ mod tests {
                 .is_none()
         );
         fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
-        KeyStore::open(&dir).unwrap();
+        KeyDir::open(&dir).unwrap();
         assert_eq!(fs::metadata(&dir).unwrap().permissions().mode() & 0o777, 0o700);
     }
 }

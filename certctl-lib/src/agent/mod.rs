@@ -10,7 +10,7 @@ pub mod worker;
 
 pub use http01::Http01Tokens;
 pub use identity::Identity;
-pub use keys::{KeySlot, KeyStore};
+pub use keys::{KeyDir, KeySlot};
 pub use worker::{RoundReport, Worker};
 
 use crate::client::ClientError;
@@ -22,7 +22,7 @@ pub enum AgentError {
     /// Talking to the server failed (see [`ClientError::is_unreachable`] for back-off).
     #[error(transparent)]
     Client(#[from] ClientError),
-    /// Something on this host failed (key store, state file).
+    /// Something on this host failed (key directory, state file).
     #[error(transparent)]
     Local(#[from] crate::Error),
 }

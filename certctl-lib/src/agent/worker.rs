@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::http01::{Http01Tokens, write_webroot};
-use super::{AgentError, KeySlot, KeyStore};
+use super::{AgentError, KeyDir, KeySlot};
 use crate::api::{JobReport, WorkItem};
 use crate::client::Client;
 use crate::model::{Agent, AgentMetadata, Job, JobStatus, JobType};
@@ -33,12 +33,12 @@ pub struct RoundReport {
     pub failures: Vec<String>,
 }
 
-/// One agent: its client (with its own API key), its key store and deployment options.
+/// One agent: its client (with its own API key), its key directory and deployment options.
 #[derive(Debug)]
 pub struct Worker {
     client: Client,
     agent_id: String,
-    keys: KeyStore,
+    keys: KeyDir,
     opts: DeployOptions,
     stop: Arc<AtomicBool>,
     http01: Option<Http01Tokens>,
@@ -52,7 +52,7 @@ impl Worker {
     pub fn new(
         client: Client,
         agent_id: impl Into<String>,
-        keys: KeyStore,
+        keys: KeyDir,
         opts: DeployOptions,
     ) -> Self {
         Self {
@@ -311,7 +311,7 @@ impl Worker {
         let (key_pem, slot) = self
             .keys
             .find(cert_id, &spki)
-            .map_err(|e| format!("write: key store: {e}"))?
+            .map_err(|e| format!("write: key directory: {e}"))?
             .ok_or_else(|| format!("write: no key in {} matches the certificate's public key (was the CSR made by another host?)", self.keys.dir().display()))?;
         let material = Material::new(chain, key_pem).map_err(|e| format!("write: {e}"))?;
         let done = target.deploy(&material, &self.opts).await.map_err(|e| e.to_string())?;
@@ -320,7 +320,7 @@ impl Worker {
         {
             tracing::warn!(
                 certificate = cert_id,
-                "deployed, but the new key could not replace the previous one in the key store: {e}"
+                "deployed, but the new key could not replace the previous one in the key directory: {e}"
             );
         }
         let how = if done.changed { "deployed and verified" } else { "already in place" };
