@@ -11,6 +11,7 @@ use certctl::model::{
 };
 
 use crate::msg::{Action, AgentDetail, CertDetail};
+use crate::search::Search;
 
 /// The screens, in tab order (number keys 1–7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,26 +95,35 @@ impl<T> Default for Pane<T> {
     }
 }
 
-/// A list pane: a page of rows and the selected row.
+/// A list pane: a page of rows, the `/` filter over them and the selected row (an index into
+/// the rows the filter lets through).
 #[derive(Debug, Clone)]
 pub struct List<T> {
     pub pane: Pane<Page<T>>,
     pub selected: usize,
+    /// Words every shown row matches ([`Search`]); empty: every row.
+    pub filter: String,
 }
 
 impl<T> Default for List<T> {
     fn default() -> Self {
-        List { pane: Pane::default(), selected: 0 }
+        List { pane: Pane::default(), selected: 0, filter: String::new() }
     }
 }
 
-impl<T> List<T> {
-    pub fn rows(&self) -> &[T] {
+impl<T: Search> List<T> {
+    /// Every row of the loaded page.
+    pub fn all(&self) -> &[T] {
         self.pane.data.as_ref().map(|p| p.data.as_slice()).unwrap_or(&[])
     }
 
+    /// The rows the filter lets through, in the server's order.
+    pub fn rows(&self) -> Vec<&T> {
+        self.all().iter().filter(|r| r.matches(&self.filter)).collect()
+    }
+
     pub fn current(&self) -> Option<&T> {
-        self.rows().get(self.selected)
+        self.rows().get(self.selected).copied()
     }
 }
 
@@ -268,6 +278,14 @@ pub enum Overlay {
     CertDetail(String),
     /// The agent detail pane (its data is [`App::agent_detail`]).
     AgentDetail(String),
+    /// One job of the Jobs screen, every field and the whole error (from [`App::jobs`]).
+    JobDetail(String),
+    /// One audit event with its details (from [`App::audit`], by event id).
+    AuditDetail(String),
+    /// Every status-bar message of this session, newest first, wrapped (`m`).
+    Messages,
+    /// "Quit the console?" — Esc at the top level asks first.
+    ConfirmQuit,
     /// "Really do this?" — y / Enter confirms.
     Confirm(Action),
     /// The revocation reason picker for a certificate.
@@ -277,12 +295,23 @@ pub enum Overlay {
     },
 }
 
-/// A line in the status bar.
+/// A line in the status bar. Only its first line is shown there; all of it stays in the
+/// message log (`m`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Status {
     pub text: String,
     pub error: bool,
 }
+
+/// A status message kept in the log, with when it came.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Logged {
+    pub at: Timestamp,
+    pub status: Status,
+}
+
+/// Messages the log keeps (the oldest go first).
+pub const LOG_LEN: usize = 200;
 
 /// The whole state.
 #[derive(Debug, Clone)]
@@ -294,6 +323,10 @@ pub struct App {
     /// The `/` filter being typed (certificates screen), if any.
     pub input: Option<String>,
     pub status: Option<Status>,
+    /// Every status message of the session, oldest first (at most [`LOG_LEN`]).
+    pub log: Vec<Logged>,
+    /// Lines scrolled in the open text overlay (job / audit detail, message log).
+    pub scroll: u16,
     /// Rows of the tables' viewport (set by the view from the terminal size; paging keys use it).
     pub page_rows: usize,
     pub summary: Pane<Summary>,
@@ -323,6 +356,8 @@ impl App {
             overlay: None,
             input: None,
             status: None,
+            log: Vec::new(),
+            scroll: 0,
             page_rows: 15,
             summary: Pane::default(),
             certs: CertsState::default(),
@@ -339,15 +374,37 @@ impl App {
         }
     }
 
-    /// The certificates of the loaded page, in the server's order.
+    /// The certificates of the loaded page, in the server's order (the server applied the filter).
     pub fn cert_rows(&self) -> &[Certificate] {
-        self.certs.list.rows()
+        self.certs.list.all()
     }
 
     /// Jobs in display order: failed first, then newest first (the server's order).
     pub fn job_rows(&self) -> Vec<&Job> {
-        let mut rows: Vec<&Job> = self.jobs.rows().iter().collect();
+        let mut rows = self.jobs.rows();
         rows.sort_by_key(|j| j.status != certctl::model::JobStatus::Failed);
         rows
+    }
+
+    /// Shows `status` in the status bar and keeps it in the log.
+    pub fn say(&mut self, status: Status) {
+        if self.log.len() >= LOG_LEN {
+            self.log.remove(0);
+        }
+        self.log.push(Logged { at: self.now, status: status.clone() });
+        self.status = Some(status);
+    }
+
+    /// The `/` filter of the current screen (certificates: the server search).
+    pub fn filter(&self) -> &str {
+        match self.tab {
+            Tab::Overview => "",
+            Tab::Certificates => &self.certs.filter,
+            Tab::Fleet => &self.fleet.list.filter,
+            Tab::Groups => &self.groups.filter,
+            Tab::Jobs => &self.jobs.filter,
+            Tab::Policies => &self.policies.filter,
+            Tab::Audit => &self.audit.filter,
+        }
     }
 }

@@ -5,7 +5,8 @@
 //! [`msg::Msg`] (key, tick, answer) into a new state and [`msg::Effect`]s, [`view::draw`] draws
 //! it, [`net`] runs the effects in the background with the typed client and reports back as
 //! messages, [`term`] owns the terminal (restored on exit, panic and SIGTERM) and the loop.
-//! [`args`] are the command-line options shared by both entry points; [`sort`] orders and
+//! [`args`] are the command-line options shared by both entry points; [`search`] is the `/` filter
+//! of every screen and the shortening of ids (unique, never look-alikes); [`sort`] orders and
 //! formats rows.
 #![forbid(unsafe_code)]
 
@@ -13,6 +14,7 @@ pub mod app;
 pub mod args;
 pub mod msg;
 pub mod net;
+pub mod search;
 pub mod sort;
 pub mod term;
 pub mod update;

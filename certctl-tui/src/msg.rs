@@ -3,8 +3,8 @@
 
 use certctl::api::Summary;
 use certctl::model::{
-    Agent, AgentGroup, AuditEvent, Certificate, CertificateFilter, CertificateVersion, Job, Page,
-    PolicyRule, PolicyViolation, Target, Timestamp,
+    Agent, AgentGroup, AuditEvent, AuditFilter, Certificate, CertificateFilter, CertificateVersion,
+    Job, Page, PolicyRule, PolicyViolation, Target, Timestamp,
 };
 use crossterm::event::KeyEvent;
 
@@ -77,8 +77,8 @@ pub enum Request {
     Jobs,
     Policies,
     Violations(String),
-    /// The newest audit events.
-    Audit,
+    /// The newest audit events (the server side of the Audit screen's filter).
+    Audit(AuditFilter),
 }
 
 /// A read's answer.

@@ -13,7 +13,7 @@ pub fn spawn(client: &Client, effect: Effect, tx: &UnboundedSender<Msg>) {
     match effect {
         Effect::Load { slot, seq, req } => {
             tokio::spawn(async move {
-                let result = fetch(&client, req).await.map_err(|e| short(&e));
+                let result = fetch(&client, req).await.map_err(|e| e.to_string());
                 let _ = tx.send(Msg::Loaded { slot, seq, result });
             });
         }
@@ -23,18 +23,13 @@ pub fn spawn(client: &Client, effect: Effect, tx: &UnboundedSender<Msg>) {
                 let forbidden = matches!(result, Err(ClientError::Api { status: 403, .. }));
                 let _ = tx.send(Msg::Acted {
                     action,
-                    result: result.map_err(|e| short(&e)),
+                    result: result.map_err(|e| e.to_string()),
                     forbidden,
                 });
             });
         }
         Effect::Quit => {}
     }
-}
-
-/// An error in one line for a pane or the status bar.
-fn short(e: &ClientError) -> String {
-    e.to_string().lines().next().unwrap_or("error").to_owned()
 }
 
 /// Performs one read.
@@ -66,8 +61,8 @@ pub async fn fetch(c: &Client, req: Request) -> Result<Data, ClientError> {
         Request::Violations(id) => {
             Data::Violations(c.policy_violations(&id, true, PageRequest::new(1, 200)).await?)
         }
-        Request::Audit => {
-            Data::Audit(c.list_audit(&AuditFilter::default(), PageRequest::new(1, 200)).await?)
+        Request::Audit(filter) => {
+            Data::Audit(c.list_audit(&filter, PageRequest::new(1, 200)).await?)
         }
     })
 }

@@ -45,7 +45,7 @@ fn tab_cycles_and_numbers_jump_each_loading_its_screen() {
     assert_eq!(app.tab, Tab::Fleet);
     assert!(matches!(requests(&fx)[..], [Request::Agents { group: None, page: 1, .. }]));
     assert_eq!(requests(&ch(&mut app, '5')), vec![Request::Jobs]);
-    assert_eq!(requests(&ch(&mut app, '7')), vec![Request::Audit]);
+    assert_eq!(requests(&ch(&mut app, '7')), vec![Request::Audit(Default::default())]);
     key(&mut app, KeyCode::Tab);
     assert_eq!(app.tab, Tab::Overview, "Tab wraps around");
     key(&mut app, KeyCode::BackTab);
@@ -83,7 +83,101 @@ fn slash_filter_reloads_from_the_server_on_every_key_and_esc_clears() {
     let fx = key(&mut app, KeyCode::Esc);
     assert!(app.certs.filter.is_empty());
     assert!(matches!(requests(&fx)[..], [Request::Certs { .. }]));
-    assert_eq!(key(&mut app, KeyCode::Esc), vec![Effect::Quit]);
+    // then it asks before quitting: Esc (or n) stays, y quits
+    assert!(key(&mut app, KeyCode::Esc).is_empty());
+    assert_eq!(app.overlay, Some(Overlay::ConfirmQuit));
+    assert!(key(&mut app, KeyCode::Esc).is_empty());
+    assert_eq!(app.overlay, None);
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(ch(&mut app, 'y'), vec![Effect::Quit]);
+}
+
+#[test]
+fn slash_filters_every_screen_by_ids_and_names() {
+    let mut app = loaded_app(false, true);
+    // jobs: matched here, over the rows loaded; the selection follows the shown rows
+    ch(&mut app, '5');
+    assert_eq!(app.job_rows().len(), 2);
+    assert!(ch(&mut app, '/').is_empty());
+    for c in "job-ok".chars() {
+        assert!(ch(&mut app, c).is_empty(), "no reload for a screen filtered here");
+    }
+    assert_eq!(app.job_rows().len(), 1);
+    assert_eq!(app.job_rows()[0].id.as_str(), "job-ok");
+    key(&mut app, KeyCode::Enter);
+    ch(&mut app, 'c');
+    assert_eq!(app.overlay, Some(Overlay::Confirm(Action::CancelJob("job-ok".into()))));
+    key(&mut app, KeyCode::Esc);
+    // a certificate id matches too, and Esc clears the filter before anything else
+    app.jobs.filter = "MC-BENCH".into();
+    assert_eq!(app.job_rows().len(), 2, "case-insensitive, any field");
+    key(&mut app, KeyCode::Esc);
+    assert!(app.jobs.filter.is_empty() && app.overlay.is_none());
+    // fleet: by id, name or hostname
+    ch(&mut app, '3');
+    let n = app.fleet.list.rows().len();
+    app.fleet.list.filter = app.fleet.list.all()[1].id.to_string();
+    assert_eq!(app.fleet.list.rows().len(), 1);
+    assert!(n > 1);
+    // audit: key:value words go to the server, the rest is matched here
+    ch(&mut app, '7');
+    ch(&mut app, '/');
+    let mut fx = Vec::new();
+    for c in "id:mc-bench-000002".chars() {
+        fx = ch(&mut app, c);
+    }
+    match &requests(&fx)[..] {
+        [Request::Audit(f)] => assert_eq!(f.resource_id.as_deref(), Some("mc-bench-000002")),
+        other => panic!("{other:?}"),
+    }
+    key(&mut app, KeyCode::Enter);
+    app.audit.filter = "000003".into();
+    assert_eq!(app.audit.rows().len(), 1, "free words match the loaded events");
+    assert_eq!(app.audit.rows()[0].resource_id, "mc-bench-000003");
+}
+
+#[test]
+fn enter_on_a_job_or_an_event_shows_it_whole_and_the_log_keeps_every_message() {
+    let mut app = loaded_app(false, true);
+    ch(&mut app, '5');
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.overlay, Some(Overlay::JobDetail("job-bad".into())));
+    ch(&mut app, 'j');
+    assert_eq!(app.scroll, 1, "j scrolls the text");
+    ch(&mut app, 'r');
+    assert_eq!(app.overlay, Some(Overlay::Confirm(Action::RetryJob("job-bad".into()))));
+    key(&mut app, KeyCode::Esc);
+    ch(&mut app, '7');
+    key(&mut app, KeyCode::Enter);
+    let first = app.audit.rows()[0].id.to_string();
+    assert_eq!(app.overlay, Some(Overlay::AuditDetail(first)));
+    key(&mut app, KeyCode::Esc);
+    // a long, multi-line refusal: the status bar shows a line, the log all of it
+    let long = format!("conflict: {}\nsecond line", "x".repeat(300));
+    update(
+        &mut app,
+        Msg::Acted {
+            action: Action::RetryJob("job-bad".into()),
+            result: Err(long),
+            forbidden: false,
+        },
+    );
+    // a failing load is logged once, not on every refresh
+    for _ in 0..3 {
+        let seq = app.audit.pane.seq;
+        update(&mut app, Msg::Loaded { slot: Slot::Audit, seq, result: Err("server down".into()) });
+    }
+    let logged: Vec<&str> = app.log.iter().map(|m| m.status.text.as_str()).collect();
+    assert_eq!(logged.iter().filter(|t| t.contains("server down")).count(), 1, "{logged:?}");
+    assert!(logged.iter().any(|t| t.ends_with("second line") && t.contains(&"x".repeat(300))));
+    assert!(
+        logged.iter().any(|t| t.contains("cancelled")),
+        "a declined dialog says what it declined"
+    );
+    ch(&mut app, 'm');
+    assert_eq!(app.overlay, Some(Overlay::Messages));
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.overlay, None);
 }
 
 #[test]
@@ -424,6 +518,8 @@ fn group_selector_narrows_the_fleet() {
     ch(&mut app, 'f');
     key(&mut app, KeyCode::Esc);
     assert_eq!(app.fleet.group, None, "Esc clears the group first");
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.overlay, Some(Overlay::ConfirmQuit), "then asks before quitting");
 }
 
 #[test]

@@ -77,6 +77,64 @@ fn overlays() {
 }
 
 #[test]
+fn job_and_audit_details_messages_and_quit() {
+    let mut app = on(Tab::Jobs);
+    // a long error, whole in the job detail (wrapped), not cut as in the table
+    let err = "deploy: nginx -t failed: nginx: [emerg] cannot load certificate \"/etc/ssl/certctl/web.pem\": PEM_read_bio_X509_AUX() failed (SSL: error:0480006C:PEM routines::no start line:Expecting: TRUSTED CERTIFICATE) — the previous files were restored";
+    if let Some(p) = app.jobs.pane.data.as_mut() {
+        p.data
+            .iter_mut()
+            .filter(|j| j.id.as_str() == "job-bad")
+            .for_each(|j| j.last_error = Some(err.into()));
+    }
+    app.overlay = Some(Overlay::JobDetail(app.job_rows()[0].id.to_string()));
+    snap("job_detail", &app);
+    let text: String = format!("{}", render(&app, 80, 24).backend())
+        .lines()
+        .map(|l| l.trim_matches(|c| c == '"' || c == '│').trim_end().to_owned())
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(text.contains("the previous files were restored"), "{text}");
+    let mut app = on(Tab::Audit);
+    if let Some(p) = app.audit.pane.data.as_mut() {
+        // generated ids and MACs differ per run: fixed ones for the snapshot
+        p.data[0].id = "ev-01m911wwwn4trfjx1tsc".into();
+        p.data[0].hash = "22f229ec".repeat(8);
+        p.data[0].details = serde_json::json!({"common_name": "svc-3.example.com"});
+    }
+    app.overlay = Some(Overlay::AuditDetail("ev-01m911wwwn4trfjx1tsc".into()));
+    snap("audit_detail", &app);
+    let mut app = on(Tab::Jobs);
+    app.say(crate::app::Status {
+        text: format!("retry job job-bad failed: {err}\nsecond line"),
+        error: true,
+    });
+    snap("status_long", &app);
+    app.overlay = Some(Overlay::Messages);
+    snap("messages", &app);
+    app.overlay = Some(Overlay::ConfirmQuit);
+    snap("confirm_quit", &app);
+}
+
+#[test]
+fn job_ids_that_share_a_prefix_are_told_apart_at_80_columns() {
+    let mut app = on(Tab::Jobs);
+    if let Some(p) = app.jobs.pane.data.as_mut() {
+        p.data[0].id = "job-01m90k2e3xq4z8ab7c2d".into();
+        p.data[1].id = "job-01m90k2e3xv7y1mn0p9r".into();
+        p.data[1].certificate_id = "mc-customer-portal-production".into();
+    }
+    let text = format!("{}", render(&app, 80, 24).backend());
+    assert!(text.contains("job-01m90k2e3xq…") && text.contains("job-01m90k2e3xv…"), "{text}");
+    assert!(text.contains("mc-customer…") && text.contains("mc-bench-00…"), "{text}");
+    let wide = format!("{}", render(&app, 160, 48).backend());
+    assert!(
+        wide.contains("job-01m90k2e3xq4z8ab7c2d") && wide.contains("mc-customer-portal-production"),
+        "{wide}"
+    );
+}
+
+#[test]
 fn filter_sort_and_read_only() {
     let mut app = on(Tab::Certificates);
     app.certs.filter = "svc-1".into();

@@ -5,8 +5,11 @@
 use certctl::model::{AgentStatus, CertificateFilter, CertificateSort, CertificateStatus, Page};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use crate::app::{App, List, Overlay, PER_PAGE, Pane, Quick, Reselect, SORT_KEYS, Status, Tab};
+use crate::app::{
+    App, List, Logged, Overlay, PER_PAGE, Pane, Quick, Reselect, SORT_KEYS, Status, Tab,
+};
 use crate::msg::{Action, Data, Effect, Msg, REVOKE_REASONS, Request, Slot};
+use crate::search::{Search, audit_filter};
 
 /// Applies one message; returns what to do next.
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
@@ -20,7 +23,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::Refresh => refresh(app),
         Msg::Loaded { slot, seq, result } => loaded(app, slot, seq, result),
         Msg::Acted { action, result, forbidden } => {
-            app.status = Some(match result {
+            let status = match result {
                 Ok(text) => Status { text, error: false },
                 Err(e) if forbidden => {
                     // A viewer key: hide the actions from now on.
@@ -36,7 +39,8 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 Err(e) => {
                     Status { text: format!("{} failed: {e}", action.describe()), error: true }
                 }
-            });
+            };
+            app.say(status);
             refresh(app)
         }
     }
@@ -147,8 +151,13 @@ fn load_tab(app: &mut App) -> Vec<Effect> {
             fx.extend(load_violations(app));
             fx
         }
-        Tab::Audit => vec![load(app, Slot::Audit, Request::Audit)],
+        Tab::Audit => vec![load_audit(app)],
     }
+}
+
+fn load_audit(app: &mut App) -> Effect {
+    let req = Request::Audit(audit_filter(&app.audit.filter));
+    load(app, Slot::Audit, req)
 }
 
 fn load_members(app: &mut App) -> Option<Effect> {
@@ -169,6 +178,9 @@ fn set_tab(app: &mut App, tab: Tab) -> Vec<Effect> {
 
 /// Puts an answer in its pane (stale answers are dropped) and keeps the selection on the same row.
 fn loaded(app: &mut App, slot: Slot, seq: u64, result: Result<Data, String>) -> Vec<Effect> {
+    if let Err(e) = &result {
+        log_error(app, slot, e);
+    }
     let now = app.now;
     fn store<T>(
         p: &mut Pane<T>,
@@ -191,7 +203,7 @@ fn loaded(app: &mut App, slot: Slot, seq: u64, result: Result<Data, String>) -> 
         true
     }
     /// Replaces a list's page, keeping the selection on the row with the same key.
-    fn relist<T, K: PartialEq>(
+    fn relist<T: Search, K: PartialEq>(
         l: &mut List<T>,
         seq: u64,
         now: certctl::model::Timestamp,
@@ -336,6 +348,48 @@ fn loaded(app: &mut App, slot: Slot, seq: u64, result: Result<Data, String>) -> 
     Vec::new()
 }
 
+/// Keeps a failed load's whole error in the message log, once per change (the pane's title
+/// shows its first line; auto-refresh does not repeat it).
+fn log_error(app: &mut App, slot: Slot, e: &str) {
+    let pane_error = match slot {
+        Slot::Summary => &app.summary.error,
+        Slot::Certs => &app.certs.list.pane.error,
+        Slot::CertDetail => &app.cert_detail.error,
+        Slot::Agents => &app.fleet.list.pane.error,
+        Slot::AgentDetail => &app.agent_detail.error,
+        Slot::Groups => &app.groups.pane.error,
+        Slot::Members => &app.members.error,
+        Slot::Jobs => &app.jobs.pane.error,
+        Slot::Policies => &app.policies.pane.error,
+        Slot::Violations => &app.violations.error,
+        Slot::Audit => &app.audit.pane.error,
+    };
+    if pane_error.as_deref() != Some(e) {
+        let status =
+            Status { text: format!("loading {} failed: {e}", slot_name(slot)), error: true };
+        app.log.push(Logged { at: app.now, status });
+        if app.log.len() > crate::app::LOG_LEN {
+            app.log.remove(0);
+        }
+    }
+}
+
+fn slot_name(slot: Slot) -> &'static str {
+    match slot {
+        Slot::Summary => "the overview",
+        Slot::Certs => "certificates",
+        Slot::CertDetail => "the certificate",
+        Slot::Agents => "agents",
+        Slot::AgentDetail => "the agent",
+        Slot::Groups => "groups",
+        Slot::Members => "group members",
+        Slot::Jobs => "jobs",
+        Slot::Policies => "policies",
+        Slot::Violations => "violations",
+        Slot::Audit => "the audit log",
+    }
+}
+
 /// The selected certificate's id (display order), on the certificates screen or its detail.
 fn selected_cert(app: &App) -> Option<String> {
     if let Some(Overlay::CertDetail(id)) = &app.overlay {
@@ -374,6 +428,11 @@ fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
             app.overlay = Some(Overlay::Help);
             Vec::new()
         }
+        KeyCode::Char('m') => open_text(app, Overlay::Messages),
+        KeyCode::Char('/') if app.tab != Tab::Overview => {
+            app.input = Some(app.filter().to_owned());
+            Vec::new()
+        }
         KeyCode::Tab | KeyCode::Char('l') => {
             set_tab(app, Tab::ALL[(app.tab.index() + 1) % Tab::ALL.len()])
         }
@@ -393,9 +452,14 @@ fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     }
 }
 
-/// Esc at the top level: clear a filter, else the group selector, else quit.
+/// Esc at the top level: clear a filter, else the group selector, else ask before quitting.
 fn esc(app: &mut App) -> Vec<Effect> {
     match app.tab {
+        Tab::Fleet | Tab::Groups | Tab::Jobs | Tab::Policies | Tab::Audit
+            if !app.filter().is_empty() =>
+        {
+            set_filter(app, String::new())
+        }
         Tab::Certificates if !app.certs.filter.is_empty() || app.certs.quick != Quick::All => {
             app.certs.filter.clear();
             app.certs.quick = Quick::All;
@@ -409,18 +473,24 @@ fn esc(app: &mut App) -> Vec<Effect> {
             app.fleet.page = 1;
             vec![load_agents(app)]
         }
-        _ => vec![Effect::Quit],
+        _ => {
+            app.overlay = Some(Overlay::ConfirmQuit);
+            Vec::new()
+        }
     }
+}
+
+/// Opens a text overlay at its top.
+fn open_text(app: &mut App, o: Overlay) -> Vec<Effect> {
+    app.overlay = Some(o);
+    app.scroll = 0;
+    Vec::new()
 }
 
 /// Keys of one screen.
 fn screen_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     let rw = !app.opts.read_only;
     match (app.tab, k.code) {
-        (Tab::Certificates, KeyCode::Char('/')) => {
-            app.input = Some(app.certs.filter.clone());
-            Vec::new()
-        }
         (Tab::Certificates, KeyCode::Char('s')) => {
             let next = match app.certs.sort {
                 None => SORT_KEYS.first().map(|k| (*k, false)),
@@ -471,6 +541,20 @@ fn screen_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
             app.fleet.list.selected = 0;
             vec![load_agents(app)]
         }
+        (Tab::Jobs, KeyCode::Enter) => match app.job_rows().get(app.jobs.selected) {
+            Some(j) => {
+                let id = j.id.to_string();
+                open_text(app, Overlay::JobDetail(id))
+            }
+            None => Vec::new(),
+        },
+        (Tab::Audit, KeyCode::Enter) => match app.audit.current() {
+            Some(e) => {
+                let id = e.id.to_string();
+                open_text(app, Overlay::AuditDetail(id))
+            }
+            None => Vec::new(),
+        },
         (Tab::Fleet, KeyCode::Enter) => match app.fleet.list.current().map(|a| a.id.to_string()) {
             Some(id) => {
                 app.overlay = Some(Overlay::AgentDetail(id.clone()));
@@ -535,7 +619,7 @@ fn approve(app: &mut App, id: String, status: AgentStatus) -> Vec<Effect> {
     if status == AgentStatus::Pending {
         app.overlay = Some(Overlay::Confirm(Action::ApproveAgent(id)));
     } else {
-        app.status = Some(Status {
+        app.say(Status {
             text: format!("agent {id} is {status}: only a Pending agent can be approved"),
             error: true,
         });
@@ -552,17 +636,50 @@ fn job_action(app: &mut App, make: fn(String) -> Action) -> Vec<Effect> {
 
 fn overlay_key(app: &mut App, o: Overlay, k: KeyEvent) -> Vec<Effect> {
     match (o, k.code) {
+        (Overlay::ConfirmQuit, KeyCode::Char('y' | 'q') | KeyCode::Enter) => vec![Effect::Quit],
+        (Overlay::ConfirmQuit, _) => {
+            app.overlay = None;
+            Vec::new()
+        }
         (_, KeyCode::Char('q')) if !matches!(app.overlay, Some(Overlay::Confirm(_))) => {
             vec![Effect::Quit]
         }
+        (
+            Overlay::JobDetail(_) | Overlay::AuditDetail(_) | Overlay::Messages,
+            code @ (KeyCode::Char('j' | 'k' | 'g')
+            | KeyCode::Down
+            | KeyCode::Up
+            | KeyCode::PageDown
+            | KeyCode::PageUp
+            | KeyCode::Home),
+        ) => {
+            let page = app.page_rows.max(1) as u16;
+            app.scroll = match code {
+                KeyCode::Char('j') | KeyCode::Down => app.scroll.saturating_add(1),
+                KeyCode::Char('k') | KeyCode::Up => app.scroll.saturating_sub(1),
+                KeyCode::PageDown => app.scroll.saturating_add(page),
+                KeyCode::PageUp => app.scroll.saturating_sub(page),
+                _ => 0,
+            };
+            Vec::new()
+        }
+        (Overlay::JobDetail(_) | Overlay::AuditDetail(_) | Overlay::Messages, KeyCode::Esc) => {
+            app.overlay = None;
+            Vec::new()
+        }
+        (Overlay::JobDetail(id), KeyCode::Char(c @ ('c' | 'r'))) if !app.opts.read_only => {
+            let make = if c == 'c' { Action::CancelJob } else { Action::RetryJob };
+            app.overlay = Some(Overlay::Confirm(make(id)));
+            Vec::new()
+        }
         (Overlay::Confirm(a), KeyCode::Char('y') | KeyCode::Enter) => {
             app.overlay = None;
-            app.status = Some(Status { text: format!("{}…", a.describe()), error: false });
+            app.say(Status { text: format!("{}…", a.describe()), error: false });
             vec![Effect::Act(a)]
         }
-        (Overlay::Confirm(_), KeyCode::Char('n') | KeyCode::Esc) => {
+        (Overlay::Confirm(a), KeyCode::Char('n') | KeyCode::Esc) => {
             app.overlay = None;
-            app.status = Some(Status { text: "cancelled".into(), error: false });
+            app.say(Status { text: format!("{}: cancelled", a.describe()), error: false });
             Vec::new()
         }
         (Overlay::RevokeReason { id, selected }, code) => {
@@ -608,35 +725,82 @@ fn overlay_key(app: &mut App, o: Overlay, k: KeyEvent) -> Vec<Effect> {
     }
 }
 
-/// Typing the `/` filter: every change reloads page 1 from the server.
+/// Typing the `/` filter of the current screen.
 fn input_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     let Some(text) = app.input.as_mut() else { return Vec::new() };
-    match k.code {
+    let next = match k.code {
         KeyCode::Enter => {
             app.input = None;
             return Vec::new();
         }
         KeyCode::Esc => {
             app.input = None;
-            if app.certs.filter.is_empty() {
+            if app.filter().is_empty() {
                 return Vec::new();
             }
-            app.certs.filter.clear();
+            String::new()
         }
         KeyCode::Backspace => {
             text.pop();
-            app.certs.filter = text.clone();
+            text.clone()
         }
         KeyCode::Char(c) if !c.is_control() && text.chars().count() < 200 => {
             text.push(c);
-            app.certs.filter = text.clone();
+            text.clone()
         }
         _ => return Vec::new(),
+    };
+    set_filter(app, next)
+}
+
+/// A new `/` filter for the current screen, the selection back on the first row. Certificates
+/// reload page 1 from the server; the Audit screen reloads when its server words changed; the
+/// other screens filter the rows they have.
+fn set_filter(app: &mut App, text: String) -> Vec<Effect> {
+    match app.tab {
+        Tab::Overview => Vec::new(),
+        Tab::Certificates => {
+            app.certs.filter = text;
+            app.certs.page = 1;
+            app.certs.list.selected = 0;
+            app.certs.reselect = Reselect::Top;
+            vec![load_certs(app)]
+        }
+        Tab::Audit => {
+            let before = audit_filter(&app.audit.filter);
+            app.audit.filter = text;
+            app.audit.selected = 0;
+            if audit_filter(&app.audit.filter) != before {
+                vec![load_audit(app)]
+            } else {
+                Vec::new()
+            }
+        }
+        Tab::Fleet => refilter(&mut app.fleet.list, text),
+        Tab::Jobs => refilter(&mut app.jobs, text),
+        Tab::Groups => {
+            let before = app.groups.current().map(|g| g.id.clone());
+            refilter(&mut app.groups, text);
+            if before != app.groups.current().map(|g| g.id.clone()) {
+                return load_members(app).into_iter().collect();
+            }
+            Vec::new()
+        }
+        Tab::Policies => {
+            let before = app.policies.current().map(|p| p.id.clone());
+            refilter(&mut app.policies, text);
+            if before != app.policies.current().map(|p| p.id.clone()) {
+                return load_violations(app).into_iter().collect();
+            }
+            Vec::new()
+        }
     }
-    app.certs.page = 1;
-    app.certs.list.selected = 0;
-    app.certs.reselect = Reselect::Top;
-    vec![load_certs(app)]
+}
+
+fn refilter<T>(l: &mut List<T>, text: String) -> Vec<Effect> {
+    l.filter = text;
+    l.selected = 0;
+    Vec::new()
 }
 
 /// Moves the selection of the current table (clamped); dependent panes follow.

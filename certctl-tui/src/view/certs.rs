@@ -8,6 +8,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
 use super::{Theme, empty_text, pane_block, table_rows, window};
 use crate::app::{App, CertCol, PER_PAGE, Quick, sort_label};
+use crate::search::{fit_len, id_width, short_id};
 use crate::sort::days_left;
 
 pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
@@ -50,26 +51,40 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         return;
     }
     let wide = area.width >= 120;
+    // id columns (certificate, issuer, owner) grow past their default width rather than cut
+    // ids into look-alikes; past it they are cut where they stay unique, marked …
+    let id_col = |ids: Vec<&str>, default: u16| {
+        let n = fit_len(ids.iter().copied(), default as usize);
+        (n, id_width(ids, n).max(default))
+    };
+    let (n_id, w_id) =
+        id_col(rows.iter().map(|c| c.id.as_str()).collect(), if wide { 22 } else { 15 });
+    let (n_iss, w_iss) =
+        id_col(rows.iter().map(|c| c.issuer_id.as_str()).collect(), if wide { 16 } else { 9 });
+    let (n_own, w_own) = id_col(
+        rows.iter().filter_map(|c| c.owner_id.as_ref().map(|o| o.as_str())).collect(),
+        if wide { 14 } else { 7 },
+    );
     let widths = if wide {
         [
-            Constraint::Length(22),
+            Constraint::Length(w_id),
             Constraint::Min(24),
             Constraint::Length(12),
             Constraint::Length(17),
             Constraint::Length(5),
-            Constraint::Length(16),
-            Constraint::Length(14),
+            Constraint::Length(w_iss),
+            Constraint::Length(w_own),
             Constraint::Length(3),
         ]
     } else {
         [
-            Constraint::Length(15),
+            Constraint::Length(w_id),
             Constraint::Min(16),
             Constraint::Length(7),
             Constraint::Length(8),
             Constraint::Length(4),
-            Constraint::Length(9),
-            Constraint::Length(7),
+            Constraint::Length(w_iss),
+            Constraint::Length(w_own),
             Constraint::Length(3),
         ]
     };
@@ -91,7 +106,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     let body = rows[from..to].iter().map(|cert| {
         let days = days_left(cert.expires_at, app.now);
         Row::new(vec![
-            Cell::from(cert.id.to_string()),
+            Cell::from(short_id(cert.id.as_str(), n_id)),
             Cell::from(cert.common_name.clone()),
             Cell::from(cert.environment.clone().unwrap_or_default()),
             Cell::from(Span::styled(cert.status.to_string(), t.status(cert.status.as_str()))),
@@ -102,8 +117,10 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
                 ))
                 .right_aligned(),
             ),
-            Cell::from(cert.issuer_id.to_string()),
-            Cell::from(cert.owner_id.as_ref().map(|o| o.to_string()).unwrap_or_default()),
+            Cell::from(short_id(cert.issuer_id.as_str(), n_iss)),
+            Cell::from(
+                cert.owner_id.as_ref().map(|o| short_id(o.as_str(), n_own)).unwrap_or_default(),
+            ),
             Cell::from(Line::from(cert.target_ids.len().to_string()).right_aligned()),
         ])
     });

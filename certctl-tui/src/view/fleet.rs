@@ -6,8 +6,9 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
 
-use super::{Theme, empty_text, pane_block, table_rows, window};
+use super::{Theme, empty_text, filtered, pane_block, table_rows, window};
 use crate::app::{App, PER_PAGE, Pane};
+use crate::search::{fit_len, id_width, short_id};
 use crate::sort::age;
 use certctl::model::Agent;
 
@@ -30,7 +31,9 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         let pages = (p.total.max(1) + PER_PAGE as i64 - 1) / PER_PAGE as i64;
         title.push_str(&format!(" · {} · page {}/{}", p.total, fl.page, pages));
     }
-    agents_table(f, app, t, area, title, &fl.list.pane, fl.list.selected, true);
+    let rows = fl.list.rows();
+    let title = filtered(title, &fl.list.filter, rows.len());
+    agents_table(f, app, t, area, title, &fl.list.pane, rows, fl.list.selected, true);
 }
 
 /// A table of agents; `selectable` highlights the selected row.
@@ -42,11 +45,11 @@ fn agents_table(
     area: Rect,
     title: String,
     pane: &Pane<certctl::model::Page<Agent>>,
+    rows: Vec<&Agent>,
     selected: usize,
     selectable: bool,
 ) {
     let block = pane_block(title, pane, t);
-    let rows: &[Agent] = pane.data.as_ref().map(|p| p.data.as_slice()).unwrap_or(&[]);
     if rows.is_empty() {
         let inner = block.inner(area);
         f.render_widget(block, area);
@@ -109,22 +112,28 @@ pub fn draw_groups(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     let [top, bottom] =
         Layout::vertical([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(area);
     let g = &app.groups;
-    let block = pane_block("Groups", &g.pane, t);
-    if g.rows().is_empty() {
+    let rows = g.rows();
+    let block = pane_block(filtered("Groups".into(), &g.filter, rows.len()), &g.pane, t);
+    if rows.is_empty() {
         let inner = block.inner(top);
         f.render_widget(block, top);
         f.render_widget(Paragraph::new(empty_text(&g.pane, "agent groups")), inner);
     } else {
         let header = Row::new(["ID", "NAME", "CRITERIA"]).style(t.header());
-        let (from, to) = window(g.selected, g.rows().len(), table_rows(top.height));
-        let body = g.rows()[from..to].iter().map(|x| {
+        let n = fit_len(rows.iter().map(|x| x.id.as_str()), 16);
+        let (from, to) = window(g.selected, rows.len(), table_rows(top.height));
+        let body = rows[from..to].iter().map(|x| {
             Row::new(vec![
-                Cell::from(x.id.to_string()),
+                Cell::from(short_id(x.id.as_str(), n)),
                 Cell::from(x.name.clone()),
                 Cell::from(certctl::groups::describe(&x.criteria)),
             ])
         });
-        let widths = [Constraint::Length(16), Constraint::Length(16), Constraint::Min(20)];
+        let widths = [
+            Constraint::Length(id_width(rows.iter().map(|x| x.id.as_str()), n)),
+            Constraint::Length(16),
+            Constraint::Min(20),
+        ];
         let table = Table::new(body, widths)
             .header(header)
             .block(block)
@@ -152,6 +161,7 @@ pub fn draw_groups(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         members,
         format!("Members of {} · {total}", cur.name),
         &app.members,
+        app.members.data.iter().flat_map(|p| p.data.iter()).collect(),
         0,
         false,
     );

@@ -2,6 +2,7 @@
 //! screen, plus the overlays (help, confirm, reason picker, detail panes) and shared widgets.
 
 mod certs;
+mod detail;
 mod fleet;
 mod lists;
 mod overlay;
@@ -57,16 +58,49 @@ fn tabs(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
 
 fn status_bar(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     let hint = if app.opts.read_only { "read-only  ? keys  q quit" } else { "? keys  q quit" };
+    let [l, r] =
+        Layout::horizontal([Constraint::Min(0), Constraint::Length(hint.chars().count() as u16)])
+            .areas(area);
     let left = match (&app.input, &app.status) {
         (Some(text), _) => Span::styled(format!("/{text}▏"), t.title()),
-        (None, Some(s)) if s.error => Span::styled(s.text.clone(), t.bad()),
-        (None, Some(s)) => Span::raw(s.text.clone()),
+        (None, Some(s)) => {
+            // what does not fit (or a second line) stays readable in the message log
+            let text = fit(&s.text, l.width.saturating_sub(1) as usize);
+            if s.error { Span::styled(text, t.bad()) } else { Span::raw(text) }
+        }
         (None, None) => Span::styled(app.opts.server.clone(), t.dim()),
     };
-    let [l, r] =
-        Layout::horizontal([Constraint::Min(0), Constraint::Length(hint.len() as u16)]).areas(area);
     f.render_widget(Paragraph::new(Line::from(left)), l);
     f.render_widget(Paragraph::new(Span::styled(hint, t.dim())), r);
+}
+
+/// The first line of `text` in `width` columns; cut with "… m: all" when it is longer or has
+/// more lines (the message log shows all of it).
+pub fn fit(text: &str, width: usize) -> String {
+    let first = first_line(text);
+    if first.len() == text.len() && first.chars().count() <= width {
+        return first.to_owned();
+    }
+    let more = "… m: all";
+    let keep = width.saturating_sub(more.chars().count());
+    format!("{}{more}", first.chars().take(keep).collect::<String>())
+}
+
+/// The first line of a (possibly multi-line) message.
+pub fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or("")
+}
+
+/// A title with the screen's `/` filter and how many rows match it, right after the screen's
+/// name (the rest of the title follows and is the first to be cut on a narrow terminal).
+pub fn filtered(title: String, filter: &str, shown: usize) -> String {
+    if filter.is_empty() {
+        return title;
+    }
+    match title.split_once(" · ") {
+        Some((name, rest)) => format!("{name} · /{filter} · {shown} match · {rest}"),
+        None => format!("{title} · /{filter} · {shown} match"),
+    }
 }
 
 /// A bordered block titled with the pane's name and its load state.
@@ -76,7 +110,7 @@ pub fn pane_block<'a, T>(title: impl Into<String>, pane: &Pane<T>, t: &Theme) ->
         spans.push(Span::raw("· Loading… "));
     }
     if let Some(e) = &pane.error {
-        spans.push(Span::styled(format!("· Error: {e} "), t.bad()));
+        spans.push(Span::styled(format!("· Error: {} (m: all) ", first_line(e)), t.bad()));
     }
     let right = match pane.refreshed {
         Some(at) => format!(" refreshed {} ", crate::sort::clock(at)),

@@ -19,16 +19,18 @@ pub const KEYS: &[(&str, &str, bool)] = &[
     ("PgDn PgUp ^d ^u", "move by a screen", false),
     ("g G Home End", "first / last row", false),
     ("n p ] [", "next / previous server page", false),
-    ("Enter", "details (certificate, agent)", false),
-    ("/", "filter certificates: name, CN, SAN, tag:k=v", false),
+    ("Enter", "details: certificate, agent, job, audit event", false),
+    ("/", "filter by id and name; certs: CN, SAN, tag:k=v", false),
+    ("", "audit: actor:A action:A type:T id:ID (server)", false),
     ("x F e", "quick filter: expiring, failed, environment", false),
     ("s S", "sort all: CN status expiry name created / reverse", false),
     ("f", "fleet: narrow to the next group", false),
     ("r d a R", "certificate: renew deploy archive revoke", true),
     ("c r", "jobs: cancel / retry the selected job", true),
     ("A", "fleet: approve the selected Pending agent", true),
+    ("m", "message log: every status line, whole", false),
     ("^r F5", "refresh now (auto every few seconds)", false),
-    ("Esc", "close / clear the filter / back; quit at top", false),
+    ("Esc", "close / clear filter / back; at the top: quit?", false),
     ("? q ^c", "this help / quit", false),
 ];
 
@@ -83,11 +85,27 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, body: Rect) {
         }
         Overlay::CertDetail(id) => cert_detail(f, app, t, body, id),
         Overlay::AgentDetail(id) => agent_detail(f, app, t, body, id),
+        Overlay::JobDetail(id) => super::detail::job(f, app, t, body, id),
+        Overlay::AuditDetail(id) => super::detail::audit_event(f, app, t, body, id),
+        Overlay::Messages => super::detail::messages(f, app, t, body),
+        Overlay::ConfirmQuit => {
+            let area = popup(body, 40, 5);
+            f.render_widget(Clear, area);
+            let lines = vec![
+                Line::from(Span::styled("Quit the console?", t.title())),
+                Line::raw(""),
+                Line::raw("y / Enter / q: quit    Esc: stay"),
+            ];
+            f.render_widget(
+                Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(" Quit ")),
+                area,
+            );
+        }
     }
 }
 
 /// A centred rectangle of at most `w`×`h` inside `area`.
-fn popup(area: Rect, w: u16, h: u16) -> Rect {
+pub fn popup(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
     let h = h.min(area.height);
     Rect {
@@ -98,7 +116,7 @@ fn popup(area: Rect, w: u16, h: u16) -> Rect {
     }
 }
 
-fn head<'a>(t: &Theme, s: &str) -> Line<'a> {
+pub fn head<'a>(t: &Theme, s: &str) -> Line<'a> {
     Line::from(Span::styled(s.to_owned(), t.header()))
 }
 
@@ -167,9 +185,11 @@ fn cert_detail(f: &mut Frame, app: &App, t: &Theme, body: Rect, id: &str) {
     if d.jobs.is_empty() {
         right.push(Line::raw("  none"));
     }
-    for j in d.jobs.iter().take(5) {
+    let jobs = &d.jobs[..d.jobs.len().min(5)];
+    let n = crate::search::fit_len(jobs.iter().map(|j| j.id.as_str()), 14);
+    for j in jobs {
         right.push(Line::from(vec![
-            Span::raw(format!("  {} {} ", short(j.id.as_str(), 14), j.job_type)),
+            Span::raw(format!("  {} {} ", crate::search::short_id(j.id.as_str(), n), j.job_type)),
             Span::styled(j.status.to_string(), t.status(j.status.as_str())),
             Span::styled(
                 j.last_error.as_ref().map(|e| format!(" {e}")).unwrap_or_default(),

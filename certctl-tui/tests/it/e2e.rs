@@ -1,7 +1,9 @@
 //! The real `certctl-tui` in tmux (80×24) against a real server: certificate CNs on screen,
 //! Fleet shows agent hostnames, `/` filters, `s`/`S` sort the whole list on the server (rows
-//! from the second page come first), a renewal is confirmed and its job appears, `q` quits with
-//! the terminal restored (cooked mode, main screen); SIGTERM restores it too.
+//! from the second page come first), a renewal is confirmed and its job appears, `/` narrows the
+//! jobs by id and Enter shows one whole, a terminal escape in an agent's label stays inert, Esc at
+//! the top asks before quitting and `y` quits with the terminal restored (cooked mode, main
+//! screen); SIGTERM restores it too.
 
 use crate::support::{Server, Tmux, have_tmux};
 
@@ -60,6 +62,14 @@ fn browse_filter_renew_and_quit() {
 
     t.keys(&["3"]);
     t.wait("agent hostnames", |s| s.contains("web1.prod.internal") && s.contains("Online"));
+    // the agent reported a label holding a terminal escape: shown inert, the title unchanged
+    let title = t.pane_title();
+    t.keys(&["Enter"]);
+    t.wait("the agent's reported labels", |s| s.contains("Labels (reported)") && s.contains("x"));
+    assert!(!t.pane_title().contains("pwned"), "the pane title changed: {}", t.pane_title());
+    assert_eq!(t.pane_title(), title);
+    t.keys(&["Escape"]);
+    t.wait("the fleet again", |s| !s.contains("Labels (reported)"));
 
     t.keys(&["2"]);
     t.wait("certificates again", |s| s.contains("alpha.example.com"));
@@ -92,13 +102,35 @@ fn browse_filter_renew_and_quit() {
     );
     t.keys(&["5"]);
     t.wait("the job on the Jobs screen", |s| s.contains("mc-beta") && s.contains("Issuance"));
+    // `/` narrows the jobs by id; Enter shows the job whole
+    t.keys(&["/"]);
+    t.text(&job);
+    t.keys(&["Enter"]);
+    t.wait("the jobs filtered by id", |s| s.contains(&format!("Jobs · /{job} · 1 match")));
+    t.keys(&["Enter"]);
+    t.wait("the job's detail", |s| {
+        s.contains(&format!("Job {job}"))
+            && s.contains("certificate mc-beta")
+            && s.contains("Last error")
+    });
+    t.keys(&["Escape"]);
+    t.wait("the jobs again", |s| s.contains("ERROR (Enter)"));
 
     // help, then quit
     t.keys(&["?"]);
     t.wait("the key bindings", |s| s.contains("Keys") && s.contains("renew deploy archive revoke"));
     t.keys(&["Escape"]);
     t.wait("help closed", |s| !s.contains("Keys ·"));
-    t.keys(&["q"]);
+    // Esc clears the filter, then asks before quitting; Esc stays, y quits
+    t.keys(&["Escape"]);
+    t.wait("the filter cleared", |s| !s.contains(&format!("/{job}")));
+    t.keys(&["Escape"]);
+    t.wait("the quit question", |s| s.contains("Quit the console?"));
+    t.keys(&["Escape"]);
+    t.wait("the question closed", |s| !s.contains("Quit the console?") && s.contains("5 Jobs"));
+    t.keys(&["Escape"]);
+    t.wait("the quit question again", |s| s.contains("Quit the console?"));
+    t.keys(&["y"]);
     assert_restored(&t);
 }
 

@@ -76,7 +76,12 @@ impl Server {
                 arch: "amd64".into(),
                 ip_addresses: vec!["10.1.0.5".into()],
                 agent_version: "0.1.0".into(),
-                labels: BTreeMap::from([("role".into(), "web".into())]),
+                // a terminal escape (OSC 0: set the window title) in a reported fact: the
+                // console must show it inert
+                labels: BTreeMap::from([
+                    ("role".into(), "web".into()),
+                    ("note".into(), "\u{1b}]0;pwned\u{7}x".into()),
+                ]),
             };
             agent.heartbeat("ag-web1", &meta).await.unwrap();
         });
@@ -162,6 +167,11 @@ impl Tmux {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// The pane's title (what an OSC 0/2 escape sequence would change).
+    pub fn pane_title(&self) -> String {
+        self.tmux(&["display-message", "-p", "#{pane_title}"]).trim().to_owned()
     }
 
     /// The process id of the pane's first process.
