@@ -99,7 +99,14 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_env("CERTCTL_LOG")
         .unwrap_or_else(|_| "info".into());
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    // colours only for a person at a terminal (not journald, files or pipes) without NO_COLOR
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr())
+        && std::env::var_os("NO_COLOR").is_none();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi)
+        .init();
     let rt = match &cli.command {
         // One agent needs little: a single-threaded runtime keeps its memory small.
         None => tokio::runtime::Builder::new_current_thread().enable_all().build(),

@@ -16,7 +16,13 @@ fn main() -> ExitCode {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("CERTCTL_LOG")
         .unwrap_or_else(|_| "info,sqlx=warn".into());
-    let fmt = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // colours only for a person at a terminal (not journald, files or pipes) without NO_COLOR
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr())
+        && std::env::var_os("NO_COLOR").is_none();
+    let fmt = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi);
     match settings.log_format {
         LogFormat::Json => fmt.json().init(),
         LogFormat::Text => fmt.init(),

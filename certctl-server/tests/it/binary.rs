@@ -21,7 +21,8 @@ async fn loops_run_and_sigterm_stops() {
         .env("CERTCTL_JOB_PROCESSOR_INTERVAL", "200ms")
         .env("CERTCTL_RENEWAL_CHECK_INTERVAL", "200ms")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        // the log goes to a file: not a terminal, so no colour codes
+        .stderr(std::fs::File::create(dir.path().join("stderr.log")).unwrap())
         .spawn()
         .unwrap();
     let key_file = dir.path().join("admin.key");
@@ -80,6 +81,9 @@ async fn loops_run_and_sigterm_stops() {
         out.contains("admin API key") && out.contains(key.trim()),
         "the key is printed once at first start"
     );
+    let log = std::fs::read_to_string(dir.path().join("stderr.log")).unwrap();
+    assert!(log.contains("INFO"), "{log}");
+    assert!(!log.contains('\u{1b}'), "colour codes in a log that is not a terminal: {log}");
 }
 
 /// The README's quick start: `--demo` seeds a ready-to-explore control plane; with
