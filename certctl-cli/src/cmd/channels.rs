@@ -5,8 +5,8 @@ use certctl::api::ChannelInput;
 use certctl::client::Client;
 use clap::{Args, Subcommand};
 
+use crate::args::{FromFile, Id, Paging};
 use crate::body::Body;
-use crate::cli::{FromFile, Id, Paging};
 use crate::output::Out;
 
 #[derive(Debug, Subcommand)]

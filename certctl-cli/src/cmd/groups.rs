@@ -7,8 +7,8 @@ use certctl::client::Client;
 use clap::{Args, Subcommand};
 use serde_json::{Map, Value};
 
-use crate::body::{self, Body};
-use crate::cli::{FromFile, Id, Paging};
+use crate::args::{self, FromFile, Id, Paging};
+use crate::body::Body;
 use crate::output::Out;
 
 #[derive(Debug, Subcommand)]
@@ -67,11 +67,11 @@ pub struct Fields {
     #[arg(long, value_name = "CIDR")]
     observed_cidr: Vec<String>,
     /// Operator label KEY=VALUE (set with `agents update --label`), all of (repeatable)
-    #[arg(long, value_name = "KEY=VALUE", value_parser = body::key_value)]
+    #[arg(long, value_name = "KEY=VALUE", value_parser = args::key_value)]
     label: Vec<(String, String)>,
     /// Label KEY=VALUE the agent reports about itself (CERTCTL_AGENT_LABELS), all of
     /// (repeatable)
-    #[arg(long, value_name = "KEY=VALUE", value_parser = body::key_value)]
+    #[arg(long, value_name = "KEY=VALUE", value_parser = args::key_value)]
     reported_label: Vec<(String, String)>,
     /// Semver requirement on the agent version (`>=1.2`)
     #[arg(long, value_name = "REQ")]
