@@ -80,7 +80,7 @@ pub struct NoFilter {}
 
 /// The five verbs as parsed; the help texts are [`Help::PLAIN`]'s until [`Crud`] replaces them.
 #[derive(Debug, Subcommand)]
-pub enum Verb<F: Args, L: Args> {
+enum Verb<F: Args, L: Args> {
     /// List
     List {
         #[command(flatten)]
