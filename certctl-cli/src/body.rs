@@ -1,4 +1,4 @@
-//! Request bodies from flags and `--from-file`, and the small parsers of flag values.
+//! Request bodies from flags and `--from-file`, and the check of enumerated values.
 //!
 //! A body is built as a JSON object (the file's, if any, then every flag given on top) and only
 //! then read as the client's typed input, so a value the server would refuse is reported like
@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use crate::cli::FromFile;
+use crate::args::FromFile;
 use crate::error::Failure;
 
 /// A JSON object under construction.
@@ -82,21 +82,6 @@ impl Body {
     }
 }
 
-/// `k=v` of `--tag` and `--label`.
-pub fn key_value(s: &str) -> Result<(String, String), String> {
-    match s.split_once('=') {
-        Some((k, v)) if !k.is_empty() => Ok((k.to_owned(), v.to_owned())),
-        _ => Err(format!("{s:?} is not KEY=VALUE")),
-    }
-}
-
-pub use certctl::config::parse_duration as duration;
-
-/// An RFC 3339 timestamp flag.
-pub fn timestamp(s: &str) -> Result<certctl::model::Timestamp, String> {
-    certctl::model::Timestamp::parse(s)
-}
-
 /// A filter or field value of an enumerated type; an unknown one exits 5 like the server's 400.
 pub fn parse_enum<T: FromStr<Err = String>>(
     field: &str,
@@ -111,12 +96,6 @@ pub fn parse_enum<T: FromStr<Err = String>>(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parsers() {
-        assert_eq!(key_value("app=web=1"), Ok(("app".into(), "web=1".into())));
-        assert!(key_value("=x").is_err() && key_value("x").is_err());
-    }
 
     #[test]
     fn flags_override_the_file() {

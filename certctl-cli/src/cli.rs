@@ -1,12 +1,18 @@
-//! The grammar: `certctl [--server URL] [--api-key KEY] [-o table|json] <resource> <verb> [args]`.
+//! The grammar, `certctl [--server URL] [--api-key KEY] [-o table|json] <resource> <verb> [args]`
+//! (the command tree over the resources of [`crate::cmd`]), and [`run`], which hands each parsed
+//! command to its resource's module.
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand};
 
+use crate::args::Global;
 use crate::cmd::{
-    agents, certs, channels, config, connectors, groups, jobs, org, policies, records,
+    agents, certs, channels, config, connectors, groups, jobs, org, policies, records, status,
 };
+use crate::output::Out;
+use crate::{generate, settings};
 
 /// certctl: inventory, renew and deploy TLS certificates from the terminal.
 ///
@@ -20,83 +26,6 @@ pub struct Cli {
     pub global: Global,
     #[command(subcommand)]
     pub command: Command,
-}
-
-/// Output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// A table sized to the terminal.
-    Table,
-    /// Exactly the API's JSON; a list prints its `data` array.
-    Json,
-}
-
-/// Connection settings and output, accepted before or after the subcommand.
-#[derive(Debug, Args)]
-pub struct Global {
-    /// Server URL [default: the context's, else http://127.0.0.1:8443]
-    #[arg(
-        long,
-        global = true,
-        help_heading = "Global options",
-        hide_env_values = true,
-        env = "CERTCTL_SERVER_URL",
-        value_name = "URL"
-    )]
-    pub server: Option<String>,
-    /// API key (prefer the environment variable or --api-key-file: arguments are visible to `ps`)
-    #[arg(
-        long,
-        global = true,
-        help_heading = "Global options",
-        hide_env_values = true,
-        env = "CERTCTL_API_KEY",
-        value_name = "KEY"
-    )]
-    pub api_key: Option<certctl::config::Secret>,
-    /// File holding the API key
-    #[arg(
-        long,
-        global = true,
-        help_heading = "Global options",
-        hide_env_values = true,
-        env = "CERTCTL_API_KEY_FILE",
-        value_name = "FILE"
-    )]
-    pub api_key_file: Option<PathBuf>,
-    /// PEM file of the CA that signed the server's certificate (instead of the system roots)
-    #[arg(
-        long,
-        global = true,
-        help_heading = "Global options",
-        hide_env_values = true,
-        env = "CERTCTL_CA_CERT",
-        value_name = "FILE"
-    )]
-    pub ca_cert: Option<PathBuf>,
-    /// Context of the config file to use [default: its current-context]
-    #[arg(
-        long,
-        global = true,
-        help_heading = "Global options",
-        hide_env_values = true,
-        env = "CERTCTL_CONTEXT",
-        value_name = "NAME"
-    )]
-    pub context: Option<String>,
-    /// Config file [default: $XDG_CONFIG_HOME/certctl/config.toml]
-    #[arg(
-        long,
-        global = true,
-        help_heading = "Global options",
-        hide_env_values = true,
-        env = "CERTCTL_CONFIG",
-        value_name = "FILE"
-    )]
-    pub config_file: Option<PathBuf>,
-    /// Output format
-    #[arg(short, long, global = true, help_heading = "Global options", hide_env_values = true, value_enum, default_value_t = Format::Table)]
-    pub output: Format,
 }
 
 /// Resources and top-level commands.
@@ -176,31 +105,35 @@ pub enum Generate {
     },
 }
 
-/// Paging of every list.
-#[derive(Debug, Args, Clone, Copy)]
-pub struct Paging {
-    /// Page number (1-based)
-    #[arg(long, default_value_t = 1)]
-    pub page: u32,
-    /// Rows per page (at most 500)
-    #[arg(long, default_value_t = 50)]
-    pub per_page: u32,
-    /// Walk every page (JSON is streamed as it arrives)
-    #[arg(long, conflicts_with = "page")]
-    pub all: bool,
-}
-
-/// An id argument.
-#[derive(Debug, Args)]
-pub struct Id {
-    /// The resource's id
-    pub id: String,
-}
-
-/// `--from-file FILE.json|-`: a JSON body; flags given too override its fields.
-#[derive(Debug, Args, Clone)]
-pub struct FromFile {
-    /// JSON body to send (`-` reads stdin); flags given too override its fields
-    #[arg(long, short = 'f', value_name = "FILE.json|-")]
-    pub from_file: Option<PathBuf>,
+/// Runs the parsed command; the exit code of a success (a followed job may fail).
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let out = Out::new(cli.global.output);
+    let client = || settings::client(&cli.global);
+    match cli.command {
+        Command::Completions { shell } => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(shell, &mut cmd, "certctl", &mut std::io::stdout());
+        }
+        Command::Generate(Generate::Man { out_dir }) => generate::man(Cli::command(), &out_dir)?,
+        Command::Config(c) => config::run(c, &cli.global, &out)?,
+        Command::Status => status::run(&client()?, &out).await?,
+        // main runs the console before any runtime starts
+        Command::Tui(_) => anyhow::bail!("the console cannot start inside a running command"),
+        Command::Certs(c) => return certs::run(c, &client()?, &out).await,
+        Command::Agents(c) => agents::run(c, &client()?, &out).await?,
+        Command::BootstrapTokens(c) => agents::run_tokens(c, &client()?, &out).await?,
+        Command::Groups(c) => groups::run(c, &client()?, &out).await?,
+        Command::Jobs(c) => return jobs::run(c, &client()?, &out).await,
+        Command::Policies(c) => policies::run(c, &client()?, &out).await?,
+        Command::Issuers(c) => connectors::run_issuers(c, &client()?, &out).await?,
+        Command::Targets(c) => c.run(&client()?, &out).await?,
+        Command::Teams(c) => c.run(&client()?, &out).await?,
+        Command::Owners(c) => c.run(&client()?, &out).await?,
+        Command::RenewalPolicies(c) => c.run(&client()?, &out).await?,
+        Command::Audit(c) => return records::run_audit(c, &client()?, &out).await,
+        Command::Notifications(c) => records::run_notifications(c, &client()?, &out).await?,
+        Command::ApiKeys(c) => records::run_api_keys(c, &client()?, &out).await?,
+        Command::Channels(c) => channels::run(c, &client()?, &out).await?,
+    }
+    Ok(ExitCode::SUCCESS)
 }

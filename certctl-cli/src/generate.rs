@@ -5,13 +5,10 @@
 use std::path::Path;
 
 use anyhow::Context;
-use clap::CommandFactory;
-
-use crate::cli::Cli;
-
-pub fn man(dir: &Path) -> anyhow::Result<()> {
+/// Writes the pages of `cli` (the whole command tree) and the console's into `dir`.
+pub fn man(cli: clap::Command, dir: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    clap_mangen::generate_to(Cli::command(), dir)
+    clap_mangen::generate_to(cli, dir)
         .with_context(|| format!("writing man pages into {}", dir.display()))?;
     // `certctl tui` is the console: its page is the console's own (`certctl-tui.1`).
     certctl_tui::args::write_man(dir)

@@ -1,12 +1,14 @@
 //! `certctl`: the scriptable command-line client of the certctl control plane.
 //!
 //! Three steps per command — parse (clap, [`cli`]), call the typed client
-//! ([`certctl::client::Client`]), render ([`output`]: tables or the API's JSON). Modules:
-//! [`cli`] the grammar, [`cmd`] one file per resource, [`body`] request bodies from flags and
-//! `--from-file`, [`output`] and [`table`] rendering, [`settings`] connection settings and the
-//! context file, [`wait`] following jobs, [`generate`] man pages and completions, [`error`] exit
-//! codes.
+//! ([`certctl::client::Client`]), render ([`output`]: tables or the API's JSON). Modules, each
+//! depending only on those before it: [`args`] the shared arguments and value parsers, [`error`]
+//! exit codes, [`table`] and [`output`] rendering, [`body`] request bodies from flags and
+//! `--from-file`, [`settings`] connection settings and the context file, [`wait`] following jobs,
+//! [`generate`] man pages, [`cmd`] one file per resource (plain CRUD on the generic
+//! [`cmd::crud::Crud`]), [`cli`] the command tree and its dispatch.
 
+mod args;
 mod body;
 mod cli;
 mod cmd;
@@ -23,7 +25,7 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    let json = cli.global.output == cli::Format::Json;
+    let json = cli.global.output == args::Format::Json;
     // The console runs its own runtime and terminal loop.
     if let cli::Command::Tui(args) = &cli.command {
         return match settings::client(&cli.global)
@@ -39,7 +41,7 @@ fn main() -> ExitCode {
             return error::report(&anyhow::Error::new(e).context("starting the runtime"), json);
         }
     };
-    match runtime.block_on(cmd::run(cli)) {
+    match runtime.block_on(cli::run(cli)) {
         Ok(code) => code,
         Err(e) => error::report(&e, json),
     }

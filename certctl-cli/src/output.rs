@@ -12,7 +12,7 @@ use futures_util::{StreamExt, TryStreamExt};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::cli::{Format, Paging};
+use crate::args::{Format, Paging};
 use crate::table::Row;
 
 /// Where and how to print.

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use certctl::client::{Client, Settings, SettingsError};
 pub use certctl::client::{ConfigFile, Context};
 
-use crate::cli::Global;
+use crate::args::Global;
 use crate::error::Failure;
 
 /// The explicit settings of the command line.

@@ -10,7 +10,7 @@ use certctl::model::{Job, JobStatus, Page};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::body;
+use crate::args;
 use crate::error::{self, Failure};
 use crate::output::Out;
 
@@ -20,10 +20,10 @@ pub struct WaitArgs {
     #[arg(long)]
     pub wait: bool,
     /// Poll interval while waiting
-    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = body::duration)]
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = args::duration)]
     pub interval: Duration,
     /// Give up waiting after this long (exit 1; the jobs go on)
-    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = body::duration)]
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = args::duration)]
     pub timeout: Duration,
 }
 

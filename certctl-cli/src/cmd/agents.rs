@@ -7,8 +7,8 @@ use certctl::client::Client;
 use certctl::model::{AgentFilter, AgentStatus};
 use clap::{Args, Subcommand};
 
+use crate::args::{self, FromFile, Id, Paging};
 use crate::body::{self, Body};
-use crate::cli::{FromFile, Id, Paging};
 use crate::output::Out;
 
 #[derive(Debug, Subcommand)]
@@ -50,7 +50,7 @@ pub struct Update {
     #[arg(long)]
     name: Option<String>,
     /// Operator label KEY=VALUE (repeatable); replaces all operator labels
-    #[arg(long, value_name = "KEY=VALUE", value_parser = body::key_value)]
+    #[arg(long, value_name = "KEY=VALUE", value_parser = args::key_value)]
     label: Vec<(String, String)>,
     /// Remove every operator label
     #[arg(long, conflicts_with = "label")]
@@ -77,7 +77,7 @@ pub enum TokenCmd {
         #[arg(long)]
         max_uses: Option<i64>,
         /// Operator label KEY=VALUE stamped on every agent it registers (repeatable)
-        #[arg(long, value_name = "KEY=VALUE", value_parser = body::key_value)]
+        #[arg(long, value_name = "KEY=VALUE", value_parser = args::key_value)]
         label: Vec<(String, String)>,
         /// Admit the agents it registers at once instead of leaving them Pending
         #[arg(long)]
@@ -126,7 +126,7 @@ pub struct Register {
     #[arg(long, required_unless_present = "from_file")]
     name: Option<String>,
     /// Label KEY=VALUE (repeatable)
-    #[arg(long, value_name = "KEY=VALUE", value_parser = body::key_value)]
+    #[arg(long, value_name = "KEY=VALUE", value_parser = args::key_value)]
     label: Vec<(String, String)>,
     #[command(flatten)]
     file: FromFile,

@@ -11,8 +11,8 @@ use certctl::client::Client;
 use certctl::model::{Certificate, CertificateFilter, CertificateId, CertificateStatus, Timestamp};
 use clap::{Args, Subcommand};
 
+use crate::args::{self, FromFile, Id, Paging};
 use crate::body::{self, Body};
-use crate::cli::{FromFile, Id, Paging};
 use crate::output::Out;
 use crate::wait::{self, WaitArgs};
 
@@ -74,19 +74,19 @@ pub struct ListArgs {
     #[arg(long, visible_alias = "renewal-policy-id")]
     renewal_policy: Option<String>,
     /// Expiring within a duration from now: 7d, 30d, 12h, 2w
-    #[arg(long, value_name = "DURATION", value_parser = body::duration, conflicts_with = "expires_before")]
+    #[arg(long, value_name = "DURATION", value_parser = args::duration, conflicts_with = "expires_before")]
     expiring_within: Option<Duration>,
     /// Expiring before an RFC 3339 time
-    #[arg(long, value_name = "TIME", value_parser = body::timestamp)]
+    #[arg(long, value_name = "TIME", value_parser = args::timestamp)]
     expires_before: Option<Timestamp>,
     /// Expiring after an RFC 3339 time
-    #[arg(long, value_name = "TIME", value_parser = body::timestamp)]
+    #[arg(long, value_name = "TIME", value_parser = args::timestamp)]
     expires_after: Option<Timestamp>,
     /// Search names, common names and SANs
     #[arg(long, visible_alias = "search")]
     q: Option<String>,
     /// Tag KEY=VALUE (repeatable; all must match)
-    #[arg(long, value_name = "KEY=VALUE", value_parser = body::key_value)]
+    #[arg(long, value_name = "KEY=VALUE", value_parser = args::key_value)]
     tag: Vec<(String, String)>,
     /// Include archived certificates
     #[arg(long)]
@@ -126,7 +126,7 @@ pub struct Fields {
     #[arg(long, visible_alias = "target-id", value_name = "ID")]
     target: Vec<String>,
     /// Tag KEY=VALUE (repeatable)
-    #[arg(long, value_name = "KEY=VALUE", value_parser = body::key_value)]
+    #[arg(long, value_name = "KEY=VALUE", value_parser = args::key_value)]
     tag: Vec<(String, String)>,
     /// Fleet certificate: every member of this agent group gets its own child certificate
     /// ({hostname}, {agent_id}, {agent_name} are expanded in --cn and --san); needs --target-template

@@ -5,7 +5,7 @@ use clap::Subcommand;
 use comfy_table::Cell;
 use serde_json::json;
 
-use crate::cli::Global;
+use crate::args::Global;
 use crate::error::Failure;
 use crate::output::Out;
 use crate::settings::{ConfigFile, Context, config_path};

@@ -2,79 +2,31 @@
 //! JSON config.
 
 use certctl::api::ConnectorInput;
-use certctl::client::Client;
+use certctl::client::{Client, ClientError};
+use certctl::model::{Issuer, Page, PageRequest, Target};
 use clap::{Args, Subcommand};
 
+use super::crud::{Crud, Help, NoFilter, Resource};
+use crate::args::{FromFile, Id};
 use crate::body::Body;
-use crate::cli::{FromFile, Id, Paging};
 use crate::output::Out;
 
 #[derive(Debug, Subcommand)]
 pub enum IssuerCmd {
-    /// List issuers
-    List {
-        #[command(flatten)]
-        paging: Paging,
-    },
-    /// Show one issuer
-    Get(Id),
-    /// Create an issuer
-    Create {
-        /// Id to give it (`iss-...`; generated when absent)
-        #[arg(long)]
-        id: Option<String>,
-        #[command(flatten)]
-        fields: Fields,
-    },
-    /// Change an issuer; only the given fields change
-    Update {
-        id: String,
-        #[command(flatten)]
-        fields: Fields,
-    },
-    /// Delete an issuer
-    Delete(Id),
+    #[command(flatten)]
+    Crud(Crud<Issuers>),
     /// Check that the issuer can issue (exit 1 when it cannot)
     Test(Id),
     /// Print the issuer's CA certificate(s) as PEM
     Ca(Id),
 }
 
-#[derive(Debug, Subcommand)]
-pub enum TargetCmd {
-    /// List deployment targets
-    List {
-        /// Only the targets of this agent
-        #[arg(long, visible_alias = "agent-id")]
-        agent: Option<String>,
-        #[command(flatten)]
-        paging: Paging,
-    },
-    /// Show one target
-    Get(Id),
-    /// Create a target
-    Create {
-        /// Id to give it (`t-...`; generated when absent)
-        #[arg(long)]
-        id: Option<String>,
-        /// The agent that deploys to this target
-        #[arg(long, visible_alias = "agent-id")]
-        agent: Option<String>,
-        #[command(flatten)]
-        fields: Fields,
-    },
-    /// Change a target; only the given fields change
-    Update {
-        id: String,
-        /// The agent that deploys to this target
-        #[arg(long, visible_alias = "agent-id")]
-        agent: Option<String>,
-        #[command(flatten)]
-        fields: Fields,
-    },
-    /// Delete a target
-    Delete(Id),
-}
+pub type TargetCmd = Crud<Targets>;
+
+#[derive(Debug)]
+pub struct Issuers;
+#[derive(Debug)]
+pub struct Targets;
 
 #[derive(Debug, Args)]
 pub struct Fields {
@@ -94,7 +46,7 @@ pub struct Fields {
 }
 
 impl Fields {
-    fn body(&self, id: Option<&String>) -> anyhow::Result<Body> {
+    fn body(&self, id: Option<String>) -> anyhow::Result<Body> {
         let mut b = Body::new(&self.file)?;
         b.set("id", id)
             .set("name", self.name.as_ref())
@@ -105,22 +57,26 @@ impl Fields {
     }
 }
 
+/// A target's fields: a connector's, and the agent that deploys to it.
+#[derive(Debug, Args)]
+pub struct TargetFields {
+    /// The agent that deploys to this target
+    #[arg(long, visible_alias = "agent-id")]
+    agent: Option<String>,
+    #[command(flatten)]
+    fields: Fields,
+}
+
+#[derive(Debug, Args)]
+pub struct TargetFilter {
+    /// Only the targets of this agent
+    #[arg(long, visible_alias = "agent-id")]
+    agent: Option<String>,
+}
+
 pub async fn run_issuers(cmd: IssuerCmd, client: &Client, out: &Out) -> anyhow::Result<()> {
     match cmd {
-        IssuerCmd::List { paging } => out.list(paging, |p| client.list_issuers(p)).await,
-        IssuerCmd::Get(Id { id }) => out.one(&client.get_issuer(&id).await?),
-        IssuerCmd::Create { id, fields } => {
-            let input: ConnectorInput = fields.body(id.as_ref())?.typed()?;
-            out.one(&client.create_issuer(&input).await?)
-        }
-        IssuerCmd::Update { id, fields } => {
-            let input: ConnectorInput = fields.body(None)?.typed()?;
-            out.one(&client.update_issuer(&id, &input).await?)
-        }
-        IssuerCmd::Delete(Id { id }) => {
-            client.delete_issuer(&id).await?;
-            out.done(&format!("deleted {id}"))
-        }
+        IssuerCmd::Crud(c) => c.run(client, out).await,
         IssuerCmd::Test(Id { id }) => {
             let r = client.test_issuer(&id).await?;
             out.one(&r)?;
@@ -137,23 +93,76 @@ pub async fn run_issuers(cmd: IssuerCmd, client: &Client, out: &Out) -> anyhow::
     }
 }
 
-pub async fn run_targets(cmd: TargetCmd, client: &Client, out: &Out) -> anyhow::Result<()> {
-    match cmd {
-        TargetCmd::List { agent, paging } => {
-            out.list(paging, |p| client.list_targets(agent.as_deref(), p)).await
-        }
-        TargetCmd::Get(Id { id }) => out.one(&client.get_target(&id).await?),
-        TargetCmd::Create { id, agent, fields } => {
-            let input: ConnectorInput = fields.body(id.as_ref())?.set("agent_id", agent).typed()?;
-            out.one(&client.create_target(&input).await?)
-        }
-        TargetCmd::Update { id, agent, fields } => {
-            let input: ConnectorInput = fields.body(None)?.set("agent_id", agent).typed()?;
-            out.one(&client.update_target(&id, &input).await?)
-        }
-        TargetCmd::Delete(Id { id }) => {
-            client.delete_target(&id).await?;
-            out.done(&format!("deleted {id}"))
-        }
+impl Resource for Issuers {
+    type Fields = Fields;
+    type Filter = NoFilter;
+    type Item = Issuer;
+    type Input = ConnectorInput;
+    const HELP: Help = Help {
+        list: "List issuers",
+        get: "Show one issuer",
+        create: "Create an issuer",
+        id: "Id to give it (`iss-...`; generated when absent)",
+        update: "Change an issuer; only the given fields change",
+        delete: "Delete an issuer",
+        ..Help::PLAIN
+    };
+
+    fn input(id: Option<String>, f: &Fields) -> anyhow::Result<ConnectorInput> {
+        f.body(id)?.typed()
+    }
+    async fn list(c: &Client, _: &NoFilter, p: PageRequest) -> Result<Page<Issuer>, ClientError> {
+        c.list_issuers(p).await
+    }
+    async fn get(c: &Client, id: &str) -> Result<Issuer, ClientError> {
+        c.get_issuer(id).await
+    }
+    async fn create(c: &Client, input: &ConnectorInput) -> Result<Issuer, ClientError> {
+        c.create_issuer(input).await
+    }
+    async fn update(c: &Client, id: &str, input: &ConnectorInput) -> Result<Issuer, ClientError> {
+        c.update_issuer(id, input).await
+    }
+    async fn delete(c: &Client, id: &str) -> Result<(), ClientError> {
+        c.delete_issuer(id).await
+    }
+}
+
+impl Resource for Targets {
+    type Fields = TargetFields;
+    type Filter = TargetFilter;
+    type Item = Target;
+    type Input = ConnectorInput;
+    const HELP: Help = Help {
+        list: "List deployment targets",
+        get: "Show one target",
+        create: "Create a target",
+        id: "Id to give it (`t-...`; generated when absent)",
+        update: "Change a target; only the given fields change",
+        delete: "Delete a target",
+        ..Help::PLAIN
+    };
+
+    fn input(id: Option<String>, f: &TargetFields) -> anyhow::Result<ConnectorInput> {
+        f.fields.body(id)?.set("agent_id", f.agent.as_ref()).typed()
+    }
+    async fn list(
+        c: &Client,
+        f: &TargetFilter,
+        p: PageRequest,
+    ) -> Result<Page<Target>, ClientError> {
+        c.list_targets(f.agent.as_deref(), p).await
+    }
+    async fn get(c: &Client, id: &str) -> Result<Target, ClientError> {
+        c.get_target(id).await
+    }
+    async fn create(c: &Client, input: &ConnectorInput) -> Result<Target, ClientError> {
+        c.create_target(input).await
+    }
+    async fn update(c: &Client, id: &str, input: &ConnectorInput) -> Result<Target, ClientError> {
+        c.update_target(id, input).await
+    }
+    async fn delete(c: &Client, id: &str) -> Result<(), ClientError> {
+        c.delete_target(id).await
     }
 }

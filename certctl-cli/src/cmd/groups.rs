@@ -3,39 +3,20 @@
 //! `--reported-label`, `--agent-version`, `--include`, `--exclude`, or `criteria` in `--from-file`).
 
 use certctl::api::GroupInput;
-use certctl::client::Client;
+use certctl::client::{Client, ClientError};
+use certctl::model::{AgentGroup, Page, PageRequest};
 use clap::{Args, Subcommand};
 use serde_json::{Map, Value};
 
-use crate::body::{self, Body};
-use crate::cli::{FromFile, Id, Paging};
+use super::crud::{Crud, Help, NoFilter, Resource};
+use crate::args::{self, FromFile, Paging};
+use crate::body::Body;
 use crate::output::Out;
 
 #[derive(Debug, Subcommand)]
 pub enum Cmd {
-    /// List agent groups
-    List {
-        #[command(flatten)]
-        paging: Paging,
-    },
-    /// Show one group
-    Get(Id),
-    /// Create a group
-    Create {
-        /// Id to give it (`grp-...`; generated when absent)
-        #[arg(long)]
-        id: Option<String>,
-        #[command(flatten)]
-        fields: Fields,
-    },
-    /// Change a group; only the given fields change (criteria given replace the criteria)
-    Update {
-        id: String,
-        #[command(flatten)]
-        fields: Fields,
-    },
-    /// Delete a group
-    Delete(Id),
+    #[command(flatten)]
+    Crud(Box<Crud<Groups>>),
     /// The agents that match the group's criteria now
     Members {
         id: String,
@@ -43,6 +24,9 @@ pub enum Cmd {
         paging: Paging,
     },
 }
+
+#[derive(Debug)]
+pub struct Groups;
 
 #[derive(Debug, Args)]
 pub struct Fields {
@@ -67,11 +51,11 @@ pub struct Fields {
     #[arg(long, value_name = "CIDR")]
     observed_cidr: Vec<String>,
     /// Operator label KEY=VALUE (set with `agents update --label`), all of (repeatable)
-    #[arg(long, value_name = "KEY=VALUE", value_parser = body::key_value)]
+    #[arg(long, value_name = "KEY=VALUE", value_parser = args::key_value)]
     label: Vec<(String, String)>,
     /// Label KEY=VALUE the agent reports about itself (CERTCTL_AGENT_LABELS), all of
     /// (repeatable)
-    #[arg(long, value_name = "KEY=VALUE", value_parser = body::key_value)]
+    #[arg(long, value_name = "KEY=VALUE", value_parser = args::key_value)]
     reported_label: Vec<(String, String)>,
     /// Semver requirement on the agent version (`>=1.2`)
     #[arg(long, value_name = "REQ")]
@@ -86,48 +70,68 @@ pub struct Fields {
     file: FromFile,
 }
 
-impl Fields {
-    fn input(&self, id: Option<&String>) -> anyhow::Result<GroupInput> {
+pub async fn run(cmd: Cmd, client: &Client, out: &Out) -> anyhow::Result<()> {
+    match cmd {
+        Cmd::Crud(c) => c.run(client, out).await,
+        Cmd::Members { id, paging } => {
+            out.list(paging, |p| client.agent_group_members(&id, p)).await
+        }
+    }
+}
+
+impl Resource for Groups {
+    type Fields = Fields;
+    type Filter = NoFilter;
+    type Item = AgentGroup;
+    type Input = GroupInput;
+    const HELP: Help = Help {
+        list: "List agent groups",
+        get: "Show one group",
+        create: "Create a group",
+        id: "Id to give it (`grp-...`; generated when absent)",
+        update: "Change a group; only the given fields change (criteria given replace the criteria)",
+        delete: "Delete a group",
+        ..Help::PLAIN
+    };
+
+    fn input(id: Option<String>, f: &Fields) -> anyhow::Result<GroupInput> {
         let mut criteria = Body::default();
         criteria
-            .list("os", &self.os)
-            .list("arch", &self.arch)
-            .list("hostname", &self.hostname)
-            .list("cidr", &self.cidr)
-            .list("observed_cidr", &self.observed_cidr)
-            .pairs("labels", &self.label)
-            .pairs("reported_labels", &self.reported_label)
-            .set("agent_version", self.agent_version.as_ref())
-            .list("include", &self.include)
-            .list("exclude", &self.exclude);
+            .list("os", &f.os)
+            .list("arch", &f.arch)
+            .list("hostname", &f.hostname)
+            .list("cidr", &f.cidr)
+            .list("observed_cidr", &f.observed_cidr)
+            .pairs("labels", &f.label)
+            .pairs("reported_labels", &f.reported_label)
+            .set("agent_version", f.agent_version.as_ref())
+            .list("include", &f.include)
+            .list("exclude", &f.exclude);
         let criteria: Map<String, Value> = criteria.typed()?;
-        let mut b = Body::new(&self.file)?;
-        b.set("id", id)
-            .set("name", self.name.as_ref())
-            .set("description", self.description.as_ref());
+        let mut b = Body::new(&f.file)?;
+        b.set("id", id).set("name", f.name.as_ref()).set("description", f.description.as_ref());
         if !criteria.is_empty() {
             b.set("criteria", Some(criteria));
         }
         b.typed()
     }
-}
-
-pub async fn run(cmd: Cmd, client: &Client, out: &Out) -> anyhow::Result<()> {
-    match cmd {
-        Cmd::List { paging } => out.list(paging, |p| client.list_agent_groups(p)).await,
-        Cmd::Get(Id { id }) => out.one(&client.get_agent_group(&id).await?),
-        Cmd::Create { id, fields } => {
-            out.one(&client.create_agent_group(&fields.input(id.as_ref())?).await?)
-        }
-        Cmd::Update { id, fields } => {
-            out.one(&client.update_agent_group(&id, &fields.input(None)?).await?)
-        }
-        Cmd::Delete(Id { id }) => {
-            client.delete_agent_group(&id).await?;
-            out.done(&format!("deleted {id}"))
-        }
-        Cmd::Members { id, paging } => {
-            out.list(paging, |p| client.agent_group_members(&id, p)).await
-        }
+    async fn list(
+        c: &Client,
+        _: &NoFilter,
+        p: PageRequest,
+    ) -> Result<Page<AgentGroup>, ClientError> {
+        c.list_agent_groups(p).await
+    }
+    async fn get(c: &Client, id: &str) -> Result<AgentGroup, ClientError> {
+        c.get_agent_group(id).await
+    }
+    async fn create(c: &Client, input: &GroupInput) -> Result<AgentGroup, ClientError> {
+        c.create_agent_group(input).await
+    }
+    async fn update(c: &Client, id: &str, input: &GroupInput) -> Result<AgentGroup, ClientError> {
+        c.update_agent_group(id, input).await
+    }
+    async fn delete(c: &Client, id: &str) -> Result<(), ClientError> {
+        c.delete_agent_group(id).await
     }
 }

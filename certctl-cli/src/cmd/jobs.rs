@@ -8,8 +8,8 @@ use certctl::client::Client;
 use certctl::model::{Job, JobFilter, JobStatus, JobType, PageRequest};
 use clap::{Args, Subcommand};
 
+use crate::args::{self, Id, Paging};
 use crate::body;
-use crate::cli::{Id, Paging};
 use crate::output::Out;
 use crate::wait::{self, WaitArgs};
 
@@ -54,10 +54,10 @@ pub struct Watch {
     #[command(flatten)]
     filter: Filter,
     /// Poll interval
-    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = body::duration)]
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = args::duration)]
     interval: Duration,
     /// Stop watching the list after this long (exit 0)
-    #[arg(long = "for", value_name = "DURATION", value_parser = body::duration)]
+    #[arg(long = "for", value_name = "DURATION", value_parser = args::duration)]
     for_: Option<Duration>,
 }
 

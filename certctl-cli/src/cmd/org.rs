@@ -1,49 +1,24 @@
 //! `certctl teams`, `certctl owners` and `certctl renewal-policies`: plain CRUD.
 
 use certctl::api::{OwnerInput, RenewalPolicyInput, TeamInput};
-use certctl::client::Client;
-use clap::{Args, Subcommand};
+use certctl::client::{Client, ClientError};
+use certctl::model::{Owner, Page, PageRequest, RenewalPolicy, Team};
+use clap::Args;
 
+use super::crud::{Crud, Help, NoFilter, Resource};
+use crate::args::FromFile;
 use crate::body::Body;
-use crate::cli::{FromFile, Id, Paging};
-use crate::output::Out;
 
-/// The five verbs of a plain resource, with its own create/update fields.
-#[derive(Debug, Subcommand)]
-pub enum Crud<F: Args, L: Args = NoFilter> {
-    /// List
-    List {
-        #[command(flatten)]
-        filter: L,
-        #[command(flatten)]
-        paging: Paging,
-    },
-    /// Show one
-    Get(Id),
-    /// Create
-    Create {
-        /// Id to give it (generated when absent)
-        #[arg(long)]
-        id: Option<String>,
-        #[command(flatten)]
-        fields: F,
-    },
-    /// Change; only the given fields change
-    Update {
-        id: String,
-        #[command(flatten)]
-        fields: F,
-    },
-    /// Delete
-    Delete(Id),
-}
+pub type TeamCmd = Crud<Teams>;
+pub type OwnerCmd = Crud<Owners>;
+pub type RenewalPolicyCmd = Crud<RenewalPolicies>;
 
-#[derive(Debug, Args)]
-pub struct NoFilter {}
-
-pub type TeamCmd = Crud<TeamFields>;
-pub type OwnerCmd = Crud<OwnerFields, OwnerFilter>;
-pub type RenewalPolicyCmd = Crud<RenewalPolicyFields>;
+#[derive(Debug)]
+pub struct Teams;
+#[derive(Debug)]
+pub struct Owners;
+#[derive(Debug)]
+pub struct RenewalPolicies;
 
 #[derive(Debug, Args)]
 pub struct TeamFields {
@@ -98,86 +73,109 @@ pub struct RenewalPolicyFields {
     file: FromFile,
 }
 
-fn team_input(id: Option<String>, f: TeamFields) -> anyhow::Result<TeamInput> {
-    let mut b = Body::new(&f.file)?;
-    b.set("id", id).set("name", f.name).set("description", f.description);
-    b.typed()
-}
+impl Resource for Teams {
+    type Fields = TeamFields;
+    type Filter = NoFilter;
+    type Item = Team;
+    type Input = TeamInput;
+    const HELP: Help = Help::PLAIN;
 
-fn owner_input(id: Option<String>, f: OwnerFields) -> anyhow::Result<OwnerInput> {
-    let mut b = Body::new(&f.file)?;
-    b.set("id", id).set("name", f.name).set("email", f.email).set("team_id", f.team);
-    b.typed()
-}
-
-fn rp_input(id: Option<String>, f: RenewalPolicyFields) -> anyhow::Result<RenewalPolicyInput> {
-    let mut b = Body::new(&f.file)?;
-    b.set("id", id)
-        .set("name", f.name)
-        .set("renewal_window_days", f.renewal_window_days)
-        .set("auto_renew", f.auto_renew)
-        .set("max_retries", f.max_retries)
-        .set("retry_interval_seconds", f.retry_interval_seconds)
-        .list("notification_channel_ids", &f.channel);
-    if !f.alert_threshold.is_empty() {
-        b.set("alert_thresholds_days", Some(f.alert_threshold));
+    fn input(id: Option<String>, f: &TeamFields) -> anyhow::Result<TeamInput> {
+        let mut b = Body::new(&f.file)?;
+        b.set("id", id).set("name", f.name.as_ref()).set("description", f.description.as_ref());
+        b.typed()
     }
-    b.typed()
-}
-
-pub async fn run_teams(cmd: TeamCmd, client: &Client, out: &Out) -> anyhow::Result<()> {
-    match cmd {
-        Crud::List { paging, .. } => out.list(paging, |p| client.list_teams(p)).await,
-        Crud::Get(Id { id }) => out.one(&client.get_team(&id).await?),
-        Crud::Create { id, fields } => {
-            out.one(&client.create_team(&team_input(id, fields)?).await?)
-        }
-        Crud::Update { id, fields } => {
-            out.one(&client.update_team(&id, &team_input(None, fields)?).await?)
-        }
-        Crud::Delete(Id { id }) => {
-            client.delete_team(&id).await?;
-            out.done(&format!("deleted {id}"))
-        }
+    async fn list(c: &Client, _: &NoFilter, p: PageRequest) -> Result<Page<Team>, ClientError> {
+        c.list_teams(p).await
+    }
+    async fn get(c: &Client, id: &str) -> Result<Team, ClientError> {
+        c.get_team(id).await
+    }
+    async fn create(c: &Client, input: &TeamInput) -> Result<Team, ClientError> {
+        c.create_team(input).await
+    }
+    async fn update(c: &Client, id: &str, input: &TeamInput) -> Result<Team, ClientError> {
+        c.update_team(id, input).await
+    }
+    async fn delete(c: &Client, id: &str) -> Result<(), ClientError> {
+        c.delete_team(id).await
     }
 }
 
-pub async fn run_owners(cmd: OwnerCmd, client: &Client, out: &Out) -> anyhow::Result<()> {
-    match cmd {
-        Crud::List { filter, paging } => {
-            out.list(paging, |p| client.list_owners(filter.team.as_deref(), p)).await
-        }
-        Crud::Get(Id { id }) => out.one(&client.get_owner(&id).await?),
-        Crud::Create { id, fields } => {
-            out.one(&client.create_owner(&owner_input(id, fields)?).await?)
-        }
-        Crud::Update { id, fields } => {
-            out.one(&client.update_owner(&id, &owner_input(None, fields)?).await?)
-        }
-        Crud::Delete(Id { id }) => {
-            client.delete_owner(&id).await?;
-            out.done(&format!("deleted {id}"))
-        }
+impl Resource for Owners {
+    type Fields = OwnerFields;
+    type Filter = OwnerFilter;
+    type Item = Owner;
+    type Input = OwnerInput;
+    const HELP: Help = Help::PLAIN;
+
+    fn input(id: Option<String>, f: &OwnerFields) -> anyhow::Result<OwnerInput> {
+        let mut b = Body::new(&f.file)?;
+        b.set("id", id)
+            .set("name", f.name.as_ref())
+            .set("email", f.email.as_ref())
+            .set("team_id", f.team.as_ref());
+        b.typed()
+    }
+    async fn list(c: &Client, f: &OwnerFilter, p: PageRequest) -> Result<Page<Owner>, ClientError> {
+        c.list_owners(f.team.as_deref(), p).await
+    }
+    async fn get(c: &Client, id: &str) -> Result<Owner, ClientError> {
+        c.get_owner(id).await
+    }
+    async fn create(c: &Client, input: &OwnerInput) -> Result<Owner, ClientError> {
+        c.create_owner(input).await
+    }
+    async fn update(c: &Client, id: &str, input: &OwnerInput) -> Result<Owner, ClientError> {
+        c.update_owner(id, input).await
+    }
+    async fn delete(c: &Client, id: &str) -> Result<(), ClientError> {
+        c.delete_owner(id).await
     }
 }
 
-pub async fn run_renewal_policies(
-    cmd: RenewalPolicyCmd,
-    client: &Client,
-    out: &Out,
-) -> anyhow::Result<()> {
-    match cmd {
-        Crud::List { paging, .. } => out.list(paging, |p| client.list_renewal_policies(p)).await,
-        Crud::Get(Id { id }) => out.one(&client.get_renewal_policy(&id).await?),
-        Crud::Create { id, fields } => {
-            out.one(&client.create_renewal_policy(&rp_input(id, fields)?).await?)
+impl Resource for RenewalPolicies {
+    type Fields = RenewalPolicyFields;
+    type Filter = NoFilter;
+    type Item = RenewalPolicy;
+    type Input = RenewalPolicyInput;
+    const HELP: Help = Help::PLAIN;
+
+    fn input(id: Option<String>, f: &RenewalPolicyFields) -> anyhow::Result<RenewalPolicyInput> {
+        let mut b = Body::new(&f.file)?;
+        b.set("id", id)
+            .set("name", f.name.as_ref())
+            .set("renewal_window_days", f.renewal_window_days)
+            .set("auto_renew", f.auto_renew)
+            .set("max_retries", f.max_retries)
+            .set("retry_interval_seconds", f.retry_interval_seconds)
+            .list("notification_channel_ids", &f.channel);
+        if !f.alert_threshold.is_empty() {
+            b.set("alert_thresholds_days", Some(&f.alert_threshold));
         }
-        Crud::Update { id, fields } => {
-            out.one(&client.update_renewal_policy(&id, &rp_input(None, fields)?).await?)
-        }
-        Crud::Delete(Id { id }) => {
-            client.delete_renewal_policy(&id).await?;
-            out.done(&format!("deleted {id}"))
-        }
+        b.typed()
+    }
+    async fn list(
+        c: &Client,
+        _: &NoFilter,
+        p: PageRequest,
+    ) -> Result<Page<RenewalPolicy>, ClientError> {
+        c.list_renewal_policies(p).await
+    }
+    async fn get(c: &Client, id: &str) -> Result<RenewalPolicy, ClientError> {
+        c.get_renewal_policy(id).await
+    }
+    async fn create(c: &Client, input: &RenewalPolicyInput) -> Result<RenewalPolicy, ClientError> {
+        c.create_renewal_policy(input).await
+    }
+    async fn update(
+        c: &Client,
+        id: &str,
+        input: &RenewalPolicyInput,
+    ) -> Result<RenewalPolicy, ClientError> {
+        c.update_renewal_policy(id, input).await
+    }
+    async fn delete(c: &Client, id: &str) -> Result<(), ClientError> {
+        c.delete_renewal_policy(id).await
     }
 }

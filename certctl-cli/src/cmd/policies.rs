@@ -1,38 +1,19 @@
 //! `certctl policies`: list, get, create, update, delete, violations.
 
 use certctl::api::PolicyInput;
-use certctl::client::Client;
+use certctl::client::{Client, ClientError};
+use certctl::model::{Page, PageRequest, PolicyRule};
 use clap::{Args, Subcommand};
 
+use super::crud::{Crud, Help, NoFilter, Resource};
+use crate::args::{FromFile, Paging};
 use crate::body::Body;
-use crate::cli::{FromFile, Id, Paging};
 use crate::output::Out;
 
 #[derive(Debug, Subcommand)]
 pub enum Cmd {
-    /// List policy rules
-    List {
-        #[command(flatten)]
-        paging: Paging,
-    },
-    /// Show one rule
-    Get(Id),
-    /// Create a rule
-    Create {
-        /// Id to give it (`pol-...`; generated when absent)
-        #[arg(long)]
-        id: Option<String>,
-        #[command(flatten)]
-        fields: Fields,
-    },
-    /// Change a rule; only the given fields change
-    Update {
-        id: String,
-        #[command(flatten)]
-        fields: Fields,
-    },
-    /// Delete a rule
-    Delete(Id),
+    #[command(flatten)]
+    Crud(Crud<Policies>),
     /// Explain: evaluate an existing certificate (`--certificate`) or a draft (`--cn` ... or
     /// `--from-file`) against the rules in scope, optionally with a draft rule (`--with FILE`);
     /// exits 5 when an enforce rule would reject it. Nothing is stored.
@@ -47,6 +28,9 @@ pub enum Cmd {
         paging: Paging,
     },
 }
+
+#[derive(Debug)]
+pub struct Policies;
 
 #[derive(Debug, Args)]
 pub struct Evaluate {
@@ -108,41 +92,9 @@ pub struct Fields {
     file: FromFile,
 }
 
-impl Fields {
-    fn input(&self, id: Option<&String>) -> anyhow::Result<PolicyInput> {
-        let mut b = Body::new(&self.file)?;
-        b.set("id", id)
-            .set("name", self.name.as_ref())
-            .set("type", self.rule_type.as_ref())
-            .set("enabled", self.enabled)
-            .set("severity", self.severity.as_ref())
-            .set("mode", self.mode.as_ref())
-            .json("config", self.config.as_deref())?;
-        if !self.scope_group.is_empty() || !self.scope_environment.is_empty() {
-            let mut scope = Body::default();
-            scope
-                .list("agent_group_ids", &self.scope_group)
-                .list("environments", &self.scope_environment);
-            b.set("scope", Some(scope.typed::<serde_json::Value>()?));
-        }
-        b.typed()
-    }
-}
-
 pub async fn run(cmd: Cmd, client: &Client, out: &Out) -> anyhow::Result<()> {
     match cmd {
-        Cmd::List { paging } => out.list(paging, |p| client.list_policies(p)).await,
-        Cmd::Get(Id { id }) => out.one(&client.get_policy(&id).await?),
-        Cmd::Create { id, fields } => {
-            out.one(&client.create_policy(&fields.input(id.as_ref())?).await?)
-        }
-        Cmd::Update { id, fields } => {
-            out.one(&client.update_policy(&id, &fields.input(None)?).await?)
-        }
-        Cmd::Delete(Id { id }) => {
-            client.delete_policy(&id).await?;
-            out.done(&format!("deleted {id}"))
-        }
+        Cmd::Crud(c) => c.run(client, out).await,
         Cmd::Evaluate(e) => evaluate(e, client, out).await,
         Cmd::Violations { id, open, paging } => {
             out.list(paging, |p| client.policy_violations(&id, open, p)).await
@@ -200,5 +152,59 @@ async fn evaluate(e: Evaluate, client: &Client, out: &Out) -> anyhow::Result<()>
             message: format!("rejected by policy: {}", reasons.join("; ")),
         }
         .into())
+    }
+}
+
+impl Resource for Policies {
+    type Fields = Fields;
+    type Filter = NoFilter;
+    type Item = PolicyRule;
+    type Input = PolicyInput;
+    const HELP: Help = Help {
+        list: "List policy rules",
+        get: "Show one rule",
+        create: "Create a rule",
+        id: "Id to give it (`pol-...`; generated when absent)",
+        update: "Change a rule; only the given fields change",
+        delete: "Delete a rule",
+        ..Help::PLAIN
+    };
+
+    fn input(id: Option<String>, f: &Fields) -> anyhow::Result<PolicyInput> {
+        let mut b = Body::new(&f.file)?;
+        b.set("id", id)
+            .set("name", f.name.as_ref())
+            .set("type", f.rule_type.as_ref())
+            .set("enabled", f.enabled)
+            .set("severity", f.severity.as_ref())
+            .set("mode", f.mode.as_ref())
+            .json("config", f.config.as_deref())?;
+        if !f.scope_group.is_empty() || !f.scope_environment.is_empty() {
+            let mut scope = Body::default();
+            scope
+                .list("agent_group_ids", &f.scope_group)
+                .list("environments", &f.scope_environment);
+            b.set("scope", Some(scope.typed::<serde_json::Value>()?));
+        }
+        b.typed()
+    }
+    async fn list(
+        c: &Client,
+        _: &NoFilter,
+        p: PageRequest,
+    ) -> Result<Page<PolicyRule>, ClientError> {
+        c.list_policies(p).await
+    }
+    async fn get(c: &Client, id: &str) -> Result<PolicyRule, ClientError> {
+        c.get_policy(id).await
+    }
+    async fn create(c: &Client, input: &PolicyInput) -> Result<PolicyRule, ClientError> {
+        c.create_policy(input).await
+    }
+    async fn update(c: &Client, id: &str, input: &PolicyInput) -> Result<PolicyRule, ClientError> {
+        c.update_policy(id, input).await
+    }
+    async fn delete(c: &Client, id: &str) -> Result<(), ClientError> {
+        c.delete_policy(id).await
     }
 }

@@ -8,8 +8,8 @@ use certctl::client::Client;
 use certctl::model::{AuditFilter, NotificationFilter, NotificationStatus, Timestamp};
 use clap::Subcommand;
 
+use crate::args::{self, FromFile, Id, Paging};
 use crate::body::{self, Body};
-use crate::cli::{FromFile, Id, Paging};
 use crate::error;
 use crate::output::Out;
 
@@ -29,10 +29,10 @@ pub enum AuditCmd {
         #[arg(long)]
         resource_id: Option<String>,
         /// Events at or after an RFC 3339 time
-        #[arg(long, value_name = "TIME", value_parser = body::timestamp)]
+        #[arg(long, value_name = "TIME", value_parser = args::timestamp)]
         since: Option<Timestamp>,
         /// Events before an RFC 3339 time
-        #[arg(long, value_name = "TIME", value_parser = body::timestamp)]
+        #[arg(long, value_name = "TIME", value_parser = args::timestamp)]
         until: Option<Timestamp>,
         #[command(flatten)]
         paging: Paging,
