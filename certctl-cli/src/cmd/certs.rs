@@ -73,7 +73,8 @@ pub struct ListArgs {
     issuer: Option<String>,
     #[arg(long, visible_alias = "renewal-policy-id")]
     renewal_policy: Option<String>,
-    /// Expiring within a duration from now: 7d, 30d, 12h, 2w
+    /// Expiring within a duration from now and not expired yet (as the summary counts them):
+    /// 7d, 30d, 12h, 2w
     #[arg(long, value_name = "DURATION", value_parser = args::duration, conflicts_with = "expires_before")]
     expiring_within: Option<Duration>,
     /// Expiring before an RFC 3339 time
@@ -207,11 +208,15 @@ impl Fields {
 impl ListArgs {
     fn filter(&self) -> anyhow::Result<CertificateFilter> {
         let status = body::parse_enum::<CertificateStatus>("status", self.status.as_deref())?;
-        let expires_before = match self.expiring_within {
-            Some(d) => Some(
-                Timestamp::now().plus(time::Duration::try_from(d).context("--expiring-within")?),
+        // --expiring-within D: from now (unless --expires-after says otherwise) to now + D, so
+        // an expired certificate is not "expiring" here either (the summary's and console's rule)
+        let now = Timestamp::now();
+        let (expires_before, expires_after) = match self.expiring_within {
+            Some(d) => (
+                Some(now.plus(time::Duration::try_from(d).context("--expiring-within")?)),
+                Some(self.expires_after.unwrap_or(now)),
             ),
-            None => self.expires_before,
+            None => (self.expires_before, self.expires_after),
         };
         Ok(CertificateFilter {
             status,
@@ -221,7 +226,7 @@ impl ListArgs {
             issuer_id: self.issuer.as_deref().map(Into::into),
             renewal_policy_id: self.renewal_policy.as_deref().map(Into::into),
             expires_before,
-            expires_after: self.expires_after,
+            expires_after,
             q: self.q.clone(),
             tags: self.tag.clone(),
             exclude_archived: !self.include_archived,
@@ -303,5 +308,33 @@ fn write_pem(out: &Out, e: &Export, pem: String) -> anyhow::Result<()> {
                 .with_context(|| format!("writing {}", path.display()))?;
             out.done(&format!("wrote {}", path.display()))
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use clap::Parser;
+
+    use super::ListArgs;
+
+    #[derive(Parser)]
+    struct T {
+        #[command(flatten)]
+        list: ListArgs,
+    }
+
+    #[test]
+    fn expiring_within_leaves_out_what_has_expired() {
+        let f =
+            T::try_parse_from(["t", "--expiring-within", "30d"]).unwrap().list.filter().unwrap();
+        let (after, before) = (f.expires_after.unwrap(), f.expires_before.unwrap());
+        assert_eq!(before.unix_millis() - after.unix_millis(), 30 * 86_400_000);
+        let f = T::try_parse_from(["t", "--expires-before", "2030-01-01T00:00:00Z"])
+            .unwrap()
+            .list
+            .filter()
+            .unwrap();
+        assert_eq!(f.expires_after, None, "an explicit range is taken as given");
     }
 }

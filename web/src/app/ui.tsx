@@ -16,7 +16,8 @@ export function fmtTime(t: string | null | undefined): string {
 
 export function relDays(t: string | null | undefined, now = Date.now()): string {
   if (!t) return '—';
-  const days = Math.round((new Date(t).getTime() - now) / 86400000);
+  // whole days left, rounded down: the CLI, the console and the summary count the same way
+  const days = Math.floor((new Date(t).getTime() - now) / 86400000);
   if (days === 0) return 'today';
   return days > 0 ? `in ${days} d` : `${-days} d ago`;
 }
