@@ -80,6 +80,9 @@ pub struct Global {
     /// Output format
     #[arg(short, long, global = true, help_heading = "Global options", hide_env_values = true, value_enum, default_value_t = Format::Table)]
     pub output: Format,
+    /// Tables: every column (by default a list shows the columns that fit 80 characters)
+    #[arg(long, global = true, help_heading = "Global options")]
+    pub wide: bool,
 }
 
 /// Paging of every list.

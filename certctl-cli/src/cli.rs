@@ -107,7 +107,7 @@ pub enum Generate {
 
 /// Runs the parsed command; the exit code of a success (a followed job may fail).
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let out = Out::new(cli.global.output);
+    let out = Out::new(cli.global.output, cli.global.wide);
     let client = || settings::client(&cli.global);
     match cli.command {
         Command::Completions { shell } => {

@@ -94,7 +94,8 @@ pub fn report(e: &anyhow::Error, json: bool) -> ExitCode {
         eprintln!("{}", json!({ "error": detail }));
     } else {
         for line in reasons(&message) {
-            eprintln!("error: {line}");
+            // the message may quote what a user stored: control characters shown, not sent
+            eprintln!("error: {}", certctl::text::visible(&line));
         }
     }
     ExitCode::from(exit)

@@ -1,5 +1,6 @@
 //! Rendering: `-o json` prints exactly the API's JSON (lists print the `data` array, `--all`
-//! streams it page by page); `-o table` prints comfy-table tables sized to the terminal.
+//! streams it page by page); `-o table` prints comfy-table tables sized to the terminal: one line
+//! per row, id columns whole, other columns cut with `…`, `--wide` for every column.
 
 use std::future::Future;
 use std::io::{IsTerminal, Write};
@@ -7,7 +8,7 @@ use std::io::{IsTerminal, Write};
 use anyhow::Context;
 use certctl::client::ClientError;
 use certctl::model::{MAX_PER_PAGE, Page, PageRequest, Timestamp};
-use comfy_table::{Cell, ContentArrangement, Table};
+use comfy_table::{Cell, ColumnConstraint, ContentArrangement, Table};
 use futures_util::{StreamExt, TryStreamExt};
 use serde::Serialize;
 use serde_json::Value;
@@ -23,17 +24,19 @@ pub struct Out {
     pub color: bool,
     /// Table width: `COLUMNS`, else the terminal's; none when not a terminal.
     pub width: Option<u16>,
+    /// Every column of a list (`--wide`), not only those that fit 80 columns.
+    pub wide: bool,
 }
 
 impl Out {
-    pub fn new(format: Format) -> Self {
+    pub fn new(format: Format, wide: bool) -> Self {
         let tty = std::io::stdout().is_terminal();
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         let width = std::env::var("COLUMNS")
             .ok()
             .and_then(|c| c.parse().ok())
             .or_else(|| terminal_size::terminal_size().map(|(w, _)| w.0));
-        Out { format, color: tty && !no_color, width }
+        Out { format, color: tty && !no_color, width, wide }
     }
 
     pub fn is_json(&self) -> bool {
@@ -57,6 +60,32 @@ impl Out {
         t
     }
 
+    /// The table of a list of `T`: one line per row; the `--wide` columns hidden without it;
+    /// free-text columns shrink to the width, cut with `…`; ids, statuses, dates and numbers
+    /// as wide as their content.
+    pub fn rows_table<T: Row>(&self) -> Table {
+        let mut t = self.table(T::HEADERS);
+        let mut header = comfy_table::Row::from(T::HEADERS.iter().map(Cell::new));
+        header.max_height(1);
+        t.set_header(header).set_truncation_indicator("…");
+        for (i, h) in T::HEADERS.iter().enumerate() {
+            let Some(col) = t.column_mut(i) else { continue };
+            if T::WIDE.contains(h) && !self.wide {
+                col.set_constraint(ColumnConstraint::Hidden);
+            } else if !T::FLEX.contains(h) {
+                col.set_constraint(ColumnConstraint::ContentWidth);
+            }
+        }
+        t
+    }
+
+    /// Adds one row of `T` to a [`Out::rows_table`]: a single line, never wrapped.
+    pub fn add<T: Row>(&self, t: &mut Table, row: &T, now: Timestamp) {
+        let mut r = comfy_table::Row::from(row.cells(now, self.color));
+        r.max_height(1);
+        t.add_row(r);
+    }
+
     /// One object: pretty JSON, or a FIELD / VALUE table of its JSON fields.
     pub fn one<T: Serialize>(&self, value: &T) -> anyhow::Result<()> {
         let v = serde_json::to_value(value).context("encoding the answer")?;
@@ -67,11 +96,11 @@ impl Out {
         match &v {
             Value::Object(map) => {
                 for (k, v) in map {
-                    t.add_row(vec![Cell::new(k), Cell::new(scalar(v))]);
+                    t.add_row(vec![Cell::new(k), crate::table::text(scalar(v))]);
                 }
             }
             other => {
-                t.add_row(vec![Cell::new("value"), Cell::new(scalar(other))]);
+                t.add_row(vec![Cell::new("value"), crate::table::text(scalar(other))]);
             }
         }
         print(&render(&t))
@@ -99,9 +128,9 @@ impl Out {
             close(&mut w, any)?;
         } else {
             let now = Timestamp::now();
-            let mut t = self.table(T::HEADERS);
+            let mut t = self.rows_table::<T>();
             for row in &page.data {
-                t.add_row(row.cells(now, self.color));
+                self.add(&mut t, row, now);
             }
             w.write_all(render(&t).as_bytes())?;
             let shown = i64::from(page.page.saturating_sub(1)) * i64::from(page.per_page)
@@ -171,7 +200,7 @@ impl Out {
     ) -> anyhow::Result<()> {
         let mut pages = std::pin::pin!(pages);
         let now = Timestamp::now();
-        let mut table = (!self.is_json()).then(|| self.table(T::HEADERS));
+        let mut table = (!self.is_json()).then(|| self.rows_table::<T>());
         let stdout = std::io::stdout();
         let mut w = std::io::BufWriter::with_capacity(256 * 1024, stdout.lock());
         let mut any = false;
@@ -185,7 +214,7 @@ impl Out {
             match &mut table {
                 Some(t) => {
                     for row in &page.data {
-                        t.add_row(row.cells(now, self.color));
+                        self.add(t, row, now);
                     }
                 }
                 None => {

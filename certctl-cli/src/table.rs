@@ -1,5 +1,6 @@
-//! Table columns of each resource ([`Row`]), with days-to-expiry coloured red under 7 days and
-//! yellow under 30.
+//! Table columns of each resource ([`Row`]): which hold free text that may be cut (ids never
+//! are), which show only with `--wide`, and days-to-expiry coloured red under 7 days and yellow under 30. Every cell's text
+//! goes through [`certctl::text::visible`]: control characters are shown, never sent.
 
 use certctl::api::AgentRegistered;
 use certctl::model::*;
@@ -9,8 +10,19 @@ use comfy_table::{Cell, Color};
 pub trait Row {
     /// Column titles.
     const HEADERS: &'static [&'static str];
+    /// Columns of free text (names, messages) that shrink to the terminal's width, cut with
+    /// `…`. The others (ids, which cut short could read as another id, statuses, dates,
+    /// numbers) are always as wide as their content.
+    const FLEX: &'static [&'static str] = &["NAME"];
+    /// Columns shown only with `--wide` (the others fit 80 columns for typical content).
+    const WIDE: &'static [&'static str] = &[];
     /// The row's cells; `now` for relative columns, `color` whether to style them.
     fn cells(&self, now: Timestamp, color: bool) -> Vec<Cell>;
+}
+
+/// A cell of text from the server: control characters made visible.
+pub fn text(s: impl ToString) -> Cell {
+    Cell::new(certctl::text::visible(&s.to_string()))
 }
 
 fn opt<T: ToString>(v: &Option<T>) -> String {
@@ -60,13 +72,16 @@ pub fn days_cell(expires_at: Option<Timestamp>, now: Timestamp, color: bool) -> 
 }
 
 macro_rules! row {
-    ($t:ty, [$($h:literal),*], |$s:ident, $now:ident, $color:ident| [$($cell:expr),* $(,)?]) => {
+    ($t:ty, [$($h:literal),*] $(, flex: [$($f:literal),*])? $(, wide: [$($w:literal),*])?,
+     |$s:ident, $now:ident, $color:ident| [$($cell:expr),* $(,)?]) => {
         impl Row for $t {
             const HEADERS: &'static [&'static str] = &[$($h),*];
+            $(const FLEX: &'static [&'static str] = &[$($f),*];)?
+            $(const WIDE: &'static [&'static str] = &[$($w),*];)?
             #[allow(unused_variables)]
             fn cells(&self, $now: Timestamp, $color: bool) -> Vec<Cell> {
                 let $s = self;
-                vec![$(Cell::new($cell)),*]
+                vec![$(text($cell)),*]
             }
         }
     };
@@ -75,17 +90,19 @@ macro_rules! row {
 impl Row for Certificate {
     const HEADERS: &'static [&'static str] =
         &["ID", "COMMON NAME", "STATUS", "ENV", "ISSUER", "EXPIRES", "DAYS", "OWNER", "TEAM"];
+    const FLEX: &'static [&'static str] = &["COMMON NAME", "ENV"];
+    const WIDE: &'static [&'static str] = &["OWNER", "TEAM"];
     fn cells(&self, now: Timestamp, color: bool) -> Vec<Cell> {
         vec![
-            Cell::new(&self.id),
-            Cell::new(&self.common_name),
-            Cell::new(self.status),
-            Cell::new(opt(&self.environment)),
-            Cell::new(&self.issuer_id),
-            Cell::new(date(&self.expires_at)),
+            text(&self.id),
+            text(&self.common_name),
+            text(self.status),
+            text(opt(&self.environment)),
+            text(&self.issuer_id),
+            text(date(&self.expires_at)),
             days_cell(self.expires_at, now, color),
-            Cell::new(opt(&self.owner_id)),
-            Cell::new(opt(&self.team_id)),
+            text(opt(&self.owner_id)),
+            text(opt(&self.team_id)),
         ]
     }
 }
@@ -93,15 +110,17 @@ impl Row for Certificate {
 impl Row for CertificateVersion {
     const HEADERS: &'static [&'static str] =
         &["ID", "SERIAL", "NOT BEFORE", "NOT AFTER", "DAYS", "KEY", "REVOKED"];
+    const FLEX: &'static [&'static str] = &[];
+    const WIDE: &'static [&'static str] = &["NOT BEFORE", "KEY"];
     fn cells(&self, now: Timestamp, color: bool) -> Vec<Cell> {
         vec![
-            Cell::new(&self.id),
-            Cell::new(&self.serial_number),
-            Cell::new(date(&Some(self.not_before))),
-            Cell::new(date(&Some(self.not_after))),
+            text(&self.id),
+            text(&self.serial_number),
+            text(date(&Some(self.not_before))),
+            text(date(&Some(self.not_after))),
             days_cell(Some(self.not_after), now, color),
-            Cell::new(format!("{} {}", self.key_algorithm, self.key_size)),
-            Cell::new(opt(&self.revocation_reason)),
+            text(format!("{} {}", self.key_algorithm, self.key_size)),
+            text(opt(&self.revocation_reason)),
         ]
     }
 }
@@ -109,6 +128,8 @@ impl Row for CertificateVersion {
 row!(
     Agent,
     ["ID", "NAME", "STATUS", "HOSTNAME", "OS", "ARCH", "VERSION", "LAST HEARTBEAT"],
+    flex: ["NAME", "HOSTNAME"],
+    wide: ["OS", "ARCH", "VERSION"],
     |a, now, color| [
         &a.id,
         &a.name,
@@ -129,6 +150,8 @@ row!(AgentRegistered, ["ID", "NAME", "STATUS", "API KEY"], |a, now, color| [
 row!(
     BootstrapToken,
     ["ID", "NAME", "USES", "EXPIRES", "APPROVE", "LABELS", "REVOKED"],
+    flex: ["NAME", "LABELS"],
+    wide: ["LABELS"],
     |t, now, color| [
         &t.id,
         &t.name,
@@ -142,6 +165,8 @@ row!(
 row!(
     AgentGroup,
     ["ID", "NAME", "DESCRIPTION", "OS", "ARCH", "HOSTNAME", "CIDR", "LABELS"],
+    flex: ["NAME", "DESCRIPTION", "OS", "ARCH", "HOSTNAME", "CIDR", "LABELS"],
+    wide: ["DESCRIPTION"],
     |g, now, color| [
         &g.id,
         &g.name,
@@ -156,6 +181,8 @@ row!(
 row!(
     Job,
     ["ID", "TYPE", "STATUS", "CERTIFICATE", "TARGET", "AGENT", "ATTEMPTS", "LAST ERROR"],
+    flex: ["LAST ERROR"],
+    wide: ["TARGET", "AGENT", "ATTEMPTS"],
     |j, now, color| [
         &j.id,
         j.job_type,
@@ -170,6 +197,8 @@ row!(
 row!(
     PolicyRule,
     ["ID", "NAME", "TYPE", "MODE", "SEVERITY", "ENABLED", "CONFIG"],
+    flex: ["NAME", "CONFIG"],
+    wide: ["CONFIG"],
     |p, now, color| [
         &p.id,
         &p.name,
@@ -183,6 +212,8 @@ row!(
 row!(
     PolicyViolation,
     ["ID", "POLICY", "CERTIFICATE", "SEVERITY", "MESSAGE", "RESOLVED"],
+    flex: ["MESSAGE"],
+    wide: ["POLICY"],
     |v, now, color| [
         &v.id,
         &v.policy_id,
@@ -198,7 +229,7 @@ row!(Issuer, ["ID", "NAME", "TYPE", "ENABLED"], |i, now, color| [
     &i.issuer_type,
     i.enabled
 ]);
-row!(Target, ["ID", "NAME", "TYPE", "AGENT", "ENABLED", "CONFIG"], |t, now, color| [
+row!(Target, ["ID", "NAME", "TYPE", "AGENT", "ENABLED", "CONFIG"], flex: ["NAME", "CONFIG"], wide: ["CONFIG"], |t, now, color| [
     &t.id,
     &t.name,
     &t.target_type,
@@ -206,8 +237,8 @@ row!(Target, ["ID", "NAME", "TYPE", "AGENT", "ENABLED", "CONFIG"], |t, now, colo
     t.enabled,
     t.config.to_string(),
 ]);
-row!(Team, ["ID", "NAME", "DESCRIPTION"], |t, now, color| [&t.id, &t.name, &t.description]);
-row!(Owner, ["ID", "NAME", "EMAIL", "TEAM"], |o, now, color| [
+row!(Team, ["ID", "NAME", "DESCRIPTION"], flex: ["NAME", "DESCRIPTION"], |t, now, color| [&t.id, &t.name, &t.description]);
+row!(Owner, ["ID", "NAME", "EMAIL", "TEAM"], flex: ["NAME", "EMAIL"], |o, now, color| [
     &o.id,
     &o.name,
     &o.email,
@@ -216,6 +247,7 @@ row!(Owner, ["ID", "NAME", "EMAIL", "TEAM"], |o, now, color| [
 row!(
     RenewalPolicy,
     ["ID", "NAME", "WINDOW DAYS", "AUTO", "MAX RETRIES", "ALERTS (DAYS)"],
+    flex: ["NAME", "ALERTS (DAYS)"],
     |r, now, color| [
         &r.id,
         &r.name,
@@ -225,7 +257,7 @@ row!(
         list(&r.alert_thresholds_days),
     ]
 );
-row!(AuditEvent, ["SEQ", "TIME", "ACTOR", "ACTION", "RESOURCE", "ID"], |e, now, color| [
+row!(AuditEvent, ["SEQ", "TIME", "ACTOR", "ACTION", "RESOURCE", "ID"], flex: ["ACTOR", "ACTION"], wide: ["RESOURCE"], |e, now, color| [
     e.seq,
     time(&Some(e.timestamp)),
     &e.actor,
@@ -236,6 +268,8 @@ row!(AuditEvent, ["SEQ", "TIME", "ACTOR", "ACTION", "RESOURCE", "ID"], |e, now, 
 row!(
     Notification,
     ["ID", "TYPE", "STATUS", "CERTIFICATE", "RECIPIENT", "DELIVERIES", "READ", "MESSAGE"],
+    flex: ["RECIPIENT", "DELIVERIES", "MESSAGE"],
+    wide: ["RECIPIENT", "DELIVERIES", "READ"],
     |n, now, color| [
         &n.id,
         &n.kind,
@@ -255,6 +289,7 @@ row!(
 row!(
     NotificationChannel,
     ["ID", "NAME", "TYPE", "EVENTS", "MIN SEVERITY", "ENABLED"],
+    flex: ["NAME", "EVENTS"],
     |c, now, color| [&c.id, &c.name, c.channel_type, list(&c.events), c.min_severity, c.enabled,]
 );
 row!(ApiKey, ["ID", "NAME", "ROLE", "AGENT", "LAST USED", "REVOKED"], |k, now, color| [

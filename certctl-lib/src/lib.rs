@@ -21,6 +21,7 @@
 //! | `net` | the SSRF guard: which addresses user-configured outbound connections may reach, pinned resolution (feature `server`) |
 //! | `notify` | notifier connectors: email (SMTP), signed webhooks, Slack, Teams (feature `server`) |
 //! | [`config`] | settings shared by every binary: duration values (`500ms`, `30s`, `30d`) |
+//! | [`text`] | text from users made safe for a terminal: control characters shown, never sent |
 //! | [`fsutil`] | crash-safe file creation for secrets and certificates: restrictive mode from the first byte |
 //! | [`error`] | the typed [`Error`] every function returns |
 //!
@@ -127,5 +128,6 @@ pub mod target;
 #[cfg(feature = "testing")]
 #[doc(hidden)]
 pub mod testing;
+pub mod text;
 
 pub use error::{Error, Result};

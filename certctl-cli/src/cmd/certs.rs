@@ -8,7 +8,9 @@ use std::time::Duration;
 use anyhow::Context;
 use certctl::api::{CertificateInput, CertificatePatch};
 use certctl::client::Client;
-use certctl::model::{Certificate, CertificateFilter, CertificateId, CertificateStatus, Timestamp};
+use certctl::model::{
+    Certificate, CertificateFilter, CertificateId, CertificateSort, CertificateStatus, Timestamp,
+};
 use clap::{Args, Subcommand};
 
 use crate::args::{self, FromFile, Id, Paging};
@@ -83,6 +85,10 @@ pub struct ListArgs {
     /// Expiring after an RFC 3339 time
     #[arg(long, value_name = "TIME", value_parser = args::timestamp)]
     expires_after: Option<Timestamp>,
+    /// Order of the whole list, sorted by the server: common_name, status, expires_at, name,
+    /// created_at; a leading - reverses (-expires_at: latest expiry first)
+    #[arg(long, value_name = "KEY", allow_hyphen_values = true, value_parser = |s: &str| s.parse::<CertificateSort>())]
+    sort: Option<CertificateSort>,
     /// Search names, common names and SANs
     #[arg(long, visible_alias = "search")]
     q: Option<String>,
@@ -232,6 +238,7 @@ impl ListArgs {
             exclude_archived: !self.include_archived,
             parent_id: self.parent.as_deref().map(Into::into),
             agent_group_id: self.group.as_deref().map(Into::into),
+            sort: self.sort,
             ..Default::default()
         })
     }

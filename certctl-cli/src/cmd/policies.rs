@@ -9,6 +9,7 @@ use super::crud::{Crud, Help, NoFilter, Resource};
 use crate::args::{FromFile, Paging};
 use crate::body::Body;
 use crate::output::Out;
+use crate::table::text;
 
 #[derive(Debug, Subcommand)]
 pub enum Cmd {
@@ -130,13 +131,13 @@ async fn evaluate(e: Evaluate, client: &Client, out: &Out) -> anyhow::Result<()>
         let mut t = out.table(&["RESULT", "POLICY", "NAME", "TYPE", "MODE", "SEVERITY", "REASON"]);
         for r in &evaluation.results {
             t.add_row(vec![
-                if r.passed { "pass" } else { "FAIL" }.to_owned(),
-                r.policy_id.to_string(),
-                r.name.clone(),
-                r.rule_type.to_string(),
-                r.mode.to_string(),
-                r.severity.to_string(),
-                r.reason.clone(),
+                text(if r.passed { "pass" } else { "FAIL" }),
+                text(&r.policy_id),
+                text(&r.name),
+                text(r.rule_type),
+                text(r.mode),
+                text(r.severity),
+                text(&r.reason),
             ]);
         }
         out.text(&format!("{t}\n{}\n", if evaluation.allowed { "allowed" } else { "rejected" }))?;

@@ -142,3 +142,76 @@ fn other_tables() {
     insta::assert_snapshot!("renewal_policies_list", s.table(&["renewal-policies", "list"]));
     insta::assert_snapshot!("status", s.table(&["status"]));
 }
+
+/// At 80 columns a list fits: one line per row, ids whole (never cut into look-alikes), long
+/// text cut with `…`; `--wide` adds the columns left out; terminal escapes stored in a field
+/// are printed as visible symbols, never sent to the terminal.
+#[test]
+fn eighty_columns_wide_and_escapes() {
+    let s = Server::start();
+    let now = Timestamp::now();
+    let mut certs = certctl::testing::sample_certificates(3, now);
+    let ids = ["mc-vpn-prod", "mc-vpn-prod-eu-west-1-failover", "mc-mail-prod"];
+    for (c, id) in certs.iter_mut().zip(ids) {
+        c.id = id.into();
+        c.common_name = format!("{id}.a-rather-long-subdomain.internal.example.com");
+        c.status = CertificateStatus::Expiring;
+        c.expires_at = Some(now.plus(time::Duration::days(9) + time::Duration::hours(1)));
+        c.owner_id = Some("o-alice".into());
+        c.team_id = None;
+    }
+    s.table(&[
+        "owners",
+        "create",
+        "--id",
+        "o-alice",
+        "--name",
+        "Alice",
+        "--email",
+        "a@example.com",
+    ]);
+    certs[2].environment = Some("prod\u{1b}]0;pwned\u{7}\nX".into());
+    let audit =
+        AuditDraft::new("test", ActorType::System, "certificate_imported", "certificate", "-");
+    s.block_on(s.svc.store().import_certificates(&certs, &audit)).unwrap();
+    let run = |cols: &str, extra: &[&str]| {
+        let out = s
+            .cmd()
+            .env("COLUMNS", cols)
+            .args(["certs", "list", "--expiring-within", "30d"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let narrow = run("80", &[]);
+    let lines: Vec<&str> = narrow.lines().collect();
+    assert_eq!(lines.len(), 4, "a header and one line per certificate:\n{narrow}");
+    for l in &lines {
+        assert!(l.chars().count() <= 80, "wider than 80: {l:?}");
+    }
+    for id in ids {
+        assert!(
+            lines.iter().any(|l| l.split_whitespace().next() == Some(id)),
+            "{id} cut:\n{narrow}"
+        );
+    }
+    assert!(narrow.contains('…'), "the long names are cut, marked:\n{narrow}");
+    assert!(!narrow.contains("OWNER") && !narrow.contains('\u{1b}') && !narrow.contains('\u{7}'));
+
+    let wide = run("200", &["--wide"]);
+    assert!(wide.contains("OWNER") && wide.contains("o-alice"), "{wide}");
+    assert!(wide.contains(".a-rather-long-subdomain.internal.example.com"), "{wide}");
+    assert!(wide.contains("prod␛]0;pwned␇␊X") && !wide.contains('\u{1b}'), "{wide}");
+    // --sort: the server orders the whole list; a leading - reverses
+    let sorted = run("200", &["--sort", "-common_name"]);
+    let order: Vec<&str> =
+        sorted.lines().skip(1).filter_map(|l| l.split_whitespace().next()).collect();
+    assert_eq!(order, ["mc-vpn-prod", "mc-vpn-prod-eu-west-1-failover", "mc-mail-prod"]);
+    assert_eq!(
+        s.run(&["certs", "list", "--sort", "colour"]).0,
+        2,
+        "an unknown key is a usage error"
+    );
+}
