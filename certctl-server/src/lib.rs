@@ -5,11 +5,8 @@
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderName, Method, Request};
-use axum::middleware::Next;
-use axum::response::Response;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, Request};
 use certctl::service::Service;
 use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
@@ -50,7 +47,6 @@ pub fn app(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     api::routes()
         .layer(DefaultBodyLimit::max(state.body_limit))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), wake_audit_feed))
         .with_state(state)
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
@@ -60,17 +56,6 @@ pub fn app(state: AppState) -> Router {
         )
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, RandomRequestId))
-}
-
-/// After a request that may have written (not GET/HEAD), wakes the live audit feed so its
-/// subscribers get the new events now rather than at the feed's next tick.
-async fn wake_audit_feed(State(s): State<AppState>, req: Request<Body>, next: Next) -> Response {
-    let writes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    let resp = next.run(req).await;
-    if writes {
-        s.svc.audit_written();
-    }
-    resp
 }
 
 /// Request ids: 16 random hex characters.

@@ -143,6 +143,8 @@ pub async fn run(s: Settings) -> anyhow::Result<()> {
     for l in loops {
         let _ = l.await;
     }
+    // nothing submits any more: the service's writers store what they hold and end
+    svc_for_shutdown.shutdown().await;
     if let Err(e) = svc_for_shutdown.audit_checkpoint(1, certctl::model::Timestamp::now()).await {
         tracing::error!(error = %e, "writing the audit checkpoint at shutdown failed");
     }

@@ -1,11 +1,17 @@
-//! Group commit of issuances: each issuance queues its record; one writer task drains whatever
-//! has queued up and commits it in one transaction ([`crate::store::CertificateStore::record_issuances`]),
-//! then answers each request. Idle, an issuance commits at once; under load, batches grow by
-//! themselves and the single SQLite writer runs a few statements per issuance instead of a
-//! transaction each. Every request is answered only after its record committed.
+//! Group commit of issuances: each issuance queues its record; one writer task, holding only the
+//! store, drains whatever has queued up and commits it in one transaction
+//! ([`crate::store::CertificateStore::record_issuances`]), then answers each request. Idle, an
+//! issuance commits at once; under load, batches grow by themselves and the single SQLite writer
+//! runs a few statements per issuance instead of a transaction each. Every request is answered
+//! only after its record committed.
+
+use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
+use super::Service;
 use crate::error::{Error, Result};
 use crate::store::{IssuanceRecord, Store};
 
@@ -17,46 +23,44 @@ const BATCH: usize = 256;
 type Pending = (IssuanceRecord, oneshot::Sender<Result<()>>);
 
 /// The queue in front of the writer task.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(super) struct IssuanceWriter {
     tx: mpsc::Sender<Pending>,
 }
 
 impl IssuanceWriter {
-    /// Starts the writer task on the current runtime.
-    pub(super) fn start(store: std::sync::Arc<dyn Store>) -> Self {
+    /// Starts the writer task on `rt`; it ends when `stop` is cancelled (after committing what
+    /// has queued) or when the writer is dropped.
+    pub(super) fn start(
+        rt: &tokio::runtime::Handle,
+        store: Arc<dyn Store>,
+        stop: CancellationToken,
+    ) -> (Self, JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(write_loop(store, rx));
-        Self { tx }
-    }
-
-    /// Queues one issuance and waits until it is committed (or refused).
-    pub(super) async fn commit(&self, record: IssuanceRecord) -> Result<()> {
-        let (reply, answer) = oneshot::channel();
-        self.tx.send((record, reply)).await.map_err(|_| stopped())?;
-        answer.await.map_err(|_| stopped())?
+        (Self { tx }, rt.spawn(write_loop(store, rx, stop)))
     }
 }
 
-/// `first` and whatever else has queued, up to `max` items (never waits).
-pub(super) fn drain<T>(rx: &mut mpsc::Receiver<T>, first: T, max: usize) -> Vec<T> {
-    let mut batch = vec![first];
-    while batch.len() < max {
-        match rx.try_recv() {
-            Ok(p) => batch.push(p),
-            Err(_) => break,
-        }
+impl Service {
+    /// Commits an issuance (the new version, the certificate, its deployment jobs and audit
+    /// events) through the group-commit writer; returns once it is committed (or refused).
+    pub(super) async fn commit_issuance(&self, record: IssuanceRecord) -> Result<()> {
+        let (reply, answer) = oneshot::channel();
+        self.tasks.issuances.tx.send((record, reply)).await.map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
     }
-    batch
 }
 
 fn stopped() -> Error {
     Error::Storage("the issuance writer has stopped".into())
 }
 
-async fn write_loop(store: std::sync::Arc<dyn Store>, mut rx: mpsc::Receiver<Pending>) {
-    while let Some(first) = rx.recv().await {
-        let batch = drain(&mut rx, first, BATCH);
+async fn write_loop(
+    store: Arc<dyn Store>,
+    mut rx: mpsc::Receiver<Pending>,
+    stop: CancellationToken,
+) {
+    while let Some(batch) = super::batch::next(&mut rx, &stop, BATCH).await {
         let (records, replies): (Vec<IssuanceRecord>, Vec<oneshot::Sender<Result<()>>>) =
             batch.into_iter().unzip();
         match store.record_issuances(&records).await {

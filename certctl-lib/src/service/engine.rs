@@ -254,9 +254,7 @@ impl Service {
             superseded: plan.superseded,
             audits,
         };
-        let writer =
-            self.issuances.get_or_init(|| super::commits::IssuanceWriter::start(self.store_arc()));
-        writer.commit(record).await?;
+        self.commit_issuance(record).await?;
         Ok(done)
     }
 

@@ -190,11 +190,9 @@ impl Service {
                 return Err(Error::invalid(field, "at most 255 characters"));
             }
         }
-        let batcher =
-            self.heartbeats.get_or_init(|| super::heartbeats::Batcher::start(self.clone()));
         // `::ffff:10.0.0.1` (an IPv4 client on a dual-stack listener) is stored as `10.0.0.1`
         let observed = observed.map(|ip| ip.to_canonical().to_string());
-        batcher.submit(id.clone(), meta.clone(), observed).await
+        self.queue_heartbeat(id.clone(), meta.clone(), observed).await
     }
 
     /// Every group, compiled (a group whose stored criteria no longer compile matches nothing).

@@ -13,6 +13,7 @@ mod acme;
 mod admission;
 pub mod audit;
 pub mod auth;
+mod batch;
 mod bootstrap;
 mod certificates;
 mod channels;
@@ -33,6 +34,7 @@ mod policies;
 mod processor;
 mod records;
 mod snapshot;
+mod tasks;
 pub mod validate;
 mod violations;
 
@@ -148,8 +150,7 @@ pub struct Service {
     auth_cache: Arc<AuthCache>,
     issuers: Arc<IssuerRegistry>,
     keystore: Option<Arc<KeyStore>>,
-    heartbeats: Arc<std::sync::OnceLock<heartbeats::Batcher>>,
-    issuances: Arc<std::sync::OnceLock<commits::IssuanceWriter>>,
+    tasks: Arc<tasks::Tasks>,
     snapshot: Arc<snapshot::SnapshotCell>,
     events: Arc<events::AuditFeed>,
     notify_ctx: Arc<std::sync::OnceLock<crate::notify::NotifyContext>>,
@@ -157,26 +158,28 @@ pub struct Service {
 }
 
 impl Service {
-    /// A service over `store`, with the Local CA kept in `data_dir`.
-    pub fn new(store: Arc<dyn Store>, ca: LocalCa, config: ServiceConfig) -> Self {
+    /// A service over `store` with the Local CA `ca`, its background tasks started on the
+    /// current tokio runtime ([`tasks`]).
+    fn new(store: Arc<dyn Store>, ca: LocalCa, config: ServiceConfig) -> Result<Self> {
         let ca = Arc::new(ca);
         let mut issuers = IssuerRegistry::default();
         issuers.register(Arc::new(LocalIssuer::new(ca.clone())));
         issuers.register(Arc::new(AcmeIssuer));
-        Self {
+        let events = events::AuditFeed::new(&*store);
+        let tasks = Arc::new(tasks::Tasks::start(&store, &events)?);
+        Ok(Self {
             store,
             ca,
             config: Arc::new(config),
             auth_cache: Arc::default(),
             issuers: Arc::new(issuers),
             keystore: None,
-            heartbeats: Arc::default(),
-            issuances: Arc::default(),
+            tasks,
             snapshot: Arc::default(),
-            events: Arc::default(),
+            events,
             acme: Arc::default(),
             notify_ctx: Arc::default(),
-        }
+        })
     }
 
     /// The same service sealing server-held keys with `keystore`; the store MACs audit events
@@ -234,7 +237,9 @@ impl Service {
 
     /// Opens the Local CA in `data_dir` (creating it on first start) and builds the service.
     /// The key store (server-held keys, ACME accounts) is `CERTCTL_SECRET_KEY` or
-    /// `<data-dir>/secret.key` (created 0600 on first start).
+    /// `<data-dir>/secret.key` (created 0600 on first start). Starts the service's background
+    /// tasks on the current tokio runtime (an error outside one); they end on
+    /// [`shutdown`](Self::shutdown) or when the last clone of the service is dropped.
     pub fn open(store: Arc<dyn Store>, data_dir: &Path, mut config: ServiceConfig) -> Result<Self> {
         config
             .audit_checkpoint_file
@@ -243,7 +248,7 @@ impl Service {
             Some(hex) => Some(KeyStore::from_hex(hex)?),
             None => Some(KeyStore::load_or_create(data_dir)?),
         };
-        let svc = Self::new(store, LocalCa::load_or_create(data_dir)?, config);
+        let svc = Self::new(store, LocalCa::load_or_create(data_dir)?, config)?;
         Ok(match keystore {
             Some(k) => svc.with_keystore(k),
             None => svc,

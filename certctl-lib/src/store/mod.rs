@@ -320,6 +320,9 @@ pub trait AuditStore {
     /// Sets the key appended events are MACed with (the service sets it from its secret key;
     /// the store never sees the secret key itself). Until a key is set, appends fail.
     fn set_audit_key(&self, key: AuditKey);
+    /// Wakes `wake` after each commit that appended audit events (the service's live feed reads
+    /// the chain then). Held weakly: dropping the `Notify` ends it.
+    fn watch_audit(&self, wake: &Arc<tokio::sync::Notify>);
     /// Appends one event on its own (mutating methods append theirs themselves).
     async fn append_audit(&self, draft: &AuditDraft) -> Result<AuditEvent>;
     async fn get_audit_event(&self, id: &EventId) -> Result<AuditEvent>;
@@ -355,6 +358,28 @@ impl AuditKeyCell {
             .ok()
             .and_then(|k| k.clone())
             .ok_or_else(|| Error::Storage("no audit key is set: the store cannot append to the keyed audit chain (open it through the service, which derives the key from the secret key)".into()))
+    }
+}
+
+/// Who is woken after a commit that appended audit events ([`AuditStore::watch_audit`]).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct AuditWatchers(Arc<std::sync::Mutex<Vec<std::sync::Weak<tokio::sync::Notify>>>>);
+
+impl AuditWatchers {
+    pub(crate) fn add(&self, wake: &Arc<tokio::sync::Notify>) {
+        if let Ok(mut ws) = self.0.lock() {
+            ws.retain(|w| w.strong_count() > 0);
+            ws.push(Arc::downgrade(wake));
+        }
+    }
+
+    /// Wakes every live watcher (called after the commit, so what they read includes it).
+    pub(crate) fn committed(&self) {
+        if let Ok(ws) = self.0.lock() {
+            for w in ws.iter().filter_map(std::sync::Weak::upgrade) {
+                w.notify_one();
+            }
+        }
     }
 }
 

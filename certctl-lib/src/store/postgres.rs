@@ -20,6 +20,7 @@ const AUDIT_LOCK: &str = "SELECT pg_advisory_xact_lock(7305010001)";
 pub struct PgStore {
     pool: PgPool,
     audit_key: super::AuditKeyCell,
+    audit_watchers: super::AuditWatchers,
 }
 
 impl PgStore {
@@ -53,7 +54,7 @@ impl PgStore {
                 Error::Storage(format!("connecting to {}: {e}", super::redact_url(url)))
             })?;
         MIGRATOR.run(&pool).await.map_err(|e| Error::Storage(format!("migrating: {e}")))?;
-        Ok(Self { pool, audit_key: Default::default() })
+        Ok(Self { pool, audit_key: Default::default(), audit_watchers: Default::default() })
     }
 
     /// The connection pool.

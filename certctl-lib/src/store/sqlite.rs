@@ -39,6 +39,7 @@ pub struct SqliteStore {
     write: SqlitePool,
     path: PathBuf,
     audit_key: super::AuditKeyCell,
+    audit_watchers: super::AuditWatchers,
 }
 
 impl SqliteStore {
@@ -90,7 +91,13 @@ impl SqliteStore {
             .connect_with(opts.read_only(true))
             .await
             .map_err(|e| Error::Storage(format!("opening {}: {e}", path.display())))?;
-        Ok(Self { read, write, path: path.to_owned(), audit_key: Default::default() })
+        Ok(Self {
+            read,
+            write,
+            path: path.to_owned(),
+            audit_key: Default::default(),
+            audit_watchers: Default::default(),
+        })
     }
 
     /// The database file.

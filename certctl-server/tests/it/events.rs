@@ -94,10 +94,31 @@ async fn events_stream(s: Server) {
     resumed.until(id).await;
     resumed.until("team-after").await;
 
-    // events written outside a request (the scheduler's loops) arrive too, at the feed's tick
+    // events written outside a request (the scheduler's loops) arrive too: the store wakes the
+    // feed after each audited commit
     let sys = certctl::service::Actor::system();
     s.svc.store().append_audit(&sys.audit("tick_probe", "team", "team-probe")).await.unwrap();
     viewer.until("team-probe").await;
+
+    // and so do those the heartbeat writer commits (facts changed, group joined)
+    s.post(
+        "/api/v1/agent-groups",
+        json!({"id": "grp-sse", "name": "sse", "criteria": {"os": ["linux"]}}),
+    )
+    .await
+    .ok(201);
+    let meta = json!({"hostname": "web-1.example.com", "os": "linux", "os_version": "12", "arch": "x86_64", "ip_addresses": ["10.1.2.3"], "agent_version": "0.1.0", "labels": {}});
+    let agent_id = agent["id"].as_str().unwrap();
+    s.call(
+        Method::POST,
+        &format!("/api/v1/agents/{agent_id}/heartbeat"),
+        Some(agent["api_key"].as_str().unwrap()),
+        Some(meta),
+    )
+    .await
+    .ok(200);
+    admin.until("agent_facts_changed").await;
+    admin.until("agent_joined_group").await;
 }
 
 async fn whoami_and_preview(s: Server) {

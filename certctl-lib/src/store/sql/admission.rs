@@ -53,7 +53,7 @@ macro_rules! sql_admission {
                 }
                 Self::insert_agent_in(&mut tx, a).await?;
                 self.append_audit_in(&mut tx, audit).await?;
-                tx.commit().await.map_err(db_err)?;
+                self.commit_audited(tx).await?;
                 Ok(a.clone())
             }
         }

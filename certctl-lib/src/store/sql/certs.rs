@@ -237,7 +237,7 @@ macro_rules! sql_certs {
                 let mut tx = self.tx().await?;
                 Self::insert_certificate(&mut tx, c).await?;
                 self.append_audit_in(&mut tx, audit).await?;
-                tx.commit().await.map_err(db_err)?;
+                self.commit_audited(tx).await?;
                 Ok(c.clone())
             }
 
@@ -269,7 +269,7 @@ macro_rules! sql_certs {
                     .map(|c| AuditDraft { resource_id: c.id.to_string(), ..audit.clone() })
                     .collect();
                 self.append_audits_in(&mut tx, &drafts).await?;
-                tx.commit().await.map_err(db_err)
+                self.commit_audited(tx).await
             }
 
             async fn get_certificate(&self, id: &CertificateId) -> Result<Certificate> {
@@ -305,7 +305,7 @@ macro_rules! sql_certs {
                 .map_err(|e| write_err(e, "target", target.id.as_str()))?;
                 Self::insert_certificate(&mut tx, cert).await?;
                 self.append_audits_in(&mut tx, audits).await?;
-                tx.commit().await.map_err(db_err)?;
+                self.commit_audited(tx).await?;
                 Ok(cert.clone())
             }
 
@@ -362,7 +362,7 @@ macro_rules! sql_certs {
                 }
                 Self::write_bindings(&mut tx, c).await?;
                 self.append_audit_in(&mut tx, audit).await?;
-                tx.commit().await.map_err(db_err)?;
+                self.commit_audited(tx).await?;
                 self.get_certificate(&c.id).await
             }
 
@@ -505,7 +505,7 @@ macro_rules! sql_certs {
                 }
                 let audits: Vec<AuditDraft> = kept.iter().flat_map(|r| r.audits.iter().cloned()).collect();
                 self.append_audits_in(&mut tx, &audits).await?;
-                tx.commit().await.map_err(db_err)?;
+                self.commit_audited(tx).await?;
                 Ok(outcome)
             }
 

@@ -67,6 +67,13 @@ macro_rules! sql_common {
                 Ok(evs)
             }
 
+            /// Commits a transaction that appended audit events, then wakes the audit watchers.
+            async fn commit_audited(&self, tx: sqlx::Transaction<'_, $DB>) -> $crate::error::Result<()> {
+                tx.commit().await.map_err($crate::store::sql::db_err)?;
+                self.audit_watchers.committed();
+                Ok(())
+            }
+
             /// Runs one write statement (built by `stmt`) and the audit append in one transaction.
             /// Returns the rows the statement affected.
             async fn write_audited<'q>(
@@ -80,7 +87,7 @@ macro_rules! sql_common {
                 if let (Some(a), true) = (audit, n > 0) {
                     self.append_audit_in(&mut tx, a).await?;
                 }
-                tx.commit().await.map_err($crate::store::sql::db_err)?;
+                self.commit_audited(tx).await?;
                 Ok(n)
             }
 

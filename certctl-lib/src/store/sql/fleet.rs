@@ -26,7 +26,7 @@ macro_rules! sql_fleet {
                 let mut tx = self.tx().await?;
                 Self::insert_agent_in(&mut tx, a).await?;
                 self.append_audit_in(&mut tx, audit).await?;
-                tx.commit().await.map_err(db_err)?;
+                self.commit_audited(tx).await?;
                 Ok(a.clone())
             }
             async fn get_agent(&self, id: &AgentId) -> Result<Agent> {
@@ -126,7 +126,7 @@ macro_rules! sql_fleet {
                 let json = serde_json::Value::Array(rows).to_string();
                 let agents: Vec<Agent> = sqlx::query_as(Self::D.heartbeat_batch).bind(json).bind(at).fetch_all(&mut *tx).await.map_err(db_err)?;
                 self.append_audits_in(&mut tx, &audits).await?;
-                tx.commit().await.map_err(db_err)?;
+                self.commit_audited(tx).await?;
                 Ok(agents)
             }
             async fn mark_stale_agents_offline(&self, cutoff: Timestamp) -> Result<Vec<AgentId>> {
@@ -209,7 +209,7 @@ macro_rules! sql_fleet {
                         .execute(&mut *tx).await.map_err(db_err)?;
                 }
                 self.append_audits_in(&mut tx, audits).await?;
-                tx.commit().await.map_err(db_err)
+                self.commit_audited(tx).await
             }
             async fn delete_group(&self, id: &GroupId, audit: &AuditDraft) -> Result<()> {
                 self.delete_row("agent_groups", "agent group", id.as_str(), audit).await

@@ -213,7 +213,7 @@ macro_rules! sql_notify {
                         .map_err(db_err)?;
                     self.append_audit_in(&mut tx, audit).await?;
                 }
-                tx.commit().await.map_err(db_err)?;
+                self.commit_audited(tx).await?;
                 Ok(n)
             }
         }

@@ -7,10 +7,13 @@ macro_rules! sql_records {
             fn set_audit_key(&self, key: AuditKey) {
                 self.audit_key.set(key);
             }
+            fn watch_audit(&self, wake: &std::sync::Arc<tokio::sync::Notify>) {
+                self.audit_watchers.add(wake);
+            }
             async fn append_audit(&self, draft: &AuditDraft) -> Result<AuditEvent> {
                 let mut tx = self.tx().await?;
                 let ev = self.append_audit_in(&mut tx, draft).await?;
-                tx.commit().await.map_err(db_err)?;
+                self.commit_audited(tx).await?;
                 Ok(ev)
             }
             async fn get_audit_event(&self, id: &EventId) -> Result<AuditEvent> {
