@@ -18,7 +18,8 @@ use crate::{generate, settings};
 ///
 /// Every verb of the REST API, with tables for people (`-o table`) and the API's own JSON for
 /// scripts (`-o json`). Exit codes: 0 ok, 1 other failure, 2 usage, 3 not found,
-/// 4 unauthenticated or forbidden, 5 rejected (validation or policy), 6 server unreachable.
+/// 4 unauthenticated or forbidden, 5 rejected (validation or policy), 6 server unreachable,
+/// 7 a job followed by --wait or `jobs watch ID` failed or was cancelled.
 #[derive(Debug, Parser)]
 #[command(name = "certctl", version, propagate_version = true, max_term_width = 100)]
 pub struct Cli {

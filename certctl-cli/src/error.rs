@@ -6,13 +6,15 @@ use certctl::client::ClientError;
 use serde_json::json;
 
 /// 0 ok, 1 other failure, 2 usage, 3 not found, 4 unauthenticated or forbidden, 5 rejected
-/// (400, 409, 413, 422: validation or policy), 6 server unreachable.
+/// (400, 409, 413, 422: validation or policy), 6 server unreachable, 7 a followed job failed.
 pub const OTHER: u8 = 1;
 pub const USAGE: u8 = 2;
 pub const NOT_FOUND: u8 = 3;
 pub const AUTH: u8 = 4;
 pub const REJECTED: u8 = 5;
 pub const UNREACHABLE: u8 = 6;
+/// A job that `--wait` or `jobs watch` followed failed or was cancelled.
+pub const JOB_FAILED: u8 = 7;
 
 /// A failure the CLI detects itself, with its exit code and API-like error code.
 #[derive(Debug, thiserror::Error)]

@@ -278,14 +278,14 @@ pub async fn run(cmd: Cmd, client: &Client, out: &Out) -> anyhow::Result<ExitCod
         Cmd::Renew(a) => {
             let job = client.renew_certificate(&a.id).await?;
             if a.wait.wait {
-                return wait::follow(client, out, vec![job], &a.wait).await;
+                return wait::follow(client, out, vec![job], &a.wait, true).await;
             }
             out.one(&job)?;
         }
         Cmd::Deploy(a) => {
             let jobs = client.deploy_certificate(&a.id).await?;
             if a.wait.wait {
-                return wait::follow(client, out, jobs.data, &a.wait).await;
+                return wait::follow(client, out, jobs.data, &a.wait, false).await;
             }
             out.page(&jobs)?;
         }

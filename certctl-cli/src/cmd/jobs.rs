@@ -91,7 +91,7 @@ pub async fn run(cmd: Cmd, client: &Client, out: &Out) -> anyhow::Result<ExitCod
                 interval: w.interval,
                 timeout: w.for_.unwrap_or(Duration::MAX),
             };
-            return wait::follow(client, out, jobs, &args).await;
+            return wait::follow(client, out, jobs, &args, false).await;
         }
         Cmd::Watch(w) => watch(client, out, &w).await?,
     }

@@ -140,7 +140,7 @@ fn jobs_cancel_retry_and_failed_wait() {
     let cancelled = s.json(&["jobs", "cancel", id]);
     assert_eq!(cancelled["status"], "Cancelled");
     let (code, stdout, stderr) = s.run(&["jobs", "watch", id]);
-    assert_eq!(code, 1, "a cancelled job is not a success: {stdout} {stderr}");
+    assert_eq!(code, 7, "a cancelled job is not a success: {stdout} {stderr}");
     assert!(stderr.contains("Cancelled"), "{stderr}");
     let retried = s.json(&["jobs", "retry", id]);
     assert!(["Pending", "AwaitingCSR"].contains(&retried["status"].as_str().unwrap()), "{retried}");
@@ -149,4 +149,65 @@ fn jobs_cancel_retry_and_failed_wait() {
         s.run(&["certs", "renew", "mc-x", "--wait", "--interval", "50ms", "--timeout", "200ms"]);
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("still running"), "{stderr}");
+}
+
+/// `renew --wait` follows the renewal and then the deployment it starts; the deployment fails
+/// on the agent (the test plays the agent through the real API): exit 7, the failed step and
+/// its error on stderr, both jobs on stdout.
+#[test]
+fn renew_wait_follows_the_deployment_and_fails_with_its_message() {
+    let s = server_keygen();
+    let reg = s.json(&["agents", "register", "--id", "ag-web", "--name", "web"]);
+    let agent_key = reg["api_key"].as_str().unwrap().to_owned();
+    s.json(&[
+        "targets", "create", "--id", "t-web", "--name", "web", "--type", "file", "--agent",
+        "ag-web",
+    ]);
+    s.json(&["certs", "create", "--id", "mc-web", "--cn", "web.example.com", "--target", "t-web"]);
+    let mut cmd = s.cmd();
+    cmd.args(["-o", "json", "certs", "renew", "mc-web", "--wait", "--interval", "100ms"])
+        .args(["--timeout", "30s"]);
+    let cli = std::thread::spawn(move || cmd.output().unwrap());
+    // the agent: every deployment job it gets fails at the reload (the first issuance may
+    // have completed before `renew`, which then starts a renewal with a deployment of its own)
+    let agent = certctl::client::Client::builder(&s.url).api_key(&agent_key).build().unwrap();
+    let report = certctl::api::JobReport {
+        status: "Failed".into(),
+        message: Some("reload: nginx -s reload exited 1: [emerg] cannot load certificate".into()),
+    };
+    let mut failed = Vec::new();
+    s.block_on(async {
+        for _ in 0..300 {
+            if cli.is_finished() {
+                break;
+            }
+            for w in agent.agent_work("ag-web").await.unwrap().data {
+                if w.job.job_type.to_string() == "Deployment" {
+                    // a job moved meanwhile (superseded by the renewal's version) answers 409
+                    if agent.report_job("ag-web", w.job.id.as_str(), &report).await.is_ok() {
+                        failed.push(w.job.id.to_string());
+                    }
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+    let out = cli.join().unwrap();
+    let (stdout, stderr) =
+        (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(7), "{stdout}\n{stderr}");
+    assert!(
+        failed.iter().any(|id| stderr.contains(id.as_str()))
+            && stderr.contains("cannot load certificate"),
+        "the failed step and its message: {stderr}"
+    );
+    let jobs: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let types: Vec<&str> =
+        jobs.as_array().unwrap().iter().map(|j| j["type"].as_str().unwrap()).collect();
+    assert!(
+        types == ["Issuance", "Deployment"] || types == ["Renewal", "Deployment"],
+        "the issuance, then its deployment: {jobs}"
+    );
+    assert_eq!(jobs[0]["status"], "Completed");
+    assert_eq!(jobs[1]["status"], "Failed");
 }
