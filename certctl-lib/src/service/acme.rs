@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration as StdDuration, Instant};
 
 use time::Duration;
+use tracing::Instrument;
 
 use super::Service;
 use super::acme_host::{IssuerVault, JobOrder};
@@ -94,14 +95,18 @@ impl Service {
             return;
         }
         let svc = self.clone();
-        tokio::spawn(async move {
-            if let Err(e) = svc.drive_order(&job).await {
-                tracing::error!(job = %job, "ACME order driver: {e}");
+        let span = tracing::info_span!("order", job = %job);
+        tokio::spawn(
+            async move {
+                if let Err(e) = svc.drive_order(&job).await {
+                    tracing::error!(job = %job, "ACME order driver: {e}");
+                }
+                if let Ok(mut r) = svc.acme.running.lock() {
+                    r.remove(&job);
+                }
             }
-            if let Ok(mut r) = svc.acme.running.lock() {
-                r.remove(&job);
-            }
-        });
+            .instrument(span),
+        );
     }
 
     /// Orders nobody drives (their lease expired: the server restarted, a replica died) are
@@ -287,7 +292,8 @@ impl Service {
         if let Ok(c) = self.connector(&issuer.issuer_type)
             && let Some(o) = c.ordered()
         {
-            o.clean_up(&issuer, &job_order, &self.vault(&issuer.id)).await;
+            let span = tracing::info_span!("order", job = %job.id);
+            o.clean_up(&issuer, &job_order, &self.vault(&issuer.id)).instrument(span).await;
         }
     }
 

@@ -1,5 +1,5 @@
-//! The agent side of the lifecycle: handing out work, taking CSRs (checked, then signed by the
-//! issuer), and taking deployment reports.
+//! The agent side of the lifecycle: handing out work, taking CSRs (checked, then issued through
+//! `lifecycle.rs`), and taking deployment reports.
 
 use std::collections::BTreeSet;
 

@@ -57,7 +57,7 @@ const PERMANENT: &[&str] = &[
 ];
 
 /// A problem document as `type: detail` (subproblems appended).
-pub fn describe_problem(p: &instant_acme::Problem) -> String {
+fn describe_problem(p: &instant_acme::Problem) -> String {
     let mut s = match (&p.r#type, &p.detail) {
         (Some(t), Some(d)) => format!("{t}: {d}"),
         (Some(t), None) => t.clone(),
@@ -77,7 +77,7 @@ pub fn describe_problem(p: &instant_acme::Problem) -> String {
 /// Classifies an instant-acme error: the problem types in `PERMANENT` fail the job; badNonce
 /// (already retried inline by instant-acme), rateLimited, serverInternal and transport errors
 /// are transient, with the CA's `Retry-After` when it sent one.
-pub fn classify(e: &instant_acme::Error, retry_after: Option<SystemTime>) -> OrderFailure {
+fn classify(e: &instant_acme::Error, retry_after: Option<SystemTime>) -> OrderFailure {
     match e {
         instant_acme::Error::Api(p) => {
             let kind = p.r#type.as_deref().and_then(|t| t.rsplit(':').next()).unwrap_or("");
@@ -200,8 +200,9 @@ impl IssuerConnector for AcmeIssuer {
 
     async fn revoke(&self, _: &RevokeRequest<'_>) -> Result<()> {
         Err(Error::Connector {
-            message: "ACME revocation runs through the service (it needs the issuer's account)"
-                .into(),
+            message:
+                "ACME revocation runs through OrderedIssuer::revoke (it needs the issuer's account)"
+                    .into(),
             transient: false,
         })
     }
