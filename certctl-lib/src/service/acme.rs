@@ -14,7 +14,9 @@ use tracing::Instrument;
 use super::Service;
 use super::acme_host::{IssuerVault, JobOrder};
 use crate::error::{Error, Result};
-use crate::issuer::{OrderFailure, OrderHost, OrderStatus, OrderedIssuer, RevokeRequest};
+use crate::issuer::{
+    Http01Responder, OrderFailure, OrderHost, OrderStatus, OrderedIssuer, RevokeRequest,
+};
 use crate::model::*;
 use crate::pki;
 use crate::store::AcmeOrderRow;
@@ -281,7 +283,7 @@ impl Service {
     /// jobs), and what the issuer left (DNS records). Best effort: failures are logged.
     async fn release_order(&self, job: &Job, issuer: &IssuerId, validated: bool) {
         let job_order = JobOrder { svc: self.clone(), job: job.clone(), issuer: issuer.clone() };
-        job_order.release_http01(validated).await;
+        job_order.withdraw(validated).await;
         let issuer = match self.store().get_issuer(issuer).await {
             Ok(i) => i,
             Err(e) => {

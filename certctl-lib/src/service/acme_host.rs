@@ -72,8 +72,61 @@ impl Http01Responder for JobOrder {
         Ok(())
     }
 
-    async fn withdraw(&self, validated: bool) {
-        self.release_http01(validated).await;
+    /// Removes the order's HTTP-01 tokens; agents stop serving theirs when their Validation job
+    /// ends (Completed when `ok` and the agent served it, else Cancelled). Best effort:
+    /// failures are logged, the order's outcome stands.
+    async fn withdraw(&self, ok: bool) {
+        let (svc, job) = (&self.svc, &self.job);
+        if let Ok(page) = svc
+            .store()
+            .list_jobs(
+                &JobFilter {
+                    certificate_id: Some(job.certificate_id.clone()),
+                    job_type: Some(JobType::Validation),
+                    ..Default::default()
+                },
+                PageRequest::new(1, 100),
+            )
+            .await
+        {
+            for v in page.data.into_iter().filter(|v| !v.status.is_terminal()) {
+                let Ok(Some(c)) = svc.store().acme_challenge_of_validation(&v.id).await else {
+                    continue;
+                };
+                if c.order_job_id != job.id {
+                    continue;
+                }
+                let expected = v.status;
+                let mut v = v;
+                let now = Timestamp::now();
+                v.status = if ok && expected == JobStatus::Running {
+                    JobStatus::Completed
+                } else {
+                    JobStatus::Cancelled
+                };
+                v.completed_at = Some(now);
+                v.updated_at = now;
+                let action = if v.status == JobStatus::Completed {
+                    "job_completed"
+                } else {
+                    "job_cancelled"
+                };
+                if let Err(e) = svc
+                    .store()
+                    .update_job(
+                        &v,
+                        expected,
+                        Some(&Actor::system().audit(action, "job", v.id.as_str())),
+                    )
+                    .await
+                {
+                    tracing::warn!(job = %v.id, "closing the validation job: {e}");
+                }
+            }
+        }
+        if let Err(e) = svc.store().delete_acme_challenges(&job.id).await {
+            tracing::warn!(job = %job.id, "removing HTTP-01 tokens: {e}");
+        }
     }
 }
 
@@ -171,63 +224,6 @@ impl JobOrder {
             }
             tokio::time::sleep(delay).await;
             delay = (delay * 2).min(StdDuration::from_millis(250));
-        }
-    }
-
-    /// Removes the order's HTTP-01 tokens; agents stop serving theirs when their Validation job
-    /// ends (Completed when `ok` and the agent served it, else Cancelled). Best effort:
-    /// failures are logged, the order's outcome stands.
-    pub(super) async fn release_http01(&self, ok: bool) {
-        let (svc, job) = (&self.svc, &self.job);
-        if let Ok(page) = svc
-            .store()
-            .list_jobs(
-                &JobFilter {
-                    certificate_id: Some(job.certificate_id.clone()),
-                    job_type: Some(JobType::Validation),
-                    ..Default::default()
-                },
-                PageRequest::new(1, 100),
-            )
-            .await
-        {
-            for v in page.data.into_iter().filter(|v| !v.status.is_terminal()) {
-                let Ok(Some(c)) = svc.store().acme_challenge_of_validation(&v.id).await else {
-                    continue;
-                };
-                if c.order_job_id != job.id {
-                    continue;
-                }
-                let expected = v.status;
-                let mut v = v;
-                let now = Timestamp::now();
-                v.status = if ok && expected == JobStatus::Running {
-                    JobStatus::Completed
-                } else {
-                    JobStatus::Cancelled
-                };
-                v.completed_at = Some(now);
-                v.updated_at = now;
-                let action = if v.status == JobStatus::Completed {
-                    "job_completed"
-                } else {
-                    "job_cancelled"
-                };
-                if let Err(e) = svc
-                    .store()
-                    .update_job(
-                        &v,
-                        expected,
-                        Some(&Actor::system().audit(action, "job", v.id.as_str())),
-                    )
-                    .await
-                {
-                    tracing::warn!(job = %v.id, "closing the validation job: {e}");
-                }
-            }
-        }
-        if let Err(e) = svc.store().delete_acme_challenges(&job.id).await {
-            tracing::warn!(job = %job.id, "removing HTTP-01 tokens: {e}");
         }
     }
 }
