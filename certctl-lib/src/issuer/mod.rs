@@ -1,6 +1,7 @@
 //! Issuer connectors: what turns a verified CSR into a certificate chain. The engine talks to
 //! the [`IssuerConnector`] trait only; connectors are registered by issuer type in an
-//! [`IssuerRegistry`], so new ones (ACME, ...) plug in without touching the engine.
+//! [`IssuerRegistry`], so new ones plug in without touching the engine. Issuers that work
+//! through multi-step orders (ACME) also implement [`OrderedIssuer`] (`ordered.rs`).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -11,9 +12,14 @@ use crate::error::{Error, Result};
 
 pub mod acme;
 pub mod local;
+mod ordered;
 
 pub use acme::AcmeIssuer;
 pub use local::{Issued, LocalCa, LocalCaConfig, SignRequest};
+pub use ordered::{
+    AccountStore, Http01Responder, Http01Token, OrderFailure, OrderHost, OrderState, OrderStatus,
+    OrderStore, OrderedIssuer, PendingOrder, StoredAccount,
+};
 
 /// A request to issue (or renew) a certificate for a CSR.
 #[derive(Debug, Clone, Copy)]
@@ -52,10 +58,10 @@ pub trait IssuerConnector: Send + Sync + std::fmt::Debug {
     async fn renew(&self, req: &IssueRequest<'_>) -> Result<String> {
         self.issue(req).await
     }
-    /// Whether issuing is a multi-step order driven by the job engine (ACME) rather than one
-    /// [`issue`](Self::issue) call.
-    fn ordered(&self) -> bool {
-        false
+    /// The connector as an [`OrderedIssuer`] when issuing is a multi-step order driven by the
+    /// job engine (ACME) rather than one [`issue`](Self::issue) call.
+    fn ordered(&self) -> Option<&dyn OrderedIssuer> {
+        None
     }
     /// Revokes a certificate this issuer issued.
     async fn revoke(&self, req: &RevokeRequest<'_>) -> Result<()>;

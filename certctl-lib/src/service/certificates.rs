@@ -286,11 +286,7 @@ impl Service {
             reason,
             config: &issuer.config,
         };
-        if issuer.issuer_type == "acme" {
-            self.acme_revoke(&issuer, &version.pem_chain, reason).await?;
-        } else {
-            self.connector(&issuer.issuer_type)?.revoke(&req).await?;
-        }
+        self.revoke_with_issuer(&issuer, &req).await?;
         let now = Timestamp::now();
         let audit = actor
             .audit("certificate_revoked", "certificate", id.as_str())

@@ -1,15 +1,13 @@
-//! The agent side of the lifecycle: handing out work, taking CSRs (checked, then signed by the
-//! issuer), and taking deployment reports.
+//! The agent side of the lifecycle: handing out work, taking CSRs (checked, then issued through
+//! `lifecycle.rs`), and taking deployment reports.
 
 use std::collections::BTreeSet;
 
 use super::{Access, Actor, Service};
 use crate::api::{CsrSubmission, Http01Work, JobReport, ValidationWork, WorkItem};
 use crate::error::{Error, Result};
-use crate::issuer::IssueRequest;
 use crate::model::*;
 use crate::pki;
-use crate::store::IssuanceRecord;
 
 /// Longest report message kept.
 const MAX_MESSAGE: usize = 4096;
@@ -141,121 +139,6 @@ impl Service {
             "certificate_id": cert.id, "key_algorithm": csr.key_algorithm, "key_size": csr.key_size,
         }));
         self.issue_for_job(job, &cert, &input.csr_pem, None, now, vec![audit]).await
-    }
-
-    /// Signs `csr` for the job's certificate through its issuer and commits, in one
-    /// transaction, the version, the Active certificate, the completed job and the deployment
-    /// jobs. `job` is AwaitingCSR (an agent's CSR) or Running (claimed by the processor).
-    /// Issuer failures go through [`Service::fail_job`].
-    pub(super) async fn issue_for_job(
-        &self,
-        job: Job,
-        cert: &Certificate,
-        csr: &str,
-        key_ciphertext: Option<String>,
-        now: Timestamp,
-        audits: Vec<AuditDraft>,
-    ) -> Result<Job> {
-        let issuer = self.issuer_of(&cert.issuer_id).await?;
-        if issuer.enabled
-            && let Ok(c) = self.connector(&issuer.issuer_type)
-            && c.ordered()
-        {
-            return self.start_acme_order(job, &issuer, csr, now, audits).await;
-        }
-        let issued = match self.connector(&issuer.issuer_type) {
-            Ok(c) if issuer.enabled => {
-                let req = IssueRequest {
-                    csr_pem: csr,
-                    common_name: &cert.common_name,
-                    sans: &cert.sans,
-                    config: &issuer.config,
-                };
-                if job.job_type == JobType::Renewal {
-                    c.renew(&req).await
-                } else {
-                    c.issue(&req).await
-                }
-            }
-            Ok(_) => Err(Error::Conflict(format!("issuer {} is disabled", issuer.id))),
-            Err(e) => Err(e),
-        };
-        let attempts =
-            if job.status == JobStatus::AwaitingCsr { job.attempts + 1 } else { job.attempts };
-        let chain = match issued {
-            Ok(chain) => chain,
-            Err(e) => {
-                let mut running = job.clone();
-                if job.status == JobStatus::AwaitingCsr {
-                    running.status = JobStatus::Running;
-                    running.attempts = attempts;
-                    running.csr_pem = Some(csr.to_owned());
-                    running.updated_at = now;
-                    running = self
-                        .store()
-                        .update_job(&running, JobStatus::AwaitingCsr, audits.first())
-                        .await?;
-                }
-                return self.fail_job(running, &e, now).await;
-            }
-        };
-        self.record_issued(job, cert, csr, &chain, key_ciphertext, now, audits).await
-    }
-
-    /// Commits an issued chain for `job` (AwaitingCSR or Running), in one transaction: the
-    /// version, the Active certificate, the completed job and the deployment jobs.
-    #[allow(clippy::too_many_arguments)]
-    pub(super) async fn record_issued(
-        &self,
-        job: Job,
-        cert: &Certificate,
-        csr: &str,
-        chain: &str,
-        key_ciphertext: Option<String>,
-        now: Timestamp,
-        mut audits: Vec<AuditDraft>,
-    ) -> Result<Job> {
-        let issuer_id = cert.issuer_id.clone();
-        let attempts =
-            if job.status == JobStatus::AwaitingCsr { job.attempts + 1 } else { job.attempts };
-        let mut version = pki::version_from_chain(&cert.id, chain, Some(csr))?;
-        version.key_ciphertext = key_ciphertext;
-        let sys = Actor::system();
-        audits.push(sys.audit("certificate_issued", "certificate", cert.id.as_str()).with_details(serde_json::json!({
-            "version_id": version.id, "serial_number": version.serial_number, "fingerprint_sha256": version.fingerprint_sha256,
-            "not_after": version.not_after, "job_id": job.id, "issuer_id": issuer_id,
-        })));
-        let mut c = cert.clone();
-        c.status = CertificateStatus::Active;
-        c.expires_at = Some(version.not_after);
-        c.last_renewal_at = Some(now);
-        c.updated_at = now;
-        audits.push(
-            sys.audit("certificate_status_changed", "certificate", c.id.as_str())
-                .with_details(serde_json::json!({"status": "Active"})),
-        );
-        let mut done = job.clone();
-        done.status = JobStatus::Completed;
-        done.attempts = attempts;
-        done.csr_pem = Some(csr.to_owned());
-        done.last_error = None;
-        done.next_attempt_at = None;
-        done.completed_at = Some(now);
-        done.updated_at = now;
-        audits.push(sys.audit("job_completed", "job", done.id.as_str()));
-        let plan = self.plan_deployments(&sys, &c, &version, now).await?;
-        audits.extend(plan.audits);
-        let record = IssuanceRecord {
-            job: done.clone(),
-            expected: job.status,
-            version,
-            certificate: c,
-            deployments: plan.new,
-            superseded: plan.superseded,
-            audits,
-        };
-        self.commit_issuance(record).await?;
-        Ok(done)
     }
 
     /// Takes an agent's report of a deployment job. A failed deployment (the agent has already

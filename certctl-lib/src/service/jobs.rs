@@ -4,15 +4,6 @@ use super::{Actor, KeygenMode, Service};
 use crate::error::{Error, Result};
 use crate::model::*;
 
-/// Deployment jobs to create for a new version, and older ones they replace.
-#[derive(Debug, Default)]
-pub(super) struct DeploymentPlan {
-    pub new: Vec<Job>,
-    pub superseded: Vec<Job>,
-    pub kept: Vec<Job>,
-    pub audits: Vec<AuditDraft>,
-}
-
 /// What `renew` did: started a job, or found one already running (idempotent).
 #[derive(Debug, Clone)]
 pub struct Started {
@@ -106,56 +97,6 @@ impl Service {
             return Err(Error::Conflict(format!("certificate {id} has no targets")));
         }
         self.create_deployments(actor, &cert, &version).await
-    }
-
-    /// Plans one Pending deployment job of `version` per target of `cert`: targets whose open
-    /// deployment is for this version keep it (returned in `kept`), older ones are superseded.
-    pub(super) async fn plan_deployments(
-        &self,
-        actor: &Actor,
-        cert: &Certificate,
-        version: &CertificateVersion,
-        now: Timestamp,
-    ) -> Result<DeploymentPlan> {
-        let open = self.store().open_jobs(&cert.id).await?;
-        let policy = self.renewal_policy_of(&cert.renewal_policy_id).await?;
-        let mut plan = DeploymentPlan::default();
-        for t in &cert.target_ids {
-            if let Some(j) = open
-                .iter()
-                .find(|j| j.job_type == JobType::Deployment && j.target_id.as_ref() == Some(t))
-            {
-                if j.version_id.as_ref() == Some(&version.id) {
-                    plan.kept.push(j.clone());
-                    continue;
-                }
-                let mut old = j.clone();
-                old.status = JobStatus::Cancelled;
-                old.last_error = Some(format!("superseded by version {}", version.id));
-                old.updated_at = now;
-                old.completed_at = Some(now);
-                plan.audits.push(actor.audit("job_cancelled", "job", old.id.as_str()).with_details(serde_json::json!({"reason": "superseded by a newer version", "certificate_id": cert.id})));
-                plan.superseded.push(old);
-            }
-            let target = self.store().get_target(t).await?;
-            let job = Job {
-                target_id: Some(t.clone()),
-                agent_id: target.agent_id.clone(),
-                version_id: Some(version.id.clone()),
-                ..Job::new(
-                    JobType::Deployment,
-                    JobStatus::Pending,
-                    cert.id.clone(),
-                    policy.max_retries + 1,
-                    now,
-                )
-            };
-            plan.audits.push(actor.audit("job_created", "job", job.id.as_str()).with_details(serde_json::json!({
-                "type": "Deployment", "certificate_id": cert.id, "target_id": t, "version_id": version.id,
-            })));
-            plan.new.push(job);
-        }
-        Ok(plan)
     }
 
     /// Creates (and supersedes) deployment jobs as planned, each in its own write.

@@ -10,6 +10,7 @@ use crate::model::*;
 use crate::store::Store;
 
 mod acme;
+mod acme_host;
 mod admission;
 pub mod audit;
 pub mod auth;
@@ -27,6 +28,7 @@ mod fleet_certs;
 mod heartbeats;
 mod jobs;
 pub mod keystore;
+mod lifecycle;
 pub mod notify;
 mod org;
 mod outbound;
@@ -164,7 +166,8 @@ impl Service {
         let ca = Arc::new(ca);
         let mut issuers = IssuerRegistry::default();
         issuers.register(Arc::new(LocalIssuer::new(ca.clone())));
-        issuers.register(Arc::new(AcmeIssuer));
+        issuers
+            .register(Arc::new(AcmeIssuer::new(config.dns_hooks.clone(), config.outbound.clone())));
         let events = events::AuditFeed::new(&*store);
         let tasks = Arc::new(tasks::Tasks::start(&store, &events)?);
         Ok(Self {

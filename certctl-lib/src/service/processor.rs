@@ -8,10 +8,7 @@ use super::notify::EventDraft;
 use super::{Actor, KeygenMode, Service};
 use crate::error::{Error, Result};
 use crate::model::*;
-use crate::pki;
 
-/// Longest backoff between two attempts.
-const MAX_BACKOFF_SECONDS: i64 = 86_400;
 /// Jobs handled per processor tick (the next tick continues).
 const JOBS_PER_TICK: usize = 200;
 
@@ -31,65 +28,6 @@ pub struct RenewalReport {
 }
 
 impl Service {
-    /// A failed attempt: transient errors go back to Pending with exponential backoff (from the
-    /// renewal policy's retry interval) until `max_attempts`, everything else fails the job now.
-    pub(super) async fn fail_job(&self, job: Job, err: &Error, now: Timestamp) -> Result<Job> {
-        self.fail_job_after(job, err, now, None).await
-    }
-
-    /// [`fail_job`](Self::fail_job), retrying no earlier than `not_before` (the CA's
-    /// `Retry-After`) when given.
-    pub(super) async fn fail_job_after(
-        &self,
-        job: Job,
-        err: &Error,
-        now: Timestamp,
-        not_before: Option<Timestamp>,
-    ) -> Result<Job> {
-        let transient = matches!(err, Error::Connector { transient: true, .. });
-        let cert = self.store().get_certificate(&job.certificate_id).await?;
-        let policy = self.renewal_policy_of(&cert.renewal_policy_id).await?;
-        let expected = job.status;
-        let mut j = job;
-        j.last_error = Some(err.to_string());
-        j.updated_at = now;
-        let sys = Actor::system();
-        if transient && j.attempts < j.max_attempts {
-            let exp = u32::try_from(j.attempts.saturating_sub(1).clamp(0, 20)).unwrap_or(20);
-            let delay =
-                policy.retry_interval_seconds.saturating_mul(1i64 << exp).min(MAX_BACKOFF_SECONDS);
-            j.status = JobStatus::Pending;
-            j.next_attempt_at =
-                Some(now.plus(Duration::seconds(delay)).max(not_before.unwrap_or(now)));
-            let audit = sys.audit("job_retry_scheduled", "job", j.id.as_str()).with_details(serde_json::json!({
-                "error": j.last_error, "attempt": j.attempts, "max_attempts": j.max_attempts, "next_attempt_at": j.next_attempt_at,
-            }));
-            return self.store().update_job(&j, expected, Some(&audit)).await;
-        }
-        j.status = JobStatus::Failed;
-        j.completed_at = Some(now);
-        let audit = sys.audit("job_failed", "job", j.id.as_str()).with_details(serde_json::json!({
-            "error": j.last_error, "attempts": j.attempts, "certificate_id": j.certificate_id, "type": j.job_type,
-        }));
-        let j = self.store().update_job(&j, expected, Some(&audit)).await?;
-        self.record_job_failure(&j, Some(&cert), now).await;
-        if matches!(j.job_type, JobType::Issuance | JobType::Renewal) {
-            let mut c = cert;
-            if c.status != CertificateStatus::Archived {
-                c.status = CertificateStatus::Failed;
-                c.updated_at = now;
-                self.store()
-                    .update_certificate(
-                        &c,
-                        &sys.audit("certificate_status_changed", "certificate", c.id.as_str())
-                            .with_details(serde_json::json!({"status": "Failed", "job_id": j.id})),
-                    )
-                    .await?;
-            }
-        }
-        Ok(j)
-    }
-
     /// One job-processor pass: takes back jobs whose claim expired (their server stopped before
     /// finishing), runs due issuance/renewal jobs (a stored CSR is signed again, server keygen
     /// issues directly, agent keygen hands the job to the agent) each under a claim that is
@@ -98,7 +36,7 @@ impl Service {
     pub async fn process_jobs(&self, now: Timestamp) -> Result<usize> {
         let mut moved = self.expire_waits(now).await?;
         moved += self.reclaim_expired(now).await?;
-        moved += self.resume_acme_orders(now).await?;
+        moved += self.resume_orders(now).await?;
         let lease = Duration::milliseconds(self.config().job_lease.as_millis() as i64);
         for _ in 0..JOBS_PER_TICK {
             let Some(job) = self
@@ -243,19 +181,6 @@ impl Service {
             }
         }
         Ok(n)
-    }
-
-    /// Server keygen (demo only): the key is generated here, sealed, and never leaves sealed.
-    async fn issue_server_keygen(
-        &self,
-        job: Job,
-        cert: &Certificate,
-        now: Timestamp,
-    ) -> Result<Job> {
-        let key = pki::PrivateKey::generate_p256()?;
-        let csr = pki::build_csr(&key, &cert.common_name, &cert.sans)?;
-        let sealed = self.keystore()?.seal(key.pem().as_bytes())?;
-        self.issue_for_job(job, cert, &csr, Some(sealed), now, Vec::new()).await
     }
 
     /// One renewal-checker pass: statuses follow expiry, certificates inside their renewal

@@ -525,13 +525,12 @@ pub struct AcmeAccountRow {
 
 /// The ACME order of an issuance job in flight.
 #[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "store", derive(sqlx::FromRow))]
 pub struct AcmeOrderRow {
     pub job_id: JobId,
     pub issuer_id: IssuerId,
     pub order_url: Option<String>,
     /// Driver state (DNS records added, ...), JSON.
-    pub state: sqlx::types::Json<serde_json::Value>,
+    pub state: serde_json::Value,
     pub lease_owner: Option<String>,
     pub lease_until: Option<Timestamp>,
     pub created_at: Timestamp,

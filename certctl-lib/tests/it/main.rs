@@ -3,6 +3,7 @@
 
 mod support;
 
+mod store_acme;
 mod store_audit;
 mod store_certs;
 mod store_fleet;

@@ -1,5 +1,33 @@
 //! ACME accounts, orders in flight (with a lease so one replica drives each) and HTTP-01 tokens.
 
+/// An `acme_orders` row as the database has it (`state` a JSON column).
+#[derive(sqlx::FromRow)]
+pub(crate) struct OrderRow {
+    job_id: crate::model::JobId,
+    issuer_id: crate::model::IssuerId,
+    order_url: Option<String>,
+    state: sqlx::types::Json<serde_json::Value>,
+    lease_owner: Option<String>,
+    lease_until: Option<crate::model::Timestamp>,
+    created_at: crate::model::Timestamp,
+    updated_at: crate::model::Timestamp,
+}
+
+impl From<OrderRow> for crate::store::AcmeOrderRow {
+    fn from(r: OrderRow) -> Self {
+        Self {
+            job_id: r.job_id,
+            issuer_id: r.issuer_id,
+            order_url: r.order_url,
+            state: r.state.0,
+            lease_owner: r.lease_owner,
+            lease_until: r.lease_until,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
 macro_rules! sql_acme {
     ($S:ident, $DB:ty) => {
         #[async_trait::async_trait]
@@ -25,7 +53,8 @@ macro_rules! sql_acme {
                 tx.commit().await.map_err(db_err)
             }
             async fn get_acme_order(&self, job: &JobId) -> Result<Option<$crate::store::AcmeOrderRow>> {
-                sqlx::query_as("SELECT * FROM acme_orders WHERE job_id = $1").bind(job).fetch_optional(self.r()).await.map_err(db_err)
+                let row: Option<$crate::store::sql::acme::OrderRow> = sqlx::query_as("SELECT * FROM acme_orders WHERE job_id = $1").bind(job).fetch_optional(self.r()).await.map_err(db_err)?;
+                Ok(row.map(Into::into))
             }
             async fn put_acme_order(&self, o: &$crate::store::AcmeOrderRow) -> Result<()> {
                 let mut tx = self.tx().await?;
@@ -35,7 +64,7 @@ macro_rules! sql_acme {
                      ON CONFLICT (job_id) DO UPDATE SET issuer_id = excluded.issuer_id, order_url = excluded.order_url, \
                      state = excluded.state, updated_at = excluded.updated_at",
                 )
-                .bind(&o.job_id).bind(&o.issuer_id).bind(&o.order_url).bind(&o.state).bind(&o.lease_owner).bind(o.lease_until)
+                .bind(&o.job_id).bind(&o.issuer_id).bind(&o.order_url).bind(sqlx::types::Json(&o.state)).bind(&o.lease_owner).bind(o.lease_until)
                 .bind(o.created_at).bind(o.updated_at)
                 .execute(&mut *tx).await.map_err(|e| write_err(e, "acme order", o.job_id.as_str()))?;
                 tx.commit().await.map_err(db_err)
@@ -52,8 +81,9 @@ macro_rules! sql_acme {
                 Ok(n > 0)
             }
             async fn stale_acme_orders(&self, now: Timestamp, limit: i64) -> Result<Vec<$crate::store::AcmeOrderRow>> {
-                sqlx::query_as("SELECT * FROM acme_orders WHERE lease_until IS NULL OR lease_until < $1 ORDER BY created_at, job_id LIMIT $2")
-                    .bind(now).bind(limit).fetch_all(self.r()).await.map_err(db_err)
+                let rows: Vec<$crate::store::sql::acme::OrderRow> = sqlx::query_as("SELECT * FROM acme_orders WHERE lease_until IS NULL OR lease_until < $1 ORDER BY created_at, job_id LIMIT $2")
+                    .bind(now).bind(limit).fetch_all(self.r()).await.map_err(db_err)?;
+                Ok(rows.into_iter().map(Into::into).collect())
             }
             async fn delete_acme_order(&self, job: &JobId) -> Result<()> {
                 let mut tx = self.tx().await?;

@@ -19,7 +19,7 @@ mod records;
 #[macro_use]
 mod notify;
 #[macro_use]
-mod acme;
+pub(super) mod acme;
 #[macro_use]
 mod admission;
 
