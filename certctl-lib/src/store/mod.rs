@@ -683,28 +683,3 @@ where
     }
     Ok(())
 }
-
-#[cfg(test)]
-mod migration_tests {
-    use std::collections::BTreeSet;
-
-    fn versions(dir: &str) -> BTreeSet<String> {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations").join(dir);
-        std::fs::read_dir(&path)
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-            .map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()).unwrap_or_default())
-            .filter(|n| n.ends_with(".sql"))
-            .collect()
-    }
-
-    #[test]
-    fn sqlite_and_postgres_migrations_pair_up() {
-        let sqlite = versions("sqlite");
-        let postgres = versions("postgres");
-        assert!(!sqlite.is_empty());
-        assert_eq!(
-            sqlite, postgres,
-            "every migration exists for both backends, with the same version and name"
-        );
-    }
-}
