@@ -11,6 +11,9 @@ use async_trait::async_trait;
 use crate::error::{Error, Result};
 use crate::model::*;
 
+mod codec;
+#[macro_use]
+mod rows;
 #[macro_use]
 mod sql;
 #[cfg(feature = "postgres")]
