@@ -658,16 +658,6 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn redacts_passwords() {
-        assert_eq!(super::redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
-        assert_eq!(super::redact_url("postgres://u@h/db"), "postgres://u@h/db");
-        assert_eq!(super::redact_url("sqlite://x.db"), "sqlite://x.db");
-    }
-}
-
 /// Ready when the database answers and every migration of `migrator` is applied.
 async fn check_migrations<'a, E>(exec: E, migrator: &sqlx::migrate::Migrator) -> Result<()>
 where
@@ -685,4 +675,14 @@ where
         return Err(Error::Storage(format!("{applied} of {wanted} migrations applied")));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(super::redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(super::redact_url("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(super::redact_url("sqlite://x.db"), "sqlite://x.db");
+    }
 }
