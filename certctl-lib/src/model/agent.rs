@@ -49,7 +49,6 @@ pub struct AgentMetadata {
 /// A registered agent (`ag-` id) with its latest metadata, flat as in the API.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "store", derive(sqlx::FromRow))]
 pub struct Agent {
     pub id: AgentId,
     pub name: String,
@@ -58,16 +57,13 @@ pub struct Agent {
     pub os: String,
     pub os_version: String,
     pub arch: String,
-    #[cfg_attr(feature = "store", sqlx(json))]
     pub ip_addresses: Vec<String>,
     pub agent_version: String,
     /// Labels an operator set through the API (at registration, from the bootstrap token, or with
     /// `PUT /agents/{id}`); group criteria `labels` match these.
-    #[cfg_attr(feature = "store", sqlx(json))]
     pub labels: BTreeMap<String, String>,
     /// Labels the agent reports about itself in its heartbeats; group criteria
     /// `reported_labels` match these.
-    #[cfg_attr(feature = "store", sqlx(json))]
     pub reported_labels: BTreeMap<String, String>,
     /// The source address of the last heartbeat as the server saw it (the TCP peer).
     pub observed_ip: Option<String>,
@@ -174,12 +170,10 @@ pub struct GroupCriteria {
 /// A dynamic agent group (`grp-` id): criteria, not a member list.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "store", derive(sqlx::FromRow))]
 pub struct AgentGroup {
     pub id: GroupId,
     pub name: String,
     pub description: String,
-    #[cfg_attr(feature = "store", sqlx(json))]
     pub criteria: GroupCriteria,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -189,7 +183,6 @@ pub struct AgentGroup {
 /// revoked. The secret is shown once at creation and stored hashed.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "store", derive(sqlx::FromRow))]
 pub struct BootstrapToken {
     pub id: super::BootstrapTokenId,
     pub name: String,
@@ -197,7 +190,6 @@ pub struct BootstrapToken {
     #[serde(skip)]
     pub token_hash: String,
     /// Operator labels stamped on every agent registered with it.
-    #[cfg_attr(feature = "store", sqlx(json))]
     pub labels: BTreeMap<String, String>,
     /// Agents registered with it are approved at once (otherwise they are `Pending`).
     pub auto_approve: bool,

@@ -107,7 +107,6 @@ impl AuditDraft {
 /// One stored audit event (`ev-` id).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "store", derive(sqlx::FromRow))]
 pub struct AuditEvent {
     pub id: EventId,
     /// Position in the chain, from 1.
@@ -118,7 +117,6 @@ pub struct AuditEvent {
     pub action: String,
     pub resource_type: String,
     pub resource_id: String,
-    #[cfg_attr(feature = "store", sqlx(json))]
     pub details: serde_json::Value,
     pub prev_hash: String,
     /// HMAC-SHA-256 of the content with the audit key (`mac_version` 1), or the unkeyed SHA-256
@@ -214,7 +212,6 @@ impl AuditEvent {
 /// `audit_checkpoints`, in the data dir and in the server log; a later verify compares the chain
 /// with it, so a truncated tail is detected. Without the secret key it cannot be forged.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "store", derive(sqlx::FromRow))]
 pub struct AuditCheckpoint {
     pub seq: i64,
     /// `hash` of the event at `seq`.

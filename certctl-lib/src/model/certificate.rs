@@ -34,12 +34,10 @@ string_enum! {
 /// A certificate the control plane manages (`mc-` id).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "store", derive(sqlx::FromRow))]
 pub struct Certificate {
     pub id: CertificateId,
     pub name: String,
     pub common_name: String,
-    #[cfg_attr(feature = "store", sqlx(json))]
     pub sans: Vec<String>,
     pub environment: Option<String>,
     pub owner_id: Option<OwnerId>,
@@ -48,10 +46,8 @@ pub struct Certificate {
     pub renewal_policy_id: RenewalPolicyId,
     pub status: CertificateStatus,
     pub expires_at: Option<Timestamp>,
-    #[cfg_attr(feature = "store", sqlx(json))]
     pub tags: BTreeMap<String, String>,
     /// Targets this certificate is deployed to (from the mapping table).
-    #[cfg_attr(feature = "store", sqlx(skip))]
     #[serde(default)]
     pub target_ids: Vec<TargetId>,
     pub last_renewal_at: Option<Timestamp>,
@@ -69,11 +65,9 @@ pub struct Certificate {
     pub agent_group_id: Option<GroupId>,
     /// Fleet certificate (template): the target each child gets on its agent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "store", sqlx(json(nullable)))]
     pub target_template: Option<TargetTemplate>,
     /// Fleet certificate (template), on `GET /certificates/{id}`: its children, archived ones too.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "store", sqlx(skip))]
     pub children: Option<Vec<FleetChild>>,
 }
 
@@ -107,7 +101,6 @@ fn empty_object() -> serde_json::Value {
 /// One child of a fleet certificate, as its template lists it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "store", derive(sqlx::FromRow))]
 pub struct FleetChild {
     pub id: CertificateId,
     pub agent_id: Option<AgentId>,
@@ -118,7 +111,6 @@ pub struct FleetChild {
 /// One issued certificate of a managed certificate (`cv-` id): public material only.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "store", derive(sqlx::FromRow))]
 pub struct CertificateVersion {
     pub id: VersionId,
     pub certificate_id: CertificateId,
@@ -145,7 +137,6 @@ pub struct CertificateVersion {
 /// When and how a certificate is renewed and alerted on (`rp-` id).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "store", derive(sqlx::FromRow))]
 pub struct RenewalPolicy {
     pub id: RenewalPolicyId,
     pub name: String,
@@ -153,9 +144,7 @@ pub struct RenewalPolicy {
     pub auto_renew: bool,
     pub max_retries: i64,
     pub retry_interval_seconds: i64,
-    #[cfg_attr(feature = "store", sqlx(json))]
     pub alert_thresholds_days: Vec<i64>,
-    #[cfg_attr(feature = "store", sqlx(json))]
     pub notification_channel_ids: Vec<ChannelId>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -186,15 +175,12 @@ impl RenewalPolicy {
 /// Where a certificate is deployed (`t-` id): a connector type, its config and the agent that runs it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "store", derive(sqlx::FromRow))]
 pub struct Target {
     pub id: TargetId,
     pub name: String,
     #[serde(rename = "type")]
-    #[cfg_attr(feature = "store", sqlx(rename = "type"))]
     pub target_type: String,
     pub agent_id: Option<AgentId>,
-    #[cfg_attr(feature = "store", sqlx(json))]
     pub config: serde_json::Value,
     pub enabled: bool,
     pub created_at: Timestamp,
@@ -204,7 +190,6 @@ pub struct Target {
 /// A certificate bound to a target, with the state of its last deployment there.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "store", derive(sqlx::FromRow))]
 pub struct CertificateTarget {
     pub certificate_id: CertificateId,
     pub target_id: TargetId,

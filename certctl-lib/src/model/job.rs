@@ -49,11 +49,9 @@ impl JobStatus {
 /// A job (`job-` id).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "store", derive(sqlx::FromRow))]
 pub struct Job {
     pub id: JobId,
     #[serde(rename = "type")]
-    #[cfg_attr(feature = "store", sqlx(rename = "type"))]
     pub job_type: JobType,
     pub status: JobStatus,
     pub certificate_id: CertificateId,

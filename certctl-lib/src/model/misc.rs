@@ -10,7 +10,6 @@ use super::{
 /// A team (`team-` id).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "store", derive(sqlx::FromRow))]
 pub struct Team {
     pub id: TeamId,
     pub name: String,
@@ -22,7 +21,6 @@ pub struct Team {
 /// A person responsible for certificates (`o-` id).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "store", derive(sqlx::FromRow))]
 pub struct Owner {
     pub id: OwnerId,
     pub name: String,
@@ -35,14 +33,11 @@ pub struct Owner {
 /// A certificate authority connection (`iss-` id): a connector type and its config.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "store", derive(sqlx::FromRow))]
 pub struct Issuer {
     pub id: IssuerId,
     pub name: String,
     #[serde(rename = "type")]
-    #[cfg_attr(feature = "store", sqlx(rename = "type"))]
     pub issuer_type: String,
-    #[cfg_attr(feature = "store", sqlx(json))]
     pub config: serde_json::Value,
     pub enabled: bool,
     pub created_at: Timestamp,
@@ -62,12 +57,10 @@ string_enum! {
 /// A notification event (`n-` id).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "store", derive(sqlx::FromRow))]
 pub struct Notification {
     pub id: NotificationId,
     /// What happened: `expiry_threshold`, `renewal_failed`, ...
     #[serde(rename = "type")]
-    #[cfg_attr(feature = "store", sqlx(rename = "type"))]
     pub kind: String,
     pub certificate_id: Option<CertificateId>,
     pub channel: String,
@@ -86,11 +79,9 @@ pub struct Notification {
     /// What the event is about: `certificate {id, name, common_name}`, `days_left`, `expires_at`,
     /// `error`, `target_id`, `step`, `agent_id`, ... (by kind).
     #[serde(default)]
-    #[cfg_attr(feature = "store", sqlx(json))]
     pub details: serde_json::Value,
     /// Its delivery to each routed channel, with attempts and last error (not a column).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[cfg_attr(feature = "store", sqlx(skip))]
     pub deliveries: Vec<super::Delivery>,
 }
 
@@ -115,7 +106,6 @@ string_enum! {
 /// An API key (`key-` id). The secret is never stored, only its SHA-256.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "store", derive(sqlx::FromRow))]
 pub struct ApiKey {
     pub id: ApiKeyId,
     pub name: String,

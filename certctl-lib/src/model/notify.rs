@@ -85,20 +85,16 @@ fn serialize_redacted<S: serde::Serializer>(
 /// Slack/Teams webhook URL): they are stored, but serialisation and `Debug` always redact them.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "store", derive(sqlx::FromRow))]
 pub struct NotificationChannel {
     pub id: ChannelId,
     pub name: String,
     #[serde(rename = "type")]
-    #[cfg_attr(feature = "store", sqlx(rename = "type"))]
     pub channel_type: ChannelType,
     /// Connector settings; secret keys are shown as `<key>_set: true`.
     #[serde(serialize_with = "serialize_redacted")]
-    #[cfg_attr(feature = "store", sqlx(json))]
     pub config: serde_json::Value,
     /// Event kinds this channel receives; empty means every kind.
     #[serde(default)]
-    #[cfg_attr(feature = "store", sqlx(json))]
     pub events: Vec<EventKind>,
     /// Events below this severity are not sent here.
     pub min_severity: NotifySeverity,
@@ -133,7 +129,6 @@ impl std::fmt::Debug for NotificationChannel {
 /// One event's delivery to one channel: the attempts made and where it stands.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "store", derive(sqlx::FromRow))]
 pub struct Delivery {
     pub notification_id: NotificationId,
     pub channel_id: ChannelId,

@@ -47,19 +47,15 @@ pub struct PolicyScope {
 /// A policy rule (`pol-` id).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "store", derive(sqlx::FromRow))]
 pub struct PolicyRule {
     pub id: PolicyId,
     pub name: String,
     #[serde(rename = "type")]
-    #[cfg_attr(feature = "store", sqlx(rename = "type"))]
     pub rule_type: PolicyType,
-    #[cfg_attr(feature = "store", sqlx(json))]
     pub config: serde_json::Value,
     pub enabled: bool,
     pub severity: Severity,
     pub mode: PolicyMode,
-    #[cfg_attr(feature = "store", sqlx(json))]
     pub scope: PolicyScope,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -68,7 +64,6 @@ pub struct PolicyRule {
 /// A rule that a certificate broke (`viol-` id); resolved violations keep `resolved_at`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "store", derive(sqlx::FromRow))]
 pub struct PolicyViolation {
     pub id: ViolationId,
     pub policy_id: PolicyId,

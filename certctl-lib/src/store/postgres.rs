@@ -6,6 +6,7 @@ use std::time::Duration;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::types::Json;
 
+use super::rows::{BindRow, BindRowExt};
 use super::sql::{Candidates, Dialect, db_err, fts_phrase, like_pattern, write_err};
 use crate::error::{Error, Result};
 use crate::model::*;

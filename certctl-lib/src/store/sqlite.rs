@@ -10,6 +10,7 @@ use sqlx::sqlite::{
 };
 use sqlx::types::Json;
 
+use super::rows::{BindRow, BindRowExt};
 use super::sql::{Candidates, Dialect, db_err, fts_phrase, like_pattern, write_err};
 use crate::error::{Error, Result};
 use crate::model::*;

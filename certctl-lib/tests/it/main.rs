@@ -11,3 +11,4 @@ mod store_fleet_certs;
 mod store_jobs;
 mod store_notify;
 mod store_org;
+mod store_schema;

@@ -6,27 +6,22 @@ macro_rules! sql_admission {
         #[async_trait::async_trait]
         impl $crate::store::BootstrapTokenStore for $S {
             async fn create_bootstrap_token(&self, t: &BootstrapToken, audit: &AuditDraft) -> Result<BootstrapToken> {
-                let q = sqlx::query(
-                    "INSERT INTO bootstrap_tokens (id, name, token_hash, labels, auto_approve, max_uses, uses, expires_at, created_by, \
-                     created_at, last_used_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-                )
-                .bind(&t.id).bind(&t.name).bind(&t.token_hash).bind(Json(&t.labels)).bind(t.auto_approve).bind(t.max_uses)
-                .bind(t.uses).bind(t.expires_at).bind(&t.created_by).bind(t.created_at).bind(t.last_used_at).bind(t.revoked_at);
+                let q = sqlx::query(insert!(BootstrapToken)).bind_row(t);
                 self.write_audited(q, Some(audit), |e| write_err(e, "bootstrap token", t.id.as_str())).await?;
                 Ok(t.clone())
             }
             async fn get_bootstrap_token(&self, id: &BootstrapTokenId) -> Result<BootstrapToken> {
-                self.get_row("bootstrap_tokens", "bootstrap token", id.as_str()).await
+                self.get_row("bootstrap token", id.as_str()).await
             }
             async fn find_bootstrap_token_by_hash(&self, hash: &str) -> Result<Option<BootstrapToken>> {
-                sqlx::query_as("SELECT * FROM bootstrap_tokens WHERE token_hash = $1")
+                sqlx::query_as(concat!(select!(BootstrapToken), " WHERE token_hash = $1"))
                     .bind(hash.to_owned())
                     .fetch_optional(self.r())
                     .await
                     .map_err(db_err)
             }
             async fn list_bootstrap_tokens(&self, page: PageRequest) -> Result<Page<BootstrapToken>> {
-                self.simple_page("bootstrap_tokens", "id", page).await
+                self.simple_page("id", page).await
             }
             async fn revoke_bootstrap_token(&self, id: &BootstrapTokenId, at: Timestamp, audit: &AuditDraft) -> Result<BootstrapToken> {
                 let q = sqlx::query("UPDATE bootstrap_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL").bind(id).bind(at);

@@ -37,17 +37,7 @@ macro_rules! sql_certs {
 
             /// Inserts one certificate row and its target bindings inside `tx`.
             async fn insert_certificate(tx: &mut sqlx::Transaction<'_, $DB>, c: &Certificate) -> Result<()> {
-                sqlx::query(
-                    "INSERT INTO managed_certificates (id, name, common_name, sans, environment, owner_id, team_id, issuer_id, \
-                     renewal_policy_id, status, expires_at, tags, last_renewal_at, last_deployment_at, created_at, updated_at, \
-                     parent_id, agent_id, agent_group_id, target_template) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
-                )
-                .bind(&c.id).bind(&c.name).bind(&c.common_name).bind(Json(&c.sans)).bind(&c.environment)
-                .bind(&c.owner_id).bind(&c.team_id).bind(&c.issuer_id).bind(&c.renewal_policy_id).bind(c.status)
-                .bind(c.expires_at).bind(Json(&c.tags)).bind(c.last_renewal_at).bind(c.last_deployment_at)
-                .bind(c.created_at).bind(c.updated_at)
-                .bind(&c.parent_id).bind(&c.agent_id).bind(&c.agent_group_id).bind(c.target_template.as_ref().map(Json))
+                sqlx::query(insert!(Certificate)).bind_row(c)
                 .execute(&mut **tx)
                 .await
                 .map_err(|e| write_err(e, "certificate", c.id.as_str()))?;
@@ -200,14 +190,14 @@ macro_rules! sql_certs {
                 let (order, _, _) = f.ordering();
                 if let Some(select) = Self::D.certificates_json {
                     let mut qb = sqlx::QueryBuilder::<$DB>::new(select);
-                    qb.push(" FROM (SELECT * FROM managed_certificates");
+                    qb.push(concat!(" FROM (", select!(Certificate)));
                     Self::cert_where(&mut qb, f, fts);
                     qb.push(format!(" ORDER BY {order} LIMIT ")).push_bind(page.limit()).push(" OFFSET ").push_bind(page.offset());
                     qb.push(format!(") c ORDER BY {order}"));
                     let json: String = qb.build_query_scalar().fetch_one(self.r()).await.map_err(db_err)?;
                     return serde_json::from_str(&json).map_err(|e| Error::Storage(format!("decoding a page of certificates: {e}")));
                 }
-                let mut p: Page<Certificate> = self.filtered_page("managed_certificates", order, page, |qb| Self::cert_where(qb, f, fts), Some(0)).await?;
+                let mut p: Page<Certificate> = self.filtered_page(order, page, |qb| Self::cert_where(qb, f, fts), Some(0)).await?;
                 self.fill_targets(&mut p.data).await?;
                 Ok(p.data)
             }
@@ -244,20 +234,8 @@ macro_rules! sql_certs {
             async fn import_certificates(&self, certs: &[Certificate], audit: &AuditDraft) -> Result<()> {
                 let mut tx = self.tx().await?;
                 for chunk in certs.chunks(500) {
-                    let mut qb = sqlx::QueryBuilder::<$DB>::new(
-                        "INSERT INTO managed_certificates (id, name, common_name, sans, environment, owner_id, team_id, issuer_id, \
-                         renewal_policy_id, status, expires_at, tags, last_renewal_at, last_deployment_at, created_at, updated_at, \
-                         parent_id, agent_id, agent_group_id, target_template) ",
-                    );
-                    qb.push_values(chunk, |mut b, c| {
-                        b.push_bind(c.id.clone()).push_bind(c.name.clone()).push_bind(c.common_name.clone())
-                            .push_bind(Json(c.sans.clone())).push_bind(c.environment.clone()).push_bind(c.owner_id.clone())
-                            .push_bind(c.team_id.clone()).push_bind(c.issuer_id.clone()).push_bind(c.renewal_policy_id.clone())
-                            .push_bind(c.status).push_bind(c.expires_at).push_bind(Json(c.tags.clone()))
-                            .push_bind(c.last_renewal_at).push_bind(c.last_deployment_at).push_bind(c.created_at)
-                            .push_bind(c.updated_at).push_bind(c.parent_id.clone()).push_bind(c.agent_id.clone())
-                            .push_bind(c.agent_group_id.clone()).push_bind(c.target_template.clone().map(Json));
-                    });
+                    let mut qb = sqlx::QueryBuilder::<$DB>::new(insert_into!(Certificate));
+                    qb.push_values(chunk, |mut b, c| c.push_to(&mut b));
                     let first = chunk.first().map(|c| c.id.to_string()).unwrap_or_default();
                     qb.build().execute(&mut *tx).await.map_err(|e| write_err(e, "certificate", &format!("in the batch starting at {first}")))?;
                     for c in chunk.iter().filter(|c| !c.target_ids.is_empty()) {
@@ -274,18 +252,18 @@ macro_rules! sql_certs {
 
             async fn get_certificate(&self, id: &CertificateId) -> Result<Certificate> {
                 if let Some(select) = Self::D.certificates_json {
-                    let sql = format!("{select} FROM (SELECT * FROM managed_certificates WHERE id = $1) c");
+                    let sql = format!(concat!("{} FROM (", select!(Certificate), " WHERE id = $1) c"), select);
                     let json: String = sqlx::query_scalar(&sql).bind(id).fetch_one(self.r()).await.map_err(db_err)?;
                     let mut found: Vec<Certificate> = serde_json::from_str(&json).map_err(|e| Error::Storage(format!("decoding a certificate: {e}")))?;
                     return found.pop().ok_or_else(|| Error::not_found("certificate", id.as_str()));
                 }
-                let mut c: Certificate = self.get_row("managed_certificates", "certificate", id.as_str()).await?;
+                let mut c: Certificate = self.get_row("certificate", id.as_str()).await?;
                 self.fill_targets(std::slice::from_mut(&mut c)).await?;
                 Ok(c)
             }
 
             async fn fleet_children(&self, parent: &CertificateId) -> Result<Vec<FleetChild>> {
-                sqlx::query_as("SELECT id, agent_id, common_name, status FROM managed_certificates WHERE parent_id = $1 ORDER BY id")
+                sqlx::query_as(concat!(select!(FleetChild), " WHERE parent_id = $1 ORDER BY id"))
                     .bind(parent)
                     .fetch_all(self.r())
                     .await
@@ -294,12 +272,7 @@ macro_rules! sql_certs {
 
             async fn create_fleet_child(&self, target: &Target, cert: &Certificate, audits: &[AuditDraft]) -> Result<Certificate> {
                 let mut tx = self.tx().await?;
-                sqlx::query(
-                    "INSERT INTO deployment_targets (id, name, type, agent_id, config, enabled, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                )
-                .bind(&target.id).bind(&target.name).bind(&target.target_type).bind(&target.agent_id).bind(Json(&target.config))
-                .bind(target.enabled).bind(target.created_at).bind(target.updated_at)
+                sqlx::query(insert!(Target)).bind_row(target)
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| write_err(e, "target", target.id.as_str()))?;
@@ -392,11 +365,12 @@ macro_rules! sql_certs {
             async fn certificates_due_for_renewal(&self, now: Timestamp, limit: i64) -> Result<Vec<Certificate>> {
                 let day = Self::D.day;
                 let due = format!(
-                    "SELECT c.* FROM managed_certificates c JOIN renewal_policies rp ON rp.id = c.renewal_policy_id \
+                    concat!("SELECT ", columns!(Certificate, "c."), " FROM managed_certificates c JOIN renewal_policies rp ON rp.id = c.renewal_policy_id \
                      WHERE c.status IN ('Active', 'Expiring') \
                      AND c.expires_at <= $1 + (SELECT MAX(renewal_window_days) FROM renewal_policies){day} \
                      AND c.expires_at <= $1 + rp.renewal_window_days{day} AND rp.auto_renew \
-                     ORDER BY c.expires_at, c.id LIMIT $2"
+                     ORDER BY c.expires_at, c.id LIMIT $2"),
+                    day = day
                 );
                 if let Some(select) = Self::D.certificates_json {
                     let sql = format!("{select} FROM ({due}) c ORDER BY c.expires_at, c.id");
@@ -409,14 +383,7 @@ macro_rules! sql_certs {
             }
 
             async fn add_version(&self, v: &CertificateVersion, audit: &AuditDraft) -> Result<CertificateVersion> {
-                let q = sqlx::query(
-                    "INSERT INTO certificate_versions (id, certificate_id, serial_number, not_before, not_after, fingerprint_sha256, \
-                     pem_chain, csr_pem, key_algorithm, key_size, revoked_at, revocation_reason, key_ciphertext, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-                )
-                .bind(&v.id).bind(&v.certificate_id).bind(&v.serial_number).bind(v.not_before).bind(v.not_after)
-                .bind(&v.fingerprint_sha256).bind(&v.pem_chain).bind(&v.csr_pem).bind(&v.key_algorithm).bind(v.key_size)
-                .bind(v.revoked_at).bind(&v.revocation_reason).bind(&v.key_ciphertext).bind(v.created_at);
+                let q = sqlx::query(insert!(CertificateVersion)).bind_row(v);
                 self.write_audited(q, Some(audit), |e| write_err(e, "certificate version", v.id.as_str())).await?;
                 Ok(v.clone())
             }
@@ -465,32 +432,15 @@ macro_rules! sql_certs {
                     return Ok(outcome);
                 }
                 for chunk in kept.chunks(100) {
-                    let mut qb = sqlx::QueryBuilder::<$DB>::new(
-                        "INSERT INTO certificate_versions (id, certificate_id, serial_number, not_before, not_after, fingerprint_sha256, \
-                         pem_chain, csr_pem, key_algorithm, key_size, revoked_at, revocation_reason, key_ciphertext, created_at) ",
-                    );
-                    qb.push_values(chunk, |mut b, r| {
-                        let v = &r.version;
-                        b.push_bind(v.id.clone()).push_bind(v.certificate_id.clone()).push_bind(v.serial_number.clone())
-                            .push_bind(v.not_before).push_bind(v.not_after).push_bind(v.fingerprint_sha256.clone())
-                            .push_bind(v.pem_chain.clone()).push_bind(v.csr_pem.clone()).push_bind(v.key_algorithm.clone())
-                            .push_bind(v.key_size).push_bind(v.revoked_at).push_bind(v.revocation_reason.clone())
-                            .push_bind(v.key_ciphertext.clone()).push_bind(v.created_at);
-                    });
+                    let mut qb = sqlx::QueryBuilder::<$DB>::new(insert_into!(CertificateVersion));
+                    qb.push_values(chunk, |mut b, r| r.version.push_to(&mut b));
                     qb.build().execute(&mut *tx).await.map_err(|e| write_err(e, "certificate version", chunk[0].version.id.as_str()))?;
                 }
                 let deployments: Vec<&Job> = kept.iter().flat_map(|r| &r.deployments).collect();
                 for chunk in deployments.chunks(100) {
-                    let mut qb = sqlx::QueryBuilder::<$DB>::new(
-                        "INSERT INTO jobs (id, type, status, certificate_id, target_id, agent_id, version_id, attempts, max_attempts, \
-                         next_attempt_at, last_error, csr_pem, created_at, updated_at, completed_at) ",
-                    );
-                    qb.push_values(chunk, |mut b, d| {
-                        b.push_bind(d.id.clone()).push_bind(d.job_type).push_bind(d.status).push_bind(d.certificate_id.clone())
-                            .push_bind(d.target_id.clone()).push_bind(d.agent_id.clone()).push_bind(d.version_id.clone())
-                            .push_bind(d.attempts).push_bind(d.max_attempts).push_bind(d.next_attempt_at).push_bind(d.last_error.clone())
-                            .push_bind(d.csr_pem.clone()).push_bind(d.created_at).push_bind(d.updated_at).push_bind(d.completed_at);
-                    });
+                    // a deployment job is Pending: no lease is stored
+                    let mut qb = sqlx::QueryBuilder::<$DB>::new(insert_into!(Job));
+                    qb.push_values(chunk, |mut b, d| d.push_to(&mut b));
                     qb.build().execute(&mut *tx).await.map_err(|e| write_err(e, "job", chunk[0].id.as_str()))?;
                     let mut qb = sqlx::QueryBuilder::<$DB>::new(
                         "UPDATE certificate_target_mappings SET deployment_status = 'Pending' WHERE (certificate_id, target_id) IN (",
@@ -510,11 +460,11 @@ macro_rules! sql_certs {
             }
 
             async fn get_version(&self, id: &VersionId) -> Result<CertificateVersion> {
-                self.get_row("certificate_versions", "certificate version", id.as_str()).await
+                self.get_row("certificate version", id.as_str()).await
             }
 
             async fn list_versions(&self, certificate_id: &CertificateId) -> Result<Vec<CertificateVersion>> {
-                sqlx::query_as("SELECT * FROM certificate_versions WHERE certificate_id = $1 ORDER BY created_at DESC, id DESC")
+                sqlx::query_as(concat!(select!(CertificateVersion), " WHERE certificate_id = $1 ORDER BY created_at DESC, id DESC"))
                     .bind(certificate_id)
                     .fetch_all(self.r())
                     .await
@@ -537,21 +487,16 @@ macro_rules! sql_certs {
         #[async_trait::async_trait]
         impl $crate::store::TargetStore for $S {
             async fn create_target(&self, t: &Target, audit: &AuditDraft) -> Result<Target> {
-                let q = sqlx::query(
-                    "INSERT INTO deployment_targets (id, name, type, agent_id, config, enabled, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                )
-                .bind(&t.id).bind(&t.name).bind(&t.target_type).bind(&t.agent_id).bind(Json(&t.config)).bind(t.enabled)
-                .bind(t.created_at).bind(t.updated_at);
+                let q = sqlx::query(insert!(Target)).bind_row(t);
                 self.write_audited(q, Some(audit), |e| write_err(e, "target", t.id.as_str())).await?;
                 Ok(t.clone())
             }
             async fn get_target(&self, id: &TargetId) -> Result<Target> {
-                self.get_row("deployment_targets", "target", id.as_str()).await
+                self.get_row("target", id.as_str()).await
             }
             async fn list_targets(&self, agent_id: Option<&AgentId>, page: PageRequest) -> Result<Page<Target>> {
                 let agent = agent_id.cloned();
-                self.filtered_page("deployment_targets", "id", page, |qb| {
+                self.filtered_page("id", page, |qb| {
                     if let Some(a) = &agent {
                         qb.push(" WHERE agent_id = ").push_bind(a.clone());
                     }
@@ -571,7 +516,7 @@ macro_rules! sql_certs {
                 self.delete_row("deployment_targets", "target", id.as_str(), audit).await
             }
             async fn list_certificate_targets(&self, certificate_id: &CertificateId) -> Result<Vec<CertificateTarget>> {
-                sqlx::query_as("SELECT * FROM certificate_target_mappings WHERE certificate_id = $1 ORDER BY target_id")
+                sqlx::query_as(concat!(select!(CertificateTarget), " WHERE certificate_id = $1 ORDER BY target_id"))
                     .bind(certificate_id)
                     .fetch_all(self.r())
                     .await

@@ -10,7 +10,9 @@ macro_rules! sql_common {
                 draft: &$crate::model::AuditDraft,
             ) -> $crate::error::Result<$crate::model::AuditEvent> {
                 let mut evs = self.append_audits_in(tx, std::slice::from_ref(draft)).await?;
-                evs.pop().ok_or_else(|| $crate::error::Error::Storage("audit append produced no event".into()))
+                evs.pop().ok_or_else(|| {
+                    $crate::error::Error::Storage("audit append produced no event".into())
+                })
             }
 
             /// Appends `drafts`, in order, to the audit chain inside `tx`: reads the chain's end
@@ -39,29 +41,19 @@ macro_rules! sql_common {
                 let mut evs = Vec::with_capacity(drafts.len());
                 for d in drafts {
                     seq += 1;
-                    let ev = $crate::model::AuditEvent::chain(d.clone(), seq, std::mem::take(&mut prev), now, &key);
+                    let ev = $crate::model::AuditEvent::chain(
+                        d.clone(),
+                        seq,
+                        std::mem::take(&mut prev),
+                        now,
+                        &key,
+                    );
                     prev = ev.hash.clone();
                     evs.push(ev);
                 }
                 for chunk in evs.chunks(500) {
-                    let mut qb = sqlx::QueryBuilder::<$DB>::new(
-                        "INSERT INTO audit_events (id, seq, timestamp, actor, actor_type, action, resource_type, \
-                         resource_id, details, prev_hash, hash, mac_version) ",
-                    );
-                    qb.push_values(chunk, |mut b, ev| {
-                        b.push_bind(ev.id.clone())
-                            .push_bind(ev.seq)
-                            .push_bind(ev.timestamp)
-                            .push_bind(ev.actor.clone())
-                            .push_bind(ev.actor_type)
-                            .push_bind(ev.action.clone())
-                            .push_bind(ev.resource_type.clone())
-                            .push_bind(ev.resource_id.clone())
-                            .push_bind(sqlx::types::Json(ev.details.clone()))
-                            .push_bind(ev.prev_hash.clone())
-                            .push_bind(ev.hash.clone())
-                            .push_bind(ev.mac_version);
-                    });
+                    let mut qb = sqlx::QueryBuilder::<$DB>::new(insert_into!(AuditEvent));
+                    qb.push_values(chunk, |mut b, ev| ev.push_to(&mut b));
                     qb.build().execute(&mut **tx).await.map_err(db_err)?;
                 }
                 Ok(evs)
@@ -91,11 +83,14 @@ macro_rules! sql_common {
                 Ok(n)
             }
 
-            async fn get_row<T>(&self, table: &str, resource: &'static str, id: &str) -> $crate::error::Result<T>
+            async fn get_row<T>(&self, resource: &'static str, id: &str) -> $crate::error::Result<T>
             where
-                T: for<'r> sqlx::FromRow<'r, <$DB as sqlx::Database>::Row> + Send + Unpin,
+                T: $crate::store::rows::Table
+                    + for<'r> sqlx::FromRow<'r, <$DB as sqlx::Database>::Row>
+                    + Send
+                    + Unpin,
             {
-                let sql = format!("SELECT * FROM {table} WHERE id = $1");
+                let sql = format!("SELECT {} FROM {} WHERE id = $1", T::COLUMNS, T::TABLE);
                 sqlx::query_as::<_, T>(&sql)
                     .bind(id)
                     .fetch_optional(self.r())
@@ -107,49 +102,60 @@ macro_rules! sql_common {
             /// One page of a whole table ordered by `order`, with an exact total.
             async fn simple_page<T>(
                 &self,
-                table: &str,
                 order: &str,
                 page: $crate::model::PageRequest,
             ) -> $crate::error::Result<$crate::model::Page<T>>
             where
-                T: for<'r> sqlx::FromRow<'r, <$DB as sqlx::Database>::Row> + Send + Unpin,
+                T: $crate::store::rows::Table
+                    + for<'r> sqlx::FromRow<'r, <$DB as sqlx::Database>::Row>
+                    + Send
+                    + Unpin,
             {
                 use $crate::store::sql::db_err;
+                let table = T::TABLE;
                 let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
                     .fetch_one(self.r())
                     .await
                     .map_err(db_err)?;
-                let rows = sqlx::query_as::<_, T>(&format!("SELECT * FROM {table} ORDER BY {order} LIMIT $1 OFFSET $2"))
-                    .bind(page.limit())
-                    .bind(page.offset())
-                    .fetch_all(self.r())
-                    .await
-                    .map_err(db_err)?;
+                let rows = sqlx::query_as::<_, T>(&format!(
+                    "SELECT {} FROM {table} ORDER BY {order} LIMIT $1 OFFSET $2",
+                    T::COLUMNS
+                ))
+                .bind(page.limit())
+                .bind(page.offset())
+                .fetch_all(self.r())
+                .await
+                .map_err(db_err)?;
                 Ok($crate::model::Page::new(rows, total, page))
             }
 
             /// Runs a filtered page: `push_where` appends ` WHERE …` (or nothing) to a builder.
             async fn filtered_page<T>(
                 &self,
-                table: &str,
                 order: &str,
                 page: $crate::model::PageRequest,
                 push_where: impl Fn(&mut sqlx::QueryBuilder<'_, $DB>),
                 known_total: Option<i64>,
             ) -> $crate::error::Result<$crate::model::Page<T>>
             where
-                T: for<'r> sqlx::FromRow<'r, <$DB as sqlx::Database>::Row> + Send + Unpin,
+                T: $crate::store::rows::Table
+                    + for<'r> sqlx::FromRow<'r, <$DB as sqlx::Database>::Row>
+                    + Send
+                    + Unpin,
             {
                 use $crate::store::sql::db_err;
+                let table = T::TABLE;
                 let total = match known_total {
                     Some(t) => t,
                     None => {
-                        let mut qb = sqlx::QueryBuilder::<$DB>::new(format!("SELECT COUNT(*) FROM {table}"));
+                        let mut qb =
+                            sqlx::QueryBuilder::<$DB>::new(format!("SELECT COUNT(*) FROM {table}"));
                         push_where(&mut qb);
                         qb.build_query_scalar::<i64>().fetch_one(self.r()).await.map_err(db_err)?
                     }
                 };
-                let mut qb = sqlx::QueryBuilder::<$DB>::new(format!("SELECT * FROM {table}"));
+                let mut qb =
+                    sqlx::QueryBuilder::<$DB>::new(format!("SELECT {} FROM {table}", T::COLUMNS));
                 push_where(&mut qb);
                 qb.push(format!(" ORDER BY {order} LIMIT "));
                 qb.push_bind(page.limit());

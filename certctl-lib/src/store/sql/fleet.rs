@@ -5,14 +5,7 @@ macro_rules! sql_fleet {
         impl $S {
             /// Inserts `a` inside `tx` (registration by an operator or with a bootstrap token).
             async fn insert_agent_in(tx: &mut sqlx::Transaction<'_, $DB>, a: &Agent) -> Result<()> {
-                sqlx::query(
-                    "INSERT INTO agents (id, name, status, hostname, os, os_version, arch, ip_addresses, agent_version, labels, \
-                     reported_labels, observed_ip, last_heartbeat_at, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-                )
-                .bind(&a.id).bind(&a.name).bind(a.status).bind(&a.hostname).bind(&a.os).bind(&a.os_version).bind(&a.arch)
-                .bind(Json(&a.ip_addresses)).bind(&a.agent_version).bind(Json(&a.labels)).bind(Json(&a.reported_labels))
-                .bind(&a.observed_ip).bind(a.last_heartbeat_at).bind(a.created_at).bind(a.updated_at)
+                sqlx::query(insert!(Agent)).bind_row(a)
                 .execute(&mut **tx)
                 .await
                 .map_err(|e| write_err(e, "agent", a.id.as_str()))?;
@@ -30,13 +23,13 @@ macro_rules! sql_fleet {
                 Ok(a.clone())
             }
             async fn get_agent(&self, id: &AgentId) -> Result<Agent> {
-                self.get_row("agents", "agent", id.as_str()).await
+                self.get_row("agent", id.as_str()).await
             }
             async fn list_agents(&self, f: &AgentFilter, page: PageRequest) -> Result<Page<Agent>> {
                 if matches!(&f.ids, Some(ids) if ids.is_empty()) {
                     return Ok(Page::new(Vec::new(), 0, page));
                 }
-                self.filtered_page("agents", "id", page, |qb| {
+                self.filtered_page("id", page, |qb| {
                     let mut w = Conds(false);
                     if let Some(s) = f.status {
                         w.next(qb);
@@ -62,7 +55,7 @@ macro_rules! sql_fleet {
                 }, None).await
             }
             async fn all_agents(&self) -> Result<Vec<Agent>> {
-                sqlx::query_as("SELECT * FROM agents ORDER BY id").fetch_all(self.r()).await.map_err(db_err)
+                sqlx::query_as(concat!(select!(Agent), " ORDER BY id")).fetch_all(self.r()).await.map_err(db_err)
             }
             async fn update_agent(&self, a: &Agent, audit: &AuditDraft) -> Result<Agent> {
                 let q = sqlx::query("UPDATE agents SET name = $2, status = $3, labels = $4, updated_at = $5 WHERE id = $1")
@@ -96,7 +89,7 @@ macro_rules! sql_fleet {
                 ids.sort();
                 let mut audits = Vec::new();
                 for chunk in ids.chunks(500) {
-                    let mut qb = sqlx::QueryBuilder::<$DB>::new("SELECT * FROM agents WHERE status <> 'Retired' AND id IN (");
+                    let mut qb = sqlx::QueryBuilder::<$DB>::new(concat!(select!(Agent), " WHERE status <> 'Retired' AND id IN ("));
                     let mut sep = qb.separated(", ");
                     for id in chunk {
                         sep.push_bind((*id).clone());
@@ -148,18 +141,15 @@ macro_rules! sql_fleet {
         #[async_trait::async_trait]
         impl $crate::store::GroupStore for $S {
             async fn create_group(&self, g: &AgentGroup, audit: &AuditDraft) -> Result<AgentGroup> {
-                let q = sqlx::query(
-                    "INSERT INTO agent_groups (id, name, description, criteria, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(&g.id).bind(&g.name).bind(&g.description).bind(Json(&g.criteria)).bind(g.created_at).bind(g.updated_at);
+                let q = sqlx::query(insert!(AgentGroup)).bind_row(g);
                 self.write_audited(q, Some(audit), |e| write_err(e, "agent group", g.id.as_str())).await?;
                 Ok(g.clone())
             }
             async fn get_group(&self, id: &GroupId) -> Result<AgentGroup> {
-                self.get_row("agent_groups", "agent group", id.as_str()).await
+                self.get_row("agent group", id.as_str()).await
             }
             async fn list_groups(&self, page: PageRequest) -> Result<Page<AgentGroup>> {
-                self.simple_page("agent_groups", "id", page).await
+                self.simple_page("id", page).await
             }
             async fn update_group(&self, g: &AgentGroup, audit: &AuditDraft) -> Result<AgentGroup> {
                 let q = sqlx::query("UPDATE agent_groups SET name = $2, description = $3, criteria = $4, updated_at = $5 WHERE id = $1")

@@ -5,20 +5,12 @@ macro_rules! sql_jobs {
         #[async_trait::async_trait]
         impl $crate::store::JobStore for $S {
             async fn create_job(&self, j: &Job, audit: &AuditDraft) -> Result<Job> {
-                let q = sqlx::query(
-                    "INSERT INTO jobs (id, type, status, certificate_id, target_id, agent_id, version_id, attempts, max_attempts, \
-                     next_attempt_at, last_error, csr_pem, created_at, updated_at, completed_at, claimed_until) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
-                )
-                .bind(&j.id).bind(j.job_type).bind(j.status).bind(&j.certificate_id).bind(&j.target_id).bind(&j.agent_id)
-                .bind(&j.version_id).bind(j.attempts).bind(j.max_attempts).bind(j.next_attempt_at).bind(&j.last_error)
-                .bind(&j.csr_pem).bind(j.created_at).bind(j.updated_at).bind(j.completed_at)
-                .bind(j.claimed_until.filter(|_| j.status == JobStatus::Running));
+                let q = sqlx::query(insert!(Job)).bind_row(j);
                 self.write_audited(q, Some(audit), |e| write_err(e, "job", j.id.as_str())).await?;
                 Ok(j.clone())
             }
             async fn get_job(&self, id: &JobId) -> Result<Job> {
-                self.get_row("jobs", "job", id.as_str()).await
+                self.get_row("job", id.as_str()).await
             }
             async fn count_failed_jobs_since(&self, since: Timestamp) -> Result<i64> {
                 sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE status = $1 AND updated_at >= $2")
@@ -29,7 +21,7 @@ macro_rules! sql_jobs {
                     .map_err(db_err)
             }
             async fn list_jobs(&self, f: &JobFilter, page: PageRequest) -> Result<Page<Job>> {
-                self.filtered_page("jobs", "created_at DESC, id DESC", page, |qb| {
+                self.filtered_page("created_at DESC, id DESC", page, |qb| {
                     let mut w = Conds(false);
                     if let Some(s) = f.status {
                         w.next(qb);
@@ -51,7 +43,7 @@ macro_rules! sql_jobs {
             }
             async fn open_jobs(&self, certificate_id: &CertificateId) -> Result<Vec<Job>> {
                 sqlx::query_as(
-                    "SELECT * FROM jobs WHERE certificate_id = $1 AND status IN ('Pending', 'AwaitingCSR', 'Running') ORDER BY created_at, id",
+                    concat!(select!(Job), " WHERE certificate_id = $1 AND status IN ('Pending', 'AwaitingCSR', 'Running') ORDER BY created_at, id"),
                 )
                 .bind(certificate_id)
                 .fetch_all(self.r())
@@ -97,14 +89,14 @@ macro_rules! sql_jobs {
                 }
                 qb.push(") ORDER BY created_at, id LIMIT 1");
                 qb.push(Self::D.skip_locked);
-                qb.push(") RETURNING *");
+                qb.push(concat!(") RETURNING ", columns!(Job)));
                 let mut tx = self.tx().await?;
                 let job: Option<Job> = qb.build_query_as().fetch_optional(&mut *tx).await.map_err(db_err)?;
                 tx.commit().await.map_err(db_err)?;
                 Ok(job)
             }
             async fn expired_claims(&self, now: Timestamp, limit: i64) -> Result<Vec<Job>> {
-                sqlx::query_as("SELECT * FROM jobs WHERE status = 'Running' AND claimed_until IS NOT NULL AND claimed_until < $1 ORDER BY claimed_until, id LIMIT $2")
+                sqlx::query_as(concat!(select!(Job), " WHERE status = 'Running' AND claimed_until IS NOT NULL AND claimed_until < $1 ORDER BY claimed_until, id LIMIT $2"))
                     .bind(now)
                     .bind(limit)
                     .fetch_all(self.r())
@@ -121,20 +113,15 @@ macro_rules! sql_jobs {
         #[async_trait::async_trait]
         impl $crate::store::PolicyStore for $S {
             async fn create_policy(&self, p: &PolicyRule, audit: &AuditDraft) -> Result<PolicyRule> {
-                let q = sqlx::query(
-                    "INSERT INTO policy_rules (id, name, type, config, enabled, severity, mode, scope, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                )
-                .bind(&p.id).bind(&p.name).bind(p.rule_type).bind(Json(&p.config)).bind(p.enabled).bind(p.severity)
-                .bind(p.mode).bind(Json(&p.scope)).bind(p.created_at).bind(p.updated_at);
+                let q = sqlx::query(insert!(PolicyRule)).bind_row(p);
                 self.write_audited(q, Some(audit), |e| write_err(e, "policy", p.id.as_str())).await?;
                 Ok(p.clone())
             }
             async fn get_policy(&self, id: &PolicyId) -> Result<PolicyRule> {
-                self.get_row("policy_rules", "policy", id.as_str()).await
+                self.get_row("policy", id.as_str()).await
             }
             async fn list_policies(&self, page: PageRequest) -> Result<Page<PolicyRule>> {
-                self.simple_page("policy_rules", "id", page).await
+                self.simple_page("id", page).await
             }
             async fn update_policy(&self, p: &PolicyRule, audit: &AuditDraft) -> Result<PolicyRule> {
                 let q = sqlx::query(
@@ -152,17 +139,12 @@ macro_rules! sql_jobs {
                 self.delete_row("policy_rules", "policy", id.as_str(), audit).await
             }
             async fn create_violation(&self, v: &PolicyViolation, audit: &AuditDraft) -> Result<PolicyViolation> {
-                let q = sqlx::query(
-                    "INSERT INTO policy_violations (id, policy_id, certificate_id, message, severity, created_at, resolved_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(&v.id).bind(&v.policy_id).bind(&v.certificate_id).bind(&v.message).bind(v.severity)
-                .bind(v.created_at).bind(v.resolved_at);
+                let q = sqlx::query(insert!(PolicyViolation)).bind_row(v);
                 self.write_audited(q, Some(audit), |e| write_err(e, "policy violation", v.id.as_str())).await?;
                 Ok(v.clone())
             }
             async fn list_violations(&self, f: &ViolationFilter, page: PageRequest) -> Result<Page<PolicyViolation>> {
-                self.filtered_page("policy_violations", "created_at DESC, id DESC", page, |qb| {
+                self.filtered_page("created_at DESC, id DESC", page, |qb| {
                     let mut w = Conds(false);
                     if let Some(p) = &f.policy_id {
                         w.next(qb);
@@ -182,10 +164,10 @@ macro_rules! sql_jobs {
                 let q = sqlx::query("UPDATE policy_violations SET resolved_at = $2 WHERE id = $1 AND resolved_at IS NULL")
                     .bind(id).bind(at);
                 if self.write_audited(q, Some(audit), db_err).await? == 0 {
-                    let v: PolicyViolation = self.get_row("policy_violations", "policy violation", id.as_str()).await?;
+                    let v: PolicyViolation = self.get_row("policy violation", id.as_str()).await?;
                     return Ok(v);
                 }
-                self.get_row("policy_violations", "policy violation", id.as_str()).await
+                self.get_row("policy violation", id.as_str()).await
             }
         }
     };

@@ -5,20 +5,15 @@ macro_rules! sql_notify {
         #[async_trait::async_trait]
         impl $crate::store::ChannelStore for $S {
             async fn create_channel(&self, c: &NotificationChannel, audit: &AuditDraft) -> Result<NotificationChannel> {
-                let q = sqlx::query(
-                    "INSERT INTO notification_channels (id, name, type, config, events, min_severity, enabled, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                )
-                .bind(&c.id).bind(&c.name).bind(c.channel_type).bind(Json(&c.config)).bind(Json(&c.events))
-                .bind(c.min_severity).bind(c.enabled).bind(c.created_at).bind(c.updated_at);
+                let q = sqlx::query(insert!(NotificationChannel)).bind_row(c);
                 self.write_audited(q, Some(audit), |e| write_err(e, "notification channel", c.id.as_str())).await?;
                 Ok(c.clone())
             }
             async fn get_channel(&self, id: &ChannelId) -> Result<NotificationChannel> {
-                self.get_row("notification_channels", "notification channel", id.as_str()).await
+                self.get_row("notification channel", id.as_str()).await
             }
             async fn list_channels(&self, page: PageRequest) -> Result<Page<NotificationChannel>> {
-                self.simple_page("notification_channels", "id", page).await
+                self.simple_page("id", page).await
             }
             async fn update_channel(&self, c: &NotificationChannel, audit: &AuditDraft) -> Result<NotificationChannel> {
                 let q = sqlx::query(
@@ -41,14 +36,7 @@ macro_rules! sql_notify {
         impl $crate::store::DeliveryStore for $S {
             async fn create_routed_notification(&self, n: &Notification, channels: &[ChannelId]) -> Result<Option<Notification>> {
                 let mut tx = self.tx().await?;
-                let created = sqlx::query(
-                    "INSERT INTO notification_events (id, type, certificate_id, channel, recipient, message, status, created_at, \
-                     sent_at, read_at, dedup_key, severity, details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
-                     ON CONFLICT (dedup_key) DO NOTHING",
-                )
-                .bind(&n.id).bind(&n.kind).bind(&n.certificate_id).bind(&n.channel).bind(&n.recipient).bind(&n.message)
-                .bind(n.status).bind(n.created_at).bind(n.sent_at).bind(n.read_at).bind(&n.dedup_key)
-                .bind(n.severity).bind(Json(&n.details))
+                let created = sqlx::query(concat!(insert!(Notification), " ON CONFLICT (dedup_key) DO NOTHING")).bind_row(n)
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| write_err(e, "notification", n.id.as_str()))?
@@ -57,12 +45,21 @@ macro_rules! sql_notify {
                     return Ok(None);
                 }
                 if !channels.is_empty() {
-                    let mut qb = sqlx::QueryBuilder::<$DB>::new(
-                        "INSERT INTO notification_deliveries (notification_id, channel_id, status, attempts, next_attempt_at) ",
-                    );
-                    qb.push_values(channels, |mut b, c| {
-                        b.push_bind(n.id.clone()).push_bind(c.clone()).push_bind(DeliveryStatus::Pending).push_bind(0i64).push_bind(n.created_at);
-                    });
+                    let deliveries: Vec<Delivery> = channels
+                        .iter()
+                        .map(|c| Delivery {
+                            notification_id: n.id.clone(),
+                            channel_id: c.clone(),
+                            status: DeliveryStatus::Pending,
+                            attempts: 0,
+                            next_attempt_at: n.created_at,
+                            last_attempt_at: None,
+                            last_error: None,
+                            sent_at: None,
+                        })
+                        .collect();
+                    let mut qb = sqlx::QueryBuilder::<$DB>::new(insert_into!(Delivery));
+                    qb.push_values(&deliveries, |mut b, d| d.push_to(&mut b));
                     qb.push(" ON CONFLICT DO NOTHING");
                     qb.build().execute(&mut *tx).await.map_err(db_err)?;
                 }
@@ -72,8 +69,8 @@ macro_rules! sql_notify {
 
             async fn due_deliveries(&self, now: Timestamp, limit: i64) -> Result<Vec<Delivery>> {
                 sqlx::query_as(
-                    "SELECT * FROM notification_deliveries WHERE status = 'Pending' AND next_attempt_at <= $1 \
-                     ORDER BY next_attempt_at, notification_id, channel_id LIMIT $2",
+                    concat!(select!(Delivery), " WHERE status = 'Pending' AND next_attempt_at <= $1 \
+                     ORDER BY next_attempt_at, notification_id, channel_id LIMIT $2"),
                 )
                 .bind(now)
                 .bind(limit)
@@ -85,7 +82,7 @@ macro_rules! sql_notify {
             async fn notifications_by_ids(&self, ids: &[NotificationId]) -> Result<Vec<Notification>> {
                 let mut out = Vec::with_capacity(ids.len());
                 for chunk in ids.chunks(500) {
-                    let mut qb = sqlx::QueryBuilder::<$DB>::new("SELECT * FROM notification_events WHERE id IN (");
+                    let mut qb = sqlx::QueryBuilder::<$DB>::new(concat!(select!(Notification), " WHERE id IN ("));
                     let mut sep = qb.separated(", ");
                     for id in chunk {
                         sep.push_bind(id.clone());
@@ -99,7 +96,7 @@ macro_rules! sql_notify {
             async fn deliveries_of(&self, ids: &[NotificationId]) -> Result<Vec<Delivery>> {
                 let mut out = Vec::new();
                 for chunk in ids.chunks(500) {
-                    let mut qb = sqlx::QueryBuilder::<$DB>::new("SELECT * FROM notification_deliveries WHERE notification_id IN (");
+                    let mut qb = sqlx::QueryBuilder::<$DB>::new(concat!(select!(Delivery), " WHERE notification_id IN ("));
                     let mut sep = qb.separated(", ");
                     for id in chunk {
                         sep.push_bind(id.clone());

@@ -5,16 +5,15 @@ macro_rules! sql_org {
         #[async_trait::async_trait]
         impl $crate::store::TeamStore for $S {
             async fn create_team(&self, t: &Team, audit: &AuditDraft) -> Result<Team> {
-                let q = sqlx::query("INSERT INTO teams (id, name, description, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)")
-                    .bind(&t.id).bind(&t.name).bind(&t.description).bind(t.created_at).bind(t.updated_at);
+                let q = sqlx::query(insert!(Team)).bind_row(t);
                 self.write_audited(q, Some(audit), |e| write_err(e, "team", t.id.as_str())).await?;
                 Ok(t.clone())
             }
             async fn get_team(&self, id: &TeamId) -> Result<Team> {
-                self.get_row("teams", "team", id.as_str()).await
+                self.get_row("team", id.as_str()).await
             }
             async fn list_teams(&self, page: PageRequest) -> Result<Page<Team>> {
-                self.simple_page("teams", "id", page).await
+                self.simple_page("id", page).await
             }
             async fn update_team(&self, t: &Team, audit: &AuditDraft) -> Result<Team> {
                 let q = sqlx::query("UPDATE teams SET name = $2, description = $3, updated_at = $4 WHERE id = $1")
@@ -32,17 +31,16 @@ macro_rules! sql_org {
         #[async_trait::async_trait]
         impl $crate::store::OwnerStore for $S {
             async fn create_owner(&self, o: &Owner, audit: &AuditDraft) -> Result<Owner> {
-                let q = sqlx::query("INSERT INTO owners (id, name, email, team_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)")
-                    .bind(&o.id).bind(&o.name).bind(&o.email).bind(&o.team_id).bind(o.created_at).bind(o.updated_at);
+                let q = sqlx::query(insert!(Owner)).bind_row(o);
                 self.write_audited(q, Some(audit), |e| write_err(e, "owner", o.id.as_str())).await?;
                 Ok(o.clone())
             }
             async fn get_owner(&self, id: &OwnerId) -> Result<Owner> {
-                self.get_row("owners", "owner", id.as_str()).await
+                self.get_row("owner", id.as_str()).await
             }
             async fn list_owners(&self, team_id: Option<&TeamId>, page: PageRequest) -> Result<Page<Owner>> {
                 let team = team_id.cloned();
-                self.filtered_page("owners", "id", page, |qb| {
+                self.filtered_page("id", page, |qb| {
                     if let Some(t) = &team {
                         qb.push(" WHERE team_id = ").push_bind(t.clone());
                     }
@@ -64,21 +62,15 @@ macro_rules! sql_org {
         #[async_trait::async_trait]
         impl $crate::store::RenewalPolicyStore for $S {
             async fn create_renewal_policy(&self, p: &RenewalPolicy, audit: &AuditDraft) -> Result<RenewalPolicy> {
-                let q = sqlx::query(
-                    "INSERT INTO renewal_policies (id, name, renewal_window_days, auto_renew, max_retries, retry_interval_seconds, \
-                     alert_thresholds_days, notification_channel_ids, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                )
-                .bind(&p.id).bind(&p.name).bind(p.renewal_window_days).bind(p.auto_renew).bind(p.max_retries)
-                .bind(p.retry_interval_seconds).bind(Json(&p.alert_thresholds_days)).bind(Json(&p.notification_channel_ids))
-                .bind(p.created_at).bind(p.updated_at);
+                let q = sqlx::query(insert!(RenewalPolicy)).bind_row(p);
                 self.write_audited(q, Some(audit), |e| write_err(e, "renewal policy", p.id.as_str())).await?;
                 Ok(p.clone())
             }
             async fn get_renewal_policy(&self, id: &RenewalPolicyId) -> Result<RenewalPolicy> {
-                self.get_row("renewal_policies", "renewal policy", id.as_str()).await
+                self.get_row("renewal policy", id.as_str()).await
             }
             async fn list_renewal_policies(&self, page: PageRequest) -> Result<Page<RenewalPolicy>> {
-                self.simple_page("renewal_policies", "id", page).await
+                self.simple_page("id", page).await
             }
             async fn update_renewal_policy(&self, p: &RenewalPolicy, audit: &AuditDraft) -> Result<RenewalPolicy> {
                 let q = sqlx::query(
@@ -101,16 +93,15 @@ macro_rules! sql_org {
         #[async_trait::async_trait]
         impl $crate::store::IssuerStore for $S {
             async fn create_issuer(&self, i: &Issuer, audit: &AuditDraft) -> Result<Issuer> {
-                let q = sqlx::query("INSERT INTO issuers (id, name, type, config, enabled, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-                    .bind(&i.id).bind(&i.name).bind(&i.issuer_type).bind(Json(&i.config)).bind(i.enabled).bind(i.created_at).bind(i.updated_at);
+                let q = sqlx::query(insert!(Issuer)).bind_row(i);
                 self.write_audited(q, Some(audit), |e| write_err(e, "issuer", i.id.as_str())).await?;
                 Ok(i.clone())
             }
             async fn get_issuer(&self, id: &IssuerId) -> Result<Issuer> {
-                self.get_row("issuers", "issuer", id.as_str()).await
+                self.get_row("issuer", id.as_str()).await
             }
             async fn list_issuers(&self, page: PageRequest) -> Result<Page<Issuer>> {
-                self.simple_page("issuers", "id", page).await
+                self.simple_page("id", page).await
             }
             async fn update_issuer(&self, i: &Issuer, audit: &AuditDraft) -> Result<Issuer> {
                 let q = sqlx::query("UPDATE issuers SET name = $2, type = $3, config = $4, enabled = $5, updated_at = $6 WHERE id = $1")
