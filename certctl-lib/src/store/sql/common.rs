@@ -60,7 +60,10 @@ macro_rules! sql_common {
             }
 
             /// Commits a transaction that appended audit events, then wakes the audit watchers.
-            async fn commit_audited(&self, tx: sqlx::Transaction<'_, $DB>) -> $crate::error::Result<()> {
+            async fn commit_audited(
+                &self,
+                tx: sqlx::Transaction<'_, $DB>,
+            ) -> $crate::error::Result<()> {
                 tx.commit().await.map_err($crate::store::sql::db_err)?;
                 self.audit_watchers.committed();
                 Ok(())
