@@ -31,6 +31,27 @@ string_enum! {
     }
 }
 
+impl CertificateStatus {
+    /// The status a certificate's expiry alone gives it (`renewal_window_days` of its renewal
+    /// policy): Pending without one, Expired once past, Expiring inside the window, else Active.
+    /// The renewal checker moves certificates by the same rule, and a job that ends without a
+    /// new version (cancelled, failed to start) leaves the certificate here, never by the job.
+    pub fn by_expiry(
+        expires_at: Option<Timestamp>,
+        renewal_window_days: i64,
+        now: Timestamp,
+    ) -> Self {
+        match expires_at {
+            None => CertificateStatus::Pending,
+            Some(e) if e <= now => CertificateStatus::Expired,
+            Some(e) if e <= now.plus(time::Duration::days(renewal_window_days)) => {
+                CertificateStatus::Expiring
+            }
+            Some(_) => CertificateStatus::Active,
+        }
+    }
+}
+
 /// A certificate the control plane manages (`mc-` id).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]

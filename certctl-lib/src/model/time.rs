@@ -91,6 +91,19 @@ impl<'de> Deserialize<'de> for Timestamp {
     }
 }
 
+#[cfg(feature = "openapi")]
+impl schemars::JsonSchema for Timestamp {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Timestamp".into()
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({"type": "string", "format": "date-time", "description": "RFC 3339, UTC"})
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,18 +121,5 @@ mod tests {
         let now = Timestamp::parse("2026-01-01T00:00:00Z").unwrap();
         assert_eq!(now.plus(Duration::hours(36)).days_from(now), 1);
         assert_eq!(now.plus(Duration::hours(-1)).days_from(now), -1);
-    }
-}
-
-#[cfg(feature = "openapi")]
-impl schemars::JsonSchema for Timestamp {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "Timestamp".into()
-    }
-    fn inline_schema() -> bool {
-        true
-    }
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({"type": "string", "format": "date-time", "description": "RFC 3339, UTC"})
     }
 }

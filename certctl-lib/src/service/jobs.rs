@@ -233,18 +233,16 @@ impl Service {
     }
 
     /// After an issuance/renewal job ends without a new version: the certificate's status
-    /// follows what it really has (Active/Expiring/Expired with a valid version, else Pending).
+    /// follows its expiry and renewal window (Pending / Active / Expiring / Expired), never
+    /// the job.
     pub(super) async fn settle_certificate_status(&self, id: &CertificateId) -> Result<()> {
         let mut cert = self.store().get_certificate(id).await?;
         if cert.status != CertificateStatus::RenewalInProgress {
             return Ok(());
         }
         let now = Timestamp::now();
-        cert.status = match cert.expires_at {
-            None => CertificateStatus::Pending,
-            Some(e) if e <= now => CertificateStatus::Expired,
-            Some(_) => CertificateStatus::Active,
-        };
+        let window = self.renewal_policy_of(&cert.renewal_policy_id).await?.renewal_window_days;
+        cert.status = CertificateStatus::by_expiry(cert.expires_at, window, now);
         cert.updated_at = now;
         let status = cert.status;
         self.store()

@@ -245,7 +245,9 @@ impl Service {
         if cert.status == CertificateStatus::Revoked {
             return Ok(());
         }
-        let in_window = expires <= now.plus(Duration::days(policy.renewal_window_days));
+        let in_window =
+            CertificateStatus::by_expiry(Some(expires), policy.renewal_window_days, now)
+                != CertificateStatus::Active;
         let new_status = match cert.status {
             CertificateStatus::Active | CertificateStatus::Expiring if expires <= now => {
                 Some(CertificateStatus::Expired)

@@ -76,6 +76,7 @@ async fn server_keygen(store: Arc<dyn Store>, dir: tempfile::TempDir, url: Strin
 
 crate::both_backends_with! {
     server_keygen_and_retries => server_keygen_and_retries, server_keygen;
+    cancelled_renewal_status_follows_the_expiry => cancelled_renewal_status_follows_the_expiry, server_keygen;
 }
 crate::both_backends! {
     timeouts_statuses_and_alerts => timeouts_statuses_and_alerts;
@@ -254,4 +255,22 @@ async fn timeouts_statuses_and_alerts(s: Server) {
     // nothing is sent elsewhere)
     assert_eq!(s.svc.deliver_notifications(now).await.unwrap(), 0);
     assert_eq!(s.get("/api/v1/notifications?status=Sent").await.ok(200)["total"], 6);
+}
+
+/// A renewal cancelled before it produced a version: the certificate's status follows its
+/// expiry and renewal window again (10 days left in a 30-day window: Expiring), not Active.
+async fn cancelled_renewal_status_follows_the_expiry(s: Server) {
+    crate::notify_support::import_cert(&s, "mc-soon", "soon.example.com", 10, "rp-default", None)
+        .await;
+    crate::notify_support::import_cert(&s, "mc-later", "later.example.com", 90, "rp-default", None)
+        .await;
+    for (id, expected) in [("mc-soon", "Expiring"), ("mc-later", "Active")] {
+        let job = s.action(&format!("/api/v1/certificates/{id}/renew")).await.ok(202);
+        let job = job["id"].as_str().unwrap().to_owned();
+        let cert = s.get(&format!("/api/v1/certificates/{id}")).await.ok(200);
+        assert_eq!(cert["status"], "RenewalInProgress");
+        s.action(&format!("/api/v1/jobs/{job}/cancel")).await.ok(200);
+        let cert = s.get(&format!("/api/v1/certificates/{id}")).await.ok(200);
+        assert_eq!(cert["status"], expected, "{id} after its renewal was cancelled");
+    }
 }
