@@ -47,7 +47,7 @@ pub enum AuditCmd {
 pub enum NotificationCmd {
     /// List notifications
     List {
-        /// Pending, Sent, Failed or Dead (any case)
+        /// Pending, Recorded (inbox only, no channel), Sent, Failed or Dead (any case)
         #[arg(long)]
         status: Option<String>,
         #[arg(long, visible_alias = "certificate-id")]

@@ -45,9 +45,12 @@ pub struct Issuer {
 }
 
 string_enum! {
-    /// Delivery state of a notification.
+    /// Delivery state of a notification: Pending until every channel it was routed to has it,
+    /// Recorded when no channel was (kept in the in-app inbox only, nothing sent), Sent when
+    /// every delivery succeeded, Dead when one gave up.
     NotificationStatus {
         Pending = "Pending",
+        Recorded = "Recorded",
         Sent = "Sent",
         Failed = "Failed",
         Dead = "Dead",

@@ -252,9 +252,12 @@ async fn timeouts_statuses_and_alerts(s: Server) {
     );
     // the notification processor delivers inbox events: the three alerts, the expiry of mc-gone
     // and (five days later) mc-soon, mc-silent's failed issuance (no channel is configured, so
-    // nothing is sent elsewhere)
+    // nothing is sent elsewhere: they are Recorded, not Sent, and carry no sent_at)
     assert_eq!(s.svc.deliver_notifications(now).await.unwrap(), 0);
-    assert_eq!(s.get("/api/v1/notifications?status=Sent").await.ok(200)["total"], 6);
+    assert_eq!(s.get("/api/v1/notifications?status=Sent").await.ok(200)["total"], 0);
+    let recorded = s.get("/api/v1/notifications?status=Recorded").await.ok(200);
+    assert_eq!(recorded["total"], 6);
+    assert!(recorded["data"].as_array().unwrap().iter().all(|n| n["sent_at"].is_null()));
 }
 
 /// A renewal cancelled before it produced a version: the certificate's status follows its

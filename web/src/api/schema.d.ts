@@ -2073,10 +2073,12 @@ export interface components {
         /** @description Notification id (`n-`). */
         NotificationId: string;
         /**
-         * @description Delivery state of a notification.
+         * @description Delivery state of a notification: Pending until every channel it was routed to has it,
+         *     Recorded when no channel was (kept in the in-app inbox only, nothing sent), Sent when
+         *     every delivery succeeded, Dead when one gave up.
          * @enum {string}
          */
-        NotificationStatus: "Pending" | "Sent" | "Failed" | "Dead";
+        NotificationStatus: "Pending" | "Recorded" | "Sent" | "Failed" | "Dead";
         /**
          * @description How urgent a notification event is; channels may ask for a minimum.
          * @enum {string}

@@ -184,7 +184,12 @@ macro_rules! sql_notify {
 
             async fn settle_notifications(&self, now: Timestamp) -> Result<u64> {
                 let q = sqlx::query(
-                    "UPDATE notification_events SET status = 'Sent', sent_at = $1 WHERE status = 'Pending' AND NOT EXISTS \
+                    // Sent when it had channels and all delivered; Recorded (the inbox only, nothing
+                    // went out) when no channel was routed to it
+                    "UPDATE notification_events SET \
+                     status = CASE WHEN EXISTS (SELECT 1 FROM notification_deliveries d WHERE d.notification_id = notification_events.id) THEN 'Sent' ELSE 'Recorded' END, \
+                     sent_at = CASE WHEN EXISTS (SELECT 1 FROM notification_deliveries d WHERE d.notification_id = notification_events.id) THEN $1 ELSE NULL END \
+                     WHERE status = 'Pending' AND NOT EXISTS \
                      (SELECT 1 FROM notification_deliveries d WHERE d.notification_id = notification_events.id AND d.status <> 'Sent')",
                 )
                 .bind(now);
