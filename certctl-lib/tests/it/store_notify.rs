@@ -94,9 +94,11 @@ async fn channels_and_deliveries(s: Arc<dyn Store>) {
         2
     );
 
-    // inbox-only events settle as Sent; routed ones wait for their deliveries
+    // inbox-only events settle as Recorded (nothing was sent: no sent_at); routed ones wait for
+    // their deliveries
     assert_eq!(s.settle_notifications(t0).await.unwrap(), 1);
-    assert_eq!(s.get_notification(&"n-2".into()).await.unwrap().status, NotificationStatus::Sent);
+    let inbox_only = s.get_notification(&"n-2".into()).await.unwrap();
+    assert_eq!((inbox_only.status, inbox_only.sent_at), (NotificationStatus::Recorded, None));
 
     // outcomes: a retry keeps it Pending and not due before its time; Sent + Dead make it Dead
     let t1 = ts("2026-01-01T00:01:00Z");
