@@ -4,7 +4,8 @@
 
 use super::{Access, Actor, KeygenMode, Service};
 use crate::api::{
-    CertificateQuery, JobQuery, OwnerQuery, PageQuery, Readiness, TargetQuery, ViolationQuery,
+    AgentQuery, CertificateQuery, JobQuery, OwnerQuery, PageQuery, Readiness, TargetQuery,
+    ViolationQuery,
 };
 use crate::error::Result;
 use crate::model::*;
@@ -102,6 +103,22 @@ impl Service {
     pub async fn list_groups(&self, actor: &Actor, q: &PageQuery) -> Result<Page<AgentGroup>> {
         actor.require(&Access::Read)?;
         self.store().list_groups(q.page_request()).await
+    }
+
+    /// `GET /agent-groups/{id}/members`: the group's members now (criteria evaluated live).
+    pub async fn list_group_members(
+        &self,
+        actor: &Actor,
+        id: &GroupId,
+        q: &PageQuery,
+    ) -> Result<Page<Agent>> {
+        let q = AgentQuery {
+            group_id: Some(id.as_str().to_owned()),
+            page: q.page,
+            per_page: q.per_page,
+            ..Default::default()
+        };
+        self.list_agents(actor, &q).await
     }
 
     pub async fn get_group(&self, actor: &Actor, id: &GroupId) -> Result<AgentGroup> {

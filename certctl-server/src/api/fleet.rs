@@ -119,9 +119,7 @@ pub async fn group_members(
     Path(id): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> ApiResult<impl IntoResponse> {
-    let q =
-        AgentQuery { group_id: Some(id), page: q.page, per_page: q.per_page, ..Default::default() };
-    Ok(axum::Json(s.svc.list_agents(&a, &q).await?))
+    Ok(axum::Json(s.svc.list_group_members(&a, &id.as_str().into(), &q).await?))
 }
 /// The agents some criteria would select, without saving (readers may preview).
 pub async fn preview_group(

@@ -69,9 +69,7 @@ pub async fn evaluate_policies(
     Query(q): Query<EvaluateQuery>,
     Json(mut input): Json<certctl::service::EvaluateInput>,
 ) -> ApiResult<impl IntoResponse> {
-    if q.with.is_some() {
-        input.with = q.with;
-    }
+    input.with = q.with.or(input.with);
     Ok(axum::Json(s.svc.evaluate_policies(&a, &input).await?))
 }
 pub async fn get_policy(
