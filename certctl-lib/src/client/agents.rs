@@ -11,7 +11,7 @@ use crate::model::{Agent, AgentFilter, AgentMetadata, BootstrapToken, Job, Page,
 
 impl Client {
     /// `GET /agents`. `filter.ids` cannot be expressed in the API and is refused with
-    /// [`ClientError::Config`](super::ClientError::Config).
+    /// [`ClientError::Config`].
     pub async fn list_agents(
         &self,
         filter: &AgentFilter,

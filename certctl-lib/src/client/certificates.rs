@@ -79,7 +79,7 @@ impl Client {
                 self.request(reqwest::Method::POST, self.url(&["certificates", id, "export-key"])),
             )
             .await?;
-        let body = resp.bytes().await.map_err(super::ClientError::from_transport)?;
+        let body = resp.bytes().await.map_err(ClientError::from_transport)?;
         String::from_utf8(body.to_vec()).map_err(|e| super::ClientError::Decode(e.to_string()))
     }
 
