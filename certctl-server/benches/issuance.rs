@@ -81,7 +81,7 @@ async fn main() {
         };
         svc.create_certificate(&sys, &input).await.unwrap();
         let job = svc
-            .store()
+            .store_for_tests()
             .list_jobs(
                 &JobFilter {
                     certificate_id: Some(format!("mc-b{i}").as_str().into()),

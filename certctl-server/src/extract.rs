@@ -1,20 +1,19 @@
-//! Extractors: the authenticated caller, JSON bodies whose rejections are API errors, optional
-//! action bodies, and query parameters with typed getters.
-
-use std::str::FromStr;
+//! Extractors: the authenticated caller (authentication only: what it may do is checked by the
+//! service), JSON bodies whose rejections are API errors, optional action bodies, and query
+//! parameters decoded into the API's query structs.
 
 use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
-use certctl::service::{Access, Actor};
+use certctl::service::Actor;
 use serde::de::DeserializeOwned;
 
 use crate::AppState;
 use crate::error::ApiError;
 
-/// The authenticated caller (any role).
+/// The authenticated caller (any role); the service checks what it may do.
 #[derive(Debug, Clone)]
 pub struct Caller(pub Actor);
 
@@ -56,41 +55,6 @@ impl FromRequestParts<AppState> for Caller {
         Ok(Caller(actor))
     }
 }
-
-macro_rules! access_extractor {
-    ($(#[$doc:meta])* $name:ident => $access:expr) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone)]
-        pub struct $name(pub Actor);
-
-        impl FromRequestParts<AppState> for $name {
-            type Rejection = ApiError;
-
-            async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-                let Caller(actor) = Caller::from_request_parts(parts, state).await?;
-                actor.require(&$access)?;
-                Ok($name(actor))
-            }
-        }
-    };
-}
-
-access_extractor!(
-    /// A caller allowed to read (viewer and up).
-    Reader => Access::Read
-);
-access_extractor!(
-    /// A caller allowed to change things (operator and up).
-    Writer => Access::Write
-);
-access_extractor!(
-    /// An admin.
-    Admin => Access::Admin
-);
-access_extractor!(
-    /// A caller allowed to register agents (operator, admin or the bootstrap token).
-    Registrar => Access::RegisterAgent
-);
 
 /// The address the request came from (the TCP peer), when the server knows it.
 #[derive(Debug, Clone, Copy)]
@@ -168,68 +132,17 @@ impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for OptionalJ
     }
 }
 
-/// Query parameters, keeping repeated keys (`tag=a:1&tag=b:2`).
+/// Query parameters decoded into one of the [`certctl::api::query`] structs (the format the
+/// client encodes); a bad value is a 400 naming the parameter.
 #[derive(Debug, Default)]
-pub struct Params(Vec<(String, String)>);
+pub struct Query<T>(pub T);
 
-impl<S: Send + Sync> FromRequestParts<S> for Params {
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        let q = parts.uri.query().unwrap_or("");
-        Ok(Params(form_urlencoded::parse(q.as_bytes()).into_owned().collect()))
-    }
-}
-
-impl Params {
-    /// The last non-empty value of `name`.
-    pub fn str(&self, name: &str) -> Option<String> {
-        self.0.iter().rev().find(|(k, v)| k == name && !v.is_empty()).map(|(_, v)| v.clone())
-    }
-
-    /// Every non-empty value of `name`.
-    pub fn all(&self, name: &str) -> Vec<String> {
-        self.0.iter().filter(|(k, v)| k == name && !v.is_empty()).map(|(_, v)| v.clone()).collect()
-    }
-
-    /// `name` parsed; a bad value is a 400 naming the parameter.
-    pub fn parse<T: FromStr>(&self, name: &str) -> Result<Option<T>, ApiError>
-    where
-        T::Err: std::fmt::Display,
-    {
-        self.str(name)
-            .map(|v| {
-                v.parse::<T>()
-                    .map_err(|e| ApiError::BadRequest(format!("query parameter {name}: {e}")))
-            })
-            .transpose()
-    }
-
-    /// A timestamp parameter (RFC 3339).
-    pub fn time(&self, name: &str) -> Result<Option<certctl::model::Timestamp>, ApiError> {
-        self.str(name)
-            .map(|v| {
-                certctl::model::Timestamp::parse(&v)
-                    .map_err(|e| ApiError::BadRequest(format!("query parameter {name}: {e}")))
-            })
-            .transpose()
-    }
-
-    /// A boolean flag (`true`/`false`/`1`/`0`).
-    pub fn flag(&self, name: &str) -> Result<bool, ApiError> {
-        match self.str(name).as_deref() {
-            None | Some("false") | Some("0") => Ok(false),
-            Some("true") | Some("1") => Ok(true),
-            Some(v) => Err(ApiError::BadRequest(format!(
-                "query parameter {name}: {v:?} is not true or false"
-            ))),
-        }
-    }
-
-    /// `page` and `per_page` (per_page capped at the maximum).
-    pub fn page(&self) -> Result<certctl::model::PageRequest, ApiError> {
-        let page = self.parse::<u32>("page")?.unwrap_or(1);
-        let per_page = self.parse::<u32>("per_page")?.unwrap_or(certctl::model::DEFAULT_PER_PAGE);
-        Ok(certctl::model::PageRequest::new(page, per_page))
+        certctl::api::query::decode(parts.uri.query().unwrap_or(""))
+            .map(Query)
+            .map_err(ApiError::BadRequest)
     }
 }

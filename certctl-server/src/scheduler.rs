@@ -5,11 +5,8 @@
 use std::future::Future;
 use std::time::Duration;
 
-use std::sync::Arc;
-
 use certctl::model::Timestamp;
 use certctl::service::Service;
-use certctl::store::Store;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio::time::MissedTickBehavior;
@@ -29,7 +26,7 @@ pub fn spawn(
     let s4 = svc.clone();
     vec![
         tokio::spawn(run(
-            svc.store_arc(),
+            svc.clone(),
             "renewal checker",
             every.renewal_check,
             stop.clone(),
@@ -65,7 +62,7 @@ pub fn spawn(
             },
         )),
         tokio::spawn(run(
-            svc.store_arc(),
+            svc.clone(),
             "job processor",
             every.job_processor,
             stop.clone(),
@@ -75,7 +72,7 @@ pub fn spawn(
             },
         )),
         tokio::spawn(run(
-            svc.store_arc(),
+            svc.clone(),
             "audit checkpoint",
             every.job_processor,
             stop.clone(),
@@ -85,7 +82,7 @@ pub fn spawn(
             },
         )),
         tokio::spawn(run(
-            svc.store_arc(),
+            svc.clone(),
             "agent health",
             every.agent_health,
             stop.clone(),
@@ -100,7 +97,7 @@ pub fn spawn(
             },
         )),
         tokio::spawn(run(
-            svc.store_arc(),
+            svc.clone(),
             "notification processor",
             every.notification,
             stop,
@@ -113,7 +110,7 @@ pub fn spawn(
 }
 
 async fn run<F, Fut>(
-    store: Arc<dyn Store>,
+    svc: Service,
     name: &'static str,
     every: Duration,
     mut stop: watch::Receiver<bool>,
@@ -128,7 +125,7 @@ async fn run<F, Fut>(
         tokio::select! {
             _ = tick.tick() => {
                 // one replica at a time runs each loop (PostgreSQL advisory lock)
-                match store.try_lock(name).await {
+                match svc.try_lead(name).await {
                     Ok(Some(lock)) => {
                         if let Err(e) = pass().await {
                             tracing::error!(loop_name = name, error = %e, "scheduler pass failed");

@@ -302,13 +302,13 @@ async fn restricted_allow_list_deploys_and_refuses_the_rest() {
     // as a compromised or older server could): the agent refuses the config before the policy
     let mut t = s
         .svc
-        .store()
+        .store_for_tests()
         .get_target(&certctl::model::TargetId::parse("t-nginx").unwrap())
         .await
         .unwrap();
     t.config = dotdot;
     s.svc
-        .store()
+        .store_for_tests()
         .update_target(
             &t,
             &AuditDraft::new("test", ActorType::User, "target_updated", "target", "t-nginx"),

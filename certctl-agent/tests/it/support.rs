@@ -69,7 +69,7 @@ impl Server {
             "bootstrap_token",
             "bt-fleet",
         );
-        svc.store().create_bootstrap_token(&fleet, &audit).await.unwrap();
+        svc.store_for_tests().create_bootstrap_token(&fleet, &audit).await.unwrap();
         let received = Log::default();
         let router = app(AppState::new(svc.clone()))
             .layer(axum::middleware::from_fn_with_state(received.clone(), record));

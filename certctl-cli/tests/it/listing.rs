@@ -16,7 +16,7 @@ fn all_walks_every_page() {
     let certs = certctl::testing::sample_certificates(1234, now);
     let audit =
         AuditDraft::new("test", ActorType::System, "certificate_imported", "certificate", "-");
-    s.block_on(s.svc.store().import_certificates(&certs, &audit)).unwrap();
+    s.block_on(s.svc.store_for_tests().import_certificates(&certs, &audit)).unwrap();
 
     let all = s.json(&["certs", "list", "--all", "--include-archived"]);
     let filter = CertificateFilter::default();

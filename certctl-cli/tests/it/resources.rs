@@ -345,7 +345,7 @@ fn audit_notifications_status() {
     c.expires_at = Some(now.plus(time::Duration::days(5)));
     let audit =
         AuditDraft::new("test", ActorType::System, "certificate_imported", "certificate", "-");
-    s.block_on(s.svc.store().import_certificates(&[c], &audit)).unwrap();
+    s.block_on(s.svc.store_for_tests().import_certificates(&[c], &audit)).unwrap();
     s.block_on(s.svc.check_renewals(now)).unwrap();
 
     let notes = s.json(&["notifications", "list", "--certificate", "mc-soon"]);

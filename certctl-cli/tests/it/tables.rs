@@ -53,7 +53,7 @@ fn certificate_tables() {
     ];
     let audit =
         AuditDraft::new("test", ActorType::System, "certificate_imported", "certificate", "-");
-    s.block_on(s.svc.store().import_certificates(&certs, &audit)).unwrap();
+    s.block_on(s.svc.store_for_tests().import_certificates(&certs, &audit)).unwrap();
 
     insta::assert_snapshot!("certs_list", redact(&s.table(&["certs", "list"])));
     insta::assert_snapshot!(
@@ -90,7 +90,7 @@ fn colour_only_when_asked() {
     c.status = CertificateStatus::Expiring;
     let audit =
         AuditDraft::new("test", ActorType::System, "certificate_imported", "certificate", "-");
-    s.block_on(s.svc.store().import_certificates(&[c], &audit)).unwrap();
+    s.block_on(s.svc.store_for_tests().import_certificates(&[c], &audit)).unwrap();
     // not a terminal (a pipe): never escape codes, even without NO_COLOR
     let out = s.cmd().env_remove("NO_COLOR").args(["certs", "list"]).output().unwrap();
     assert!(!String::from_utf8(out.stdout).unwrap().contains('\u{1b}'));
@@ -173,7 +173,7 @@ fn eighty_columns_wide_and_escapes() {
     certs[2].environment = Some("prod\u{1b}]0;pwned\u{7}\nX".into());
     let audit =
         AuditDraft::new("test", ActorType::System, "certificate_imported", "certificate", "-");
-    s.block_on(s.svc.store().import_certificates(&certs, &audit)).unwrap();
+    s.block_on(s.svc.store_for_tests().import_certificates(&certs, &audit)).unwrap();
     let run = |cols: &str, extra: &[&str]| {
         let out = s
             .cmd()

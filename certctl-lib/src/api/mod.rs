@@ -11,6 +11,11 @@ mod inputs;
 pub use inputs::*;
 mod channels;
 pub use channels::ChannelInput;
+pub mod query;
+pub use query::{
+    AgentQuery, AuditQuery, CertificateQuery, EvaluateQuery, JobQuery, NotificationQuery,
+    OwnerQuery, PageQuery, TargetQuery, ViolationQuery,
+};
 
 /// `{"error": {"code": "...", "message": "..."}}` — every non-2xx response.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

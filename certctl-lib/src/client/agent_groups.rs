@@ -1,13 +1,14 @@
 //! `/agent-groups`: named sets of agents selected by criteria.
 
-use super::{Client, Result, query};
+use super::{Client, Result};
 use crate::api::GroupInput;
+use crate::api::query::PageQuery;
 use crate::model::{AgentGroup, Page, PageRequest};
 
 impl Client {
     /// `GET /agent-groups`.
     pub async fn list_agent_groups(&self, page: PageRequest) -> Result<Page<AgentGroup>> {
-        self.get_json(self.url(&["agent-groups"]), &query::paged(page)).await
+        self.get_list(self.url(&["agent-groups"]), &PageQuery::from(page)).await
     }
 
     /// `GET /agent-groups/{id}/members`: the agents matching the group's criteria now.
@@ -16,12 +17,12 @@ impl Client {
         id: &str,
         page: PageRequest,
     ) -> Result<Page<crate::model::Agent>> {
-        self.get_json(self.url(&["agent-groups", id, "members"]), &query::paged(page)).await
+        self.get_list(self.url(&["agent-groups", id, "members"]), &PageQuery::from(page)).await
     }
 
     /// `GET /agent-groups/{id}`.
     pub async fn get_agent_group(&self, id: &str) -> Result<AgentGroup> {
-        self.get_json(self.url(&["agent-groups", id]), &Vec::new()).await
+        self.get_json(self.url(&["agent-groups", id])).await
     }
 
     /// `POST /agent-groups`.

@@ -1,7 +1,8 @@
 //! `/agents`: registration, approval, heartbeat and retirement of the agents that hold the keys,
 //! and `/bootstrap-tokens` with which agents register themselves.
 
-use super::{Client, Result, query};
+use super::{Client, ClientError, Result};
+use crate::api::query::{AgentQuery, PageQuery};
 use crate::api::{
     AgentInput, AgentRegistered, AgentUpdate, AgentView, BootstrapTokenCreated,
     BootstrapTokenInput, CsrSubmission, JobReport, WorkItem,
@@ -10,19 +11,19 @@ use crate::model::{Agent, AgentFilter, AgentMetadata, BootstrapToken, Job, Page,
 
 impl Client {
     /// `GET /agents`. `filter.ids` cannot be expressed in the API and is refused with
-    /// [`ClientError::Config`](super::ClientError::Config).
+    /// [`ClientError::Config`].
     pub async fn list_agents(
         &self,
         filter: &AgentFilter,
         page: PageRequest,
     ) -> Result<Page<Agent>> {
-        let q = query::agents(filter, page)?;
-        self.get_json(self.url(&["agents"]), &q).await
+        let q = AgentQuery::new(filter, page).map_err(ClientError::Config)?;
+        self.get_list(self.url(&["agents"]), &q).await
     }
 
     /// `GET /agents/{id}`: the agent and the groups it belongs to now.
     pub async fn get_agent(&self, id: &str) -> Result<AgentView> {
-        self.get_json(self.url(&["agents", id]), &Vec::new()).await
+        self.get_json(self.url(&["agents", id])).await
     }
 
     /// `POST /agents`: registers an agent (operator key, or the bootstrap token as API key);
@@ -51,12 +52,12 @@ impl Client {
 
     /// `GET /bootstrap-tokens` (admin; records only, never secrets).
     pub async fn list_bootstrap_tokens(&self, page: PageRequest) -> Result<Page<BootstrapToken>> {
-        self.get_json(self.url(&["bootstrap-tokens"]), &query::paged(page)).await
+        self.get_list(self.url(&["bootstrap-tokens"]), &PageQuery::from(page)).await
     }
 
     /// `GET /bootstrap-tokens/{id}` (admin).
     pub async fn get_bootstrap_token(&self, id: &str) -> Result<BootstrapToken> {
-        self.get_json(self.url(&["bootstrap-tokens", id]), &Vec::new()).await
+        self.get_json(self.url(&["bootstrap-tokens", id])).await
     }
 
     /// `POST /bootstrap-tokens/{id}/revoke` (admin).
@@ -76,7 +77,7 @@ impl Client {
 
     /// `GET /agents/{id}/work`: CSRs to send and deployments to run (agent key).
     pub async fn agent_work(&self, id: &str) -> Result<Page<WorkItem>> {
-        self.get_json(self.url(&["agents", id, "work"]), &Vec::new()).await
+        self.get_json(self.url(&["agents", id, "work"])).await
     }
 
     /// `POST /agents/{id}/csr`: submits the CSR for an AwaitingCSR job (agent key).

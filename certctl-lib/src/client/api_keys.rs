@@ -1,6 +1,7 @@
 //! `/api-keys`: API key management (admin only); secrets are shown once, at creation.
 
-use super::{Client, Result, query};
+use super::{Client, Result};
+use crate::api::query::PageQuery;
 use crate::api::{ApiKeyCreated, ApiKeyInput};
 use crate::model::{ApiKey, Page, PageRequest};
 
@@ -12,12 +13,12 @@ impl Client {
 
     /// `GET /api-keys` (records only, never secrets).
     pub async fn list_api_keys(&self, page: PageRequest) -> Result<Page<ApiKey>> {
-        self.get_json(self.url(&["api-keys"]), &query::paged(page)).await
+        self.get_list(self.url(&["api-keys"]), &PageQuery::from(page)).await
     }
 
     /// `GET /api-keys/{id}`.
     pub async fn get_api_key(&self, id: &str) -> Result<ApiKey> {
-        self.get_json(self.url(&["api-keys", id]), &Vec::new()).await
+        self.get_json(self.url(&["api-keys", id])).await
     }
 
     /// `DELETE /api-keys/{id}`: revokes the key.

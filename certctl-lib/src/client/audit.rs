@@ -1,6 +1,7 @@
 //! `/audit`: the append-only, hash-chained record of every change, and its verification.
 
-use super::{Client, Result, query};
+use super::{Client, Result};
+use crate::api::query::AuditQuery;
 use crate::model::{AuditEvent, AuditFilter, ChainReport, Page, PageRequest};
 
 impl Client {
@@ -10,16 +11,16 @@ impl Client {
         filter: &AuditFilter,
         page: PageRequest,
     ) -> Result<Page<AuditEvent>> {
-        self.get_json(self.url(&["audit"]), &query::audit(filter, page)).await
+        self.get_list(self.url(&["audit"]), &AuditQuery::new(filter, page)).await
     }
 
     /// `GET /audit/{id}`.
     pub async fn get_audit_event(&self, id: &str) -> Result<AuditEvent> {
-        self.get_json(self.url(&["audit", id]), &Vec::new()).await
+        self.get_json(self.url(&["audit", id])).await
     }
 
     /// `GET /audit/verify`: walks the hash chain; a broken chain is `valid: false`, not an error.
     pub async fn verify_audit(&self) -> Result<ChainReport> {
-        self.get_json(self.url(&["audit", "verify"]), &Vec::new()).await
+        self.get_json(self.url(&["audit", "verify"])).await
     }
 }

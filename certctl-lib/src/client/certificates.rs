@@ -1,6 +1,7 @@
 //! `/certificates`: inventory, versions, PEM export and the lifecycle actions.
 
-use super::{Client, Result, query};
+use super::{Client, ClientError, Result};
+use crate::api::query::{CertificateQuery, ViolationQuery};
 use crate::api::{CertificateInput, CertificatePatch, RevokeInput};
 use crate::model::{
     Certificate, CertificateFilter, CertificateVersion, Job, Page, PageRequest, PolicyViolation,
@@ -16,13 +17,13 @@ impl Client {
         filter: &CertificateFilter,
         page: PageRequest,
     ) -> Result<Page<Certificate>> {
-        let q = query::certificates(filter, page)?;
-        self.get_json(self.url(&["certificates"]), &q).await
+        let q = CertificateQuery::new(filter, page).map_err(ClientError::Config)?;
+        self.get_list(self.url(&["certificates"]), &q).await
     }
 
     /// `GET /certificates/{id}`.
     pub async fn get_certificate(&self, id: &str) -> Result<Certificate> {
-        self.get_json(self.url(&["certificates", id]), &Vec::new()).await
+        self.get_json(self.url(&["certificates", id])).await
     }
 
     /// `POST /certificates`: records a certificate (issuance starts separately, see
@@ -53,16 +54,16 @@ impl Client {
         open_only: bool,
         page: PageRequest,
     ) -> Result<Page<PolicyViolation>> {
-        self.get_json(
+        self.get_list(
             self.url(&["certificates", id, "violations"]),
-            &query::violations(open_only, page),
+            &ViolationQuery::new(open_only, page),
         )
         .await
     }
 
     /// `GET /certificates/{id}/versions`: every issued version, newest first.
     pub async fn certificate_versions(&self, id: &str) -> Result<Page<CertificateVersion>> {
-        self.get_json(self.url(&["certificates", id, "versions"]), &Vec::new()).await
+        self.get_json(self.url(&["certificates", id, "versions"])).await
     }
 
     /// `GET /certificates/{id}/export`: the current PEM chain, leaf first.
@@ -78,7 +79,7 @@ impl Client {
                 self.request(reqwest::Method::POST, self.url(&["certificates", id, "export-key"])),
             )
             .await?;
-        let body = resp.bytes().await.map_err(super::ClientError::from_transport)?;
+        let body = resp.bytes().await.map_err(ClientError::from_transport)?;
         String::from_utf8(body.to_vec()).map_err(|e| super::ClientError::Decode(e.to_string()))
     }
 

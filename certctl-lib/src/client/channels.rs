@@ -1,19 +1,20 @@
 //! `/notification-channels`: where alerts go (email, webhook, Slack, Teams). Secrets are
 //! write-only: responses show `<key>_set: true` in their place.
 
-use super::{Client, Result, query};
+use super::{Client, Result};
+use crate::api::query::PageQuery;
 use crate::api::{ChannelInput, TestResult};
 use crate::model::{NotificationChannel, Page, PageRequest};
 
 impl Client {
     /// `GET /notification-channels`.
     pub async fn list_channels(&self, page: PageRequest) -> Result<Page<NotificationChannel>> {
-        self.get_json(self.url(&["notification-channels"]), &query::paged(page)).await
+        self.get_list(self.url(&["notification-channels"]), &PageQuery::from(page)).await
     }
 
     /// `GET /notification-channels/{id}`.
     pub async fn get_channel(&self, id: &str) -> Result<NotificationChannel> {
-        self.get_json(self.url(&["notification-channels", id]), &Vec::new()).await
+        self.get_json(self.url(&["notification-channels", id])).await
     }
 
     /// `POST /notification-channels`.

@@ -1,18 +1,19 @@
 //! `/issuers`: the connectors that sign certificates, their health check and CA certificates.
 
-use super::{Client, Result, query};
+use super::{Client, Result};
+use crate::api::query::PageQuery;
 use crate::api::{ConnectorInput, TestResult};
 use crate::model::{Issuer, Page, PageRequest};
 
 impl Client {
     /// `GET /issuers`.
     pub async fn list_issuers(&self, page: PageRequest) -> Result<Page<Issuer>> {
-        self.get_json(self.url(&["issuers"]), &query::paged(page)).await
+        self.get_list(self.url(&["issuers"]), &PageQuery::from(page)).await
     }
 
     /// `GET /issuers/{id}`.
     pub async fn get_issuer(&self, id: &str) -> Result<Issuer> {
-        self.get_json(self.url(&["issuers", id]), &Vec::new()).await
+        self.get_json(self.url(&["issuers", id])).await
     }
 
     /// `POST /issuers`.

@@ -37,7 +37,6 @@ use serde::de::DeserializeOwned;
 mod builder;
 mod error;
 mod pages;
-mod query;
 mod settings;
 
 mod agent_groups;
@@ -60,9 +59,6 @@ pub use builder::{ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
 pub use error::{ClientError, Result};
 pub use pages::{list_all, pages, pages_after};
 pub use settings::{ConfigFile, Context, DEFAULT_SERVER, Settings, SettingsError};
-
-/// Query parameters of a request, in order (repeated keys allowed).
-pub(crate) type Query = Vec<(&'static str, String)>;
 
 /// A client of one certctl server. Clones share the connection pool.
 #[derive(Clone)]
@@ -162,11 +158,22 @@ impl Client {
         serde_json::from_slice(&body).map_err(|e| ClientError::Decode(format!("{url}: {e}")))
     }
 
-    /// `GET` with query parameters, JSON answer.
-    async fn get_json<T: DeserializeOwned>(&self, mut url: Url, query: &Query) -> Result<T> {
-        if !query.is_empty() {
-            url.query_pairs_mut().extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
+    /// `GET` of a list: `query` (one of [`crate::api::query`]'s structs) encoded as the server
+    /// decodes it, JSON answer.
+    async fn get_list<T: DeserializeOwned, Q: serde::Serialize>(
+        &self,
+        mut url: Url,
+        query: &Q,
+    ) -> Result<T> {
+        let q = crate::api::query::encode(query).map_err(ClientError::Config)?;
+        if !q.is_empty() {
+            url.set_query(Some(&q));
         }
+        self.get_json(url).await
+    }
+
+    /// `GET`, JSON answer.
+    async fn get_json<T: DeserializeOwned>(&self, url: Url) -> Result<T> {
         let resp = self.send(self.request(Method::GET, url)).await?;
         Self::decode(resp).await
     }

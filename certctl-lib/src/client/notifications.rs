@@ -1,6 +1,7 @@
 //! `/notifications`: expiry warnings and job failures sent (or to be sent) to owners.
 
-use super::{Client, Result, query};
+use super::{Client, Result};
+use crate::api::query::NotificationQuery;
 use crate::model::{Notification, NotificationFilter, Page, PageRequest};
 
 impl Client {
@@ -10,12 +11,12 @@ impl Client {
         filter: &NotificationFilter,
         page: PageRequest,
     ) -> Result<Page<Notification>> {
-        self.get_json(self.url(&["notifications"]), &query::notifications(filter, page)).await
+        self.get_list(self.url(&["notifications"]), &NotificationQuery::new(filter, page)).await
     }
 
     /// `GET /notifications/{id}`.
     pub async fn get_notification(&self, id: &str) -> Result<Notification> {
-        self.get_json(self.url(&["notifications", id]), &Vec::new()).await
+        self.get_json(self.url(&["notifications", id])).await
     }
 
     /// `POST /notifications/{id}/read`: marks it read.

@@ -1,7 +1,8 @@
 //! `/owners`: the people responsible for certificates.
 
-use super::{Client, Result, query};
+use super::{Client, Result};
 use crate::api::OwnerInput;
+use crate::api::query::OwnerQuery;
 use crate::model::{Owner, Page, PageRequest};
 
 impl Client {
@@ -11,12 +12,12 @@ impl Client {
         team_id: Option<&str>,
         page: PageRequest,
     ) -> Result<Page<Owner>> {
-        self.get_json(self.url(&["owners"]), &query::with("team_id", team_id, page)).await
+        self.get_list(self.url(&["owners"]), &OwnerQuery::new(team_id, page)).await
     }
 
     /// `GET /owners/{id}`.
     pub async fn get_owner(&self, id: &str) -> Result<Owner> {
-        self.get_json(self.url(&["owners", id]), &Vec::new()).await
+        self.get_json(self.url(&["owners", id])).await
     }
 
     /// `POST /owners`.

@@ -1,18 +1,19 @@
 //! `/policies`: policy rules and their violations.
 
-use super::{Client, Result, query};
+use super::{Client, Result};
 use crate::api::PolicyInput;
+use crate::api::query::{PageQuery, ViolationQuery};
 use crate::model::{Page, PageRequest, PolicyRule, PolicyViolation};
 
 impl Client {
     /// `GET /policies`.
     pub async fn list_policies(&self, page: PageRequest) -> Result<Page<PolicyRule>> {
-        self.get_json(self.url(&["policies"]), &query::paged(page)).await
+        self.get_list(self.url(&["policies"]), &PageQuery::from(page)).await
     }
 
     /// `GET /policies/{id}`.
     pub async fn get_policy(&self, id: &str) -> Result<PolicyRule> {
-        self.get_json(self.url(&["policies", id]), &Vec::new()).await
+        self.get_json(self.url(&["policies", id])).await
     }
 
     /// `POST /policies`.
@@ -37,9 +38,9 @@ impl Client {
         open_only: bool,
         page: PageRequest,
     ) -> Result<Page<PolicyViolation>> {
-        self.get_json(
+        self.get_list(
             self.url(&["policies", id, "violations"]),
-            &query::violations(open_only, page),
+            &ViolationQuery::new(open_only, page),
         )
         .await
     }

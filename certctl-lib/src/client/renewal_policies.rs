@@ -1,18 +1,19 @@
 //! `/renewal-policies`: when certificates renew, how often to retry, when to alert.
 
-use super::{Client, Result, query};
+use super::{Client, Result};
 use crate::api::RenewalPolicyInput;
+use crate::api::query::PageQuery;
 use crate::model::{Page, PageRequest, RenewalPolicy};
 
 impl Client {
     /// `GET /renewal-policies`.
     pub async fn list_renewal_policies(&self, page: PageRequest) -> Result<Page<RenewalPolicy>> {
-        self.get_json(self.url(&["renewal-policies"]), &query::paged(page)).await
+        self.get_list(self.url(&["renewal-policies"]), &PageQuery::from(page)).await
     }
 
     /// `GET /renewal-policies/{id}`.
     pub async fn get_renewal_policy(&self, id: &str) -> Result<RenewalPolicy> {
-        self.get_json(self.url(&["renewal-policies", id]), &Vec::new()).await
+        self.get_json(self.url(&["renewal-policies", id])).await
     }
 
     /// `POST /renewal-policies`.

@@ -28,6 +28,6 @@ impl Client {
 
     /// `GET /api/v1/summary`: certificates by status, expiring soon, agents, failed jobs.
     pub async fn summary(&self) -> Result<Summary> {
-        self.get_json(self.url(&["summary"]), &Vec::new()).await
+        self.get_json(self.url(&["summary"])).await
     }
 }

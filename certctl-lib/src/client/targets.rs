@@ -1,7 +1,8 @@
 //! `/targets`: where certificates are deployed (and by which agent).
 
-use super::{Client, Result, query};
+use super::{Client, Result};
 use crate::api::ConnectorInput;
+use crate::api::query::TargetQuery;
 use crate::model::{Page, PageRequest, Target};
 
 impl Client {
@@ -11,12 +12,12 @@ impl Client {
         agent_id: Option<&str>,
         page: PageRequest,
     ) -> Result<Page<Target>> {
-        self.get_json(self.url(&["targets"]), &query::with("agent_id", agent_id, page)).await
+        self.get_list(self.url(&["targets"]), &TargetQuery::new(agent_id, page)).await
     }
 
     /// `GET /targets/{id}`.
     pub async fn get_target(&self, id: &str) -> Result<Target> {
-        self.get_json(self.url(&["targets", id]), &Vec::new()).await
+        self.get_json(self.url(&["targets", id])).await
     }
 
     /// `POST /targets`.

@@ -1,18 +1,19 @@
 //! `/teams`: who owns certificates, at the team level.
 
-use super::{Client, Result, query};
+use super::{Client, Result};
 use crate::api::TeamInput;
+use crate::api::query::PageQuery;
 use crate::model::{Page, PageRequest, Team};
 
 impl Client {
     /// `GET /teams`.
     pub async fn list_teams(&self, page: PageRequest) -> Result<Page<Team>> {
-        self.get_json(self.url(&["teams"]), &query::paged(page)).await
+        self.get_list(self.url(&["teams"]), &PageQuery::from(page)).await
     }
 
     /// `GET /teams/{id}`.
     pub async fn get_team(&self, id: &str) -> Result<Team> {
-        self.get_json(self.url(&["teams", id]), &Vec::new()).await
+        self.get_json(self.url(&["teams", id])).await
     }
 
     /// `POST /teams`.

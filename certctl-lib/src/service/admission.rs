@@ -70,10 +70,10 @@ impl Service {
     pub async fn list_bootstrap_tokens(
         &self,
         actor: &Actor,
-        page: PageRequest,
+        q: &crate::api::PageQuery,
     ) -> Result<Page<BootstrapToken>> {
         actor.require(&Access::Admin)?;
-        self.store().list_bootstrap_tokens(page).await
+        self.store().list_bootstrap_tokens(q.page_request()).await
     }
 
     pub async fn get_bootstrap_token(

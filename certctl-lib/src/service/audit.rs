@@ -27,14 +27,13 @@ impl Service {
     pub async fn list_audit(
         &self,
         actor: &Actor,
-        filter: &AuditFilter,
-        page: PageRequest,
+        q: &crate::api::AuditQuery,
     ) -> Result<Page<AuditEvent>> {
         actor.require(&Access::Read)?;
-        let mut f = filter.clone();
+        let mut f = q.filter();
         f.exclude_resource_types =
             hidden_audit_types(actor).iter().map(|t| (*t).to_owned()).collect();
-        self.store().list_audit(&f, page).await
+        self.store().list_audit(&f, q.page_request()).await
     }
 
     /// One event, if `actor` may read it (a hidden one is not found).
@@ -49,7 +48,12 @@ impl Service {
 
     /// Verifies the chain with the server's key against the stored checkpoints, this server's
     /// checkpoint file and `expect`.
-    pub async fn verify_audit(&self, expect: &[ExpectedCheckpoint]) -> Result<ChainReport> {
+    pub async fn verify_audit(
+        &self,
+        actor: &Actor,
+        expect: &[ExpectedCheckpoint],
+    ) -> Result<ChainReport> {
+        actor.require(&super::Access::Read)?;
         let mut all = expect.to_vec();
         if let Some(path) = &self.config().audit_checkpoint_file
             && let Some(e) = crate::audit::read_checkpoint_file(path)?
@@ -119,5 +123,55 @@ impl Service {
             );
         }
         Ok(())
+    }
+}
+
+/// The live audit feed of one caller: events committed after the replay, only those the caller
+/// may read ([`super::visible_to`]).
+#[derive(Debug)]
+pub struct AuditFeed {
+    rx: tokio::sync::broadcast::Receiver<std::sync::Arc<AuditEvent>>,
+    actor: Actor,
+    skip_through: Option<i64>,
+}
+
+impl AuditFeed {
+    /// The next visible event; `Lagged(n)` when the caller fell `n` events behind, `Closed` when
+    /// the feed ended.
+    pub async fn recv(
+        &mut self,
+    ) -> std::result::Result<std::sync::Arc<AuditEvent>, tokio::sync::broadcast::error::RecvError>
+    {
+        loop {
+            let ev = self.rx.recv().await?;
+            if self.skip_through.is_some_and(|s| ev.seq <= s)
+                || !super::visible_to(&self.actor, &ev)
+            {
+                continue;
+            }
+            return Ok(ev);
+        }
+    }
+}
+
+impl Service {
+    /// `GET /events` for `actor` (a reader): the events after `resume_after` it may read (at most
+    /// `replay_limit` read back, for a client resuming with `Last-Event-ID`), then the live feed
+    /// without those again.
+    pub async fn audit_feed(
+        &self,
+        actor: &Actor,
+        resume_after: Option<i64>,
+        replay_limit: i64,
+    ) -> Result<(Vec<AuditEvent>, AuditFeed)> {
+        actor.require(&Access::Read)?;
+        let rx = self.subscribe_audit().await?;
+        let replay = match resume_after {
+            Some(seq) if seq >= 0 => self.audit_after(seq, replay_limit).await?,
+            _ => Vec::new(),
+        };
+        let skip_through = replay.last().map(|e| e.seq);
+        let backlog = replay.into_iter().filter(|e| super::visible_to(actor, e)).collect();
+        Ok((backlog, AuditFeed { rx, actor: actor.clone(), skip_through }))
     }
 }

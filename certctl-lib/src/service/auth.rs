@@ -133,6 +133,17 @@ impl Actor {
         )))
     }
 
+    /// `GET /whoami`: who this caller is and what its role allows.
+    pub fn whoami(&self) -> crate::api::Whoami {
+        crate::api::Whoami {
+            name: self.name.clone(),
+            role: self.role,
+            actor_type: self.kind,
+            can_write: self.allows(&Access::Write),
+            can_admin: self.allows(&Access::Admin),
+        }
+    }
+
     /// An audit draft for an action of this caller.
     pub fn audit(
         &self,

@@ -30,6 +30,7 @@ impl Service {
         actor: &Actor,
         input: &CertificateInput,
     ) -> Result<Certificate> {
+        actor.require(&super::Access::Write)?;
         let cert = self.draft_certificate(input).await?;
         if cert.is_template() {
             return self.create_template(actor, cert).await;
@@ -111,6 +112,7 @@ impl Service {
         id: &CertificateId,
         p: &CertificatePatch,
     ) -> Result<Certificate> {
+        actor.require(&super::Access::Write)?;
         let mut cert = self.store().get_certificate(id).await?;
         if cert.status == CertificateStatus::Archived {
             return Err(Error::Conflict(format!("certificate {id} is archived")));
@@ -193,7 +195,7 @@ impl Service {
             let cert = self.store().update_certificate(&cert, &audit).await?;
             let agents = self.store().all_agents().await?;
             self.reconcile_template(actor, &cert, &agents).await?;
-            return self.certificate_view(id).await;
+            return self.certificate_view(actor, id).await;
         }
         let evaluation = self.enforce_policies(&cert, None).await?;
         let audit = actor
@@ -211,6 +213,7 @@ impl Service {
         actor: &Actor,
         id: &CertificateId,
     ) -> Result<Certificate> {
+        actor.require(&super::Access::Write)?;
         let cert = self.store().get_certificate(id).await?;
         if cert.status == CertificateStatus::Archived {
             return Err(Error::Conflict(format!("certificate {id} is already archived")));
@@ -243,7 +246,8 @@ impl Service {
     }
 
     /// The current chain (leaf first) of the newest version.
-    pub async fn export_certificate(&self, id: &CertificateId) -> Result<String> {
+    pub async fn export_certificate(&self, actor: &Actor, id: &CertificateId) -> Result<String> {
+        actor.require(&super::Access::Read)?;
         self.store().get_certificate(id).await?;
         let versions = self.store().list_versions(id).await?;
         versions.into_iter().next().map(|v| v.pem_chain).ok_or_else(|| {
@@ -258,6 +262,7 @@ impl Service {
         id: &CertificateId,
         reason: Option<&str>,
     ) -> Result<Certificate> {
+        actor.require(&super::Access::Write)?;
         let reason = reason.unwrap_or("unspecified");
         if !REVOCATION_REASONS.contains(&reason) {
             return Err(Error::invalid(

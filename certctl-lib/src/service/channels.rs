@@ -109,6 +109,7 @@ impl Service {
         actor: &Actor,
         input: &ChannelInput,
     ) -> Result<NotificationChannel> {
+        actor.require(&super::Access::Write)?;
         let now = Timestamp::now();
         let channel_type = parse_type(&required("type", input.channel_type.as_deref())?)?;
         let mut config = incoming_config(
@@ -143,6 +144,7 @@ impl Service {
         id: &ChannelId,
         input: &ChannelInput,
     ) -> Result<NotificationChannel> {
+        actor.require(&super::Access::Write)?;
         let mut c = self.store().get_channel(id).await?;
         c.config = self.open_channel_config(&c.config)?;
         let mut changed = Vec::new();
@@ -192,6 +194,7 @@ impl Service {
     /// Deletes a channel no renewal policy routes to (409 names the policies that do).
     /// Its undelivered events go Dead at the next pass ("channel deleted").
     pub async fn delete_channel(&self, actor: &Actor, id: &ChannelId) -> Result<()> {
+        actor.require(&super::Access::Write)?;
         self.store().get_channel(id).await?;
         let mut users = Vec::new();
         let mut page = 1;
@@ -226,6 +229,7 @@ impl Service {
 
     /// Sends a test message through the channel now (email: to its `to` list only).
     pub async fn test_channel(&self, actor: &Actor, id: &ChannelId) -> Result<TestResult> {
+        actor.require(&super::Access::Write)?;
         let c = self.store().get_channel(id).await?;
         let notifier = match notify::build(
             c.channel_type,

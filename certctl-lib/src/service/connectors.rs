@@ -117,6 +117,7 @@ impl Service {
 
 impl Service {
     pub async fn create_issuer(&self, actor: &Actor, input: &ConnectorInput) -> Result<Issuer> {
+        actor.require(&super::Access::Write)?;
         let now = Timestamp::now();
         let issuer_type = required("type", input.connector_type.as_deref())?;
         let mut config = input.config.clone().unwrap_or_else(|| serde_json::json!({}));
@@ -157,6 +158,7 @@ impl Service {
         id: &IssuerId,
         input: &ConnectorInput,
     ) -> Result<Issuer> {
+        actor.require(&super::Access::Write)?;
         let mut issuer = self.store().get_issuer(id).await?;
         let before = (issuer.issuer_type.clone(), issuer.config.clone());
         if let Some(n) = &input.name {
@@ -206,6 +208,7 @@ impl Service {
     }
 
     pub async fn delete_issuer(&self, actor: &Actor, id: &IssuerId) -> Result<()> {
+        actor.require(&super::Access::Write)?;
         if id.as_str() == LOCAL_ISSUER_ID {
             return Err(Error::Conflict(format!(
                 "{id} is the built-in Local CA and cannot be deleted"
@@ -228,7 +231,8 @@ impl Service {
 
     /// Checks that the issuer can issue: a throwaway CSR is signed through its connector (ACME:
     /// the directory answers and the account exists, created on first use).
-    pub async fn test_issuer(&self, id: &IssuerId) -> Result<TestResult> {
+    pub async fn test_issuer(&self, actor: &Actor, id: &IssuerId) -> Result<TestResult> {
+        actor.require(&super::Access::Write)?;
         let issuer = self.store().get_issuer(id).await?;
         if issuer.issuer_type == "acme" {
             return Ok(match self.test_acme_issuer(&issuer).await {
@@ -258,7 +262,8 @@ impl Service {
     }
 
     /// The issuer's CA certificate(s) as PEM, to build trust stores.
-    pub async fn issuer_ca_pem(&self, id: &IssuerId) -> Result<String> {
+    pub async fn issuer_ca_pem(&self, actor: &Actor, id: &IssuerId) -> Result<String> {
+        actor.require(&super::Access::Read)?;
         let issuer = self.store().get_issuer(id).await?;
         self.connector(&issuer.issuer_type)?.ca_pem(&issuer.config).ok_or_else(|| {
             Error::Conflict(format!(
@@ -269,6 +274,7 @@ impl Service {
     }
 
     pub async fn create_target(&self, actor: &Actor, input: &ConnectorInput) -> Result<Target> {
+        actor.require(&super::Access::Write)?;
         let now = Timestamp::now();
         let target_type = required("type", input.connector_type.as_deref())?;
         let config = input.config.clone().unwrap_or_else(|| serde_json::json!({}));
@@ -301,6 +307,7 @@ impl Service {
         id: &TargetId,
         input: &ConnectorInput,
     ) -> Result<Target> {
+        actor.require(&super::Access::Write)?;
         let mut t = self.store().get_target(id).await?;
         let before = (t.target_type.clone(), t.agent_id.clone(), t.config.clone());
         if let Some(n) = &input.name {
@@ -337,6 +344,7 @@ impl Service {
     }
 
     pub async fn delete_target(&self, actor: &Actor, id: &TargetId) -> Result<()> {
+        actor.require(&super::Access::Write)?;
         self.store().delete_target(id, &actor.audit("target_deleted", "target", id.as_str())).await
     }
 

@@ -4,7 +4,8 @@ use super::auth::{Access, Bootstrap};
 use super::validate::{new_id, required, tags, text};
 use super::{Actor, Service, auth};
 use crate::api::{
-    AgentInput, AgentRegistered, AgentUpdate, AgentView, ApiKeyCreated, ApiKeyInput, GroupInput,
+    AgentInput, AgentQuery, AgentRegistered, AgentUpdate, AgentView, ApiKeyCreated, ApiKeyInput,
+    GroupInput, PageQuery,
 };
 use crate::error::{Error, Result};
 use crate::model::*;
@@ -118,6 +119,7 @@ impl Service {
 
     /// Retires an agent: its keys stop working and it no longer receives work.
     pub async fn retire_agent(&self, actor: &Actor, id: &AgentId) -> Result<Agent> {
+        actor.require(&super::Access::Write)?;
         let mut agent = self.store().get_agent(id).await?;
         if agent.status == AgentStatus::Retired {
             return Err(Error::Conflict(format!("agent {id} is already retired")));
@@ -295,7 +297,8 @@ impl Service {
     }
 
     /// An agent with the groups it belongs to now.
-    pub async fn agent_view(&self, id: &AgentId) -> Result<AgentView> {
+    pub async fn agent_view(&self, actor: &Actor, id: &AgentId) -> Result<AgentView> {
+        actor.require(&super::Access::Read)?;
         let agent = self.store().get_agent(id).await?;
         let groups = if admitted(&agent) {
             self.membership().await?.groups_of_agent(&agent)
@@ -317,30 +320,30 @@ impl Service {
     /// preview). Invalid criteria are [`Error::Invalid`] naming the field.
     pub async fn preview_group(
         &self,
+        actor: &Actor,
         criteria: &GroupCriteria,
-        page: PageRequest,
+        page: &PageQuery,
     ) -> Result<Page<Agent>> {
+        actor.require(&super::Access::Read)?;
         let compiled = crate::groups::compile(criteria)?;
         let agents = self.store().all_agents().await?;
         let ids = crate::groups::members(&compiled, agents.iter().filter(|a| admitted(a)));
         let filter = AgentFilter { ids: Some(ids), ..Default::default() };
-        self.store().list_agents(&filter, page).await
+        self.store().list_agents(&filter, page.page_request()).await
     }
 
     /// `GET /agents`: `group_id` resolves to the group's current members.
-    pub async fn list_agents(
-        &self,
-        filter: &AgentFilter,
-        page: PageRequest,
-    ) -> Result<Page<Agent>> {
-        let mut f = filter.clone();
-        if let Some(g) = &filter.group_id {
+    pub async fn list_agents(&self, actor: &Actor, q: &AgentQuery) -> Result<Page<Agent>> {
+        actor.require(&super::Access::Read)?;
+        let mut f = q.filter();
+        if let Some(g) = &f.group_id {
             f.ids = Some(self.group_members(g).await?);
         }
-        self.store().list_agents(&f, page).await
+        self.store().list_agents(&f, q.page_request()).await
     }
 
     pub async fn create_group(&self, actor: &Actor, input: &GroupInput) -> Result<AgentGroup> {
+        actor.require(&super::Access::Write)?;
         let now = Timestamp::now();
         let group = AgentGroup {
             id: new_id(input.id.as_deref(), GroupId::parse, GroupId::generate)?,
@@ -368,6 +371,7 @@ impl Service {
         id: &GroupId,
         input: &GroupInput,
     ) -> Result<AgentGroup> {
+        actor.require(&super::Access::Write)?;
         let mut g = self.store().get_group(id).await?;
         if let Some(n) = &input.name {
             g.name = text("name", n, 200)?;
@@ -389,6 +393,7 @@ impl Service {
     }
 
     pub async fn delete_group(&self, actor: &Actor, id: &GroupId) -> Result<()> {
+        actor.require(&super::Access::Write)?;
         let members = self.store().stored_members(id).await?;
         self.store()
             .delete_group(id, &actor.audit("agent_group_deleted", "agent_group", id.as_str()))
@@ -414,6 +419,7 @@ impl Service {
         actor: &Actor,
         input: &ApiKeyInput,
     ) -> Result<ApiKeyCreated> {
+        actor.require(&super::Access::Admin)?;
         if input.role == Role::Agent {
             return Err(Error::invalid(
                 "role",
@@ -439,6 +445,7 @@ impl Service {
     }
 
     pub async fn revoke_api_key(&self, actor: &Actor, id: &ApiKeyId) -> Result<ApiKey> {
+        actor.require(&super::Access::Admin)?;
         let key = self
             .store()
             .revoke_api_key(

@@ -121,11 +121,12 @@ impl Service {
         let cert = self.store().create_certificate(&cert, &audit).await?;
         let agents = self.store().all_agents().await?;
         self.reconcile_template(actor, &cert, &agents).await?;
-        self.certificate_view(&cert.id).await
+        self.certificate_view(actor, &cert.id).await
     }
 
     /// A certificate as `GET /certificates/{id}` shows it: a template lists its children.
-    pub async fn certificate_view(&self, id: &CertificateId) -> Result<Certificate> {
+    pub async fn certificate_view(&self, actor: &Actor, id: &CertificateId) -> Result<Certificate> {
+        actor.require(&super::Access::Read)?;
         let mut cert = self.store().get_certificate(id).await?;
         if cert.is_template() {
             cert.children = Some(self.store().fleet_children(id).await?);

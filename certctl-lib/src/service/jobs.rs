@@ -24,6 +24,7 @@ impl Service {
 
     /// Starts an issuance (no version yet) or renewal job, or returns the open one.
     pub async fn renew_certificate(&self, actor: &Actor, id: &CertificateId) -> Result<Started> {
+        actor.require(&super::Access::Write)?;
         let mut cert = self.store().get_certificate(id).await?;
         if cert.status == CertificateStatus::Archived {
             return Err(Error::Conflict(format!(
@@ -85,6 +86,7 @@ impl Service {
 
     /// Creates a deployment job of the newest version for each target of the certificate.
     pub async fn deploy_certificate(&self, actor: &Actor, id: &CertificateId) -> Result<Vec<Job>> {
+        actor.require(&super::Access::Write)?;
         let cert = self.store().get_certificate(id).await?;
         if cert.status == CertificateStatus::Archived {
             return Err(Error::Conflict(format!("certificate {id} is archived")));
@@ -133,6 +135,7 @@ impl Service {
 
     /// Cancels a job that has not ended.
     pub async fn cancel_job(&self, actor: &Actor, id: &JobId) -> Result<Job> {
+        actor.require(&super::Access::Write)?;
         let job = self.store().get_job(id).await?;
         if job.status.is_terminal() {
             return Err(Error::Conflict(format!(
@@ -162,6 +165,7 @@ impl Service {
 
     /// Puts a Failed or Cancelled job back to work with fresh attempts.
     pub async fn retry_job(&self, actor: &Actor, id: &JobId) -> Result<Job> {
+        actor.require(&super::Access::Write)?;
         let job = self.store().get_job(id).await?;
         if !matches!(job.status, JobStatus::Failed | JobStatus::Cancelled) {
             return Err(Error::Conflict(format!(

@@ -34,6 +34,7 @@ mod org;
 mod outbound;
 mod policies;
 mod processor;
+mod reads;
 mod records;
 mod snapshot;
 mod tasks;
@@ -41,6 +42,7 @@ pub mod validate;
 mod violations;
 
 pub use crate::api::EvaluateInput;
+pub use audit::AuditFeed;
 pub use auth::{Access, Actor, Bootstrap};
 pub use bootstrap::Bootstrapped;
 pub use events::visible_to;
@@ -258,13 +260,27 @@ impl Service {
         })
     }
 
-    /// The store, for reads that need no rule.
-    pub fn store(&self) -> &dyn Store {
+    /// The store (callers outside the library go through the service's methods).
+    pub(crate) fn store(&self) -> &dyn Store {
         &*self.store
     }
 
     /// A shared handle on the store.
-    pub fn store_arc(&self) -> Arc<dyn Store> {
+    pub(crate) fn store_arc(&self) -> Arc<dyn Store> {
+        self.store.clone()
+    }
+
+    /// The store, for test suites that arrange or inspect rows directly (feature `testing`
+    /// only: the server and the tools never see it).
+    #[cfg(feature = "testing")]
+    pub fn store_for_tests(&self) -> &dyn Store {
+        &*self.store
+    }
+
+    /// A shared handle on the store, for test suites that open a second service over it
+    /// (feature `testing` only).
+    #[cfg(feature = "testing")]
+    pub fn store_arc_for_tests(&self) -> Arc<dyn Store> {
         self.store.clone()
     }
 

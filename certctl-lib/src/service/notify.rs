@@ -402,7 +402,12 @@ impl Service {
     }
 
     /// A notification with its deliveries (attempts, last error per channel).
-    pub async fn get_notification(&self, id: &NotificationId) -> Result<Notification> {
+    pub async fn get_notification(
+        &self,
+        actor: &Actor,
+        id: &NotificationId,
+    ) -> Result<Notification> {
+        actor.require(&super::Access::Read)?;
         let mut n = self.store().get_notification(id).await?;
         n.deliveries = self.store().deliveries_of(std::slice::from_ref(id)).await?;
         Ok(n)
@@ -411,10 +416,11 @@ impl Service {
     /// A page of notifications, each with its deliveries.
     pub async fn list_notifications(
         &self,
-        filter: &NotificationFilter,
-        page: PageRequest,
+        actor: &Actor,
+        q: &crate::api::NotificationQuery,
     ) -> Result<Page<Notification>> {
-        let mut p = self.store().list_notifications(filter, page).await?;
+        actor.require(&super::Access::Read)?;
+        let mut p = self.store().list_notifications(&q.filter(), q.page_request()).await?;
         let ids: Vec<NotificationId> = p.data.iter().map(|n| n.id.clone()).collect();
         let mut by_id: HashMap<NotificationId, Vec<Delivery>> = HashMap::new();
         for d in self.store().deliveries_of(&ids).await? {
@@ -432,6 +438,7 @@ impl Service {
         actor: &Actor,
         id: &NotificationId,
     ) -> Result<Notification> {
+        actor.require(&super::Access::Write)?;
         self.store().get_notification(id).await?;
         let audit = actor.audit("notification_requeued", "notification", id.as_str());
         if self.store().requeue_notification(id, Timestamp::now(), &audit).await? == 0 {
@@ -439,7 +446,7 @@ impl Service {
                 "notification {id} has no dead delivery to requeue"
             )));
         }
-        self.get_notification(id).await
+        self.get_notification(actor, id).await
     }
 }
 

@@ -8,6 +8,7 @@ use crate::model::*;
 
 impl Service {
     pub async fn create_team(&self, actor: &Actor, input: &TeamInput) -> Result<Team> {
+        actor.require(&super::Access::Write)?;
         let now = Timestamp::now();
         let team = Team {
             id: new_id(input.id.as_deref(), TeamId::parse, TeamId::generate)?,
@@ -23,6 +24,7 @@ impl Service {
     }
 
     pub async fn update_team(&self, actor: &Actor, id: &TeamId, input: &TeamInput) -> Result<Team> {
+        actor.require(&super::Access::Write)?;
         let mut team = self.store().get_team(id).await?;
         if let Some(n) = &input.name {
             team.name = text("name", n, 200)?;
@@ -35,10 +37,12 @@ impl Service {
     }
 
     pub async fn delete_team(&self, actor: &Actor, id: &TeamId) -> Result<()> {
+        actor.require(&super::Access::Write)?;
         self.store().delete_team(id, &actor.audit("team_deleted", "team", id.as_str())).await
     }
 
     pub async fn create_owner(&self, actor: &Actor, input: &OwnerInput) -> Result<Owner> {
+        actor.require(&super::Access::Write)?;
         let now = Timestamp::now();
         let owner = Owner {
             id: new_id(input.id.as_deref(), OwnerId::parse, OwnerId::generate)?,
@@ -62,6 +66,7 @@ impl Service {
         id: &OwnerId,
         input: &OwnerInput,
     ) -> Result<Owner> {
+        actor.require(&super::Access::Write)?;
         let mut owner = self.store().get_owner(id).await?;
         if let Some(n) = &input.name {
             owner.name = text("name", n, 200)?;
@@ -77,6 +82,7 @@ impl Service {
     }
 
     pub async fn delete_owner(&self, actor: &Actor, id: &OwnerId) -> Result<()> {
+        actor.require(&super::Access::Write)?;
         self.store().delete_owner(id, &actor.audit("owner_deleted", "owner", id.as_str())).await
     }
 
@@ -93,6 +99,7 @@ impl Service {
         actor: &Actor,
         input: &RenewalPolicyInput,
     ) -> Result<RenewalPolicy> {
+        actor.require(&super::Access::Write)?;
         let now = Timestamp::now();
         let mut rp = RenewalPolicy::with_defaults(
             new_id(input.id.as_deref(), RenewalPolicyId::parse, RenewalPolicyId::generate)?,
@@ -117,6 +124,7 @@ impl Service {
         id: &RenewalPolicyId,
         input: &RenewalPolicyInput,
     ) -> Result<RenewalPolicy> {
+        actor.require(&super::Access::Write)?;
         let mut rp = self.store().get_renewal_policy(id).await?;
         if let Some(n) = &input.name {
             rp.name = text("name", n, 200)?;
@@ -135,6 +143,7 @@ impl Service {
     }
 
     pub async fn delete_renewal_policy(&self, actor: &Actor, id: &RenewalPolicyId) -> Result<()> {
+        actor.require(&super::Access::Write)?;
         if id.as_str() == DEFAULT_RENEWAL_POLICY_ID {
             return Err(Error::Conflict(format!(
                 "{id} is the default renewal policy and cannot be deleted"

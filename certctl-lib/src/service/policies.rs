@@ -143,7 +143,12 @@ impl Service {
 
     /// `POST /policies/evaluate`: the verdict and every in-scope rule's result, for an existing
     /// certificate or a draft, optionally with a draft rule; nothing is stored.
-    pub async fn evaluate_policies(&self, input: &EvaluateInput) -> Result<Evaluation> {
+    pub async fn evaluate_policies(
+        &self,
+        actor: &Actor,
+        input: &EvaluateInput,
+    ) -> Result<Evaluation> {
+        actor.require(&super::Access::Read)?;
         let cert = match &input.certificate_id {
             Some(id) => {
                 self.store().get_certificate(&CertificateId::from_trusted(id.clone())).await?

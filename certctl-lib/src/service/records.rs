@@ -12,6 +12,7 @@ impl Service {
         actor: &Actor,
         id: &NotificationId,
     ) -> Result<Notification> {
+        actor.require(&super::Access::Write)?;
         self.store()
             .mark_notification_read(
                 id,
@@ -22,6 +23,7 @@ impl Service {
     }
 
     pub async fn create_policy(&self, actor: &Actor, input: &PolicyInput) -> Result<PolicyRule> {
+        actor.require(&super::Access::Write)?;
         let rule = self.draft_policy(input)?;
         let out = self
             .store()
@@ -64,6 +66,7 @@ impl Service {
         id: &PolicyId,
         input: &PolicyInput,
     ) -> Result<PolicyRule> {
+        actor.require(&super::Access::Write)?;
         let mut r = self.store().get_policy(id).await?;
         if let Some(n) = &input.name {
             r.name = text("name", n, 200)?;
@@ -97,6 +100,7 @@ impl Service {
     }
 
     pub async fn delete_policy(&self, actor: &Actor, id: &PolicyId) -> Result<()> {
+        actor.require(&super::Access::Write)?;
         let out = self
             .store()
             .delete_policy(id, &actor.audit("policy_deleted", "policy", id.as_str()))
@@ -110,7 +114,8 @@ impl Service {
     /// The one-screen summary: certificates by status, expiring soon (7/14/30 days and a weekly
     /// histogram of the next 90), agents by status, failed jobs (ever and in the last 24 h) and
     /// open policy violations.
-    pub async fn summary(&self) -> Result<crate::api::Summary> {
+    pub async fn summary(&self, actor: &Actor) -> Result<crate::api::Summary> {
+        actor.require(&super::Access::Read)?;
         let s = self.store();
         let now = Timestamp::now();
         let one = PageRequest::new(1, 1);

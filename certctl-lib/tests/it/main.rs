@@ -3,6 +3,7 @@
 
 mod support;
 
+mod query;
 mod store_acme;
 mod store_audit;
 mod store_certs;

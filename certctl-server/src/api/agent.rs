@@ -1,5 +1,5 @@
-//! The agent-facing endpoints: work, CSR submission, job reports. Each requires the agent's own
-//! key (or an operator/admin acting for it).
+//! The agent-facing endpoints: work, CSR submission, job reports. The service accepts only the
+//! agent's own key for each (`Access::Agent`).
 
 use axum::extract::{Path, State};
 use axum::response::IntoResponse;

@@ -4,33 +4,37 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use certctl::api::ChannelInput;
+use certctl::api::{ChannelInput, PageQuery};
 
 use super::created;
 use crate::AppState;
 use crate::error::ApiResult;
-use crate::extract::{Json, OptionalJson, Params, Reader, Writer};
+use crate::extract::{Caller, Json, OptionalJson, Query};
 
-pub async fn list(State(s): State<AppState>, _: Reader, q: Params) -> ApiResult<impl IntoResponse> {
-    Ok(axum::Json(s.svc.store().list_channels(q.page()?).await?))
+pub async fn list(
+    State(s): State<AppState>,
+    Caller(a): Caller,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(axum::Json(s.svc.list_channels(&a, &q).await?))
 }
 pub async fn get(
     State(s): State<AppState>,
-    _: Reader,
+    Caller(a): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok(axum::Json(s.svc.store().get_channel(&id.as_str().into()).await?))
+    Ok(axum::Json(s.svc.get_channel(&a, &id.as_str().into()).await?))
 }
 pub async fn create(
     State(s): State<AppState>,
-    Writer(a): Writer,
+    Caller(a): Caller,
     Json(i): Json<ChannelInput>,
 ) -> ApiResult<impl IntoResponse> {
     Ok(created(s.svc.create_channel(&a, &i).await?))
 }
 pub async fn update(
     State(s): State<AppState>,
-    Writer(a): Writer,
+    Caller(a): Caller,
     Path(id): Path<String>,
     Json(i): Json<ChannelInput>,
 ) -> ApiResult<impl IntoResponse> {
@@ -38,7 +42,7 @@ pub async fn update(
 }
 pub async fn delete(
     State(s): State<AppState>,
-    Writer(a): Writer,
+    Caller(a): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<impl IntoResponse> {
     s.svc.delete_channel(&a, &id.as_str().into()).await?;
@@ -46,7 +50,7 @@ pub async fn delete(
 }
 pub async fn test(
     State(s): State<AppState>,
-    Writer(a): Writer,
+    Caller(a): Caller,
     Path(id): Path<String>,
     _: OptionalJson<serde_json::Value>,
 ) -> ApiResult<impl IntoResponse> {
@@ -54,7 +58,7 @@ pub async fn test(
 }
 pub async fn requeue(
     State(s): State<AppState>,
-    Writer(a): Writer,
+    Caller(a): Caller,
     Path(id): Path<String>,
     _: OptionalJson<serde_json::Value>,
 ) -> ApiResult<impl IntoResponse> {

@@ -3,37 +3,37 @@
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use certctl::api::ConnectorInput;
+use certctl::api::{ConnectorInput, PageQuery, TargetQuery};
 
 use super::created;
 use crate::AppState;
 use crate::error::ApiResult;
-use crate::extract::{Json, OptionalJson, Params, Reader, Writer};
+use crate::extract::{Caller, Json, OptionalJson, Query};
 
 pub async fn list_issuers(
     State(s): State<AppState>,
-    _: Reader,
-    q: Params,
+    Caller(a): Caller,
+    Query(q): Query<PageQuery>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok(axum::Json(s.svc.store().list_issuers(q.page()?).await?))
+    Ok(axum::Json(s.svc.list_issuers(&a, &q).await?))
 }
 pub async fn get_issuer(
     State(s): State<AppState>,
-    _: Reader,
+    Caller(a): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok(axum::Json(s.svc.store().get_issuer(&id.as_str().into()).await?))
+    Ok(axum::Json(s.svc.get_issuer(&a, &id.as_str().into()).await?))
 }
 pub async fn create_issuer(
     State(s): State<AppState>,
-    Writer(a): Writer,
+    Caller(a): Caller,
     Json(i): Json<ConnectorInput>,
 ) -> ApiResult<impl IntoResponse> {
     Ok(created(s.svc.create_issuer(&a, &i).await?))
 }
 pub async fn update_issuer(
     State(s): State<AppState>,
-    Writer(a): Writer,
+    Caller(a): Caller,
     Path(id): Path<String>,
     Json(i): Json<ConnectorInput>,
 ) -> ApiResult<impl IntoResponse> {
@@ -41,7 +41,7 @@ pub async fn update_issuer(
 }
 pub async fn delete_issuer(
     State(s): State<AppState>,
-    Writer(a): Writer,
+    Caller(a): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<impl IntoResponse> {
     s.svc.delete_issuer(&a, &id.as_str().into()).await?;
@@ -49,46 +49,45 @@ pub async fn delete_issuer(
 }
 pub async fn test_issuer(
     State(s): State<AppState>,
-    _: Writer,
+    Caller(a): Caller,
     Path(id): Path<String>,
     _: OptionalJson<serde_json::Value>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok(axum::Json(s.svc.test_issuer(&id.as_str().into()).await?))
+    Ok(axum::Json(s.svc.test_issuer(&a, &id.as_str().into()).await?))
 }
 pub async fn issuer_ca(
     State(s): State<AppState>,
-    _: Reader,
+    Caller(a): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<impl IntoResponse> {
-    let pem = s.svc.issuer_ca_pem(&id.as_str().into()).await?;
+    let pem = s.svc.issuer_ca_pem(&a, &id.as_str().into()).await?;
     Ok(([(header::CONTENT_TYPE, "application/x-pem-file")], pem))
 }
 
 pub async fn list_targets(
     State(s): State<AppState>,
-    _: Reader,
-    q: Params,
+    Caller(a): Caller,
+    Query(q): Query<TargetQuery>,
 ) -> ApiResult<impl IntoResponse> {
-    let agent = q.str("agent_id").map(certctl::model::AgentId::from_trusted);
-    Ok(axum::Json(s.svc.store().list_targets(agent.as_ref(), q.page()?).await?))
+    Ok(axum::Json(s.svc.list_targets(&a, &q).await?))
 }
 pub async fn get_target(
     State(s): State<AppState>,
-    _: Reader,
+    Caller(a): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok(axum::Json(s.svc.store().get_target(&id.as_str().into()).await?))
+    Ok(axum::Json(s.svc.get_target(&a, &id.as_str().into()).await?))
 }
 pub async fn create_target(
     State(s): State<AppState>,
-    Writer(a): Writer,
+    Caller(a): Caller,
     Json(i): Json<ConnectorInput>,
 ) -> ApiResult<impl IntoResponse> {
     Ok(created(s.svc.create_target(&a, &i).await?))
 }
 pub async fn update_target(
     State(s): State<AppState>,
-    Writer(a): Writer,
+    Caller(a): Caller,
     Path(id): Path<String>,
     Json(i): Json<ConnectorInput>,
 ) -> ApiResult<impl IntoResponse> {
@@ -96,7 +95,7 @@ pub async fn update_target(
 }
 pub async fn delete_target(
     State(s): State<AppState>,
-    Writer(a): Writer,
+    Caller(a): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<impl IntoResponse> {
     s.svc.delete_target(&a, &id.as_str().into()).await?;

@@ -4,48 +4,40 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use certctl::api::{
-    AgentInput, AgentUpdate, ApiKeyInput, BootstrapTokenInput, GroupInput, GroupPreviewInput,
+    AgentInput, AgentQuery, AgentUpdate, ApiKeyInput, BootstrapTokenInput, GroupInput,
+    GroupPreviewInput, PageQuery,
 };
-use certctl::model::*;
+use certctl::model::AgentMetadata;
 
 use super::created;
 use crate::AppState;
 use crate::error::ApiResult;
-use crate::extract::{
-    Admin, Caller, Json, OptionalJson, Params, PeerIp, Reader, Registrar, Writer,
-};
+use crate::extract::{Caller, Json, OptionalJson, PeerIp, Query};
 
 pub async fn list_agents(
     State(s): State<AppState>,
-    _: Reader,
-    q: Params,
+    Caller(a): Caller,
+    Query(q): Query<AgentQuery>,
 ) -> ApiResult<impl IntoResponse> {
-    let filter = AgentFilter {
-        status: q.parse("status")?,
-        os: q.str("os"),
-        arch: q.str("arch"),
-        group_id: q.str("group_id").map(GroupId::from_trusted),
-        ids: None,
-    };
-    Ok(axum::Json(s.svc.list_agents(&filter, q.page()?).await?))
+    Ok(axum::Json(s.svc.list_agents(&a, &q).await?))
 }
 pub async fn get_agent(
     State(s): State<AppState>,
-    _: Reader,
+    Caller(a): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok(axum::Json(s.svc.agent_view(&id.as_str().into()).await?))
+    Ok(axum::Json(s.svc.agent_view(&a, &id.as_str().into()).await?))
 }
 pub async fn register_agent(
     State(s): State<AppState>,
-    Registrar(a): Registrar,
+    Caller(a): Caller,
     Json(i): Json<AgentInput>,
 ) -> ApiResult<impl IntoResponse> {
     Ok(created(s.svc.register_agent(&a, &i).await?))
 }
 pub async fn retire_agent(
     State(s): State<AppState>,
-    Writer(a): Writer,
+    Caller(a): Caller,
     Path(id): Path<String>,
     _: OptionalJson<serde_json::Value>,
 ) -> ApiResult<impl IntoResponse> {
@@ -80,9 +72,9 @@ pub async fn heartbeat(
 pub async fn list_bootstrap_tokens(
     State(s): State<AppState>,
     Caller(a): Caller,
-    q: Params,
+    Query(q): Query<PageQuery>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok(axum::Json(s.svc.list_bootstrap_tokens(&a, q.page()?).await?))
+    Ok(axum::Json(s.svc.list_bootstrap_tokens(&a, &q).await?))
 }
 pub async fn get_bootstrap_token(
     State(s): State<AppState>,
@@ -109,46 +101,45 @@ pub async fn revoke_bootstrap_token(
 
 pub async fn list_groups(
     State(s): State<AppState>,
-    _: Reader,
-    q: Params,
+    Caller(a): Caller,
+    Query(q): Query<PageQuery>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok(axum::Json(s.svc.store().list_groups(q.page()?).await?))
+    Ok(axum::Json(s.svc.list_groups(&a, &q).await?))
 }
 pub async fn get_group(
     State(s): State<AppState>,
-    _: Reader,
+    Caller(a): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok(axum::Json(s.svc.store().get_group(&id.as_str().into()).await?))
+    Ok(axum::Json(s.svc.get_group(&a, &id.as_str().into()).await?))
 }
 pub async fn group_members(
     State(s): State<AppState>,
-    _: Reader,
+    Caller(a): Caller,
     Path(id): Path<String>,
-    q: Params,
+    Query(q): Query<PageQuery>,
 ) -> ApiResult<impl IntoResponse> {
-    let filter = AgentFilter { group_id: Some(id.as_str().into()), ..Default::default() };
-    Ok(axum::Json(s.svc.list_agents(&filter, q.page()?).await?))
+    Ok(axum::Json(s.svc.list_group_members(&a, &id.as_str().into(), &q).await?))
 }
 /// The agents some criteria would select, without saving (readers may preview).
 pub async fn preview_group(
     State(s): State<AppState>,
-    _: Reader,
-    q: Params,
+    Caller(a): Caller,
+    Query(q): Query<PageQuery>,
     Json(i): Json<GroupPreviewInput>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok(axum::Json(s.svc.preview_group(&i.criteria, q.page()?).await?))
+    Ok(axum::Json(s.svc.preview_group(&a, &i.criteria, &q).await?))
 }
 pub async fn create_group(
     State(s): State<AppState>,
-    Writer(a): Writer,
+    Caller(a): Caller,
     Json(i): Json<GroupInput>,
 ) -> ApiResult<impl IntoResponse> {
     Ok(created(s.svc.create_group(&a, &i).await?))
 }
 pub async fn update_group(
     State(s): State<AppState>,
-    Writer(a): Writer,
+    Caller(a): Caller,
     Path(id): Path<String>,
     Json(i): Json<GroupInput>,
 ) -> ApiResult<impl IntoResponse> {
@@ -156,7 +147,7 @@ pub async fn update_group(
 }
 pub async fn delete_group(
     State(s): State<AppState>,
-    Writer(a): Writer,
+    Caller(a): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<impl IntoResponse> {
     s.svc.delete_group(&a, &id.as_str().into()).await?;
@@ -165,28 +156,28 @@ pub async fn delete_group(
 
 pub async fn list_api_keys(
     State(s): State<AppState>,
-    _: Admin,
-    q: Params,
+    Caller(a): Caller,
+    Query(q): Query<PageQuery>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok(axum::Json(s.svc.store().list_api_keys(q.page()?).await?))
+    Ok(axum::Json(s.svc.list_api_keys(&a, &q).await?))
 }
 pub async fn get_api_key(
     State(s): State<AppState>,
-    _: Admin,
+    Caller(a): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok(axum::Json(s.svc.store().get_api_key(&id.as_str().into()).await?))
+    Ok(axum::Json(s.svc.get_api_key(&a, &id.as_str().into()).await?))
 }
 pub async fn create_api_key(
     State(s): State<AppState>,
-    Admin(a): Admin,
+    Caller(a): Caller,
     Json(i): Json<ApiKeyInput>,
 ) -> ApiResult<impl IntoResponse> {
     Ok(created(s.svc.create_api_key(&a, &i).await?))
 }
 pub async fn revoke_api_key(
     State(s): State<AppState>,
-    Admin(a): Admin,
+    Caller(a): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<impl IntoResponse> {
     s.svc.revoke_api_key(&a, &id.as_str().into()).await?;

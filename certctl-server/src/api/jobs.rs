@@ -2,31 +2,29 @@
 
 use axum::extract::{Path, State};
 use axum::response::IntoResponse;
-use certctl::model::*;
+use certctl::api::JobQuery;
 
 use crate::AppState;
 use crate::error::ApiResult;
-use crate::extract::{OptionalJson, Params, Reader, Writer};
+use crate::extract::{Caller, OptionalJson, Query};
 
-pub async fn list(State(s): State<AppState>, _: Reader, q: Params) -> ApiResult<impl IntoResponse> {
-    let filter = JobFilter {
-        status: q.parse("status")?,
-        job_type: q.parse("type")?,
-        certificate_id: q.str("certificate_id").map(CertificateId::from_trusted),
-        agent_id: q.str("agent_id").map(AgentId::from_trusted),
-    };
-    Ok(axum::Json(s.svc.store().list_jobs(&filter, q.page()?).await?))
+pub async fn list(
+    State(s): State<AppState>,
+    Caller(a): Caller,
+    Query(q): Query<JobQuery>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(axum::Json(s.svc.list_jobs(&a, &q).await?))
 }
 pub async fn get(
     State(s): State<AppState>,
-    _: Reader,
+    Caller(a): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok(axum::Json(s.svc.store().get_job(&id.as_str().into()).await?))
+    Ok(axum::Json(s.svc.get_job(&a, &id.as_str().into()).await?))
 }
 pub async fn cancel(
     State(s): State<AppState>,
-    Writer(a): Writer,
+    Caller(a): Caller,
     Path(id): Path<String>,
     _: OptionalJson<serde_json::Value>,
 ) -> ApiResult<impl IntoResponse> {
@@ -34,7 +32,7 @@ pub async fn cancel(
 }
 pub async fn retry(
     State(s): State<AppState>,
-    Writer(a): Writer,
+    Caller(a): Caller,
     Path(id): Path<String>,
     _: OptionalJson<serde_json::Value>,
 ) -> ApiResult<impl IntoResponse> {

@@ -3,37 +3,37 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use certctl::api::{OwnerInput, RenewalPolicyInput, TeamInput};
+use certctl::api::{OwnerInput, OwnerQuery, PageQuery, RenewalPolicyInput, TeamInput};
 
 use super::created;
 use crate::AppState;
 use crate::error::ApiResult;
-use crate::extract::{Json, Params, Reader, Writer};
+use crate::extract::{Caller, Json, Query};
 
 pub async fn list_teams(
     State(s): State<AppState>,
-    _: Reader,
-    q: Params,
+    Caller(a): Caller,
+    Query(q): Query<PageQuery>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok(axum::Json(s.svc.store().list_teams(q.page()?).await?))
+    Ok(axum::Json(s.svc.list_teams(&a, &q).await?))
 }
 pub async fn get_team(
     State(s): State<AppState>,
-    _: Reader,
+    Caller(a): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok(axum::Json(s.svc.store().get_team(&id.as_str().into()).await?))
+    Ok(axum::Json(s.svc.get_team(&a, &id.as_str().into()).await?))
 }
 pub async fn create_team(
     State(s): State<AppState>,
-    Writer(a): Writer,
+    Caller(a): Caller,
     Json(i): Json<TeamInput>,
 ) -> ApiResult<impl IntoResponse> {
     Ok(created(s.svc.create_team(&a, &i).await?))
 }
 pub async fn update_team(
     State(s): State<AppState>,
-    Writer(a): Writer,
+    Caller(a): Caller,
     Path(id): Path<String>,
     Json(i): Json<TeamInput>,
 ) -> ApiResult<impl IntoResponse> {
@@ -41,7 +41,7 @@ pub async fn update_team(
 }
 pub async fn delete_team(
     State(s): State<AppState>,
-    Writer(a): Writer,
+    Caller(a): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<impl IntoResponse> {
     s.svc.delete_team(&a, &id.as_str().into()).await?;
@@ -50,29 +50,28 @@ pub async fn delete_team(
 
 pub async fn list_owners(
     State(s): State<AppState>,
-    _: Reader,
-    q: Params,
+    Caller(a): Caller,
+    Query(q): Query<OwnerQuery>,
 ) -> ApiResult<impl IntoResponse> {
-    let team = q.str("team_id").map(certctl::model::TeamId::from_trusted);
-    Ok(axum::Json(s.svc.store().list_owners(team.as_ref(), q.page()?).await?))
+    Ok(axum::Json(s.svc.list_owners(&a, &q).await?))
 }
 pub async fn get_owner(
     State(s): State<AppState>,
-    _: Reader,
+    Caller(a): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok(axum::Json(s.svc.store().get_owner(&id.as_str().into()).await?))
+    Ok(axum::Json(s.svc.get_owner(&a, &id.as_str().into()).await?))
 }
 pub async fn create_owner(
     State(s): State<AppState>,
-    Writer(a): Writer,
+    Caller(a): Caller,
     Json(i): Json<OwnerInput>,
 ) -> ApiResult<impl IntoResponse> {
     Ok(created(s.svc.create_owner(&a, &i).await?))
 }
 pub async fn update_owner(
     State(s): State<AppState>,
-    Writer(a): Writer,
+    Caller(a): Caller,
     Path(id): Path<String>,
     Json(i): Json<OwnerInput>,
 ) -> ApiResult<impl IntoResponse> {
@@ -80,7 +79,7 @@ pub async fn update_owner(
 }
 pub async fn delete_owner(
     State(s): State<AppState>,
-    Writer(a): Writer,
+    Caller(a): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<impl IntoResponse> {
     s.svc.delete_owner(&a, &id.as_str().into()).await?;
@@ -89,28 +88,28 @@ pub async fn delete_owner(
 
 pub async fn list_renewal_policies(
     State(s): State<AppState>,
-    _: Reader,
-    q: Params,
+    Caller(a): Caller,
+    Query(q): Query<PageQuery>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok(axum::Json(s.svc.store().list_renewal_policies(q.page()?).await?))
+    Ok(axum::Json(s.svc.list_renewal_policies(&a, &q).await?))
 }
 pub async fn get_renewal_policy(
     State(s): State<AppState>,
-    _: Reader,
+    Caller(a): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok(axum::Json(s.svc.store().get_renewal_policy(&id.as_str().into()).await?))
+    Ok(axum::Json(s.svc.get_renewal_policy(&a, &id.as_str().into()).await?))
 }
 pub async fn create_renewal_policy(
     State(s): State<AppState>,
-    Writer(a): Writer,
+    Caller(a): Caller,
     Json(i): Json<RenewalPolicyInput>,
 ) -> ApiResult<impl IntoResponse> {
     Ok(created(s.svc.create_renewal_policy(&a, &i).await?))
 }
 pub async fn update_renewal_policy(
     State(s): State<AppState>,
-    Writer(a): Writer,
+    Caller(a): Caller,
     Path(id): Path<String>,
     Json(i): Json<RenewalPolicyInput>,
 ) -> ApiResult<impl IntoResponse> {
@@ -118,7 +117,7 @@ pub async fn update_renewal_policy(
 }
 pub async fn delete_renewal_policy(
     State(s): State<AppState>,
-    Writer(a): Writer,
+    Caller(a): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<impl IntoResponse> {
     s.svc.delete_renewal_policy(&a, &id.as_str().into()).await?;

@@ -3,71 +3,53 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use certctl::api::PolicyInput;
-use certctl::model::*;
+use certctl::api::{
+    AuditQuery, EvaluateQuery, NotificationQuery, PageQuery, PolicyInput, ViolationQuery,
+};
 
 use super::created;
 use crate::AppState;
 use crate::error::ApiResult;
-use crate::extract::{Json, OptionalJson, Params, Reader, Writer};
+use crate::extract::{Caller, Json, OptionalJson, Query};
 
 pub async fn list_audit(
     State(s): State<AppState>,
-    Reader(actor): Reader,
-    q: Params,
+    Caller(a): Caller,
+    Query(q): Query<AuditQuery>,
 ) -> ApiResult<impl IntoResponse> {
-    let filter = AuditFilter {
-        actor: q.str("actor"),
-        action: q.str("action"),
-        resource_type: q.str("resource_type"),
-        resource_id: q.str("resource_id"),
-        since: q.time("since")?,
-        until: q.time("until")?,
-        exclude_resource_types: Vec::new(),
-    };
-    Ok(axum::Json(s.svc.list_audit(&actor, &filter, q.page()?).await?))
+    Ok(axum::Json(s.svc.list_audit(&a, &q).await?))
 }
 pub async fn get_audit(
     State(s): State<AppState>,
-    Reader(actor): Reader,
+    Caller(a): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok(axum::Json(s.svc.get_audit(&actor, &id.as_str().into()).await?))
+    Ok(axum::Json(s.svc.get_audit(&a, &id.as_str().into()).await?))
 }
-pub async fn verify_audit(State(s): State<AppState>, _: Reader) -> ApiResult<impl IntoResponse> {
-    Ok(axum::Json(s.svc.verify_audit(&[]).await?))
+pub async fn verify_audit(
+    State(s): State<AppState>,
+    Caller(a): Caller,
+) -> ApiResult<impl IntoResponse> {
+    Ok(axum::Json(s.svc.verify_audit(&a, &[]).await?))
 }
 
 pub async fn list_notifications(
     State(s): State<AppState>,
-    _: Reader,
-    q: Params,
+    Caller(a): Caller,
+    Query(q): Query<NotificationQuery>,
 ) -> ApiResult<impl IntoResponse> {
-    let filter = NotificationFilter {
-        // `?status=dead` as well as `Dead`
-        status: q
-            .str("status")
-            .map(|v| {
-                NotificationStatus::ALL.iter().copied().find(|st| st.as_str().eq_ignore_ascii_case(&v)).ok_or_else(|| {
-                    crate::error::ApiError::BadRequest(format!("query parameter status: {v:?} is not one of Pending, Sent, Failed, Dead"))
-                })
-            })
-            .transpose()?,
-        certificate_id: q.str("certificate_id").map(CertificateId::from_trusted),
-        unread: q.flag("unread")?,
-    };
-    Ok(axum::Json(s.svc.list_notifications(&filter, q.page()?).await?))
+    Ok(axum::Json(s.svc.list_notifications(&a, &q).await?))
 }
 pub async fn get_notification(
     State(s): State<AppState>,
-    _: Reader,
+    Caller(a): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok(axum::Json(s.svc.get_notification(&id.as_str().into()).await?))
+    Ok(axum::Json(s.svc.get_notification(&a, &id.as_str().into()).await?))
 }
 pub async fn read_notification(
     State(s): State<AppState>,
-    Writer(a): Writer,
+    Caller(a): Caller,
     Path(id): Path<String>,
     _: OptionalJson<serde_json::Value>,
 ) -> ApiResult<impl IntoResponse> {
@@ -76,43 +58,37 @@ pub async fn read_notification(
 
 pub async fn list_policies(
     State(s): State<AppState>,
-    _: Reader,
-    q: Params,
+    Caller(a): Caller,
+    Query(q): Query<PageQuery>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok(axum::Json(s.svc.store().list_policies(q.page()?).await?))
+    Ok(axum::Json(s.svc.list_policies(&a, &q).await?))
 }
 pub async fn evaluate_policies(
     State(s): State<AppState>,
-    _: Reader,
-    q: Params,
+    Caller(a): Caller,
+    Query(q): Query<EvaluateQuery>,
     Json(mut input): Json<certctl::service::EvaluateInput>,
 ) -> ApiResult<impl IntoResponse> {
-    if let Some(with) = q.str("with") {
-        input.with = Some(serde_json::from_str(&with).map_err(|e| {
-            crate::error::ApiError::BadRequest(format!(
-                "query parameter with: not a policy rule: {e}"
-            ))
-        })?);
-    }
-    Ok(axum::Json(s.svc.evaluate_policies(&input).await?))
+    input.with = q.with.or(input.with);
+    Ok(axum::Json(s.svc.evaluate_policies(&a, &input).await?))
 }
 pub async fn get_policy(
     State(s): State<AppState>,
-    _: Reader,
+    Caller(a): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok(axum::Json(s.svc.store().get_policy(&id.as_str().into()).await?))
+    Ok(axum::Json(s.svc.get_policy(&a, &id.as_str().into()).await?))
 }
 pub async fn create_policy(
     State(s): State<AppState>,
-    Writer(a): Writer,
+    Caller(a): Caller,
     Json(i): Json<PolicyInput>,
 ) -> ApiResult<impl IntoResponse> {
     Ok(created(s.svc.create_policy(&a, &i).await?))
 }
 pub async fn update_policy(
     State(s): State<AppState>,
-    Writer(a): Writer,
+    Caller(a): Caller,
     Path(id): Path<String>,
     Json(i): Json<PolicyInput>,
 ) -> ApiResult<impl IntoResponse> {
@@ -120,7 +96,7 @@ pub async fn update_policy(
 }
 pub async fn delete_policy(
     State(s): State<AppState>,
-    Writer(a): Writer,
+    Caller(a): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<impl IntoResponse> {
     s.svc.delete_policy(&a, &id.as_str().into()).await?;
@@ -128,13 +104,9 @@ pub async fn delete_policy(
 }
 pub async fn policy_violations(
     State(s): State<AppState>,
-    _: Reader,
+    Caller(a): Caller,
     Path(id): Path<String>,
-    q: Params,
+    Query(q): Query<ViolationQuery>,
 ) -> ApiResult<impl IntoResponse> {
-    let id = PolicyId::from(id.as_str());
-    s.svc.store().get_policy(&id).await?;
-    let filter =
-        ViolationFilter { policy_id: Some(id), certificate_id: None, open_only: q.flag("open")? };
-    Ok(axum::Json(s.svc.store().list_violations(&filter, q.page()?).await?))
+    Ok(axum::Json(s.svc.policy_violations(&a, &id.as_str().into(), &q).await?))
 }

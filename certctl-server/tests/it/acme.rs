@@ -297,7 +297,7 @@ async fn http01_served_by_the_control_plane(s: Server) {
     // the account is stored once, sealed
     let row = s
         .svc
-        .store()
+        .store_for_tests()
         .get_acme_account(&certctl::model::IssuerId::from("iss-pebble"))
         .await
         .unwrap()
@@ -425,7 +425,7 @@ urllib.request.urlopen(urllib.request.Request({url:?} + path, data=json.dumps(bo
 async fn dns01_hook_wildcard(s: Server) {
     let Some(p) = pebble() else { return };
     let hooks = s.dir.path().join("hooks");
-    let backend = s.svc.store().backend();
+    let backend = s.svc.store_for_tests().backend();
     let cfg = p.issuer_config(json!({"challenge": "dns-01", "dns_provider": "hook", "dns_hook": "challtestsrv", "dns_propagation_seconds": 0}));
     s.post(
         "/api/v1/issuers",

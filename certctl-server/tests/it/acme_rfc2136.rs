@@ -157,7 +157,7 @@ async fn rfc2136_provider_against_bind() {
 /// afterwards while a value that was already there stays.
 async fn rfc2136_issues_and_cleans_up(s: Server) {
     let Some(b) = bind() else { return };
-    let backend = s.svc.store().backend();
+    let backend = s.svc.store_for_tests().backend();
     let host = format!("one-{backend}.{}", b.zone);
     let record = format!("_acme-challenge.{host}");
     let u = b.provider(&b.secret);
@@ -189,7 +189,7 @@ async fn rfc2136_issues_and_cleans_up(s: Server) {
 /// served while the CA validates, both removed afterwards. The zone is found through the SOA.
 async fn rfc2136_wildcard_and_apex(s: Server) {
     let Some(b) = bind() else { return };
-    let backend = s.svc.store().backend();
+    let backend = s.svc.store_for_tests().backend();
     let apex = format!("x-{backend}.{}", b.zone);
     s.post("/api/v1/issuers", json!({"id": "iss-rfcw", "name": "bind wild", "type": "acme", "config": b.issuer_config(json!({}))})).await.ok(201);
     let a = agent(&s, "rfc-w", json!({"fullchain_path": "/tmp/certctl-acme-rfc2136-w.pem"})).await;
@@ -209,7 +209,7 @@ async fn rfc2136_wildcard_and_apex(s: Server) {
 /// A wrong TSIG secret: BIND answers NOTAUTH (BADSIG); the job fails at once, saying so.
 async fn rfc2136_wrong_secret_fails(s: Server) {
     let Some(b) = bind() else { return };
-    let backend = s.svc.store().backend();
+    let backend = s.svc.store_for_tests().backend();
     let host = format!("bad-{backend}.{}", b.zone);
     let cfg = b.issuer_config(
         json!({"rfc2136_tsig_secret": "d3Jvbmctc2VjcmV0LXdyb25nLXNlY3JldC13cm9uZyE="}),

@@ -92,7 +92,7 @@ async fn rehash_is_detected(s: Server) {
     teams(&s, 5).await;
     let v = verify(&s).await;
     assert_eq!((v["valid"].clone(), v["keyed_from_seq"].clone()), (json!(true), json!(1)), "{v}");
-    let original = chain(s.svc.store()).await;
+    let original = chain(s.svc.store_for_tests()).await;
     let victim = original.iter().find(|e| e.resource_id == "team-2").unwrap().clone();
     drop_guards(&s);
     let restore: String = original.iter().map(rewrite).collect();
@@ -184,7 +184,7 @@ async fn truncated_tail_is_detected(s: Server) {
     let (code, stdout, stderr) = verify_binary(&s, &["--checkpoint"]);
     assert_eq!(code, Some(0), "{stdout} {stderr}");
     let token = stdout.lines().last().unwrap().to_owned();
-    let head = s.svc.store().audit_head().await.unwrap().unwrap();
+    let head = s.svc.store_for_tests().audit_head().await.unwrap().unwrap();
     assert!(
         token.starts_with(&format!("{}:", head.seq))
             && token.len() == format!("{}:", head.seq).len() + 64,
@@ -192,7 +192,7 @@ async fn truncated_tail_is_detected(s: Server) {
     );
     let file = s.dir.path().join(certctl::audit::CHECKPOINT_FILE);
     assert_eq!(std::fs::read_to_string(&file).unwrap().trim(), token);
-    let stored = s.svc.store().latest_audit_checkpoint().await.unwrap().unwrap();
+    let stored = s.svc.store_for_tests().latest_audit_checkpoint().await.unwrap().unwrap();
     assert_eq!((stored.seq, stored.head_hash.as_str()), (head.seq, head.hash.as_str()));
     let v = verify(&s).await;
     assert_eq!(
@@ -250,7 +250,7 @@ async fn forged_checkpoint_is_detected(s: Server) {
     s.svc.audit_checkpoint(0, Timestamp::now()).await.unwrap().unwrap();
     assert_eq!(verify(&s).await["valid"], true);
     // a row claiming a longer chain, with a MAC the attacker cannot compute
-    let head = s.svc.store().audit_head().await.unwrap().unwrap();
+    let head = s.svc.store_for_tests().audit_head().await.unwrap().unwrap();
     let forged = AuditCheckpoint::sign(
         head.seq + 10,
         &"ab".repeat(32),
@@ -274,7 +274,7 @@ async fn forged_checkpoint_is_detected(s: Server) {
 async fn truncate_is_refused(s: Server) {
     teams(&s, 2).await;
     s.svc.audit_checkpoint(0, Timestamp::now()).await.unwrap().unwrap();
-    let before = chain(s.svc.store()).await.len();
+    let before = chain(s.svc.store_for_tests()).await.len();
     // SQLite has no TRUNCATE: an unqualified DELETE is what it would be, and the trigger refuses it
     let stmts: &[&str] = if s.url.starts_with("sqlite") {
         &[
@@ -295,8 +295,8 @@ async fn truncate_is_refused(s: Server) {
         let e = attack(&s, sql).expect_err(sql).to_string();
         assert!(e.contains("append-only"), "{sql}: {e}");
     }
-    assert_eq!(chain(s.svc.store()).await.len(), before);
-    assert_eq!(s.svc.store().audit_checkpoints().await.unwrap().len(), 1);
+    assert_eq!(chain(s.svc.store_for_tests()).await.len(), before);
+    assert_eq!(s.svc.store_for_tests().audit_checkpoints().await.unwrap().len(), 1);
     assert_eq!(verify(&s).await["valid"], true);
 }
 
@@ -350,7 +350,7 @@ async fn legacy_server(store: Arc<dyn Store>, dir: tempfile::TempDir, url: Strin
 async fn upgraded_chain_verifies(s: Server) {
     let v = verify(&s).await;
     assert_eq!((v["valid"].clone(), v["keyed_from_seq"].clone()), (json!(true), json!(4)), "{v}");
-    let events = chain(s.svc.store()).await;
+    let events = chain(s.svc.store_for_tests()).await;
     assert!(events[..3].iter().all(|e| e.mac_version == MAC_LEGACY));
     assert!(events[3..].iter().all(|e| e.mac_version == MAC_KEYED));
     assert_eq!(
@@ -415,7 +415,7 @@ async fn viewers_see_what_the_feed_shows(s: Server) {
     );
     // the same rule as the live feed, event by event
     let viewer = s.svc.authenticate(&s.viewer).await.unwrap();
-    let all = chain(s.svc.store()).await;
+    let all = chain(s.svc.store_for_tests()).await;
     let feed: Vec<String> = all
         .iter()
         .rev()
@@ -491,7 +491,7 @@ async fn checkpoints_every_n_events(s: Server) {
         "nothing new"
     );
     let stored: Vec<i64> =
-        s.svc.store().audit_checkpoints().await.unwrap().iter().map(|c| c.seq).collect();
+        s.svc.store_for_tests().audit_checkpoints().await.unwrap().iter().map(|c| c.seq).collect();
     assert_eq!(stored, vec![first.seq, second.seq, third.seq]);
     assert_eq!(verify(&s).await["checkpoints_checked"], 4, "three rows and the file");
 }

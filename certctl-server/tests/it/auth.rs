@@ -10,6 +10,51 @@ use crate::support::{BOOTSTRAP_TOKEN, Server};
 both_backends! {
     roles => roles;
     agent_keys => agent_keys;
+    service_checks => service_checks;
+}
+
+/// The checks live in the service: called directly (no HTTP, no extractor), each method refuses
+/// a caller whose role does not allow it, reads included.
+async fn service_checks(s: Server) {
+    use certctl::api::{CertificateQuery, PageQuery, TeamInput};
+    use certctl::model::{ActorType, Role};
+    use certctl::service::Actor;
+
+    let user = |role| Actor {
+        name: "k".into(),
+        kind: ActorType::User,
+        role,
+        agent_id: None,
+        bootstrap: None,
+    };
+    let (viewer, agent) = (
+        user(Role::Viewer),
+        Actor {
+            name: "ag-1".into(),
+            kind: ActorType::Agent,
+            role: Role::Agent,
+            agent_id: Some("ag-1".into()),
+            bootstrap: None,
+        },
+    );
+    let forbidden = |r: certctl::Result<()>| match r {
+        Err(certctl::Error::Forbidden(m)) => m,
+        other => panic!("expected Forbidden, got {other:?}"),
+    };
+    s.svc.list_certificates(&viewer, &CertificateQuery::default()).await.unwrap();
+    s.svc.list_teams(&viewer, &PageQuery::default()).await.unwrap();
+    let team =
+        TeamInput { id: Some("team-x".into()), name: Some("X".into()), ..Default::default() };
+    let msg = forbidden(s.svc.create_team(&viewer, &team).await.map(|_| ()));
+    assert_eq!(msg, "k (viewer) may not do this: it needs the operator or admin role");
+    let msg = forbidden(s.svc.list_api_keys(&viewer, &PageQuery::default()).await.map(|_| ()));
+    assert!(msg.ends_with("it needs the admin role"), "{msg}");
+    let msg = forbidden(s.svc.list_teams(&agent, &PageQuery::default()).await.map(|_| ()));
+    assert!(msg.ends_with("it needs read access"), "{msg}");
+    forbidden(s.svc.summary(&agent).await.map(|_| ()));
+    // nothing was written
+    assert!(s.svc.get_team(&Actor::system(), &"team-x".into()).await.is_err());
+    assert!(!viewer.whoami().can_write && user(Role::Operator).whoami().can_write);
 }
 
 async fn roles(s: Server) {

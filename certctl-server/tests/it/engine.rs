@@ -106,7 +106,7 @@ async fn server_keygen_and_retries(s: Server) {
     .err(403, "forbidden");
     let pem = s.action("/api/v1/certificates/mc-demo/export-key").await.ok(200);
     let key = certctl::pki::PrivateKey::from_pem(pem.as_str().unwrap()).unwrap();
-    let v = s.svc.store().list_versions(&"mc-demo".into()).await.unwrap().remove(0);
+    let v = s.svc.store_for_tests().list_versions(&"mc-demo".into()).await.unwrap().remove(0);
     assert_eq!(
         certctl::pki::parse_csr(v.csr_pem.as_deref().unwrap()).unwrap().public_key_der,
         key.public_key_der()
@@ -219,7 +219,7 @@ async fn timeouts_statuses_and_alerts(s: Server) {
     let audit =
         AuditDraft::new("test", ActorType::System, "certificate_imported", "certificate", "-");
     s.svc
-        .store()
+        .store_for_tests()
         .import_certificates(&[mk("mc-soon", 5), mk("mc-gone", -2)], &audit)
         .await
         .unwrap();
@@ -236,7 +236,7 @@ async fn timeouts_statuses_and_alerts(s: Server) {
         assert_eq!(s.svc.check_renewals(now).await.unwrap().alerts, 0);
     }
     let restarted = certctl::service::Service::open(
-        s.svc.store_arc(),
+        s.svc.store_arc_for_tests(),
         tempfile::tempdir().unwrap().path(),
         ServiceConfig::default(),
     )

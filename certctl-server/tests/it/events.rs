@@ -97,7 +97,11 @@ async fn events_stream(s: Server) {
     // events written outside a request (the scheduler's loops) arrive too: the store wakes the
     // feed after each audited commit
     let sys = certctl::service::Actor::system();
-    s.svc.store().append_audit(&sys.audit("tick_probe", "team", "team-probe")).await.unwrap();
+    s.svc
+        .store_for_tests()
+        .append_audit(&sys.audit("tick_probe", "team", "team-probe"))
+        .await
+        .unwrap();
     viewer.until("team-probe").await;
 
     // and so do those the heartbeat writer commits (facts changed, group joined)

@@ -490,10 +490,10 @@ async fn violations_follow_membership_and_checker(s: Server) {
     assert_eq!(open(&s, "pol-owner/violations").await["total"], 2);
     // fixed behind the service's back (a direct store write): the checker resolves it
     s.post("/api/v1/owners", json!({"id": "o-ann", "name": "Ann"})).await.ok(201);
-    let mut a = s.svc.store().get_certificate(&"mc-a".into()).await.unwrap();
+    let mut a = s.svc.store_for_tests().get_certificate(&"mc-a".into()).await.unwrap();
     a.owner_id = Some("o-ann".into());
     s.svc
-        .store()
+        .store_for_tests()
         .update_certificate(
             &a,
             &certctl::service::Actor::system().audit("certificate_updated", "certificate", "mc-a"),

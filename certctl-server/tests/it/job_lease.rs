@@ -53,7 +53,7 @@ async fn expired_claim_is_taken_back(s: Server) {
     let now = Timestamp::now();
     let claimed = s
         .svc
-        .store()
+        .store_for_tests()
         .claim_job(TYPES, now, now.plus(time::Duration::seconds(60)))
         .await
         .unwrap()
@@ -68,14 +68,14 @@ async fn expired_claim_is_taken_back(s: Server) {
     );
     // while the claim holds, nobody else takes it
     assert_eq!(s.svc.process_jobs(now.plus(time::Duration::seconds(30))).await.unwrap(), 0);
-    assert_eq!(s.svc.store().get_job(&job.id).await.unwrap().status, JobStatus::Running);
+    assert_eq!(s.svc.store_for_tests().get_job(&job.id).await.unwrap().status, JobStatus::Running);
     // past it, the job goes back to Pending and the same pass completes it, once
     s.svc.process_jobs(now.plus(time::Duration::seconds(61))).await.unwrap();
-    let done = s.svc.store().get_job(&job.id).await.unwrap();
+    let done = s.svc.store_for_tests().get_job(&job.id).await.unwrap();
     assert_eq!((done.status, done.attempts, done.claimed_until), (JobStatus::Completed, 2, None));
-    assert_eq!(s.svc.store().list_versions(&"mc-lease".into()).await.unwrap().len(), 1);
+    assert_eq!(s.svc.store_for_tests().list_versions(&"mc-lease".into()).await.unwrap().len(), 1);
     assert_eq!(s.get("/api/v1/certificates/mc-lease").await.ok(200)["status"], "Active");
-    let evs = claim_expired_events(s.svc.store(), &job.id).await;
+    let evs = claim_expired_events(s.svc.store_for_tests(), &job.id).await;
     assert_eq!(evs.len(), 1);
     assert_eq!(
         (
@@ -104,18 +104,18 @@ async fn expired_claim_without_attempts_fails(s: Server) {
     assert_eq!(job.max_attempts, 1);
     let now = Timestamp::now();
     s.svc
-        .store()
+        .store_for_tests()
         .claim_job(TYPES, now, now.plus(time::Duration::seconds(5)))
         .await
         .unwrap()
         .unwrap();
     s.svc.process_jobs(now.plus(time::Duration::seconds(6))).await.unwrap();
-    let failed = s.svc.store().get_job(&job.id).await.unwrap();
+    let failed = s.svc.store_for_tests().get_job(&job.id).await.unwrap();
     assert_eq!((failed.status, failed.claimed_until), (JobStatus::Failed, None));
     let why = failed.last_error.unwrap();
     assert!(why.contains("stopped before finishing") && why.contains("no attempts left"), "{why}");
     assert_eq!(s.get("/api/v1/certificates/mc-once").await.ok(200)["status"], "Failed");
-    assert!(s.svc.store().list_versions(&"mc-once".into()).await.unwrap().is_empty());
+    assert!(s.svc.store_for_tests().list_versions(&"mc-once".into()).await.unwrap().is_empty());
 }
 
 /// The real server with server keygen, a fast job processor and a 2 s claim lease.

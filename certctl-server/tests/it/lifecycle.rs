@@ -175,7 +175,8 @@ async fn agent_keygen_flow(s: Server) {
     )
     .await
     .err(409, "conflict");
-    let binding = s.svc.store().list_certificate_targets(&"mc-web".into()).await.unwrap().remove(0);
+    let binding =
+        s.svc.store_for_tests().list_certificate_targets(&"mc-web".into()).await.unwrap().remove(0);
     assert_eq!(binding.deployment_status.as_deref(), Some("Deployed"));
     assert!(
         s.call(Method::GET, "/api/v1/agents/ag-web/work", Some(&key), None).await.ok(200)["data"]
@@ -225,7 +226,8 @@ async fn agent_keygen_flow(s: Server) {
         (Some("Failed"), Some("validate: nginx -t exited 1: bad key; rolled back"))
     );
     assert_eq!(s.get("/api/v1/agents/ag-web").await.ok(200)["status"], "Degraded");
-    let binding = s.svc.store().list_certificate_targets(&"mc-web".into()).await.unwrap().remove(0);
+    let binding =
+        s.svc.store_for_tests().list_certificate_targets(&"mc-web".into()).await.unwrap().remove(0);
     assert_eq!(binding.deployment_status.as_deref(), Some("Failed"));
     // an explicit deploy retries it; success brings the agent back Online
     let jobs = s.action("/api/v1/certificates/mc-web/deploy").await.ok(202);

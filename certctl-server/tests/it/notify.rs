@@ -68,7 +68,7 @@ async fn channels_api(s: Server) {
     for cid in [id.as_str(), "nc-mail", "nc-slack"] {
         let stored = s
             .svc
-            .store()
+            .store_for_tests()
             .get_channel(&ChannelId::from_trusted(cid))
             .await
             .unwrap()
@@ -158,7 +158,8 @@ async fn channels_api(s: Server) {
 
     // a channel stored in the clear (by a version before secrets were sealed) is sealed at start
     // and still signs with its secret
-    let mut legacy = s.svc.store().get_channel(&ChannelId::from_trusted(&id)).await.unwrap();
+    let mut legacy =
+        s.svc.store_for_tests().get_channel(&ChannelId::from_trusted(&id)).await.unwrap();
     legacy.id = ChannelId::from_trusted("nc-legacy");
     legacy.config = json!({"url": hook.url, "secret": SECRET});
     let audit = AuditDraft::new(
@@ -168,10 +169,10 @@ async fn channels_api(s: Server) {
         "notification_channel",
         "nc-legacy",
     );
-    s.svc.store().create_channel(&legacy, &audit).await.unwrap();
+    s.svc.store_for_tests().create_channel(&legacy, &audit).await.unwrap();
     assert_eq!(s.svc.seal_stored_channel_secrets().await.unwrap(), 1);
     assert_eq!(s.svc.seal_stored_channel_secrets().await.unwrap(), 0, "sealed once");
-    let stored = s.svc.store().get_channel(&legacy.id).await.unwrap().config.to_string();
+    let stored = s.svc.store_for_tests().get_channel(&legacy.id).await.unwrap().config.to_string();
     assert!(!stored.contains(SECRET) && stored.contains("secret_sealed"), "{stored}");
     let hits = hook.hits().len();
     assert_eq!(s.action("/api/v1/notification-channels/nc-legacy/test").await.ok(200)["ok"], true);
@@ -344,8 +345,14 @@ async fn thresholds_sent_once_across_restarts(s: Server) {
     s.post("/api/v1/notification-channels", json!({"id": "nc-once", "name": "once", "type": "webhook", "config": {"url": hook.url, "secret": SECRET}})).await.ok(201);
     s.post("/api/v1/renewal-policies", json!({"id": "rp-once", "name": "once", "auto_renew": false, "notification_channel_ids": ["nc-once"]})).await.ok(201);
     import_cert(&s, "mc-once", "once.example.com", 20, "rp-once", None).await;
-    let expires =
-        s.svc.store().get_certificate(&"mc-once".into()).await.unwrap().expires_at.unwrap();
+    let expires = s
+        .svc
+        .store_for_tests()
+        .get_certificate(&"mc-once".into())
+        .await
+        .unwrap()
+        .expires_at
+        .unwrap();
     let now = Timestamp::now();
     for i in 0..20 {
         s.svc.check_renewals(now.plus(time::Duration::minutes(i))).await.unwrap();
@@ -353,9 +360,12 @@ async fn thresholds_sent_once_across_restarts(s: Server) {
     }
     assert_eq!(hook.hits().len(), 1, "the 30-day threshold, once");
     // a restart: a new service over the same database and data dir sends nothing again
-    let restarted =
-        certctl::service::Service::open(s.svc.store_arc(), s.dir.path(), s.svc.config().clone())
-            .unwrap();
+    let restarted = certctl::service::Service::open(
+        s.svc.store_arc_for_tests(),
+        s.dir.path(),
+        s.svc.config().clone(),
+    )
+    .unwrap();
     for i in 0..5 {
         restarted.check_renewals(now.plus(time::Duration::hours(i))).await.unwrap();
         restarted.deliver_notifications(now.plus(time::Duration::hours(i))).await.unwrap();

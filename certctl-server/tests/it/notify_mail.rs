@@ -94,7 +94,7 @@ async fn threshold_and_renewal_failure_mails(s: Server) {
     let version =
         certctl::pki::version_from_chain(&cert.id, &issued.pem_chain, Some(&csr)).unwrap();
     s.svc
-        .store()
+        .store_for_tests()
         .add_version(
             &version,
             &AuditDraft::new(

@@ -133,7 +133,7 @@ pub async fn import_cert(
     c.tags = Default::default();
     let audit =
         AuditDraft::new("test", ActorType::System, "certificate_imported", "certificate", id);
-    s.svc.store().import_certificates(std::slice::from_ref(&c), &audit).await.unwrap();
+    s.svc.store_for_tests().import_certificates(std::slice::from_ref(&c), &audit).await.unwrap();
     c
 }
 

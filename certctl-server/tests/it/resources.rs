@@ -234,7 +234,7 @@ async fn groups_policies_notifications(s: Server) {
         details: serde_json::json!({}),
         deliveries: vec![],
     };
-    s.svc.store().create_notification(&n).await.unwrap();
+    s.svc.store_for_tests().create_notification(&n).await.unwrap();
     assert_eq!(s.get("/api/v1/notifications?unread=true").await.ok(200)["total"], 1);
     let r = s.action("/api/v1/notifications/n-1/read").await.ok(200);
     assert!(r["read_at"].is_string());

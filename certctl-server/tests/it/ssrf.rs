@@ -236,7 +236,7 @@ async fn refused_at_send(s: Server) {
             "notification_channel",
             id,
         );
-        s.svc.store().create_channel(&c, &audit).await.unwrap();
+        s.svc.store_for_tests().create_channel(&c, &audit).await.unwrap();
         let t = s.action(&format!("/api/v1/notification-channels/{id}/test")).await.ok(200);
         let m = t["message"].as_str().unwrap();
         assert!(t["ok"] == false && m.contains("loopback") && m.contains(SETTING), "{id}: {t}");
@@ -276,7 +276,7 @@ async fn refused_at_send(s: Server) {
         updated_at: now,
     };
     s.svc
-        .store()
+        .store_for_tests()
         .create_issuer(
             &issuer,
             &AuditDraft::new("test", ActorType::System, "issuer_created", "issuer", "iss-internal"),
@@ -347,7 +347,12 @@ async fn secrets_stay_with_their_destination(s: Server) {
     .await
     .ok(201);
     let stored = || async {
-        s.svc.store().get_channel(&ChannelId::from_trusted("nc-mail")).await.unwrap().config
+        s.svc
+            .store_for_tests()
+            .get_channel(&ChannelId::from_trusted("nc-mail"))
+            .await
+            .unwrap()
+            .config
     };
     // the stored password, opened with the server's key (sealing again changes the ciphertext)
     let keys = certctl::service::KeyStore::load_or_create(s.dir.path()).unwrap();
@@ -451,8 +456,9 @@ async fn secrets_stay_with_their_destination(s: Server) {
     )
     .await
     .ok(201);
-    let stored_issuer =
-        || async { s.svc.store().get_issuer(&IssuerId::from("iss-eab")).await.unwrap().config };
+    let stored_issuer = || async {
+        s.svc.store_for_tests().get_issuer(&IssuerId::from("iss-eab")).await.unwrap().config
+    };
     let eab_sealed = stored_issuer().await["eab_hmac_key_sealed"].clone();
     assert!(eab_sealed.is_string());
     let mut echo = stored_issuer().await;

@@ -33,7 +33,7 @@ async fn overview_counters(s: Server) {
     ];
     let audit =
         AuditDraft::new("test", ActorType::System, "certificate_imported", "certificate", "-");
-    s.svc.store().import_certificates(&certs, &audit).await.unwrap();
+    s.svc.store_for_tests().import_certificates(&certs, &audit).await.unwrap();
 
     // two failed jobs, one of them two days old, and a running one
     let job = |id: &str, status: JobStatus, age_hours: i64| {
@@ -53,7 +53,7 @@ async fn overview_counters(s: Server) {
         job("job-old", JobStatus::Failed, 48),
         job("job-run", JobStatus::Running, 1),
     ] {
-        s.svc.store().create_job(&j, &ja).await.unwrap();
+        s.svc.store_for_tests().create_job(&j, &ja).await.unwrap();
     }
     // a warn-mode rule: an unowned certificate gets an open violation
     s.post("/api/v1/policies", json!({"id": "pol-owner", "name": "Owned", "type": "RequiredMetadata", "config": {"require_owner": true}, "mode": "warn"})).await.ok(201);

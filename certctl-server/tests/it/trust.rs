@@ -407,13 +407,13 @@ async fn bootstrap_tokens_expire_run_out_and_are_revoked(s: Server) {
     s.get("/api/v1/agents/ag-ci2").await.err(404, "not_found");
 
     // expired: as stored by an earlier clock
-    let mut old = s.svc.store().get_bootstrap_token(&"bt-rack1".into()).await.unwrap();
+    let mut old = s.svc.store_for_tests().get_bootstrap_token(&"bt-rack1".into()).await.unwrap();
     old.id = "bt-old".into();
     old.token_hash = certctl::service::auth::hash_secret("certctl_old-token-secret");
     old.max_uses = None;
     old.expires_at = Timestamp::now().plus(time::Duration::seconds(-1));
     s.svc
-        .store()
+        .store_for_tests()
         .create_bootstrap_token(
             &old,
             &AuditDraft::new(

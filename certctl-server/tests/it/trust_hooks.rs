@@ -390,7 +390,7 @@ async fn stored_dns_hook_command_never_runs(s: Server) {
         updated_at: now,
     };
     s.svc
-        .store()
+        .store_for_tests()
         .create_issuer(&issuer, &Actor::system().audit("issuer_created", "issuer", "iss-legacy"))
         .await
         .unwrap();
