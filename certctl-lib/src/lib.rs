@@ -7,7 +7,7 @@
 //! | module | role |
 //! |---|---|
 //! | [`model`] | plain data: certificates, versions, agents, groups, jobs, policies, audit events, ids (no sqlx) |
-//! | [`api`] | wire types of the REST API shared by server and client: request bodies, the error envelope, action results |
+//! | [`api`] | wire types of the REST API shared by server and client: request bodies, list queries, the error envelope, action results |
 //! | [`store`] | persistence: one trait per aggregate under [`store::Store`]; SQLite and PostgreSQL |
 //! | `service` | the use cases every door calls: permissions, validation, audit, lifecycle, background tasks (features `server` + `store`) |
 //! | [`policy`] | the policy engine: rule configs, scope, explainable evaluation and verdicts |
