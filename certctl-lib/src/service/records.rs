@@ -33,9 +33,28 @@ impl Service {
                     .audit("policy_created", "policy", rule.id.as_str())
                     .with_details(serde_json::json!({"type": rule.rule_type, "mode": rule.mode})),
             )
-            .await;
+            .await?;
+        self.rules_changed().await;
+        Ok(out)
+    }
+
+    /// After a rule was created or changed: the rule snapshot is dropped and every certificate
+    /// re-evaluated at once, so the rule's violations are listed when the call returns, not at
+    /// the next renewal check. The rule is stored either way; a failed re-evaluation is logged
+    /// and the renewal checker's next pass does it again.
+    async fn rules_changed(&self) {
         self.invalidate_snapshot();
-        out
+        match self.recheck_violations().await {
+            Ok(r) => tracing::info!(
+                checked = r.checked,
+                opened = r.opened,
+                resolved = r.resolved,
+                "policy rules changed: violations re-evaluated"
+            ),
+            Err(e) => {
+                tracing::warn!(error = %e, "policy rules changed: re-evaluating violations failed; the renewal checker will retry")
+            }
+        }
     }
 
     /// A rule from a create body, validated, not stored.
@@ -94,9 +113,9 @@ impl Service {
         let out = self
             .store()
             .update_policy(&r, &actor.audit("policy_updated", "policy", id.as_str()))
-            .await;
-        self.invalidate_snapshot();
-        out
+            .await?;
+        self.rules_changed().await;
+        Ok(out)
     }
 
     pub async fn delete_policy(&self, actor: &Actor, id: &PolicyId) -> Result<()> {

@@ -70,7 +70,9 @@ async fn overview_counters(s: Server) {
     assert_eq!(sum["expiring_within_30_days"], 3, "{sum}");
     assert_eq!(sum["failed_jobs"], 2, "{sum}");
     assert_eq!(sum["failed_jobs_24h"], 1, "{sum}");
-    assert_eq!(sum["open_violations"], 1, "{sum}");
+    // the rule flags every unowned certificate when it is created: the seven imported ones that
+    // are not archived, then mc-unowned
+    assert_eq!(sum["open_violations"], 8, "{sum}");
     let h = sum["expiry_histogram"].as_array().unwrap();
     assert_eq!(h.len(), 13);
     assert_eq!((h[0]["from_day"].as_i64(), h[0]["to_day"].as_i64()), (Some(0), Some(7)));
