@@ -3,6 +3,7 @@
 //! pass of library work, and stops when shutdown is signalled.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use certctl::model::Timestamp;
@@ -24,6 +25,9 @@ pub fn spawn(
     let s2 = svc.clone();
     let s3 = svc.clone();
     let s4 = svc.clone();
+    // blocked renewals already warned about: each is logged when it becomes blocked (or its
+    // reason changes), not on every pass (the "renewal check" line counts them)
+    let blocked = Arc::new(std::sync::Mutex::new(Blocked::default()));
     vec![
         tokio::spawn(run(
             svc.clone(),
@@ -32,6 +36,7 @@ pub fn spawn(
             stop.clone(),
             move || {
                 let s = s1.clone();
+                let blocked = blocked.clone();
                 async move {
                     let r = s.check_renewals(Timestamp::now()).await?;
                     if r.jobs_started + r.marked_expired + r.marked_expiring + r.alerts > 0
@@ -54,7 +59,9 @@ pub fn spawn(
                             "policy violations re-evaluated"
                         );
                     }
-                    for (id, why) in &r.not_started {
+                    let new =
+                        blocked.lock().map(|mut b| b.update(&r.not_started)).unwrap_or_default();
+                    for (id, why) in new {
                         tracing::warn!(certificate = %id, "renewal due but not started: {why}");
                     }
                     Ok(())
@@ -143,4 +150,47 @@ async fn run<F, Fut>(
         }
     }
     tracing::debug!(loop_name = name, "stopped");
+}
+
+/// Renewals that are due but could not start, by certificate, as last reported.
+#[derive(Debug, Default)]
+struct Blocked(std::collections::HashMap<String, String>);
+
+impl Blocked {
+    /// Takes one pass's blocked renewals; returns those to warn about: new ones and ones whose
+    /// reason changed. Certificates no longer blocked are forgotten (warned again if they are
+    /// blocked again later).
+    fn update(&mut self, now: &[(certctl::model::CertificateId, String)]) -> Vec<(String, String)> {
+        let mut next = std::collections::HashMap::with_capacity(now.len());
+        let mut new = Vec::new();
+        for (id, why) in now {
+            let id = id.to_string();
+            if self.0.get(&id) != Some(why) {
+                new.push((id.clone(), why.clone()));
+            }
+            next.insert(id, why.clone());
+        }
+        self.0 = next;
+        new
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Blocked;
+
+    #[test]
+    fn a_blocked_renewal_is_warned_about_once_per_change() {
+        let mut b = Blocked::default();
+        let r = |pairs: &[(&str, &str)]| -> Vec<(certctl::model::CertificateId, String)> {
+            pairs.iter().map(|(i, w)| ((*i).into(), (*w).to_owned())).collect()
+        };
+        let pass = r(&[("mc-a", "no target"), ("mc-b", "no target")]);
+        assert_eq!(b.update(&pass).len(), 2);
+        assert!(b.update(&pass).is_empty(), "the same pass again: nothing new");
+        let changed = r(&[("mc-a", "issuer disabled"), ("mc-b", "no target")]);
+        assert_eq!(b.update(&changed), [("mc-a".to_owned(), "issuer disabled".to_owned())]);
+        assert!(b.update(&r(&[("mc-b", "no target")])).is_empty(), "mc-a unblocked");
+        assert_eq!(b.update(&changed).len(), 1, "mc-a blocked again: warned again");
+    }
 }
