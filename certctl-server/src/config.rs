@@ -122,7 +122,9 @@ pub struct Opts {
     /// Where private keys are generated [default: agent]
     #[arg(long, env = "CERTCTL_KEYGEN_MODE", value_enum)]
     pub keygen_mode: Option<Keygen>,
-    /// Seed realistic demo data on first start and print what to try next.
+    /// Seed realistic demo data on first start, run an agent in this process that renews and
+    /// deploys three of its certificates to files under <data-dir>/demo-targets, and print what to
+    /// try next
     #[arg(long, env = "CERTCTL_DEMO", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     pub demo: Option<bool>,
     /// Log format [default: text]

@@ -15,6 +15,7 @@ use tower_http::trace::TraceLayer;
 
 pub mod api;
 pub mod config;
+mod demo_agent;
 mod error;
 mod extract;
 pub mod scheduler;

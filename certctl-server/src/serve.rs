@@ -104,8 +104,10 @@ pub async fn run(s: Settings) -> anyhow::Result<()> {
     if s.demo {
         let seeded = certctl::service::demo::seed(&svc).await.context("seeding demo data")?;
         if seeded > 0 {
+            crate::demo_agent::seed(&svc, &s.data_dir).await?;
             println!(
-                "Seeded demo data: teams, owners, policies, 3 agents and 30 certificates, {seeded} of them issued by the Local CA."
+                "Seeded demo data: teams, owners, policies, 4 agents (one of them runs in this process and deploys to {}) and 30 certificates, {seeded} of them issued by the Local CA.",
+                certctl::service::demo::local_targets_dir(&s.data_dir).display()
             );
         }
     }
@@ -118,6 +120,18 @@ pub async fn run(s: Settings) -> anyhow::Result<()> {
     tokio::spawn(shutdown_on_signal(handle.clone(), stop_tx));
     let scheme = if s.tls == Tls::None { "http" } else { "https" };
     let base = format!("{scheme}://{}", s.listen);
+    if s.demo {
+        // the demo agent talks to this server on loopback, trusting the Local CA's TLS certificate
+        let mut local = s.listen;
+        if local.ip().is_unspecified() {
+            local.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+        }
+        let ca = match s.tls {
+            Tls::None => None,
+            _ => std::fs::read(s.data_dir.join(certctl::issuer::local::CA_CERT_FILE)).ok(),
+        };
+        crate::demo_agent::spawn(format!("{scheme}://{local}"), &s.data_dir, ca)?;
+    }
     match &s.tls {
         Tls::None => {
             let listener = listen(s.listen)?;

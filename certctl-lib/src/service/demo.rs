@@ -307,3 +307,83 @@ pub async fn seed(svc: &Service) -> Result<usize> {
     }
     Ok(issued_count)
 }
+
+/// The agent `--demo` runs inside the server process, on this machine.
+pub const LOCAL_AGENT_ID: &str = "ag-demo-local";
+
+/// Demo certificates renewed and deployed through the local agent as soon as the server starts
+/// (all inside their renewal window): certificate id suffix and target id suffix. The last one's
+/// target points outside what the local agent's host policy allows, so its deployment fails
+/// with the reason.
+const LOCAL_CERTS: [(&str, &str); 3] =
+    [("mail-prod", "mail"), ("checkout-prod", "checkout"), ("payments-prod", "broken")];
+
+/// Where the local agent writes: `<data-dir>/demo-targets` (its only allowed path).
+pub fn local_targets_dir(data_dir: &std::path::Path) -> std::path::PathBuf {
+    data_dir.join("demo-targets")
+}
+
+/// Registers the local demo agent (labelled `demo=local`), its file targets under
+/// [`local_targets_dir`] plus one it is not allowed to write, binds three due certificates to
+/// them and a group that selects the agent. Returns the agent's id and API key. Called once,
+/// right after [`seed`].
+pub async fn seed_local_agent(
+    svc: &Service,
+    data_dir: &std::path::Path,
+) -> Result<crate::api::AgentRegistered> {
+    let a = Actor { name: "demo".into(), ..Actor::system() };
+    let reg = svc
+        .register_agent(
+            &a,
+            &AgentInput {
+                id: Some(LOCAL_AGENT_ID.into()),
+                name: "this host (demo agent)".into(),
+                labels: [("demo".to_owned(), "local".to_owned())].into(),
+            },
+        )
+        .await?;
+    let dir = local_targets_dir(data_dir);
+    for (cert, target) in LOCAL_CERTS {
+        let base = if target == "broken" {
+            // outside the local agent's allowed paths: refused on the host, nothing written
+            std::path::PathBuf::from("/etc/certctl-demo-not-allowed")
+        } else {
+            dir.join(target)
+        };
+        let t = svc
+            .create_target(
+                &a,
+                &ConnectorInput {
+                    id: Some(format!("t-demo-{target}")),
+                    name: Some(format!("files for {cert} on this host")),
+                    connector_type: Some("file".into()),
+                    config: Some(serde_json::json!({
+                        "fullchain_path": base.join("fullchain.pem"),
+                        "key_path": base.join("privkey.pem"),
+                    })),
+                    agent_id: Some(Some(LOCAL_AGENT_ID.into())),
+                    enabled: Some(true),
+                },
+            )
+            .await?;
+        let patch = crate::api::CertificatePatch {
+            target_ids: Some(vec![t.id.to_string()]),
+            ..Default::default()
+        };
+        svc.update_certificate(&a, &format!("mc-{cert}").as_str().into(), &patch).await?;
+    }
+    svc.create_group(
+        &a,
+        &crate::api::GroupInput {
+            id: Some("grp-demo-local".into()),
+            name: Some("This host".into()),
+            description: Some("The agent --demo runs on the machine it runs on".into()),
+            criteria: Some(GroupCriteria {
+                labels: [("demo".to_owned(), "local".to_owned())].into(),
+                ..Default::default()
+            }),
+        },
+    )
+    .await?;
+    Ok(reg)
+}

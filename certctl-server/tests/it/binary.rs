@@ -86,8 +86,10 @@ async fn loops_run_and_sigterm_stops() {
     assert!(!log.contains('\u{1b}'), "colour codes in a log that is not a terminal: {log}");
 }
 
-/// The README's quick start: `--demo` seeds a ready-to-explore control plane; with
-/// `--tls-self-signed` it serves TLS from its own Local CA, which clients trust by its root.
+/// The README's quick start: `--demo` seeds a ready-to-explore control plane and runs an agent in
+/// the process that renews and deploys three certificates to files under the data dir (one
+/// target refused by its host policy); with `--tls-self-signed` it serves TLS from its own
+/// Local CA, which clients (and that agent) trust by its root.
 #[tokio::test]
 async fn demo_over_self_signed_tls() {
     let dir = tempfile::tempdir().unwrap();
@@ -128,6 +130,56 @@ async fn demo_over_self_signed_tls() {
         matches!(untrusted.health().await, Err(certctl::client::ClientError::Unreachable(_))),
         "an unknown CA is refused"
     );
+
+    // the lifecycle on this machine: the agent running in the server process renews the due
+    // certificates bound to its file targets and deploys them under the data dir (within the
+    // first minute); the target outside its allowed paths fails with the reason
+    let mail = dir.path().join("demo-targets/mail");
+    let start = Instant::now();
+    let failed = loop {
+        let jobs = client
+            .list_jobs(
+                &certctl::model::JobFilter {
+                    certificate_id: Some("mc-payments-prod".into()),
+                    ..Default::default()
+                },
+                certctl::model::PageRequest::new(1, 50),
+            )
+            .await
+            .unwrap();
+        let failed = jobs.data.into_iter().find(|j| {
+            j.job_type == certctl::model::JobType::Deployment
+                && j.status == certctl::model::JobStatus::Failed
+        });
+        if mail.join("fullchain.pem").exists()
+            && dir.path().join("demo-targets/checkout/fullchain.pem").exists()
+            && let Some(f) = failed
+        {
+            break f;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "no demo lifecycle within 60 s");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    let why = failed.last_error.unwrap_or_default();
+    assert!(why.contains("policy") && why.contains("outside the paths this host allows"), "{why}");
+    assert!(
+        std::fs::read_to_string(mail.join("fullchain.pem")).unwrap().contains("BEGIN CERTIFICATE")
+    );
+    assert_eq!(
+        std::fs::metadata(mail.join("privkey.pem")).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert!(
+        !std::path::Path::new("/etc/certctl-demo-not-allowed").exists(),
+        "nothing written there"
+    );
+    let versions = client.certificate_versions("mc-mail-prod").await.unwrap();
+    assert_eq!(versions.data.len(), 2, "the seeded version and the renewal through the agent");
+    let members = client
+        .agent_group_members("grp-demo-local", certctl::model::PageRequest::new(1, 10))
+        .await
+        .unwrap();
+    assert!(members.data.iter().any(|a| a.id.as_str() == "ag-demo-local"), "{members:?}");
     let _ = child.kill();
     let _ = child.wait();
     let out = std::io::read_to_string(child.stdout.take().unwrap()).unwrap();
